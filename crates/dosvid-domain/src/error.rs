@@ -1,0 +1,97 @@
+//! The one validation error shape: which field, and why.
+
+use serde::Serialize;
+
+/// A value that failed validation. `field` uses the input's own field name (dotted for nested
+/// values, e.g. `attributes.tier`) so that the error can be shown next to what the user typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+/// Trims a short text field and checks its length; empty text counts as absent.
+pub fn short_text(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    if value.chars().count() > crate::limits::MAX_TEXT_CHARS {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {} characters", crate::limits::MAX_TEXT_CHARS),
+        ));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// Like [`short_text`] but the value must be present.
+pub fn required_text(field: &str, value: Option<&str>) -> Result<String, FieldError> {
+    short_text(field, value)?.ok_or_else(|| FieldError::new(field, "is required"))
+}
+
+/// A key: lower-case ASCII letters, digits, `-`, `_` and `.`, starting with a letter or digit.
+/// Keys let integrators name touchpoints and channels in their own systems' terms.
+pub fn key(field: &str, value: &str) -> Result<String, FieldError> {
+    let value = value.trim().to_ascii_lowercase();
+    let valid_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c);
+    if value.is_empty() || value.len() > 64 {
+        return Err(FieldError::new(field, "must be 1 to 64 characters"));
+    }
+    if !value.chars().all(valid_char) || !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(FieldError::new(
+            field,
+            "may contain only letters a-z, digits, '-', '_' and '.', and must start with a letter or digit",
+        ));
+    }
+    Ok(value)
+}
+
+/// Validates free-form attributes: bounded count, non-empty keys, scalar values only.
+pub fn attributes(
+    field: &str,
+    attributes: Option<crate::Attributes>,
+) -> Result<crate::Attributes, FieldError> {
+    use crate::limits::{MAX_ATTRIBUTES, MAX_ATTRIBUTE_VALUE_CHARS};
+    let attributes = attributes.unwrap_or_default();
+    if attributes.len() > MAX_ATTRIBUTES {
+        return Err(FieldError::new(field, format!("at most {MAX_ATTRIBUTES} attributes")));
+    }
+    for (name, value) in &attributes {
+        let path = format!("{field}.{name}");
+        if name.trim().is_empty() || name.len() > 64 {
+            return Err(FieldError::new(field, "attribute names must be 1 to 64 characters"));
+        }
+        match value {
+            serde_json::Value::String(s) if s.chars().count() > MAX_ATTRIBUTE_VALUE_CHARS => {
+                return Err(FieldError::new(
+                    path,
+                    format!("must be at most {MAX_ATTRIBUTE_VALUE_CHARS} characters"),
+                ));
+            }
+            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                return Err(FieldError::new(path, "must be a string, number, boolean or null"));
+            }
+            _ => {}
+        }
+    }
+    Ok(attributes)
+}
+
+/// A language tag such as `uk`, `ru`, `en` or `en-GB`, normalised to lower case.
+pub fn language(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let value = value.to_ascii_lowercase().replace('_', "-");
+    let mut parts = value.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let primary_ok = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase());
+    let rest_ok = parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !primary_ok || !rest_ok {
+        return Err(FieldError::new(field, "must be a language tag such as 'uk', 'ru' or 'en'"));
+    }
+    Ok(Some(value))
+}
