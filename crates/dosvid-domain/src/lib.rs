@@ -4,19 +4,22 @@
 
 pub mod customer;
 pub mod error;
+pub mod ingest;
 pub mod journey;
 pub mod signal;
 pub mod time;
 
 pub use customer::{Customer, CustomerPatch, CustomerRef, Identity, IdentityKind, NewCustomer};
 pub use error::FieldError;
+pub use ingest::{BatchReport, Rejection};
 pub use journey::{
     Channel, ChannelKind, ChannelPatch, Journey, JourneyPatch, NewChannel, NewJourney, NewStage,
     NewTouchpoint, Stage, StagePatch, Touchpoint, TouchpointPatch,
 };
 pub use signal::{
     Feedback, FeedbackInput, FeedbackSource, Interaction, InteractionInput, NewFeedback,
-    NewInteraction, NewTransaction, SignalKind, Transaction, TransactionInput, TransactionKind,
+    NewInteraction, NewTransaction, Ref, SignalInput, SignalKind, Transaction, TransactionInput,
+    TransactionKind,
 };
 
 /// Identifies an organisation; every stored row belongs to exactly one.

@@ -437,7 +437,8 @@ impl SignalInput for TransactionInput {
 pub struct Transaction {
     pub id: i64,
     pub external_id: Option<String>,
-    pub customer_id: i64,
+    /// `None` once the customer has been erased.
+    pub customer_id: Option<i64>,
     pub occurred_at: DateTime<Utc>,
     pub amount_minor: i64,
     pub currency: String,

@@ -1,1 +1,211 @@
-//! dosvid-store
+//! The storage contract: the [`Store`] trait every backend fulfils, its error type and its query
+//! types. This crate holds the store's logic once — reference resolution, idempotency, paging —
+//! written against the small [`sql::Conn`] interface; the backend crates (`dosvid-store-sqlite`,
+//! `dosvid-store-postgres`) only supply connections and migrations. This crate links no SQL
+//! driver. [`conformance`] is the one story both backends must pass.
+
+pub mod conformance;
+pub mod keys;
+pub mod pool;
+pub mod sql;
+mod sql_store;
+
+use chrono::{DateTime, Utc};
+use dosvid_domain::{
+    BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, FeedbackSource, FieldError, Interaction,
+    Journey, JourneyPatch, NewChannel, NewCustomer, NewFeedback, NewInteraction, NewJourney, NewStage, NewTouchpoint,
+    NewTransaction, OrgId, Stage, StagePatch, Touchpoint, TouchpointPatch, Transaction,
+};
+
+pub use keys::{ApiKey, ApiKeySecret};
+pub use sql_store::SqlStore;
+
+/// Why a store operation failed. The first variants are the caller's to fix; `Backend` is ours.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{entity} {id} not found")]
+    NotFound { entity: &'static str, id: String },
+    #[error("{0}")]
+    Invalid(FieldError),
+    #[error("{field}: {message}")]
+    Conflict { field: String, message: String },
+    #[error("this idempotency key was used for a different request")]
+    IdempotencyMismatch,
+    /// A unique constraint failed; the store turns it into a [`StoreError::Conflict`] in context.
+    #[error("unique constraint violated: {0}")]
+    UniqueViolation(String),
+    /// A foreign key constraint failed; the store turns it into a [`StoreError::Conflict`] in context.
+    #[error("foreign key constraint violated: {0}")]
+    ForeignKeyViolation(String),
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    pub fn backend(e: impl std::fmt::Display) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+
+    pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Self {
+        StoreError::NotFound { entity, id: id.to_string() }
+    }
+
+    /// Names the field behind a unique or foreign-key violation for the caller.
+    pub(crate) fn in_context(self, field: &str, unique: &str, in_use: &str) -> Self {
+        match self {
+            StoreError::UniqueViolation(_) => StoreError::Conflict { field: field.into(), message: unique.into() },
+            StoreError::ForeignKeyViolation(_) => StoreError::Conflict { field: field.into(), message: in_use.into() },
+            other => other,
+        }
+    }
+}
+
+impl From<FieldError> for StoreError {
+    fn from(e: FieldError) -> Self {
+        StoreError::Invalid(e)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Where a page starts and how long it is. Lists are ordered by id, so a cursor is stable while
+/// records are added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+impl PageRequest {
+    pub const MAX_LIMIT: u32 = 1_000;
+
+    pub fn first(limit: u32) -> Self {
+        PageRequest { after: None, limit }
+    }
+
+    /// Reads an opaque cursor from a previous page.
+    pub fn parse_cursor(cursor: &str) -> Result<i64, FieldError> {
+        cursor
+            .strip_prefix("c")
+            .and_then(|id| i64::from_str_radix(id, 36).ok())
+            .ok_or_else(|| FieldError::new("cursor", "is not a cursor returned by this API"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    fn from_items(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> i64) -> Self {
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|last| format!("c{}", radix36(id(last))))
+        } else {
+            None
+        };
+        Page { items, next_cursor }
+    }
+}
+
+fn radix36(mut n: i64) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ascii")
+}
+
+/// Filters shared by the lists of signals (and, where they make sense, of the directory).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Inclusive start of the time range (`occurred_at` for signals, `created_at` otherwise).
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive end of the time range.
+    pub to: Option<DateTime<Utc>>,
+    /// A touchpoint and its whole subtree.
+    pub touchpoint_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    /// Feedback only.
+    pub source: Option<FeedbackSource>,
+}
+
+/// A batch of validated signals; a record that failed validation keeps its place as an error
+/// so the report can name its index.
+#[derive(Debug, Clone)]
+pub enum Signals {
+    Feedback(Vec<Result<NewFeedback, FieldError>>),
+    Interactions(Vec<Result<NewInteraction, FieldError>>),
+    Transactions(Vec<Result<NewTransaction, FieldError>>),
+}
+
+/// An `Idempotency-Key` with a hash of the request it arrived with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// Everything Dosvid keeps. Implementations must be safe to share between threads; calls block,
+/// so async callers run them on a blocking thread.
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend_name(&self) -> &'static str;
+    /// The organisation created on first start.
+    fn default_org(&self) -> Result<OrgId>;
+
+    fn create_api_key(&self, org: OrgId, name: &str, now: DateTime<Utc>) -> Result<(ApiKey, ApiKeySecret)>;
+    /// The key a presented secret belongs to, if it is valid and not revoked.
+    fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>>;
+
+    fn create_customer(&self, org: OrgId, customer: NewCustomer, now: DateTime<Utc>) -> Result<Customer>;
+    fn get_customer(&self, org: OrgId, id: i64) -> Result<Customer>;
+    fn update_customer(&self, org: OrgId, id: i64, patch: CustomerPatch) -> Result<Customer>;
+    /// Deletes the profile and its identities; the customer's signals stay, anonymised.
+    fn delete_customer(&self, org: OrgId, id: i64) -> Result<()>;
+    /// `filter.touchpoint_id` / `channel_id` select customers with a signal there.
+    fn list_customers(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Customer>>;
+
+    fn create_channel(&self, org: OrgId, channel: NewChannel, now: DateTime<Utc>) -> Result<Channel>;
+    fn get_channel(&self, org: OrgId, id: i64) -> Result<Channel>;
+    fn update_channel(&self, org: OrgId, id: i64, patch: ChannelPatch) -> Result<Channel>;
+    fn delete_channel(&self, org: OrgId, id: i64) -> Result<()>;
+    fn list_channels(&self, org: OrgId, page: PageRequest) -> Result<Page<Channel>>;
+
+    fn create_journey(&self, org: OrgId, journey: NewJourney, now: DateTime<Utc>) -> Result<Journey>;
+    fn get_journey(&self, org: OrgId, id: i64) -> Result<Journey>;
+    fn update_journey(&self, org: OrgId, id: i64, patch: JourneyPatch) -> Result<Journey>;
+    /// Deletes the journey with its stages and touchpoints, unless signals refer to them.
+    fn delete_journey(&self, org: OrgId, id: i64) -> Result<()>;
+    fn list_journeys(&self, org: OrgId, page: PageRequest) -> Result<Page<Journey>>;
+
+    fn create_stage(&self, org: OrgId, journey_id: i64, stage: NewStage, now: DateTime<Utc>) -> Result<Stage>;
+    fn update_stage(&self, org: OrgId, id: i64, patch: StagePatch) -> Result<Stage>;
+    fn delete_stage(&self, org: OrgId, id: i64) -> Result<()>;
+
+    fn create_touchpoint(&self, org: OrgId, touchpoint: NewTouchpoint, now: DateTime<Utc>) -> Result<Touchpoint>;
+    fn get_touchpoint(&self, org: OrgId, id: i64) -> Result<Touchpoint>;
+    fn update_touchpoint(&self, org: OrgId, id: i64, patch: TouchpointPatch) -> Result<Touchpoint>;
+    /// Deletes the touchpoint and its subtree, unless signals refer to them.
+    fn delete_touchpoint(&self, org: OrgId, id: i64) -> Result<()>;
+    /// `filter.touchpoint_id` selects a subtree, `channel_id` the touchpoints reached through it.
+    fn list_touchpoints(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Touchpoint>>;
+
+    /// Stores the valid records of a batch in one transaction and reports on every record. With
+    /// an idempotency key, a repeated request returns the first answer and stores nothing.
+    fn ingest(&self, org: OrgId, batch: Signals, idempotency: Option<Idempotency>, now: DateTime<Utc>)
+        -> Result<BatchReport>;
+    fn list_feedback(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Feedback>>;
+    fn list_interactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Interaction>>;
+    fn list_transactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Transaction>>;
+}

@@ -1,0 +1,263 @@
+//! [`SqlStore`]: the [`Store`] implementation shared by every SQL backend.
+
+mod directory;
+mod journeys;
+mod signals;
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Utc};
+use dosvid_domain::journey::{DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint};
+use dosvid_domain::{
+    BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, Interaction, Journey, JourneyPatch,
+    NewChannel, NewCustomer, NewJourney, NewStage, NewTouchpoint, OrgId, Stage, StagePatch, Touchpoint,
+    TouchpointPatch, Transaction,
+};
+
+use crate::sql::{Backend, Conn, Value};
+use crate::{ApiKey, ApiKeySecret, Filter, Idempotency, Page, PageRequest, Result, Signals, Store, StoreError};
+
+pub struct SqlStore<B: Backend> {
+    backend: B,
+    default_org: OnceLock<OrgId>,
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// Wraps a migrated backend; on first start creates the default organisation with the
+    /// default channels and journey.
+    pub fn open(backend: B, now: DateTime<Utc>) -> Result<Self> {
+        let store = SqlStore { backend, default_org: OnceLock::new() };
+        store.backend.write(|c| bootstrap(c, now))?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+}
+
+fn bootstrap(c: &mut impl Conn, now: DateTime<Utc>) -> Result<()> {
+    if c.query_opt("SELECT id FROM organisations LIMIT 1", &[])?.is_some() {
+        return Ok(());
+    }
+    let org = c
+        .query_one(
+            "INSERT INTO organisations (name, time_zone, created_at) VALUES ($1, $2, $3) RETURNING id",
+            &["Default organisation".into(), "Europe/Kyiv".into(), now.into()],
+        )?
+        .int(0)?;
+    for (key, name, kind) in DEFAULT_CHANNELS {
+        let channel = NewChannel { key: (*key).into(), name: (*name).into(), kind: *kind };
+        journeys::create_channel(c, org, &channel, now)?;
+    }
+    let journey = NewJourney { key: DEFAULT_JOURNEY.0.into(), name: DEFAULT_JOURNEY.1.into(), description: None };
+    let journey = journeys::create_journey(c, org, &journey, now)?;
+    for stage in DEFAULT_STAGES {
+        let new = NewStage { name: stage.name.into(), position: None, description: Some(stage.behaviour.into()) };
+        let stage_id = journeys::create_stage(c, org, journey.id, &new, now)?.id;
+        seed_touchpoints(c, org, stage_id, None, stage.touchpoints, now)?;
+    }
+    Ok(())
+}
+
+fn seed_touchpoints(
+    c: &mut impl Conn,
+    org: OrgId,
+    stage_id: i64,
+    parent_id: Option<i64>,
+    touchpoints: &[TemplateTouchpoint],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for t in touchpoints {
+        let new = NewTouchpoint {
+            stage_id,
+            parent_id,
+            key: t.key.into(),
+            name: t.name.into(),
+            moment_of_truth: t.moment_of_truth,
+            owner_department: Some(t.owner.into()),
+            channels: t.channels.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        let id = journeys::create_touchpoint(c, org, &new, now)?.id;
+        seed_touchpoints(c, org, stage_id, Some(id), t.children, now)?;
+    }
+    Ok(())
+}
+
+/// `($n, $n+1, …)` for a list of ids, appended to `q`; `(NULL)` for an empty list so the
+/// statement stays valid and matches nothing.
+pub(crate) fn push_id_list(q: &mut crate::sql::Query, ids: &[i64]) {
+    if ids.is_empty() {
+        q.sql.push_str("(NULL)");
+        return;
+    }
+    q.sql.push('(');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.sql.push_str(", ");
+        }
+        let p = q.param(*id);
+        q.sql.push_str(&p);
+    }
+    q.sql.push(')');
+}
+
+fn limit(page: PageRequest) -> u32 {
+    page.limit.clamp(1, PageRequest::MAX_LIMIT)
+}
+
+impl<B: Backend> Store for SqlStore<B> {
+    fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    fn default_org(&self) -> Result<OrgId> {
+        if let Some(org) = self.default_org.get() {
+            return Ok(*org);
+        }
+        let org = self.backend.read(|c| c.query_one("SELECT id FROM organisations ORDER BY id LIMIT 1", &[])?.int(0))?;
+        Ok(*self.default_org.get_or_init(|| org))
+    }
+
+    fn create_api_key(&self, org: OrgId, name: &str, now: DateTime<Utc>) -> Result<(ApiKey, ApiKeySecret)> {
+        let name = dosvid_domain::error::required_text("name", Some(name))?;
+        let secret = ApiKeySecret::generate().map_err(StoreError::backend)?;
+        let id = self.backend.write(|c| {
+            c.query_one(
+                "INSERT INTO api_keys (org_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[org.into(), name.as_str().into(), secret.prefix().into(), ApiKeySecret::hash(secret.expose()).into(), now.into()],
+            )?
+            .int(0)
+        })?;
+        let key = ApiKey { id, org_id: org, name, prefix: secret.prefix().to_owned(), created_at: now };
+        Ok((key, secret))
+    }
+
+    fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>> {
+        let hash = ApiKeySecret::hash(secret);
+        self.backend.read(|c| {
+            let row = c.query_opt(
+                "SELECT id, org_id, name, prefix, created_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL",
+                &[Value::Text(hash)],
+            )?;
+            row.map(|r| {
+                Ok(ApiKey { id: r.int(0)?, org_id: r.int(1)?, name: r.text(2)?, prefix: r.text(3)?, created_at: r.time(4)? })
+            })
+            .transpose()
+        })
+    }
+
+    fn create_customer(&self, org: OrgId, customer: NewCustomer, now: DateTime<Utc>) -> Result<Customer> {
+        self.backend.write(|c| directory::create_customer(c, org, &customer, now))
+    }
+
+    fn get_customer(&self, org: OrgId, id: i64) -> Result<Customer> {
+        self.backend.read(|c| directory::get_customer(c, org, id))
+    }
+
+    fn update_customer(&self, org: OrgId, id: i64, patch: CustomerPatch) -> Result<Customer> {
+        self.backend.write(|c| directory::update_customer(c, org, id, &patch))
+    }
+
+    fn delete_customer(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| directory::delete_customer(c, org, id))
+    }
+
+    fn list_customers(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Customer>> {
+        self.backend.read(|c| directory::list_customers(c, org, filter, page))
+    }
+
+    fn create_channel(&self, org: OrgId, channel: NewChannel, now: DateTime<Utc>) -> Result<Channel> {
+        self.backend.write(|c| journeys::create_channel(c, org, &channel, now))
+    }
+
+    fn get_channel(&self, org: OrgId, id: i64) -> Result<Channel> {
+        self.backend.read(|c| journeys::get_channel(c, org, id))
+    }
+
+    fn update_channel(&self, org: OrgId, id: i64, patch: ChannelPatch) -> Result<Channel> {
+        self.backend.write(|c| journeys::update_channel(c, org, id, &patch))
+    }
+
+    fn delete_channel(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| journeys::delete_channel(c, org, id))
+    }
+
+    fn list_channels(&self, org: OrgId, page: PageRequest) -> Result<Page<Channel>> {
+        self.backend.read(|c| journeys::list_channels(c, org, page))
+    }
+
+    fn create_journey(&self, org: OrgId, journey: NewJourney, now: DateTime<Utc>) -> Result<Journey> {
+        self.backend.write(|c| journeys::create_journey(c, org, &journey, now))
+    }
+
+    fn get_journey(&self, org: OrgId, id: i64) -> Result<Journey> {
+        self.backend.read(|c| journeys::get_journey(c, org, id))
+    }
+
+    fn update_journey(&self, org: OrgId, id: i64, patch: JourneyPatch) -> Result<Journey> {
+        self.backend.write(|c| journeys::update_journey(c, org, id, &patch))
+    }
+
+    fn delete_journey(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| journeys::delete_journey(c, org, id))
+    }
+
+    fn list_journeys(&self, org: OrgId, page: PageRequest) -> Result<Page<Journey>> {
+        self.backend.read(|c| journeys::list_journeys(c, org, page))
+    }
+
+    fn create_stage(&self, org: OrgId, journey_id: i64, stage: NewStage, now: DateTime<Utc>) -> Result<Stage> {
+        self.backend.write(|c| journeys::create_stage(c, org, journey_id, &stage, now))
+    }
+
+    fn update_stage(&self, org: OrgId, id: i64, patch: StagePatch) -> Result<Stage> {
+        self.backend.write(|c| journeys::update_stage(c, org, id, &patch))
+    }
+
+    fn delete_stage(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| journeys::delete_stage(c, org, id))
+    }
+
+    fn create_touchpoint(&self, org: OrgId, touchpoint: NewTouchpoint, now: DateTime<Utc>) -> Result<Touchpoint> {
+        self.backend.write(|c| journeys::create_touchpoint(c, org, &touchpoint, now))
+    }
+
+    fn get_touchpoint(&self, org: OrgId, id: i64) -> Result<Touchpoint> {
+        self.backend.read(|c| journeys::get_touchpoint(c, org, id))
+    }
+
+    fn update_touchpoint(&self, org: OrgId, id: i64, patch: TouchpointPatch) -> Result<Touchpoint> {
+        self.backend.write(|c| journeys::update_touchpoint(c, org, id, &patch))
+    }
+
+    fn delete_touchpoint(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| journeys::delete_touchpoint(c, org, id))
+    }
+
+    fn list_touchpoints(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Touchpoint>> {
+        self.backend.read(|c| journeys::list_touchpoints(c, org, filter, page))
+    }
+
+    fn ingest(&self, org: OrgId, batch: Signals, idempotency: Option<Idempotency>, now: DateTime<Utc>) -> Result<BatchReport> {
+        let attempt = || self.backend.write(|c| signals::ingest(c, org, &batch, idempotency.as_ref(), now));
+        match attempt() {
+            // Two requests with the same key raced: the loser's insert of the key failed after
+            // the winner committed, so a second attempt finds and replays the winner's answer.
+            Err(StoreError::UniqueViolation(what)) if idempotency.is_some() && what.contains("idempotency") => attempt(),
+            other => other,
+        }
+    }
+
+    fn list_feedback(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Feedback>> {
+        self.backend.read(|c| signals::list_feedback(c, org, filter, page))
+    }
+
+    fn list_interactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Interaction>> {
+        self.backend.read(|c| signals::list_interactions(c, org, filter, page))
+    }
+
+    fn list_transactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Transaction>> {
+        self.backend.read(|c| signals::list_transactions(c, org, filter, page))
+    }
+}

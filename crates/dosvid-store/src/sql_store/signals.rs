@@ -1,0 +1,433 @@
+//! Ingestion of signals and their lists. A batch resolves every reference inside its own
+//! transaction, so a record is stored with all it points at, or not at all.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use dosvid_domain::{
+    BatchReport, CustomerRef, Feedback, FeedbackSource, FieldError, Interaction, NewCustomer, NewFeedback,
+    NewInteraction, NewTransaction, OrgId, Ref, Rejection, SignalKind, Transaction, TransactionKind,
+};
+
+use super::{directory, journeys, limit, push_id_list};
+use crate::sql::{Conn, Query, Row, Value};
+use crate::{Filter, Idempotency, Page, PageRequest, Result, Signals, StoreError};
+
+/// What happened to one valid record.
+enum Stored {
+    Created(i64),
+    Duplicate(i64),
+}
+
+/// Caches the references of one batch: most records of a batch name the same few touchpoints
+/// and channels, and a customer often appears many times.
+#[derive(Default)]
+struct Resolver {
+    touchpoints: HashMap<Ref, Option<i64>>,
+    channels: HashMap<Ref, Option<i64>>,
+    customers: HashMap<CustomerRef, i64>,
+}
+
+impl Resolver {
+    fn lookup(
+        c: &mut impl Conn,
+        cache: &mut HashMap<Ref, Option<i64>>,
+        table: &str,
+        org: OrgId,
+        r: &Ref,
+    ) -> Result<Option<i64>> {
+        if let Some(found) = cache.get(r) {
+            return Ok(*found);
+        }
+        let (column, value) = match r {
+            Ref::Id(id) => ("id", Value::Int(*id)),
+            Ref::Key(key) => ("key", Value::from(key)),
+        };
+        let sql = format!("SELECT id FROM {table} WHERE org_id = $1 AND {column} = $2");
+        let found = c.query_opt(&sql, &[org.into(), value])?.map(|r| r.int(0)).transpose()?;
+        cache.insert(r.clone(), found);
+        Ok(found)
+    }
+
+    fn touchpoint(&mut self, c: &mut impl Conn, org: OrgId, r: &Ref) -> Result<Result<i64, FieldError>> {
+        Ok(Self::lookup(c, &mut self.touchpoints, "touchpoints", org, r)?.ok_or_else(|| match r {
+            Ref::Id(id) => FieldError::new("touchpoint_id", format!("no touchpoint with id {id}")),
+            Ref::Key(key) => FieldError::new("touchpoint", format!("no touchpoint with key '{key}'")),
+        }))
+    }
+
+    fn channel(&mut self, c: &mut impl Conn, org: OrgId, r: &Ref) -> Result<Result<i64, FieldError>> {
+        Ok(Self::lookup(c, &mut self.channels, "channels", org, r)?.ok_or_else(|| match r {
+            Ref::Id(id) => FieldError::new("channel_id", format!("no channel with id {id}")),
+            Ref::Key(key) => FieldError::new("channel", format!("no channel with key '{key}'")),
+        }))
+    }
+
+    /// Finds the customer a reference names, creating one when nobody matches. Identities in the
+    /// reference that nobody owns yet are attached to the customer found.
+    fn customer(&mut self, c: &mut impl Conn, org: OrgId, r: &CustomerRef, now: DateTime<Utc>) -> Result<Result<i64, FieldError>> {
+        if let Some(&id) = self.customers.get(r) {
+            return Ok(Ok(id));
+        }
+        let mut found = None;
+        if let Some(id) = r.id {
+            let exists = c.query_opt("SELECT id FROM customers WHERE org_id = $1 AND id = $2", &[org.into(), id.into()])?;
+            if exists.is_none() {
+                return Ok(Err(FieldError::new("customer_id", format!("no customer with id {id}"))));
+            }
+            found = Some(id);
+        }
+        if found.is_none()
+            && let Some(external_id) = &r.external_id
+        {
+            found = c
+                .query_opt("SELECT id FROM customers WHERE org_id = $1 AND external_id = $2", &[org.into(), external_id.into()])?
+                .map(|r| r.int(0))
+                .transpose()?;
+        }
+        for identity in &r.identities {
+            if found.is_some() {
+                break;
+            }
+            found = directory::identity_owner(c, org, identity)?;
+            // The CRM id was unknown, but the person is: remember the CRM id on their profile.
+            if let (Some(id), Some(external_id)) = (found, &r.external_id) {
+                c.execute(
+                    "UPDATE customers SET external_id = $1 WHERE id = $2 AND external_id IS NULL",
+                    &[external_id.into(), id.into()],
+                )?;
+            }
+        }
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let new = NewCustomer { external_id: r.external_id.clone(), ..Default::default() };
+                directory::insert_customer(c, org, &new, now)?
+            }
+        };
+        for identity in &r.identities {
+            directory::attach_identity(c, org, id, identity, now)?;
+        }
+        self.customers.insert(r.clone(), id);
+        Ok(Ok(id))
+    }
+}
+
+/// Runs `$resolve` and turns a rejected reference into an early `Ok(Err(..))`.
+macro_rules! resolve {
+    ($resolve:expr) => {
+        match $resolve? {
+            Ok(id) => id,
+            Err(field_error) => return Ok(Err(field_error)),
+        }
+    };
+}
+
+/// Inserts with `ON CONFLICT DO NOTHING RETURNING id`; a conflict on the external id is a duplicate.
+fn insert_or_find(
+    c: &mut impl Conn,
+    table: &str,
+    insert_sql: &str,
+    params: &[Value],
+    org: OrgId,
+    external_id: &Option<String>,
+) -> Result<Stored> {
+    if let Some(row) = c.query_opt(insert_sql, params)? {
+        return Ok(Stored::Created(row.int(0)?));
+    }
+    let sql = format!("SELECT id FROM {table} WHERE org_id = $1 AND external_id = $2");
+    let existing = c.query_one(&sql, &[org.into(), external_id.into()])?;
+    Ok(Stored::Duplicate(existing.int(0)?))
+}
+
+fn store_feedback(c: &mut impl Conn, res: &mut Resolver, org: OrgId, f: &NewFeedback, now: DateTime<Utc>) -> Result<Result<Stored, FieldError>> {
+    let touchpoint = match &f.touchpoint {
+        Some(r) => Some(resolve!(res.touchpoint(c, org, r))),
+        None => None,
+    };
+    let channel = match &f.channel {
+        Some(r) => Some(resolve!(res.channel(c, org, r))),
+        None => None,
+    };
+    let customer = match &f.customer {
+        Some(r) => Some(resolve!(res.customer(c, org, r, now))),
+        None => None,
+    };
+    let params = [
+        org.into(),
+        (&f.external_id).into(),
+        customer.into(),
+        touchpoint.into(),
+        channel.into(),
+        f.source.as_str().into(),
+        f.occurred_at.into(),
+        f.nps.into(),
+        f.csat.into(),
+        f.ces.into(),
+        f.rating.into(),
+        f.rating_scale.into(),
+        (&f.comment).into(),
+        (&f.language).into(),
+        (&f.attributes).into(),
+        now.into(),
+    ];
+    let sql = "INSERT INTO feedback (org_id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, \
+               nps, csat, ces, rating, rating_scale, comment, language, attributes, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+               ON CONFLICT (org_id, external_id) DO NOTHING RETURNING id";
+    insert_or_find(c, "feedback", sql, &params, org, &f.external_id).map(Ok)
+}
+
+fn store_interaction(c: &mut impl Conn, res: &mut Resolver, org: OrgId, i: &NewInteraction, now: DateTime<Utc>) -> Result<Result<Stored, FieldError>> {
+    let touchpoint = match &i.touchpoint {
+        Some(r) => Some(resolve!(res.touchpoint(c, org, r))),
+        None => None,
+    };
+    let channel = resolve!(res.channel(c, org, &i.channel));
+    let customer = match &i.customer {
+        Some(r) => Some(resolve!(res.customer(c, org, r, now))),
+        None => None,
+    };
+    let params = [
+        org.into(),
+        (&i.external_id).into(),
+        customer.into(),
+        touchpoint.into(),
+        channel.into(),
+        i.kind.as_str().into(),
+        i.occurred_at.into(),
+        i.duration_seconds.into(),
+        (&i.outcome).into(),
+        (&i.agent).into(),
+        (&i.team).into(),
+        (&i.attributes).into(),
+        now.into(),
+    ];
+    let sql = "INSERT INTO interactions (org_id, external_id, customer_id, touchpoint_id, channel_id, kind, occurred_at, \
+               duration_seconds, outcome, agent, team, attributes, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+               ON CONFLICT (org_id, external_id) DO NOTHING RETURNING id";
+    insert_or_find(c, "interactions", sql, &params, org, &i.external_id).map(Ok)
+}
+
+fn store_transaction(c: &mut impl Conn, res: &mut Resolver, org: OrgId, t: &NewTransaction, now: DateTime<Utc>) -> Result<Result<Stored, FieldError>> {
+    let customer = resolve!(res.customer(c, org, &t.customer, now));
+    let params = [
+        org.into(),
+        (&t.external_id).into(),
+        customer.into(),
+        t.occurred_at.into(),
+        t.amount_minor.into(),
+        t.currency.as_str().into(),
+        t.kind.as_str().into(),
+        (&t.product).into(),
+        (&t.attributes).into(),
+        now.into(),
+    ];
+    let sql = "INSERT INTO transactions (org_id, external_id, customer_id, occurred_at, amount_minor, currency, kind, \
+               product, attributes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+               ON CONFLICT (org_id, external_id) DO NOTHING RETURNING id";
+    insert_or_find(c, "transactions", sql, &params, org, &t.external_id).map(Ok)
+}
+
+fn store_all<C: Conn, T>(
+    c: &mut C,
+    kind: SignalKind,
+    records: &[Result<T, FieldError>],
+    mut store: impl FnMut(&mut C, &mut Resolver, &T) -> Result<Result<Stored, FieldError>>,
+) -> Result<BatchReport> {
+    let mut report = BatchReport {
+        kind,
+        received: records.len(),
+        created: 0,
+        duplicates: 0,
+        rejected: Vec::new(),
+        ids: Vec::with_capacity(records.len()),
+        replayed: false,
+    };
+    let mut resolver = Resolver::default();
+    for (index, record) in records.iter().enumerate() {
+        let outcome = match record {
+            Ok(record) => store(c, &mut resolver, record)?,
+            Err(e) => Err(e.clone()),
+        };
+        match outcome {
+            Ok(Stored::Created(id)) => {
+                report.created += 1;
+                report.ids.push(Some(id));
+            }
+            Ok(Stored::Duplicate(id)) => {
+                report.duplicates += 1;
+                report.ids.push(Some(id));
+            }
+            Err(FieldError { field, message }) => {
+                report.rejected.push(Rejection { index, field, message });
+                report.ids.push(None);
+            }
+        }
+    }
+    Ok(report)
+}
+
+pub(super) fn ingest(
+    c: &mut impl Conn,
+    org: OrgId,
+    batch: &Signals,
+    idempotency: Option<&Idempotency>,
+    now: DateTime<Utc>,
+) -> Result<BatchReport> {
+    if let Some(idem) = idempotency {
+        let stored = c.query_opt(
+            "SELECT request_hash, report FROM idempotency_keys WHERE org_id = $1 AND key = $2",
+            &[org.into(), idem.key.as_str().into()],
+        )?;
+        if let Some(row) = stored {
+            if row.text(0)? != idem.request_hash {
+                return Err(StoreError::IdempotencyMismatch);
+            }
+            let mut report: BatchReport = serde_json::from_str(&row.text(1)?).map_err(StoreError::backend)?;
+            report.replayed = true;
+            return Ok(report);
+        }
+    }
+    let report = match batch {
+        Signals::Feedback(records) => {
+            store_all(c, SignalKind::Feedback, records, |c, res, f| store_feedback(c, res, org, f, now))?
+        }
+        Signals::Interactions(records) => {
+            store_all(c, SignalKind::Interactions, records, |c, res, i| store_interaction(c, res, org, i, now))?
+        }
+        Signals::Transactions(records) => {
+            store_all(c, SignalKind::Transactions, records, |c, res, t| store_transaction(c, res, org, t, now))?
+        }
+    };
+    if let Some(idem) = idempotency {
+        let json = serde_json::to_string(&report).map_err(StoreError::backend)?;
+        c.execute(
+            "INSERT INTO idempotency_keys (org_id, key, kind, request_hash, report, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[org.into(), idem.key.as_str().into(), report.kind.as_str().into(), idem.request_hash.as_str().into(), json.into(), now.into()],
+        )?;
+    }
+    Ok(report)
+}
+
+// ----- lists ----------------------------------------------------------------------------------
+
+/// `SELECT columns FROM table WHERE org_id = … [filters] ORDER BY id LIMIT …`.
+fn select_signals(c: &mut impl Conn, table: &str, columns: &str, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Vec<Row>> {
+    let mut q = Query::new(&format!("SELECT {columns} FROM {table} WHERE org_id = "));
+    let p = q.param(org);
+    q.sql.push_str(&p);
+    if let Some(after) = page.after {
+        q.push(" AND id > {}", [after.into()]);
+    }
+    if let Some(from) = filter.from {
+        q.push(" AND occurred_at >= {}", [from.into()]);
+    }
+    if let Some(to) = filter.to {
+        q.push(" AND occurred_at < {}", [to.into()]);
+    }
+    if let Some(customer) = filter.customer_id {
+        q.push(" AND customer_id = {}", [customer.into()]);
+    }
+    if table != "transactions" {
+        if let Some(root) = filter.touchpoint_id {
+            q.sql.push_str(" AND touchpoint_id IN ");
+            push_id_list(&mut q, &journeys::subtree(c, org, root)?);
+        }
+        if let Some(channel) = filter.channel_id {
+            q.push(" AND channel_id = {}", [channel.into()]);
+        }
+    } else if filter.touchpoint_id.is_some() || filter.channel_id.is_some() {
+        return Err(FieldError::new("touchpoint_id", "transactions have no touchpoint or channel to filter by").into());
+    }
+    if let Some(source) = filter.source {
+        if table != "feedback" {
+            return Err(FieldError::new("source", "only feedback records have a source").into());
+        }
+        q.push(" AND source = {}", [source.as_str().into()]);
+    }
+    q.push(" ORDER BY id LIMIT {}", [i64::from(limit(page) + 1).into()]);
+    c.query(&q.sql, &q.params)
+}
+
+const FEEDBACK_COLUMNS: &str = "id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, \
+                                ces, rating, rating_scale, comment, language, attributes, created_at";
+
+fn feedback_from_row(r: &Row) -> Result<Feedback> {
+    Ok(Feedback {
+        id: r.int(0)?,
+        external_id: r.opt_text(1)?,
+        customer_id: r.opt_int(2)?,
+        touchpoint_id: r.opt_int(3)?,
+        channel_id: r.opt_int(4)?,
+        source: FeedbackSource::parse(&r.text(5)?).unwrap_or(FeedbackSource::Other),
+        occurred_at: r.time(6)?,
+        nps: r.opt_small(7)?,
+        csat: r.opt_small(8)?,
+        ces: r.opt_small(9)?,
+        rating: r.opt_small(10)?,
+        rating_scale: r.opt_small(11)?,
+        comment: r.opt_text(12)?,
+        language: r.opt_text(13)?,
+        attributes: r.attributes(14)?,
+        created_at: r.time(15)?,
+    })
+}
+
+pub(super) fn list_feedback(c: &mut impl Conn, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Feedback>> {
+    let rows = select_signals(c, "feedback", FEEDBACK_COLUMNS, org, filter, page)?;
+    let items = rows.iter().map(feedback_from_row).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_items(items, limit(page), |f| f.id))
+}
+
+const INTERACTION_COLUMNS: &str = "id, external_id, customer_id, touchpoint_id, channel_id, kind, occurred_at, \
+                                   duration_seconds, outcome, agent, team, attributes, created_at";
+
+fn interaction_from_row(r: &Row) -> Result<Interaction> {
+    Ok(Interaction {
+        id: r.int(0)?,
+        external_id: r.opt_text(1)?,
+        customer_id: r.opt_int(2)?,
+        touchpoint_id: r.opt_int(3)?,
+        channel_id: r.int(4)?,
+        kind: r.text(5)?,
+        occurred_at: r.time(6)?,
+        duration_seconds: r.opt_int(7)?,
+        outcome: r.opt_text(8)?,
+        agent: r.opt_text(9)?,
+        team: r.opt_text(10)?,
+        attributes: r.attributes(11)?,
+        created_at: r.time(12)?,
+    })
+}
+
+pub(super) fn list_interactions(c: &mut impl Conn, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Interaction>> {
+    let rows = select_signals(c, "interactions", INTERACTION_COLUMNS, org, filter, page)?;
+    let items = rows.iter().map(interaction_from_row).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_items(items, limit(page), |i| i.id))
+}
+
+const TRANSACTION_COLUMNS: &str =
+    "id, external_id, customer_id, occurred_at, amount_minor, currency, kind, product, attributes, created_at";
+
+fn transaction_from_row(r: &Row) -> Result<Transaction> {
+    Ok(Transaction {
+        id: r.int(0)?,
+        external_id: r.opt_text(1)?,
+        customer_id: r.opt_int(2)?,
+        occurred_at: r.time(3)?,
+        amount_minor: r.int(4)?,
+        currency: r.text(5)?,
+        kind: TransactionKind::parse(&r.text(6)?).ok_or_else(|| StoreError::Backend("unknown transaction kind".into()))?,
+        product: r.opt_text(7)?,
+        attributes: r.attributes(8)?,
+        created_at: r.time(9)?,
+    })
+}
+
+pub(super) fn list_transactions(c: &mut impl Conn, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Transaction>> {
+    let rows = select_signals(c, "transactions", TRANSACTION_COLUMNS, org, filter, page)?;
+    let items = rows.iter().map(transaction_from_row).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_items(items, limit(page), |t| t.id))
+}
