@@ -1,1 +1,183 @@
-//! dosvid-store-sqlite
+//! The embedded backend: SQLite in WAL mode. One writer connection (SQLite admits one writer at a
+//! time anyway) and a pool of readers that never wait for it. Commits use `synchronous = FULL`, so
+//! an acknowledged write survives a crash of the process or of the machine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use dosvid_store::pool::Pool;
+use dosvid_store::sql::{numbered_to_question, Backend, Conn, Row, Value};
+use dosvid_store::{Result, SqlStore, StoreError};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+
+pub struct SqliteBackend {
+    path: PathBuf,
+    writer: Mutex<SqliteConn>,
+    readers: Pool<SqliteConn>,
+}
+
+/// Opens (creating if needed) and migrates the database at `path`, and returns the store.
+pub fn open(path: impl AsRef<Path>, now: DateTime<Utc>) -> Result<SqlStore<SqliteBackend>> {
+    SqlStore::open(SqliteBackend::open(path.as_ref())?, now)
+}
+
+/// Reads the path out of a `sqlite://PATH` URL (`sqlite:PATH` and a bare path work too).
+pub fn path_from_url(url: &str) -> &str {
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+}
+
+impl SqliteBackend {
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut writer = SqliteConn::open(path, false)?;
+        migrate(&mut writer.0)?;
+        let reader_path = path.to_owned();
+        Ok(SqliteBackend {
+            path: path.to_owned(),
+            writer: Mutex::new(writer),
+            readers: Pool::new(8, move || SqliteConn::open(&reader_path, true)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+        .map_err(map_err)?;
+    for (version, sql) in MIGRATIONS {
+        let applied: bool = conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| r.get(0))
+            .map_err(map_err)?;
+        if applied {
+            continue;
+        }
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
+        tx.execute_batch(sql).map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            (version, Utc::now().timestamp_micros()),
+        )
+        .map_err(map_err)?;
+        tx.commit().map_err(map_err)?;
+    }
+    Ok(())
+}
+
+fn map_err(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(code, Some(message)) = &e {
+        match code.extended_code {
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                return StoreError::UniqueViolation(message.clone());
+            }
+            rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::ForeignKeyViolation(message.clone()),
+            _ => {}
+        }
+    }
+    StoreError::backend(e)
+}
+
+pub struct SqliteConn(Connection);
+
+impl SqliteConn {
+    fn open(path: &Path, read_only: bool) -> Result<Self> {
+        let flags = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let conn = Connection::open_with_flags(path, flags).map_err(map_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(map_err)?;
+        let pragmas = if read_only {
+            "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+        } else {
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
+        };
+        conn.execute_batch(pragmas).map_err(map_err)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(SqliteConn(conn))
+    }
+}
+
+struct Param<'a>(&'a Value);
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(v) => ToSqlOutput::Owned((*v).into()),
+            Value::Real(v) => ToSqlOutput::Owned((*v).into()),
+            Value::Text(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            Value::Bool(v) => ToSqlOutput::Owned(i64::from(*v).into()),
+            Value::Time(t) => ToSqlOutput::Owned(t.timestamp_micros().into()),
+            Value::Json(v) => ToSqlOutput::Owned(v.to_string().into()),
+        })
+    }
+}
+
+fn read_value(v: ValueRef<'_>) -> Result<Value> {
+    Ok(match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8(t.to_vec()).map_err(StoreError::backend)?),
+        ValueRef::Blob(_) => return Err(StoreError::Backend("unexpected blob column".into())),
+    })
+}
+
+impl Conn for SqliteConn {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        let mut stmt = self.0.prepare_cached(&numbered_to_question(sql)).map_err(map_err)?;
+        let n = stmt.execute(rusqlite::params_from_iter(params.iter().map(Param))).map_err(map_err)?;
+        Ok(n as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let mut stmt = self.0.prepare_cached(&numbered_to_question(sql)).map_err(map_err)?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter().map(Param))).map_err(map_err)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(map_err)? {
+            let values = (0..columns).map(|i| read_value(row.get_ref(i).map_err(map_err)?)).collect::<Result<_>>()?;
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+}
+
+impl Backend for SqliteBackend {
+    type Conn = SqliteConn;
+
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn read<R>(&self, f: impl FnOnce(&mut SqliteConn) -> Result<R>) -> Result<R> {
+        self.readers.with(|_| true, f)
+    }
+
+    fn write<R>(&self, f: impl FnOnce(&mut SqliteConn) -> Result<R>) -> Result<R> {
+        // A panic inside an earlier write must not wedge every later one: undo what it left open.
+        let mut conn = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !conn.0.is_autocommit() {
+            conn.0.execute_batch("ROLLBACK").map_err(map_err)?;
+        }
+        conn.0.execute_batch("BEGIN IMMEDIATE").map_err(map_err)?;
+        match f(&mut conn) {
+            Ok(value) => {
+                conn.0.execute_batch("COMMIT").map_err(map_err)?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = conn.0.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
