@@ -1,0 +1,134 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document built from these handlers.
+
+mod directory;
+mod journeys;
+mod signals;
+
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use dosvid_store::Page;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::extract::{require_api_key, ListParams};
+use crate::{ApiError, AppState};
+
+/// The largest request body accepted (a batch of 10,000 records with comments fits easily).
+pub const MAX_BODY_BYTES: usize = 32 << 20;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Dosvid API",
+        description = "Customer experience management: customers, journeys and touchpoints, and the signals customers leave. \
+                       Every endpoint but /healthz needs `Authorization: Bearer <API key>`. Errors have one shape: \
+                       `{\"error\": {\"code\", \"message\", \"field\"?}}`."
+    ),
+    modifiers(&BearerAuth),
+    security(("api_key" = [])),
+    tags(
+        (name = "directory", description = "Customers and their identities"),
+        (name = "journeys", description = "Channels, journeys, stages and touchpoints"),
+        (name = "signals", description = "Interactions, feedback records and transactions"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("api_key", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(directory::list_customers, directory::create_customer))
+        .routes(routes!(directory::get_customer, directory::update_customer, directory::delete_customer))
+        .routes(routes!(journeys::list_channels, journeys::create_channel))
+        .routes(routes!(journeys::get_channel, journeys::update_channel, journeys::delete_channel))
+        .routes(routes!(journeys::list_journeys, journeys::create_journey))
+        .routes(routes!(journeys::get_journey, journeys::update_journey, journeys::delete_journey))
+        .routes(routes!(journeys::create_stage))
+        .routes(routes!(journeys::update_stage, journeys::delete_stage))
+        .routes(routes!(journeys::list_touchpoints, journeys::create_touchpoint))
+        .routes(routes!(journeys::get_touchpoint, journeys::update_touchpoint, journeys::delete_touchpoint))
+        .routes(routes!(signals::feedback_batch))
+        .routes(routes!(signals::interactions_batch))
+        .routes(routes!(signals::transactions_batch))
+        .routes(routes!(signals::list_feedback))
+        .routes(routes!(signals::list_interactions))
+        .routes(routes!(signals::list_transactions))
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().split_for_parts().1
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api_routes().split_for_parts();
+    let doc = Arc::new(doc);
+    let api = api
+        .route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), require_api_key));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api)
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// One page of a list.
+#[derive(Serialize, ToSchema)]
+pub struct ListResponse<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> From<Page<T>> for ListResponse<T> {
+    fn from(page: Page<T>) -> Self {
+        ListResponse { items: page.items, next_cursor: page.next_cursor }
+    }
+}
+
+/// Reads the list parameters, with the API's error shape.
+pub(crate) fn list_params(
+    query: Result<Query<ListParams>, QueryRejection>,
+) -> Result<(dosvid_store::Filter, dosvid_store::PageRequest), ApiError> {
+    let Query(params) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    Ok((params.filter(Utc::now())?, params.page()?))
+}
+
+/// The `{id}` of a path; an id that is not a number names nothing, so it is a 404.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.body_text()))?;
+        raw.parse().map(Id).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no record with id '{raw}'")))
+    }
+}

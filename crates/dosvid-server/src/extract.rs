@@ -1,0 +1,157 @@
+//! Request parsing: JSON bodies whose errors name the field, the API-key check, and the query
+//! parameters shared by every list.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use dosvid_domain::{FeedbackSource, FieldError, OrgId};
+use dosvid_store::{Filter, PageRequest};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::{ApiError, AppState};
+
+/// Removes serde_json's " at line 1 column 9" suffix: the field name says more.
+fn clean(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Deserialises `text` as `T`, naming the failing field: `Err` carries the field and message.
+pub fn field_error_of<T: DeserializeOwned>(text: &str) -> Result<T, FieldError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let message = clean(&e.inner().to_string());
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            // An unknown field is reported at its parent; name the field itself.
+            message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("body")
+                .to_owned()
+        } else {
+            path
+        };
+        FieldError::new(field, message)
+    })
+}
+
+/// Parses a request body: malformed JSON is a 400, well-formed JSON of the wrong shape a 422
+/// naming the field.
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ApiError::bad_json(format!("the body is not valid UTF-8: {e}")))?;
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        return Err(ApiError::bad_json(format!("the body is not valid JSON: {e}")));
+    }
+    field_error_of(text).map_err(ApiError::invalid)
+}
+
+/// A JSON body with the API's error shape on failure.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = read_body(req, state).await?;
+        parse_body(&bytes).map(ApiJson)
+    }
+}
+
+/// Reads a body, answering 413 in the API's shape when it exceeds the limit.
+pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(rejection.status(), "payload_too_large", format!("the body is larger than {} MB", crate::api::MAX_BODY_BYTES >> 20))
+        } else {
+            ApiError::bad_json(rejection.body_text())
+        }
+    })
+}
+
+/// Who is calling: set by [`require_api_key`] for every `/api/v1` request.
+#[derive(Debug, Clone, Copy)]
+pub struct Auth {
+    pub org: OrgId,
+}
+
+/// Admits a request only with `Authorization: Bearer <key>` of a valid key.
+pub async fn require_api_key(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, ApiError> {
+    let header = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let Some(secret) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
+        return Err(ApiError::unauthorized("send an API key as 'Authorization: Bearer <key>'; create one with 'dosvid keys create'"));
+    };
+    let secret = secret.to_owned();
+    let key = state.run(move |store| store.authenticate(&secret)).await?;
+    let key = key.ok_or_else(|| ApiError::unauthorized("the API key is not valid"))?;
+    req.extensions_mut().insert(Auth { org: key.org_id });
+    Ok(next.run(req).await)
+}
+
+/// Query parameters of every list. Each is optional; which apply depends on the list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–1000 (default 100).
+    pub limit: Option<String>,
+    /// Start of the time range (inclusive), RFC 3339 or a date.
+    pub from: Option<String>,
+    /// End of the time range (exclusive).
+    pub to: Option<String>,
+    /// Only this touchpoint and the touchpoints below it.
+    pub touchpoint_id: Option<String>,
+    pub channel_id: Option<String>,
+    pub customer_id: Option<String>,
+    /// Feedback only: survey, review, complaint, social, other.
+    pub source: Option<String>,
+}
+
+fn int(field: &str, value: &Option<String>) -> Result<Option<i64>, FieldError> {
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse().map_err(|_| FieldError::new(field, format!("must be an integer, got '{v}'"))))
+        .transpose()
+}
+
+fn time(field: &str, value: &Option<String>, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, FieldError> {
+    // Filters may reach far into the future (a "to" bound), so check against a distant "now".
+    let horizon = now + chrono::Duration::days(365 * 100);
+    value.as_deref().filter(|v| !v.is_empty()).map(|v| dosvid_domain::time::parse_timestamp(field, v, horizon)).transpose()
+}
+
+impl ListParams {
+    pub fn page(&self) -> Result<PageRequest, FieldError> {
+        let limit = int("limit", &self.limit)?.unwrap_or(100);
+        if !(1..=i64::from(PageRequest::MAX_LIMIT)).contains(&limit) {
+            return Err(FieldError::new("limit", format!("must be from 1 to {}", PageRequest::MAX_LIMIT)));
+        }
+        let after = self.cursor.as_deref().filter(|c| !c.is_empty()).map(PageRequest::parse_cursor).transpose()?;
+        Ok(PageRequest { after, limit: limit as u32 })
+    }
+
+    pub fn filter(&self, now: DateTime<Utc>) -> Result<Filter, FieldError> {
+        let source = self
+            .source
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| FeedbackSource::parse(s).ok_or_else(|| FieldError::new("source", "must be survey, review, complaint, social or other")))
+            .transpose()?;
+        Ok(Filter {
+            from: time("from", &self.from, now)?,
+            to: time("to", &self.to, now)?,
+            touchpoint_id: int("touchpoint_id", &self.touchpoint_id)?,
+            channel_id: int("channel_id", &self.channel_id)?,
+            customer_id: int("customer_id", &self.customer_id)?,
+            source,
+        })
+    }
+}
