@@ -180,6 +180,21 @@ pub struct NewCustomer {
     pub identities: Vec<Identity>,
 }
 
+impl crate::signal::SignalInput for NewCustomerInput {
+    type Valid = NewCustomer;
+    const KIND: crate::RecordKind = crate::RecordKind::Customers;
+    const FIELDS: &'static [&'static str] =
+        &["external_id", "name", "email", "phone", "language", "segment", "region", "plan"];
+
+    fn validate(self, _now: chrono::DateTime<Utc>) -> Result<NewCustomer, FieldError> {
+        self.validate()
+    }
+
+    fn set_attributes(&mut self, attributes: Attributes) {
+        self.attributes = Some(attributes);
+    }
+}
+
 impl NewCustomerInput {
     pub fn validate(self) -> Result<NewCustomer, FieldError> {
         let mut identities = Vec::new();

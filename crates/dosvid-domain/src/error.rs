@@ -95,3 +95,21 @@ pub fn language(field: &str, value: Option<&str>) -> Result<Option<String>, Fiel
     }
     Ok(Some(value))
 }
+
+/// Deserialises one JSON value, naming the field that fails (`nps`, `attributes.tier`); an
+/// unknown field is named itself, and a value of the wrong shape altogether is named `body`.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FieldError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let message = e.inner().to_string();
+        // serde_json appends " at line 1 column 9"; the field name says more.
+        let message = message.rfind(" at line ").map_or(message.as_str(), |i| &message[..i]).to_owned();
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).unwrap_or("body").to_owned()
+        } else {
+            path
+        };
+        FieldError::new(field, message)
+    })
+}

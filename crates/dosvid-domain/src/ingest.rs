@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::signal::SignalKind;
+use crate::signal::RecordKind;
 
 /// A record that was not stored, with the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -18,7 +18,7 @@ pub struct Rejection {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BatchReport {
-    pub kind: SignalKind,
+    pub kind: RecordKind,
     /// Records in the batch.
     pub received: usize,
     /// Records stored by this batch.

@@ -18,7 +18,7 @@ pub use journey::{
 };
 pub use signal::{
     Feedback, FeedbackInput, FeedbackSource, Interaction, InteractionInput, NewFeedback,
-    NewInteraction, NewTransaction, Ref, SignalInput, SignalKind, Transaction, TransactionInput,
+    NewInteraction, NewTransaction, Ref, SignalInput, RecordKind, Transaction, TransactionInput,
     TransactionKind,
 };
 

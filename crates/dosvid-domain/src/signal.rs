@@ -12,21 +12,24 @@ use crate::error::{self, FieldError};
 use crate::time::parse_timestamp;
 use crate::Attributes;
 
-/// The three kinds of signal, as they appear in URLs (`/api/v1/feedback:batch`) and CLI commands.
+/// The kinds of record that arrive in bulk, as they appear in URLs (`/api/v1/feedback:batch`)
+/// and CLI commands (`dosvid import feedback`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum SignalKind {
+pub enum RecordKind {
+    Customers,
     Interactions,
     Feedback,
     Transactions,
 }
 
-impl SignalKind {
+impl RecordKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            SignalKind::Interactions => "interactions",
-            SignalKind::Feedback => "feedback",
-            SignalKind::Transactions => "transactions",
+            RecordKind::Customers => "customers",
+            RecordKind::Interactions => "interactions",
+            RecordKind::Feedback => "feedback",
+            RecordKind::Transactions => "transactions",
         }
     }
 }
@@ -78,12 +81,12 @@ fn comment(value: Option<String>) -> Result<Option<String>, FieldError> {
 /// What every signal input has in common, so ingestion and import can be written once.
 pub trait SignalInput: serde::de::DeserializeOwned {
     type Valid: Send + 'static;
-    const KIND: SignalKind;
-    /// Fields that CSV import must read as integers.
-    const INTEGER_FIELDS: &'static [&'static str];
+    const KIND: RecordKind;
     /// Every field the input accepts, for checking CSV headers.
     const FIELDS: &'static [&'static str];
     fn validate(self, now: DateTime<Utc>) -> Result<Self::Valid, FieldError>;
+    /// Sets the attributes read from `attr.*` CSV columns.
+    fn set_attributes(&mut self, attributes: Attributes);
 }
 
 // ----- feedback -------------------------------------------------------------------------------
@@ -170,10 +173,12 @@ pub struct NewFeedback {
 }
 
 impl SignalInput for FeedbackInput {
+    fn set_attributes(&mut self, attributes: Attributes) {
+        self.attributes = Some(attributes);
+    }
+
     type Valid = NewFeedback;
-    const KIND: SignalKind = SignalKind::Feedback;
-    const INTEGER_FIELDS: &'static [&'static str] =
-        &["customer_id", "touchpoint_id", "channel_id", "nps", "csat", "ces", "rating", "rating_scale"];
+    const KIND: RecordKind = RecordKind::Feedback;
     const FIELDS: &'static [&'static str] = &[
         "external_id", "customer_id", "customer_external_id", "customer_email", "customer_phone",
         "touchpoint", "touchpoint_id", "channel", "channel_id", "source", "occurred_at", "nps", "csat",
@@ -283,9 +288,12 @@ pub struct NewInteraction {
 }
 
 impl SignalInput for InteractionInput {
+    fn set_attributes(&mut self, attributes: Attributes) {
+        self.attributes = Some(attributes);
+    }
+
     type Valid = NewInteraction;
-    const KIND: SignalKind = SignalKind::Interactions;
-    const INTEGER_FIELDS: &'static [&'static str] = &["customer_id", "touchpoint_id", "channel_id", "duration_seconds"];
+    const KIND: RecordKind = RecordKind::Interactions;
     const FIELDS: &'static [&'static str] = &[
         "external_id", "customer_id", "customer_external_id", "customer_email", "customer_phone",
         "touchpoint", "touchpoint_id", "channel", "channel_id", "kind", "occurred_at",
@@ -396,9 +404,12 @@ pub struct NewTransaction {
 }
 
 impl SignalInput for TransactionInput {
+    fn set_attributes(&mut self, attributes: Attributes) {
+        self.attributes = Some(attributes);
+    }
+
     type Valid = NewTransaction;
-    const KIND: SignalKind = SignalKind::Transactions;
-    const INTEGER_FIELDS: &'static [&'static str] = &["customer_id", "amount_minor"];
+    const KIND: RecordKind = RecordKind::Transactions;
     const FIELDS: &'static [&'static str] = &[
         "external_id", "customer_id", "customer_external_id", "customer_email", "customer_phone",
         "occurred_at", "amount_minor", "currency", "kind", "product",

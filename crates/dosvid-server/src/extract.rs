@@ -14,34 +14,6 @@ use serde::Deserialize;
 
 use crate::{ApiError, AppState};
 
-/// Removes serde_json's " at line 1 column 9" suffix: the field name says more.
-fn clean(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-/// Deserialises `text` as `T`, naming the failing field: `Err` carries the field and message.
-pub fn field_error_of<T: DeserializeOwned>(text: &str) -> Result<T, FieldError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let message = clean(&e.inner().to_string());
-        let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() {
-            // An unknown field is reported at its parent; name the field itself.
-            message
-                .strip_prefix("unknown field `")
-                .and_then(|rest| rest.split('`').next())
-                .unwrap_or("body")
-                .to_owned()
-        } else {
-            path
-        };
-        FieldError::new(field, message)
-    })
-}
-
 /// Parses a request body: malformed JSON is a 400, well-formed JSON of the wrong shape a 422
 /// naming the field.
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
@@ -49,7 +21,7 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
         return Err(ApiError::bad_json(format!("the body is not valid JSON: {e}")));
     }
-    field_error_of(text).map_err(ApiError::invalid)
+    dosvid_domain::error::from_json(text).map_err(ApiError::invalid)
 }
 
 /// A JSON body with the API's error shape on failure.

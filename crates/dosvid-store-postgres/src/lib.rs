@@ -138,6 +138,10 @@ impl Conn for PgConn {
         self.client.execute(&stmt, &refs).map_err(map_err)
     }
 
+    fn insert(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>> {
+        self.query_opt(&format!("{sql} RETURNING id"), params)?.map(|r| r.int(0)).transpose()
+    }
+
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let stmt = self.statement(sql)?;
         let params: Vec<Param> = params.iter().map(Param).collect();

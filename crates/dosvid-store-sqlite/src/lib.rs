@@ -7,12 +7,34 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use dosvid_store::pool::Pool;
-use dosvid_store::sql::{numbered_to_question, Backend, Conn, Row, Value};
+use dosvid_store::sql::{Backend, Conn, Row, Value};
 use dosvid_store::{Result, SqlStore, StoreError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+
+/// Secondary indexes a bulk import may drop and rebuild: (table, index, definition). Maintaining
+/// an index whose keys arrive in random order rewrites most of its pages on every commit; one
+/// sorted rebuild after the load is several times cheaper. Every open recreates any that are
+/// missing, so an import that dies midway leaves nothing broken.
+const REBUILDABLE_INDEXES: &[(&str, &str, &str)] = &[
+    ("feedback", "feedback_time", "feedback (org_id, occurred_at)"),
+    ("feedback", "feedback_customer", "feedback (customer_id)"),
+    ("interactions", "interactions_time", "interactions (org_id, occurred_at)"),
+    ("interactions", "interactions_customer", "interactions (customer_id)"),
+    ("transactions", "transactions_time", "transactions (org_id, occurred_at)"),
+    ("transactions", "transactions_customer", "transactions (customer_id)"),
+];
+
+fn create_indexes(conn: &Connection, table: Option<&str>) -> Result<()> {
+    for (t, name, definition) in REBUILDABLE_INDEXES {
+        if table.is_none_or(|table| table == *t) {
+            conn.execute_batch(&format!("CREATE INDEX IF NOT EXISTS {name} ON {definition}")).map_err(map_err)?;
+        }
+    }
+    Ok(())
+}
 
 pub struct SqliteBackend {
     path: PathBuf,
@@ -34,6 +56,7 @@ impl SqliteBackend {
     pub fn open(path: &Path) -> Result<Self> {
         let mut writer = SqliteConn::open(path, false)?;
         migrate(&mut writer.0)?;
+        create_indexes(&writer.0, None)?;
         let reader_path = path.to_owned();
         Ok(SqliteBackend {
             path: path.to_owned(),
@@ -131,15 +154,34 @@ fn read_value(v: ValueRef<'_>) -> Result<Value> {
     })
 }
 
+/// Prepares (or reuses) a statement written with PostgreSQL's `$1` placeholders. SQLite reads
+/// `$1` as a named parameter and numbers named parameters by first appearance, so the statement
+/// is only accepted when that numbering agrees with the digits.
+fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<rusqlite::CachedStatement<'c>> {
+    let stmt = conn.prepare_cached(sql).map_err(map_err)?;
+    for i in 1..=stmt.parameter_count() {
+        let name = stmt.parameter_name(i).unwrap_or_default();
+        if name.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) != Some(i) {
+            return Err(StoreError::Backend(format!("placeholder {name} out of order in: {sql}")));
+        }
+    }
+    Ok(stmt)
+}
+
 impl Conn for SqliteConn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        let mut stmt = self.0.prepare_cached(&numbered_to_question(sql)).map_err(map_err)?;
+        let mut stmt = prepare(&self.0, sql)?;
         let n = stmt.execute(rusqlite::params_from_iter(params.iter().map(Param))).map_err(map_err)?;
         Ok(n as u64)
     }
 
+    fn insert(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>> {
+        let inserted = self.execute(sql, params)? == 1;
+        Ok(inserted.then(|| self.0.last_insert_rowid()))
+    }
+
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let mut stmt = self.0.prepare_cached(&numbered_to_question(sql)).map_err(map_err)?;
+        let mut stmt = prepare(&self.0, sql)?;
         let columns = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params.iter().map(Param))).map_err(map_err)?;
         let mut out = Vec::new();
@@ -160,6 +202,19 @@ impl Backend for SqliteBackend {
 
     fn read<R>(&self, f: impl FnOnce(&mut SqliteConn) -> Result<R>) -> Result<R> {
         self.readers.with(|_| true, f)
+    }
+
+    fn suspend_indexes(&self, table: &str) -> Result<()> {
+        let conn = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (_, name, _) in REBUILDABLE_INDEXES.iter().filter(|(t, ..)| *t == table) {
+            conn.0.execute_batch(&format!("DROP INDEX IF EXISTS {name}")).map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    fn restore_indexes(&self, table: &str) -> Result<()> {
+        let conn = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        create_indexes(&conn.0, Some(table))
     }
 
     fn write<R>(&self, f: impl FnOnce(&mut SqliteConn) -> Result<R>) -> Result<R> {

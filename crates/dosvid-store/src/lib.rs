@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, FeedbackSource, FieldError, Interaction,
     Journey, JourneyPatch, NewChannel, NewCustomer, NewFeedback, NewInteraction, NewJourney, NewStage, NewTouchpoint,
-    NewTransaction, OrgId, Stage, StagePatch, Touchpoint, TouchpointPatch, Transaction,
+    NewTransaction, OrgId, RecordKind, Stage, StagePatch, Touchpoint, TouchpointPatch, Transaction,
 };
 
 pub use keys::{ApiKey, ApiKeySecret};
@@ -144,6 +144,8 @@ pub struct Filter {
 /// so the report can name its index.
 #[derive(Debug, Clone)]
 pub enum Signals {
+    /// Customer profiles: a record whose external id or identity is known updates that profile.
+    Customers(Vec<Result<NewCustomer, FieldError>>),
     Feedback(Vec<Result<NewFeedback, FieldError>>),
     Interactions(Vec<Result<NewInteraction, FieldError>>),
     Transactions(Vec<Result<NewTransaction, FieldError>>),
@@ -205,6 +207,10 @@ pub trait Store: Send + Sync + 'static {
     /// an idempotency key, a repeated request returns the first answer and stores nothing.
     fn ingest(&self, org: OrgId, batch: Signals, idempotency: Option<Idempotency>, now: DateTime<Utc>)
         -> Result<BatchReport>;
+    /// Prepares for a large import of one kind of record (see `dosvid import`); pair with
+    /// [`Store::end_bulk_load`]. Ingestion stays correct without either call, only slower.
+    fn begin_bulk_load(&self, kind: RecordKind) -> Result<()>;
+    fn end_bulk_load(&self, kind: RecordKind) -> Result<()>;
     fn list_feedback(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Feedback>>;
     fn list_interactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Interaction>>;
     fn list_transactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Transaction>>;

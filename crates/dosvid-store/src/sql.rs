@@ -1,5 +1,5 @@
 //! The narrow SQL interface the store's logic is written against. Statements use PostgreSQL's
-//! `$1` placeholders; the SQLite backend rewrites them to `?1`. Times travel as [`Value::Time`]
+//! `$1` placeholders, which SQLite also reads when they appear in order. Times travel as [`Value::Time`]
 //! (a `timestamptz` in PostgreSQL, integer microseconds in SQLite) and JSON as [`Value::Json`]
 //! (`jsonb` / text), so the same statement means the same thing on both backends.
 
@@ -143,6 +143,15 @@ pub trait Conn {
     /// Runs a statement and returns the number of rows it changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
+    /// Runs an `INSERT` (written without `RETURNING`) into a table with an `id` key and returns
+    /// the new id, or `None` when `ON CONFLICT DO NOTHING` skipped the row. Backends differ here:
+    /// `RETURNING` makes SQLite keep a statement journal, which costs most of a bulk insert.
+    fn insert(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>>;
+
+    /// [`Conn::insert`] for a row that cannot conflict.
+    fn insert_id(&mut self, sql: &str, params: &[Value]) -> Result<i64> {
+        self.insert(sql, params)?.ok_or_else(|| StoreError::Backend(format!("no row inserted by: {sql}")))
+    }
 
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
@@ -161,6 +170,17 @@ pub trait Backend: Send + Sync + 'static {
     fn read<R>(&self, f: impl FnOnce(&mut Self::Conn) -> Result<R>) -> Result<R>;
     /// Runs `f` in a transaction that commits, durably, only if `f` succeeds.
     fn write<R>(&self, f: impl FnOnce(&mut Self::Conn) -> Result<R>) -> Result<R>;
+
+    /// Before a large import into `table`: drop indexes that are cheaper to rebuild afterwards
+    /// than to maintain row by row. Indexes that enforce uniqueness are never dropped.
+    fn suspend_indexes(&self, _table: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// After a large import: rebuild what [`Backend::suspend_indexes`] dropped.
+    fn restore_indexes(&self, _table: &str) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Builds a statement with a growing parameter list, for queries whose filters vary.
@@ -194,18 +214,4 @@ impl Query {
         }
         self
     }
-}
-
-/// Rewrites `$1` placeholders to `?1` for SQLite.
-pub fn numbered_to_question(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

@@ -1,1 +1,197 @@
-fn main() {}
+//! `dosvid`: runs the server and does the operator's work from the command line — import and
+//! export, the demo company, migrations, API keys. Glue only: the work is in the library crates.
+
+mod db;
+mod demo;
+mod export;
+mod import;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use dosvid_domain::RecordKind;
+
+#[derive(Parser)]
+#[command(name = "dosvid", version, about = "Dosvid customer experience management")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives: `sqlite://PATH` (the default) or `postgres://USER@HOST/DB`.
+#[derive(clap::Args, Clone)]
+struct DbArg {
+    #[arg(long, env = "DOSVID_DB", default_value = "sqlite://dosvid.db")]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, env = "DOSVID_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Build the demo company into a database (if it is empty) and serve it.
+    Demo {
+        /// Multiplies the demo's size (1 = 20,000 customers, ~100,000 feedback records).
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[arg(long, default_value = "sqlite://demo.db")]
+        db: String,
+        /// Build the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Import customers or signals from CSV or JSONL (chosen by extension, or --format).
+    Import {
+        kind: Kind,
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        format: Option<Format>,
+        /// Rename input columns: `--map ts=occurred_at,response_id=external_id`.
+        #[arg(long, value_delimiter = ',')]
+        map: Vec<String>,
+        /// Where to write rejected rows with reasons (default: FILE.rejected.FORMAT).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Records per transaction.
+        #[arg(long, default_value_t = 10_000)]
+        batch: usize,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// Rebuild secondary indexes after the load instead of maintaining them row by row
+        /// (the default for files of 16 MiB or more).
+        #[arg(long, conflicts_with = "no_bulk")]
+        bulk: bool,
+        /// Maintain indexes row by row even for a large file.
+        #[arg(long)]
+        no_bulk: bool,
+    },
+    /// Export records as CSV or JSONL.
+    Export {
+        kind: Kind,
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value = "csv")]
+        format: Format,
+        /// File to write; standard output when absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Create or upgrade the database schema.
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create an API key and print it (it is shown only this once).
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    Customers,
+    Interactions,
+    Feedback,
+    Transactions,
+}
+
+impl Kind {
+    fn record_kind(self) -> RecordKind {
+        match self {
+            Kind::Customers => RecordKind::Customers,
+            Kind::Interactions => RecordKind::Interactions,
+            Kind::Feedback => RecordKind::Feedback,
+            Kind::Transactions => RecordKind::Transactions,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Csv,
+    Jsonl,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { db, listen } => {
+            let store = db::open(&db.db)?;
+            serve(store, listen, None)
+        }
+        Command::Demo { scale, listen, db, no_serve } => demo::run(&db, scale, listen, no_serve),
+        Command::Import { kind, file, db, format, map, rejects, batch, quiet, bulk, no_bulk } => {
+            let store = db::open(&db.db)?;
+            let bulk = if bulk { Some(true) } else if no_bulk { Some(false) } else { None };
+            let options = import::Options { format, map, rejects, batch: batch.max(1), progress: !quiet, bulk };
+            let summary = import::run(store.as_ref(), kind.record_kind(), &file, &options)?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Export { kind, db, format, output } => {
+            let store = db::open(&db.db)?;
+            export::run(store.as_ref(), kind.record_kind(), format, output.as_deref())
+        }
+        Command::Migrate { db } => {
+            db::open(&db.db)?;
+            println!("{}: schema is up to date", db::redact(&db.db));
+            Ok(())
+        }
+        Command::Keys { command: KeysCommand::Create { db, name } } => {
+            let store = db::open(&db.db)?;
+            let org = store.default_org()?;
+            let (key, secret) = store.create_api_key(org, &name, chrono::Utc::now())?;
+            eprintln!("API key {} ({}) created; it is shown only now:", key.id, key.name);
+            println!("{}", secret.expose());
+            Ok(())
+        }
+    }
+}
+
+/// Serves until ctrl-c or SIGTERM. `banner` is printed once the port is bound.
+fn serve(store: db::SharedStore, listen: SocketAddr, banner: Option<String>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let state = dosvid_server::AppState::new(store.clone());
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let address = listener.local_addr()?;
+        tracing::info!(%address, backend = state.store.backend_name(), "serving");
+        if let Some(banner) = banner {
+            println!("{banner}");
+        }
+        dosvid_server::serve(listener, state).await.context("server failed")
+    })?;
+    // The PostgreSQL driver's connections must be dropped outside the runtime.
+    drop(runtime);
+    drop(store);
+    Ok(())
+}

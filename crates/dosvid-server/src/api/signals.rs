@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::{list_params, ListResponse};
 use crate::error::ErrorBody;
-use crate::extract::{field_error_of, read_body, Auth, ListParams};
+use crate::extract::{read_body, Auth, ListParams};
 use crate::{ApiError, AppState};
 
 #[derive(Deserialize)]
@@ -91,7 +91,7 @@ async fn ingest<I: SignalInput>(
                 Err(e) => return Ok(Err(e)),
             };
             let now = Utc::now();
-            let records = envelope.records.iter().map(|raw| field_error_of::<I>(raw.get()).and_then(|r| r.validate(now))).collect();
+            let records = envelope.records.iter().map(|raw| dosvid_domain::error::from_json::<I>(raw.get()).and_then(|r| r.validate(now))).collect();
             store.ingest(auth.org, wrap(records), idempotency, now).map(Ok)
         })
         .await??;

@@ -71,9 +71,9 @@ fn add_identities(c: &mut impl Conn, org: OrgId, customer: i64, identities: &[Id
 }
 
 pub(super) fn insert_customer(c: &mut impl Conn, org: OrgId, customer: &NewCustomer, now: DateTime<Utc>) -> Result<i64> {
-    c.query_one(
+    c.insert_id(
         "INSERT INTO customers (org_id, external_id, name, language, segment, region, plan, attributes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
         &[
             org.into(),
             (&customer.external_id).into(),
@@ -86,7 +86,7 @@ pub(super) fn insert_customer(c: &mut impl Conn, org: OrgId, customer: &NewCusto
             now.into(),
         ],
     )
-    .and_then(|r| r.int(0))
+    
     .map_err(|e| e.in_context("external_id", "a customer with this external_id already exists", "conflict"))
 }
 
@@ -124,6 +124,13 @@ fn load_identities(c: &mut impl Conn, customers: &mut [Customer]) -> Result<()> 
 
 pub(super) fn update_customer(c: &mut impl Conn, org: OrgId, id: i64, patch: &CustomerPatch) -> Result<Customer> {
     let now = Utc::now();
+    apply_patch(c, org, id, patch, now)?;
+    add_identities(c, org, id, &patch.add_identities, now)?;
+    get_customer(c, org, id)
+}
+
+/// Writes the profile fields a patch sets.
+pub(super) fn apply_patch(c: &mut impl Conn, org: OrgId, id: i64, patch: &CustomerPatch, now: DateTime<Utc>) -> Result<()> {
     let mut q = Query::new("UPDATE customers SET ");
     q.push("updated_at = {}", [now.into()]);
     let texts = [
@@ -145,8 +152,7 @@ pub(super) fn update_customer(c: &mut impl Conn, org: OrgId, id: i64, patch: &Cu
     if c.execute(&q.sql, &q.params)? == 0 {
         return Err(StoreError::not_found("customer", id));
     }
-    add_identities(c, org, id, &patch.add_identities, now)?;
-    get_customer(c, org, id)
+    Ok(())
 }
 
 pub(super) fn delete_customer(c: &mut impl Conn, org: OrgId, id: i64) -> Result<()> {

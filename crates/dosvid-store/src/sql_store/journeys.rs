@@ -28,12 +28,11 @@ const CHANNEL_IN_USE: &str = "signals refer to this channel";
 
 pub(super) fn create_channel(c: &mut impl Conn, org: OrgId, ch: &NewChannel, now: DateTime<Utc>) -> Result<Channel> {
     let id = c
-        .query_one(
-            "INSERT INTO channels (org_id, key, name, kind, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        .insert_id(
+            "INSERT INTO channels (org_id, key, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)",
             &[org.into(), ch.key.as_str().into(), ch.name.as_str().into(), ch.kind.as_str().into(), now.into()],
         )
-        .map_err(|e| e.in_context("key", CHANNEL_UNIQUE, CHANNEL_IN_USE))?
-        .int(0)?;
+        .map_err(|e| e.in_context("key", CHANNEL_UNIQUE, CHANNEL_IN_USE))?;
     get_channel(c, org, id)
 }
 
@@ -95,12 +94,11 @@ fn stage_from_row(r: &Row) -> Result<Stage> {
 
 pub(super) fn create_journey(c: &mut impl Conn, org: OrgId, j: &NewJourney, now: DateTime<Utc>) -> Result<Journey> {
     let id = c
-        .query_one(
-            "INSERT INTO journeys (org_id, key, name, description, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        .insert_id(
+            "INSERT INTO journeys (org_id, key, name, description, created_at) VALUES ($1, $2, $3, $4, $5)",
             &[org.into(), j.key.as_str().into(), j.name.as_str().into(), (&j.description).into(), now.into()],
         )
-        .map_err(|e| e.in_context("key", JOURNEY_UNIQUE, JOURNEY_IN_USE))?
-        .int(0)?;
+        .map_err(|e| e.in_context("key", JOURNEY_UNIQUE, JOURNEY_IN_USE))?;
     get_journey(c, org, id)
 }
 
@@ -188,12 +186,11 @@ fn renumber(c: &mut impl Conn, stages: &[Stage]) -> Result<()> {
 pub(super) fn create_stage(c: &mut impl Conn, org: OrgId, journey_id: i64, s: &NewStage, now: DateTime<Utc>) -> Result<Stage> {
     let mut stages = get_journey(c, org, journey_id)?.stages;
     let id = c
-        .query_one(
+        .insert_id(
             "INSERT INTO stages (org_id, journey_id, name, position, description, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6)",
             &[org.into(), journey_id.into(), s.name.as_str().into(), 0i64.into(), (&s.description).into(), now.into()],
-        )?
-        .int(0)?;
+        )?;
     let index = s.position.map_or(stages.len(), |p| (p as usize - 1).min(stages.len()));
     let new = Stage { id, journey_id, name: s.name.clone(), position: 0, description: s.description.clone() };
     stages.insert(index, new);
@@ -295,9 +292,9 @@ fn place(c: &mut impl Conn, org: OrgId, stage_id: i64, parent_id: Option<i64>) -
 pub(super) fn create_touchpoint(c: &mut impl Conn, org: OrgId, t: &NewTouchpoint, now: DateTime<Utc>) -> Result<Touchpoint> {
     let journey_id = place(c, org, t.stage_id, t.parent_id)?;
     let id = c
-        .query_one(
+        .insert_id(
             "INSERT INTO touchpoints (org_id, journey_id, stage_id, parent_id, key, name, moment_of_truth, owner_department, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[
                 org.into(),
                 journey_id.into(),
@@ -310,8 +307,7 @@ pub(super) fn create_touchpoint(c: &mut impl Conn, org: OrgId, t: &NewTouchpoint
                 now.into(),
             ],
         )
-        .map_err(|e| e.in_context("key", TOUCHPOINT_UNIQUE, TOUCHPOINT_IN_USE))?
-        .int(0)?;
+        .map_err(|e| e.in_context("key", TOUCHPOINT_UNIQUE, TOUCHPOINT_IN_USE))?;
     set_channels(c, org, id, &t.channels)?;
     get_touchpoint(c, org, id)
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use dosvid_domain::journey::{DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint};
 use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, Interaction, Journey, JourneyPatch,
-    NewChannel, NewCustomer, NewJourney, NewStage, NewTouchpoint, OrgId, Stage, StagePatch, Touchpoint,
+    NewChannel, NewCustomer, NewJourney, NewStage, NewTouchpoint, OrgId, RecordKind, Stage, StagePatch, Touchpoint,
     TouchpointPatch, Transaction,
 };
 
@@ -41,11 +41,10 @@ fn bootstrap(c: &mut impl Conn, now: DateTime<Utc>) -> Result<()> {
         return Ok(());
     }
     let org = c
-        .query_one(
-            "INSERT INTO organisations (name, time_zone, created_at) VALUES ($1, $2, $3) RETURNING id",
+        .insert_id(
+            "INSERT INTO organisations (name, time_zone, created_at) VALUES ($1, $2, $3)",
             &["Default organisation".into(), "Europe/Kyiv".into(), now.into()],
-        )?
-        .int(0)?;
+        )?;
     for (key, name, kind) in DEFAULT_CHANNELS {
         let channel = NewChannel { key: (*key).into(), name: (*name).into(), kind: *kind };
         journeys::create_channel(c, org, &channel, now)?;
@@ -123,11 +122,10 @@ impl<B: Backend> Store for SqlStore<B> {
         let name = dosvid_domain::error::required_text("name", Some(name))?;
         let secret = ApiKeySecret::generate().map_err(StoreError::backend)?;
         let id = self.backend.write(|c| {
-            c.query_one(
-                "INSERT INTO api_keys (org_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            c.insert_id(
+                "INSERT INTO api_keys (org_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5)",
                 &[org.into(), name.as_str().into(), secret.prefix().into(), ApiKeySecret::hash(secret.expose()).into(), now.into()],
-            )?
-            .int(0)
+            )
         })?;
         let key = ApiKey { id, org_id: org, name, prefix: secret.prefix().to_owned(), created_at: now };
         Ok((key, secret))
@@ -247,6 +245,14 @@ impl<B: Backend> Store for SqlStore<B> {
             Err(StoreError::UniqueViolation(what)) if idempotency.is_some() && what.contains("idempotency") => attempt(),
             other => other,
         }
+    }
+
+    fn begin_bulk_load(&self, kind: RecordKind) -> Result<()> {
+        self.backend.suspend_indexes(kind.as_str())
+    }
+
+    fn end_bulk_load(&self, kind: RecordKind) -> Result<()> {
+        self.backend.restore_indexes(kind.as_str())
     }
 
     fn list_feedback(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Feedback>> {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use dosvid_domain::{
     BatchReport, CustomerRef, Feedback, FeedbackSource, FieldError, Interaction, NewCustomer, NewFeedback,
-    NewInteraction, NewTransaction, OrgId, Ref, Rejection, SignalKind, Transaction, TransactionKind,
+    NewInteraction, NewTransaction, OrgId, Ref, Rejection, RecordKind, Transaction, TransactionKind,
 };
 
 use super::{directory, journeys, limit, push_id_list};
@@ -123,7 +123,7 @@ macro_rules! resolve {
     };
 }
 
-/// Inserts with `ON CONFLICT DO NOTHING RETURNING id`; a conflict on the external id is a duplicate.
+/// Inserts with `ON CONFLICT DO NOTHING`; a conflict on the external id is a duplicate.
 fn insert_or_find(
     c: &mut impl Conn,
     table: &str,
@@ -132,8 +132,8 @@ fn insert_or_find(
     org: OrgId,
     external_id: &Option<String>,
 ) -> Result<Stored> {
-    if let Some(row) = c.query_opt(insert_sql, params)? {
-        return Ok(Stored::Created(row.int(0)?));
+    if let Some(id) = c.insert(insert_sql, params)? {
+        return Ok(Stored::Created(id));
     }
     let sql = format!("SELECT id FROM {table} WHERE org_id = $1 AND external_id = $2");
     let existing = c.query_one(&sql, &[org.into(), external_id.into()])?;
@@ -174,7 +174,7 @@ fn store_feedback(c: &mut impl Conn, res: &mut Resolver, org: OrgId, f: &NewFeed
     let sql = "INSERT INTO feedback (org_id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, \
                nps, csat, ces, rating, rating_scale, comment, language, attributes, created_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-               ON CONFLICT (org_id, external_id) DO NOTHING RETURNING id";
+               ON CONFLICT (org_id, external_id) DO NOTHING";
     insert_or_find(c, "feedback", sql, &params, org, &f.external_id).map(Ok)
 }
 
@@ -206,7 +206,7 @@ fn store_interaction(c: &mut impl Conn, res: &mut Resolver, org: OrgId, i: &NewI
     let sql = "INSERT INTO interactions (org_id, external_id, customer_id, touchpoint_id, channel_id, kind, occurred_at, \
                duration_seconds, outcome, agent, team, attributes, created_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-               ON CONFLICT (org_id, external_id) DO NOTHING RETURNING id";
+               ON CONFLICT (org_id, external_id) DO NOTHING";
     insert_or_find(c, "interactions", sql, &params, org, &i.external_id).map(Ok)
 }
 
@@ -226,13 +226,65 @@ fn store_transaction(c: &mut impl Conn, res: &mut Resolver, org: OrgId, t: &NewT
     ];
     let sql = "INSERT INTO transactions (org_id, external_id, customer_id, occurred_at, amount_minor, currency, kind, \
                product, attributes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-               ON CONFLICT (org_id, external_id) DO NOTHING RETURNING id";
+               ON CONFLICT (org_id, external_id) DO NOTHING";
     insert_or_find(c, "transactions", sql, &params, org, &t.external_id).map(Ok)
+}
+
+/// Creates a profile, or updates the one its external id or an identity names (a duplicate).
+fn store_customer(c: &mut impl Conn, org: OrgId, new: &NewCustomer, now: DateTime<Utc>) -> Result<Result<Stored, FieldError>> {
+    let mut found = match &new.external_id {
+        Some(external_id) => c
+            .query_opt("SELECT id FROM customers WHERE org_id = $1 AND external_id = $2", &[org.into(), external_id.into()])?
+            .map(|r| r.int(0))
+            .transpose()?,
+        None => None,
+    };
+    let mut owners = Vec::with_capacity(new.identities.len());
+    for identity in &new.identities {
+        owners.push(directory::identity_owner(c, org, identity)?);
+    }
+    if found.is_none() {
+        found = owners.iter().flatten().next().copied();
+    }
+    for (identity, owner) in new.identities.iter().zip(&owners) {
+        if let (Some(owner), Some(id)) = (owner, found)
+            && *owner != id
+        {
+            let field = if identity.kind == dosvid_domain::IdentityKind::Phone { "phone" } else { "email" };
+            return Ok(Err(FieldError::new(field, format!("{} already belongs to customer {owner}", identity.value))));
+        }
+    }
+    let stored = match found {
+        Some(id) => {
+            let patch = dosvid_domain::CustomerPatch {
+                name: new.name.clone().map(Some),
+                language: new.language.clone().map(Some),
+                segment: new.segment.clone().map(Some),
+                region: new.region.clone().map(Some),
+                plan: new.plan.clone().map(Some),
+                attributes: Some(new.attributes.clone()).filter(|a| !a.is_empty()),
+                add_identities: Vec::new(),
+            };
+            directory::apply_patch(c, org, id, &patch, now)?;
+            if new.external_id.is_some() {
+                c.execute("UPDATE customers SET external_id = $1 WHERE id = $2 AND external_id IS NULL", &[(&new.external_id).into(), id.into()])?;
+            }
+            Stored::Duplicate(id)
+        }
+        None => Stored::Created(directory::insert_customer(c, org, new, now)?),
+    };
+    let id = match stored {
+        Stored::Created(id) | Stored::Duplicate(id) => id,
+    };
+    for identity in &new.identities {
+        directory::attach_identity(c, org, id, identity, now)?;
+    }
+    Ok(Ok(stored))
 }
 
 fn store_all<C: Conn, T>(
     c: &mut C,
-    kind: SignalKind,
+    kind: RecordKind,
     records: &[Result<T, FieldError>],
     mut store: impl FnMut(&mut C, &mut Resolver, &T) -> Result<Result<Stored, FieldError>>,
 ) -> Result<BatchReport> {
@@ -291,14 +343,17 @@ pub(super) fn ingest(
         }
     }
     let report = match batch {
+        Signals::Customers(records) => {
+            store_all(c, RecordKind::Customers, records, |c, _, customer| store_customer(c, org, customer, now))?
+        }
         Signals::Feedback(records) => {
-            store_all(c, SignalKind::Feedback, records, |c, res, f| store_feedback(c, res, org, f, now))?
+            store_all(c, RecordKind::Feedback, records, |c, res, f| store_feedback(c, res, org, f, now))?
         }
         Signals::Interactions(records) => {
-            store_all(c, SignalKind::Interactions, records, |c, res, i| store_interaction(c, res, org, i, now))?
+            store_all(c, RecordKind::Interactions, records, |c, res, i| store_interaction(c, res, org, i, now))?
         }
         Signals::Transactions(records) => {
-            store_all(c, SignalKind::Transactions, records, |c, res, t| store_transaction(c, res, org, t, now))?
+            store_all(c, RecordKind::Transactions, records, |c, res, t| store_transaction(c, res, org, t, now))?
         }
     };
     if let Some(idem) = idempotency {
