@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{self, FieldError};
 use crate::Attributes;
+use crate::error::{self, FieldError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -64,12 +64,15 @@ impl Identity {
 
 fn normalise_email(raw: &str) -> Result<String, String> {
     let email = raw.trim().to_lowercase();
-    let (local, domain) = email.split_once('@').ok_or("must be an e-mail address like name@example.com")?;
+    let (local, domain) = email
+        .split_once('@')
+        .ok_or("must be an e-mail address like name@example.com")?;
     let domain_ok = domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains(char::is_whitespace);
-    if local.is_empty() || local.contains(char::is_whitespace) || !domain_ok || domain.contains('@') {
+    if local.is_empty() || local.contains(char::is_whitespace) || !domain_ok || domain.contains('@')
+    {
         return Err("must be an e-mail address like name@example.com".into());
     }
     if email.len() > 254 {
@@ -88,7 +91,11 @@ fn normalise_phone(raw: &str) -> Result<String, String> {
         match c {
             '0'..='9' => digits.push(c),
             '+' | ' ' | '-' | '(' | ')' | '.' | '\u{a0}' => {}
-            _ => return Err(format!("must contain only digits, spaces and + - ( ) . (found {c:?})")),
+            _ => {
+                return Err(format!(
+                    "must contain only digits, spaces and + - ( ) . (found {c:?})"
+                ));
+            }
         }
     }
     let international = if plus {
@@ -109,8 +116,15 @@ fn normalise_phone(raw: &str) -> Result<String, String> {
 }
 
 fn normalise_qualified(raw: &str, kind: IdentityKind) -> Result<String, String> {
-    let example = if kind == IdentityKind::Social { "telegram:olena_k" } else { "billing:88231" };
-    let (system, id) = raw.trim().split_once(':').ok_or_else(|| format!("must be written as {example}"))?;
+    let example = if kind == IdentityKind::Social {
+        "telegram:olena_k"
+    } else {
+        "billing:88231"
+    };
+    let (system, id) = raw
+        .trim()
+        .split_once(':')
+        .ok_or_else(|| format!("must be written as {example}"))?;
     let system = system.trim().to_lowercase();
     // Social handles are case-insensitive on every major network; ids in other systems are not.
     let id = if kind == IdentityKind::Social {
@@ -183,8 +197,16 @@ pub struct NewCustomer {
 impl crate::signal::SignalInput for NewCustomerInput {
     type Valid = NewCustomer;
     const KIND: crate::RecordKind = crate::RecordKind::Customers;
-    const FIELDS: &'static [&'static str] =
-        &["external_id", "name", "email", "phone", "language", "segment", "region", "plan"];
+    const FIELDS: &'static [&'static str] = &[
+        "external_id",
+        "name",
+        "email",
+        "phone",
+        "language",
+        "segment",
+        "region",
+        "plan",
+    ];
 
     fn validate(self, _now: chrono::DateTime<Utc>) -> Result<NewCustomer, FieldError> {
         self.validate()
@@ -205,7 +227,11 @@ impl NewCustomerInput {
             identities.push(Identity::parse(IdentityKind::Phone, phone, "phone")?);
         }
         for (i, identity) in self.identities.iter().enumerate() {
-            let parsed = Identity::parse(identity.kind, &identity.value, &format!("identities[{i}].value"))?;
+            let parsed = Identity::parse(
+                identity.kind,
+                &identity.value,
+                &format!("identities[{i}].value"),
+            )?;
             if !identities.contains(&parsed) {
                 identities.push(parsed);
             }
@@ -258,21 +284,32 @@ pub struct CustomerPatch {
 
 impl CustomerPatchInput {
     pub fn validate(self) -> Result<CustomerPatch, FieldError> {
-        let text = |field: &str, v: Option<Option<String>>| -> Result<Option<Option<String>>, FieldError> {
-            v.map(|inner| error::short_text(field, inner.as_deref())).transpose()
+        let text = |field: &str,
+                    v: Option<Option<String>>|
+         -> Result<Option<Option<String>>, FieldError> {
+            v.map(|inner| error::short_text(field, inner.as_deref()))
+                .transpose()
         };
         Ok(CustomerPatch {
             name: text("name", self.name)?,
-            language: self.language.map(|v| error::language("language", v.as_deref())).transpose()?,
+            language: self
+                .language
+                .map(|v| error::language("language", v.as_deref()))
+                .transpose()?,
             segment: text("segment", self.segment)?,
             region: text("region", self.region)?,
             plan: text("plan", self.plan)?,
-            attributes: self.attributes.map(|a| error::attributes("attributes", Some(a))).transpose()?,
+            attributes: self
+                .attributes
+                .map(|a| error::attributes("attributes", Some(a)))
+                .transpose()?,
             add_identities: self
                 .add_identities
                 .iter()
                 .enumerate()
-                .map(|(i, id)| Identity::parse(id.kind, &id.value, &format!("add_identities[{i}].value")))
+                .map(|(i, id)| {
+                    Identity::parse(id.kind, &id.value, &format!("add_identities[{i}].value"))
+                })
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -299,16 +336,28 @@ impl CustomerRef {
     ) -> Result<Option<CustomerRef>, FieldError> {
         let mut identities = Vec::new();
         if let Some(email) = email.filter(|s| !s.trim().is_empty()) {
-            identities.push(Identity::parse(IdentityKind::Email, email, "customer_email")?);
+            identities.push(Identity::parse(
+                IdentityKind::Email,
+                email,
+                "customer_email",
+            )?);
         }
         if let Some(phone) = phone.filter(|s| !s.trim().is_empty()) {
-            identities.push(Identity::parse(IdentityKind::Phone, phone, "customer_phone")?);
+            identities.push(Identity::parse(
+                IdentityKind::Phone,
+                phone,
+                "customer_phone",
+            )?);
         }
         let external_id = error::short_text("customer_external_id", external_id)?;
         if id.is_none() && external_id.is_none() && identities.is_empty() {
             return Ok(None);
         }
-        Ok(Some(CustomerRef { id, external_id, identities }))
+        Ok(Some(CustomerRef {
+            id,
+            external_id,
+            identities,
+        }))
     }
 }
 
@@ -317,13 +366,19 @@ mod tests {
     use super::*;
 
     fn check(kind: IdentityKind, raw: &str, expect: Result<&str, ()>) {
-        let got = Identity::parse(kind, raw, "f").map(|i| i.value).map_err(|_| ());
+        let got = Identity::parse(kind, raw, "f")
+            .map(|i| i.value)
+            .map_err(|_| ());
         assert_eq!(got.as_deref().map_err(|_| ()), expect, "{kind:?} {raw:?}");
     }
 
     #[test]
     fn emails_are_lower_cased_and_checked() {
-        check(IdentityKind::Email, " Olena.K@Example.COM ", Ok("olena.k@example.com"));
+        check(
+            IdentityKind::Email,
+            " Olena.K@Example.COM ",
+            Ok("olena.k@example.com"),
+        );
         check(IdentityKind::Email, "olena@localhost", Err(()));
         check(IdentityKind::Email, "no-at-sign.com", Err(()));
         check(IdentityKind::Email, "a b@example.com", Err(()));
@@ -331,10 +386,18 @@ mod tests {
 
     #[test]
     fn phones_are_normalised_to_e164_with_ukraine_as_the_home_country() {
-        check(IdentityKind::Phone, "+380 (50) 123-45-67", Ok("+380501234567"));
+        check(
+            IdentityKind::Phone,
+            "+380 (50) 123-45-67",
+            Ok("+380501234567"),
+        );
         check(IdentityKind::Phone, "050 123 45 67", Ok("+380501234567"));
         check(IdentityKind::Phone, "380501234567", Ok("+380501234567"));
-        check(IdentityKind::Phone, "00 44 20 7946 0958", Ok("+442079460958"));
+        check(
+            IdentityKind::Phone,
+            "00 44 20 7946 0958",
+            Ok("+442079460958"),
+        );
         check(IdentityKind::Phone, "+1 (415) 555-0100", Ok("+14155550100"));
         check(IdentityKind::Phone, "12345", Err(()));
         check(IdentityKind::Phone, "+380 50 ABC", Err(()));
@@ -343,15 +406,24 @@ mod tests {
 
     #[test]
     fn social_handles_ignore_case_and_at_signs_but_external_ids_keep_case() {
-        check(IdentityKind::Social, "Telegram:@Olena_K", Ok("telegram:olena_k"));
+        check(
+            IdentityKind::Social,
+            "Telegram:@Olena_K",
+            Ok("telegram:olena_k"),
+        );
         check(IdentityKind::External, "Billing:AB-12", Ok("billing:AB-12"));
         check(IdentityKind::External, "no-system", Err(()));
     }
 
     #[test]
     fn a_reference_without_any_identifier_is_no_reference() {
-        assert_eq!(CustomerRef::from_fields(None, Some(" "), None, Some("")).unwrap(), None);
-        let r = CustomerRef::from_fields(None, Some("C-1"), Some("A@B.UA"), None).unwrap().unwrap();
+        assert_eq!(
+            CustomerRef::from_fields(None, Some(" "), None, Some("")).unwrap(),
+            None
+        );
+        let r = CustomerRef::from_fields(None, Some("C-1"), Some("A@B.UA"), None)
+            .unwrap()
+            .unwrap();
         assert_eq!(r.external_id.as_deref(), Some("C-1"));
         assert_eq!(r.identities[0].value, "a@b.ua");
         let err = CustomerRef::from_fields(None, None, None, Some("12")).unwrap_err();

@@ -13,17 +13,25 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
 /// Trims a short text field and checks its length; empty text counts as absent.
 pub fn short_text(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
     if value.chars().count() > crate::limits::MAX_TEXT_CHARS {
         return Err(FieldError::new(
             field,
-            format!("must be at most {} characters", crate::limits::MAX_TEXT_CHARS),
+            format!(
+                "must be at most {} characters",
+                crate::limits::MAX_TEXT_CHARS
+            ),
         ));
     }
     Ok(Some(value.to_owned()))
@@ -56,15 +64,21 @@ pub fn attributes(
     field: &str,
     attributes: Option<crate::Attributes>,
 ) -> Result<crate::Attributes, FieldError> {
-    use crate::limits::{MAX_ATTRIBUTES, MAX_ATTRIBUTE_VALUE_CHARS};
+    use crate::limits::{MAX_ATTRIBUTE_VALUE_CHARS, MAX_ATTRIBUTES};
     let attributes = attributes.unwrap_or_default();
     if attributes.len() > MAX_ATTRIBUTES {
-        return Err(FieldError::new(field, format!("at most {MAX_ATTRIBUTES} attributes")));
+        return Err(FieldError::new(
+            field,
+            format!("at most {MAX_ATTRIBUTES} attributes"),
+        ));
     }
     for (name, value) in &attributes {
         let path = format!("{field}.{name}");
         if name.trim().is_empty() || name.len() > 64 {
-            return Err(FieldError::new(field, "attribute names must be 1 to 64 characters"));
+            return Err(FieldError::new(
+                field,
+                "attribute names must be 1 to 64 characters",
+            ));
         }
         match value {
             serde_json::Value::String(s) if s.chars().count() > MAX_ATTRIBUTE_VALUE_CHARS => {
@@ -74,7 +88,10 @@ pub fn attributes(
                 ));
             }
             serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                return Err(FieldError::new(path, "must be a string, number, boolean or null"));
+                return Err(FieldError::new(
+                    path,
+                    "must be a string, number, boolean or null",
+                ));
             }
             _ => {}
         }
@@ -84,14 +101,21 @@ pub fn attributes(
 
 /// A language tag such as `uk`, `ru`, `en` or `en-GB`, normalised to lower case.
 pub fn language(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
     let value = value.to_ascii_lowercase().replace('_', "-");
     let mut parts = value.split('-');
     let primary = parts.next().unwrap_or_default();
-    let primary_ok = (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase());
-    let rest_ok = parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    let primary_ok =
+        (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase());
+    let rest_ok =
+        parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
     if !primary_ok || !rest_ok {
-        return Err(FieldError::new(field, "must be a language tag such as 'uk', 'ru' or 'en'"));
+        return Err(FieldError::new(
+            field,
+            "must be a language tag such as 'uk', 'ru' or 'en'",
+        ));
     }
     Ok(Some(value))
 }
@@ -103,10 +127,17 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FieldE
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let message = e.inner().to_string();
         // serde_json appends " at line 1 column 9"; the field name says more.
-        let message = message.rfind(" at line ").map_or(message.as_str(), |i| &message[..i]).to_owned();
+        let message = message
+            .rfind(" at line ")
+            .map_or(message.as_str(), |i| &message[..i])
+            .to_owned();
         let path = e.path().to_string();
         let field = if path == "." || path.is_empty() {
-            message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()).unwrap_or("body").to_owned()
+            message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("body")
+                .to_owned()
         } else {
             path
         };

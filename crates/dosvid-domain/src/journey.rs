@@ -92,7 +92,10 @@ impl ChannelPatch {
     pub fn validate(self) -> Result<ChannelPatch, FieldError> {
         Ok(ChannelPatch {
             key: self.key.map(|k| error::key("key", &k)).transpose()?,
-            name: self.name.map(|n| error::required_text("name", Some(&n))).transpose()?,
+            name: self
+                .name
+                .map(|n| error::required_text("name", Some(&n)))
+                .transpose()?,
             kind: self.kind,
         })
     }
@@ -129,7 +132,10 @@ impl NewJourney {
 fn description(value: Option<&str>) -> Result<Option<String>, FieldError> {
     let value = value.map(str::trim).filter(|v| !v.is_empty());
     if value.is_some_and(|v| v.chars().count() > 2_000) {
-        return Err(FieldError::new("description", "must be at most 2000 characters"));
+        return Err(FieldError::new(
+            "description",
+            "must be at most 2000 characters",
+        ));
     }
     Ok(value.map(str::to_owned))
 }
@@ -147,8 +153,14 @@ impl JourneyPatch {
     pub fn validate(self) -> Result<JourneyPatch, FieldError> {
         Ok(JourneyPatch {
             key: self.key.map(|k| error::key("key", &k)).transpose()?,
-            name: self.name.map(|n| error::required_text("name", Some(&n))).transpose()?,
-            description: self.description.map(|d| description(d.as_deref())).transpose()?,
+            name: self
+                .name
+                .map(|n| error::required_text("name", Some(&n)))
+                .transpose()?,
+            description: self
+                .description
+                .map(|d| description(d.as_deref()))
+                .transpose()?,
         })
     }
 }
@@ -201,9 +213,15 @@ impl StagePatch {
             return Err(FieldError::new("position", "must be 1 or more"));
         }
         Ok(StagePatch {
-            name: self.name.map(|n| error::required_text("name", Some(&n))).transpose()?,
+            name: self
+                .name
+                .map(|n| error::required_text("name", Some(&n)))
+                .transpose()?,
             position: self.position,
-            description: self.description.map(|d| description(d.as_deref())).transpose()?,
+            description: self
+                .description
+                .map(|d| description(d.as_deref()))
+                .transpose()?,
         })
     }
 }
@@ -244,7 +262,10 @@ impl NewTouchpoint {
         Ok(NewTouchpoint {
             key: error::key("key", &self.key)?,
             name: error::required_text("name", Some(&self.name))?,
-            owner_department: error::short_text("owner_department", self.owner_department.as_deref())?,
+            owner_department: error::short_text(
+                "owner_department",
+                self.owner_department.as_deref(),
+            )?,
             channels: channel_keys(self.channels)?,
             ..self
         })
@@ -280,7 +301,10 @@ impl TouchpointPatch {
     pub fn validate(self) -> Result<TouchpointPatch, FieldError> {
         Ok(TouchpointPatch {
             key: self.key.map(|k| error::key("key", &k)).transpose()?,
-            name: self.name.map(|n| error::required_text("name", Some(&n))).transpose()?,
+            name: self
+                .name
+                .map(|n| error::required_text("name", Some(&n)))
+                .transpose()?,
             owner_department: self
                 .owner_department
                 .map(|d| error::short_text("owner_department", d.as_deref()))
@@ -324,14 +348,27 @@ const fn tp(
     owner: &'static str,
     channels: &'static [&'static str],
 ) -> TemplateTouchpoint {
-    TemplateTouchpoint { key, name, moment_of_truth: false, owner, channels, children: &[] }
+    TemplateTouchpoint {
+        key,
+        name,
+        moment_of_truth: false,
+        owner,
+        channels,
+        children: &[],
+    }
 }
 
 const fn mot(t: TemplateTouchpoint) -> TemplateTouchpoint {
-    TemplateTouchpoint { moment_of_truth: true, ..t }
+    TemplateTouchpoint {
+        moment_of_truth: true,
+        ..t
+    }
 }
 
-const fn with(t: TemplateTouchpoint, children: &'static [TemplateTouchpoint]) -> TemplateTouchpoint {
+const fn with(
+    t: TemplateTouchpoint,
+    children: &'static [TemplateTouchpoint],
+) -> TemplateTouchpoint {
     TemplateTouchpoint { children, ..t }
 }
 
@@ -355,10 +392,20 @@ pub const DEFAULT_STAGES: &[TemplateStage] = &[
         behaviour: "Reads posts, visits the website",
         touchpoints: &[
             tp("social-ads", "Social media ads", "marketing", &["social"]),
-            tp("reviews-comparisons", "Reviews and comparisons", "marketing", &["web"]),
+            tp(
+                "reviews-comparisons",
+                "Reviews and comparisons",
+                "marketing",
+                &["web"],
+            ),
             tp("blogs", "Blogs", "marketing", &["web"]),
             tp("direct-email", "Direct email", "marketing", &["email"]),
-            tp("user-reviews", "User reviews", "marketing", &["web", "social"]),
+            tp(
+                "user-reviews",
+                "User reviews",
+                "marketing",
+                &["web", "social"],
+            ),
             with(
                 tp("website", "Website", "it", &["web"]),
                 &[
@@ -377,12 +424,27 @@ pub const DEFAULT_STAGES: &[TemplateStage] = &[
                 &[
                     with(
                         tp("e-shop.checkout", "Online checkout", "it", &["web"]),
-                        &[tp("e-shop.checkout.payment", "Payment", "finance", &["web"])],
+                        &[tp(
+                            "e-shop.checkout.payment",
+                            "Payment",
+                            "finance",
+                            &["web"],
+                        )],
                     ),
-                    tp("e-shop.delivery", "Delivery", "logistics", &["web", "phone"]),
+                    tp(
+                        "e-shop.delivery",
+                        "Delivery",
+                        "logistics",
+                        &["web", "phone"],
+                    ),
                 ],
             ),
-            tp("app-purchase", "Purchase in the mobile app", "product", &["app"]),
+            tp(
+                "app-purchase",
+                "Purchase in the mobile app",
+                "product",
+                &["app"],
+            ),
             mot(with(
                 tp("store", "Store / office", "stores", &["store"]),
                 &[
@@ -391,7 +453,12 @@ pub const DEFAULT_STAGES: &[TemplateStage] = &[
                 ],
             )),
             tp("sales-call", "Sales call", "sales", &["phone"]),
-            mot(tp("activation", "SIM activation and setup", "product", &["store", "app", "web"])),
+            mot(tp(
+                "activation",
+                "SIM activation and setup",
+                "product",
+                &["store", "app", "web"],
+            )),
         ],
     },
     TemplateStage {
@@ -399,33 +466,88 @@ pub const DEFAULT_STAGES: &[TemplateStage] = &[
         behaviour: "Uses the service, comments, leaves feedback",
         touchpoints: &[
             mot(with(
-                tp("contact-centre", "Contact centre", "contact-centre", &["phone"]),
+                tp(
+                    "contact-centre",
+                    "Contact centre",
+                    "contact-centre",
+                    &["phone"],
+                ),
                 &[
-                    tp("contact-centre.ivr", "IVR menu", "contact-centre", &["phone"]),
-                    mot(tp("contact-centre.queue", "Wait in queue", "contact-centre", &["phone"])),
-                    tp("contact-centre.agent", "Agent conversation", "contact-centre", &["phone"]),
-                    tp("contact-centre.callback", "Callback", "contact-centre", &["phone"]),
+                    tp(
+                        "contact-centre.ivr",
+                        "IVR menu",
+                        "contact-centre",
+                        &["phone"],
+                    ),
+                    mot(tp(
+                        "contact-centre.queue",
+                        "Wait in queue",
+                        "contact-centre",
+                        &["phone"],
+                    )),
+                    tp(
+                        "contact-centre.agent",
+                        "Agent conversation",
+                        "contact-centre",
+                        &["phone"],
+                    ),
+                    tp(
+                        "contact-centre.callback",
+                        "Callback",
+                        "contact-centre",
+                        &["phone"],
+                    ),
                 ],
             )),
-            tp("chat-support", "Chat support", "contact-centre", &["chat", "app"]),
-            tp("email-support", "Email support", "contact-centre", &["email"]),
-            tp("knowledge-base", "Knowledge base / FAQ", "cx", &["web", "app"]),
+            tp(
+                "chat-support",
+                "Chat support",
+                "contact-centre",
+                &["chat", "app"],
+            ),
+            tp(
+                "email-support",
+                "Email support",
+                "contact-centre",
+                &["email"],
+            ),
+            tp(
+                "knowledge-base",
+                "Knowledge base / FAQ",
+                "cx",
+                &["web", "app"],
+            ),
             with(
                 tp("billing", "Billing", "finance", &["web", "app", "email"]),
                 &[
                     tp("billing.invoice", "Invoice", "finance", &["email", "web"]),
-                    tp("billing.top-up", "Top-up and payment", "finance", &["app", "web", "store"]),
+                    tp(
+                        "billing.top-up",
+                        "Top-up and payment",
+                        "finance",
+                        &["app", "web", "store"],
+                    ),
                 ],
             ),
             with(
                 tp("mobile-app", "Mobile app", "product", &["app"]),
                 &[
                     tp("mobile-app.login", "Login", "it", &["app"]),
-                    tp("mobile-app.self-service", "Self-service in the app", "product", &["app"]),
+                    tp(
+                        "mobile-app.self-service",
+                        "Self-service in the app",
+                        "product",
+                        &["app"],
+                    ),
                 ],
             ),
             mot(tp("network", "Network quality", "network", &[])),
-            tp("technician-visit", "Technician visit", "network", &["phone"]),
+            tp(
+                "technician-visit",
+                "Technician visit",
+                "network",
+                &["phone"],
+            ),
             tp("social-forums", "Social forums", "cx", &["social"]),
         ],
     },
@@ -433,10 +555,20 @@ pub const DEFAULT_STAGES: &[TemplateStage] = &[
         name: "Advocacy",
         behaviour: "Recommends, shares experience",
         touchpoints: &[
-            tp("social-networks", "Social networks", "marketing", &["social"]),
+            tp(
+                "social-networks",
+                "Social networks",
+                "marketing",
+                &["social"],
+            ),
             tp("advocacy-blogs", "Blogs", "marketing", &["web"]),
             tp("review-sites", "Review sites", "cx", &["web"]),
-            tp("referrals", "Referral programme", "marketing", &["app", "web"]),
+            tp(
+                "referrals",
+                "Referral programme",
+                "marketing",
+                &["app", "web"],
+            ),
         ],
     },
 ];
@@ -449,13 +581,18 @@ mod tests {
         if !ts.is_empty() {
             *max_depth = (*max_depth).max(depth);
         }
-        ts.iter().map(|t| 1 + count(t.children, depth + 1, max_depth)).sum()
+        ts.iter()
+            .map(|t| 1 + count(t.children, depth + 1, max_depth))
+            .sum()
     }
 
     #[test]
     fn the_default_journey_has_at_least_thirty_touchpoints_two_levels_deep() {
         let mut depth = 0;
-        let n: usize = DEFAULT_STAGES.iter().map(|s| count(s.touchpoints, 0, &mut depth)).sum();
+        let n: usize = DEFAULT_STAGES
+            .iter()
+            .map(|s| count(s.touchpoints, 0, &mut depth))
+            .sum();
         assert!(n >= 30, "{n}");
         assert_eq!(depth, 2);
     }
@@ -473,6 +610,8 @@ mod tests {
                 walk(t.children, keys);
             }
         }
-        DEFAULT_STAGES.iter().for_each(|s| walk(s.touchpoints, &mut keys));
+        DEFAULT_STAGES
+            .iter()
+            .for_each(|s| walk(s.touchpoints, &mut keys));
     }
 }

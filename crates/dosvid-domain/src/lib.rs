@@ -18,7 +18,7 @@ pub use journey::{
 };
 pub use signal::{
     Feedback, FeedbackInput, FeedbackSource, Interaction, InteractionInput, NewFeedback,
-    NewInteraction, NewTransaction, Ref, SignalInput, RecordKind, Transaction, TransactionInput,
+    NewInteraction, NewTransaction, RecordKind, Ref, SignalInput, Transaction, TransactionInput,
     TransactionKind,
 };
 

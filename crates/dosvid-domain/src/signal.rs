@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::Attributes;
 use crate::customer::CustomerRef;
 use crate::error::{self, FieldError};
 use crate::time::parse_timestamp;
-use crate::Attributes;
 
 /// The kinds of record that arrive in bulk, as they appear in URLs (`/api/v1/feedback:batch`)
 /// and CLI commands (`dosvid import feedback`).
@@ -41,9 +41,17 @@ pub enum Ref {
     Key(String),
 }
 
-fn reference(id_field: &str, id: Option<i64>, key_field: &str, key: Option<&str>) -> Result<Option<Ref>, FieldError> {
+fn reference(
+    id_field: &str,
+    id: Option<i64>,
+    key_field: &str,
+    key: Option<&str>,
+) -> Result<Option<Ref>, FieldError> {
     match (id, key.map(str::trim).filter(|k| !k.is_empty())) {
-        (Some(_), Some(_)) => Err(FieldError::new(key_field, format!("give either {key_field} or {id_field}, not both"))),
+        (Some(_), Some(_)) => Err(FieldError::new(
+            key_field,
+            format!("give either {key_field} or {id_field}, not both"),
+        )),
         (Some(id), None) => Ok(Some(Ref::Id(id))),
         (None, Some(key)) => Ok(Some(Ref::Key(error::key(key_field, key)?))),
         (None, None) => Ok(None),
@@ -52,9 +60,10 @@ fn reference(id_field: &str, id: Option<i64>, key_field: &str, key: Option<&str>
 
 fn score(field: &str, value: Option<i64>, min: i64, max: i64) -> Result<Option<i16>, FieldError> {
     match value {
-        Some(v) if !(min..=max).contains(&v) => {
-            Err(FieldError::new(field, format!("must be an integer from {min} to {max}, got {v}")))
-        }
+        Some(v) if !(min..=max).contains(&v) => Err(FieldError::new(
+            field,
+            format!("must be an integer from {min} to {max}, got {v}"),
+        )),
         v => Ok(v.map(|v| v as i16)),
     }
 }
@@ -69,11 +78,17 @@ fn comment(value: Option<String>) -> Result<Option<String>, FieldError> {
     if chars > crate::limits::MAX_COMMENT_CHARS {
         return Err(FieldError::new(
             "comment",
-            format!("must be at most {} characters, got {chars}", crate::limits::MAX_COMMENT_CHARS),
+            format!(
+                "must be at most {} characters, got {chars}",
+                crate::limits::MAX_COMMENT_CHARS
+            ),
         ));
     }
     if trimmed.contains('\0') {
-        return Err(FieldError::new("comment", "must not contain NUL characters"));
+        return Err(FieldError::new(
+            "comment",
+            "must not contain NUL characters",
+        ));
     }
     Ok(Some(trimmed.to_owned()))
 }
@@ -180,16 +195,39 @@ impl SignalInput for FeedbackInput {
     type Valid = NewFeedback;
     const KIND: RecordKind = RecordKind::Feedback;
     const FIELDS: &'static [&'static str] = &[
-        "external_id", "customer_id", "customer_external_id", "customer_email", "customer_phone",
-        "touchpoint", "touchpoint_id", "channel", "channel_id", "source", "occurred_at", "nps", "csat",
-        "ces", "rating", "rating_scale", "comment", "language",
+        "external_id",
+        "customer_id",
+        "customer_external_id",
+        "customer_email",
+        "customer_phone",
+        "touchpoint",
+        "touchpoint_id",
+        "channel",
+        "channel_id",
+        "source",
+        "occurred_at",
+        "nps",
+        "csat",
+        "ces",
+        "rating",
+        "rating_scale",
+        "comment",
+        "language",
     ];
 
     fn validate(self, now: DateTime<Utc>) -> Result<NewFeedback, FieldError> {
-        let occurred_at = self.occurred_at.as_deref().ok_or_else(|| FieldError::new("occurred_at", "is required"))?;
+        let occurred_at = self
+            .occurred_at
+            .as_deref()
+            .ok_or_else(|| FieldError::new("occurred_at", "is required"))?;
         let rating_scale = score("rating_scale", self.rating_scale, 2, 100)?;
         let rating = match (self.rating, rating_scale) {
-            (Some(_), None) => return Err(FieldError::new("rating_scale", "is required when rating is given")),
+            (Some(_), None) => {
+                return Err(FieldError::new(
+                    "rating_scale",
+                    "is required when rating is given",
+                ));
+            }
             (rating, Some(top)) => score("rating", rating, 1, top.into())?,
             (None, None) => None,
         };
@@ -201,8 +239,18 @@ impl SignalInput for FeedbackInput {
                 self.customer_email.as_deref(),
                 self.customer_phone.as_deref(),
             )?,
-            touchpoint: reference("touchpoint_id", self.touchpoint_id, "touchpoint", self.touchpoint.as_deref())?,
-            channel: reference("channel_id", self.channel_id, "channel", self.channel.as_deref())?,
+            touchpoint: reference(
+                "touchpoint_id",
+                self.touchpoint_id,
+                "touchpoint",
+                self.touchpoint.as_deref(),
+            )?,
+            channel: reference(
+                "channel_id",
+                self.channel_id,
+                "channel",
+                self.channel.as_deref(),
+            )?,
             source: self.source.unwrap_or(FeedbackSource::Survey),
             occurred_at: parse_timestamp("occurred_at", occurred_at, now)?,
             nps: score("nps", self.nps, 0, 10)?,
@@ -214,9 +262,14 @@ impl SignalInput for FeedbackInput {
             language: error::language("language", self.language.as_deref())?,
             attributes: error::attributes("attributes", self.attributes)?,
         };
-        let has_score = [feedback.nps, feedback.csat, feedback.ces, feedback.rating].iter().any(Option::is_some);
+        let has_score = [feedback.nps, feedback.csat, feedback.ces, feedback.rating]
+            .iter()
+            .any(Option::is_some);
         if !has_score && feedback.comment.is_none() {
-            return Err(FieldError::new("nps", "a feedback record needs at least one score (nps, csat, ces, rating) or a comment"));
+            return Err(FieldError::new(
+                "nps",
+                "a feedback record needs at least one score (nps, csat, ces, rating) or a comment",
+            ));
         }
         Ok(feedback)
     }
@@ -295,15 +348,36 @@ impl SignalInput for InteractionInput {
     type Valid = NewInteraction;
     const KIND: RecordKind = RecordKind::Interactions;
     const FIELDS: &'static [&'static str] = &[
-        "external_id", "customer_id", "customer_external_id", "customer_email", "customer_phone",
-        "touchpoint", "touchpoint_id", "channel", "channel_id", "kind", "occurred_at",
-        "duration_seconds", "outcome", "agent", "team",
+        "external_id",
+        "customer_id",
+        "customer_external_id",
+        "customer_email",
+        "customer_phone",
+        "touchpoint",
+        "touchpoint_id",
+        "channel",
+        "channel_id",
+        "kind",
+        "occurred_at",
+        "duration_seconds",
+        "outcome",
+        "agent",
+        "team",
     ];
 
     fn validate(self, now: DateTime<Utc>) -> Result<NewInteraction, FieldError> {
-        let occurred_at = self.occurred_at.as_deref().ok_or_else(|| FieldError::new("occurred_at", "is required"))?;
-        if self.duration_seconds.is_some_and(|d| !(0..=31 * 24 * 3600).contains(&d)) {
-            return Err(FieldError::new("duration_seconds", "must be from 0 to 2678400 (31 days)"));
+        let occurred_at = self
+            .occurred_at
+            .as_deref()
+            .ok_or_else(|| FieldError::new("occurred_at", "is required"))?;
+        if self
+            .duration_seconds
+            .is_some_and(|d| !(0..=31 * 24 * 3600).contains(&d))
+        {
+            return Err(FieldError::new(
+                "duration_seconds",
+                "must be from 0 to 2678400 (31 days)",
+            ));
         }
         Ok(NewInteraction {
             external_id: error::short_text("external_id", self.external_id.as_deref())?,
@@ -313,13 +387,29 @@ impl SignalInput for InteractionInput {
                 self.customer_email.as_deref(),
                 self.customer_phone.as_deref(),
             )?,
-            touchpoint: reference("touchpoint_id", self.touchpoint_id, "touchpoint", self.touchpoint.as_deref())?,
-            channel: reference("channel_id", self.channel_id, "channel", self.channel.as_deref())?
-                .ok_or_else(|| FieldError::new("channel", "is required"))?,
+            touchpoint: reference(
+                "touchpoint_id",
+                self.touchpoint_id,
+                "touchpoint",
+                self.touchpoint.as_deref(),
+            )?,
+            channel: reference(
+                "channel_id",
+                self.channel_id,
+                "channel",
+                self.channel.as_deref(),
+            )?
+            .ok_or_else(|| FieldError::new("channel", "is required"))?,
             kind: error::key("kind", &error::required_text("kind", self.kind.as_deref())?)?,
             occurred_at: parse_timestamp("occurred_at", occurred_at, now)?,
             duration_seconds: self.duration_seconds,
-            outcome: self.outcome.as_deref().map(str::trim).filter(|o| !o.is_empty()).map(|o| error::key("outcome", o)).transpose()?,
+            outcome: self
+                .outcome
+                .as_deref()
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|o| error::key("outcome", o))
+                .transpose()?,
             agent: error::short_text("agent", self.agent.as_deref())?,
             team: error::short_text("team", self.team.as_deref())?,
             attributes: error::attributes("attributes", self.attributes)?,
@@ -411,19 +501,43 @@ impl SignalInput for TransactionInput {
     type Valid = NewTransaction;
     const KIND: RecordKind = RecordKind::Transactions;
     const FIELDS: &'static [&'static str] = &[
-        "external_id", "customer_id", "customer_external_id", "customer_email", "customer_phone",
-        "occurred_at", "amount_minor", "currency", "kind", "product",
+        "external_id",
+        "customer_id",
+        "customer_external_id",
+        "customer_email",
+        "customer_phone",
+        "occurred_at",
+        "amount_minor",
+        "currency",
+        "kind",
+        "product",
     ];
 
     fn validate(self, now: DateTime<Utc>) -> Result<NewTransaction, FieldError> {
-        let occurred_at = self.occurred_at.as_deref().ok_or_else(|| FieldError::new("occurred_at", "is required"))?;
-        let amount_minor = self.amount_minor.ok_or_else(|| FieldError::new("amount_minor", "is required"))?;
+        let occurred_at = self
+            .occurred_at
+            .as_deref()
+            .ok_or_else(|| FieldError::new("occurred_at", "is required"))?;
+        let amount_minor = self
+            .amount_minor
+            .ok_or_else(|| FieldError::new("amount_minor", "is required"))?;
         if amount_minor < 0 {
-            return Err(FieldError::new("amount_minor", "must not be negative; send money returned with kind \"refund\""));
+            return Err(FieldError::new(
+                "amount_minor",
+                "must not be negative; send money returned with kind \"refund\"",
+            ));
         }
-        let currency = self.currency.as_deref().map(str::trim).unwrap_or_default().to_ascii_uppercase();
+        let currency = self
+            .currency
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(FieldError::new("currency", "must be a three-letter ISO 4217 code such as UAH"));
+            return Err(FieldError::new(
+                "currency",
+                "must be a three-letter ISO 4217 code such as UAH",
+            ));
         }
         Ok(NewTransaction {
             external_id: error::short_text("external_id", self.external_id.as_deref())?,
@@ -484,29 +598,60 @@ mod tests {
         use serde_json::json;
         let t = "2025-05-01T10:00:00Z";
         check(json!({"occurred_at": t, "nps": 10}), "ok");
-        check(json!({"occurred_at": t, "comment": "Дуже довго чекав на лінії"}), "ok");
+        check(
+            json!({"occurred_at": t, "comment": "Дуже довго чекав на лінії"}),
+            "ok",
+        );
         check(json!({"occurred_at": t, "nps": 11}), "nps");
         check(json!({"occurred_at": t, "nps": -1}), "nps");
         check(json!({"occurred_at": t, "csat": 0}), "csat");
         check(json!({"occurred_at": t, "ces": 8}), "ces");
         check(json!({"occurred_at": t, "rating": 4}), "rating_scale");
-        check(json!({"occurred_at": t, "rating": 6, "rating_scale": 5}), "rating");
+        check(
+            json!({"occurred_at": t, "rating": 6, "rating_scale": 5}),
+            "rating",
+        );
         check(json!({"occurred_at": t}), "nps");
         check(json!({"occurred_at": t, "comment": "   "}), "nps");
         check(json!({"nps": 5}), "occurred_at");
         check(json!({"occurred_at": "someday", "nps": 5}), "occurred_at");
-        check(json!({"occurred_at": t, "nps": 5, "touchpoint": "Bad Key!"}), "touchpoint");
-        check(json!({"occurred_at": t, "nps": 5, "touchpoint": "a", "touchpoint_id": 3}), "touchpoint");
-        check(json!({"occurred_at": t, "nps": 5, "customer_email": "nope"}), "customer_email");
-        check(json!({"occurred_at": t, "nps": 5, "language": "ukrainian!"}), "language");
-        check(json!({"occurred_at": t, "nps": 5, "attributes": {"tier": [1]}}), "attributes.tier");
-        check(json!({"occurred_at": t, "comment": "x".repeat(10_001)}), "comment");
-        check(json!({"occurred_at": t, "comment": "ї".repeat(10_000)}), "ok");
+        check(
+            json!({"occurred_at": t, "nps": 5, "touchpoint": "Bad Key!"}),
+            "touchpoint",
+        );
+        check(
+            json!({"occurred_at": t, "nps": 5, "touchpoint": "a", "touchpoint_id": 3}),
+            "touchpoint",
+        );
+        check(
+            json!({"occurred_at": t, "nps": 5, "customer_email": "nope"}),
+            "customer_email",
+        );
+        check(
+            json!({"occurred_at": t, "nps": 5, "language": "ukrainian!"}),
+            "language",
+        );
+        check(
+            json!({"occurred_at": t, "nps": 5, "attributes": {"tier": [1]}}),
+            "attributes.tier",
+        );
+        check(
+            json!({"occurred_at": t, "comment": "x".repeat(10_001)}),
+            "comment",
+        );
+        check(
+            json!({"occurred_at": t, "comment": "ї".repeat(10_000)}),
+            "ok",
+        );
     }
 
     #[test]
     fn interactions_need_a_channel_and_a_kind_and_transactions_a_customer() {
-        let i = InteractionInput { occurred_at: Some("2025-01-01".into()), kind: Some("call".into()), ..Default::default() };
+        let i = InteractionInput {
+            occurred_at: Some("2025-01-01".into()),
+            kind: Some("call".into()),
+            ..Default::default()
+        };
         assert_eq!(i.validate(now()).unwrap_err().field, "channel");
         let t = TransactionInput {
             occurred_at: Some("2025-01-01".into()),
@@ -515,8 +660,16 @@ mod tests {
             kind: Some(TransactionKind::Purchase),
             ..Default::default()
         };
-        assert_eq!(t.clone().validate(now()).unwrap_err().field, "customer_external_id");
-        let ok = TransactionInput { customer_external_id: Some("C1".into()), ..t }.validate(now()).unwrap();
+        assert_eq!(
+            t.clone().validate(now()).unwrap_err().field,
+            "customer_external_id"
+        );
+        let ok = TransactionInput {
+            customer_external_id: Some("C1".into()),
+            ..t
+        }
+        .validate(now())
+        .unwrap();
         assert_eq!(ok.currency, "UAH");
     }
 }

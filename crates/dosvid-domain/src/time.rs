@@ -8,16 +8,24 @@ use crate::FieldError;
 /// How far in the future a record's time may be; clocks of sending systems drift.
 const MAX_FUTURE: chrono::Duration = chrono::Duration::days(1);
 
-pub fn parse_timestamp(field: &str, raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
+pub fn parse_timestamp(
+    field: &str,
+    raw: &str,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, FieldError> {
     let raw = raw.trim();
     let parsed = DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))
         .ok()
         .or_else(|| {
-            ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"]
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
-                .map(|t| Utc.from_utc_datetime(&t))
+            [
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M",
+            ]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
+            .map(|t| Utc.from_utc_datetime(&t))
         })
         .or_else(|| {
             NaiveDate::parse_from_str(raw, "%Y-%m-%d")
@@ -26,13 +34,19 @@ pub fn parse_timestamp(field: &str, raw: &str, now: DateTime<Utc>) -> Result<Dat
                 .map(|t| Utc.from_utc_datetime(&t))
         })
         .ok_or_else(|| {
-            FieldError::new(field, "must be a timestamp like 2025-06-01T10:30:00Z or 2025-06-01 10:30:00")
+            FieldError::new(
+                field,
+                "must be a timestamp like 2025-06-01T10:30:00Z or 2025-06-01 10:30:00",
+            )
         })?;
     if parsed.timestamp() < 0 {
         return Err(FieldError::new(field, "must not be before 1970"));
     }
     if parsed > now + MAX_FUTURE {
-        return Err(FieldError::new(field, "must not be more than a day in the future"));
+        return Err(FieldError::new(
+            field,
+            "must not be more than a day in the future",
+        ));
     }
     // Microseconds are what both backends store exactly.
     Ok(DateTime::from_timestamp_micros(parsed.timestamp_micros()).expect("in range"))
@@ -49,7 +63,12 @@ mod tests {
     #[test]
     fn accepts_the_formats_integrators_send() {
         let expect = Utc.with_ymd_and_hms(2025, 6, 1, 10, 30, 0).unwrap();
-        for raw in ["2025-06-01T10:30:00Z", "2025-06-01T13:30:00+03:00", "2025-06-01 10:30:00", "2025-06-01 10:30"] {
+        for raw in [
+            "2025-06-01T10:30:00Z",
+            "2025-06-01T13:30:00+03:00",
+            "2025-06-01 10:30:00",
+            "2025-06-01 10:30",
+        ] {
             assert_eq!(parse_timestamp("t", raw, now()).unwrap(), expect, "{raw}");
         }
         assert_eq!(

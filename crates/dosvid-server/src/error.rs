@@ -37,7 +37,13 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None, rejected: Vec::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            rejected: Vec::new(),
+        }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -46,7 +52,8 @@ impl ApiError {
     }
 
     pub fn invalid(e: FieldError) -> Self {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", e.message).with_field(e.field)
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", e.message)
+            .with_field(e.field)
     }
 
     pub fn bad_json(message: impl Into<String>) -> Self {
@@ -59,7 +66,11 @@ impl ApiError {
 
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!("internal error: {detail}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side; it has been logged",
+        )
     }
 }
 
@@ -72,7 +83,9 @@ impl From<FieldError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            StoreError::NotFound { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+            }
             StoreError::Invalid(field) => ApiError::invalid(field),
             StoreError::Conflict { field, message } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", message).with_field(field)
@@ -83,9 +96,11 @@ impl From<StoreError> for ApiError {
                 "this Idempotency-Key was already used with a different request body",
             )
             .with_field("Idempotency-Key"),
-            StoreError::UniqueViolation(_) | StoreError::ForeignKeyViolation(_) => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", "the change conflicts with existing data")
-            }
+            StoreError::UniqueViolation(_) | StoreError::ForeignKeyViolation(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "the change conflicts with existing data",
+            ),
             StoreError::Backend(detail) => ApiError::internal(detail),
         }
     }
@@ -94,7 +109,11 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code, message: self.message, field: self.field },
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            },
             rejected: self.rejected,
         };
         (self.status, axum::Json(body)).into_response()

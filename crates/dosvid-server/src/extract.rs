@@ -9,17 +9,20 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use dosvid_domain::{FeedbackSource, FieldError, OrgId};
 use dosvid_store::{Filter, PageRequest};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::{ApiError, AppState};
 
 /// Parses a request body: malformed JSON is a 400, well-formed JSON of the wrong shape a 422
 /// naming the field.
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| ApiError::bad_json(format!("the body is not valid UTF-8: {e}")))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ApiError::bad_json(format!("the body is not valid UTF-8: {e}")))?;
     if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        return Err(ApiError::bad_json(format!("the body is not valid JSON: {e}")));
+        return Err(ApiError::bad_json(format!(
+            "the body is not valid JSON: {e}"
+        )));
     }
     dosvid_domain::error::from_json(text).map_err(ApiError::invalid)
 }
@@ -40,7 +43,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(rejection.status(), "payload_too_large", format!("the body is larger than {} MB", crate::api::MAX_BODY_BYTES >> 20))
+            ApiError::new(
+                rejection.status(),
+                "payload_too_large",
+                format!(
+                    "the body is larger than {} MB",
+                    crate::api::MAX_BODY_BYTES >> 20
+                ),
+            )
         } else {
             ApiError::bad_json(rejection.body_text())
         }
@@ -54,10 +64,22 @@ pub struct Auth {
 }
 
 /// Admits a request only with `Authorization: Bearer <key>` of a valid key.
-pub async fn require_api_key(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, ApiError> {
-    let header = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let Some(secret) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
-        return Err(ApiError::unauthorized("send an API key as 'Authorization: Bearer <key>'; create one with 'dosvid keys create'"));
+pub async fn require_api_key(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let header = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let Some(secret) = header
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+    else {
+        return Err(ApiError::unauthorized(
+            "send an API key as 'Authorization: Bearer <key>'; create one with 'dosvid keys create'",
+        ));
     };
     let secret = secret.to_owned();
     let key = state.run(move |store| store.authenticate(&secret)).await?;
@@ -90,24 +112,46 @@ fn int(field: &str, value: &Option<String>) -> Result<Option<i64>, FieldError> {
     value
         .as_deref()
         .filter(|v| !v.is_empty())
-        .map(|v| v.parse().map_err(|_| FieldError::new(field, format!("must be an integer, got '{v}'"))))
+        .map(|v| {
+            v.parse()
+                .map_err(|_| FieldError::new(field, format!("must be an integer, got '{v}'")))
+        })
         .transpose()
 }
 
-fn time(field: &str, value: &Option<String>, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, FieldError> {
+fn time(
+    field: &str,
+    value: &Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
     // Filters may reach far into the future (a "to" bound), so check against a distant "now".
     let horizon = now + chrono::Duration::days(365 * 100);
-    value.as_deref().filter(|v| !v.is_empty()).map(|v| dosvid_domain::time::parse_timestamp(field, v, horizon)).transpose()
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(|v| dosvid_domain::time::parse_timestamp(field, v, horizon))
+        .transpose()
 }
 
 impl ListParams {
     pub fn page(&self) -> Result<PageRequest, FieldError> {
         let limit = int("limit", &self.limit)?.unwrap_or(100);
         if !(1..=i64::from(PageRequest::MAX_LIMIT)).contains(&limit) {
-            return Err(FieldError::new("limit", format!("must be from 1 to {}", PageRequest::MAX_LIMIT)));
+            return Err(FieldError::new(
+                "limit",
+                format!("must be from 1 to {}", PageRequest::MAX_LIMIT),
+            ));
         }
-        let after = self.cursor.as_deref().filter(|c| !c.is_empty()).map(PageRequest::parse_cursor).transpose()?;
-        Ok(PageRequest { after, limit: limit as u32 })
+        let after = self
+            .cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(PageRequest::parse_cursor)
+            .transpose()?;
+        Ok(PageRequest {
+            after,
+            limit: limit as u32,
+        })
     }
 
     pub fn filter(&self, now: DateTime<Utc>) -> Result<Filter, FieldError> {
@@ -115,7 +159,14 @@ impl ListParams {
             .source
             .as_deref()
             .filter(|s| !s.is_empty())
-            .map(|s| FeedbackSource::parse(s).ok_or_else(|| FieldError::new("source", "must be survey, review, complaint, social or other")))
+            .map(|s| {
+                FeedbackSource::parse(s).ok_or_else(|| {
+                    FieldError::new(
+                        "source",
+                        "must be survey, review, complaint, social or other",
+                    )
+                })
+            })
             .transpose()?;
         Ok(Filter {
             from: time("from", &self.from, now)?,

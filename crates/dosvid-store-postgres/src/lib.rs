@@ -41,10 +41,19 @@ fn migrate(client: &mut Client) -> Result<()> {
     )
     .map_err(map_err)?;
     for (version, sql) in MIGRATIONS {
-        let applied = tx.query_opt("SELECT 1 FROM schema_migrations WHERE version = $1", &[version]).map_err(map_err)?;
+        let applied = tx
+            .query_opt(
+                "SELECT 1 FROM schema_migrations WHERE version = $1",
+                &[version],
+            )
+            .map_err(map_err)?;
         if applied.is_none() {
             tx.batch_execute(sql).map_err(map_err)?;
-            tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())", &[version]).map_err(map_err)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())",
+                &[version],
+            )
+            .map_err(map_err)?;
         }
     }
     tx.commit().map_err(map_err)
@@ -71,7 +80,10 @@ pub struct PgConn {
 impl PgConn {
     fn connect(url: &str) -> Result<Self> {
         let client = Client::connect(url, NoTls).map_err(map_err)?;
-        Ok(PgConn { client, statements: HashMap::new() })
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
     }
 
     fn statement(&mut self, sql: &str) -> Result<Statement> {
@@ -92,7 +104,11 @@ impl PgConn {
 struct Param<'a>(&'a Value);
 
 impl ToSql for Param<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut postgres::types::private::BytesMut) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self.0 {
             Value::Null => Ok(IsNull::Yes),
             Value::Int(v) => match *ty {
@@ -119,13 +135,25 @@ fn read_column(row: &postgres::Row, i: usize) -> Result<Value> {
     let ty = row.columns()[i].type_();
     let v = match *ty {
         Type::INT8 => row.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int)),
-        Type::INT4 => row.try_get::<_, Option<i32>>(i).map(|v| v.map(|v| Value::Int(v.into()))),
-        Type::INT2 => row.try_get::<_, Option<i16>>(i).map(|v| v.map(|v| Value::Int(v.into()))),
-        Type::BOOL => row.try_get::<_, Option<bool>>(i).map(|v| v.map(Value::Bool)),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(i)
+            .map(|v| v.map(|v| Value::Int(v.into()))),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(i)
+            .map(|v| v.map(|v| Value::Int(v.into()))),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)
+            .map(|v| v.map(Value::Bool)),
         Type::FLOAT8 => row.try_get::<_, Option<f64>>(i).map(|v| v.map(Value::Real)),
-        Type::TIMESTAMPTZ => row.try_get::<_, Option<DateTime<Utc>>>(i).map(|v| v.map(Value::Time)),
-        Type::JSONB | Type::JSON => row.try_get::<_, Option<serde_json::Value>>(i).map(|v| v.map(Value::Json)),
-        _ => row.try_get::<_, Option<String>>(i).map(|v| v.map(Value::Text)),
+        Type::TIMESTAMPTZ => row
+            .try_get::<_, Option<DateTime<Utc>>>(i)
+            .map(|v| v.map(Value::Time)),
+        Type::JSONB | Type::JSON => row
+            .try_get::<_, Option<serde_json::Value>>(i)
+            .map(|v| v.map(Value::Json)),
+        _ => row
+            .try_get::<_, Option<String>>(i)
+            .map(|v| v.map(Value::Text)),
     };
     Ok(v.map_err(map_err)?.unwrap_or(Value::Null))
 }
@@ -134,21 +162,29 @@ impl Conn for PgConn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let stmt = self.statement(sql)?;
         let params: Vec<Param> = params.iter().map(Param).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         self.client.execute(&stmt, &refs).map_err(map_err)
     }
 
     fn insert(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>> {
-        self.query_opt(&format!("{sql} RETURNING id"), params)?.map(|r| r.int(0)).transpose()
+        self.query_opt(&format!("{sql} RETURNING id"), params)?
+            .map(|r| r.int(0))
+            .transpose()
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let stmt = self.statement(sql)?;
         let params: Vec<Param> = params.iter().map(Param).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
         let rows = self.client.query(&stmt, &refs).map_err(map_err)?;
         rows.iter()
-            .map(|row| Ok(Row((0..row.len()).map(|i| read_column(row, i)).collect::<Result<_>>()?)))
+            .map(|row| {
+                Ok(Row((0..row.len())
+                    .map(|i| read_column(row, i))
+                    .collect::<Result<_>>()?))
+            })
             .collect()
     }
 }
@@ -201,28 +237,45 @@ impl TestDatabase {
         };
         static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos();
         let name = format!("dosvid_test_{}_{n}_{nanos}", std::process::id());
-        let mut admin = Client::connect(&admin_url, NoTls).expect("connect to DOSVID_TEST_POSTGRES_URL");
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        let mut admin =
+            Client::connect(&admin_url, NoTls).expect("connect to DOSVID_TEST_POSTGRES_URL");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
         let url = replace_database(&admin_url, &name);
-        Some(TestDatabase { admin_url, name, url })
+        Some(TestDatabase {
+            admin_url,
+            name,
+            url,
+        })
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = Client::connect(&self.admin_url, NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
 
 /// Swaps the database name in a `postgres://…/db?opts` URL.
 fn replace_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{database}", &base[..host_end]);
     if let Some(q) = query {
         out.push('?');

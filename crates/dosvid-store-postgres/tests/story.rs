@@ -5,7 +5,9 @@ use dosvid_store_postgres::TestDatabase;
 
 #[test]
 fn the_store_story_passes_on_postgres() {
-    let Some(db) = TestDatabase::create("the store story") else { return };
+    let Some(db) = TestDatabase::create("the store story") else {
+        return;
+    };
     let store = dosvid_store_postgres::open(&db.url, chrono::Utc::now()).unwrap();
     dosvid_store::conformance::run(&store);
 }

@@ -19,18 +19,41 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.s
 /// sorted rebuild after the load is several times cheaper. Every open recreates any that are
 /// missing, so an import that dies midway leaves nothing broken.
 const REBUILDABLE_INDEXES: &[(&str, &str, &str)] = &[
-    ("feedback", "feedback_time", "feedback (org_id, occurred_at)"),
+    (
+        "feedback",
+        "feedback_time",
+        "feedback (org_id, occurred_at)",
+    ),
     ("feedback", "feedback_customer", "feedback (customer_id)"),
-    ("interactions", "interactions_time", "interactions (org_id, occurred_at)"),
-    ("interactions", "interactions_customer", "interactions (customer_id)"),
-    ("transactions", "transactions_time", "transactions (org_id, occurred_at)"),
-    ("transactions", "transactions_customer", "transactions (customer_id)"),
+    (
+        "interactions",
+        "interactions_time",
+        "interactions (org_id, occurred_at)",
+    ),
+    (
+        "interactions",
+        "interactions_customer",
+        "interactions (customer_id)",
+    ),
+    (
+        "transactions",
+        "transactions_time",
+        "transactions (org_id, occurred_at)",
+    ),
+    (
+        "transactions",
+        "transactions_customer",
+        "transactions (customer_id)",
+    ),
 ];
 
 fn create_indexes(conn: &Connection, table: Option<&str>) -> Result<()> {
     for (t, name, definition) in REBUILDABLE_INDEXES {
         if table.is_none_or(|table| table == *t) {
-            conn.execute_batch(&format!("CREATE INDEX IF NOT EXISTS {name} ON {definition}")).map_err(map_err)?;
+            conn.execute_batch(&format!(
+                "CREATE INDEX IF NOT EXISTS {name} ON {definition}"
+            ))
+            .map_err(map_err)?;
         }
     }
     Ok(())
@@ -49,7 +72,9 @@ pub fn open(path: impl AsRef<Path>, now: DateTime<Utc>) -> Result<SqlStore<Sqlit
 
 /// Reads the path out of a `sqlite://PATH` URL (`sqlite:PATH` and a bare path work too).
 pub fn path_from_url(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
 }
 
 impl SqliteBackend {
@@ -75,12 +100,18 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         .map_err(map_err)?;
     for (version, sql) in MIGRATIONS {
         let applied: bool = conn
-            .query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| r.get(0))
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                [version],
+                |r| r.get(0),
+            )
             .map_err(map_err)?;
         if applied {
             continue;
         }
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(map_err)?;
         tx.execute_batch(sql).map_err(map_err)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
@@ -95,10 +126,13 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 fn map_err(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(code, Some(message)) = &e {
         match code.extended_code {
-            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
                 return StoreError::UniqueViolation(message.clone());
             }
-            rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => return StoreError::ForeignKeyViolation(message.clone()),
+            rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
+                return StoreError::ForeignKeyViolation(message.clone());
+            }
             _ => {}
         }
     }
@@ -112,10 +146,13 @@ impl SqliteConn {
         let flags = if read_only {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
         } else {
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
         };
         let conn = Connection::open_with_flags(path, flags).map_err(map_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(map_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(map_err)?;
         let pragmas = if read_only {
             "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
         } else {
@@ -149,7 +186,9 @@ fn read_value(v: ValueRef<'_>) -> Result<Value> {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Int(i),
         ValueRef::Real(f) => Value::Real(f),
-        ValueRef::Text(t) => Value::Text(String::from_utf8(t.to_vec()).map_err(StoreError::backend)?),
+        ValueRef::Text(t) => {
+            Value::Text(String::from_utf8(t.to_vec()).map_err(StoreError::backend)?)
+        }
         ValueRef::Blob(_) => return Err(StoreError::Backend("unexpected blob column".into())),
     })
 }
@@ -162,7 +201,9 @@ fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<rusqlite::CachedStatem
     for i in 1..=stmt.parameter_count() {
         let name = stmt.parameter_name(i).unwrap_or_default();
         if name.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) != Some(i) {
-            return Err(StoreError::Backend(format!("placeholder {name} out of order in: {sql}")));
+            return Err(StoreError::Backend(format!(
+                "placeholder {name} out of order in: {sql}"
+            )));
         }
     }
     Ok(stmt)
@@ -171,7 +212,9 @@ fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<rusqlite::CachedStatem
 impl Conn for SqliteConn {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
         let mut stmt = prepare(&self.0, sql)?;
-        let n = stmt.execute(rusqlite::params_from_iter(params.iter().map(Param))).map_err(map_err)?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(params.iter().map(Param)))
+            .map_err(map_err)?;
         Ok(n as u64)
     }
 
@@ -183,10 +226,14 @@ impl Conn for SqliteConn {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
         let mut stmt = prepare(&self.0, sql)?;
         let columns = stmt.column_count();
-        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter().map(Param))).map_err(map_err)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params.iter().map(Param)))
+            .map_err(map_err)?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(map_err)? {
-            let values = (0..columns).map(|i| read_value(row.get_ref(i).map_err(map_err)?)).collect::<Result<_>>()?;
+            let values = (0..columns)
+                .map(|i| read_value(row.get_ref(i).map_err(map_err)?))
+                .collect::<Result<_>>()?;
             out.push(Row(values));
         }
         Ok(out)
@@ -205,21 +252,32 @@ impl Backend for SqliteBackend {
     }
 
     fn suspend_indexes(&self, table: &str) -> Result<()> {
-        let conn = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         for (_, name, _) in REBUILDABLE_INDEXES.iter().filter(|(t, ..)| *t == table) {
-            conn.0.execute_batch(&format!("DROP INDEX IF EXISTS {name}")).map_err(map_err)?;
+            conn.0
+                .execute_batch(&format!("DROP INDEX IF EXISTS {name}"))
+                .map_err(map_err)?;
         }
         Ok(())
     }
 
     fn restore_indexes(&self, table: &str) -> Result<()> {
-        let conn = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         create_indexes(&conn.0, Some(table))
     }
 
     fn write<R>(&self, f: impl FnOnce(&mut SqliteConn) -> Result<R>) -> Result<R> {
         // A panic inside an earlier write must not wedge every later one: undo what it left open.
-        let mut conn = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if !conn.0.is_autocommit() {
             conn.0.execute_batch("ROLLBACK").map_err(map_err)?;
         }

@@ -14,7 +14,11 @@ fn reopening_a_database_keeps_its_data_and_seeds_nothing_twice() {
     let path = dir.path().join("reopen.db");
     let count = |store: &dyn Store| {
         let org = store.default_org().unwrap();
-        store.list_touchpoints(org, &Filter::default(), PageRequest::first(1000)).unwrap().items.len()
+        store
+            .list_touchpoints(org, &Filter::default(), PageRequest::first(1000))
+            .unwrap()
+            .items
+            .len()
     };
     let first = count(&dosvid_store_sqlite::open(&path, chrono::Utc::now()).unwrap());
     let second = count(&dosvid_store_sqlite::open(&path, chrono::Utc::now()).unwrap());

@@ -5,8 +5,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use dosvid_domain::customer::{IdentityInput, NewCustomerInput};
 use dosvid_domain::{
-    CustomerPatch, FeedbackInput, FeedbackSource, IdentityKind, InteractionInput, NewStage, NewTouchpoint, SignalInput,
-    StagePatch, TouchpointPatch, TransactionInput, TransactionKind,
+    CustomerPatch, FeedbackInput, FeedbackSource, IdentityKind, InteractionInput, NewStage,
+    NewTouchpoint, SignalInput, StagePatch, TouchpointPatch, TransactionInput, TransactionKind,
 };
 
 use crate::{Filter, Idempotency, PageRequest, Signals, Store, StoreError};
@@ -15,13 +15,23 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 7, 1, 12, 0, 0).unwrap()
 }
 
-fn feedback(json: serde_json::Value) -> Result<dosvid_domain::NewFeedback, dosvid_domain::FieldError> {
-    serde_json::from_value::<FeedbackInput>(json).expect("test input parses").validate(now())
+fn feedback(
+    json: serde_json::Value,
+) -> Result<dosvid_domain::NewFeedback, dosvid_domain::FieldError> {
+    serde_json::from_value::<FeedbackInput>(json)
+        .expect("test input parses")
+        .validate(now())
 }
 
 fn touchpoint_id(store: &dyn Store, org: i64, key: &str) -> i64 {
-    let all = store.list_touchpoints(org, &Filter::default(), PageRequest::first(1000)).unwrap();
-    all.items.iter().find(|t| t.key == key).unwrap_or_else(|| panic!("touchpoint {key}")).id
+    let all = store
+        .list_touchpoints(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap();
+    all.items
+        .iter()
+        .find(|t| t.key == key)
+        .unwrap_or_else(|| panic!("touchpoint {key}"))
+        .id
 }
 
 /// Runs the whole story on a freshly opened, empty store.
@@ -42,24 +52,61 @@ fn the_default_organisation_starts_with_the_default_journey(store: &dyn Store) {
     let org = store.default_org().unwrap();
     let journeys = store.list_journeys(org, PageRequest::first(10)).unwrap();
     assert_eq!(journeys.items.len(), 1);
-    let stages: Vec<_> = journeys.items[0].stages.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(stages, ["Awareness", "Consideration", "Purchase", "Retention", "Advocacy"]);
-    let touchpoints = store.list_touchpoints(org, &Filter::default(), PageRequest::first(1000)).unwrap().items;
+    let stages: Vec<_> = journeys.items[0]
+        .stages
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "Awareness",
+            "Consideration",
+            "Purchase",
+            "Retention",
+            "Advocacy"
+        ]
+    );
+    let touchpoints = store
+        .list_touchpoints(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap()
+        .items;
     assert!(touchpoints.len() >= 30, "{}", touchpoints.len());
-    let queue = touchpoints.iter().find(|t| t.key == "contact-centre.queue").unwrap();
+    let queue = touchpoints
+        .iter()
+        .find(|t| t.key == "contact-centre.queue")
+        .unwrap();
     assert!(queue.moment_of_truth);
     assert_eq!(queue.channels, ["phone"]);
     assert_eq!(queue.owner_department.as_deref(), Some("contact-centre"));
-    assert_eq!(store.list_channels(org, PageRequest::first(100)).unwrap().items.len(), 7);
+    assert_eq!(
+        store
+            .list_channels(org, PageRequest::first(100))
+            .unwrap()
+            .items
+            .len(),
+        7
+    );
 }
 
 fn api_keys_authenticate_only_their_own_secret(store: &dyn Store) {
     let org = store.default_org().unwrap();
     let (key, secret) = store.create_api_key(org, "integration", now()).unwrap();
-    let found = store.authenticate(secret.expose()).unwrap().expect("valid key");
-    assert_eq!((found.id, found.org_id, found.name.as_str()), (key.id, org, "integration"));
+    let found = store
+        .authenticate(secret.expose())
+        .unwrap()
+        .expect("valid key");
+    assert_eq!(
+        (found.id, found.org_id, found.name.as_str()),
+        (key.id, org, "integration")
+    );
     assert_eq!(store.authenticate("dsv_0000").unwrap(), None);
-    assert_eq!(store.authenticate(&format!("{}x", secret.expose())).unwrap(), None);
+    assert_eq!(
+        store
+            .authenticate(&format!("{}x", secret.expose()))
+            .unwrap(),
+        None
+    );
 }
 
 fn customers_are_recognised_by_any_of_their_identities(store: &dyn Store) {
@@ -70,66 +117,147 @@ fn customers_are_recognised_by_any_of_their_identities(store: &dyn Store) {
         email: Some("Olena@Example.UA".into()),
         phone: Some("050 111 22 33".into()),
         segment: Some("premium".into()),
-        identities: vec![IdentityInput { kind: IdentityKind::Social, value: "telegram:@OlenaK".into() }],
+        identities: vec![IdentityInput {
+            kind: IdentityKind::Social,
+            value: "telegram:@OlenaK".into(),
+        }],
         ..Default::default()
     };
-    let olena = store.create_customer(org, input.validate().unwrap(), now()).unwrap();
+    let olena = store
+        .create_customer(org, input.validate().unwrap(), now())
+        .unwrap();
     assert_eq!(olena.identities.len(), 3);
 
-    let twin = NewCustomerInput { email: Some("olena@example.ua".into()), ..Default::default() };
+    let twin = NewCustomerInput {
+        email: Some("olena@example.ua".into()),
+        ..Default::default()
+    };
     match store.create_customer(org, twin.validate().unwrap(), now()) {
         Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "email"),
         other => panic!("expected a conflict on email, got {other:?}"),
     }
-    let same_crm_id = NewCustomerInput { external_id: Some("CRM-1".into()), ..Default::default() };
+    let same_crm_id = NewCustomerInput {
+        external_id: Some("CRM-1".into()),
+        ..Default::default()
+    };
     assert!(matches!(
         store.create_customer(org, same_crm_id.validate().unwrap(), now()),
         Err(StoreError::Conflict { field, .. }) if field == "external_id"
     ));
     // The failed creations left nothing behind.
-    let all = store.list_customers(org, &Filter::default(), PageRequest::first(100)).unwrap();
+    let all = store
+        .list_customers(org, &Filter::default(), PageRequest::first(100))
+        .unwrap();
     assert_eq!(all.items.len(), 1);
 
-    let patch = CustomerPatch { segment: Some(Some("mass".into())), plan: Some(Some("pro".into())), ..Default::default() };
+    let patch = CustomerPatch {
+        segment: Some(Some("mass".into())),
+        plan: Some(Some("pro".into())),
+        ..Default::default()
+    };
     let updated = store.update_customer(org, olena.id, patch).unwrap();
-    assert_eq!((updated.segment.as_deref(), updated.plan.as_deref(), updated.name), (Some("mass"), Some("pro"), olena.name));
-    assert!(matches!(store.get_customer(org, 999_999), Err(StoreError::NotFound { .. })));
-    assert!(matches!(store.get_customer(org + 1, olena.id), Err(StoreError::NotFound { .. })), "other organisations see nothing");
+    assert_eq!(
+        (
+            updated.segment.as_deref(),
+            updated.plan.as_deref(),
+            updated.name
+        ),
+        (Some("mass"), Some("pro"), olena.name)
+    );
+    assert!(matches!(
+        store.get_customer(org, 999_999),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        matches!(
+            store.get_customer(org + 1, olena.id),
+            Err(StoreError::NotFound { .. })
+        ),
+        "other organisations see nothing"
+    );
 
     // Feedback naming Olena by phone, in another spelling, lands on her profile.
-    let batch = vec![feedback(serde_json::json!({"customer_phone": "+380501112233", "nps": 9, "occurred_at": "2025-06-01T10:00:00Z"}))];
-    let report = store.ingest(org, Signals::Feedback(batch), None, now()).unwrap();
-    let record = store.list_feedback(org, &Filter::default(), PageRequest::first(10)).unwrap();
+    let batch = vec![feedback(
+        serde_json::json!({"customer_phone": "+380501112233", "nps": 9, "occurred_at": "2025-06-01T10:00:00Z"}),
+    )];
+    let report = store
+        .ingest(org, Signals::Feedback(batch), None, now())
+        .unwrap();
+    let record = store
+        .list_feedback(org, &Filter::default(), PageRequest::first(10))
+        .unwrap();
     assert_eq!(report.created, 1);
     assert_eq!(record.items.last().unwrap().customer_id, Some(olena.id));
 }
 
 fn a_batch_stores_valid_records_whole_and_reports_the_rest(store: &dyn Store) {
     let org = store.default_org().unwrap();
-    let before = store.list_customers(org, &Filter::default(), PageRequest::first(1000)).unwrap().items.len();
+    let before = store
+        .list_customers(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap()
+        .items
+        .len();
     let t = "2025-06-15T09:30:00Z";
     let batch = vec![
-        feedback(serde_json::json!({"external_id": "r1", "customer_external_id": "C-100", "touchpoint": "contact-centre.queue", "channel": "phone", "nps": 3, "comment": "Чекав 40 хвилин на лінії", "occurred_at": t})),
-        feedback(serde_json::json!({"external_id": "r2", "customer_external_id": "C-200", "touchpoint": "no-such-touchpoint", "nps": 9, "occurred_at": t})),
+        feedback(
+            serde_json::json!({"external_id": "r1", "customer_external_id": "C-100", "touchpoint": "contact-centre.queue", "channel": "phone", "nps": 3, "comment": "Чекав 40 хвилин на лінії", "occurred_at": t}),
+        ),
+        feedback(
+            serde_json::json!({"external_id": "r2", "customer_external_id": "C-200", "touchpoint": "no-such-touchpoint", "nps": 9, "occurred_at": t}),
+        ),
         feedback(serde_json::json!({"external_id": "r3", "nps": 11, "occurred_at": t})),
-        feedback(serde_json::json!({"external_id": "r4", "customer_external_id": "C-100", "customer_email": "c100@example.com", "touchpoint": "mobile-app", "channel": "app", "csat": 5, "occurred_at": t})),
-        feedback(serde_json::json!({"external_id": "r5", "customer_external_id": "C-300", "channel": "fax", "nps": 7, "occurred_at": t})),
+        feedback(
+            serde_json::json!({"external_id": "r4", "customer_external_id": "C-100", "customer_email": "c100@example.com", "touchpoint": "mobile-app", "channel": "app", "csat": 5, "occurred_at": t}),
+        ),
+        feedback(
+            serde_json::json!({"external_id": "r5", "customer_external_id": "C-300", "channel": "fax", "nps": 7, "occurred_at": t}),
+        ),
     ];
-    let report = store.ingest(org, Signals::Feedback(batch), None, now()).unwrap();
-    assert_eq!((report.received, report.created, report.duplicates), (5, 2, 0));
-    let rejected: Vec<_> = report.rejected.iter().map(|r| (r.index, r.field.as_str())).collect();
+    let report = store
+        .ingest(org, Signals::Feedback(batch), None, now())
+        .unwrap();
+    assert_eq!(
+        (report.received, report.created, report.duplicates),
+        (5, 2, 0)
+    );
+    let rejected: Vec<_> = report
+        .rejected
+        .iter()
+        .map(|r| (r.index, r.field.as_str()))
+        .collect();
     assert_eq!(rejected, [(1, "touchpoint"), (2, "nps"), (4, "channel")]);
     assert!(report.ids[0].is_some() && report.ids[1].is_none() && report.ids[3].is_some());
     // Rejected records created no customers: only C-100 is new, and r4 attached its e-mail.
-    let customers = store.list_customers(org, &Filter::default(), PageRequest::first(1000)).unwrap().items;
+    let customers = store
+        .list_customers(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap()
+        .items;
     assert_eq!(customers.len(), before + 1);
-    let c100 = customers.iter().find(|c| c.external_id.as_deref() == Some("C-100")).unwrap();
+    let c100 = customers
+        .iter()
+        .find(|c| c.external_id.as_deref() == Some("C-100"))
+        .unwrap();
     assert_eq!(c100.identities.len(), 1);
     assert_eq!(c100.identities[0].value, "c100@example.com");
-    let stored = store.list_feedback(org, &Filter { customer_id: Some(c100.id), ..Default::default() }, PageRequest::first(10)).unwrap();
+    let stored = store
+        .list_feedback(
+            org,
+            &Filter {
+                customer_id: Some(c100.id),
+                ..Default::default()
+            },
+            PageRequest::first(10),
+        )
+        .unwrap();
     assert_eq!(stored.items.len(), 2);
-    assert_eq!(stored.items[0].comment.as_deref(), Some("Чекав 40 хвилин на лінії"));
-    assert_eq!(stored.items[0].occurred_at, Utc.with_ymd_and_hms(2025, 6, 15, 9, 30, 0).unwrap());
+    assert_eq!(
+        stored.items[0].comment.as_deref(),
+        Some("Чекав 40 хвилин на лінії")
+    );
+    assert_eq!(
+        stored.items[0].occurred_at,
+        Utc.with_ymd_and_hms(2025, 6, 15, 9, 30, 0).unwrap()
+    );
 }
 
 fn a_retried_batch_stores_nothing_new(store: &dyn Store) {
@@ -139,41 +267,115 @@ fn a_retried_batch_stores_nothing_new(store: &dyn Store) {
             .map(|i| feedback(serde_json::json!({"external_id": format!("retry-{i}"), "nps": i % 11, "occurred_at": "2025-06-20"})))
             .collect::<Vec<_>>()
     };
-    let key = Idempotency { key: "batch-7".into(), request_hash: "h1".into() };
-    let first = store.ingest(org, Signals::Feedback(records()), Some(key.clone()), now()).unwrap();
+    let key = Idempotency {
+        key: "batch-7".into(),
+        request_hash: "h1".into(),
+    };
+    let first = store
+        .ingest(org, Signals::Feedback(records()), Some(key.clone()), now())
+        .unwrap();
     assert_eq!((first.created, first.replayed), (50, false));
-    let again = store.ingest(org, Signals::Feedback(records()), Some(key.clone()), now()).unwrap();
+    let again = store
+        .ingest(org, Signals::Feedback(records()), Some(key.clone()), now())
+        .unwrap();
     assert!(again.replayed);
     assert_eq!(again.ids, first.ids);
-    let mismatch = Idempotency { request_hash: "h2".into(), ..key };
-    assert!(matches!(store.ingest(org, Signals::Feedback(records()), Some(mismatch), now()), Err(StoreError::IdempotencyMismatch)));
+    let mismatch = Idempotency {
+        request_hash: "h2".into(),
+        ..key
+    };
+    assert!(matches!(
+        store.ingest(org, Signals::Feedback(records()), Some(mismatch), now()),
+        Err(StoreError::IdempotencyMismatch)
+    ));
     // Without the key, the records' external ids still make the retry a no-op.
-    let no_key = store.ingest(org, Signals::Feedback(records()), None, now()).unwrap();
+    let no_key = store
+        .ingest(org, Signals::Feedback(records()), None, now())
+        .unwrap();
     assert_eq!((no_key.created, no_key.duplicates), (0, 50));
     assert_eq!(no_key.ids, first.ids);
-    let all = store.list_feedback(org, &Filter::default(), PageRequest::first(1000)).unwrap().items;
-    assert_eq!(all.iter().filter(|f| f.external_id.as_deref().is_some_and(|e| e.starts_with("retry-"))).count(), 50);
+    let all = store
+        .list_feedback(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap()
+        .items;
+    assert_eq!(
+        all.iter()
+            .filter(|f| f
+                .external_id
+                .as_deref()
+                .is_some_and(|e| e.starts_with("retry-")))
+            .count(),
+        50
+    );
 }
 
 fn lists_filter_by_time_touchpoint_subtree_channel_and_customer(store: &dyn Store) {
     let org = store.default_org().unwrap();
     let contact_centre = touchpoint_id(store, org, "contact-centre");
-    let phone = store.list_channels(org, PageRequest::first(100)).unwrap().items.into_iter().find(|c| c.key == "phone").unwrap();
-    let under_cc = store.list_feedback(org, &Filter { touchpoint_id: Some(contact_centre), ..Default::default() }, PageRequest::first(100)).unwrap();
-    assert_eq!(under_cc.items.len(), 1, "the queue's record is under the contact centre");
-    let on_phone = store.list_feedback(org, &Filter { channel_id: Some(phone.id), ..Default::default() }, PageRequest::first(100)).unwrap();
+    let phone = store
+        .list_channels(org, PageRequest::first(100))
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|c| c.key == "phone")
+        .unwrap();
+    let under_cc = store
+        .list_feedback(
+            org,
+            &Filter {
+                touchpoint_id: Some(contact_centre),
+                ..Default::default()
+            },
+            PageRequest::first(100),
+        )
+        .unwrap();
+    assert_eq!(
+        under_cc.items.len(),
+        1,
+        "the queue's record is under the contact centre"
+    );
+    let on_phone = store
+        .list_feedback(
+            org,
+            &Filter {
+                channel_id: Some(phone.id),
+                ..Default::default()
+            },
+            PageRequest::first(100),
+        )
+        .unwrap();
     assert_eq!(on_phone.items.len(), 1);
     let june = Filter {
         from: Some(Utc.with_ymd_and_hms(2025, 6, 15, 0, 0, 0).unwrap()),
         to: Some(Utc.with_ymd_and_hms(2025, 6, 16, 0, 0, 0).unwrap()),
         ..Default::default()
     };
-    assert_eq!(store.list_feedback(org, &june, PageRequest::first(100)).unwrap().items.len(), 2);
-    let surveys = Filter { source: Some(FeedbackSource::Complaint), ..Default::default() };
-    assert!(store.list_feedback(org, &surveys, PageRequest::first(100)).unwrap().items.is_empty());
+    assert_eq!(
+        store
+            .list_feedback(org, &june, PageRequest::first(100))
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+    let surveys = Filter {
+        source: Some(FeedbackSource::Complaint),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_feedback(org, &surveys, PageRequest::first(100))
+            .unwrap()
+            .items
+            .is_empty()
+    );
 
     // Paging walks every record exactly once.
-    let total = store.list_feedback(org, &Filter::default(), PageRequest::first(1000)).unwrap().items.len();
+    let total = store
+        .list_feedback(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap()
+        .items
+        .len();
     let (mut seen, mut page) = (Vec::new(), PageRequest::first(7));
     loop {
         let p = store.list_feedback(org, &Filter::default(), page).unwrap();
@@ -186,16 +388,48 @@ fn lists_filter_by_time_touchpoint_subtree_channel_and_customer(store: &dyn Stor
     assert_eq!(seen.len(), total);
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
 
-    let at_cc = store.list_customers(org, &Filter { touchpoint_id: Some(contact_centre), ..Default::default() }, PageRequest::first(100)).unwrap();
-    assert_eq!(at_cc.items.iter().map(|c| c.external_id.as_deref()).collect::<Vec<_>>(), [Some("C-100")]);
-    let tps_on_phone = store.list_touchpoints(org, &Filter { channel_id: Some(phone.id), ..Default::default() }, PageRequest::first(100)).unwrap();
-    assert!(tps_on_phone.items.iter().all(|t| t.channels.contains(&"phone".to_owned())));
+    let at_cc = store
+        .list_customers(
+            org,
+            &Filter {
+                touchpoint_id: Some(contact_centre),
+                ..Default::default()
+            },
+            PageRequest::first(100),
+        )
+        .unwrap();
+    assert_eq!(
+        at_cc
+            .items
+            .iter()
+            .map(|c| c.external_id.as_deref())
+            .collect::<Vec<_>>(),
+        [Some("C-100")]
+    );
+    let tps_on_phone = store
+        .list_touchpoints(
+            org,
+            &Filter {
+                channel_id: Some(phone.id),
+                ..Default::default()
+            },
+            PageRequest::first(100),
+        )
+        .unwrap();
+    assert!(
+        tps_on_phone
+            .items
+            .iter()
+            .all(|t| t.channels.contains(&"phone".to_owned()))
+    );
     assert!(tps_on_phone.items.len() >= 5);
 }
 
 fn the_touchpoint_tree_stays_a_tree(store: &dyn Store) {
     let org = store.default_org().unwrap();
-    let cc = store.get_touchpoint(org, touchpoint_id(store, org, "contact-centre")).unwrap();
+    let cc = store
+        .get_touchpoint(org, touchpoint_id(store, org, "contact-centre"))
+        .unwrap();
     let new = NewTouchpoint {
         stage_id: cc.stage_id,
         parent_id: Some(cc.id),
@@ -206,36 +440,106 @@ fn the_touchpoint_tree_stays_a_tree(store: &dyn Store) {
         channels: vec!["phone".into()],
     };
     let transfer = store.create_touchpoint(org, new.clone(), now()).unwrap();
-    assert!(matches!(store.create_touchpoint(org, new.clone(), now()), Err(StoreError::Conflict { field, .. }) if field == "key"));
-    let bad_channel = NewTouchpoint { key: "x".into(), channels: vec!["pigeon".into()], ..new.clone() };
-    assert!(matches!(store.create_touchpoint(org, bad_channel, now()), Err(StoreError::Invalid(e)) if e.field == "channels[0]"));
-    let cycle = TouchpointPatch { parent_id: Some(Some(transfer.id)), ..Default::default() };
-    assert!(matches!(store.update_touchpoint(org, cc.id, cycle), Err(StoreError::Invalid(e)) if e.field == "parent_id"));
+    assert!(
+        matches!(store.create_touchpoint(org, new.clone(), now()), Err(StoreError::Conflict { field, .. }) if field == "key")
+    );
+    let bad_channel = NewTouchpoint {
+        key: "x".into(),
+        channels: vec!["pigeon".into()],
+        ..new.clone()
+    };
+    assert!(
+        matches!(store.create_touchpoint(org, bad_channel, now()), Err(StoreError::Invalid(e)) if e.field == "channels[0]")
+    );
+    let cycle = TouchpointPatch {
+        parent_id: Some(Some(transfer.id)),
+        ..Default::default()
+    };
+    assert!(
+        matches!(store.update_touchpoint(org, cc.id, cycle), Err(StoreError::Invalid(e)) if e.field == "parent_id")
+    );
     let renamed = store
-        .update_touchpoint(org, transfer.id, TouchpointPatch { moment_of_truth: Some(true), channels: Some(vec!["phone".into(), "chat".into()]), ..Default::default() })
+        .update_touchpoint(
+            org,
+            transfer.id,
+            TouchpointPatch {
+                moment_of_truth: Some(true),
+                channels: Some(vec!["phone".into(), "chat".into()]),
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert!(renamed.moment_of_truth);
     assert_eq!(renamed.channels, ["phone", "chat"]);
     // The queue has feedback, so the contact centre's subtree cannot go; the new leaf can.
-    assert!(matches!(store.delete_touchpoint(org, cc.id), Err(StoreError::Conflict { .. })));
-    assert!(store.get_touchpoint(org, transfer.id).is_ok(), "a refused delete removes nothing");
+    assert!(matches!(
+        store.delete_touchpoint(org, cc.id),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(
+        store.get_touchpoint(org, transfer.id).is_ok(),
+        "a refused delete removes nothing"
+    );
     store.delete_touchpoint(org, transfer.id).unwrap();
-    assert!(matches!(store.get_touchpoint(org, transfer.id), Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.get_touchpoint(org, transfer.id),
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 fn stages_keep_their_order(store: &dyn Store) {
     let org = store.default_org().unwrap();
-    let journey = store.list_journeys(org, PageRequest::first(1)).unwrap().items.remove(0);
-    let onboarding = NewStage { name: "Onboarding".into(), position: Some(4), description: None };
-    let stage = store.create_stage(org, journey.id, onboarding, now()).unwrap();
+    let journey = store
+        .list_journeys(org, PageRequest::first(1))
+        .unwrap()
+        .items
+        .remove(0);
+    let onboarding = NewStage {
+        name: "Onboarding".into(),
+        position: Some(4),
+        description: None,
+    };
+    let stage = store
+        .create_stage(org, journey.id, onboarding, now())
+        .unwrap();
     assert_eq!(stage.position, 4);
-    let names = |store: &dyn Store| -> Vec<String> { store.get_journey(org, journey.id).unwrap().stages.into_iter().map(|s| s.name).collect() };
-    assert_eq!(names(store), ["Awareness", "Consideration", "Purchase", "Onboarding", "Retention", "Advocacy"]);
-    store.update_stage(org, stage.id, StagePatch { position: Some(1), ..Default::default() }).unwrap();
+    let names = |store: &dyn Store| -> Vec<String> {
+        store
+            .get_journey(org, journey.id)
+            .unwrap()
+            .stages
+            .into_iter()
+            .map(|s| s.name)
+            .collect()
+    };
+    assert_eq!(
+        names(store),
+        [
+            "Awareness",
+            "Consideration",
+            "Purchase",
+            "Onboarding",
+            "Retention",
+            "Advocacy"
+        ]
+    );
+    store
+        .update_stage(
+            org,
+            stage.id,
+            StagePatch {
+                position: Some(1),
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert_eq!(names(store)[0], "Onboarding");
     store.delete_stage(org, stage.id).unwrap();
     let stages = store.get_journey(org, journey.id).unwrap().stages;
-    assert_eq!(stages.iter().map(|s| s.position).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert_eq!(
+        stages.iter().map(|s| s.position).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
 }
 
 fn interactions_and_transactions_resolve_their_references(store: &dyn Store) {
@@ -248,7 +552,9 @@ fn interactions_and_transactions_resolve_their_references(store: &dyn Store) {
     .into_iter()
     .map(|j| serde_json::from_value::<InteractionInput>(j).unwrap().validate(now()))
     .collect();
-    let report = store.ingest(org, Signals::Interactions(interactions), None, now()).unwrap();
+    let report = store
+        .ingest(org, Signals::Interactions(interactions), None, now())
+        .unwrap();
     assert_eq!((report.created, report.rejected.len()), (2, 1));
     assert_eq!(report.rejected[0].field, "channel");
 
@@ -262,30 +568,85 @@ fn interactions_and_transactions_resolve_their_references(store: &dyn Store) {
         product: Some("Tariff M".into()),
         ..Default::default()
     };
-    let report = store.ingest(org, Signals::Transactions(vec![money.clone().validate(now())]), None, now()).unwrap();
+    let report = store
+        .ingest(
+            org,
+            Signals::Transactions(vec![money.clone().validate(now())]),
+            None,
+            now(),
+        )
+        .unwrap();
     assert_eq!(report.created, 1);
-    let listed = store.list_transactions(org, &Filter::default(), PageRequest::first(10)).unwrap().items;
-    assert_eq!((listed[0].amount_minor, listed[0].currency.as_str(), listed[0].kind), (25_000, "UAH", TransactionKind::Recurring));
-    let bad = Filter { channel_id: Some(1), ..Default::default() };
-    assert!(matches!(store.list_transactions(org, &bad, PageRequest::first(10)), Err(StoreError::Invalid(_))));
-    let calls = store.list_interactions(org, &Filter::default(), PageRequest::first(10)).unwrap().items;
+    let listed = store
+        .list_transactions(org, &Filter::default(), PageRequest::first(10))
+        .unwrap()
+        .items;
+    assert_eq!(
+        (
+            listed[0].amount_minor,
+            listed[0].currency.as_str(),
+            listed[0].kind
+        ),
+        (25_000, "UAH", TransactionKind::Recurring)
+    );
+    let bad = Filter {
+        channel_id: Some(1),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.list_transactions(org, &bad, PageRequest::first(10)),
+        Err(StoreError::Invalid(_))
+    ));
+    let calls = store
+        .list_interactions(org, &Filter::default(), PageRequest::first(10))
+        .unwrap()
+        .items;
     assert_eq!(calls[0].agent.as_deref(), Some("Ірина"));
     assert_eq!(calls[0].duration_seconds, Some(600));
 }
 
 fn deleting_a_customer_keeps_their_scores_anonymised(store: &dyn Store) {
     let org = store.default_org().unwrap();
-    let customers = store.list_customers(org, &Filter::default(), PageRequest::first(1000)).unwrap().items;
-    let c100 = customers.iter().find(|c| c.external_id.as_deref() == Some("C-100")).unwrap();
-    let before = store.list_feedback(org, &Filter::default(), PageRequest::first(1000)).unwrap().items.len();
+    let customers = store
+        .list_customers(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap()
+        .items;
+    let c100 = customers
+        .iter()
+        .find(|c| c.external_id.as_deref() == Some("C-100"))
+        .unwrap();
+    let before = store
+        .list_feedback(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap()
+        .items
+        .len();
     store.delete_customer(org, c100.id).unwrap();
-    assert!(matches!(store.get_customer(org, c100.id), Err(StoreError::NotFound { .. })));
-    let after = store.list_feedback(org, &Filter::default(), PageRequest::first(1000)).unwrap().items;
+    assert!(matches!(
+        store.get_customer(org, c100.id),
+        Err(StoreError::NotFound { .. })
+    ));
+    let after = store
+        .list_feedback(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap()
+        .items;
     assert_eq!(after.len(), before);
     assert!(after.iter().all(|f| f.customer_id != Some(c100.id)));
     // Their e-mail is free again: a new record with it makes a new, separate profile.
-    let batch = vec![feedback(serde_json::json!({"customer_email": "c100@example.com", "nps": 8, "occurred_at": "2025-06-30"}))];
-    let report = store.ingest(org, Signals::Feedback(batch), None, now()).unwrap();
-    let f = store.list_feedback(org, &Filter::default(), PageRequest { after: report.ids[0].map(|id| id - 1), limit: 1 }).unwrap();
+    let batch = vec![feedback(
+        serde_json::json!({"customer_email": "c100@example.com", "nps": 8, "occurred_at": "2025-06-30"}),
+    )];
+    let report = store
+        .ingest(org, Signals::Feedback(batch), None, now())
+        .unwrap();
+    let f = store
+        .list_feedback(
+            org,
+            &Filter::default(),
+            PageRequest {
+                after: report.ids[0].map(|id| id - 1),
+                limit: 1,
+            },
+        )
+        .unwrap();
     assert_ne!(f.items[0].customer_id, Some(c100.id));
 }

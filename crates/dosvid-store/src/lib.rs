@@ -12,9 +12,10 @@ mod sql_store;
 
 use chrono::{DateTime, Utc};
 use dosvid_domain::{
-    BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, FeedbackSource, FieldError, Interaction,
-    Journey, JourneyPatch, NewChannel, NewCustomer, NewFeedback, NewInteraction, NewJourney, NewStage, NewTouchpoint,
-    NewTransaction, OrgId, RecordKind, Stage, StagePatch, Touchpoint, TouchpointPatch, Transaction,
+    BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, FeedbackSource,
+    FieldError, Interaction, Journey, JourneyPatch, NewChannel, NewCustomer, NewFeedback,
+    NewInteraction, NewJourney, NewStage, NewTouchpoint, NewTransaction, OrgId, RecordKind, Stage,
+    StagePatch, Touchpoint, TouchpointPatch, Transaction,
 };
 
 pub use keys::{ApiKey, ApiKeySecret};
@@ -47,14 +48,23 @@ impl StoreError {
     }
 
     pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        StoreError::NotFound { entity, id: id.to_string() }
+        StoreError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
     }
 
     /// Names the field behind a unique or foreign-key violation for the caller.
     pub(crate) fn in_context(self, field: &str, unique: &str, in_use: &str) -> Self {
         match self {
-            StoreError::UniqueViolation(_) => StoreError::Conflict { field: field.into(), message: unique.into() },
-            StoreError::ForeignKeyViolation(_) => StoreError::Conflict { field: field.into(), message: in_use.into() },
+            StoreError::UniqueViolation(_) => StoreError::Conflict {
+                field: field.into(),
+                message: unique.into(),
+            },
+            StoreError::ForeignKeyViolation(_) => StoreError::Conflict {
+                field: field.into(),
+                message: in_use.into(),
+            },
             other => other,
         }
     }
@@ -166,52 +176,113 @@ pub trait Store: Send + Sync + 'static {
     /// The organisation created on first start.
     fn default_org(&self) -> Result<OrgId>;
 
-    fn create_api_key(&self, org: OrgId, name: &str, now: DateTime<Utc>) -> Result<(ApiKey, ApiKeySecret)>;
+    fn create_api_key(
+        &self,
+        org: OrgId,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(ApiKey, ApiKeySecret)>;
     /// The key a presented secret belongs to, if it is valid and not revoked.
     fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>>;
 
-    fn create_customer(&self, org: OrgId, customer: NewCustomer, now: DateTime<Utc>) -> Result<Customer>;
+    fn create_customer(
+        &self,
+        org: OrgId,
+        customer: NewCustomer,
+        now: DateTime<Utc>,
+    ) -> Result<Customer>;
     fn get_customer(&self, org: OrgId, id: i64) -> Result<Customer>;
     fn update_customer(&self, org: OrgId, id: i64, patch: CustomerPatch) -> Result<Customer>;
     /// Deletes the profile and its identities; the customer's signals stay, anonymised.
     fn delete_customer(&self, org: OrgId, id: i64) -> Result<()>;
     /// `filter.touchpoint_id` / `channel_id` select customers with a signal there.
-    fn list_customers(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Customer>>;
+    fn list_customers(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Customer>>;
 
-    fn create_channel(&self, org: OrgId, channel: NewChannel, now: DateTime<Utc>) -> Result<Channel>;
+    fn create_channel(
+        &self,
+        org: OrgId,
+        channel: NewChannel,
+        now: DateTime<Utc>,
+    ) -> Result<Channel>;
     fn get_channel(&self, org: OrgId, id: i64) -> Result<Channel>;
     fn update_channel(&self, org: OrgId, id: i64, patch: ChannelPatch) -> Result<Channel>;
     fn delete_channel(&self, org: OrgId, id: i64) -> Result<()>;
     fn list_channels(&self, org: OrgId, page: PageRequest) -> Result<Page<Channel>>;
 
-    fn create_journey(&self, org: OrgId, journey: NewJourney, now: DateTime<Utc>) -> Result<Journey>;
+    fn create_journey(
+        &self,
+        org: OrgId,
+        journey: NewJourney,
+        now: DateTime<Utc>,
+    ) -> Result<Journey>;
     fn get_journey(&self, org: OrgId, id: i64) -> Result<Journey>;
     fn update_journey(&self, org: OrgId, id: i64, patch: JourneyPatch) -> Result<Journey>;
     /// Deletes the journey with its stages and touchpoints, unless signals refer to them.
     fn delete_journey(&self, org: OrgId, id: i64) -> Result<()>;
     fn list_journeys(&self, org: OrgId, page: PageRequest) -> Result<Page<Journey>>;
 
-    fn create_stage(&self, org: OrgId, journey_id: i64, stage: NewStage, now: DateTime<Utc>) -> Result<Stage>;
+    fn create_stage(
+        &self,
+        org: OrgId,
+        journey_id: i64,
+        stage: NewStage,
+        now: DateTime<Utc>,
+    ) -> Result<Stage>;
     fn update_stage(&self, org: OrgId, id: i64, patch: StagePatch) -> Result<Stage>;
     fn delete_stage(&self, org: OrgId, id: i64) -> Result<()>;
 
-    fn create_touchpoint(&self, org: OrgId, touchpoint: NewTouchpoint, now: DateTime<Utc>) -> Result<Touchpoint>;
+    fn create_touchpoint(
+        &self,
+        org: OrgId,
+        touchpoint: NewTouchpoint,
+        now: DateTime<Utc>,
+    ) -> Result<Touchpoint>;
     fn get_touchpoint(&self, org: OrgId, id: i64) -> Result<Touchpoint>;
     fn update_touchpoint(&self, org: OrgId, id: i64, patch: TouchpointPatch) -> Result<Touchpoint>;
     /// Deletes the touchpoint and its subtree, unless signals refer to them.
     fn delete_touchpoint(&self, org: OrgId, id: i64) -> Result<()>;
     /// `filter.touchpoint_id` selects a subtree, `channel_id` the touchpoints reached through it.
-    fn list_touchpoints(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Touchpoint>>;
+    fn list_touchpoints(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Touchpoint>>;
 
     /// Stores the valid records of a batch in one transaction and reports on every record. With
     /// an idempotency key, a repeated request returns the first answer and stores nothing.
-    fn ingest(&self, org: OrgId, batch: Signals, idempotency: Option<Idempotency>, now: DateTime<Utc>)
-        -> Result<BatchReport>;
+    fn ingest(
+        &self,
+        org: OrgId,
+        batch: Signals,
+        idempotency: Option<Idempotency>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchReport>;
     /// Prepares for a large import of one kind of record (see `dosvid import`); pair with
     /// [`Store::end_bulk_load`]. Ingestion stays correct without either call, only slower.
     fn begin_bulk_load(&self, kind: RecordKind) -> Result<()>;
     fn end_bulk_load(&self, kind: RecordKind) -> Result<()>;
-    fn list_feedback(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Feedback>>;
-    fn list_interactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Interaction>>;
-    fn list_transactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Transaction>>;
+    fn list_feedback(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Feedback>>;
+    fn list_interactions(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Interaction>>;
+    fn list_transactions(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Transaction>>;
 }

@@ -24,7 +24,10 @@ struct State<C> {
 impl<C> Pool<C> {
     pub fn new(max: usize, connect: impl Fn() -> Result<C> + Send + Sync + 'static) -> Self {
         Pool {
-            state: Mutex::new(State { idle: Vec::new(), open: 0 }),
+            state: Mutex::new(State {
+                idle: Vec::new(),
+                open: 0,
+            }),
             returned: Condvar::new(),
             max: max.max(1),
             connect: Box::new(connect),
@@ -32,7 +35,11 @@ impl<C> Pool<C> {
     }
 
     /// Runs `f` with a connection. `healthy` tells after use whether the connection may be reused.
-    pub fn with<R>(&self, healthy: impl Fn(&mut C) -> bool, f: impl FnOnce(&mut C) -> Result<R>) -> Result<R> {
+    pub fn with<R>(
+        &self,
+        healthy: impl Fn(&mut C) -> bool,
+        f: impl FnOnce(&mut C) -> Result<R>,
+    ) -> Result<R> {
         let mut conn = self.checkout()?;
         let result = f(&mut conn);
         let mut state = self.state.lock().expect("pool lock");
@@ -59,9 +66,14 @@ impl<C> Pool<C> {
                     self.state.lock().expect("pool lock").open -= 1;
                 });
             }
-            let (next, timeout) = self.returned.wait_timeout(state, Duration::from_secs(30)).expect("pool lock");
+            let (next, timeout) = self
+                .returned
+                .wait_timeout(state, Duration::from_secs(30))
+                .expect("pool lock");
             if timeout.timed_out() && next.idle.is_empty() && next.open >= self.max {
-                return Err(StoreError::Backend("timed out waiting for a database connection".into()));
+                return Err(StoreError::Backend(
+                    "timed out waiting for a database connection".into(),
+                ));
             }
             state = next;
         }

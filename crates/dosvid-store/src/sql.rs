@@ -56,7 +56,11 @@ impl From<DateTime<Utc>> for Value {
 impl From<&dosvid_domain::Attributes> for Value {
     /// Empty attributes are stored as NULL: most records have none.
     fn from(v: &dosvid_domain::Attributes) -> Self {
-        if v.is_empty() { Value::Null } else { Value::Json(serde_json::Value::Object(v.clone())) }
+        if v.is_empty() {
+            Value::Null
+        } else {
+            Value::Json(serde_json::Value::Object(v.clone()))
+        }
     }
 }
 impl<T: Into<Value>> From<Option<T>> for Value {
@@ -93,7 +97,8 @@ impl Row {
     }
 
     pub fn int(&self, i: usize) -> Result<i64> {
-        self.opt_int(i)?.ok_or_else(|| type_error(i, "integer", &Value::Null))
+        self.opt_int(i)?
+            .ok_or_else(|| type_error(i, "integer", &Value::Null))
     }
 
     pub fn opt_small(&self, i: usize) -> Result<Option<i16>> {
@@ -109,7 +114,8 @@ impl Row {
     }
 
     pub fn text(&self, i: usize) -> Result<String> {
-        self.opt_text(i)?.ok_or_else(|| type_error(i, "text", &Value::Null))
+        self.opt_text(i)?
+            .ok_or_else(|| type_error(i, "text", &Value::Null))
     }
 
     pub fn bool(&self, i: usize) -> Result<bool> {
@@ -123,7 +129,8 @@ impl Row {
     pub fn time(&self, i: usize) -> Result<DateTime<Utc>> {
         match self.at(i) {
             Value::Time(t) => Ok(*t),
-            Value::Int(micros) => DateTime::from_timestamp_micros(*micros).ok_or_else(|| type_error(i, "time", &Value::Int(*micros))),
+            Value::Int(micros) => DateTime::from_timestamp_micros(*micros)
+                .ok_or_else(|| type_error(i, "time", &Value::Int(*micros))),
             other => Err(type_error(i, "time", other)),
         }
     }
@@ -150,7 +157,8 @@ pub trait Conn {
 
     /// [`Conn::insert`] for a row that cannot conflict.
     fn insert_id(&mut self, sql: &str, params: &[Value]) -> Result<i64> {
-        self.insert(sql, params)?.ok_or_else(|| StoreError::Backend(format!("no row inserted by: {sql}")))
+        self.insert(sql, params)?
+            .ok_or_else(|| StoreError::Backend(format!("no row inserted by: {sql}")))
     }
 
     fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
@@ -158,7 +166,8 @@ pub trait Conn {
     }
 
     fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row> {
-        self.query_opt(sql, params)?.ok_or_else(|| StoreError::Backend(format!("no row returned by: {sql}")))
+        self.query_opt(sql, params)?
+            .ok_or_else(|| StoreError::Backend(format!("no row returned by: {sql}")))
     }
 }
 
@@ -192,7 +201,10 @@ pub struct Query {
 
 impl Query {
     pub fn new(sql: &str) -> Self {
-        Query { sql: sql.to_owned(), params: Vec::new() }
+        Query {
+            sql: sql.to_owned(),
+            params: Vec::new(),
+        }
     }
 
     /// Adds a parameter and returns its placeholder.

@@ -15,10 +15,16 @@ pub fn is_postgres(url: &str) -> bool {
 pub fn open(url: &str) -> anyhow::Result<SharedStore> {
     let now = chrono::Utc::now();
     let store: SharedStore = if is_postgres(url) {
-        Arc::new(dosvid_store_postgres::open(url, now).with_context(|| format!("cannot open {}", redact(url)))?)
+        Arc::new(
+            dosvid_store_postgres::open(url, now)
+                .with_context(|| format!("cannot open {}", redact(url)))?,
+        )
     } else {
         let path = dosvid_store_sqlite::path_from_url(url);
-        Arc::new(dosvid_store_sqlite::open(path, now).with_context(|| format!("cannot open SQLite database {path}"))?)
+        Arc::new(
+            dosvid_store_sqlite::open(path, now)
+                .with_context(|| format!("cannot open SQLite database {path}"))?,
+        )
     };
     Ok(store)
 }

@@ -1,7 +1,111 @@
-//! `dosvid demo`: builds the demo company once, then serves it.
+//! `dosvid demo`: builds the demo company into its database the first time, then serves it with
+//! a fresh API key, printing how to reach it.
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
-pub fn run(_db: &str, _scale: u32, _listen: SocketAddr, _no_serve: bool) -> anyhow::Result<()> {
-    anyhow::bail!("not yet")
+use anyhow::Context;
+use dosvid_demo::Batch;
+use dosvid_domain::RecordKind;
+use dosvid_store::{Filter, PageRequest, Signals, Store};
+
+/// Records per transaction while building.
+const CHUNK: usize = 10_000;
+
+pub fn run(db: &str, scale: u32, listen: SocketAddr, no_serve: bool) -> anyhow::Result<()> {
+    let store = crate::db::open(db)?;
+    let org = store.default_org()?;
+    if store
+        .list_feedback(org, &Filter::default(), PageRequest::first(1))?
+        .items
+        .is_empty()
+    {
+        build(store.as_ref(), scale).context("building the demo company")?;
+    } else {
+        eprintln!(
+            "{} already holds data; serving it as it is (delete it to rebuild the demo)",
+            crate::db::redact(db)
+        );
+    }
+    if no_serve {
+        return Ok(());
+    }
+    let (_, secret) = store.create_api_key(org, "demo", chrono::Utc::now())?;
+    let banner = format!(
+        "\nDosvid is serving the demo company at http://{listen}\n\
+         API key: {key}\n\
+         Try:     curl -H 'Authorization: Bearer {key}' 'http://{listen}/api/v1/touchpoints?limit=5'\n\
+         API description: http://{listen}/api/v1/openapi.json (with the same key)\n",
+        key = secret.expose()
+    );
+    crate::serve(store, listen, Some(banner))
+}
+
+fn build(store: &dyn Store, scale: u32) -> anyhow::Result<()> {
+    let org = store.default_org()?;
+    let started = Instant::now();
+    eprintln!(
+        "Building the demo company (scale {scale}); this takes a little while the first time…"
+    );
+    let kinds = [
+        RecordKind::Interactions,
+        RecordKind::Feedback,
+        RecordKind::Transactions,
+    ];
+    for kind in kinds {
+        store.begin_bulk_load(kind)?;
+    }
+    let bar = indicatif::ProgressBar::new(u64::from(dosvid_demo::MONTHS));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} month {pos}/{len} {msg}")
+            .expect("valid template"),
+    );
+    let ingest = |signals: Signals| -> anyhow::Result<()> {
+        let report = store.ingest(org, signals, None, chrono::Utc::now())?;
+        if let Some(r) = report.rejected.first() {
+            anyhow::bail!(
+                "the demo generator made an invalid {} record: {}: {}",
+                report.kind.as_str(),
+                r.field,
+                r.message
+            );
+        }
+        Ok(())
+    };
+    let counts = dosvid_demo::generate(dosvid_demo::DEFAULT_SEED, scale, |batch| match batch {
+        Batch::Customers(c) => chunked(c, |c| ingest(Signals::Customers(c))),
+        Batch::Interactions(i) => chunked(i, |i| ingest(Signals::Interactions(i))),
+        Batch::Feedback(f) => chunked(f, |f| ingest(Signals::Feedback(f))),
+        Batch::Transactions(t) => {
+            bar.inc(1);
+            chunked(t, |t| ingest(Signals::Transactions(t)))
+        }
+    });
+    bar.set_message("rebuilding indexes");
+    for kind in kinds {
+        store.end_bulk_load(kind)?;
+    }
+    bar.finish_and_clear();
+    let counts = counts?;
+    eprintln!(
+        "Built {} customers, {} interactions, {} feedback records and {} transactions in {:.0} s",
+        counts.customers,
+        counts.interactions,
+        counts.feedback,
+        counts.transactions,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Hands `records` to `f` in chunks of [`CHUNK`], each wrapped as a valid record.
+fn chunked<T>(
+    records: Vec<T>,
+    mut f: impl FnMut(Vec<Result<T, dosvid_domain::FieldError>>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut records = records.into_iter().map(Ok).peekable();
+    while records.peek().is_some() {
+        f(records.by_ref().take(CHUNK).collect())?;
+    }
+    Ok(())
 }

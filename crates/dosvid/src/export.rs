@@ -15,21 +15,78 @@ use crate::Format;
 
 fn columns(kind: RecordKind) -> &'static [&'static str] {
     match kind {
-        RecordKind::Customers => &["id", "external_id", "name", "email", "phone", "language", "segment", "region", "plan", "attributes", "created_at"],
+        RecordKind::Customers => &[
+            "id",
+            "external_id",
+            "name",
+            "email",
+            "phone",
+            "language",
+            "segment",
+            "region",
+            "plan",
+            "attributes",
+            "created_at",
+        ],
         RecordKind::Feedback => &[
-            "id", "external_id", "customer_id", "touchpoint", "touchpoint_id", "channel", "channel_id", "source", "occurred_at",
-            "nps", "csat", "ces", "rating", "rating_scale", "comment", "language", "attributes", "created_at",
+            "id",
+            "external_id",
+            "customer_id",
+            "touchpoint",
+            "touchpoint_id",
+            "channel",
+            "channel_id",
+            "source",
+            "occurred_at",
+            "nps",
+            "csat",
+            "ces",
+            "rating",
+            "rating_scale",
+            "comment",
+            "language",
+            "attributes",
+            "created_at",
         ],
         RecordKind::Interactions => &[
-            "id", "external_id", "customer_id", "touchpoint", "touchpoint_id", "channel", "channel_id", "kind", "occurred_at",
-            "duration_seconds", "outcome", "agent", "team", "attributes", "created_at",
+            "id",
+            "external_id",
+            "customer_id",
+            "touchpoint",
+            "touchpoint_id",
+            "channel",
+            "channel_id",
+            "kind",
+            "occurred_at",
+            "duration_seconds",
+            "outcome",
+            "agent",
+            "team",
+            "attributes",
+            "created_at",
         ],
-        RecordKind::Transactions => &["id", "external_id", "customer_id", "occurred_at", "amount_minor", "currency", "kind", "product", "attributes", "created_at"],
+        RecordKind::Transactions => &[
+            "id",
+            "external_id",
+            "customer_id",
+            "occurred_at",
+            "amount_minor",
+            "currency",
+            "kind",
+            "product",
+            "attributes",
+            "created_at",
+        ],
     }
 }
 
 /// One page of records as JSON objects, and the cursor of the next page.
-fn page(store: &dyn Store, org: i64, kind: RecordKind, page: PageRequest) -> anyhow::Result<(Vec<Value>, Option<String>)> {
+fn page(
+    store: &dyn Store,
+    org: i64,
+    kind: RecordKind,
+    page: PageRequest,
+) -> anyhow::Result<(Vec<Value>, Option<String>)> {
     let filter = Filter::default();
     let to_json = |items: Vec<Value>, next| Ok((items, next));
     match kind {
@@ -39,7 +96,12 @@ fn page(store: &dyn Store, org: i64, kind: RecordKind, page: PageRequest) -> any
                 .items
                 .into_iter()
                 .map(|c| {
-                    let first = |kind| c.identities.iter().find(|i| i.kind == kind).map(|i| i.value.clone());
+                    let first = |kind| {
+                        c.identities
+                            .iter()
+                            .find(|i| i.kind == kind)
+                            .map(|i| i.value.clone())
+                    };
                     let email = first(dosvid_domain::IdentityKind::Email);
                     let phone = first(dosvid_domain::IdentityKind::Phone);
                     let mut v = serde_json::to_value(&c).expect("serialisable");
@@ -52,15 +114,33 @@ fn page(store: &dyn Store, org: i64, kind: RecordKind, page: PageRequest) -> any
         }
         RecordKind::Feedback => {
             let p = store.list_feedback(org, &filter, page)?;
-            to_json(p.items.iter().map(|f| serde_json::to_value(f).expect("serialisable")).collect(), p.next_cursor)
+            to_json(
+                p.items
+                    .iter()
+                    .map(|f| serde_json::to_value(f).expect("serialisable"))
+                    .collect(),
+                p.next_cursor,
+            )
         }
         RecordKind::Interactions => {
             let p = store.list_interactions(org, &filter, page)?;
-            to_json(p.items.iter().map(|i| serde_json::to_value(i).expect("serialisable")).collect(), p.next_cursor)
+            to_json(
+                p.items
+                    .iter()
+                    .map(|i| serde_json::to_value(i).expect("serialisable"))
+                    .collect(),
+                p.next_cursor,
+            )
         }
         RecordKind::Transactions => {
             let p = store.list_transactions(org, &filter, page)?;
-            to_json(p.items.iter().map(|t| serde_json::to_value(t).expect("serialisable")).collect(), p.next_cursor)
+            to_json(
+                p.items
+                    .iter()
+                    .map(|t| serde_json::to_value(t).expect("serialisable"))
+                    .collect(),
+                p.next_cursor,
+            )
         }
     }
 }
@@ -74,17 +154,35 @@ fn cell(value: Option<&Value>) -> String {
     }
 }
 
-pub fn run(store: &dyn Store, kind: RecordKind, format: Format, output: Option<&Path>) -> anyhow::Result<()> {
+pub fn run(
+    store: &dyn Store,
+    kind: RecordKind,
+    format: Format,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
     let org = store.default_org()?;
     let mut keys: HashMap<(&str, i64), String> = HashMap::new();
-    for t in store.list_touchpoints(org, &Filter::default(), PageRequest::first(PageRequest::MAX_LIMIT))?.items {
+    for t in store
+        .list_touchpoints(
+            org,
+            &Filter::default(),
+            PageRequest::first(PageRequest::MAX_LIMIT),
+        )?
+        .items
+    {
         keys.insert(("touchpoint", t.id), t.key);
     }
-    for c in store.list_channels(org, PageRequest::first(PageRequest::MAX_LIMIT))?.items {
+    for c in store
+        .list_channels(org, PageRequest::first(PageRequest::MAX_LIMIT))?
+        .items
+    {
         keys.insert(("channel", c.id), c.key);
     }
     let out: Box<dyn Write> = match output {
-        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?),
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        ),
         None => Box::new(std::io::stdout().lock()),
     };
     let columns = columns(kind);
@@ -100,10 +198,17 @@ pub fn run(store: &dyn Store, kind: RecordKind, format: Format, output: Option<&
     loop {
         let (items, next) = page(store, org, kind, request)?;
         for mut item in items {
-            let object: &mut Map<String, Value> = item.as_object_mut().expect("records are objects");
+            let object: &mut Map<String, Value> =
+                item.as_object_mut().expect("records are objects");
             for reference in ["touchpoint", "channel"] {
-                if let Some(id) = object.get(&format!("{reference}_id")).and_then(Value::as_i64) {
-                    object.insert(reference.to_owned(), keys.get(&(reference, id)).cloned().into());
+                if let Some(id) = object
+                    .get(&format!("{reference}_id"))
+                    .and_then(Value::as_i64)
+                {
+                    object.insert(
+                        reference.to_owned(),
+                        keys.get(&(reference, id)).cloned().into(),
+                    );
                 }
             }
             match &mut sink {

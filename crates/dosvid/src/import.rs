@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use dosvid_domain::customer::NewCustomerInput;
 use dosvid_domain::{
-    Attributes, FeedbackInput, FieldError, InteractionInput, RecordKind, SignalInput, TransactionInput,
+    Attributes, FeedbackInput, FieldError, InteractionInput, RecordKind, SignalInput,
+    TransactionInput,
 };
 use dosvid_store::{Signals, Store};
 
@@ -62,7 +63,11 @@ impl fmt::Display for Summary {
             self.rows_per_second(),
             self.created,
             self.duplicates,
-            if self.kind == Some(RecordKind::Customers) { "updated" } else { "already stored" },
+            if self.kind == Some(RecordKind::Customers) {
+                "updated"
+            } else {
+                "already stored"
+            },
             self.rejected
         )?;
         if let Some(path) = &self.rejects_file {
@@ -72,12 +77,23 @@ impl fmt::Display for Summary {
     }
 }
 
-pub fn run(store: &dyn Store, kind: RecordKind, path: &Path, options: &Options) -> anyhow::Result<Summary> {
+pub fn run(
+    store: &dyn Store,
+    kind: RecordKind,
+    path: &Path,
+    options: &Options,
+) -> anyhow::Result<Summary> {
     let mut summary = match kind {
-        RecordKind::Customers => import::<NewCustomerInput>(store, path, options, Signals::Customers),
-        RecordKind::Interactions => import::<InteractionInput>(store, path, options, Signals::Interactions),
+        RecordKind::Customers => {
+            import::<NewCustomerInput>(store, path, options, Signals::Customers)
+        }
+        RecordKind::Interactions => {
+            import::<InteractionInput>(store, path, options, Signals::Interactions)
+        }
         RecordKind::Feedback => import::<FeedbackInput>(store, path, options, Signals::Feedback),
-        RecordKind::Transactions => import::<TransactionInput>(store, path, options, Signals::Transactions),
+        RecordKind::Transactions => {
+            import::<TransactionInput>(store, path, options, Signals::Transactions)
+        }
     }?;
     summary.kind = Some(kind);
     Ok(summary)
@@ -97,7 +113,11 @@ struct Chunk<V> {
 
 impl<V> Chunk<V> {
     fn with_capacity(n: usize) -> Self {
-        Chunk { lines: Vec::with_capacity(n), raws: Vec::with_capacity(n), records: Vec::with_capacity(n) }
+        Chunk {
+            lines: Vec::with_capacity(n),
+            raws: Vec::with_capacity(n),
+            records: Vec::with_capacity(n),
+        }
     }
 }
 
@@ -105,10 +125,18 @@ fn detect_format(path: &Path, format: Option<Format>) -> anyhow::Result<Format> 
     if let Some(format) = format {
         return Ok(format);
     }
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("csv") => Ok(Format::Csv),
         Some("jsonl" | "ndjson" | "json") => Ok(Format::Jsonl),
-        _ => bail!("cannot tell the format of {} from its extension; pass --format csv or --format jsonl", path.display()),
+        _ => bail!(
+            "cannot tell the format of {} from its extension; pass --format csv or --format jsonl",
+            path.display()
+        ),
     }
 }
 
@@ -127,8 +155,10 @@ where
     let bar = if options.progress {
         let bar = indicatif::ProgressBar::new(size);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                .expect("valid template"),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .expect("valid template"),
         );
         bar
     } else {
@@ -162,7 +192,12 @@ where
             summary.duplicates += report.duplicates;
             summary.rejected += report.rejected.len();
             for r in &report.rejected {
-                rejects.write(chunk.lines[r.index], &r.field, &r.message, &chunk.raws[r.index])?;
+                rejects.write(
+                    chunk.lines[r.index],
+                    &r.field,
+                    &r.message,
+                    &chunk.raws[r.index],
+                )?;
             }
         }
         let header = reader_thread.join().expect("reader thread")?;
@@ -200,13 +235,19 @@ enum Column {
     Attributes,
 }
 
-fn plan_columns<I: SignalInput>(headers: &csv::StringRecord, renames: &[(String, String)]) -> anyhow::Result<(Vec<Column>, csv::StringRecord)> {
+fn plan_columns<I: SignalInput>(
+    headers: &csv::StringRecord,
+    renames: &[(String, String)],
+) -> anyhow::Result<(Vec<Column>, csv::StringRecord)> {
     let mut projected = csv::StringRecord::new();
     let mut columns = Vec::new();
     let mut unknown = Vec::new();
     for raw in headers {
         let name = raw.trim().trim_start_matches('\u{feff}');
-        let name = renames.iter().find(|(from, _)| from == name).map_or(name, |(_, to)| to.as_str());
+        let name = renames
+            .iter()
+            .find(|(from, _)| from == name)
+            .map_or(name, |(_, to)| to.as_str());
         if I::FIELDS.contains(&name) {
             columns.push(Column::Field);
             projected.push_field(name);
@@ -235,8 +276,12 @@ fn read_csv<I: SignalInput, R: Read>(
     tx: &mpsc::SyncSender<Chunk<I::Valid>>,
 ) -> anyhow::Result<csv::ByteRecord> {
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let header_bytes = csv.byte_headers().context("cannot read the CSV header")?.clone();
-    let headers = csv::StringRecord::from_byte_record(header_bytes.clone()).context("the CSV header is not valid UTF-8")?;
+    let header_bytes = csv
+        .byte_headers()
+        .context("cannot read the CSV header")?
+        .clone();
+    let headers = csv::StringRecord::from_byte_record(header_bytes.clone())
+        .context("the CSV header is not valid UTF-8")?;
     let (columns, projected) = plan_columns::<I>(&headers, renames)?;
     let now = chrono::Utc::now();
     let mut chunk = Chunk::with_capacity(batch);
@@ -249,11 +294,16 @@ fn read_csv<I: SignalInput, R: Read>(
             Err(e) => bail!("cannot read the CSV file: {e}"),
         }
         let line = raw.position().map_or(0, |p| p.line());
-        let record = parse_csv_row::<I>(&raw, &headers, &columns, &projected, &mut row).and_then(|r| r.validate(now));
+        let record = parse_csv_row::<I>(&raw, &headers, &columns, &projected, &mut row)
+            .and_then(|r| r.validate(now));
         chunk.lines.push(line);
         chunk.records.push(record);
         chunk.raws.push(Raw::Csv(std::mem::take(&mut raw)));
-        if chunk.records.len() >= batch && tx.send(std::mem::replace(&mut chunk, Chunk::with_capacity(batch))).is_err() {
+        if chunk.records.len() >= batch
+            && tx
+                .send(std::mem::replace(&mut chunk, Chunk::with_capacity(batch)))
+                .is_err()
+        {
             return Ok(header_bytes);
         }
     }
@@ -271,12 +321,16 @@ fn parse_csv_row<I: SignalInput>(
     row: &mut csv::StringRecord,
 ) -> Result<I, FieldError> {
     if raw.len() != columns.len() {
-        return Err(FieldError::new("row", format!("has {} fields, the header has {}", raw.len(), columns.len())));
+        return Err(FieldError::new(
+            "row",
+            format!("has {} fields, the header has {}", raw.len(), columns.len()),
+        ));
     }
     row.clear();
     let mut attributes = Attributes::new();
     for (i, (bytes, column)) in raw.iter().zip(columns).enumerate() {
-        let text = std::str::from_utf8(bytes).map_err(|e| FieldError::new(&headers[i], format!("is not valid UTF-8 text: {e}")))?;
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| FieldError::new(&headers[i], format!("is not valid UTF-8 text: {e}")))?;
         match column {
             Column::Field => row.push_field(text),
             Column::Attribute(name) if !text.is_empty() => {
@@ -284,30 +338,40 @@ fn parse_csv_row<I: SignalInput>(
             }
             Column::Attribute(_) => {}
             Column::Attributes if !text.trim().is_empty() => {
-                let object: Attributes = dosvid_domain::error::from_json(text).map_err(|e| FieldError::new("attributes", e.message))?;
+                let object: Attributes = dosvid_domain::error::from_json(text)
+                    .map_err(|e| FieldError::new("attributes", e.message))?;
                 attributes.extend(object);
             }
             Column::Attributes => {}
         }
     }
-    let mut record: I = row.deserialize(Some(projected)).map_err(|e| match e.kind() {
-        csv::ErrorKind::Deserialize { err, .. } => {
-            let field = err.field().and_then(|i| projected.get(i as usize)).unwrap_or("row");
-            let message = match err.kind() {
-                csv::DeserializeErrorKind::ParseInt(_) => "must be an integer".to_owned(),
-                other => other.to_string(),
-            };
-            FieldError::new(field, message)
-        }
-        _ => FieldError::new("row", e.to_string()),
-    })?;
+    let mut record: I = row
+        .deserialize(Some(projected))
+        .map_err(|e| match e.kind() {
+            csv::ErrorKind::Deserialize { err, .. } => {
+                let field = err
+                    .field()
+                    .and_then(|i| projected.get(i as usize))
+                    .unwrap_or("row");
+                let message = match err.kind() {
+                    csv::DeserializeErrorKind::ParseInt(_) => "must be an integer".to_owned(),
+                    other => other.to_string(),
+                };
+                FieldError::new(field, message)
+            }
+            _ => FieldError::new("row", e.to_string()),
+        })?;
     if !attributes.is_empty() {
         record.set_attributes(attributes);
     }
     Ok(record)
 }
 
-fn read_jsonl<I: SignalInput, R: Read>(reader: R, batch: usize, tx: &mpsc::SyncSender<Chunk<I::Valid>>) -> anyhow::Result<()> {
+fn read_jsonl<I: SignalInput, R: Read>(
+    reader: R,
+    batch: usize,
+    tx: &mpsc::SyncSender<Chunk<I::Valid>>,
+) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     let mut chunk = Chunk::with_capacity(batch);
     let mut reader = BufReader::new(reader);
@@ -315,22 +379,35 @@ fn read_jsonl<I: SignalInput, R: Read>(reader: R, batch: usize, tx: &mpsc::SyncS
     let mut line = 0u64;
     loop {
         bytes.clear();
-        if reader.read_until(b'\n', &mut bytes).context("cannot read the file")? == 0 {
+        if reader
+            .read_until(b'\n', &mut bytes)
+            .context("cannot read the file")?
+            == 0
+        {
             break;
         }
         line += 1;
-        let text = String::from_utf8_lossy(&bytes).trim_end_matches(['\n', '\r']).to_owned();
+        let text = String::from_utf8_lossy(&bytes)
+            .trim_end_matches(['\n', '\r'])
+            .to_owned();
         if text.trim().is_empty() {
             continue;
         }
         let record = match std::str::from_utf8(&bytes) {
             Ok(_) => dosvid_domain::error::from_json::<I>(&text).and_then(|r| r.validate(now)),
-            Err(e) => Err(FieldError::new("line", format!("is not valid UTF-8 text: {e}"))),
+            Err(e) => Err(FieldError::new(
+                "line",
+                format!("is not valid UTF-8 text: {e}"),
+            )),
         };
         chunk.lines.push(line);
         chunk.records.push(record);
         chunk.raws.push(Raw::Json(text));
-        if chunk.records.len() >= batch && tx.send(std::mem::replace(&mut chunk, Chunk::with_capacity(batch))).is_err() {
+        if chunk.records.len() >= batch
+            && tx
+                .send(std::mem::replace(&mut chunk, Chunk::with_capacity(batch)))
+                .is_err()
+        {
             return Ok(());
         }
     }
@@ -350,9 +427,18 @@ struct Rejects {
 
 impl Rejects {
     fn new(input: &Path, path: Option<PathBuf>, format: Format) -> Self {
-        let extension = if format == Format::Csv { "csv" } else { "jsonl" };
+        let extension = if format == Format::Csv {
+            "csv"
+        } else {
+            "jsonl"
+        };
         let path = path.unwrap_or_else(|| input.with_extension(format!("rejected.{extension}")));
-        Rejects { path, format, rows: Vec::new(), header: None }
+        Rejects {
+            path,
+            format,
+            rows: Vec::new(),
+            header: None,
+        }
     }
 
     fn write(&mut self, line: u64, field: &str, message: &str, raw: &Raw) -> anyhow::Result<()> {
@@ -360,7 +446,8 @@ impl Rejects {
             Raw::Csv(r) => Raw::Csv(r.clone()),
             Raw::Json(s) => Raw::Json(s.clone()),
         };
-        self.rows.push((line, field.to_owned(), message.to_owned(), raw));
+        self.rows
+            .push((line, field.to_owned(), message.to_owned(), raw));
         Ok(())
     }
 
@@ -373,7 +460,8 @@ impl Rejects {
         if self.rows.is_empty() {
             return Ok(None);
         }
-        let file = File::create(&self.path).with_context(|| format!("cannot write {}", self.path.display()))?;
+        let file = File::create(&self.path)
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
         let mut out = BufWriter::new(file);
         match self.format {
             Format::Csv => {
@@ -398,7 +486,9 @@ impl Rejects {
             Format::Jsonl => {
                 for (line, field, message, raw) in self.rows {
                     let record = match raw {
-                        Raw::Json(s) => serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s)),
+                        Raw::Json(s) => {
+                            serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s))
+                        }
                         Raw::Csv(_) => serde_json::Value::Null,
                     };
                     let row = serde_json::json!({"line": line, "field": field, "message": message, "record": record});

@@ -14,7 +14,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use dosvid_domain::RecordKind;
 
 #[derive(Parser)]
-#[command(name = "dosvid", version, about = "Dosvid customer experience management")]
+#[command(
+    name = "dosvid",
+    version,
+    about = "Dosvid customer experience management"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -139,7 +143,8 @@ enum Format {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -148,29 +153,73 @@ fn main() -> anyhow::Result<()> {
             let store = db::open(&db.db)?;
             serve(store, listen, None)
         }
-        Command::Demo { scale, listen, db, no_serve } => demo::run(&db, scale, listen, no_serve),
-        Command::Import { kind, file, db, format, map, rejects, batch, quiet, bulk, no_bulk } => {
+        Command::Demo {
+            scale,
+            listen,
+            db,
+            no_serve,
+        } => demo::run(&db, scale, listen, no_serve),
+        Command::Import {
+            kind,
+            file,
+            db,
+            format,
+            map,
+            rejects,
+            batch,
+            quiet,
+            bulk,
+            no_bulk,
+        } => {
             let store = db::open(&db.db)?;
-            let bulk = if bulk { Some(true) } else if no_bulk { Some(false) } else { None };
-            let options = import::Options { format, map, rejects, batch: batch.max(1), progress: !quiet, bulk };
+            let bulk = if bulk {
+                Some(true)
+            } else if no_bulk {
+                Some(false)
+            } else {
+                None
+            };
+            let options = import::Options {
+                format,
+                map,
+                rejects,
+                batch: batch.max(1),
+                progress: !quiet,
+                bulk,
+            };
             let summary = import::run(store.as_ref(), kind.record_kind(), &file, &options)?;
             println!("{summary}");
             Ok(())
         }
-        Command::Export { kind, db, format, output } => {
+        Command::Export {
+            kind,
+            db,
+            format,
+            output,
+        } => {
             let store = db::open(&db.db)?;
-            export::run(store.as_ref(), kind.record_kind(), format, output.as_deref())
+            export::run(
+                store.as_ref(),
+                kind.record_kind(),
+                format,
+                output.as_deref(),
+            )
         }
         Command::Migrate { db } => {
             db::open(&db.db)?;
             println!("{}: schema is up to date", db::redact(&db.db));
             Ok(())
         }
-        Command::Keys { command: KeysCommand::Create { db, name } } => {
+        Command::Keys {
+            command: KeysCommand::Create { db, name },
+        } => {
             let store = db::open(&db.db)?;
             let org = store.default_org()?;
             let (key, secret) = store.create_api_key(org, &name, chrono::Utc::now())?;
-            eprintln!("API key {} ({}) created; it is shown only now:", key.id, key.name);
+            eprintln!(
+                "API key {} ({}) created; it is shown only now:",
+                key.id, key.name
+            );
             println!("{}", secret.expose());
             Ok(())
         }
@@ -179,16 +228,22 @@ fn main() -> anyhow::Result<()> {
 
 /// Serves until ctrl-c or SIGTERM. `banner` is printed once the port is bound.
 fn serve(store: db::SharedStore, listen: SocketAddr, banner: Option<String>) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let state = dosvid_server::AppState::new(store.clone());
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, backend = state.store.backend_name(), "serving");
         if let Some(banner) = banner {
             println!("{banner}");
         }
-        dosvid_server::serve(listener, state).await.context("server failed")
+        dosvid_server::serve(listener, state)
+            .await
+            .context("server failed")
     })?;
     // The PostgreSQL driver's connections must be dropped outside the runtime.
     drop(runtime);

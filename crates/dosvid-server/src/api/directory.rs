@@ -5,10 +5,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::Utc;
-use dosvid_domain::customer::{CustomerPatchInput, NewCustomerInput};
 use dosvid_domain::Customer;
+use dosvid_domain::customer::{CustomerPatchInput, NewCustomerInput};
 
-use super::{list_params, Id, ListResponse};
+use super::{Id, ListResponse, list_params};
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth, ListParams};
 use crate::{ApiError, AppState};
@@ -22,7 +22,9 @@ pub async fn list_customers(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Customer>>, ApiError> {
     let (filter, page) = list_params(query)?;
-    let page = state.run(move |s| s.list_customers(auth.org, &filter, page)).await?;
+    let page = state
+        .run(move |s| s.list_customers(auth.org, &filter, page))
+        .await?;
     Ok(Json(page.into()))
 }
 
@@ -35,14 +37,22 @@ pub async fn create_customer(
     ApiJson(input): ApiJson<NewCustomerInput>,
 ) -> Result<(StatusCode, Json<Customer>), ApiError> {
     let customer = input.validate()?;
-    let created = state.run(move |s| s.create_customer(auth.org, customer, Utc::now())).await?;
+    let created = state
+        .run(move |s| s.create_customer(auth.org, customer, Utc::now()))
+        .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "directory", params(("id" = i64, Path)),
     responses((status = 200, body = Customer), (status = 404, body = ErrorBody)))]
-pub async fn get_customer(State(state): State<AppState>, Extension(auth): Extension<Auth>, Id(id): Id) -> Result<Json<Customer>, ApiError> {
-    Ok(Json(state.run(move |s| s.get_customer(auth.org, id)).await?))
+pub async fn get_customer(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<Customer>, ApiError> {
+    Ok(Json(
+        state.run(move |s| s.get_customer(auth.org, id)).await?,
+    ))
 }
 
 /// Change a customer's profile; absent fields stay, `null` clears, `add_identities` adds.
@@ -55,13 +65,21 @@ pub async fn update_customer(
     ApiJson(input): ApiJson<CustomerPatchInput>,
 ) -> Result<Json<Customer>, ApiError> {
     let patch = input.validate()?;
-    Ok(Json(state.run(move |s| s.update_customer(auth.org, id, patch)).await?))
+    Ok(Json(
+        state
+            .run(move |s| s.update_customer(auth.org, id, patch))
+            .await?,
+    ))
 }
 
 /// Delete a customer's profile and identities; their signals stay, anonymised.
 #[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "directory", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete_customer(State(state): State<AppState>, Extension(auth): Extension<Auth>, Id(id): Id) -> Result<StatusCode, ApiError> {
+pub async fn delete_customer(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
     state.run(move |s| s.delete_customer(auth.org, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,11 +6,11 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::Utc;
 use dosvid_domain::{
-    Channel, ChannelPatch, Journey, JourneyPatch, NewChannel, NewJourney, NewStage, NewTouchpoint, Stage, StagePatch,
-    Touchpoint, TouchpointPatch,
+    Channel, ChannelPatch, Journey, JourneyPatch, NewChannel, NewJourney, NewStage, NewTouchpoint,
+    Stage, StagePatch, Touchpoint, TouchpointPatch,
 };
 
-use super::{list_params, Id, ListResponse};
+use super::{Id, ListResponse, list_params};
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth, ListParams};
 use crate::{ApiError, AppState};
@@ -24,20 +24,40 @@ pub async fn list_channels(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Channel>>, ApiError> {
     let (_, page) = list_params(query)?;
-    Ok(Json(state.run(move |s| s.list_channels(auth.org, page)).await?.into()))
+    Ok(Json(
+        state
+            .run(move |s| s.list_channels(auth.org, page))
+            .await?
+            .into(),
+    ))
 }
 
 /// Add a custom channel (the seven standard ones exist from the start).
 #[utoipa::path(post, path = "/api/v1/channels", tag = "journeys", request_body = NewChannel,
     responses((status = 201, body = Channel), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_channel(State(state): State<AppState>, Extension(auth): Extension<Auth>, ApiJson(input): ApiJson<NewChannel>) -> Created<Channel> {
+pub async fn create_channel(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(input): ApiJson<NewChannel>,
+) -> Created<Channel> {
     let channel = input.validate()?;
-    Ok((StatusCode::CREATED, Json(state.run(move |s| s.create_channel(auth.org, channel, Utc::now())).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .run(move |s| s.create_channel(auth.org, channel, Utc::now()))
+                .await?,
+        ),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/channels/{id}", tag = "journeys", params(("id" = i64, Path)),
     responses((status = 200, body = Channel), (status = 404, body = ErrorBody)))]
-pub async fn get_channel(State(state): State<AppState>, Extension(auth): Extension<Auth>, Id(id): Id) -> Result<Json<Channel>, ApiError> {
+pub async fn get_channel(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<Channel>, ApiError> {
     Ok(Json(state.run(move |s| s.get_channel(auth.org, id)).await?))
 }
 
@@ -50,13 +70,21 @@ pub async fn update_channel(
     ApiJson(input): ApiJson<ChannelPatch>,
 ) -> Result<Json<Channel>, ApiError> {
     let patch = input.validate()?;
-    Ok(Json(state.run(move |s| s.update_channel(auth.org, id, patch)).await?))
+    Ok(Json(
+        state
+            .run(move |s| s.update_channel(auth.org, id, patch))
+            .await?,
+    ))
 }
 
 /// Delete a channel no signal refers to.
 #[utoipa::path(delete, path = "/api/v1/channels/{id}", tag = "journeys", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete_channel(State(state): State<AppState>, Extension(auth): Extension<Auth>, Id(id): Id) -> Result<StatusCode, ApiError> {
+pub async fn delete_channel(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
     state.run(move |s| s.delete_channel(auth.org, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -69,19 +97,39 @@ pub async fn list_journeys(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Journey>>, ApiError> {
     let (_, page) = list_params(query)?;
-    Ok(Json(state.run(move |s| s.list_journeys(auth.org, page)).await?.into()))
+    Ok(Json(
+        state
+            .run(move |s| s.list_journeys(auth.org, page))
+            .await?
+            .into(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/journeys", tag = "journeys", request_body = NewJourney,
     responses((status = 201, body = Journey), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_journey(State(state): State<AppState>, Extension(auth): Extension<Auth>, ApiJson(input): ApiJson<NewJourney>) -> Created<Journey> {
+pub async fn create_journey(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(input): ApiJson<NewJourney>,
+) -> Created<Journey> {
     let journey = input.validate()?;
-    Ok((StatusCode::CREATED, Json(state.run(move |s| s.create_journey(auth.org, journey, Utc::now())).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .run(move |s| s.create_journey(auth.org, journey, Utc::now()))
+                .await?,
+        ),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/journeys/{id}", tag = "journeys", params(("id" = i64, Path)),
     responses((status = 200, body = Journey), (status = 404, body = ErrorBody)))]
-pub async fn get_journey(State(state): State<AppState>, Extension(auth): Extension<Auth>, Id(id): Id) -> Result<Json<Journey>, ApiError> {
+pub async fn get_journey(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<Journey>, ApiError> {
     Ok(Json(state.run(move |s| s.get_journey(auth.org, id)).await?))
 }
 
@@ -94,13 +142,21 @@ pub async fn update_journey(
     ApiJson(input): ApiJson<JourneyPatch>,
 ) -> Result<Json<Journey>, ApiError> {
     let patch = input.validate()?;
-    Ok(Json(state.run(move |s| s.update_journey(auth.org, id, patch)).await?))
+    Ok(Json(
+        state
+            .run(move |s| s.update_journey(auth.org, id, patch))
+            .await?,
+    ))
 }
 
 /// Delete a journey with its stages and touchpoints, unless signals refer to them.
 #[utoipa::path(delete, path = "/api/v1/journeys/{id}", tag = "journeys", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete_journey(State(state): State<AppState>, Extension(auth): Extension<Auth>, Id(id): Id) -> Result<StatusCode, ApiError> {
+pub async fn delete_journey(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
     state.run(move |s| s.delete_journey(auth.org, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -115,7 +171,14 @@ pub async fn create_stage(
     ApiJson(input): ApiJson<NewStage>,
 ) -> Created<Stage> {
     let stage = input.validate()?;
-    Ok((StatusCode::CREATED, Json(state.run(move |s| s.create_stage(auth.org, journey, stage, Utc::now())).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .run(move |s| s.create_stage(auth.org, journey, stage, Utc::now()))
+                .await?,
+        ),
+    ))
 }
 
 /// Rename, describe or move a stage; the other stages shift to keep positions 1..n.
@@ -128,13 +191,21 @@ pub async fn update_stage(
     ApiJson(input): ApiJson<StagePatch>,
 ) -> Result<Json<Stage>, ApiError> {
     let patch = input.validate()?;
-    Ok(Json(state.run(move |s| s.update_stage(auth.org, id, patch)).await?))
+    Ok(Json(
+        state
+            .run(move |s| s.update_stage(auth.org, id, patch))
+            .await?,
+    ))
 }
 
 /// Delete a stage and its touchpoints, unless signals refer to them.
 #[utoipa::path(delete, path = "/api/v1/stages/{id}", tag = "journeys", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete_stage(State(state): State<AppState>, Extension(auth): Extension<Auth>, Id(id): Id) -> Result<StatusCode, ApiError> {
+pub async fn delete_stage(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
     state.run(move |s| s.delete_stage(auth.org, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -147,20 +218,42 @@ pub async fn list_touchpoints(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Touchpoint>>, ApiError> {
     let (filter, page) = list_params(query)?;
-    Ok(Json(state.run(move |s| s.list_touchpoints(auth.org, &filter, page)).await?.into()))
+    Ok(Json(
+        state
+            .run(move |s| s.list_touchpoints(auth.org, &filter, page))
+            .await?
+            .into(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/touchpoints", tag = "journeys", request_body = NewTouchpoint,
     responses((status = 201, body = Touchpoint), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_touchpoint(State(state): State<AppState>, Extension(auth): Extension<Auth>, ApiJson(input): ApiJson<NewTouchpoint>) -> Created<Touchpoint> {
+pub async fn create_touchpoint(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(input): ApiJson<NewTouchpoint>,
+) -> Created<Touchpoint> {
     let touchpoint = input.validate()?;
-    Ok((StatusCode::CREATED, Json(state.run(move |s| s.create_touchpoint(auth.org, touchpoint, Utc::now())).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .run(move |s| s.create_touchpoint(auth.org, touchpoint, Utc::now()))
+                .await?,
+        ),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/touchpoints/{id}", tag = "journeys", params(("id" = i64, Path)),
     responses((status = 200, body = Touchpoint), (status = 404, body = ErrorBody)))]
-pub async fn get_touchpoint(State(state): State<AppState>, Extension(auth): Extension<Auth>, Id(id): Id) -> Result<Json<Touchpoint>, ApiError> {
-    Ok(Json(state.run(move |s| s.get_touchpoint(auth.org, id)).await?))
+pub async fn get_touchpoint(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<Touchpoint>, ApiError> {
+    Ok(Json(
+        state.run(move |s| s.get_touchpoint(auth.org, id)).await?,
+    ))
 }
 
 /// Change a touchpoint: move it in the tree, mark a moment of truth, set its owner and channels.
@@ -173,13 +266,23 @@ pub async fn update_touchpoint(
     ApiJson(input): ApiJson<TouchpointPatch>,
 ) -> Result<Json<Touchpoint>, ApiError> {
     let patch = input.validate()?;
-    Ok(Json(state.run(move |s| s.update_touchpoint(auth.org, id, patch)).await?))
+    Ok(Json(
+        state
+            .run(move |s| s.update_touchpoint(auth.org, id, patch))
+            .await?,
+    ))
 }
 
 /// Delete a touchpoint and the touchpoints below it, unless signals refer to them.
 #[utoipa::path(delete, path = "/api/v1/touchpoints/{id}", tag = "journeys", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete_touchpoint(State(state): State<AppState>, Extension(auth): Extension<Auth>, Id(id): Id) -> Result<StatusCode, ApiError> {
-    state.run(move |s| s.delete_touchpoint(auth.org, id)).await?;
+pub async fn delete_touchpoint(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    state
+        .run(move |s| s.delete_touchpoint(auth.org, id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

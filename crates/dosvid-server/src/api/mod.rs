@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
@@ -20,7 +20,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::extract::{require_api_key, ListParams};
+use crate::extract::{ListParams, require_api_key};
 use crate::{ApiError, AppState};
 
 /// The largest request body accepted (a batch of 10,000 records with comments fits easily).
@@ -49,22 +49,47 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("api_key", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(directory::list_customers, directory::create_customer))
-        .routes(routes!(directory::get_customer, directory::update_customer, directory::delete_customer))
+        .routes(routes!(
+            directory::list_customers,
+            directory::create_customer
+        ))
+        .routes(routes!(
+            directory::get_customer,
+            directory::update_customer,
+            directory::delete_customer
+        ))
         .routes(routes!(journeys::list_channels, journeys::create_channel))
-        .routes(routes!(journeys::get_channel, journeys::update_channel, journeys::delete_channel))
+        .routes(routes!(
+            journeys::get_channel,
+            journeys::update_channel,
+            journeys::delete_channel
+        ))
         .routes(routes!(journeys::list_journeys, journeys::create_journey))
-        .routes(routes!(journeys::get_journey, journeys::update_journey, journeys::delete_journey))
+        .routes(routes!(
+            journeys::get_journey,
+            journeys::update_journey,
+            journeys::delete_journey
+        ))
         .routes(routes!(journeys::create_stage))
         .routes(routes!(journeys::update_stage, journeys::delete_stage))
-        .routes(routes!(journeys::list_touchpoints, journeys::create_touchpoint))
-        .routes(routes!(journeys::get_touchpoint, journeys::update_touchpoint, journeys::delete_touchpoint))
+        .routes(routes!(
+            journeys::list_touchpoints,
+            journeys::create_touchpoint
+        ))
+        .routes(routes!(
+            journeys::get_touchpoint,
+            journeys::update_touchpoint,
+            journeys::delete_touchpoint
+        ))
         .routes(routes!(signals::feedback_batch))
         .routes(routes!(signals::interactions_batch))
         .routes(routes!(signals::transactions_batch))
@@ -81,12 +106,20 @@ pub fn router(state: AppState) -> Router {
     let (api, doc) = api_routes().split_for_parts();
     let doc = Arc::new(doc);
     let api = api
-        .route("/api/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), require_api_key));
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { Json(doc.as_ref().clone()) }),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_api_key,
+        ));
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api)
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -107,7 +140,10 @@ pub struct ListResponse<T: ToSchema> {
 
 impl<T: ToSchema> From<Page<T>> for ListResponse<T> {
     fn from(page: Page<T>) -> Self {
-        ListResponse { items: page.items, next_cursor: page.next_cursor }
+        ListResponse {
+            items: page.items,
+            next_cursor: page.next_cursor,
+        }
     }
 }
 
@@ -115,7 +151,8 @@ impl<T: ToSchema> From<Page<T>> for ListResponse<T> {
 pub(crate) fn list_params(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<(dosvid_store::Filter, dosvid_store::PageRequest), ApiError> {
-    let Query(params) = query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let Query(params) = query
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
     Ok((params.filter(Utc::now())?, params.page()?))
 }
 
@@ -129,6 +166,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::new(StatusCode::NOT_FOUND, "not_found", e.body_text()))?;
-        raw.parse().map(Id).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no record with id '{raw}'")))
+        raw.parse().map(Id).map_err(|_| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no record with id '{raw}'"),
+            )
+        })
     }
 }

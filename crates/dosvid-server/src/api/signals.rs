@@ -12,17 +12,17 @@ use axum::{Extension, Json};
 use chrono::Utc;
 use dosvid_domain::limits::MAX_BATCH_RECORDS;
 use dosvid_domain::{
-    BatchReport, Feedback, FeedbackInput, FieldError, Interaction, InteractionInput, SignalInput, Transaction,
-    TransactionInput,
+    BatchReport, Feedback, FeedbackInput, FieldError, Interaction, InteractionInput, SignalInput,
+    Transaction, TransactionInput,
 };
 use dosvid_store::{Idempotency, Signals};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use super::{list_params, ListResponse};
+use super::{ListResponse, list_params};
 use crate::error::ErrorBody;
-use crate::extract::{read_body, Auth, ListParams};
+use crate::extract::{Auth, ListParams, read_body};
 use crate::{ApiError, AppState};
 
 #[derive(Deserialize)]
@@ -40,26 +40,45 @@ pub struct BatchRequest<T: utoipa::ToSchema> {
     records: Vec<T>,
 }
 
-fn idempotency(headers: &HeaderMap, kind: &str, body: &[u8]) -> Result<Option<Idempotency>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let key = value.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 255).ok_or_else(|| {
-        ApiError::invalid(FieldError::new("Idempotency-Key", "must be 1 to 255 visible ASCII characters"))
-    })?;
+fn idempotency(
+    headers: &HeaderMap,
+    kind: &str,
+    body: &[u8],
+) -> Result<Option<Idempotency>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .ok_or_else(|| {
+            ApiError::invalid(FieldError::new(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            ))
+        })?;
     let mut hash = Sha256::new();
     hash.update(kind.as_bytes());
     hash.update([0]);
     hash.update(body);
     let request_hash = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Some(Idempotency { key: key.to_owned(), request_hash }))
+    Ok(Some(Idempotency {
+        key: key.to_owned(),
+        request_hash,
+    }))
 }
 
 /// Reads `{"records": [...]}` keeping each record as raw JSON, so one bad record fails alone.
 fn parse_envelope(body: &[u8]) -> Result<Envelope<'_>, ApiError> {
-    let text = std::str::from_utf8(body).map_err(|e| ApiError::bad_json(format!("the body is not valid UTF-8: {e}")))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|e| ApiError::bad_json(format!("the body is not valid UTF-8: {e}")))?;
     let envelope: Envelope = serde_json::from_str(text).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => {
-            ApiError::invalid(FieldError::new("records", format!("the body must be {{\"records\": [...]}}: {e}")))
-        }
+        serde_json::error::Category::Data => ApiError::invalid(FieldError::new(
+            "records",
+            format!("the body must be {{\"records\": [...]}}: {e}"),
+        )),
         _ => ApiError::bad_json(format!("the body is not valid JSON: {e}")),
     })?;
     let count = envelope.records.len();
@@ -67,7 +86,9 @@ fn parse_envelope(body: &[u8]) -> Result<Envelope<'_>, ApiError> {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_many_records",
-            format!("a batch holds at most {MAX_BATCH_RECORDS} records, this one has {count}; split it"),
+            format!(
+                "a batch holds at most {MAX_BATCH_RECORDS} records, this one has {count}; split it"
+            ),
         )
         .with_field("records"));
     }
@@ -91,12 +112,24 @@ async fn ingest<I: SignalInput>(
                 Err(e) => return Ok(Err(e)),
             };
             let now = Utc::now();
-            let records = envelope.records.iter().map(|raw| dosvid_domain::error::from_json::<I>(raw.get()).and_then(|r| r.validate(now))).collect();
-            store.ingest(auth.org, wrap(records), idempotency, now).map(Ok)
+            let records = envelope
+                .records
+                .iter()
+                .map(|raw| {
+                    dosvid_domain::error::from_json::<I>(raw.get()).and_then(|r| r.validate(now))
+                })
+                .collect();
+            store
+                .ingest(auth.org, wrap(records), idempotency, now)
+                .map(Ok)
         })
         .await??;
     if report.received > 0 && report.rejected.len() == report.received {
-        let mut error = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "batch_rejected", "every record of the batch was rejected; see `rejected`");
+        let mut error = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "batch_rejected",
+            "every record of the batch was rejected; see `rejected`",
+        );
         error.rejected = report.rejected;
         return Err(error);
     }
@@ -107,7 +140,12 @@ async fn ingest<I: SignalInput>(
 #[utoipa::path(post, path = "/api/v1/feedback:batch", tag = "signals", request_body = BatchRequest<FeedbackInput>,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request store nothing new")),
     responses((status = 200, body = BatchReport), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn feedback_batch(State(state): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, request: Request) -> Result<Json<BatchReport>, ApiError> {
+pub async fn feedback_batch(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Json<BatchReport>, ApiError> {
     ingest::<FeedbackInput>(state, auth, headers, request, Signals::Feedback).await
 }
 
@@ -115,7 +153,12 @@ pub async fn feedback_batch(State(state): State<AppState>, Extension(auth): Exte
 #[utoipa::path(post, path = "/api/v1/interactions:batch", tag = "signals", request_body = BatchRequest<InteractionInput>,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request store nothing new")),
     responses((status = 200, body = BatchReport), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn interactions_batch(State(state): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, request: Request) -> Result<Json<BatchReport>, ApiError> {
+pub async fn interactions_batch(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Json<BatchReport>, ApiError> {
     ingest::<InteractionInput>(state, auth, headers, request, Signals::Interactions).await
 }
 
@@ -123,7 +166,12 @@ pub async fn interactions_batch(State(state): State<AppState>, Extension(auth): 
 #[utoipa::path(post, path = "/api/v1/transactions:batch", tag = "signals", request_body = BatchRequest<TransactionInput>,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request store nothing new")),
     responses((status = 200, body = BatchReport), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn transactions_batch(State(state): State<AppState>, Extension(auth): Extension<Auth>, headers: HeaderMap, request: Request) -> Result<Json<BatchReport>, ApiError> {
+pub async fn transactions_batch(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Json<BatchReport>, ApiError> {
     ingest::<TransactionInput>(state, auth, headers, request, Signals::Transactions).await
 }
 
@@ -136,7 +184,12 @@ pub async fn list_feedback(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Feedback>>, ApiError> {
     let (filter, page) = list_params(query)?;
-    Ok(Json(state.run(move |s| s.list_feedback(auth.org, &filter, page)).await?.into()))
+    Ok(Json(
+        state
+            .run(move |s| s.list_feedback(auth.org, &filter, page))
+            .await?
+            .into(),
+    ))
 }
 
 /// List interactions, oldest first.
@@ -148,7 +201,12 @@ pub async fn list_interactions(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Interaction>>, ApiError> {
     let (filter, page) = list_params(query)?;
-    Ok(Json(state.run(move |s| s.list_interactions(auth.org, &filter, page)).await?.into()))
+    Ok(Json(
+        state
+            .run(move |s| s.list_interactions(auth.org, &filter, page))
+            .await?
+            .into(),
+    ))
 }
 
 /// List transactions, oldest first.
@@ -160,5 +218,10 @@ pub async fn list_transactions(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Transaction>>, ApiError> {
     let (filter, page) = list_params(query)?;
-    Ok(Json(state.run(move |s| s.list_transactions(auth.org, &filter, page)).await?.into()))
+    Ok(Json(
+        state
+            .run(move |s| s.list_transactions(auth.org, &filter, page))
+            .await?
+            .into(),
+    ))
 }

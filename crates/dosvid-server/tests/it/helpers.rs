@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use dosvid_server::{app, AppState};
+use dosvid_server::{AppState, app};
 use dosvid_store::Store;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -18,10 +18,17 @@ pub struct TestApp {
 
 /// Runs an async test body on its own runtime. The app is made and dropped outside the runtime
 /// because the PostgreSQL driver's blocking client must not be created or dropped on it.
-pub fn run<F: std::future::Future<Output = ()>>(app: Option<TestApp>, body: impl FnOnce(TestApp) -> F) {
+pub fn run<F: std::future::Future<Output = ()>>(
+    app: Option<TestApp>,
+    body: impl FnOnce(TestApp) -> F,
+) {
     let Some(app) = app else { return };
     let last_reference = app.clone();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(body(app));
     drop(runtime);
     drop(last_reference);
@@ -42,13 +49,20 @@ impl Response {
 impl TestApp {
     fn with_store(store: Arc<dyn Store>, guard: Arc<dyn std::any::Any + Send + Sync>) -> TestApp {
         let org = store.default_org().unwrap();
-        let (_, secret) = store.create_api_key(org, "tests", chrono::Utc::now()).unwrap();
-        TestApp { router: app(AppState::new(store)), key: secret.expose().to_owned(), _guard: guard }
+        let (_, secret) = store
+            .create_api_key(org, "tests", chrono::Utc::now())
+            .unwrap();
+        TestApp {
+            router: app(AppState::new(store)),
+            key: secret.expose().to_owned(),
+            _guard: guard,
+        }
     }
 
     pub fn sqlite() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let store = dosvid_store_sqlite::open(dir.path().join("api.db"), chrono::Utc::now()).unwrap();
+        let store =
+            dosvid_store_sqlite::open(dir.path().join("api.db"), chrono::Utc::now()).unwrap();
         TestApp::with_store(Arc::new(store), Arc::new(dir))
     }
 
@@ -58,39 +72,73 @@ impl TestApp {
         Some(TestApp::with_store(Arc::new(store), Arc::new(db)))
     }
 
-    pub async fn send(&self, method: &str, path: &str, key: Option<&str>, headers: &[(&str, &str)], body: Vec<u8>) -> Response {
-        let mut request = Request::builder().method(method).uri(path).header("content-type", "application/json");
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Response {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json");
         if let Some(key) = key {
             request = request.header("authorization", format!("Bearer {key}"));
         }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = self.router.clone().oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         Response { status, body }
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.send("GET", path, Some(&self.key), &[], Vec::new()).await
+        self.send("GET", path, Some(&self.key), &[], Vec::new())
+            .await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Response {
-        self.send("POST", path, Some(&self.key), &[], body.to_string().into_bytes()).await
+        self.send(
+            "POST",
+            path,
+            Some(&self.key),
+            &[],
+            body.to_string().into_bytes(),
+        )
+        .await
     }
 
     pub async fn patch(&self, path: &str, body: &Value) -> Response {
-        self.send("PATCH", path, Some(&self.key), &[], body.to_string().into_bytes()).await
+        self.send(
+            "PATCH",
+            path,
+            Some(&self.key),
+            &[],
+            body.to_string().into_bytes(),
+        )
+        .await
     }
 
     pub async fn delete(&self, path: &str) -> Response {
-        self.send("DELETE", path, Some(&self.key), &[], Vec::new()).await
+        self.send("DELETE", path, Some(&self.key), &[], Vec::new())
+            .await
     }
 
     /// Every item of a list, following cursors.

@@ -1,7 +1,7 @@
 //! Batch ingestion: whole records or clear rejections, and retries that add nothing.
 
 use axum::http::StatusCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::api_test;
 use crate::helpers::TestApp;
@@ -14,7 +14,10 @@ async fn feedback_count(app: &TestApp) -> usize {
     app.all("/api/v1/feedback").await.len()
 }
 
-api_test!(a_batch_stores_the_valid_records_and_names_the_field_of_each_bad_one, mixed_batch);
+api_test!(
+    a_batch_stores_the_valid_records_and_names_the_field_of_each_bad_one,
+    mixed_batch
+);
 async fn mixed_batch(app: TestApp) {
     let t = "2025-03-02T08:15:00Z";
     let records = vec![
@@ -30,14 +33,31 @@ async fn mixed_batch(app: TestApp) {
     ];
     let answer = app.post("/api/v1/feedback:batch", &batch(records)).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert_eq!((answer.body["created"].as_u64(), answer.body["received"].as_u64()), (Some(2), Some(9)));
+    assert_eq!(
+        (
+            answer.body["created"].as_u64(),
+            answer.body["received"].as_u64()
+        ),
+        (Some(2), Some(9))
+    );
     let rejected: Vec<(u64, &str)> = answer.body["rejected"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| (r["index"].as_u64().unwrap(), r["field"].as_str().unwrap()))
         .collect();
-    assert_eq!(rejected, [(1, "nps"), (2, "touchpoint"), (3, "occurred_at"), (4, "comment"), (5, "nps"), (6, "nsp"), (7, "body")]);
+    assert_eq!(
+        rejected,
+        [
+            (1, "nps"),
+            (2, "touchpoint"),
+            (3, "occurred_at"),
+            (4, "comment"),
+            (5, "nps"),
+            (6, "nsp"),
+            (7, "body")
+        ]
+    );
     let stored = app.all("/api/v1/feedback").await;
     assert_eq!(stored.len(), 2, "nothing of a rejected record is stored");
     assert_eq!(stored[1]["attributes"]["app_version"], "5.2.0");
@@ -46,28 +66,62 @@ async fn mixed_batch(app: TestApp) {
     assert_eq!(app.all("/api/v1/customers").await.len(), 2);
 }
 
-api_test!(broken_requests_get_a_clear_error_and_store_nothing, broken_requests);
+api_test!(
+    broken_requests_get_a_clear_error_and_store_nothing,
+    broken_requests
+);
 async fn broken_requests(app: TestApp) {
-    let send = |body: Vec<u8>| app.send("POST", "/api/v1/feedback:batch", Some(&app.key), &[], body);
+    let send =
+        |body: Vec<u8>| app.send("POST", "/api/v1/feedback:batch", Some(&app.key), &[], body);
     let malformed = send(br#"{"records": [{"nps": 5,"#.to_vec()).await;
-    assert_eq!((malformed.status, malformed.body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_json")));
+    assert_eq!(
+        (malformed.status, malformed.body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_json"))
+    );
     let not_utf8 = send(b"{\"records\": [{\"comment\": \"\xff\xfe\"}]}".to_vec()).await;
     assert_eq!(not_utf8.status, StatusCode::BAD_REQUEST);
     let no_records = send(br#"{"rows": []}"#.to_vec()).await;
-    assert_eq!((no_records.status, no_records.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "records"));
+    assert_eq!(
+        (no_records.status, no_records.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "records")
+    );
     let too_many = send(batch(vec![json!({}); 10_001]).to_string().into_bytes()).await;
-    assert_eq!((too_many.status, too_many.error_field()), (StatusCode::PAYLOAD_TOO_LARGE, "records"));
-    let huge = send(format!(r#"{{"records": [{{"comment": "{}"}}]}}"#, "x".repeat(33 << 20)).into_bytes()).await;
-    assert_eq!((huge.status, huge.body["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
-    let all_bad = app.post("/api/v1/feedback:batch", &batch(vec![json!({"nps": 12, "occurred_at": "2025-01-01"})])).await;
-    assert_eq!((all_bad.status, all_bad.body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("batch_rejected")));
+    assert_eq!(
+        (too_many.status, too_many.error_field()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "records")
+    );
+    let huge = send(
+        format!(
+            r#"{{"records": [{{"comment": "{}"}}]}}"#,
+            "x".repeat(33 << 20)
+        )
+        .into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (huge.status, huge.body["error"]["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
+    let all_bad = app
+        .post(
+            "/api/v1/feedback:batch",
+            &batch(vec![json!({"nps": 12, "occurred_at": "2025-01-01"})]),
+        )
+        .await;
+    assert_eq!(
+        (all_bad.status, all_bad.body["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("batch_rejected"))
+    );
     assert_eq!(all_bad.body["rejected"][0]["field"], "nps");
     assert_eq!(feedback_count(&app).await, 0);
     // The server is still serving.
     assert_eq!(app.get("/api/v1/channels").await.status, StatusCode::OK);
 }
 
-api_test!(a_hundred_thousand_records_are_stored_once_however_often_they_are_sent, idempotent_volume);
+api_test!(
+    a_hundred_thousand_records_are_stored_once_however_often_they_are_sent,
+    idempotent_volume
+);
 async fn idempotent_volume(app: TestApp) {
     let batches: Vec<Vec<u8>> = (0..100)
         .map(|b| {
@@ -83,23 +137,59 @@ async fn idempotent_volume(app: TestApp) {
     for round in 0..2 {
         for (b, body) in batches.iter().enumerate() {
             let key = format!("batch-{b}");
-            let answer = app.send("POST", "/api/v1/feedback:batch", Some(&app.key), &[("idempotency-key", &key)], body.clone()).await;
+            let answer = app
+                .send(
+                    "POST",
+                    "/api/v1/feedback:batch",
+                    Some(&app.key),
+                    &[("idempotency-key", &key)],
+                    body.clone(),
+                )
+                .await;
             assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
             assert_eq!(answer.body["created"], 1_000);
             assert_eq!(answer.body["replayed"], round == 1);
         }
     }
     // The same records under new keys: the external ids make them duplicates.
-    let again = app.send("POST", "/api/v1/feedback:batch", Some(&app.key), &[("idempotency-key", "fresh")], batches[7].clone()).await;
-    assert_eq!((again.body["created"].as_u64(), again.body["duplicates"].as_u64()), (Some(0), Some(1_000)));
+    let again = app
+        .send(
+            "POST",
+            "/api/v1/feedback:batch",
+            Some(&app.key),
+            &[("idempotency-key", "fresh")],
+            batches[7].clone(),
+        )
+        .await;
+    assert_eq!(
+        (
+            again.body["created"].as_u64(),
+            again.body["duplicates"].as_u64()
+        ),
+        (Some(0), Some(1_000))
+    );
     // A key reused for a different body is refused.
-    let reused = app.send("POST", "/api/v1/feedback:batch", Some(&app.key), &[("idempotency-key", "batch-0")], batches[1].clone()).await;
-    assert_eq!((reused.status, reused.error_field()), (StatusCode::UNPROCESSABLE_ENTITY, "Idempotency-Key"));
+    let reused = app
+        .send(
+            "POST",
+            "/api/v1/feedback:batch",
+            Some(&app.key),
+            &[("idempotency-key", "batch-0")],
+            batches[1].clone(),
+        )
+        .await;
+    assert_eq!(
+        (reused.status, reused.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "Idempotency-Key")
+    );
     assert_eq!(feedback_count(&app).await, 100_000);
     assert_eq!(app.all("/api/v1/customers").await.len(), 5_000);
 }
 
-api_test!(interactions_and_transactions_arrive_the_same_way, other_signals);
+api_test!(
+    interactions_and_transactions_arrive_the_same_way,
+    other_signals
+);
 async fn other_signals(app: TestApp) {
     let calls = app
         .post("/api/v1/interactions:batch", &batch(vec![
@@ -117,11 +207,29 @@ async fn other_signals(app: TestApp) {
         .await;
     assert_eq!(money.body["rejected"][0]["field"], "amount_minor");
     let customers = app.all("/api/v1/customers").await;
-    assert_eq!(customers.len(), 1, "the phone in two spellings is one customer");
+    assert_eq!(
+        customers.len(),
+        1,
+        "the phone in two spellings is one customer"
+    );
     let cid = &customers[0]["id"];
-    assert_eq!(app.all(&format!("/api/v1/transactions?customer_id={cid}")).await[0]["currency"], "UAH");
-    assert_eq!(app.all(&format!("/api/v1/interactions?customer_id={cid}&from=2025-02-01&to=2025-02-02")).await.len(), 1);
-    assert_eq!(app.all("/api/v1/interactions?from=2025-02-02").await.len(), 0);
+    assert_eq!(
+        app.all(&format!("/api/v1/transactions?customer_id={cid}"))
+            .await[0]["currency"],
+        "UAH"
+    );
+    assert_eq!(
+        app.all(&format!(
+            "/api/v1/interactions?customer_id={cid}&from=2025-02-01&to=2025-02-02"
+        ))
+        .await
+        .len(),
+        1
+    );
+    assert_eq!(
+        app.all("/api/v1/interactions?from=2025-02-02").await.len(),
+        0
+    );
     let bad = app.get("/api/v1/transactions?channel_id=1").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

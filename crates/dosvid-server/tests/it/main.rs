@@ -17,7 +17,10 @@ macro_rules! api_test {
 
             #[test]
             fn on_postgres() {
-                $crate::helpers::run($crate::helpers::TestApp::postgres(stringify!($name)), super::$body);
+                $crate::helpers::run(
+                    $crate::helpers::TestApp::postgres(stringify!($name)),
+                    super::$body,
+                );
             }
         }
     };

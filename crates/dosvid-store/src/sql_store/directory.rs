@@ -7,7 +7,8 @@ use super::{limit, push_id_list};
 use crate::sql::{Conn, Query, Row, Value};
 use crate::{Filter, Page, PageRequest, Result, StoreError};
 
-const COLUMNS: &str = "id, external_id, name, language, segment, region, plan, attributes, created_at";
+const COLUMNS: &str =
+    "id, external_id, name, language, segment, region, plan, attributes, created_at";
 
 fn from_row(r: &Row) -> Result<Customer> {
     Ok(Customer {
@@ -33,7 +34,11 @@ fn identity_field(kind: IdentityKind) -> &'static str {
 }
 
 /// The customer who owns an identity, if any.
-pub(super) fn identity_owner(c: &mut impl Conn, org: OrgId, identity: &Identity) -> Result<Option<i64>> {
+pub(super) fn identity_owner(
+    c: &mut impl Conn,
+    org: OrgId,
+    identity: &Identity,
+) -> Result<Option<i64>> {
     c.query_opt(
         "SELECT customer_id FROM customer_identities WHERE org_id = $1 AND kind = $2 AND value = $3",
         &[org.into(), identity.kind.as_str().into(), identity.value.as_str().into()],
@@ -43,7 +48,13 @@ pub(super) fn identity_owner(c: &mut impl Conn, org: OrgId, identity: &Identity)
 }
 
 /// Adds an identity unless someone already owns it; returns whether it was added.
-pub(super) fn attach_identity(c: &mut impl Conn, org: OrgId, customer: i64, identity: &Identity, now: DateTime<Utc>) -> Result<bool> {
+pub(super) fn attach_identity(
+    c: &mut impl Conn,
+    org: OrgId,
+    customer: i64,
+    identity: &Identity,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let n = c.execute(
         "INSERT INTO customer_identities (org_id, customer_id, kind, value, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (org_id, kind, value) DO NOTHING",
@@ -52,14 +63,24 @@ pub(super) fn attach_identity(c: &mut impl Conn, org: OrgId, customer: i64, iden
     Ok(n == 1)
 }
 
-fn add_identities(c: &mut impl Conn, org: OrgId, customer: i64, identities: &[Identity], now: DateTime<Utc>) -> Result<()> {
+fn add_identities(
+    c: &mut impl Conn,
+    org: OrgId,
+    customer: i64,
+    identities: &[Identity],
+    now: DateTime<Utc>,
+) -> Result<()> {
     for identity in identities {
         match identity_owner(c, org, identity)? {
             Some(owner) if owner == customer => {}
             Some(owner) => {
                 return Err(StoreError::Conflict {
                     field: identity_field(identity.kind).into(),
-                    message: format!("{} {} already belongs to customer {owner}", identity.kind.as_str(), identity.value),
+                    message: format!(
+                        "{} {} already belongs to customer {owner}",
+                        identity.kind.as_str(),
+                        identity.value
+                    ),
                 });
             }
             None => {
@@ -70,7 +91,12 @@ fn add_identities(c: &mut impl Conn, org: OrgId, customer: i64, identities: &[Id
     Ok(())
 }
 
-pub(super) fn insert_customer(c: &mut impl Conn, org: OrgId, customer: &NewCustomer, now: DateTime<Utc>) -> Result<i64> {
+pub(super) fn insert_customer(
+    c: &mut impl Conn,
+    org: OrgId,
+    customer: &NewCustomer,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     c.insert_id(
         "INSERT INTO customers (org_id, external_id, name, language, segment, region, plan, attributes, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -86,11 +112,15 @@ pub(super) fn insert_customer(c: &mut impl Conn, org: OrgId, customer: &NewCusto
             now.into(),
         ],
     )
-    
     .map_err(|e| e.in_context("external_id", "a customer with this external_id already exists", "conflict"))
 }
 
-pub(super) fn create_customer(c: &mut impl Conn, org: OrgId, customer: &NewCustomer, now: DateTime<Utc>) -> Result<Customer> {
+pub(super) fn create_customer(
+    c: &mut impl Conn,
+    org: OrgId,
+    customer: &NewCustomer,
+    now: DateTime<Utc>,
+) -> Result<Customer> {
     let id = insert_customer(c, org, customer, now)?;
     add_identities(c, org, id, &customer.identities, now)?;
     get_customer(c, org, id)
@@ -98,7 +128,10 @@ pub(super) fn create_customer(c: &mut impl Conn, org: OrgId, customer: &NewCusto
 
 pub(super) fn get_customer(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Customer> {
     let row = c
-        .query_opt(&format!("SELECT {COLUMNS} FROM customers WHERE org_id = $1 AND id = $2"), &[org.into(), id.into()])?
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM customers WHERE org_id = $1 AND id = $2"),
+            &[org.into(), id.into()],
+        )?
         .ok_or_else(|| StoreError::not_found("customer", id))?;
     let mut customers = vec![from_row(&row)?];
     load_identities(c, &mut customers)?;
@@ -109,20 +142,31 @@ fn load_identities(c: &mut impl Conn, customers: &mut [Customer]) -> Result<()> 
     if customers.is_empty() {
         return Ok(());
     }
-    let mut q = Query::new("SELECT customer_id, kind, value FROM customer_identities WHERE customer_id IN ");
+    let mut q = Query::new(
+        "SELECT customer_id, kind, value FROM customer_identities WHERE customer_id IN ",
+    );
     push_id_list(&mut q, &customers.iter().map(|c| c.id).collect::<Vec<_>>());
     q.sql.push_str(" ORDER BY kind, value");
     for row in c.query(&q.sql, &q.params)? {
         let customer_id = row.int(0)?;
-        let kind = IdentityKind::parse(&row.text(1)?).ok_or_else(|| StoreError::Backend("unknown identity kind".into()))?;
+        let kind = IdentityKind::parse(&row.text(1)?)
+            .ok_or_else(|| StoreError::Backend("unknown identity kind".into()))?;
         if let Some(customer) = customers.iter_mut().find(|c| c.id == customer_id) {
-            customer.identities.push(Identity { kind, value: row.text(2)? });
+            customer.identities.push(Identity {
+                kind,
+                value: row.text(2)?,
+            });
         }
     }
     Ok(())
 }
 
-pub(super) fn update_customer(c: &mut impl Conn, org: OrgId, id: i64, patch: &CustomerPatch) -> Result<Customer> {
+pub(super) fn update_customer(
+    c: &mut impl Conn,
+    org: OrgId,
+    id: i64,
+    patch: &CustomerPatch,
+) -> Result<Customer> {
     let now = Utc::now();
     apply_patch(c, org, id, patch, now)?;
     add_identities(c, org, id, &patch.add_identities, now)?;
@@ -130,7 +174,13 @@ pub(super) fn update_customer(c: &mut impl Conn, org: OrgId, id: i64, patch: &Cu
 }
 
 /// Writes the profile fields a patch sets.
-pub(super) fn apply_patch(c: &mut impl Conn, org: OrgId, id: i64, patch: &CustomerPatch, now: DateTime<Utc>) -> Result<()> {
+pub(super) fn apply_patch(
+    c: &mut impl Conn,
+    org: OrgId,
+    id: i64,
+    patch: &CustomerPatch,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let mut q = Query::new("UPDATE customers SET ");
     q.push("updated_at = {}", [now.into()]);
     let texts = [
@@ -158,16 +208,33 @@ pub(super) fn apply_patch(c: &mut impl Conn, org: OrgId, id: i64, patch: &Custom
 pub(super) fn delete_customer(c: &mut impl Conn, org: OrgId, id: i64) -> Result<()> {
     // Signals keep their scores for the metrics but lose the link to the person.
     for table in ["feedback", "interactions", "transactions"] {
-        c.execute(&format!("UPDATE {table} SET customer_id = NULL WHERE org_id = $1 AND customer_id = $2"), &[org.into(), id.into()])?;
+        c.execute(
+            &format!(
+                "UPDATE {table} SET customer_id = NULL WHERE org_id = $1 AND customer_id = $2"
+            ),
+            &[org.into(), id.into()],
+        )?;
     }
-    c.execute("DELETE FROM customer_identities WHERE org_id = $1 AND customer_id = $2", &[org.into(), id.into()])?;
-    if c.execute("DELETE FROM customers WHERE org_id = $1 AND id = $2", &[org.into(), id.into()])? == 0 {
+    c.execute(
+        "DELETE FROM customer_identities WHERE org_id = $1 AND customer_id = $2",
+        &[org.into(), id.into()],
+    )?;
+    if c.execute(
+        "DELETE FROM customers WHERE org_id = $1 AND id = $2",
+        &[org.into(), id.into()],
+    )? == 0
+    {
         return Err(StoreError::not_found("customer", id));
     }
     Ok(())
 }
 
-pub(super) fn list_customers(c: &mut impl Conn, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Customer>> {
+pub(super) fn list_customers(
+    c: &mut impl Conn,
+    org: OrgId,
+    filter: &Filter,
+    page: PageRequest,
+) -> Result<Page<Customer>> {
     let limit = limit(page);
     let mut q = Query::new(&format!("SELECT {COLUMNS} FROM customers WHERE org_id = "));
     let p = q.param(org);
@@ -187,8 +254,17 @@ pub(super) fn list_customers(c: &mut impl Conn, org: OrgId, filter: &Filter, pag
     if let Some(tp) = filter.touchpoint_id {
         let subtree = super::journeys::subtree(c, org, tp)?;
         for (i, table) in ["feedback", "interactions"].iter().enumerate() {
-            q.sql.push_str(if i == 0 { " AND (id IN (" } else { " OR id IN (" });
-            q.push(&format!("SELECT customer_id FROM {table} WHERE org_id = {{}} AND touchpoint_id IN "), [org.into()]);
+            q.sql.push_str(if i == 0 {
+                " AND (id IN ("
+            } else {
+                " OR id IN ("
+            });
+            q.push(
+                &format!(
+                    "SELECT customer_id FROM {table} WHERE org_id = {{}} AND touchpoint_id IN "
+                ),
+                [org.into()],
+            );
             push_id_list(&mut q, &subtree);
             q.sql.push(')');
         }
@@ -202,7 +278,11 @@ pub(super) fn list_customers(c: &mut impl Conn, org: OrgId, filter: &Filter, pag
         );
     }
     q.push(" ORDER BY id LIMIT {}", [i64::from(limit + 1).into()]);
-    let mut customers = c.query(&q.sql, &q.params)?.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    let mut customers = c
+        .query(&q.sql, &q.params)?
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>>>()?;
     load_identities(c, &mut customers)?;
     Ok(Page::from_items(customers, limit, |c| c.id))
 }

@@ -7,15 +7,20 @@ mod signals;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
-use dosvid_domain::journey::{DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint};
+use dosvid_domain::journey::{
+    DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint,
+};
 use dosvid_domain::{
-    BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, Interaction, Journey, JourneyPatch,
-    NewChannel, NewCustomer, NewJourney, NewStage, NewTouchpoint, OrgId, RecordKind, Stage, StagePatch, Touchpoint,
-    TouchpointPatch, Transaction,
+    BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, Interaction, Journey,
+    JourneyPatch, NewChannel, NewCustomer, NewJourney, NewStage, NewTouchpoint, OrgId, RecordKind,
+    Stage, StagePatch, Touchpoint, TouchpointPatch, Transaction,
 };
 
 use crate::sql::{Backend, Conn, Value};
-use crate::{ApiKey, ApiKeySecret, Filter, Idempotency, Page, PageRequest, Result, Signals, Store, StoreError};
+use crate::{
+    ApiKey, ApiKeySecret, Filter, Idempotency, Page, PageRequest, Result, Signals, Store,
+    StoreError,
+};
 
 pub struct SqlStore<B: Backend> {
     backend: B,
@@ -26,7 +31,10 @@ impl<B: Backend> SqlStore<B> {
     /// Wraps a migrated backend; on first start creates the default organisation with the
     /// default channels and journey.
     pub fn open(backend: B, now: DateTime<Utc>) -> Result<Self> {
-        let store = SqlStore { backend, default_org: OnceLock::new() };
+        let store = SqlStore {
+            backend,
+            default_org: OnceLock::new(),
+        };
         store.backend.write(|c| bootstrap(c, now))?;
         Ok(store)
     }
@@ -37,22 +45,39 @@ impl<B: Backend> SqlStore<B> {
 }
 
 fn bootstrap(c: &mut impl Conn, now: DateTime<Utc>) -> Result<()> {
-    if c.query_opt("SELECT id FROM organisations LIMIT 1", &[])?.is_some() {
+    if c.query_opt("SELECT id FROM organisations LIMIT 1", &[])?
+        .is_some()
+    {
         return Ok(());
     }
-    let org = c
-        .insert_id(
-            "INSERT INTO organisations (name, time_zone, created_at) VALUES ($1, $2, $3)",
-            &["Default organisation".into(), "Europe/Kyiv".into(), now.into()],
-        )?;
+    let org = c.insert_id(
+        "INSERT INTO organisations (name, time_zone, created_at) VALUES ($1, $2, $3)",
+        &[
+            "Default organisation".into(),
+            "Europe/Kyiv".into(),
+            now.into(),
+        ],
+    )?;
     for (key, name, kind) in DEFAULT_CHANNELS {
-        let channel = NewChannel { key: (*key).into(), name: (*name).into(), kind: *kind };
+        let channel = NewChannel {
+            key: (*key).into(),
+            name: (*name).into(),
+            kind: *kind,
+        };
         journeys::create_channel(c, org, &channel, now)?;
     }
-    let journey = NewJourney { key: DEFAULT_JOURNEY.0.into(), name: DEFAULT_JOURNEY.1.into(), description: None };
+    let journey = NewJourney {
+        key: DEFAULT_JOURNEY.0.into(),
+        name: DEFAULT_JOURNEY.1.into(),
+        description: None,
+    };
     let journey = journeys::create_journey(c, org, &journey, now)?;
     for stage in DEFAULT_STAGES {
-        let new = NewStage { name: stage.name.into(), position: None, description: Some(stage.behaviour.into()) };
+        let new = NewStage {
+            name: stage.name.into(),
+            position: None,
+            description: Some(stage.behaviour.into()),
+        };
         let stage_id = journeys::create_stage(c, org, journey.id, &new, now)?.id;
         seed_touchpoints(c, org, stage_id, None, stage.touchpoints, now)?;
     }
@@ -114,11 +139,19 @@ impl<B: Backend> Store for SqlStore<B> {
         if let Some(org) = self.default_org.get() {
             return Ok(*org);
         }
-        let org = self.backend.read(|c| c.query_one("SELECT id FROM organisations ORDER BY id LIMIT 1", &[])?.int(0))?;
+        let org = self.backend.read(|c| {
+            c.query_one("SELECT id FROM organisations ORDER BY id LIMIT 1", &[])?
+                .int(0)
+        })?;
         Ok(*self.default_org.get_or_init(|| org))
     }
 
-    fn create_api_key(&self, org: OrgId, name: &str, now: DateTime<Utc>) -> Result<(ApiKey, ApiKeySecret)> {
+    fn create_api_key(
+        &self,
+        org: OrgId,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(ApiKey, ApiKeySecret)> {
         let name = dosvid_domain::error::required_text("name", Some(name))?;
         let secret = ApiKeySecret::generate().map_err(StoreError::backend)?;
         let id = self.backend.write(|c| {
@@ -127,7 +160,13 @@ impl<B: Backend> Store for SqlStore<B> {
                 &[org.into(), name.as_str().into(), secret.prefix().into(), ApiKeySecret::hash(secret.expose()).into(), now.into()],
             )
         })?;
-        let key = ApiKey { id, org_id: org, name, prefix: secret.prefix().to_owned(), created_at: now };
+        let key = ApiKey {
+            id,
+            org_id: org,
+            name,
+            prefix: secret.prefix().to_owned(),
+            created_at: now,
+        };
         Ok((key, secret))
     }
 
@@ -145,8 +184,14 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
-    fn create_customer(&self, org: OrgId, customer: NewCustomer, now: DateTime<Utc>) -> Result<Customer> {
-        self.backend.write(|c| directory::create_customer(c, org, &customer, now))
+    fn create_customer(
+        &self,
+        org: OrgId,
+        customer: NewCustomer,
+        now: DateTime<Utc>,
+    ) -> Result<Customer> {
+        self.backend
+            .write(|c| directory::create_customer(c, org, &customer, now))
     }
 
     fn get_customer(&self, org: OrgId, id: i64) -> Result<Customer> {
@@ -154,19 +199,33 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn update_customer(&self, org: OrgId, id: i64, patch: CustomerPatch) -> Result<Customer> {
-        self.backend.write(|c| directory::update_customer(c, org, id, &patch))
+        self.backend
+            .write(|c| directory::update_customer(c, org, id, &patch))
     }
 
     fn delete_customer(&self, org: OrgId, id: i64) -> Result<()> {
-        self.backend.write(|c| directory::delete_customer(c, org, id))
+        self.backend
+            .write(|c| directory::delete_customer(c, org, id))
     }
 
-    fn list_customers(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Customer>> {
-        self.backend.read(|c| directory::list_customers(c, org, filter, page))
+    fn list_customers(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Customer>> {
+        self.backend
+            .read(|c| directory::list_customers(c, org, filter, page))
     }
 
-    fn create_channel(&self, org: OrgId, channel: NewChannel, now: DateTime<Utc>) -> Result<Channel> {
-        self.backend.write(|c| journeys::create_channel(c, org, &channel, now))
+    fn create_channel(
+        &self,
+        org: OrgId,
+        channel: NewChannel,
+        now: DateTime<Utc>,
+    ) -> Result<Channel> {
+        self.backend
+            .write(|c| journeys::create_channel(c, org, &channel, now))
     }
 
     fn get_channel(&self, org: OrgId, id: i64) -> Result<Channel> {
@@ -174,7 +233,8 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn update_channel(&self, org: OrgId, id: i64, patch: ChannelPatch) -> Result<Channel> {
-        self.backend.write(|c| journeys::update_channel(c, org, id, &patch))
+        self.backend
+            .write(|c| journeys::update_channel(c, org, id, &patch))
     }
 
     fn delete_channel(&self, org: OrgId, id: i64) -> Result<()> {
@@ -185,8 +245,14 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend.read(|c| journeys::list_channels(c, org, page))
     }
 
-    fn create_journey(&self, org: OrgId, journey: NewJourney, now: DateTime<Utc>) -> Result<Journey> {
-        self.backend.write(|c| journeys::create_journey(c, org, &journey, now))
+    fn create_journey(
+        &self,
+        org: OrgId,
+        journey: NewJourney,
+        now: DateTime<Utc>,
+    ) -> Result<Journey> {
+        self.backend
+            .write(|c| journeys::create_journey(c, org, &journey, now))
     }
 
     fn get_journey(&self, org: OrgId, id: i64) -> Result<Journey> {
@@ -194,7 +260,8 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn update_journey(&self, org: OrgId, id: i64, patch: JourneyPatch) -> Result<Journey> {
-        self.backend.write(|c| journeys::update_journey(c, org, id, &patch))
+        self.backend
+            .write(|c| journeys::update_journey(c, org, id, &patch))
     }
 
     fn delete_journey(&self, org: OrgId, id: i64) -> Result<()> {
@@ -205,20 +272,34 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend.read(|c| journeys::list_journeys(c, org, page))
     }
 
-    fn create_stage(&self, org: OrgId, journey_id: i64, stage: NewStage, now: DateTime<Utc>) -> Result<Stage> {
-        self.backend.write(|c| journeys::create_stage(c, org, journey_id, &stage, now))
+    fn create_stage(
+        &self,
+        org: OrgId,
+        journey_id: i64,
+        stage: NewStage,
+        now: DateTime<Utc>,
+    ) -> Result<Stage> {
+        self.backend
+            .write(|c| journeys::create_stage(c, org, journey_id, &stage, now))
     }
 
     fn update_stage(&self, org: OrgId, id: i64, patch: StagePatch) -> Result<Stage> {
-        self.backend.write(|c| journeys::update_stage(c, org, id, &patch))
+        self.backend
+            .write(|c| journeys::update_stage(c, org, id, &patch))
     }
 
     fn delete_stage(&self, org: OrgId, id: i64) -> Result<()> {
         self.backend.write(|c| journeys::delete_stage(c, org, id))
     }
 
-    fn create_touchpoint(&self, org: OrgId, touchpoint: NewTouchpoint, now: DateTime<Utc>) -> Result<Touchpoint> {
-        self.backend.write(|c| journeys::create_touchpoint(c, org, &touchpoint, now))
+    fn create_touchpoint(
+        &self,
+        org: OrgId,
+        touchpoint: NewTouchpoint,
+        now: DateTime<Utc>,
+    ) -> Result<Touchpoint> {
+        self.backend
+            .write(|c| journeys::create_touchpoint(c, org, &touchpoint, now))
     }
 
     fn get_touchpoint(&self, org: OrgId, id: i64) -> Result<Touchpoint> {
@@ -226,23 +307,44 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn update_touchpoint(&self, org: OrgId, id: i64, patch: TouchpointPatch) -> Result<Touchpoint> {
-        self.backend.write(|c| journeys::update_touchpoint(c, org, id, &patch))
+        self.backend
+            .write(|c| journeys::update_touchpoint(c, org, id, &patch))
     }
 
     fn delete_touchpoint(&self, org: OrgId, id: i64) -> Result<()> {
-        self.backend.write(|c| journeys::delete_touchpoint(c, org, id))
+        self.backend
+            .write(|c| journeys::delete_touchpoint(c, org, id))
     }
 
-    fn list_touchpoints(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Touchpoint>> {
-        self.backend.read(|c| journeys::list_touchpoints(c, org, filter, page))
+    fn list_touchpoints(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Touchpoint>> {
+        self.backend
+            .read(|c| journeys::list_touchpoints(c, org, filter, page))
     }
 
-    fn ingest(&self, org: OrgId, batch: Signals, idempotency: Option<Idempotency>, now: DateTime<Utc>) -> Result<BatchReport> {
-        let attempt = || self.backend.write(|c| signals::ingest(c, org, &batch, idempotency.as_ref(), now));
+    fn ingest(
+        &self,
+        org: OrgId,
+        batch: Signals,
+        idempotency: Option<Idempotency>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchReport> {
+        let attempt = || {
+            self.backend
+                .write(|c| signals::ingest(c, org, &batch, idempotency.as_ref(), now))
+        };
         match attempt() {
             // Two requests with the same key raced: the loser's insert of the key failed after
             // the winner committed, so a second attempt finds and replays the winner's answer.
-            Err(StoreError::UniqueViolation(what)) if idempotency.is_some() && what.contains("idempotency") => attempt(),
+            Err(StoreError::UniqueViolation(what))
+                if idempotency.is_some() && what.contains("idempotency") =>
+            {
+                attempt()
+            }
             other => other,
         }
     }
@@ -255,15 +357,33 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend.restore_indexes(kind.as_str())
     }
 
-    fn list_feedback(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Feedback>> {
-        self.backend.read(|c| signals::list_feedback(c, org, filter, page))
+    fn list_feedback(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Feedback>> {
+        self.backend
+            .read(|c| signals::list_feedback(c, org, filter, page))
     }
 
-    fn list_interactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Interaction>> {
-        self.backend.read(|c| signals::list_interactions(c, org, filter, page))
+    fn list_interactions(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Interaction>> {
+        self.backend
+            .read(|c| signals::list_interactions(c, org, filter, page))
     }
 
-    fn list_transactions(&self, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Transaction>> {
-        self.backend.read(|c| signals::list_transactions(c, org, filter, page))
+    fn list_transactions(
+        &self,
+        org: OrgId,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Transaction>> {
+        self.backend
+            .read(|c| signals::list_transactions(c, org, filter, page))
     }
 }

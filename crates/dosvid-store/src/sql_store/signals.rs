@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use dosvid_domain::{
-    BatchReport, CustomerRef, Feedback, FeedbackSource, FieldError, Interaction, NewCustomer, NewFeedback,
-    NewInteraction, NewTransaction, OrgId, Ref, Rejection, RecordKind, Transaction, TransactionKind,
+    BatchReport, CustomerRef, Feedback, FeedbackSource, FieldError, Interaction, NewCustomer,
+    NewFeedback, NewInteraction, NewTransaction, OrgId, RecordKind, Ref, Rejection, Transaction,
+    TransactionKind,
 };
 
 use super::{directory, journeys, limit, push_id_list};
@@ -44,36 +45,69 @@ impl Resolver {
             Ref::Key(key) => ("key", Value::from(key)),
         };
         let sql = format!("SELECT id FROM {table} WHERE org_id = $1 AND {column} = $2");
-        let found = c.query_opt(&sql, &[org.into(), value])?.map(|r| r.int(0)).transpose()?;
+        let found = c
+            .query_opt(&sql, &[org.into(), value])?
+            .map(|r| r.int(0))
+            .transpose()?;
         cache.insert(r.clone(), found);
         Ok(found)
     }
 
-    fn touchpoint(&mut self, c: &mut impl Conn, org: OrgId, r: &Ref) -> Result<Result<i64, FieldError>> {
-        Ok(Self::lookup(c, &mut self.touchpoints, "touchpoints", org, r)?.ok_or_else(|| match r {
-            Ref::Id(id) => FieldError::new("touchpoint_id", format!("no touchpoint with id {id}")),
-            Ref::Key(key) => FieldError::new("touchpoint", format!("no touchpoint with key '{key}'")),
-        }))
+    fn touchpoint(
+        &mut self,
+        c: &mut impl Conn,
+        org: OrgId,
+        r: &Ref,
+    ) -> Result<Result<i64, FieldError>> {
+        Ok(
+            Self::lookup(c, &mut self.touchpoints, "touchpoints", org, r)?.ok_or_else(|| match r {
+                Ref::Id(id) => {
+                    FieldError::new("touchpoint_id", format!("no touchpoint with id {id}"))
+                }
+                Ref::Key(key) => {
+                    FieldError::new("touchpoint", format!("no touchpoint with key '{key}'"))
+                }
+            }),
+        )
     }
 
-    fn channel(&mut self, c: &mut impl Conn, org: OrgId, r: &Ref) -> Result<Result<i64, FieldError>> {
-        Ok(Self::lookup(c, &mut self.channels, "channels", org, r)?.ok_or_else(|| match r {
-            Ref::Id(id) => FieldError::new("channel_id", format!("no channel with id {id}")),
-            Ref::Key(key) => FieldError::new("channel", format!("no channel with key '{key}'")),
-        }))
+    fn channel(
+        &mut self,
+        c: &mut impl Conn,
+        org: OrgId,
+        r: &Ref,
+    ) -> Result<Result<i64, FieldError>> {
+        Ok(
+            Self::lookup(c, &mut self.channels, "channels", org, r)?.ok_or_else(|| match r {
+                Ref::Id(id) => FieldError::new("channel_id", format!("no channel with id {id}")),
+                Ref::Key(key) => FieldError::new("channel", format!("no channel with key '{key}'")),
+            }),
+        )
     }
 
     /// Finds the customer a reference names, creating one when nobody matches. Identities in the
     /// reference that nobody owns yet are attached to the customer found.
-    fn customer(&mut self, c: &mut impl Conn, org: OrgId, r: &CustomerRef, now: DateTime<Utc>) -> Result<Result<i64, FieldError>> {
+    fn customer(
+        &mut self,
+        c: &mut impl Conn,
+        org: OrgId,
+        r: &CustomerRef,
+        now: DateTime<Utc>,
+    ) -> Result<Result<i64, FieldError>> {
         if let Some(&id) = self.customers.get(r) {
             return Ok(Ok(id));
         }
         let mut found = None;
         if let Some(id) = r.id {
-            let exists = c.query_opt("SELECT id FROM customers WHERE org_id = $1 AND id = $2", &[org.into(), id.into()])?;
+            let exists = c.query_opt(
+                "SELECT id FROM customers WHERE org_id = $1 AND id = $2",
+                &[org.into(), id.into()],
+            )?;
             if exists.is_none() {
-                return Ok(Err(FieldError::new("customer_id", format!("no customer with id {id}"))));
+                return Ok(Err(FieldError::new(
+                    "customer_id",
+                    format!("no customer with id {id}"),
+                )));
             }
             found = Some(id);
         }
@@ -81,7 +115,10 @@ impl Resolver {
             && let Some(external_id) = &r.external_id
         {
             found = c
-                .query_opt("SELECT id FROM customers WHERE org_id = $1 AND external_id = $2", &[org.into(), external_id.into()])?
+                .query_opt(
+                    "SELECT id FROM customers WHERE org_id = $1 AND external_id = $2",
+                    &[org.into(), external_id.into()],
+                )?
                 .map(|r| r.int(0))
                 .transpose()?;
         }
@@ -101,7 +138,10 @@ impl Resolver {
         let id = match found {
             Some(id) => id,
             None => {
-                let new = NewCustomer { external_id: r.external_id.clone(), ..Default::default() };
+                let new = NewCustomer {
+                    external_id: r.external_id.clone(),
+                    ..Default::default()
+                };
                 directory::insert_customer(c, org, &new, now)?
             }
         };
@@ -140,7 +180,13 @@ fn insert_or_find(
     Ok(Stored::Duplicate(existing.int(0)?))
 }
 
-fn store_feedback(c: &mut impl Conn, res: &mut Resolver, org: OrgId, f: &NewFeedback, now: DateTime<Utc>) -> Result<Result<Stored, FieldError>> {
+fn store_feedback(
+    c: &mut impl Conn,
+    res: &mut Resolver,
+    org: OrgId,
+    f: &NewFeedback,
+    now: DateTime<Utc>,
+) -> Result<Result<Stored, FieldError>> {
     let touchpoint = match &f.touchpoint {
         Some(r) => Some(resolve!(res.touchpoint(c, org, r))),
         None => None,
@@ -178,7 +224,13 @@ fn store_feedback(c: &mut impl Conn, res: &mut Resolver, org: OrgId, f: &NewFeed
     insert_or_find(c, "feedback", sql, &params, org, &f.external_id).map(Ok)
 }
 
-fn store_interaction(c: &mut impl Conn, res: &mut Resolver, org: OrgId, i: &NewInteraction, now: DateTime<Utc>) -> Result<Result<Stored, FieldError>> {
+fn store_interaction(
+    c: &mut impl Conn,
+    res: &mut Resolver,
+    org: OrgId,
+    i: &NewInteraction,
+    now: DateTime<Utc>,
+) -> Result<Result<Stored, FieldError>> {
     let touchpoint = match &i.touchpoint {
         Some(r) => Some(resolve!(res.touchpoint(c, org, r))),
         None => None,
@@ -210,7 +262,13 @@ fn store_interaction(c: &mut impl Conn, res: &mut Resolver, org: OrgId, i: &NewI
     insert_or_find(c, "interactions", sql, &params, org, &i.external_id).map(Ok)
 }
 
-fn store_transaction(c: &mut impl Conn, res: &mut Resolver, org: OrgId, t: &NewTransaction, now: DateTime<Utc>) -> Result<Result<Stored, FieldError>> {
+fn store_transaction(
+    c: &mut impl Conn,
+    res: &mut Resolver,
+    org: OrgId,
+    t: &NewTransaction,
+    now: DateTime<Utc>,
+) -> Result<Result<Stored, FieldError>> {
     let customer = resolve!(res.customer(c, org, &t.customer, now));
     let params = [
         org.into(),
@@ -231,10 +289,18 @@ fn store_transaction(c: &mut impl Conn, res: &mut Resolver, org: OrgId, t: &NewT
 }
 
 /// Creates a profile, or updates the one its external id or an identity names (a duplicate).
-fn store_customer(c: &mut impl Conn, org: OrgId, new: &NewCustomer, now: DateTime<Utc>) -> Result<Result<Stored, FieldError>> {
+fn store_customer(
+    c: &mut impl Conn,
+    org: OrgId,
+    new: &NewCustomer,
+    now: DateTime<Utc>,
+) -> Result<Result<Stored, FieldError>> {
     let mut found = match &new.external_id {
         Some(external_id) => c
-            .query_opt("SELECT id FROM customers WHERE org_id = $1 AND external_id = $2", &[org.into(), external_id.into()])?
+            .query_opt(
+                "SELECT id FROM customers WHERE org_id = $1 AND external_id = $2",
+                &[org.into(), external_id.into()],
+            )?
             .map(|r| r.int(0))
             .transpose()?,
         None => None,
@@ -250,8 +316,15 @@ fn store_customer(c: &mut impl Conn, org: OrgId, new: &NewCustomer, now: DateTim
         if let (Some(owner), Some(id)) = (owner, found)
             && *owner != id
         {
-            let field = if identity.kind == dosvid_domain::IdentityKind::Phone { "phone" } else { "email" };
-            return Ok(Err(FieldError::new(field, format!("{} already belongs to customer {owner}", identity.value))));
+            let field = if identity.kind == dosvid_domain::IdentityKind::Phone {
+                "phone"
+            } else {
+                "email"
+            };
+            return Ok(Err(FieldError::new(
+                field,
+                format!("{} already belongs to customer {owner}", identity.value),
+            )));
         }
     }
     let stored = match found {
@@ -267,7 +340,10 @@ fn store_customer(c: &mut impl Conn, org: OrgId, new: &NewCustomer, now: DateTim
             };
             directory::apply_patch(c, org, id, &patch, now)?;
             if new.external_id.is_some() {
-                c.execute("UPDATE customers SET external_id = $1 WHERE id = $2 AND external_id IS NULL", &[(&new.external_id).into(), id.into()])?;
+                c.execute(
+                    "UPDATE customers SET external_id = $1 WHERE id = $2 AND external_id IS NULL",
+                    &[(&new.external_id).into(), id.into()],
+                )?;
             }
             Stored::Duplicate(id)
         }
@@ -313,7 +389,11 @@ fn store_all<C: Conn, T>(
                 report.ids.push(Some(id));
             }
             Err(FieldError { field, message }) => {
-                report.rejected.push(Rejection { index, field, message });
+                report.rejected.push(Rejection {
+                    index,
+                    field,
+                    message,
+                });
                 report.ids.push(None);
             }
         }
@@ -337,23 +417,30 @@ pub(super) fn ingest(
             if row.text(0)? != idem.request_hash {
                 return Err(StoreError::IdempotencyMismatch);
             }
-            let mut report: BatchReport = serde_json::from_str(&row.text(1)?).map_err(StoreError::backend)?;
+            let mut report: BatchReport =
+                serde_json::from_str(&row.text(1)?).map_err(StoreError::backend)?;
             report.replayed = true;
             return Ok(report);
         }
     }
     let report = match batch {
         Signals::Customers(records) => {
-            store_all(c, RecordKind::Customers, records, |c, _, customer| store_customer(c, org, customer, now))?
+            store_all(c, RecordKind::Customers, records, |c, _, customer| {
+                store_customer(c, org, customer, now)
+            })?
         }
-        Signals::Feedback(records) => {
-            store_all(c, RecordKind::Feedback, records, |c, res, f| store_feedback(c, res, org, f, now))?
-        }
+        Signals::Feedback(records) => store_all(c, RecordKind::Feedback, records, |c, res, f| {
+            store_feedback(c, res, org, f, now)
+        })?,
         Signals::Interactions(records) => {
-            store_all(c, RecordKind::Interactions, records, |c, res, i| store_interaction(c, res, org, i, now))?
+            store_all(c, RecordKind::Interactions, records, |c, res, i| {
+                store_interaction(c, res, org, i, now)
+            })?
         }
         Signals::Transactions(records) => {
-            store_all(c, RecordKind::Transactions, records, |c, res, t| store_transaction(c, res, org, t, now))?
+            store_all(c, RecordKind::Transactions, records, |c, res, t| {
+                store_transaction(c, res, org, t, now)
+            })?
         }
     };
     if let Some(idem) = idempotency {
@@ -369,7 +456,14 @@ pub(super) fn ingest(
 // ----- lists ----------------------------------------------------------------------------------
 
 /// `SELECT columns FROM table WHERE org_id = … [filters] ORDER BY id LIMIT …`.
-fn select_signals(c: &mut impl Conn, table: &str, columns: &str, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Vec<Row>> {
+fn select_signals(
+    c: &mut impl Conn,
+    table: &str,
+    columns: &str,
+    org: OrgId,
+    filter: &Filter,
+    page: PageRequest,
+) -> Result<Vec<Row>> {
     let mut q = Query::new(&format!("SELECT {columns} FROM {table} WHERE org_id = "));
     let p = q.param(org);
     q.sql.push_str(&p);
@@ -394,7 +488,11 @@ fn select_signals(c: &mut impl Conn, table: &str, columns: &str, org: OrgId, fil
             q.push(" AND channel_id = {}", [channel.into()]);
         }
     } else if filter.touchpoint_id.is_some() || filter.channel_id.is_some() {
-        return Err(FieldError::new("touchpoint_id", "transactions have no touchpoint or channel to filter by").into());
+        return Err(FieldError::new(
+            "touchpoint_id",
+            "transactions have no touchpoint or channel to filter by",
+        )
+        .into());
     }
     if let Some(source) = filter.source {
         if table != "feedback" {
@@ -430,9 +528,17 @@ fn feedback_from_row(r: &Row) -> Result<Feedback> {
     })
 }
 
-pub(super) fn list_feedback(c: &mut impl Conn, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Feedback>> {
+pub(super) fn list_feedback(
+    c: &mut impl Conn,
+    org: OrgId,
+    filter: &Filter,
+    page: PageRequest,
+) -> Result<Page<Feedback>> {
     let rows = select_signals(c, "feedback", FEEDBACK_COLUMNS, org, filter, page)?;
-    let items = rows.iter().map(feedback_from_row).collect::<Result<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(feedback_from_row)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_items(items, limit(page), |f| f.id))
 }
 
@@ -457,14 +563,21 @@ fn interaction_from_row(r: &Row) -> Result<Interaction> {
     })
 }
 
-pub(super) fn list_interactions(c: &mut impl Conn, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Interaction>> {
+pub(super) fn list_interactions(
+    c: &mut impl Conn,
+    org: OrgId,
+    filter: &Filter,
+    page: PageRequest,
+) -> Result<Page<Interaction>> {
     let rows = select_signals(c, "interactions", INTERACTION_COLUMNS, org, filter, page)?;
-    let items = rows.iter().map(interaction_from_row).collect::<Result<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(interaction_from_row)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_items(items, limit(page), |i| i.id))
 }
 
-const TRANSACTION_COLUMNS: &str =
-    "id, external_id, customer_id, occurred_at, amount_minor, currency, kind, product, attributes, created_at";
+const TRANSACTION_COLUMNS: &str = "id, external_id, customer_id, occurred_at, amount_minor, currency, kind, product, attributes, created_at";
 
 fn transaction_from_row(r: &Row) -> Result<Transaction> {
     Ok(Transaction {
@@ -474,15 +587,24 @@ fn transaction_from_row(r: &Row) -> Result<Transaction> {
         occurred_at: r.time(3)?,
         amount_minor: r.int(4)?,
         currency: r.text(5)?,
-        kind: TransactionKind::parse(&r.text(6)?).ok_or_else(|| StoreError::Backend("unknown transaction kind".into()))?,
+        kind: TransactionKind::parse(&r.text(6)?)
+            .ok_or_else(|| StoreError::Backend("unknown transaction kind".into()))?,
         product: r.opt_text(7)?,
         attributes: r.attributes(8)?,
         created_at: r.time(9)?,
     })
 }
 
-pub(super) fn list_transactions(c: &mut impl Conn, org: OrgId, filter: &Filter, page: PageRequest) -> Result<Page<Transaction>> {
+pub(super) fn list_transactions(
+    c: &mut impl Conn,
+    org: OrgId,
+    filter: &Filter,
+    page: PageRequest,
+) -> Result<Page<Transaction>> {
     let rows = select_signals(c, "transactions", TRANSACTION_COLUMNS, org, filter, page)?;
-    let items = rows.iter().map(transaction_from_row).collect::<Result<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(transaction_from_row)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_items(items, limit(page), |t| t.id))
 }
