@@ -466,7 +466,8 @@ pub fn compose(theme: Theme, lang: Lang, nps: i16, rng: &mut Rng) -> String {
     if rng.chance(0.3) {
         parts.push(rng.pick(openers(lang, negative)).to_string());
     }
-    parts.push(fill(*rng.pick(pool), rng));
+    let sentence = *rng.pick::<&str>(pool);
+    parts.push(fill(sentence, rng));
     if rng.chance(0.35) {
         // A second thought, often on another theme: real comments wander.
         let other = if rng.chance(0.5) {
@@ -475,7 +476,8 @@ pub fn compose(theme: Theme, lang: Lang, nps: i16, rng: &mut Rng) -> String {
             *rng.pick(&[Theme::Price, Theme::Network, Theme::General, Theme::App])
         };
         let (neg, pos) = sentences(other, lang);
-        let second = fill(*rng.pick(if negative { neg } else { pos }), rng);
+        let sentence = *rng.pick::<&str>(if negative { neg } else { pos });
+        let second = fill(sentence, rng);
         if !parts.contains(&second) {
             parts.push(second);
         }

@@ -697,7 +697,7 @@ impl Sim {
 
     /// A relationship survey (NPS about the company, not one contact) and the occasional review.
     fn relationship(&mut self, c: &mut Customer, month: u32, out: &mut Month) {
-        if month % 3 == 0 && self.rng.chance(0.15) {
+        if month.is_multiple_of(3) && self.rng.chance(0.15) {
             let when = at(month, 1 + self.rng.below(28) as u32, &mut self.rng);
             let (touchpoint, effect, theme) = *self.rng.weighted(&[
                 (("network", -0.4, Theme::Network), 0.5),

@@ -32,7 +32,7 @@ pub fn run(db: &str, scale: u32, listen: SocketAddr, no_serve: bool) -> anyhow::
     }
     let (_, secret) = store.create_api_key(org, "demo", chrono::Utc::now())?;
     let banner = format!(
-        "\nDosvid is serving the demo company at http://{listen}\n\
+        "Dosvid is serving the demo company at http://{listen}\n\
          API key: {key}\n\
          Try:     curl -H 'Authorization: Bearer {key}' 'http://{listen}/api/v1/touchpoints?limit=5'\n\
          API description: http://{listen}/api/v1/openapi.json (with the same key)\n",

@@ -190,7 +190,7 @@ pub fn run(
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(columns)?;
-            Sink::Csv(w)
+            Sink::Csv(Box::new(w))
         }
         Format::Jsonl => Sink::Jsonl(std::io::BufWriter::new(out)),
     };
@@ -229,6 +229,6 @@ pub fn run(
 }
 
 enum Sink {
-    Csv(csv::Writer<Box<dyn Write>>),
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
     Jsonl(std::io::BufWriter<Box<dyn Write>>),
 }

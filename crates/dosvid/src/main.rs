@@ -238,6 +238,7 @@ fn serve(store: db::SharedStore, listen: SocketAddr, banner: Option<String>) -> 
             .with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, backend = state.store.backend_name(), "serving");
+        println!("listening on http://{address}");
         if let Some(banner) = banner {
             println!("{banner}");
         }

@@ -1,0 +1,163 @@
+//! `dosvid import` and `dosvid export`.
+
+use std::fs;
+
+use crate::run;
+
+#[test]
+fn a_csv_import_stores_good_rows_reports_bad_ones_and_adds_nothing_when_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("import.db").display());
+    let csv = dir.path().join("feedback.csv");
+    let mut bytes = b"response_id,customer_external_id,touchpoint,channel,ts,nps,csat,comment,attr.app_version\n".to_vec();
+    bytes.extend_from_slice(
+        "r1,C1,contact-centre.queue,phone,2025-06-01 10:00:00,2,1,\"Чекав 40 хвилин, жах\",\n"
+            .as_bytes(),
+    );
+    bytes.extend_from_slice(b"r2,C2,mobile-app,app,2025-06-02 11:00:00,11,,,5.0.1\n");
+    bytes.extend_from_slice(
+        b"r3,C3,mobile-app,app,2025-06-02 11:00:00,9,,\"caf\xe9 latin-1\",5.0.1\n",
+    );
+    bytes.extend_from_slice(b"r4,C4,nowhere,app,2025-06-02 11:00:00,9,,,\n");
+    bytes.extend_from_slice(b"r5,C5,mobile-app,app,2025-06-03,ten,,,\n");
+    bytes.extend_from_slice(
+        "r6,C1,mobile-app.login,app,2025-06-04T08:00:00Z,10,5,Зручно,5.0.2\n".as_bytes(),
+    );
+    fs::write(&csv, bytes).unwrap();
+    let map = "--map=response_id=external_id,ts=occurred_at";
+    let summary = run(&[
+        "import",
+        "feedback",
+        csv.to_str().unwrap(),
+        "--db",
+        &db,
+        map,
+        "--quiet",
+    ]);
+    assert!(
+        summary.contains("6 rows")
+            && summary.contains("2 created")
+            && summary.contains("4 rejected"),
+        "{summary}"
+    );
+
+    // The rejected row is kept byte for byte (invalid UTF-8 included), with line, field and reason.
+    let rejects = fs::read(dir.path().join("feedback.rejected.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(rejects.as_slice());
+    let reasons: Vec<(String, String)> = reader
+        .byte_records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                String::from_utf8_lossy(&r[0]).into_owned(),
+                String::from_utf8_lossy(&r[r.len() - 2]).into_owned(),
+            )
+        })
+        .collect();
+    let reasons: Vec<(&str, &str)> = reasons
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("r2", "nps"),
+            ("r3", "comment"),
+            ("r4", "touchpoint"),
+            ("r5", "nps")
+        ]
+    );
+
+    let again = run(&[
+        "import",
+        "feedback",
+        csv.to_str().unwrap(),
+        "--db",
+        &db,
+        map,
+        "--quiet",
+    ]);
+    assert!(
+        again.contains("0 created") && again.contains("2 already stored"),
+        "{again}"
+    );
+
+    let exported = run(&["export", "feedback", "--db", &db]);
+    let lines: Vec<&str> = exported.lines().collect();
+    assert_eq!(lines.len(), 3, "{exported}");
+    assert!(
+        lines[1].contains("contact-centre.queue") && lines[1].contains("\"Чекав 40 хвилин, жах\""),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].contains(r#"{""app_version"":""5.0.2""}"#),
+        "{}",
+        lines[2]
+    );
+    let customers = run(&["export", "customers", "--db", &db, "--format", "jsonl"]);
+    assert_eq!(
+        customers.lines().count(),
+        1,
+        "rejected rows created no customers: {customers}"
+    );
+}
+
+#[test]
+fn an_unknown_column_stops_the_import_before_anything_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("columns.db").display());
+    let csv = dir.path().join("feedback.csv");
+    fs::write(&csv, "external_id,occurred_at,nsp\nx,2025-01-01,5\n").unwrap();
+    let output = crate::dosvid()
+        .args([
+            "import",
+            "feedback",
+            csv.to_str().unwrap(),
+            "--db",
+            &db,
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown column(s) nsp"), "{stderr}");
+}
+
+#[test]
+fn jsonl_imports_report_rejected_lines_with_their_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("jsonl.db").display());
+    let file = dir.path().join("calls.jsonl");
+    fs::write(
+        &file,
+        "{\"external_id\":\"c1\",\"channel\":\"phone\",\"kind\":\"call\",\"occurred_at\":\"2025-01-01T10:00:00Z\",\"customer_phone\":\"0501234567\"}\n\
+         {\"external_id\":\"c2\",\"channel\":\"phone\",\"kind\":\"call\"}\n\
+         not json\n",
+    )
+    .unwrap();
+    let summary = run(&[
+        "import",
+        "interactions",
+        file.to_str().unwrap(),
+        "--db",
+        &db,
+        "--quiet",
+    ]);
+    assert!(
+        summary.contains("1 created") && summary.contains("2 rejected"),
+        "{summary}"
+    );
+    let rejects = fs::read_to_string(dir.path().join("calls.rejected.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = rejects
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        (rows[0]["line"].as_u64(), rows[0]["field"].as_str()),
+        (Some(2), Some("occurred_at"))
+    );
+    assert_eq!(rows[0]["record"]["external_id"], "c2");
+    assert_eq!(rows[1]["line"], 3);
+}
