@@ -180,14 +180,15 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs `f` in a transaction that commits, durably, only if `f` succeeds.
     fn write<R>(&self, f: impl FnOnce(&mut Self::Conn) -> Result<R>) -> Result<R>;
 
-    /// Before a large import into `table`: drop indexes that are cheaper to rebuild afterwards
-    /// than to maintain row by row. Indexes that enforce uniqueness are never dropped.
-    fn suspend_indexes(&self, _table: &str) -> Result<()> {
+    /// Before a large import into `table`: a backend may trade per-row work for work once at
+    /// the end (e.g. drop indexes that are cheaper to rebuild than to maintain). Indexes that
+    /// enforce uniqueness are never dropped; ingestion stays correct throughout.
+    fn begin_bulk_load(&self, _table: &str) -> Result<()> {
         Ok(())
     }
 
-    /// After a large import: rebuild what [`Backend::suspend_indexes`] dropped.
-    fn restore_indexes(&self, _table: &str) -> Result<()> {
+    /// After a large import: undo [`Backend::begin_bulk_load`].
+    fn end_bulk_load(&self, _table: &str) -> Result<()> {
         Ok(())
     }
 }

@@ -350,11 +350,11 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn begin_bulk_load(&self, kind: RecordKind) -> Result<()> {
-        self.backend.suspend_indexes(kind.as_str())
+        self.backend.begin_bulk_load(kind.as_str())
     }
 
     fn end_bulk_load(&self, kind: RecordKind) -> Result<()> {
-        self.backend.restore_indexes(kind.as_str())
+        self.backend.end_bulk_load(kind.as_str())
     }
 
     fn list_feedback(
