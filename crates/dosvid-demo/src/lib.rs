@@ -21,7 +21,7 @@
 //!    recurring transactions.
 
 mod comments;
-mod rng;
+pub mod rng;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use dosvid_domain::{

@@ -1,6 +1,7 @@
 //! `dosvid`: runs the server and does the operator's work from the command line — import and
 //! export, the demo company, migrations, API keys. Glue only: the work is in the library crates.
 
+mod bench;
 mod db;
 mod demo;
 mod export;
@@ -97,6 +98,11 @@ enum Command {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Measure a capability against a peer run side by side.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
@@ -112,6 +118,18 @@ enum KeysCommand {
         db: DbArg,
         #[arg(long)]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// CSV import of feedback records into a fresh SQLite database.
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Keep the generated CSV in this folder (and reuse it next time).
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
 }
 
@@ -210,6 +228,9 @@ fn main() -> anyhow::Result<()> {
             println!("{}: schema is up to date", db::redact(&db.db));
             Ok(())
         }
+        Command::Bench {
+            command: BenchCommand::Import { rows, data },
+        } => bench::import(rows, data),
         Command::Keys {
             command: KeysCommand::Create { db, name },
         } => {
