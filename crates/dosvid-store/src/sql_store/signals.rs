@@ -520,6 +520,17 @@ pub(super) fn ingest(
 
 // ----- lists ----------------------------------------------------------------------------------
 
+/// One page of rows, each read by `from_row`.
+fn page_of<T>(
+    rows: Vec<Row>,
+    page: PageRequest,
+    from_row: fn(&Row) -> Result<T>,
+    id: fn(&T) -> i64,
+) -> Result<Page<T>> {
+    let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_items(items, limit(page), id))
+}
+
 /// `SELECT columns FROM table WHERE org_id = … [filters] ORDER BY id LIMIT …`.
 fn select_signals(
     c: &mut impl Conn,
@@ -600,11 +611,7 @@ pub(super) fn list_feedback(
     page: PageRequest,
 ) -> Result<Page<Feedback>> {
     let rows = select_signals(c, "feedback", FEEDBACK_COLUMNS, org, filter, page)?;
-    let items = rows
-        .iter()
-        .map(feedback_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_items(items, limit(page), |f| f.id))
+    page_of(rows, page, feedback_from_row, |f| f.id)
 }
 
 const INTERACTION_COLUMNS: &str = "id, external_id, customer_id, touchpoint_id, channel_id, kind, occurred_at, \
@@ -635,11 +642,7 @@ pub(super) fn list_interactions(
     page: PageRequest,
 ) -> Result<Page<Interaction>> {
     let rows = select_signals(c, "interactions", INTERACTION_COLUMNS, org, filter, page)?;
-    let items = rows
-        .iter()
-        .map(interaction_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_items(items, limit(page), |i| i.id))
+    page_of(rows, page, interaction_from_row, |i| i.id)
 }
 
 const TRANSACTION_COLUMNS: &str = "id, external_id, customer_id, occurred_at, amount_minor, currency, kind, product, attributes, created_at";
@@ -667,9 +670,5 @@ pub(super) fn list_transactions(
     page: PageRequest,
 ) -> Result<Page<Transaction>> {
     let rows = select_signals(c, "transactions", TRANSACTION_COLUMNS, org, filter, page)?;
-    let items = rows
-        .iter()
-        .map(transaction_from_row)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_items(items, limit(page), |t| t.id))
+    page_of(rows, page, transaction_from_row, |t| t.id)
 }
