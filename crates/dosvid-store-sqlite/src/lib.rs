@@ -2,7 +2,7 @@
 //! time anyway) and a pool of readers that never wait for it. Commits use `synchronous = FULL`, so
 //! an acknowledged write survives a crash of the process or of the machine.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -45,7 +45,6 @@ fn create_indexes(conn: &Connection, table: Option<&str>) -> Result<()> {
 }
 
 pub struct SqliteBackend {
-    path: PathBuf,
     writer: Mutex<SqliteConn>,
     readers: Pool<SqliteConn>,
 }
@@ -69,14 +68,9 @@ impl SqliteBackend {
         create_indexes(&writer.0, None)?;
         let reader_path = path.to_owned();
         Ok(SqliteBackend {
-            path: path.to_owned(),
             writer: Mutex::new(writer),
             readers: Pool::new(8, move || SqliteConn::open(&reader_path, true)),
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 

@@ -38,10 +38,6 @@ impl<B: Backend> SqlStore<B> {
         store.backend.write(|c| bootstrap(c, now))?;
         Ok(store)
     }
-
-    pub fn backend(&self) -> &B {
-        &self.backend
-    }
 }
 
 fn bootstrap(c: &mut impl Conn, now: DateTime<Utc>) -> Result<()> {
