@@ -79,7 +79,14 @@ pub struct PgConn {
 
 impl PgConn {
     fn connect(url: &str) -> Result<Self> {
-        let client = Client::connect(url, NoTls).map_err(map_err)?;
+        let mut client = Client::connect(url, NoTls).map_err(map_err)?;
+        // Statements are prepared once per connection and reused for its lifetime. PostgreSQL
+        // would switch them to a generic plan after five runs, made from the statistics of the
+        // moment — on a fresh table, a sequential scan that then grows with the table (a bulk
+        // load became quadratic). Planning each run is cheap next to that.
+        client
+            .batch_execute("SET plan_cache_mode = force_custom_plan")
+            .map_err(map_err)?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),
