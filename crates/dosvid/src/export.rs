@@ -88,7 +88,6 @@ fn page(
     page: PageRequest,
 ) -> anyhow::Result<(Vec<Value>, Option<String>)> {
     let filter = Filter::default();
-    let to_json = |items: Vec<Value>, next| Ok((items, next));
     match kind {
         RecordKind::Customers => {
             let p = store.list_customers(org, &filter, page)?;
@@ -110,39 +109,21 @@ fn page(
                     v
                 })
                 .collect();
-            to_json(items, p.next_cursor)
+            Ok((items, p.next_cursor))
         }
-        RecordKind::Feedback => {
-            let p = store.list_feedback(org, &filter, page)?;
-            to_json(
-                p.items
-                    .iter()
-                    .map(|f| serde_json::to_value(f).expect("serialisable"))
-                    .collect(),
-                p.next_cursor,
-            )
-        }
-        RecordKind::Interactions => {
-            let p = store.list_interactions(org, &filter, page)?;
-            to_json(
-                p.items
-                    .iter()
-                    .map(|i| serde_json::to_value(i).expect("serialisable"))
-                    .collect(),
-                p.next_cursor,
-            )
-        }
-        RecordKind::Transactions => {
-            let p = store.list_transactions(org, &filter, page)?;
-            to_json(
-                p.items
-                    .iter()
-                    .map(|t| serde_json::to_value(t).expect("serialisable"))
-                    .collect(),
-                p.next_cursor,
-            )
-        }
+        RecordKind::Feedback => Ok(json_page(store.list_feedback(org, &filter, page)?)),
+        RecordKind::Interactions => Ok(json_page(store.list_interactions(org, &filter, page)?)),
+        RecordKind::Transactions => Ok(json_page(store.list_transactions(org, &filter, page)?)),
     }
+}
+
+fn json_page<T: serde::Serialize>(page: dosvid_store::Page<T>) -> (Vec<Value>, Option<String>) {
+    let items = page
+        .items
+        .iter()
+        .map(|item| serde_json::to_value(item).expect("records serialise"))
+        .collect();
+    (items, page.next_cursor)
 }
 
 fn cell(value: Option<&Value>) -> String {
