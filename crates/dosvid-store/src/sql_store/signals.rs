@@ -85,47 +85,6 @@ impl Resolver {
         )
     }
 
-    /// Looks up, a few hundred per statement, the customers that references by external id
-    /// alone name, so that a batch does not pay one lookup per record.
-    fn prefetch_customers<'a>(
-        &mut self,
-        c: &mut impl Conn,
-        org: OrgId,
-        refs: impl Iterator<Item = &'a CustomerRef>,
-    ) -> Result<()> {
-        let mut wanted: Vec<&str> = refs
-            .filter(|r| {
-                r.id.is_none() && r.identities.is_empty() && !self.customers.contains_key(*r)
-            })
-            .filter_map(|r| r.external_id.as_deref())
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        for group in wanted.chunks(500) {
-            let mut q = Query::new("SELECT external_id, id FROM customers WHERE org_id = ");
-            let p = q.param(org);
-            q.sql.push_str(&p);
-            q.sql.push_str(" AND external_id IN (");
-            for (i, external_id) in group.iter().enumerate() {
-                if i > 0 {
-                    q.sql.push_str(", ");
-                }
-                let p = q.param(*external_id);
-                q.sql.push_str(&p);
-            }
-            q.sql.push(')');
-            for row in c.query(&q.sql, &q.params)? {
-                let key = CustomerRef {
-                    id: None,
-                    external_id: Some(row.text(0)?),
-                    identities: Vec::new(),
-                };
-                self.customers.insert(key, row.int(1)?);
-            }
-        }
-        Ok(())
-    }
-
     /// Finds the customer a reference names, creating one when nobody matches. Identities in the
     /// reference that nobody owns yet are attached to the customer found.
     fn customer(
@@ -401,10 +360,8 @@ fn store_customer(
 
 fn store_all<C: Conn, T>(
     c: &mut C,
-    org: OrgId,
     kind: RecordKind,
     records: &[Result<T, FieldError>],
-    customer_of: fn(&T) -> Option<&CustomerRef>,
     mut store: impl FnMut(&mut C, &mut Resolver, &T) -> Result<Result<Stored, FieldError>>,
 ) -> Result<BatchReport> {
     let mut report = BatchReport {
@@ -417,14 +374,6 @@ fn store_all<C: Conn, T>(
         replayed: false,
     };
     let mut resolver = Resolver::default();
-    resolver.prefetch_customers(
-        c,
-        org,
-        records
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .filter_map(customer_of),
-    )?;
     for (index, record) in records.iter().enumerate() {
         let outcome = match record {
             Ok(record) => store(c, &mut resolver, record)?,
@@ -475,38 +424,24 @@ pub(super) fn ingest(
         }
     }
     let report = match batch {
-        Signals::Customers(records) => store_all(
-            c,
-            org,
-            RecordKind::Customers,
-            records,
-            |_| None,
-            |c, _, customer| store_customer(c, org, customer, now),
-        )?,
-        Signals::Feedback(records) => store_all(
-            c,
-            org,
-            RecordKind::Feedback,
-            records,
-            |f| f.customer.as_ref(),
-            |c, res, f| store_feedback(c, res, org, f, now),
-        )?,
-        Signals::Interactions(records) => store_all(
-            c,
-            org,
-            RecordKind::Interactions,
-            records,
-            |i| i.customer.as_ref(),
-            |c, res, i| store_interaction(c, res, org, i, now),
-        )?,
-        Signals::Transactions(records) => store_all(
-            c,
-            org,
-            RecordKind::Transactions,
-            records,
-            |t| Some(&t.customer),
-            |c, res, t| store_transaction(c, res, org, t, now),
-        )?,
+        Signals::Customers(records) => {
+            store_all(c, RecordKind::Customers, records, |c, _, customer| {
+                store_customer(c, org, customer, now)
+            })?
+        }
+        Signals::Feedback(records) => store_all(c, RecordKind::Feedback, records, |c, res, f| {
+            store_feedback(c, res, org, f, now)
+        })?,
+        Signals::Interactions(records) => {
+            store_all(c, RecordKind::Interactions, records, |c, res, i| {
+                store_interaction(c, res, org, i, now)
+            })?
+        }
+        Signals::Transactions(records) => {
+            store_all(c, RecordKind::Transactions, records, |c, res, t| {
+                store_transaction(c, res, org, t, now)
+            })?
+        }
     };
     if let Some(idem) = idempotency {
         let json = serde_json::to_string(&report).map_err(StoreError::backend)?;
