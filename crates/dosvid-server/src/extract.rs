@@ -19,12 +19,13 @@ use crate::{ApiError, AppState};
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| ApiError::bad_json(format!("the body is not valid UTF-8: {e}")))?;
-    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        return Err(ApiError::bad_json(format!(
-            "the body is not valid JSON: {e}"
-        )));
-    }
-    dosvid_domain::error::from_json(text).map_err(ApiError::invalid)
+    dosvid_domain::error::from_json(text).map_err(|field_error| {
+        // Only a failed parse pays for telling bad JSON from JSON of the wrong shape.
+        match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Err(e) => ApiError::bad_json(format!("the body is not valid JSON: {e}")),
+            Ok(_) => ApiError::invalid(field_error),
+        }
+    })
 }
 
 /// A JSON body with the API's error shape on failure.

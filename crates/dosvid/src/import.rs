@@ -184,20 +184,16 @@ where
                 Format::Jsonl => read_jsonl::<I, _>(reader, batch, &tx).map(|()| None),
             }
         });
-        for chunk in rx {
+        for mut chunk in rx {
             let now = chrono::Utc::now();
             let report = store.ingest(org, wrap(chunk.records), None, now)?;
             summary.rows += report.received;
             summary.created += report.created;
             summary.duplicates += report.duplicates;
             summary.rejected += report.rejected.len();
-            for r in &report.rejected {
-                rejects.write(
-                    chunk.lines[r.index],
-                    &r.field,
-                    &r.message,
-                    &chunk.raws[r.index],
-                )?;
+            for r in report.rejected {
+                let raw = std::mem::replace(&mut chunk.raws[r.index], Raw::Json(String::new()));
+                rejects.add(chunk.lines[r.index], r, raw);
             }
         }
         let header = reader_thread.join().expect("reader thread")?;
@@ -387,18 +383,28 @@ fn read_jsonl<I: SignalInput, R: Read>(
             break;
         }
         line += 1;
-        let text = String::from_utf8_lossy(&bytes)
-            .trim_end_matches(['\n', '\r'])
-            .to_owned();
-        if text.trim().is_empty() {
-            continue;
-        }
-        let record = match std::str::from_utf8(&bytes) {
-            Ok(_) => dosvid_domain::error::from_json::<I>(&text).and_then(|r| r.validate(now)),
-            Err(e) => Err(FieldError::new(
-                "line",
-                format!("is not valid UTF-8 text: {e}"),
-            )),
+        let (text, record) = match std::str::from_utf8(&bytes) {
+            Ok(text) => {
+                let text = text.trim_end_matches(['\n', '\r']);
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let record =
+                    dosvid_domain::error::from_json::<I>(text).and_then(|r| r.validate(now));
+                (text.to_owned(), record)
+            }
+            Err(e) => {
+                let text = String::from_utf8_lossy(&bytes)
+                    .trim_end_matches(['\n', '\r'])
+                    .to_owned();
+                (
+                    text,
+                    Err(FieldError::new(
+                        "line",
+                        format!("is not valid UTF-8 text: {e}"),
+                    )),
+                )
+            }
         };
         chunk.lines.push(line);
         chunk.records.push(record);
@@ -441,14 +447,9 @@ impl Rejects {
         }
     }
 
-    fn write(&mut self, line: u64, field: &str, message: &str, raw: &Raw) -> anyhow::Result<()> {
-        let raw = match raw {
-            Raw::Csv(r) => Raw::Csv(r.clone()),
-            Raw::Json(s) => Raw::Json(s.clone()),
-        };
+    fn add(&mut self, line: u64, rejection: dosvid_domain::Rejection, raw: Raw) {
         self.rows
-            .push((line, field.to_owned(), message.to_owned(), raw));
-        Ok(())
+            .push((line, rejection.field, rejection.message, raw));
     }
 
     fn set_header(&mut self, header: Option<csv::ByteRecord>) {
