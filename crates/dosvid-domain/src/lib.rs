@@ -4,14 +4,18 @@
 
 pub mod customer;
 pub mod error;
+pub mod facts;
 pub mod ingest;
 pub mod journey;
+pub mod organisation;
 pub mod signal;
 pub mod time;
 
 pub use customer::{Customer, CustomerPatch, CustomerRef, Identity, IdentityKind, NewCustomer};
 pub use error::FieldError;
+pub use facts::{CustomerFact, FactScan, FeedbackFact, TransactionFact};
 pub use ingest::{BatchReport, Rejection};
+pub use organisation::{Organisation, OrganisationPatch};
 pub use journey::{
     Channel, ChannelKind, ChannelPatch, Journey, JourneyPatch, NewChannel, NewJourney, NewStage,
     NewTouchpoint, Stage, StagePatch, Touchpoint, TouchpointPatch,

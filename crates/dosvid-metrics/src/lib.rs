@@ -6,13 +6,14 @@
 pub mod stats;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The sample below which an estimate is reported as "not enough responses" (SPEC §2).
 pub const DEFAULT_MIN_SAMPLE: u64 = 30;
 
 /// A metric's value with its sample size and 95% interval. `value` is `None` with no data;
 /// the interval is `None` when it cannot be computed (e.g. a mean of one answer).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
 pub struct Estimate {
     pub value: Option<f64>,
     pub n: u64,
@@ -112,10 +113,12 @@ impl NpsCounts {
 
     /// NPS = % promoters − % detractors, −100…100, with its 95% interval.
     pub fn nps(&self, min_sample: u64) -> Estimate {
-        let Some((plus, minus, variance)) = self.shares() else {
+        let Some((_, _, variance)) = self.shares() else {
             return Estimate::empty(min_sample);
         };
-        let value = 100.0 * (plus - minus);
+        // Computed from the counts, not the shares, so that the value is the exactly rounded
+        // 100·(P − D)/n that a SQL engine gives for the same records.
+        let value = 100.0 * (self.promoters as f64 - self.detractors as f64) / self.n() as f64;
         let half = 100.0 * stats::Z95 * variance.sqrt();
         Estimate::new(
             value,
@@ -211,7 +214,7 @@ impl Ces {
 }
 
 /// A difference between two periods (`after − before`) and whether it is significant at 5%.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
 pub struct Change {
     pub difference: f64,
     pub p_value: f64,

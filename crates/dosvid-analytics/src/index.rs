@@ -1,0 +1,459 @@
+//! The analytics index: an in-memory, column-per-field copy of every feedback record, built from
+//! the store at start and appended on every write. Dimensions are dictionary-encoded (code 0 is
+//! "none"), scores are one byte each, rows are sorted by time at build and carry per-chunk time
+//! ranges, so a query over a month skips the other eleven without looking at them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+
+use dosvid_domain::{
+    Channel, CustomerFact, FeedbackFact, FeedbackSource, Journey, Stage, Touchpoint,
+};
+
+use crate::calendar::Zone;
+
+/// Rows per chunk: the unit of time skipping and of the scan's selection vectors.
+pub(crate) const CHUNK: usize = 4096;
+pub(crate) const NO_CUSTOMER: u32 = u32::MAX;
+/// An NPS column value meaning "not answered" (answers are 0–10).
+pub(crate) const NPS_NONE: u8 = 11;
+/// The CSAT and CES column value meaning "not answered" (answers start at 1).
+pub(crate) const SCORE_NONE: u8 = 0;
+
+pub(crate) const SOURCES: [FeedbackSource; 5] = [
+    FeedbackSource::Survey,
+    FeedbackSource::Review,
+    FeedbackSource::Complaint,
+    FeedbackSource::Social,
+    FeedbackSource::Other,
+];
+
+/// The customer attributes every customer has a column for; custom ones are `attr.NAME`.
+pub const STANDARD_ATTRIBUTES: [&str; 3] = ["segment", "region", "plan"];
+
+/// Channels, journeys with their stages, and touchpoints: what filters and groups are named by.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    pub channels: Vec<Channel>,
+    pub journeys: Vec<Journey>,
+    pub touchpoints: Vec<Touchpoint>,
+}
+
+impl Directory {
+    pub fn touchpoint(&self, id: i64) -> Option<&Touchpoint> {
+        self.touchpoints.iter().find(|t| t.id == id)
+    }
+
+    pub fn stage(&self, id: i64) -> Option<&Stage> {
+        self.journeys
+            .iter()
+            .flat_map(|j| &j.stages)
+            .find(|s| s.id == id)
+    }
+
+    pub fn channel(&self, id: i64) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.id == id)
+    }
+
+    /// The touchpoint and every touchpoint below it.
+    pub fn subtree(&self, root: i64) -> Vec<i64> {
+        let mut out = vec![root];
+        let mut i = 0;
+        while i < out.len() {
+            let parent = out[i];
+            out.extend(
+                self.touchpoints
+                    .iter()
+                    .filter(|t| t.parent_id == Some(parent))
+                    .map(|t| t.id),
+            );
+            i += 1;
+        }
+        out
+    }
+}
+
+/// Codes for the distinct values of one dimension, in order of first appearance; code 0 is
+/// "none", and values past the 65,535th share it (such a dimension is an identifier, not a slice).
+#[derive(Debug, Clone)]
+pub(crate) struct Dict<K> {
+    keys: Vec<K>,
+    codes: HashMap<K, u16>,
+}
+
+impl<K: Hash + Eq + Clone> Dict<K> {
+    fn new() -> Self {
+        Dict {
+            keys: Vec::new(),
+            codes: HashMap::new(),
+        }
+    }
+
+    fn code(&mut self, key: &K) -> u16 {
+        if let Some(&code) = self.codes.get(key) {
+            return code;
+        }
+        if self.keys.len() >= usize::from(u16::MAX) {
+            return 0;
+        }
+        self.keys.push(key.clone());
+        let code = self.keys.len() as u16;
+        self.codes.insert(key.clone(), code);
+        code
+    }
+
+    pub(crate) fn key(&self, code: u16) -> Option<&K> {
+        code.checked_sub(1).map(|i| &self.keys[usize::from(i)])
+    }
+
+    /// The number of codes, "none" included.
+    pub(crate) fn cardinality(&self) -> usize {
+        self.keys.len() + 1
+    }
+
+    /// A mask over codes: which ones pass `keep`.
+    pub(crate) fn mask(&self, keep: impl Fn(Option<&K>) -> bool) -> Vec<bool> {
+        (0..self.cardinality())
+            .map(|code| keep(self.key(code as u16)))
+            .collect()
+    }
+}
+
+/// One customer attribute as a column over customer slots.
+#[derive(Debug, Clone)]
+pub(crate) struct AttributeColumn {
+    pub(crate) dict: Dict<String>,
+    pub(crate) values: Vec<u16>,
+}
+
+/// Customers by dense slot, with one column per attribute.
+#[derive(Debug, Clone)]
+pub(crate) struct Customers {
+    slots: HashMap<i64, u32>,
+    len: usize,
+    pub(crate) columns: BTreeMap<String, AttributeColumn>,
+}
+
+impl Customers {
+    fn new() -> Self {
+        let columns = STANDARD_ATTRIBUTES
+            .iter()
+            .map(|name| {
+                let column = AttributeColumn {
+                    dict: Dict::new(),
+                    values: Vec::new(),
+                };
+                (name.to_string(), column)
+            })
+            .collect();
+        Customers {
+            slots: HashMap::new(),
+            len: 0,
+            columns,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    fn slot(&mut self, id: i64) -> u32 {
+        if let Some(&slot) = self.slots.get(&id) {
+            return slot;
+        }
+        let slot = self.len as u32;
+        self.slots.insert(id, slot);
+        self.len += 1;
+        for column in self.columns.values_mut() {
+            column.values.push(0);
+        }
+        slot
+    }
+
+    fn upsert(&mut self, fact: &CustomerFact) {
+        let slot = self.slot(fact.id) as usize;
+        for key in fact.attributes.keys() {
+            let len = self.len;
+            self.columns
+                .entry(format!("attr.{key}"))
+                .or_insert_with(|| AttributeColumn {
+                    dict: Dict::new(),
+                    values: vec![0; len],
+                });
+        }
+        for (name, column) in &mut self.columns {
+            let value = match name.as_str() {
+                "segment" => fact.segment.clone(),
+                "region" => fact.region.clone(),
+                "plan" => fact.plan.clone(),
+                _ => name
+                    .strip_prefix("attr.")
+                    .and_then(|key| fact.attributes.get(key))
+                    .and_then(|value| match value {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Null => None,
+                        other => Some(other.to_string()),
+                    }),
+            };
+            column.values[slot] = value.map_or(0, |v| column.dict.code(&v));
+        }
+    }
+
+    fn remove(&mut self, id: i64) -> Option<u32> {
+        let slot = self.slots.remove(&id)?;
+        for column in self.columns.values_mut() {
+            column.values[slot as usize] = 0;
+        }
+        Some(slot)
+    }
+}
+
+/// The feedback records, one vector per field, row `i` of each being record `i`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Columns {
+    pub(crate) second: Vec<i64>,
+    /// The local day (in the organisation's zone) of `second`.
+    pub(crate) day: Vec<i32>,
+    pub(crate) customer: Vec<u32>,
+    pub(crate) touchpoint: Vec<u16>,
+    pub(crate) channel: Vec<u16>,
+    pub(crate) source: Vec<u8>,
+    pub(crate) language: Vec<u16>,
+    pub(crate) nps: Vec<u8>,
+    pub(crate) csat: Vec<u8>,
+    pub(crate) ces: Vec<u8>,
+    pub(crate) comment: Vec<bool>,
+    /// The first and last second of each chunk of rows.
+    pub(crate) zones: Vec<(i64, i64)>,
+}
+
+impl Columns {
+    pub(crate) fn len(&self) -> usize {
+        self.second.len()
+    }
+
+    fn permute(&mut self, order: &[u32]) {
+        fn apply<T: Copy>(column: &mut Vec<T>, order: &[u32]) {
+            *column = order.iter().map(|&i| column[i as usize]).collect();
+        }
+        apply(&mut self.second, order);
+        apply(&mut self.day, order);
+        apply(&mut self.customer, order);
+        apply(&mut self.touchpoint, order);
+        apply(&mut self.channel, order);
+        apply(&mut self.source, order);
+        apply(&mut self.language, order);
+        apply(&mut self.nps, order);
+        apply(&mut self.csat, order);
+        apply(&mut self.ces, order);
+        apply(&mut self.comment, order);
+    }
+
+    fn rebuild_zones(&mut self) {
+        self.zones = self
+            .second
+            .chunks(CHUNK)
+            .map(|chunk| {
+                let min = chunk.iter().copied().min().unwrap_or(i64::MAX);
+                let max = chunk.iter().copied().max().unwrap_or(i64::MIN);
+                (min, max)
+            })
+            .collect();
+    }
+
+    fn extend_zones(&mut self, from_row: usize) {
+        for row in from_row..self.len() {
+            let chunk = row / CHUNK;
+            if chunk == self.zones.len() {
+                self.zones.push((i64::MAX, i64::MIN));
+            }
+            let zone = &mut self.zones[chunk];
+            zone.0 = zone.0.min(self.second[row]);
+            zone.1 = zone.1.max(self.second[row]);
+        }
+    }
+}
+
+/// The index of one organisation.
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub(crate) zone: Zone,
+    pub(crate) directory: Directory,
+    pub(crate) rows: Columns,
+    pub(crate) customers: Customers,
+    pub(crate) touchpoints: Dict<i64>,
+    pub(crate) channels: Dict<i64>,
+    pub(crate) languages: Dict<String>,
+    /// The range of `rows.day`, for the time bucket tables.
+    pub(crate) days: Option<(i32, i32)>,
+}
+
+impl Index {
+    pub fn new(zone: Zone, directory: Directory) -> Self {
+        Index {
+            zone,
+            directory,
+            rows: Columns::default(),
+            customers: Customers::new(),
+            touchpoints: Dict::new(),
+            channels: Dict::new(),
+            languages: Dict::new(),
+            days: None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.len() == 0
+    }
+
+    pub fn zone(&self) -> &Zone {
+        &self.zone
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// Replaces the channels, journeys and touchpoints after any of them changed.
+    pub fn set_directory(&mut self, directory: Directory) {
+        self.directory = directory;
+    }
+
+    /// Counts days in another time zone from now on; every row's day is recomputed.
+    pub fn set_zone(&mut self, zone: Zone) {
+        self.rows.day = self.rows.second.iter().map(|&s| zone.day(s)).collect();
+        self.days = self.rows.day.iter().copied().min().zip(self.rows.day.iter().copied().max());
+        self.zone = zone;
+    }
+
+    /// Whether a customer id is known to the index.
+    pub fn has_customer(&self, id: i64) -> bool {
+        self.customers.slots.contains_key(&id)
+    }
+
+    pub fn upsert_customers(&mut self, facts: &[CustomerFact]) {
+        for fact in facts {
+            self.customers.upsert(fact);
+        }
+    }
+
+    /// Forgets a customer who was erased: their records stay, without the link to them.
+    pub fn remove_customer(&mut self, id: i64) {
+        if let Some(slot) = self.customers.remove(id) {
+            for customer in &mut self.rows.customer {
+                if *customer == slot {
+                    *customer = NO_CUSTOMER;
+                }
+            }
+        }
+    }
+
+    /// Appends records (new writes, or a page of the build); their customers should have been
+    /// upserted first, or they are known only by id.
+    pub fn append_feedback(&mut self, facts: &[FeedbackFact]) {
+        let first = self.rows.len();
+        let rows = &mut self.rows;
+        for fact in facts {
+            let second = fact.occurred_at.div_euclid(1_000_000);
+            let day = self.zone.day(second);
+            self.days = Some(match self.days {
+                None => (day, day),
+                Some((lo, hi)) => (lo.min(day), hi.max(day)),
+            });
+            rows.second.push(second);
+            rows.day.push(day);
+            rows.customer.push(
+                fact.customer_id
+                    .map_or(NO_CUSTOMER, |id| self.customers.slot(id)),
+            );
+            rows.touchpoint
+                .push(fact.touchpoint_id.map_or(0, |id| self.touchpoints.code(&id)));
+            rows.channel
+                .push(fact.channel_id.map_or(0, |id| self.channels.code(&id)));
+            rows.source.push(
+                SOURCES
+                    .iter()
+                    .position(|&s| s == fact.source)
+                    .expect("every source is in SOURCES") as u8,
+            );
+            rows.language.push(
+                fact.language
+                    .as_ref()
+                    .map_or(0, |l| self.languages.code(l)),
+            );
+            rows.nps.push(fact.nps.filter(|&s| s <= 10).unwrap_or(NPS_NONE));
+            rows.csat.push(fact.csat.unwrap_or(SCORE_NONE));
+            rows.ces.push(fact.ces.unwrap_or(SCORE_NONE));
+            rows.comment.push(fact.has_comment);
+        }
+        rows.extend_zones(first);
+    }
+
+    /// Sorts the rows by time, so that time filters skip whole chunks. Called once the build
+    /// from the store is complete; rows appended later go to the end.
+    pub fn sort_by_time(&mut self) {
+        let seconds = &self.rows.second;
+        if seconds.is_sorted() {
+            self.rows.rebuild_zones();
+            return;
+        }
+        let n = seconds.len();
+        // Pack (second, row) into one u64 so that the sort moves plain integers: seconds fit
+        // in 34 bits until the year 2514, rows in 30.
+        let order: Vec<u32> = if n < 1 << 30 && seconds.iter().all(|&s| (0..1 << 34).contains(&s)) {
+            let mut keys: Vec<u64> = seconds
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| (s as u64) << 30 | i as u64)
+                .collect();
+            keys.sort_unstable();
+            keys.into_iter().map(|k| (k & ((1 << 30) - 1)) as u32).collect()
+        } else {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_by_key(|&i| seconds[i as usize]);
+            order
+        };
+        self.rows.permute(&order);
+        self.rows.rebuild_zones();
+    }
+
+    /// Bytes held by the index's columns, for the operator's figures.
+    pub fn heap_bytes(&self) -> usize {
+        let r = &self.rows;
+        r.second.capacity() * 8
+            + r.day.capacity() * 4
+            + r.customer.capacity() * 4
+            + (r.touchpoint.capacity() + r.channel.capacity() + r.language.capacity()) * 2
+            + r.source.capacity()
+            + r.nps.capacity()
+            + r.csat.capacity()
+            + r.ces.capacity()
+            + r.comment.capacity()
+            + self
+                .customers
+                .columns
+                .values()
+                .map(|c| c.values.capacity() * 2)
+                .sum::<usize>()
+    }
+
+    /// Releases the spare capacity the build's growth left behind.
+    pub fn shrink(&mut self) {
+        let r = &mut self.rows;
+        r.second.shrink_to_fit();
+        r.day.shrink_to_fit();
+        r.customer.shrink_to_fit();
+        r.touchpoint.shrink_to_fit();
+        r.channel.shrink_to_fit();
+        r.source.shrink_to_fit();
+        r.language.shrink_to_fit();
+        r.nps.shrink_to_fit();
+        r.csat.shrink_to_fit();
+        r.ces.shrink_to_fit();
+        r.comment.shrink_to_fit();
+    }
+}

@@ -1,0 +1,18 @@
+//! Analytics: the in-memory columnar index of feedback records that answers every dashboard
+//! question without touching SQL tables, and the query model it answers. Pure computation: the
+//! server builds the index from the store's facts and appends to it on every write.
+
+pub mod calendar;
+mod index;
+mod query;
+mod scan;
+
+pub use calendar::{Bucket, Zone};
+pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
+pub use query::{
+    ComparePeriod, CompareTo, Filters, MAX_GROUP_BY, MAX_GROUPS, Measure, Metric, Named,
+    OneOrMany, Period, QueryRequest, QueryResult, ResultRow,
+};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,740 @@
+//! Questions and answers: the query a dashboard asks (`POST /api/v1/query`), how it is checked
+//! and resolved against the index's dictionaries into a [`Scan`], and the rows it answers with —
+//! every value with its n, 95% interval and low-sample flag, and the change against another
+//! period with its significance.
+
+use std::collections::BTreeMap;
+
+use dosvid_domain::{FeedbackSource, FieldError};
+use dosvid_metrics::{
+    Ces, Change, Csat, DEFAULT_MIN_SAMPLE, Estimate, Moments, NpsCounts, mean_change, nps_change,
+    proportion_change,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::calendar::Bucket;
+use crate::index::{Index, SOURCES};
+use crate::scan::{Counts, Filter, Histograms, Key, Scan};
+
+/// Most grouping dimensions in one query.
+pub const MAX_GROUP_BY: usize = 2;
+/// Most groups one query may produce (e.g. 40 touchpoints × 730 days is 29,200).
+pub const MAX_GROUPS: usize = 1 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Records, answered or not.
+    N,
+    /// Net Promoter Score, −100…100.
+    Nps,
+    /// Mean CSAT, 1–5.
+    Csat,
+    /// CSAT top-two-box: % answering 4 or 5.
+    CsatTop2,
+    /// Mean CES, 1–7 (7 = very easy).
+    Ces,
+    /// % answering CES 5–7.
+    CesEasy,
+    /// Distinct customers.
+    Reach,
+}
+
+fn default_measures() -> Vec<Measure> {
+    vec![Measure::N, Measure::Nps, Measure::Csat, Measure::Ces]
+}
+
+/// A touchpoint, channel or stage: by id, or by key (a stage by its name).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Named {
+    Id(i64),
+    Key(String),
+}
+
+/// One value or a list of them.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany::Many(Vec::new())
+    }
+}
+
+impl<T> OneOrMany<T> {
+    pub fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// Which records count. Lists mean "any of"; different filters must all hold.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    /// From this time on (inclusive): RFC 3339, or a local date/time in the organisation's zone.
+    pub from: Option<String>,
+    /// Up to this time (exclusive).
+    pub to: Option<String>,
+    /// Journey stages, by id or name.
+    #[serde(default)]
+    #[schema(value_type = Vec<Named>)]
+    pub stage: OneOrMany<Named>,
+    /// Touchpoints by id or key, each with everything below it.
+    #[serde(default)]
+    #[schema(value_type = Vec<Named>)]
+    pub touchpoint: OneOrMany<Named>,
+    /// Channels by id or key.
+    #[serde(default)]
+    #[schema(value_type = Vec<Named>)]
+    pub channel: OneOrMany<Named>,
+    #[serde(default)]
+    #[schema(value_type = Vec<FeedbackSource>)]
+    pub source: OneOrMany<FeedbackSource>,
+    /// Language codes of the comments (`uk`, `ru`, `en`, …).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub language: OneOrMany<String>,
+    pub has_comment: Option<bool>,
+    /// Customer attributes: `{"segment": ["premium"], "region": "Kyiv", "attr.tariff": "x"}`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub customer: BTreeMap<String, OneOrMany<String>>,
+}
+
+/// The period to compare with.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CompareTo {
+    /// `previous_period` (as long as the filtered one, just before it) or `previous_year`.
+    Named(ComparePeriod),
+    Range { from: String, to: String },
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparePeriod {
+    PreviousPeriod,
+    PreviousYear,
+}
+
+/// A dashboard question.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueryRequest {
+    /// Default: `n`, `nps`, `csat`, `ces`.
+    #[serde(default = "default_measures")]
+    pub measures: Vec<Measure>,
+    #[serde(default)]
+    pub filters: Filters,
+    /// Up to two of: `touchpoint`, `stage`, `channel`, `source`, `language`, `has_comment`,
+    /// `time` (by `bucket`), `day`, `week`, `month`, `quarter`, `year`, `segment`, `region`,
+    /// `plan`, `attr.NAME`.
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    /// The time bucket of `time` (default `month`).
+    pub bucket: Option<Bucket>,
+    pub compare_to: Option<CompareTo>,
+    /// Below this many answers a value is flagged `low_sample` (default 30).
+    pub min_sample: Option<u64>,
+}
+
+/// A metric's value, with the other period's and the change when comparing.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Metric {
+    #[serde(flatten)]
+    pub current: Estimate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Estimate>,
+    /// Current − previous, with a significance test (5%).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// One group's answer. Only the measures asked for are present.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ResultRow {
+    /// The group's value of each `group_by` dimension (`null`: records without one).
+    #[schema(value_type = Object)]
+    pub group: BTreeMap<String, Option<String>>,
+    pub n: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_n: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reach: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_reach: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nps: Option<Metric>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csat: Option<Metric>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csat_top2: Option<Metric>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ces: Option<Metric>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ces_easy: Option<Metric>,
+}
+
+/// A period as the answer states it, in the organisation's zone.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Period {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct QueryResult {
+    pub group_by: Vec<String>,
+    pub period: Period,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compared_to: Option<Period>,
+    pub min_sample: u64,
+    /// Groups with at least one record, in the order of their dimensions' values.
+    pub rows: Vec<ResultRow>,
+}
+
+/// A grouping dimension resolved: how rows get codes, and what each code is called.
+#[derive(Debug, Clone)]
+pub(crate) struct Dimension {
+    name: String,
+    key: Key,
+    labels: Vec<Option<String>>,
+    /// The position of each code in the answer's order.
+    rank: Vec<u32>,
+    time: bool,
+}
+
+/// A query checked against the index: the scans to run and how to name what they count.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    measures: Vec<Measure>,
+    dimensions: Vec<Dimension>,
+    current: Scan,
+    previous: Option<Scan>,
+    min_sample: u64,
+    period: Period,
+    compared_to: Option<Period>,
+}
+
+impl Index {
+    /// Answers a query, or says which field of it is wrong and why.
+    pub fn query(&self, request: &QueryRequest) -> Result<QueryResult, FieldError> {
+        let plan = self.plan(request)?;
+        let current = plan.current.run(self);
+        let previous = plan.previous.as_ref().map(|scan| scan.run(self));
+        Ok(plan.answer(&current, previous.as_ref()))
+    }
+
+    /// Checks a query and resolves its names into codes of this index.
+    pub(crate) fn plan(&self, request: &QueryRequest) -> Result<Plan, FieldError> {
+        let measures = if request.measures.is_empty() {
+            default_measures()
+        } else {
+            request.measures.clone()
+        };
+        let f = &request.filters;
+        let time = |field: &str, raw: &Option<String>| {
+            raw.as_deref()
+                .map(|raw| {
+                    self.zone.parse(raw).ok_or_else(|| {
+                        FieldError::new(
+                            field,
+                            "must be a date (2025-06-01), a local time (2025-06-01T09:00:00) or RFC 3339",
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let from = time("filters.from", &f.from)?;
+        let to = time("filters.to", &f.to)?;
+        if let (Some(from), Some(to)) = (from, to)
+            && from >= to
+        {
+            return Err(FieldError::new("filters.to", "must be after filters.from"));
+        }
+        let filters = self.filters(f)?;
+        if request.group_by.len() > MAX_GROUP_BY {
+            return Err(FieldError::new(
+                "group_by",
+                format!("at most {MAX_GROUP_BY} dimensions"),
+            ));
+        }
+        let mut dimensions = Vec::new();
+        for (i, name) in request.group_by.iter().enumerate() {
+            let field = format!("group_by[{i}]");
+            if request.group_by[..i].contains(name) {
+                return Err(FieldError::new(field, "is already grouped by"));
+            }
+            dimensions.push(self.dimension(&field, name, request.bucket)?);
+        }
+        let groups: usize = dimensions.iter().map(|d| d.labels.len()).product();
+        if groups > MAX_GROUPS {
+            return Err(FieldError::new(
+                "group_by",
+                format!("gives {groups} groups; at most {MAX_GROUPS}: choose a coarser bucket or fewer dimensions"),
+            ));
+        }
+        let scan = |from: Option<i64>, to: Option<i64>| Scan {
+            from: from.unwrap_or(i64::MIN),
+            to: to.unwrap_or(i64::MAX),
+            filters: filters.clone(),
+            keys: dimensions
+                .iter()
+                .map(|d| (d.key.clone(), d.labels.len()))
+                .collect(),
+            reach: measures.contains(&Measure::Reach),
+        };
+        let previous_range = match &request.compare_to {
+            None => None,
+            Some(_) if dimensions.iter().any(|d| d.time) => {
+                return Err(FieldError::new(
+                    "compare_to",
+                    "cannot be used when grouping by time: the trend already shows each period",
+                ));
+            }
+            Some(CompareTo::Named(period)) => {
+                let (Some(from), Some(to)) = (from, to) else {
+                    return Err(FieldError::new(
+                        "compare_to",
+                        "needs filters.from and filters.to to know which period came before",
+                    ));
+                };
+                Some(match period {
+                    ComparePeriod::PreviousPeriod => (from - (to - from), from),
+                    ComparePeriod::PreviousYear => (self.zone.years_before(from, 1), self.zone.years_before(to, 1)),
+                })
+            }
+            Some(CompareTo::Range { from, to }) => {
+                let from = time("compare_to.from", &Some(from.clone()))?.unwrap_or(i64::MIN);
+                let to = time("compare_to.to", &Some(to.clone()))?.unwrap_or(i64::MAX);
+                if from >= to {
+                    return Err(FieldError::new("compare_to.to", "must be after compare_to.from"));
+                }
+                Some((from, to))
+            }
+        };
+        let label = |t: Option<i64>| t.map(|t| self.zone.format(t));
+        Ok(Plan {
+            current: scan(from, to),
+            previous: previous_range.map(|(a, b)| scan(Some(a), Some(b))),
+            compared_to: previous_range.map(|(a, b)| Period {
+                from: label(Some(a)),
+                to: label(Some(b)),
+            }),
+            period: Period {
+                from: label(from),
+                to: label(to),
+            },
+            min_sample: request.min_sample.unwrap_or(DEFAULT_MIN_SAMPLE),
+            measures,
+            dimensions,
+        })
+    }
+
+    fn filters(&self, f: &Filters) -> Result<Vec<Filter>, FieldError> {
+        let mut filters = Vec::new();
+        let dir = &self.directory;
+        // Stages and touchpoints both narrow the touchpoints a record may have.
+        let mut touchpoints: Option<Vec<bool>> = None;
+        let stages = f.stage.clone().into_vec();
+        if !stages.is_empty() {
+            let mut ids = Vec::new();
+            for (i, stage) in stages.iter().enumerate() {
+                ids.push(self.stage_id(&format!("filters.stage[{i}]"), stage)?);
+            }
+            touchpoints = Some(self.touchpoints.mask(|id| {
+                id.and_then(|id| dir.touchpoint(*id))
+                    .is_some_and(|t| ids.contains(&t.stage_id))
+            }));
+        }
+        let named = f.touchpoint.clone().into_vec();
+        if !named.is_empty() {
+            let mut ids = Vec::new();
+            for (i, touchpoint) in named.iter().enumerate() {
+                let field = format!("filters.touchpoint[{i}]");
+                let id = match touchpoint {
+                    Named::Id(id) => dir.touchpoint(*id).map(|t| t.id),
+                    Named::Key(key) => dir
+                        .touchpoints
+                        .iter()
+                        .find(|t| t.key.eq_ignore_ascii_case(key.trim()))
+                        .map(|t| t.id),
+                }
+                .ok_or_else(|| FieldError::new(field, "no such touchpoint"))?;
+                ids.extend(dir.subtree(id));
+            }
+            let mask = self.touchpoints.mask(|id| id.is_some_and(|id| ids.contains(id)));
+            touchpoints = Some(match touchpoints {
+                None => mask,
+                Some(stages) => stages.iter().zip(mask).map(|(a, b)| *a && b).collect(),
+            });
+        }
+        filters.extend(touchpoints.map(Filter::Touchpoint));
+        let channels = f.channel.clone().into_vec();
+        if !channels.is_empty() {
+            let mut ids = Vec::new();
+            for (i, channel) in channels.iter().enumerate() {
+                let field = format!("filters.channel[{i}]");
+                ids.push(
+                    match channel {
+                        Named::Id(id) => dir.channel(*id).map(|c| c.id),
+                        Named::Key(key) => dir
+                            .channels
+                            .iter()
+                            .find(|c| c.key.eq_ignore_ascii_case(key.trim()))
+                            .map(|c| c.id),
+                    }
+                    .ok_or_else(|| FieldError::new(field, "no such channel"))?,
+                );
+            }
+            filters.push(Filter::Channel(
+                self.channels.mask(|id| id.is_some_and(|id| ids.contains(id))),
+            ));
+        }
+        let sources = f.source.clone().into_vec();
+        if !sources.is_empty() {
+            filters.push(Filter::Source(SOURCES.map(|s| sources.contains(&s))));
+        }
+        let languages: Vec<String> = f
+            .language
+            .clone()
+            .into_vec()
+            .iter()
+            .map(|l| l.trim().to_ascii_lowercase())
+            .collect();
+        if !languages.is_empty() {
+            filters.push(Filter::Language(self.languages.mask(|l| {
+                l.is_some_and(|l| languages.iter().any(|x| x.eq_ignore_ascii_case(l)))
+            })));
+        }
+        if let Some(want) = f.has_comment {
+            filters.push(Filter::Comment(want));
+        }
+        for (name, values) in &f.customer {
+            let field = format!("filters.customer.{name}");
+            let column = self.customer_column(&field, name)?;
+            let values = values.clone().into_vec();
+            let accept = self.customers.columns[&column]
+                .dict
+                .mask(|v| v.is_some_and(|v| values.contains(v)));
+            filters.push(Filter::Customer { column, accept });
+        }
+        Ok(filters)
+    }
+
+    fn stage_id(&self, field: &str, stage: &Named) -> Result<i64, FieldError> {
+        let stages = || self.directory.journeys.iter().flat_map(|j| &j.stages);
+        match stage {
+            Named::Id(id) => stages()
+                .find(|s| s.id == *id)
+                .map(|s| s.id)
+                .ok_or_else(|| FieldError::new(field, "no such stage")),
+            Named::Key(name) => {
+                let found: Vec<i64> = stages()
+                    .filter(|s| s.name.eq_ignore_ascii_case(name.trim()))
+                    .map(|s| s.id)
+                    .collect();
+                match found[..] {
+                    [id] => Ok(id),
+                    [] => Err(FieldError::new(field, "no such stage")),
+                    _ => Err(FieldError::new(
+                        field,
+                        "names stages of several journeys; use the stage's id",
+                    )),
+                }
+            }
+        }
+    }
+
+    /// The column of a customer attribute: `segment`, `region`, `plan`, or a custom attribute
+    /// as `attr.NAME` (or just `NAME`).
+    fn customer_column(&self, field: &str, name: &str) -> Result<String, FieldError> {
+        let columns = &self.customers.columns;
+        [name.to_owned(), format!("attr.{name}")]
+            .into_iter()
+            .find(|c| columns.contains_key(c))
+            .ok_or_else(|| {
+                let known: Vec<&str> = columns.keys().map(String::as_str).collect();
+                FieldError::new(
+                    field,
+                    format!("no customer has this attribute; known: {}", known.join(", ")),
+                )
+            })
+    }
+
+    fn dimension(
+        &self,
+        field: &str,
+        name: &str,
+        bucket: Option<Bucket>,
+    ) -> Result<Dimension, FieldError> {
+        let dir = &self.directory;
+        let by_label = |key: Key, labels: Vec<Option<String>>| Dimension {
+            name: name.to_owned(),
+            rank: rank_by_label(&labels),
+            key,
+            labels,
+            time: false,
+        };
+        let touchpoint_key = |id: &i64| dir.touchpoint(*id).map(|t| t.key.clone());
+        let bucket = match name {
+            "time" => Some(bucket.unwrap_or(Bucket::Month)),
+            "day" => Some(Bucket::Day),
+            "week" => Some(Bucket::Week),
+            "month" => Some(Bucket::Month),
+            "quarter" => Some(Bucket::Quarter),
+            "year" => Some(Bucket::Year),
+            _ => None,
+        };
+        if let Some(bucket) = bucket {
+            return Ok(self.time_dimension(name, bucket));
+        }
+        Ok(match name {
+            "touchpoint" => by_label(
+                Key::Touchpoint,
+                codes(self.touchpoints.cardinality(), |c| {
+                    self.touchpoints.key(c).and_then(touchpoint_key)
+                }),
+            ),
+            "stage" => {
+                let stages: Vec<&dosvid_domain::Stage> =
+                    dir.journeys.iter().flat_map(|j| &j.stages).collect();
+                let of = codes(self.touchpoints.cardinality(), |c| {
+                    self.touchpoints
+                        .key(c)
+                        .and_then(|id| dir.touchpoint(*id))
+                        .and_then(|t| stages.iter().position(|s| s.id == t.stage_id))
+                        .map_or(0, |i| i as u32 + 1)
+                });
+                let labels = std::iter::once(None)
+                    .chain(stages.iter().map(|s| Some(s.name.clone())))
+                    .collect();
+                // Stages keep their journey order.
+                let rank = (0..=stages.len() as u32).map(|i| if i == 0 { u32::MAX } else { i }).collect();
+                Dimension {
+                    name: name.to_owned(),
+                    key: Key::Stage(of),
+                    labels,
+                    rank,
+                    time: false,
+                }
+            }
+            "channel" => by_label(
+                Key::Channel,
+                codes(self.channels.cardinality(), |c| {
+                    self.channels
+                        .key(c)
+                        .and_then(|id| dir.channel(*id))
+                        .map(|c| c.key.clone())
+                }),
+            ),
+            "source" => by_label(
+                Key::Source,
+                SOURCES.iter().map(|s| Some(s.as_str().to_owned())).collect(),
+            ),
+            "language" => by_label(
+                Key::Language,
+                codes(self.languages.cardinality(), |c| self.languages.key(c).cloned()),
+            ),
+            "has_comment" => by_label(
+                Key::Comment,
+                vec![Some("false".into()), Some("true".into())],
+            ),
+            other => {
+                let column = self.customer_column(field, other).map_err(|_| {
+                    FieldError::new(
+                        field,
+                        "must be touchpoint, stage, channel, source, language, has_comment, time, \
+                         day, week, month, quarter, year, or a customer attribute (segment, region, \
+                         plan, attr.NAME)",
+                    )
+                })?;
+                let dict = &self.customers.columns[&column].dict;
+                by_label(
+                    Key::Customer(column.clone()),
+                    codes(dict.cardinality(), |c| dict.key(c).cloned()),
+                )
+            }
+        })
+    }
+
+    fn time_dimension(&self, name: &str, bucket: Bucket) -> Dimension {
+        let (first, last) = self.days.unwrap_or((0, 0));
+        let mut starts: Vec<i32> = Vec::new();
+        let buckets = (first..=last)
+            .map(|day| {
+                let start = bucket.start(day);
+                if starts.last() != Some(&start) {
+                    starts.push(start);
+                }
+                starts.len() as u32 - 1
+            })
+            .collect();
+        Dimension {
+            name: name.to_owned(),
+            key: Key::Time { first, buckets },
+            rank: (0..starts.len() as u32).collect(),
+            labels: starts.iter().map(|&s| Some(bucket.label(s))).collect(),
+            time: true,
+        }
+    }
+}
+
+fn codes<T>(cardinality: usize, f: impl Fn(u16) -> T) -> Vec<T> {
+    (0..cardinality).map(|c| f(c as u16)).collect()
+}
+
+/// Ranks codes by their labels, "none" last.
+fn rank_by_label(labels: &[Option<String>]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    order.sort_by(|&a, &b| match (&labels[a], &labels[b]) {
+        (Some(x), Some(y)) => natural(x).cmp(&natural(y)),
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (Some(_), None) => std::cmp::Ordering::Less,
+    });
+    let mut rank = vec![0; labels.len()];
+    for (position, code) in order.into_iter().enumerate() {
+        rank[code] = position as u32;
+    }
+    rank
+}
+
+/// Sorts numbers as numbers ("2" before "10") and the rest as text.
+fn natural(label: &str) -> (Option<i64>, &str) {
+    (label.parse().ok(), label)
+}
+
+impl Plan {
+    fn answer(&self, current: &Counts, previous: Option<&Counts>) -> QueryResult {
+        let mut rows: Vec<(Vec<u32>, ResultRow)> = Vec::new();
+        for (group, histograms) in current.groups.iter().enumerate() {
+            if histograms.n() == 0 {
+                continue;
+            }
+            let mut codes = vec![0usize; self.dimensions.len()];
+            let mut rest = group;
+            for (i, d) in self.dimensions.iter().enumerate().rev() {
+                codes[i] = rest % d.labels.len();
+                rest /= d.labels.len();
+            }
+            let rank = codes
+                .iter()
+                .zip(&self.dimensions)
+                .map(|(&c, d)| d.rank[c])
+                .collect();
+            let group_labels = codes
+                .iter()
+                .zip(&self.dimensions)
+                .map(|(&c, d)| (d.name.clone(), d.labels[c].clone()))
+                .collect();
+            let before = previous.map(|p| (&p.groups[group], p.reach.get(group).copied()));
+            let row = self.row(
+                group_labels,
+                histograms,
+                current.reach.get(group).copied(),
+                before,
+            );
+            rows.push((rank, row));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        QueryResult {
+            group_by: self.dimensions.iter().map(|d| d.name.clone()).collect(),
+            period: self.period.clone(),
+            compared_to: self.compared_to.clone(),
+            min_sample: self.min_sample,
+            rows: rows.into_iter().map(|(_, row)| row).collect(),
+        }
+    }
+
+    fn row(
+        &self,
+        group: BTreeMap<String, Option<String>>,
+        now: &Histograms,
+        reach: Option<u64>,
+        before: Option<(&Histograms, Option<u64>)>,
+    ) -> ResultRow {
+        let min = self.min_sample;
+        let wants = |m: Measure| self.measures.contains(&m);
+        let scores = |h: &Histograms| Scores::of(h);
+        let (s, b) = (scores(now), before.map(|(h, _)| scores(h)));
+        let metric = |m: Measure, estimate: &dyn Fn(&Scores) -> Estimate, change: &dyn Fn(&Scores, &Scores) -> Option<Change>| {
+            wants(m).then(|| Metric {
+                current: estimate(&s),
+                previous: b.as_ref().map(estimate),
+                change: b.as_ref().and_then(|b| change(b, &s)),
+            })
+        };
+        ResultRow {
+            group,
+            n: now.n(),
+            previous_n: before.map(|(h, _)| h.n()),
+            reach: reach.filter(|_| wants(Measure::Reach)),
+            previous_reach: before
+                .and_then(|(_, r)| r)
+                .filter(|_| wants(Measure::Reach)),
+            nps: metric(Measure::Nps, &|s| s.nps.nps(min), &|b, a| nps_change(&b.nps, &a.nps)),
+            csat: metric(Measure::Csat, &|s| s.csat.moments.mean(min), &|b, a| {
+                mean_change(&b.csat.moments, &a.csat.moments)
+            }),
+            csat_top2: metric(Measure::CsatTop2, &|s| s.csat.top_two_box(min), &|b, a| {
+                proportion_change(
+                    (b.csat.satisfied, b.csat.moments.n),
+                    (a.csat.satisfied, a.csat.moments.n),
+                )
+            }),
+            ces: metric(Measure::Ces, &|s| s.ces.moments.mean(min), &|b, a| {
+                mean_change(&b.ces.moments, &a.ces.moments)
+            }),
+            ces_easy: metric(Measure::CesEasy, &|s| s.ces.percent_easy(min), &|b, a| {
+                proportion_change((b.ces.easy, b.ces.moments.n), (a.ces.easy, a.ces.moments.n))
+            }),
+        }
+    }
+}
+
+/// The metrics' inputs, from a group's histograms.
+struct Scores {
+    nps: NpsCounts,
+    csat: Csat,
+    ces: Ces,
+}
+
+impl Scores {
+    fn of(h: &Histograms) -> Self {
+        let moments = |counts: &[u64]| {
+            let mut m = Moments::default();
+            for (score, &count) in counts.iter().enumerate().skip(1) {
+                let (x, c) = (score as f64, count as f64);
+                m.n += count;
+                m.sum += x * c;
+                m.sum_squares += x * x * c;
+            }
+            m
+        };
+        Scores {
+            nps: NpsCounts {
+                promoters: h.nps[9] + h.nps[10],
+                passives: h.nps[7] + h.nps[8],
+                detractors: h.nps[..=6].iter().sum(),
+            },
+            csat: Csat {
+                satisfied: h.csat[4] + h.csat[5],
+                moments: moments(&h.csat[..=5]),
+            },
+            ces: Ces {
+                easy: h.ces[5..=7].iter().sum(),
+                moments: moments(&h.ces[..=7]),
+            },
+        }
+    }
+}

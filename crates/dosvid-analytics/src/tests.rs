@@ -1,0 +1,380 @@
+//! The index against a brute-force count over the same facts, for random records and random
+//! queries, in a zone with summer time so that day boundaries are tested too.
+
+use std::collections::BTreeMap;
+
+use dosvid_domain::{
+    Channel, ChannelKind, CustomerFact, FeedbackFact, FeedbackSource, Journey, Stage, Touchpoint,
+};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::index::SOURCES;
+use crate::*;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // SplitMix64
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+fn directory() -> Directory {
+    let stage = |id, position| Stage {
+        id,
+        journey_id: 1,
+        name: format!("Stage {id}"),
+        position,
+        description: None,
+    };
+    let touchpoint = |id: i64, stage_id, parent_id| Touchpoint {
+        id,
+        journey_id: 1,
+        stage_id,
+        parent_id,
+        key: format!("tp-{id}"),
+        name: format!("Touchpoint {id}"),
+        moment_of_truth: false,
+        owner_department: None,
+        channels: Vec::new(),
+    };
+    Directory {
+        channels: (1..=4)
+            .map(|id| Channel {
+                id,
+                key: format!("ch-{id}"),
+                name: format!("Channel {id}"),
+                kind: ChannelKind::Custom,
+            })
+            .collect(),
+        journeys: vec![Journey {
+            id: 1,
+            key: "main".into(),
+            name: "Main".into(),
+            description: None,
+            stages: vec![stage(1, 1), stage(2, 2)],
+        }],
+        // 10 ← 11 ← 12 is a chain; 20, 21 sit in stage 2.
+        touchpoints: vec![
+            touchpoint(10, 1, None),
+            touchpoint(11, 1, Some(10)),
+            touchpoint(12, 1, Some(11)),
+            touchpoint(20, 2, None),
+            touchpoint(21, 2, None),
+        ],
+    }
+}
+
+const SEGMENTS: [&str; 3] = ["mass", "premium", "youth"];
+
+fn facts(rng: &mut Rng, n: usize) -> (Vec<CustomerFact>, Vec<FeedbackFact>) {
+    let customers: Vec<CustomerFact> = (1..=60)
+        .map(|id| CustomerFact {
+            id,
+            segment: rng.chance(0.9).then(|| SEGMENTS[rng.below(3) as usize].into()),
+            region: None,
+            plan: None,
+            language: None,
+            attributes: if rng.chance(0.5) {
+                serde_json::json!({"tier": rng.below(2)}).as_object().unwrap().clone()
+            } else {
+                Default::default()
+            },
+        })
+        .collect();
+    let tps = [None, Some(10), Some(11), Some(12), Some(20), Some(21)];
+    let feedback = (0..n)
+        .map(|i| FeedbackFact {
+            id: i as i64 + 1,
+            customer_id: rng.chance(0.9).then(|| 1 + rng.below(60) as i64),
+            touchpoint_id: tps[rng.below(6) as usize],
+            channel_id: rng.chance(0.9).then(|| 1 + rng.below(4) as i64),
+            source: SOURCES[rng.below(5) as usize],
+            // 2025 and the first days of 2026, around summer time changes.
+            occurred_at: (1_735_689_600 + rng.below(380 * 86_400) as i64) * 1_000_000,
+            nps: rng.chance(0.8).then(|| rng.below(11) as u8),
+            csat: rng.chance(0.6).then(|| 1 + rng.below(5) as u8),
+            ces: rng.chance(0.5).then(|| 1 + rng.below(7) as u8),
+            has_comment: rng.chance(0.3),
+            language: [None, Some("uk"), Some("ru"), Some("en")][rng.below(4) as usize]
+                .map(String::from),
+        })
+        .collect();
+    (customers, feedback)
+}
+
+/// What the query should say about each group, counted the slow, obvious way.
+#[derive(Debug, Default, Clone)]
+struct Expected {
+    n: u64,
+    nps: Vec<u8>,
+    csat: Vec<u8>,
+    ces: Vec<u8>,
+    customers: std::collections::BTreeSet<i64>,
+}
+
+fn label(dimension: &str, f: &FeedbackFact, customers: &[CustomerFact], dir: &Directory, tz: &TimeZone) -> Option<String> {
+    let date = Timestamp::from_microsecond(f.occurred_at).unwrap().to_zoned(tz.clone()).date();
+    let customer = f.customer_id.and_then(|id| customers.iter().find(|c| c.id == id));
+    match dimension {
+        "touchpoint" => f.touchpoint_id.map(|id| format!("tp-{id}")),
+        "stage" => f
+            .touchpoint_id
+            .and_then(|id| dir.touchpoint(id))
+            .map(|t| format!("Stage {}", t.stage_id)),
+        "channel" => f.channel_id.map(|id| format!("ch-{id}")),
+        "source" => Some(f.source.as_str().into()),
+        "language" => f.language.clone(),
+        "has_comment" => Some(f.has_comment.to_string()),
+        "month" => Some(date.strftime("%Y-%m").to_string()),
+        "week" => {
+            let monday = date
+                .checked_sub(jiff::Span::new().days(i64::from(date.weekday().to_monday_zero_offset())))
+                .unwrap();
+            Some(monday.to_string())
+        }
+        "day" => Some(date.to_string()),
+        "quarter" => Some(format!("{}-Q{}", date.year(), (date.month() - 1) / 3 + 1)),
+        "segment" => customer.and_then(|c| c.segment.clone()),
+        "attr.tier" => customer
+            .and_then(|c| c.attributes.get("tier"))
+            .map(|v| v.to_string()),
+        other => panic!("unknown dimension {other}"),
+    }
+}
+
+#[test]
+fn random_queries_match_a_brute_force_count() {
+    let mut rng = Rng(20251123);
+    let dir = directory();
+    let (customers, feedback) = facts(&mut rng, 40_000);
+    let mut index = Index::new(Zone::new("Europe/Kyiv").unwrap(), dir.clone());
+    index.upsert_customers(&customers);
+    // Built in two parts with a sort between, like a build from the store followed by writes.
+    index.append_feedback(&feedback[..30_000]);
+    index.sort_by_time();
+    index.append_feedback(&feedback[30_000..]);
+
+    let dimensions = [
+        "touchpoint", "stage", "channel", "source", "language", "has_comment", "month", "week",
+        "day", "quarter", "segment", "attr.tier",
+    ];
+    let tz = TimeZone::get("Europe/Kyiv").unwrap();
+    let labels: Vec<BTreeMap<&str, Option<String>>> = feedback
+        .iter()
+        .map(|f| dimensions.iter().map(|&d| (d, label(d, f, &customers, &dir, &tz))).collect())
+        .collect();
+    for round in 0..120 {
+        let mut request = QueryRequest {
+            measures: vec![
+                Measure::N,
+                Measure::Nps,
+                Measure::Csat,
+                Measure::CsatTop2,
+                Measure::Ces,
+                Measure::CesEasy,
+                Measure::Reach,
+            ],
+            ..Default::default()
+        };
+        let mut keep: Vec<Box<dyn Fn(&FeedbackFact) -> bool>> = Vec::new();
+        if rng.chance(0.4) {
+            let from_day = rng.below(300) as i64;
+            let days = 1 + rng.below(60) as i64;
+            let tz = TimeZone::get("Europe/Kyiv").unwrap();
+            let start = jiff::civil::date(2025, 1, 1)
+                .checked_add(jiff::Span::new().days(from_day))
+                .unwrap();
+            let end = start.checked_add(jiff::Span::new().days(days)).unwrap();
+            let (a, b) = (
+                start.to_zoned(tz.clone()).unwrap().timestamp().as_microsecond(),
+                end.to_zoned(tz).unwrap().timestamp().as_microsecond(),
+            );
+            request.filters.from = Some(start.to_string());
+            request.filters.to = Some(end.to_string());
+            keep.push(Box::new(move |f| a <= f.occurred_at && f.occurred_at < b));
+        }
+        if rng.chance(0.3) {
+            // tp-11 means 11 and 12 (its child).
+            request.filters.touchpoint = OneOrMany::One(Named::Key("tp-11".into()));
+            keep.push(Box::new(|f| matches!(f.touchpoint_id, Some(11 | 12))));
+        }
+        if rng.chance(0.2) {
+            request.filters.stage = OneOrMany::One(Named::Id(2));
+            keep.push(Box::new(|f| matches!(f.touchpoint_id, Some(20 | 21))));
+        }
+        if rng.chance(0.3) {
+            request.filters.channel = OneOrMany::Many(vec![Named::Key("ch-2".into()), Named::Id(3)]);
+            keep.push(Box::new(|f| matches!(f.channel_id, Some(2 | 3))));
+        }
+        if rng.chance(0.2) {
+            request.filters.source = OneOrMany::One(FeedbackSource::Complaint);
+            keep.push(Box::new(|f| f.source == FeedbackSource::Complaint));
+        }
+        if rng.chance(0.2) {
+            request.filters.language = OneOrMany::Many(vec!["UK".into(), "en".into()]);
+            keep.push(Box::new(|f| matches!(f.language.as_deref(), Some("uk" | "en"))));
+        }
+        if rng.chance(0.2) {
+            request.filters.has_comment = Some(true);
+            keep.push(Box::new(|f| f.has_comment));
+        }
+        if rng.chance(0.3) {
+            request
+                .filters
+                .customer
+                .insert("segment".into(), OneOrMany::One("premium".into()));
+            let premium: Vec<i64> = customers
+                .iter()
+                .filter(|c| c.segment.as_deref() == Some("premium"))
+                .map(|c| c.id)
+                .collect();
+            keep.push(Box::new(move |f| f.customer_id.is_some_and(|c| premium.contains(&c))));
+        }
+        let groups = rng.below(3) as usize;
+        for _ in 0..groups {
+            let d = dimensions[rng.below(dimensions.len() as u64) as usize];
+            if !request.group_by.iter().any(|g| g == d) {
+                request.group_by.push(d.to_owned());
+            }
+        }
+
+        let mut expected: BTreeMap<Vec<Option<String>>, Expected> = BTreeMap::new();
+        for (f, labels) in feedback.iter().zip(&labels).filter(|(f, _)| keep.iter().all(|k| k(f))) {
+            let key = request.group_by.iter().map(|d| labels[d.as_str()].clone()).collect();
+            let e = expected.entry(key).or_default();
+            e.n += 1;
+            e.nps.extend(f.nps);
+            e.csat.extend(f.csat);
+            e.ces.extend(f.ces);
+            e.customers.extend(f.customer_id);
+        }
+
+        let result = index.query(&request).unwrap();
+        assert_eq!(result.rows.len(), expected.len(), "round {round}: {request:?}");
+        for row in &result.rows {
+            let key: Vec<Option<String>> =
+                request.group_by.iter().map(|d| row.group[d].clone()).collect();
+            let e = &expected[&key];
+            let context = format!("round {round}, group {key:?}");
+            assert_eq!(row.n, e.n, "{context}");
+            assert_eq!(row.reach, Some(e.customers.len() as u64), "{context}");
+            let nps = row.nps.as_ref().unwrap().current;
+            assert_eq!(nps.n, e.nps.len() as u64, "{context}");
+            if !e.nps.is_empty() {
+                let promoters = e.nps.iter().filter(|&&s| s >= 9).count() as f64;
+                let detractors = e.nps.iter().filter(|&&s| s <= 6).count() as f64;
+                let want = 100.0 * (promoters - detractors) / e.nps.len() as f64;
+                assert_eq!(nps.value, Some(want), "{context}");
+                assert_eq!(nps.low_sample, e.nps.len() < 30, "{context}");
+            }
+            let mean = |v: &[u8]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / v.len() as f64;
+            let csat = row.csat.as_ref().unwrap().current;
+            assert_eq!(csat.n, e.csat.len() as u64, "{context}");
+            if !e.csat.is_empty() {
+                assert!((csat.value.unwrap() - mean(&e.csat)).abs() < 1e-9, "{context}");
+                let top2 = e.csat.iter().filter(|&&s| s >= 4).count() as f64;
+                let got = row.csat_top2.as_ref().unwrap().current.value.unwrap();
+                assert!((got - 100.0 * top2 / e.csat.len() as f64).abs() < 1e-9, "{context}");
+            }
+            let ces = row.ces.as_ref().unwrap().current;
+            assert_eq!(ces.n, e.ces.len() as u64, "{context}");
+            if !e.ces.is_empty() {
+                assert!((ces.value.unwrap() - mean(&e.ces)).abs() < 1e-9, "{context}");
+                let easy = e.ces.iter().filter(|&&s| s >= 5).count() as f64;
+                let got = row.ces_easy.as_ref().unwrap().current.value.unwrap();
+                assert!((got - 100.0 * easy / e.ces.len() as f64).abs() < 1e-9, "{context}");
+            }
+        }
+    }
+}
+
+#[test]
+fn comparing_periods_reports_the_change_and_its_significance() {
+    let dir = directory();
+    let mut index = Index::new(Zone::utc(), dir);
+    let day = |d: i64| (1_735_689_600 + d * 86_400) * 1_000_000;
+    let record = |id, at, nps| FeedbackFact {
+        id,
+        customer_id: None,
+        touchpoint_id: Some(20),
+        channel_id: Some(1),
+        source: FeedbackSource::Survey,
+        occurred_at: at,
+        nps: Some(nps),
+        csat: None,
+        ces: None,
+        has_comment: false,
+        language: None,
+    };
+    // January: 200 answers, half promoters; February: 200 answers, all detractors.
+    let mut facts = Vec::new();
+    for i in 0..200 {
+        facts.push(record(i, day(i % 28), if i % 2 == 0 { 10 } else { 8 }));
+        facts.push(record(1000 + i, day(31 + i % 28), 3));
+    }
+    index.append_feedback(&facts);
+    index.sort_by_time();
+    let request: QueryRequest = serde_json::from_value(serde_json::json!({
+        "measures": ["nps"],
+        "filters": {"from": "2025-02-01", "to": "2025-03-01"},
+        "group_by": ["touchpoint"],
+        "compare_to": "previous_period"
+    }))
+    .unwrap();
+    let result = index.query(&request).unwrap();
+    assert_eq!(result.rows.len(), 1);
+    let nps = result.rows[0].nps.as_ref().unwrap();
+    assert_eq!(nps.current.value, Some(-100.0));
+    // The previous period is as long as February (28 days): 4–31 January.
+    let previous = nps.previous.unwrap();
+    assert_eq!(previous.n, (0..200).filter(|i| i % 28 >= 3).count() as u64);
+    let change = nps.change.unwrap();
+    assert!(change.significant && change.difference < -100.0);
+    assert_eq!(result.compared_to.unwrap().from.as_deref(), Some("2025-01-04T00:00:00+00:00"));
+
+    // Too few answers: flagged, not a bare number.
+    let request: QueryRequest = serde_json::from_value(serde_json::json!({
+        "measures": ["nps"], "filters": {"from": "2025-02-01", "to": "2025-02-02"}
+    }))
+    .unwrap();
+    let nps = index.query(&request).unwrap().rows[0].nps.clone().unwrap();
+    assert!(nps.current.low_sample && nps.current.n < 30);
+}
+
+#[test]
+fn bad_queries_name_the_field() {
+    let index = Index::new(Zone::utc(), directory());
+    let error = |json: serde_json::Value| {
+        let request: QueryRequest = serde_json::from_value(json).unwrap();
+        index.query(&request).unwrap_err()
+    };
+    let e = error(serde_json::json!({"group_by": ["touchpoint", "colour"]}));
+    assert_eq!(e.field, "group_by[1]");
+    let e = error(serde_json::json!({"filters": {"touchpoint": "nope"}}));
+    assert_eq!(e.field, "filters.touchpoint[0]");
+    let e = error(serde_json::json!({"filters": {"from": "yesterday"}}));
+    assert_eq!(e.field, "filters.from");
+    let e = error(serde_json::json!({"filters": {"from": "2025-02-01", "to": "2025-01-01"}}));
+    assert_eq!(e.field, "filters.to");
+    let e = error(serde_json::json!({"compare_to": "previous_period"}));
+    assert_eq!(e.field, "compare_to");
+    let e = error(serde_json::json!({"group_by": ["month"], "compare_to": {"from": "2025-01-01", "to": "2025-02-01"}}));
+    assert_eq!(e.field, "compare_to");
+    let e = error(serde_json::json!({"filters": {"customer": {"colour": "red"}}}));
+    assert_eq!(e.field, "filters.customer.colour");
+}

@@ -1,0 +1,49 @@
+//! Facts: the few columns of stored records that analytics reads — what the analytics index is
+//! built from at start and appended with on every write. Times are Unix microseconds (UTC).
+
+use crate::{Attributes, FeedbackSource, TransactionKind};
+
+/// A feedback record as analytics sees it: who, where, when, the scores, whether it has words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedbackFact {
+    pub id: i64,
+    pub customer_id: Option<i64>,
+    pub touchpoint_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    pub source: FeedbackSource,
+    pub occurred_at: i64,
+    pub nps: Option<u8>,
+    pub csat: Option<u8>,
+    pub ces: Option<u8>,
+    pub has_comment: bool,
+    pub language: Option<String>,
+}
+
+/// The customer facts records are sliced by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerFact {
+    pub id: i64,
+    pub segment: Option<String>,
+    pub region: Option<String>,
+    pub plan: Option<String>,
+    pub language: Option<String>,
+    pub attributes: Attributes,
+}
+
+/// A transaction as the retention and revenue metrics see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransactionFact {
+    pub id: i64,
+    pub customer_id: Option<i64>,
+    pub occurred_at: i64,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub kind: TransactionKind,
+}
+
+/// Which facts to read: a page in id order after an id, or the records with the given ids.
+#[derive(Debug, Clone, Copy)]
+pub enum FactScan<'a> {
+    After { id: i64, limit: usize },
+    Ids(&'a [i64]),
+}

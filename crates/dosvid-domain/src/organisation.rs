@@ -1,0 +1,49 @@
+//! The organisation: whose data it is, and the time zone its days, weeks and months are counted in.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{FieldError, OrgId, error::short_text};
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Organisation {
+    pub id: OrgId,
+    pub name: String,
+    /// IANA time zone (e.g. `Europe/Kyiv`); dashboards bucket time by it.
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationPatch {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+impl OrganisationPatch {
+    pub fn validate(self) -> Result<Self, FieldError> {
+        Ok(OrganisationPatch {
+            name: match self.name {
+                Some(name) => Some(
+                    short_text("name", Some(&name))?
+                        .ok_or_else(|| FieldError::new("name", "must not be empty"))?,
+                ),
+                None => None,
+            },
+            time_zone: self
+                .time_zone
+                .map(|tz| time_zone("time_zone", &tz).map(|_| tz.trim().to_owned()))
+                .transpose()?,
+        })
+    }
+}
+
+/// Reads an IANA time zone name from the bundled time zone database.
+pub fn time_zone(field: &str, raw: &str) -> Result<jiff::tz::TimeZone, FieldError> {
+    jiff::tz::TimeZone::get(raw.trim()).map_err(|_| {
+        FieldError::new(
+            field,
+            format!("unknown time zone {:?}; use an IANA name such as Europe/Kyiv or UTC", raw.trim()),
+        )
+    })
+}
