@@ -133,6 +133,25 @@ impl Zone {
             .unwrap_or(i64::from(day) * SECONDS_PER_DAY)
     }
 
+    /// The period just before `[from, to)`, as a person would name it: the previous months when
+    /// the period is whole calendar months, the same number of days before when it is whole
+    /// local days, else the same number of seconds before.
+    pub fn previous_period(&self, from: i64, to: i64) -> (i64, i64) {
+        let (first, last) = (self.day(from), self.day(to));
+        let whole_days = self.day_start(first) == from && self.day_start(last) == to;
+        if !whole_days {
+            return (from - (to - from), from);
+        }
+        let ((y1, m1, d1), (y2, m2, d2)) = (civil_from_days(first), civil_from_days(last));
+        if d1 == 1 && d2 == 1 {
+            let months = (y2 * 12 + m2 as i32) - (y1 * 12 + m1 as i32);
+            let back = y1 * 12 + m1 as i32 - 1 - months;
+            let start = days_from_civil(back.div_euclid(12), back.rem_euclid(12) as u32 + 1, 1);
+            return (self.day_start(start), from);
+        }
+        (self.day_start(first - (last - first)), from)
+    }
+
     /// The same local time `years` years earlier.
     pub fn years_before(&self, second: i64, years: i16) -> i64 {
         Timestamp::from_second(second)
@@ -204,5 +223,26 @@ mod tests {
         assert_eq!(kyiv.parse("2025-07-01"), Some(midnight));
         assert_eq!(kyiv.parse("2025-07-01T00:00:00+03:00"), Some(midnight));
         assert_eq!(kyiv.day_start(days_from_civil(2025, 2, 1)), t - 1_800);
+
+        let at = |raw: &str| kyiv.parse(raw).unwrap();
+        // October (31 days) follows September (30), across the change to winter time.
+        assert_eq!(
+            kyiv.previous_period(at("2025-10-01"), at("2025-11-01")),
+            (at("2025-09-01"), at("2025-10-01"))
+        );
+        // A quarter follows the quarter before it, across a year.
+        assert_eq!(
+            kyiv.previous_period(at("2025-01-01"), at("2025-04-01")),
+            (at("2024-10-01"), at("2025-01-01"))
+        );
+        // Seven days follow seven days; hours follow hours.
+        assert_eq!(
+            kyiv.previous_period(at("2025-03-31"), at("2025-04-07")),
+            (at("2025-03-24"), at("2025-03-31"))
+        );
+        assert_eq!(
+            kyiv.previous_period(at("2025-03-31T10:00:00"), at("2025-03-31T12:00:00")),
+            (at("2025-03-31T08:00:00"), at("2025-03-31T10:00:00"))
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! "none"), scores are one byte each, rows are sorted by time at build and carry per-chunk time
 //! ranges, so a query over a month skips the other eleven without looking at them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
 use dosvid_domain::{
@@ -286,6 +286,11 @@ pub struct Index {
     pub(crate) languages: Dict<String>,
     /// The range of `rows.day`, for the time bucket tables.
     pub(crate) days: Option<(i32, i32)>,
+    /// Until the build is finished, the highest record id read; after it, the ids appended
+    /// since, so that a record reported twice (a duplicate in a later batch) counts once.
+    building: bool,
+    built_through: i64,
+    appended: HashSet<i64>,
 }
 
 impl Index {
@@ -299,6 +304,9 @@ impl Index {
             channels: Dict::new(),
             languages: Dict::new(),
             days: None,
+            building: true,
+            built_through: i64::MIN,
+            appended: HashSet::new(),
         }
     }
 
@@ -352,12 +360,17 @@ impl Index {
         }
     }
 
-    /// Appends records (new writes, or a page of the build); their customers should have been
-    /// upserted first, or they are known only by id.
+    /// Appends records (a page of the build, or new writes); their customers should have been
+    /// upserted first, or they are known only by id. Records already in the index are skipped.
     pub fn append_feedback(&mut self, facts: &[FeedbackFact]) {
         let first = self.rows.len();
         let rows = &mut self.rows;
         for fact in facts {
+            if self.building {
+                self.built_through = self.built_through.max(fact.id);
+            } else if fact.id <= self.built_through || !self.appended.insert(fact.id) {
+                continue;
+            }
             let second = fact.occurred_at.div_euclid(1_000_000);
             let day = self.zone.day(second);
             self.days = Some(match self.days {
@@ -393,9 +406,15 @@ impl Index {
         rows.extend_zones(first);
     }
 
-    /// Sorts the rows by time, so that time filters skip whole chunks. Called once the build
-    /// from the store is complete; rows appended later go to the end.
-    pub fn sort_by_time(&mut self) {
+    /// Ends the build from the store: sorts the rows by time, so that time filters skip whole
+    /// chunks, and releases spare capacity. Rows appended later go to the end.
+    pub fn finish_build(&mut self) {
+        self.building = false;
+        self.sort_by_time();
+        self.shrink();
+    }
+
+    fn sort_by_time(&mut self) {
         let seconds = &self.rows.second;
         if seconds.is_sorted() {
             self.rows.rebuild_zones();
@@ -441,8 +460,7 @@ impl Index {
                 .sum::<usize>()
     }
 
-    /// Releases the spare capacity the build's growth left behind.
-    pub fn shrink(&mut self) {
+    fn shrink(&mut self) {
         let r = &mut self.rows;
         r.second.shrink_to_fit();
         r.day.shrink_to_fit();

@@ -309,7 +309,7 @@ impl Index {
                     ));
                 };
                 Some(match period {
-                    ComparePeriod::PreviousPeriod => (from - (to - from), from),
+                    ComparePeriod::PreviousPeriod => self.zone.previous_period(from, to),
                     ComparePeriod::PreviousYear => (self.zone.years_before(from, 1), self.zone.years_before(to, 1)),
                 })
             }

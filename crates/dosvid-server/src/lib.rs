@@ -1,7 +1,9 @@
 //! The Dosvid server: the JSON API under `/api/v1` (and, as they land, the web pages). Handlers
 //! are thin: they parse, authenticate, call the [`Store`] on a blocking thread and shape the
-//! answer. All domain rules live in `dosvid-domain` and `dosvid-store`.
+//! answer. All domain rules live in `dosvid-domain` and `dosvid-store`; questions about the data
+//! are answered from the analytics index ([`analytics`]), which write handlers keep current.
 
+pub mod analytics;
 mod api;
 mod error;
 mod extract;
@@ -11,17 +13,25 @@ use std::sync::Arc;
 use axum::Router;
 use dosvid_store::Store;
 
+use crate::analytics::Analytics;
+
 pub use error::ApiError;
 
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub analytics: Arc<Analytics>,
 }
 
 impl AppState {
+    /// A state whose analytics indexes are built on each organisation's first question; call
+    /// [`Analytics::load`] before serving to build them at start instead.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        AppState { store }
+        AppState {
+            store,
+            analytics: Arc::new(Analytics::default()),
+        }
     }
 
     /// Runs a store operation on a blocking thread: store calls block on I/O.
@@ -34,6 +44,16 @@ impl AppState {
             Ok(result) => result.map_err(ApiError::from),
             Err(join) => Err(ApiError::internal(format!("store task failed: {join}"))),
         }
+    }
+
+    /// Runs a write on a blocking thread with the analytics indexes at hand, so that the
+    /// handler can append what it stored before answering.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store, &Analytics) -> dosvid_store::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let analytics = self.analytics.clone();
+        self.run(move |store| f(store, &analytics)).await
     }
 }
 

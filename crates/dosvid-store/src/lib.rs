@@ -17,6 +17,9 @@ use dosvid_domain::{
     NewInteraction, NewJourney, NewStage, NewTouchpoint, NewTransaction, OrgId, RecordKind, Stage,
     StagePatch, Touchpoint, TouchpointPatch, Transaction,
 };
+use dosvid_domain::{
+    CustomerFact, FactScan, FeedbackFact, Organisation, OrganisationPatch, TransactionFact,
+};
 
 pub use keys::{ApiKey, ApiKeySecret};
 pub use sql_store::SqlStore;
@@ -176,6 +179,9 @@ pub trait Store: Send + Sync + 'static {
     /// The organisation created on first start.
     fn default_org(&self) -> Result<OrgId>;
 
+    fn organisation(&self, org: OrgId) -> Result<Organisation>;
+    fn update_organisation(&self, org: OrgId, patch: OrganisationPatch) -> Result<Organisation>;
+
     fn create_api_key(
         &self,
         org: OrgId,
@@ -285,4 +291,9 @@ pub trait Store: Send + Sync + 'static {
         filter: &Filter,
         page: PageRequest,
     ) -> Result<Page<Transaction>>;
+
+    /// Feedback facts for the analytics index: a page in id order, or the given records.
+    fn feedback_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<FeedbackFact>>;
+    fn customer_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<CustomerFact>>;
+    fn transaction_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<TransactionFact>>;
 }

@@ -253,6 +253,15 @@ fn serve(store: db::SharedStore, listen: SocketAddr, banner: Option<String>) -> 
         .enable_all()
         .build()?;
     let state = dosvid_server::AppState::new(store.clone());
+    let org = store.default_org()?;
+    let built = state.analytics.load(store.as_ref(), org)?;
+    println!(
+        "analytics index: {} feedback records of {} customers in {:.1} s, {} MB",
+        built.records,
+        built.customers,
+        built.elapsed.as_secs_f64(),
+        built.bytes >> 20
+    );
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await

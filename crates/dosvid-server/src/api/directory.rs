@@ -38,7 +38,11 @@ pub async fn create_customer(
 ) -> Result<(StatusCode, Json<Customer>), ApiError> {
     let customer = input.validate()?;
     let created = state
-        .run(move |s| s.create_customer(auth.org, customer, Utc::now()))
+        .write(move |s, analytics| {
+            let created = s.create_customer(auth.org, customer, Utc::now())?;
+            analytics.customers_written(s, auth.org, &[created.id]);
+            Ok(created)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -67,7 +71,11 @@ pub async fn update_customer(
     let patch = input.validate()?;
     Ok(Json(
         state
-            .run(move |s| s.update_customer(auth.org, id, patch))
+            .write(move |s, analytics| {
+                let updated = s.update_customer(auth.org, id, patch)?;
+                analytics.customers_written(s, auth.org, &[id]);
+                Ok(updated)
+            })
             .await?,
     ))
 }
@@ -80,6 +88,12 @@ pub async fn delete_customer(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
-    state.run(move |s| s.delete_customer(auth.org, id)).await?;
+    state
+        .write(move |s, analytics| {
+            s.delete_customer(auth.org, id)?;
+            analytics.customer_removed(auth.org, id);
+            Ok(())
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document built from these handlers.
 
+mod analytics;
 mod directory;
 mod journeys;
 mod signals;
@@ -40,6 +41,8 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "directory", description = "Customers and their identities"),
         (name = "journeys", description = "Channels, journeys, stages and touchpoints"),
         (name = "signals", description = "Interactions, feedback records and transactions"),
+        (name = "analytics", description = "Questions about the feedback: metrics by slice, trends, the journey map"),
+        (name = "settings", description = "The organisation's settings"),
     )
 )]
 struct ApiDoc;
@@ -96,6 +99,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(signals::list_feedback))
         .routes(routes!(signals::list_interactions))
         .routes(routes!(signals::list_transactions))
+        .routes(routes!(analytics::query))
+        .routes(routes!(
+            analytics::get_organisation,
+            analytics::update_organisation
+        ))
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -110,6 +118,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/openapi.json",
             get(move || async move { Json(doc.as_ref().clone()) }),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            analytics::track_directory_changes,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             require_api_key,

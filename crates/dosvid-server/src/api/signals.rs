@@ -12,7 +12,8 @@ use axum::{Extension, Json};
 use chrono::Utc;
 use dosvid_domain::limits::MAX_BATCH_RECORDS;
 use dosvid_domain::{
-    BatchReport, Feedback, FeedbackInput, FieldError, Interaction, InteractionInput, SignalInput,
+    BatchReport, Feedback, FeedbackInput, FieldError, Interaction, InteractionInput, RecordKind,
+    SignalInput,
     Transaction, TransactionInput,
 };
 use dosvid_store::{Idempotency, Signals};
@@ -106,7 +107,7 @@ async fn ingest<I: SignalInput>(
     let idempotency = idempotency(&headers, I::KIND.as_str(), &body)?;
     // Parsing 10,000 records is CPU work: it runs on the blocking thread with the store call.
     let report = state
-        .run(move |store| {
+        .write(move |store, analytics| {
             let envelope = match parse_envelope(&body) {
                 Ok(envelope) => envelope,
                 Err(e) => return Ok(Err(e)),
@@ -119,9 +120,14 @@ async fn ingest<I: SignalInput>(
                     dosvid_domain::error::from_json::<I>(raw.get()).and_then(|r| r.validate(now))
                 })
                 .collect();
-            store
-                .ingest(auth.org, wrap(records), idempotency, now)
-                .map(Ok)
+            let report = store.ingest(auth.org, wrap(records), idempotency, now)?;
+            let stored: Vec<i64> = report.ids.iter().flatten().copied().collect();
+            match I::KIND {
+                RecordKind::Feedback => analytics.feedback_written(store, auth.org, &stored),
+                RecordKind::Customers => analytics.customers_written(store, auth.org, &stored),
+                RecordKind::Interactions | RecordKind::Transactions => {}
+            }
+            Ok(Ok(report))
         })
         .await??;
     if report.received > 0 && report.rejected.len() == report.received {

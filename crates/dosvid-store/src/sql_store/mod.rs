@@ -1,6 +1,7 @@
 //! [`SqlStore`]: the [`Store`] implementation shared by every SQL backend.
 
 mod directory;
+mod facts;
 mod journeys;
 mod signals;
 
@@ -11,7 +12,8 @@ use dosvid_domain::journey::{
     DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint,
 };
 use dosvid_domain::{
-    BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, Interaction, Journey,
+    BatchReport, Channel, ChannelPatch, Customer, CustomerFact, CustomerPatch, FactScan, Feedback,
+    FeedbackFact, Interaction, Journey, Organisation, OrganisationPatch, TransactionFact,
     JourneyPatch, NewChannel, NewCustomer, NewJourney, NewStage, NewTouchpoint, OrgId, RecordKind,
     Stage, StagePatch, Touchpoint, TouchpointPatch, Transaction,
 };
@@ -140,6 +142,16 @@ impl<B: Backend> Store for SqlStore<B> {
                 .int(0)
         })?;
         Ok(*self.default_org.get_or_init(|| org))
+    }
+
+    fn organisation(&self, org: OrgId) -> Result<Organisation> {
+        self.backend.read(|c| facts::organisation(c, org))
+    }
+
+    fn update_organisation(&self, org: OrgId, patch: OrganisationPatch) -> Result<Organisation> {
+        let patch = patch.validate()?;
+        self.backend
+            .write(|c| facts::update_organisation(c, org, &patch))
     }
 
     fn create_api_key(
@@ -381,5 +393,17 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<Page<Transaction>> {
         self.backend
             .read(|c| signals::list_transactions(c, org, filter, page))
+    }
+
+    fn feedback_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<FeedbackFact>> {
+        self.backend.read(|c| facts::feedback(c, org, scan))
+    }
+
+    fn customer_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<CustomerFact>> {
+        self.backend.read(|c| facts::customers(c, org, scan))
+    }
+
+    fn transaction_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<TransactionFact>> {
+        self.backend.read(|c| facts::transactions(c, org, scan))
     }
 }

@@ -1,0 +1,211 @@
+//! The analytics indexes the server answers questions from: one per organisation, built from the
+//! store at start (or on the organisation's first question) and kept current by the write
+//! handlers, which append what they stored before answering — a write is visible to the next
+//! query.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use dosvid_analytics::{Directory, Index, Zone};
+use dosvid_domain::{FactScan, OrgId};
+use dosvid_store::{Filter, PageRequest, Store, StoreError};
+
+/// Facts read per statement while building.
+const PAGE: usize = 50_000;
+
+/// An organisation's index, and whether its copy of the journeys and channels is stale.
+struct Entry {
+    index: Arc<RwLock<Index>>,
+    directory_stale: bool,
+}
+
+#[derive(Default)]
+pub struct Analytics {
+    orgs: Mutex<HashMap<OrgId, Entry>>,
+}
+
+/// What a build did, for the operator.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildReport {
+    pub records: usize,
+    pub customers: usize,
+    pub elapsed: Duration,
+    pub bytes: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(crate) fn read(index: &RwLock<Index>) -> std::sync::RwLockReadGuard<'_, Index> {
+    index.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write(index: &RwLock<Index>) -> std::sync::RwLockWriteGuard<'_, Index> {
+    index.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Every item of a paged list.
+fn all<T>(
+    mut page: impl FnMut(PageRequest) -> dosvid_store::Result<dosvid_store::Page<T>>,
+) -> dosvid_store::Result<Vec<T>> {
+    let mut items = Vec::new();
+    let mut request = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let p = page(request)?;
+        items.extend(p.items);
+        match p.next_cursor {
+            Some(cursor) => {
+                request.after = Some(PageRequest::parse_cursor(&cursor).map_err(StoreError::from)?)
+            }
+            None => return Ok(items),
+        }
+    }
+}
+
+fn directory(store: &dyn Store, org: OrgId) -> dosvid_store::Result<Directory> {
+    Ok(Directory {
+        channels: all(|p| store.list_channels(org, p))?,
+        journeys: all(|p| store.list_journeys(org, p))?,
+        touchpoints: all(|p| store.list_touchpoints(org, &Filter::default(), p))?,
+    })
+}
+
+fn zone(name: &str) -> Zone {
+    Zone::new(name).unwrap_or_else(|_| {
+        tracing::warn!("unknown time zone {name:?}; counting days in UTC");
+        Zone::utc()
+    })
+}
+
+/// Reads an organisation's facts from the store into a new index.
+pub fn build(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, BuildReport)> {
+    let started = Instant::now();
+    let organisation = store.organisation(org)?;
+    let mut index = Index::new(zone(&organisation.time_zone), directory(store, org)?);
+    let mut customers = 0;
+    let mut after = 0;
+    loop {
+        let page = store.customer_facts(org, FactScan::After { id: after, limit: PAGE })?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        customers += page.len();
+        index.upsert_customers(&page);
+    }
+    after = 0;
+    loop {
+        let page = store.feedback_facts(org, FactScan::After { id: after, limit: PAGE })?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        index.append_feedback(&page);
+    }
+    index.finish_build();
+    let report = BuildReport {
+        records: index.len(),
+        customers,
+        elapsed: started.elapsed(),
+        bytes: index.heap_bytes(),
+    };
+    Ok((index, report))
+}
+
+impl Analytics {
+    /// Builds (again) the index of an organisation.
+    pub fn load(&self, store: &dyn Store, org: OrgId) -> dosvid_store::Result<BuildReport> {
+        let (index, report) = build(store, org)?;
+        let entry = Entry {
+            index: Arc::new(RwLock::new(index)),
+            directory_stale: false,
+        };
+        lock(&self.orgs).insert(org, entry);
+        Ok(report)
+    }
+
+    /// The organisation's index, built on first use, with its directory brought up to date.
+    pub fn index(&self, store: &dyn Store, org: OrgId) -> dosvid_store::Result<Arc<RwLock<Index>>> {
+        let mut orgs = lock(&self.orgs);
+        if !orgs.contains_key(&org) {
+            let (index, _) = build(store, org)?;
+            orgs.insert(
+                org,
+                Entry {
+                    index: Arc::new(RwLock::new(index)),
+                    directory_stale: false,
+                },
+            );
+        }
+        let entry = orgs.get_mut(&org).expect("inserted above");
+        if entry.directory_stale {
+            write(&entry.index).set_directory(directory(store, org)?);
+            entry.directory_stale = false;
+        }
+        Ok(entry.index.clone())
+    }
+
+    fn loaded(&self, org: OrgId) -> Option<Arc<RwLock<Index>>> {
+        lock(&self.orgs).get(&org).map(|e| e.index.clone())
+    }
+
+    /// Channels, journeys, stages or touchpoints changed: re-read them before the next question.
+    pub fn directory_changed(&self, org: OrgId) {
+        if let Some(entry) = lock(&self.orgs).get_mut(&org) {
+            entry.directory_stale = true;
+        }
+    }
+
+    pub fn zone_changed(&self, org: OrgId, time_zone: &str) {
+        if let Some(index) = self.loaded(org) {
+            write(&index).set_zone(zone(time_zone));
+        }
+    }
+
+    /// Customers were created or changed.
+    pub fn customers_written(&self, store: &dyn Store, org: OrgId, ids: &[i64]) {
+        if let Some(index) = self.loaded(org) {
+            let facts = store.customer_facts(org, FactScan::Ids(ids));
+            self.apply(org, facts.map(|facts| write(&index).upsert_customers(&facts)));
+        }
+    }
+
+    pub fn customer_removed(&self, org: OrgId, id: i64) {
+        if let Some(index) = self.loaded(org) {
+            write(&index).remove_customer(id);
+        }
+    }
+
+    /// Feedback records were stored (or reported as already stored: those are skipped).
+    pub fn feedback_written(&self, store: &dyn Store, org: OrgId, ids: &[i64]) {
+        let Some(index) = self.loaded(org) else {
+            return;
+        };
+        let append = || -> dosvid_store::Result<()> {
+            let facts = store.feedback_facts(org, FactScan::Ids(ids))?;
+            let mut unknown: Vec<i64> = {
+                let index = read(&index);
+                facts
+                    .iter()
+                    .filter_map(|f| f.customer_id)
+                    .filter(|&id| !index.has_customer(id))
+                    .collect()
+            };
+            unknown.sort_unstable();
+            unknown.dedup();
+            let customers = store.customer_facts(org, FactScan::Ids(&unknown))?;
+            let mut index = write(&index);
+            index.upsert_customers(&customers);
+            index.append_feedback(&facts);
+            Ok(())
+        };
+        self.apply(org, append());
+    }
+
+    /// The write is stored whatever happens here: if the index could not follow it, the index
+    /// is dropped and built again from the store on the next question.
+    fn apply(&self, org: OrgId, outcome: dosvid_store::Result<()>) {
+        if let Err(e) = outcome {
+            tracing::error!("analytics index of organisation {org} dropped after a failed update: {e}");
+            lock(&self.orgs).remove(&org);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The organisation's settings, and facts: the columns analytics reads, in id order a page at a
+//! time (to build the index) or for given ids (to append what was just written).
+
+use dosvid_domain::{
+    CustomerFact, FactScan, FeedbackFact, FeedbackSource, OrgId, Organisation, OrganisationPatch,
+    TransactionFact, TransactionKind,
+};
+
+use super::push_id_list;
+use crate::sql::{Conn, Query, Row};
+use crate::{Result, StoreError};
+
+pub(super) fn organisation(c: &mut impl Conn, org: OrgId) -> Result<Organisation> {
+    let row = c
+        .query_opt(
+            "SELECT id, name, time_zone FROM organisations WHERE id = $1",
+            &[org.into()],
+        )?
+        .ok_or_else(|| StoreError::not_found("organisation", org))?;
+    Ok(Organisation {
+        id: row.int(0)?,
+        name: row.text(1)?,
+        time_zone: row.text(2)?,
+    })
+}
+
+pub(super) fn update_organisation(
+    c: &mut impl Conn,
+    org: OrgId,
+    patch: &OrganisationPatch,
+) -> Result<Organisation> {
+    if let Some(name) = &patch.name {
+        c.execute(
+            "UPDATE organisations SET name = $1 WHERE id = $2",
+            &[name.into(), org.into()],
+        )?;
+    }
+    if let Some(zone) = &patch.time_zone {
+        c.execute(
+            "UPDATE organisations SET time_zone = $1 WHERE id = $2",
+            &[zone.into(), org.into()],
+        )?;
+    }
+    organisation(c, org)
+}
+
+/// Ids per statement when reading given ids: well under every backend's parameter limit.
+const IDS_PER_QUERY: usize = 1_000;
+
+fn scan(
+    c: &mut impl Conn,
+    select: &str,
+    org: OrgId,
+    scan: FactScan,
+) -> Result<Vec<Row>> {
+    match scan {
+        FactScan::After { id, limit } => {
+            let mut q = Query::new(select);
+            q.push(" WHERE org_id = {} AND id > {} ORDER BY id LIMIT {}", [
+                org.into(),
+                id.into(),
+                (limit as i64).into(),
+            ]);
+            c.query(&q.sql, &q.params)
+        }
+        FactScan::Ids(ids) => {
+            let mut rows = Vec::new();
+            for ids in ids.chunks(IDS_PER_QUERY) {
+                let mut q = Query::new(select);
+                q.push(" WHERE org_id = {} AND id IN ", [org.into()]);
+                push_id_list(&mut q, ids);
+                q.sql.push_str(" ORDER BY id");
+                rows.extend(c.query(&q.sql, &q.params)?);
+            }
+            Ok(rows)
+        }
+    }
+}
+
+fn score(row: &Row, i: usize) -> Result<Option<u8>> {
+    Ok(row.opt_small(i)?.and_then(|s| u8::try_from(s).ok()))
+}
+
+pub(super) fn feedback(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec<FeedbackFact>> {
+    let select = "SELECT id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, ces, \
+                  comment IS NOT NULL AND comment <> '', language FROM feedback";
+    scan(c, select, org, s)?
+        .iter()
+        .map(|r| {
+            Ok(FeedbackFact {
+                id: r.int(0)?,
+                customer_id: r.opt_int(1)?,
+                touchpoint_id: r.opt_int(2)?,
+                channel_id: r.opt_int(3)?,
+                source: FeedbackSource::parse(&r.text(4)?).unwrap_or(FeedbackSource::Other),
+                occurred_at: r.time(5)?.timestamp_micros(),
+                nps: score(r, 6)?,
+                csat: score(r, 7)?,
+                ces: score(r, 8)?,
+                has_comment: r.bool(9)?,
+                language: r.opt_text(10)?,
+            })
+        })
+        .collect()
+}
+
+pub(super) fn customers(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec<CustomerFact>> {
+    let select = "SELECT id, segment, region, plan, language, attributes FROM customers";
+    scan(c, select, org, s)?
+        .iter()
+        .map(|r| {
+            Ok(CustomerFact {
+                id: r.int(0)?,
+                segment: r.opt_text(1)?,
+                region: r.opt_text(2)?,
+                plan: r.opt_text(3)?,
+                language: r.opt_text(4)?,
+                attributes: r.attributes(5)?,
+            })
+        })
+        .collect()
+}
+
+pub(super) fn transactions(
+    c: &mut impl Conn,
+    org: OrgId,
+    s: FactScan,
+) -> Result<Vec<TransactionFact>> {
+    let select = "SELECT id, customer_id, occurred_at, amount_minor, currency, kind FROM transactions";
+    scan(c, select, org, s)?
+        .iter()
+        .map(|r| {
+            Ok(TransactionFact {
+                id: r.int(0)?,
+                customer_id: r.opt_int(1)?,
+                occurred_at: r.time(2)?.timestamp_micros(),
+                amount_minor: r.int(3)?,
+                currency: r.text(4)?,
+                kind: TransactionKind::parse(&r.text(5)?).unwrap_or(TransactionKind::Purchase),
+            })
+        })
+        .collect()
+}
