@@ -20,13 +20,7 @@ pub(crate) const NPS_NONE: u8 = 11;
 /// The CSAT and CES column value meaning "not answered" (answers start at 1).
 pub(crate) const SCORE_NONE: u8 = 0;
 
-pub(crate) const SOURCES: [FeedbackSource; 5] = [
-    FeedbackSource::Survey,
-    FeedbackSource::Review,
-    FeedbackSource::Complaint,
-    FeedbackSource::Social,
-    FeedbackSource::Other,
-];
+pub(crate) const SOURCES: [FeedbackSource; 5] = FeedbackSource::ALL;
 
 /// The customer attributes every customer has a column for; custom ones are `attr.NAME`.
 pub const STANDARD_ATTRIBUTES: [&str; 3] = ["segment", "region", "plan"];

@@ -117,6 +117,14 @@ pub enum FeedbackSource {
 }
 
 impl FeedbackSource {
+    pub const ALL: [FeedbackSource; 5] = [
+        FeedbackSource::Survey,
+        FeedbackSource::Review,
+        FeedbackSource::Complaint,
+        FeedbackSource::Social,
+        FeedbackSource::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FeedbackSource::Survey => "survey",
@@ -128,7 +136,7 @@ impl FeedbackSource {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }
 

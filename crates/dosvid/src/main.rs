@@ -131,6 +131,23 @@ enum BenchCommand {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// The canonical dashboard questions over HTTP, against DuckDB on the same data.
+    Analytics {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Keep the generated data in this folder (and reuse it next time).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The folder of gen_data.py and duckdb_peer.py.
+        #[arg(long, default_value = "../shared/bench")]
+        peers: PathBuf,
+        /// Runs of each question; the median counts.
+        #[arg(long, default_value_t = 7)]
+        repeat: usize,
+        /// Keep the SQLite database in this file; when it exists, the import is skipped.
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -230,7 +247,23 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Bench {
             command: BenchCommand::Import { rows, data },
-        } => bench::import(rows, data),
+        } => bench::import::run(rows, data),
+        Command::Bench {
+            command:
+                BenchCommand::Analytics {
+                    rows,
+                    data,
+                    peers,
+                    repeat,
+                    db,
+                },
+        } => bench::analytics::run(bench::analytics::Options {
+            rows,
+            data,
+            peers,
+            repeat,
+            db,
+        }),
         Command::Keys {
             command: KeysCommand::Create { db, name },
         } => {

@@ -236,7 +236,8 @@ pub(super) fn list_customers(
     page: PageRequest,
 ) -> Result<Page<Customer>> {
     let limit = limit(page);
-    let mut q = Query::new(&format!("SELECT {COLUMNS} FROM customers WHERE org_id = "));
+    // `+org_id`: see `facts::scan`.
+    let mut q = Query::new(&format!("SELECT {COLUMNS} FROM customers WHERE +org_id = "));
     let p = q.param(org);
     q.sql.push_str(&p);
     if let Some(after) = page.after {

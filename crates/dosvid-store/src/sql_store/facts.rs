@@ -54,9 +54,12 @@ fn scan(
     scan: FactScan,
 ) -> Result<Vec<Row>> {
     match scan {
+        // `+org_id`: when every row has the same org_id, a planner without statistics (SQLite)
+        // would pick the (org_id, external_id) index for `org_id = ?` and sort the whole
+        // organisation by id for every page; the unary plus keeps it walking the ids.
         FactScan::After { id, limit } => {
             let mut q = Query::new(select);
-            q.push(" WHERE org_id = {} AND id > {} ORDER BY id LIMIT {}", [
+            q.push(" WHERE +org_id = {} AND id > {} ORDER BY id LIMIT {}", [
                 org.into(),
                 id.into(),
                 (limit as i64).into(),

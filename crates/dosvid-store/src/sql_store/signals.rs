@@ -475,7 +475,8 @@ fn select_signals(
     filter: &Filter,
     page: PageRequest,
 ) -> Result<Vec<Row>> {
-    let mut q = Query::new(&format!("SELECT {columns} FROM {table} WHERE org_id = "));
+    // `+org_id`: see `facts::scan`.
+    let mut q = Query::new(&format!("SELECT {columns} FROM {table} WHERE +org_id = "));
     let p = q.param(org);
     q.sql.push_str(&p);
     if let Some(after) = page.after {

@@ -93,8 +93,8 @@ if batch: flush()
 print(time.time() - t)
 "#;
 
-pub fn import(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
-    let scratch = tempfile_dir()?;
+pub fn run(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
+    let scratch = super::scratch_dir()?;
     let dir = keep.unwrap_or_else(|| scratch.clone());
     std::fs::create_dir_all(&dir)?;
     let csv = dir.join(format!("feedback-{rows}.csv"));
@@ -150,10 +150,4 @@ pub fn import(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
     );
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
-}
-
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("dosvid-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
