@@ -41,9 +41,14 @@ pub struct TransactionFact {
     pub kind: TransactionKind,
 }
 
-/// Which facts to read: a page in id order after an id, or the records with the given ids.
+/// Which facts to read: a page in id order of the ids in `(after, through]`, or the records
+/// with the given ids.
 #[derive(Debug, Clone, Copy)]
 pub enum FactScan<'a> {
-    After { id: i64, limit: usize },
+    Page {
+        after: i64,
+        through: i64,
+        limit: usize,
+    },
     Ids(&'a [i64]),
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use dosvid_analytics::{Directory, Index, Zone};
-use dosvid_domain::{FactScan, OrgId};
+use dosvid_domain::{FactScan, OrgId, RecordKind};
 use dosvid_store::{Filter, PageRequest, Store, StoreError};
 
 /// Facts read per statement while building.
@@ -79,27 +79,70 @@ fn zone(name: &str) -> Zone {
     })
 }
 
+/// Reads all of an organisation's facts of one kind, on every core: the id range is cut into
+/// one part per reader, each reads its part a page at a time, and `consume` takes the pages on
+/// the calling thread as they come (in no particular order).
+fn read_all<T: Send>(
+    store: &dyn Store,
+    org: OrgId,
+    kind: RecordKind,
+    read: impl Fn(FactScan) -> dosvid_store::Result<Vec<T>> + Sync,
+    id: fn(&T) -> i64,
+    mut consume: impl FnMut(Vec<T>),
+) -> dosvid_store::Result<()> {
+    let Some(last) = store.last_id(org, kind)? else {
+        return Ok(());
+    };
+    let readers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4)) as i64;
+    let part = last / readers + 1;
+    std::thread::scope(|s| {
+        let (pages, arrivals) = std::sync::mpsc::sync_channel(readers as usize * 2);
+        let read = &read;
+        for r in 0..readers {
+            let pages = pages.clone();
+            s.spawn(move || {
+                let (mut after, through) = (r * part, ((r + 1) * part).min(last));
+                while after < through {
+                    let page = read(FactScan::Page {
+                        after,
+                        through,
+                        limit: PAGE,
+                    });
+                    let next = match &page {
+                        Ok(facts) if facts.len() == PAGE => facts.last().map_or(through, id),
+                        _ => through,
+                    };
+                    let stop = page.is_err();
+                    if pages.send(page).is_err() || stop {
+                        return;
+                    }
+                    after = next;
+                }
+            });
+        }
+        drop(pages);
+        for page in arrivals {
+            consume(page?);
+        }
+        Ok(())
+    })
+}
+
 /// Reads an organisation's facts from the store into a new index.
 pub fn build(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, BuildReport)> {
     let started = Instant::now();
     let organisation = store.organisation(org)?;
     let mut index = Index::new(zone(&organisation.time_zone), directory(store, org)?);
     let mut customers = 0;
-    let mut after = 0;
-    loop {
-        let page = store.customer_facts(org, FactScan::After { id: after, limit: PAGE })?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
+    let read_customers = |scan: FactScan<'_>| store.customer_facts(org, scan);
+    read_all(store, org, RecordKind::Customers, read_customers, |c| c.id, |page| {
         customers += page.len();
         index.upsert_customers(&page);
-    }
-    after = 0;
-    loop {
-        let page = store.feedback_facts(org, FactScan::After { id: after, limit: PAGE })?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        index.append_feedback(&page);
-    }
+    })?;
+    let read_feedback = |scan: FactScan<'_>| store.feedback_facts(org, scan);
+    read_all(store, org, RecordKind::Feedback, read_feedback, |f| f.id, |page| {
+        index.append_feedback(&page)
+    })?;
     index.finish_build();
     let report = BuildReport {
         records: index.len(),

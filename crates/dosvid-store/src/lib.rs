@@ -292,6 +292,8 @@ pub trait Store: Send + Sync + 'static {
         page: PageRequest,
     ) -> Result<Page<Transaction>>;
 
+    /// The highest id among an organisation's records of a kind, to split a scan of them.
+    fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>>;
     /// Feedback facts for the analytics index: a page in id order, or the given records.
     fn feedback_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<FeedbackFact>>;
     fn customer_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<CustomerFact>>;

@@ -3,7 +3,7 @@
 
 use dosvid_domain::{
     CustomerFact, FactScan, FeedbackFact, FeedbackSource, OrgId, Organisation, OrganisationPatch,
-    TransactionFact, TransactionKind,
+    RecordKind, TransactionFact, TransactionKind,
 };
 
 use super::push_id_list;
@@ -57,13 +57,21 @@ fn scan(
         // `+org_id`: when every row has the same org_id, a planner without statistics (SQLite)
         // would pick the (org_id, external_id) index for `org_id = ?` and sort the whole
         // organisation by id for every page; the unary plus keeps it walking the ids.
-        FactScan::After { id, limit } => {
+        FactScan::Page {
+            after,
+            through,
+            limit,
+        } => {
             let mut q = Query::new(select);
-            q.push(" WHERE +org_id = {} AND id > {} ORDER BY id LIMIT {}", [
-                org.into(),
-                id.into(),
-                (limit as i64).into(),
-            ]);
+            q.push(
+                " WHERE +org_id = {} AND id > {} AND id <= {} ORDER BY id LIMIT {}",
+                [
+                    org.into(),
+                    after.into(),
+                    through.into(),
+                    (limit as i64).into(),
+                ],
+            );
             c.query(&q.sql, &q.params)
         }
         FactScan::Ids(ids) => {
@@ -143,4 +151,14 @@ pub(super) fn transactions(
             })
         })
         .collect()
+}
+
+/// The highest id of a table's rows of the organisation.
+pub(super) fn last_id(c: &mut impl Conn, org: OrgId, kind: RecordKind) -> Result<Option<i64>> {
+    // Walks the ids from the top: `max(id)` with an org filter would scan the organisation.
+    let sql = format!(
+        "SELECT id FROM {} WHERE +org_id = $1 ORDER BY id DESC LIMIT 1",
+        kind.as_str()
+    );
+    c.query_opt(&sql, &[org.into()])?.map(|r| r.int(0)).transpose()
 }

@@ -395,6 +395,10 @@ impl<B: Backend> Store for SqlStore<B> {
             .read(|c| signals::list_transactions(c, org, filter, page))
     }
 
+    fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>> {
+        self.backend.read(|c| facts::last_id(c, org, kind))
+    }
+
     fn feedback_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<FeedbackFact>> {
         self.backend.read(|c| facts::feedback(c, org, scan))
     }
