@@ -156,7 +156,11 @@ impl Zone {
     pub fn years_before(&self, second: i64, years: i16) -> i64 {
         Timestamp::from_second(second)
             .ok()
-            .and_then(|t| t.to_zoned(self.tz.clone()).checked_sub(jiff::Span::new().years(years)).ok())
+            .and_then(|t| {
+                t.to_zoned(self.tz.clone())
+                    .checked_sub(jiff::Span::new().years(years))
+                    .ok()
+            })
             .map_or(second - i64::from(years) * 365 * SECONDS_PER_DAY, |z| {
                 z.timestamp().as_second()
             })
@@ -165,7 +169,11 @@ impl Zone {
     /// A second as local time with its offset (RFC 3339), e.g. `2025-06-01T00:00:00+03:00`.
     pub fn format(&self, second: i64) -> String {
         Timestamp::from_second(second)
-            .map(|t| t.to_zoned(self.tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+            .map(|t| {
+                t.to_zoned(self.tz.clone())
+                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                    .to_string()
+            })
             .unwrap_or_else(|_| second.to_string())
     }
 
@@ -188,7 +196,9 @@ mod tests {
 
     #[test]
     fn day_numbers_round_trip_through_civil_dates() {
-        for day in [-800_000, -1, 0, 1, 59, 60, 11_016, 20_089, 20_240, 2_000_000] {
+        for day in [
+            -800_000, -1, 0, 1, 59, 60, 11_016, 20_089, 20_240, 2_000_000,
+        ] {
             let (y, m, d) = civil_from_days(day);
             assert_eq!(days_from_civil(y, m, d), day);
         }
@@ -206,20 +216,32 @@ mod tests {
         assert_eq!(Bucket::Day.label(day), "2025-06-04");
         // ISO week of 2025-01-01 (Wednesday) starts on Monday 2024-12-30.
         let new_year = days_from_civil(2025, 1, 1);
-        assert_eq!(Bucket::Week.label(Bucket::Week.start(new_year)), "2024-12-30");
+        assert_eq!(
+            Bucket::Week.label(Bucket::Week.start(new_year)),
+            "2024-12-30"
+        );
     }
 
     #[test]
     fn kyiv_days_follow_summer_time() {
         let kyiv = Zone::new("Europe/Kyiv").unwrap();
         // 2025-06-30T21:30:00Z is 00:30 on 1 July in Kyiv (UTC+3 in summer).
-        let t = "2025-06-30T21:30:00Z".parse::<Timestamp>().unwrap().as_second();
+        let t = "2025-06-30T21:30:00Z"
+            .parse::<Timestamp>()
+            .unwrap()
+            .as_second();
         assert_eq!(kyiv.day(t), days_from_civil(2025, 7, 1));
         assert_eq!(Zone::utc().day(t), days_from_civil(2025, 6, 30));
         // 2025-01-31T22:30:00Z is 00:30 on 1 February (UTC+2 in winter).
-        let t = "2025-01-31T22:30:00Z".parse::<Timestamp>().unwrap().as_second();
+        let t = "2025-01-31T22:30:00Z"
+            .parse::<Timestamp>()
+            .unwrap()
+            .as_second();
         assert_eq!(kyiv.day(t), days_from_civil(2025, 2, 1));
-        let midnight = "2025-06-30T21:00:00Z".parse::<Timestamp>().unwrap().as_second();
+        let midnight = "2025-06-30T21:00:00Z"
+            .parse::<Timestamp>()
+            .unwrap()
+            .as_second();
         assert_eq!(kyiv.parse("2025-07-01"), Some(midnight));
         assert_eq!(kyiv.parse("2025-07-01T00:00:00+03:00"), Some(midnight));
         assert_eq!(kyiv.day_start(days_from_civil(2025, 2, 1)), t - 1_800);

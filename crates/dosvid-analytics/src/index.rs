@@ -4,7 +4,7 @@
 //! ranges, so a query over a month skips the other eleven without looking at them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::Hash;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use dosvid_domain::{
     Channel, CustomerFact, FeedbackFact, FeedbackSource, Journey, Stage, Touchpoint,
@@ -24,6 +24,49 @@ pub(crate) const SOURCES: [FeedbackSource; 5] = FeedbackSource::ALL;
 
 /// The customer attributes every customer has a column for; custom ones are `attr.NAME`.
 pub const STANDARD_ATTRIBUTES: [&str; 3] = ["segment", "region", "plan"];
+
+/// A multiply-rotate hash (as in rustc's FxHash): the index's keys are ids and short strings
+/// from our own store, not attacker-chosen, and SipHash would be a third of a build's time.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.add(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 /// Channels, journeys with their stages, and touchpoints: what filters and groups are named by.
 #[derive(Debug, Clone, Default)]
@@ -72,14 +115,14 @@ impl Directory {
 #[derive(Debug, Clone)]
 pub(crate) struct Dict<K> {
     keys: Vec<K>,
-    codes: HashMap<K, u16>,
+    codes: FastMap<K, u16>,
 }
 
 impl<K: Hash + Eq + Clone> Dict<K> {
     fn new() -> Self {
         Dict {
             keys: Vec::new(),
-            codes: HashMap::new(),
+            codes: FastMap::default(),
         }
     }
 
@@ -123,7 +166,7 @@ pub(crate) struct AttributeColumn {
 /// Customers by dense slot, with one column per attribute.
 #[derive(Debug, Clone)]
 pub(crate) struct Customers {
-    slots: HashMap<i64, u32>,
+    slots: FastMap<i64, u32>,
     len: usize,
     pub(crate) columns: BTreeMap<String, AttributeColumn>,
 }
@@ -141,7 +184,7 @@ impl Customers {
             })
             .collect();
         Customers {
-            slots: HashMap::new(),
+            slots: FastMap::default(),
             len: 0,
             columns,
         }
@@ -328,7 +371,13 @@ impl Index {
     /// Counts days in another time zone from now on; every row's day is recomputed.
     pub fn set_zone(&mut self, zone: Zone) {
         self.rows.day = self.rows.second.iter().map(|&s| zone.day(s)).collect();
-        self.days = self.rows.day.iter().copied().min().zip(self.rows.day.iter().copied().max());
+        self.days = self
+            .rows
+            .day
+            .iter()
+            .copied()
+            .min()
+            .zip(self.rows.day.iter().copied().max());
         self.zone = zone;
     }
 
@@ -377,8 +426,10 @@ impl Index {
                 fact.customer_id
                     .map_or(NO_CUSTOMER, |id| self.customers.slot(id)),
             );
-            rows.touchpoint
-                .push(fact.touchpoint_id.map_or(0, |id| self.touchpoints.code(&id)));
+            rows.touchpoint.push(
+                fact.touchpoint_id
+                    .map_or(0, |id| self.touchpoints.code(&id)),
+            );
             rows.channel
                 .push(fact.channel_id.map_or(0, |id| self.channels.code(&id)));
             rows.source.push(
@@ -387,12 +438,10 @@ impl Index {
                     .position(|&s| s == fact.source)
                     .expect("every source is in SOURCES") as u8,
             );
-            rows.language.push(
-                fact.language
-                    .as_ref()
-                    .map_or(0, |l| self.languages.code(l)),
-            );
-            rows.nps.push(fact.nps.filter(|&s| s <= 10).unwrap_or(NPS_NONE));
+            rows.language
+                .push(fact.language.as_ref().map_or(0, |l| self.languages.code(l)));
+            rows.nps
+                .push(fact.nps.filter(|&s| s <= 10).unwrap_or(NPS_NONE));
             rows.csat.push(fact.csat.unwrap_or(SCORE_NONE));
             rows.ces.push(fact.ces.unwrap_or(SCORE_NONE));
             rows.comment.push(fact.has_comment);
@@ -424,7 +473,9 @@ impl Index {
                 .map(|(i, &s)| (s as u64) << 30 | i as u64)
                 .collect();
             keys.sort_unstable();
-            keys.into_iter().map(|k| (k & ((1 << 30) - 1)) as u32).collect()
+            keys.into_iter()
+                .map(|k| (k & ((1 << 30) - 1)) as u32)
+                .collect()
         } else {
             let mut order: Vec<u32> = (0..n as u32).collect();
             order.sort_by_key(|&i| seconds[i as usize]);

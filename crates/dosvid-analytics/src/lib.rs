@@ -10,8 +10,8 @@ mod scan;
 pub use calendar::{Bucket, Zone};
 pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
 pub use query::{
-    ComparePeriod, CompareTo, Filters, MAX_GROUP_BY, MAX_GROUPS, Measure, Metric, Named,
-    OneOrMany, Period, QueryRequest, QueryResult, ResultRow,
+    ComparePeriod, CompareTo, Filters, MAX_GROUP_BY, MAX_GROUPS, Measure, Metric, Named, OneOrMany,
+    Period, QueryRequest, QueryResult, ResultRow,
 };
 
 #[cfg(test)]

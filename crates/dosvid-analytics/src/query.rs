@@ -116,7 +116,10 @@ pub struct Filters {
 pub enum CompareTo {
     /// `previous_period` (as long as the filtered one, just before it) or `previous_year`.
     Named(ComparePeriod),
-    Range { from: String, to: String },
+    Range {
+        from: String,
+        to: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -280,7 +283,9 @@ impl Index {
         if groups > MAX_GROUPS {
             return Err(FieldError::new(
                 "group_by",
-                format!("gives {groups} groups; at most {MAX_GROUPS}: choose a coarser bucket or fewer dimensions"),
+                format!(
+                    "gives {groups} groups; at most {MAX_GROUPS}: choose a coarser bucket or fewer dimensions"
+                ),
             ));
         }
         let scan = |from: Option<i64>, to: Option<i64>| Scan {
@@ -310,14 +315,20 @@ impl Index {
                 };
                 Some(match period {
                     ComparePeriod::PreviousPeriod => self.zone.previous_period(from, to),
-                    ComparePeriod::PreviousYear => (self.zone.years_before(from, 1), self.zone.years_before(to, 1)),
+                    ComparePeriod::PreviousYear => (
+                        self.zone.years_before(from, 1),
+                        self.zone.years_before(to, 1),
+                    ),
                 })
             }
             Some(CompareTo::Range { from, to }) => {
                 let from = time("compare_to.from", &Some(from.clone()))?.unwrap_or(i64::MIN);
                 let to = time("compare_to.to", &Some(to.clone()))?.unwrap_or(i64::MAX);
                 if from >= to {
-                    return Err(FieldError::new("compare_to.to", "must be after compare_to.from"));
+                    return Err(FieldError::new(
+                        "compare_to.to",
+                        "must be after compare_to.from",
+                    ));
                 }
                 Some((from, to))
             }
@@ -372,7 +383,9 @@ impl Index {
                 .ok_or_else(|| FieldError::new(field, "no such touchpoint"))?;
                 ids.extend(dir.subtree(id));
             }
-            let mask = self.touchpoints.mask(|id| id.is_some_and(|id| ids.contains(id)));
+            let mask = self
+                .touchpoints
+                .mask(|id| id.is_some_and(|id| ids.contains(id)));
             touchpoints = Some(match touchpoints {
                 None => mask,
                 Some(stages) => stages.iter().zip(mask).map(|(a, b)| *a && b).collect(),
@@ -397,7 +410,8 @@ impl Index {
                 );
             }
             filters.push(Filter::Channel(
-                self.channels.mask(|id| id.is_some_and(|id| ids.contains(id))),
+                self.channels
+                    .mask(|id| id.is_some_and(|id| ids.contains(id))),
             ));
         }
         let sources = f.source.clone().into_vec();
@@ -466,7 +480,10 @@ impl Index {
                 let known: Vec<&str> = columns.keys().map(String::as_str).collect();
                 FieldError::new(
                     field,
-                    format!("no customer has this attribute; known: {}", known.join(", ")),
+                    format!(
+                        "no customer has this attribute; known: {}",
+                        known.join(", ")
+                    ),
                 )
             })
     }
@@ -519,7 +536,9 @@ impl Index {
                     .chain(stages.iter().map(|s| Some(s.name.clone())))
                     .collect();
                 // Stages keep their journey order.
-                let rank = (0..=stages.len() as u32).map(|i| if i == 0 { u32::MAX } else { i }).collect();
+                let rank = (0..=stages.len() as u32)
+                    .map(|i| if i == 0 { u32::MAX } else { i })
+                    .collect();
                 Dimension {
                     name: name.to_owned(),
                     key: Key::Stage(of),
@@ -539,11 +558,16 @@ impl Index {
             ),
             "source" => by_label(
                 Key::Source,
-                SOURCES.iter().map(|s| Some(s.as_str().to_owned())).collect(),
+                SOURCES
+                    .iter()
+                    .map(|s| Some(s.as_str().to_owned()))
+                    .collect(),
             ),
             "language" => by_label(
                 Key::Language,
-                codes(self.languages.cardinality(), |c| self.languages.key(c).cloned()),
+                codes(self.languages.cardinality(), |c| {
+                    self.languages.key(c).cloned()
+                }),
             ),
             "has_comment" => by_label(
                 Key::Comment,
@@ -667,7 +691,9 @@ impl Plan {
         let wants = |m: Measure| self.measures.contains(&m);
         let scores = |h: &Histograms| Scores::of(h);
         let (s, b) = (scores(now), before.map(|(h, _)| scores(h)));
-        let metric = |m: Measure, estimate: &dyn Fn(&Scores) -> Estimate, change: &dyn Fn(&Scores, &Scores) -> Option<Change>| {
+        let metric = |m: Measure,
+                      estimate: &dyn Fn(&Scores) -> Estimate,
+                      change: &dyn Fn(&Scores, &Scores) -> Option<Change>| {
             wants(m).then(|| Metric {
                 current: estimate(&s),
                 previous: b.as_ref().map(estimate),
@@ -682,7 +708,9 @@ impl Plan {
             previous_reach: before
                 .and_then(|(_, r)| r)
                 .filter(|_| wants(Measure::Reach)),
-            nps: metric(Measure::Nps, &|s| s.nps.nps(min), &|b, a| nps_change(&b.nps, &a.nps)),
+            nps: metric(Measure::Nps, &|s| s.nps.nps(min), &|b, a| {
+                nps_change(&b.nps, &a.nps)
+            }),
             csat: metric(Measure::Csat, &|s| s.csat.moments.mean(min), &|b, a| {
                 mean_change(&b.csat.moments, &a.csat.moments)
             }),

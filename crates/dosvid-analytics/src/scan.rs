@@ -54,7 +54,10 @@ pub(crate) enum Key {
     Language,
     Comment,
     /// Local day − `first` → bucket code.
-    Time { first: i32, buckets: Vec<u32> },
+    Time {
+        first: i32,
+        buckets: Vec<u32>,
+    },
     Customer(String),
 }
 
@@ -221,9 +224,9 @@ impl Scan {
                     Key::Source => fold(keys, sel, n, |r| u32::from(rows.source[r])),
                     Key::Language => fold(keys, sel, n, |r| u32::from(rows.language[r])),
                     Key::Comment => fold(keys, sel, n, |r| u32::from(rows.comment[r])),
-                    Key::Time { first, buckets } => fold(keys, sel, n, |r| {
-                        buckets[(rows.day[r] - first) as usize]
-                    }),
+                    Key::Time { first, buckets } => {
+                        fold(keys, sel, n, |r| buckets[(rows.day[r] - first) as usize])
+                    }
                     Key::Customer(column) => {
                         let values = customer_column(column);
                         fold(keys, sel, n, |r| match rows.customer[r] {

@@ -85,12 +85,17 @@ fn facts(rng: &mut Rng, n: usize) -> (Vec<CustomerFact>, Vec<FeedbackFact>) {
     let customers: Vec<CustomerFact> = (1..=60)
         .map(|id| CustomerFact {
             id,
-            segment: rng.chance(0.9).then(|| SEGMENTS[rng.below(3) as usize].into()),
+            segment: rng
+                .chance(0.9)
+                .then(|| SEGMENTS[rng.below(3) as usize].into()),
             region: None,
             plan: None,
             language: None,
             attributes: if rng.chance(0.5) {
-                serde_json::json!({"tier": rng.below(2)}).as_object().unwrap().clone()
+                serde_json::json!({"tier": rng.below(2)})
+                    .as_object()
+                    .unwrap()
+                    .clone()
             } else {
                 Default::default()
             },
@@ -127,9 +132,20 @@ struct Expected {
     customers: std::collections::BTreeSet<i64>,
 }
 
-fn label(dimension: &str, f: &FeedbackFact, customers: &[CustomerFact], dir: &Directory, tz: &TimeZone) -> Option<String> {
-    let date = Timestamp::from_microsecond(f.occurred_at).unwrap().to_zoned(tz.clone()).date();
-    let customer = f.customer_id.and_then(|id| customers.iter().find(|c| c.id == id));
+fn label(
+    dimension: &str,
+    f: &FeedbackFact,
+    customers: &[CustomerFact],
+    dir: &Directory,
+    tz: &TimeZone,
+) -> Option<String> {
+    let date = Timestamp::from_microsecond(f.occurred_at)
+        .unwrap()
+        .to_zoned(tz.clone())
+        .date();
+    let customer = f
+        .customer_id
+        .and_then(|id| customers.iter().find(|c| c.id == id));
     match dimension {
         "touchpoint" => f.touchpoint_id.map(|id| format!("tp-{id}")),
         "stage" => f
@@ -143,7 +159,9 @@ fn label(dimension: &str, f: &FeedbackFact, customers: &[CustomerFact], dir: &Di
         "month" => Some(date.strftime("%Y-%m").to_string()),
         "week" => {
             let monday = date
-                .checked_sub(jiff::Span::new().days(i64::from(date.weekday().to_monday_zero_offset())))
+                .checked_sub(
+                    jiff::Span::new().days(i64::from(date.weekday().to_monday_zero_offset())),
+                )
                 .unwrap();
             Some(monday.to_string())
         }
@@ -173,13 +191,28 @@ fn random_queries_match_a_brute_force_count() {
     assert_eq!(index.len(), feedback.len());
 
     let dimensions = [
-        "touchpoint", "stage", "channel", "source", "language", "has_comment", "month", "week",
-        "day", "quarter", "segment", "attr.tier",
+        "touchpoint",
+        "stage",
+        "channel",
+        "source",
+        "language",
+        "has_comment",
+        "month",
+        "week",
+        "day",
+        "quarter",
+        "segment",
+        "attr.tier",
     ];
     let tz = TimeZone::get("Europe/Kyiv").unwrap();
     let labels: Vec<BTreeMap<&str, Option<String>>> = feedback
         .iter()
-        .map(|f| dimensions.iter().map(|&d| (d, label(d, f, &customers, &dir, &tz))).collect())
+        .map(|f| {
+            dimensions
+                .iter()
+                .map(|&d| (d, label(d, f, &customers, &dir, &tz)))
+                .collect()
+        })
         .collect();
     for round in 0..120 {
         let mut request = QueryRequest {
@@ -204,7 +237,11 @@ fn random_queries_match_a_brute_force_count() {
                 .unwrap();
             let end = start.checked_add(jiff::Span::new().days(days)).unwrap();
             let (a, b) = (
-                start.to_zoned(tz.clone()).unwrap().timestamp().as_microsecond(),
+                start
+                    .to_zoned(tz.clone())
+                    .unwrap()
+                    .timestamp()
+                    .as_microsecond(),
                 end.to_zoned(tz).unwrap().timestamp().as_microsecond(),
             );
             request.filters.from = Some(start.to_string());
@@ -221,7 +258,8 @@ fn random_queries_match_a_brute_force_count() {
             keep.push(Box::new(|f| matches!(f.touchpoint_id, Some(20 | 21))));
         }
         if rng.chance(0.3) {
-            request.filters.channel = OneOrMany::Many(vec![Named::Key("ch-2".into()), Named::Id(3)]);
+            request.filters.channel =
+                OneOrMany::Many(vec![Named::Key("ch-2".into()), Named::Id(3)]);
             keep.push(Box::new(|f| matches!(f.channel_id, Some(2 | 3))));
         }
         if rng.chance(0.2) {
@@ -230,7 +268,9 @@ fn random_queries_match_a_brute_force_count() {
         }
         if rng.chance(0.2) {
             request.filters.language = OneOrMany::Many(vec!["UK".into(), "en".into()]);
-            keep.push(Box::new(|f| matches!(f.language.as_deref(), Some("uk" | "en"))));
+            keep.push(Box::new(|f| {
+                matches!(f.language.as_deref(), Some("uk" | "en"))
+            }));
         }
         if rng.chance(0.2) {
             request.filters.has_comment = Some(true);
@@ -246,7 +286,9 @@ fn random_queries_match_a_brute_force_count() {
                 .filter(|c| c.segment.as_deref() == Some("premium"))
                 .map(|c| c.id)
                 .collect();
-            keep.push(Box::new(move |f| f.customer_id.is_some_and(|c| premium.contains(&c))));
+            keep.push(Box::new(move |f| {
+                f.customer_id.is_some_and(|c| premium.contains(&c))
+            }));
         }
         let groups = rng.below(3) as usize;
         for _ in 0..groups {
@@ -257,8 +299,16 @@ fn random_queries_match_a_brute_force_count() {
         }
 
         let mut expected: BTreeMap<Vec<Option<String>>, Expected> = BTreeMap::new();
-        for (f, labels) in feedback.iter().zip(&labels).filter(|(f, _)| keep.iter().all(|k| k(f))) {
-            let key = request.group_by.iter().map(|d| labels[d.as_str()].clone()).collect();
+        for (f, labels) in feedback
+            .iter()
+            .zip(&labels)
+            .filter(|(f, _)| keep.iter().all(|k| k(f)))
+        {
+            let key = request
+                .group_by
+                .iter()
+                .map(|d| labels[d.as_str()].clone())
+                .collect();
             let e = expected.entry(key).or_default();
             e.n += 1;
             e.nps.extend(f.nps);
@@ -268,10 +318,17 @@ fn random_queries_match_a_brute_force_count() {
         }
 
         let result = index.query(&request).unwrap();
-        assert_eq!(result.rows.len(), expected.len(), "round {round}: {request:?}");
+        assert_eq!(
+            result.rows.len(),
+            expected.len(),
+            "round {round}: {request:?}"
+        );
         for row in &result.rows {
-            let key: Vec<Option<String>> =
-                request.group_by.iter().map(|d| row.group[d].clone()).collect();
+            let key: Vec<Option<String>> = request
+                .group_by
+                .iter()
+                .map(|d| row.group[d].clone())
+                .collect();
             let e = &expected[&key];
             let context = format!("round {round}, group {key:?}");
             assert_eq!(row.n, e.n, "{context}");
@@ -289,18 +346,30 @@ fn random_queries_match_a_brute_force_count() {
             let csat = row.csat.as_ref().unwrap().current;
             assert_eq!(csat.n, e.csat.len() as u64, "{context}");
             if !e.csat.is_empty() {
-                assert!((csat.value.unwrap() - mean(&e.csat)).abs() < 1e-9, "{context}");
+                assert!(
+                    (csat.value.unwrap() - mean(&e.csat)).abs() < 1e-9,
+                    "{context}"
+                );
                 let top2 = e.csat.iter().filter(|&&s| s >= 4).count() as f64;
                 let got = row.csat_top2.as_ref().unwrap().current.value.unwrap();
-                assert!((got - 100.0 * top2 / e.csat.len() as f64).abs() < 1e-9, "{context}");
+                assert!(
+                    (got - 100.0 * top2 / e.csat.len() as f64).abs() < 1e-9,
+                    "{context}"
+                );
             }
             let ces = row.ces.as_ref().unwrap().current;
             assert_eq!(ces.n, e.ces.len() as u64, "{context}");
             if !e.ces.is_empty() {
-                assert!((ces.value.unwrap() - mean(&e.ces)).abs() < 1e-9, "{context}");
+                assert!(
+                    (ces.value.unwrap() - mean(&e.ces)).abs() < 1e-9,
+                    "{context}"
+                );
                 let easy = e.ces.iter().filter(|&&s| s >= 5).count() as f64;
                 let got = row.ces_easy.as_ref().unwrap().current.value.unwrap();
-                assert!((got - 100.0 * easy / e.ces.len() as f64).abs() < 1e-9, "{context}");
+                assert!(
+                    (got - 100.0 * easy / e.ces.len() as f64).abs() < 1e-9,
+                    "{context}"
+                );
             }
         }
     }
@@ -348,7 +417,10 @@ fn comparing_periods_reports_the_change_and_its_significance() {
     assert_eq!(previous.n, 200);
     let change = nps.change.unwrap();
     assert!(change.significant && change.difference < -100.0);
-    assert_eq!(result.compared_to.unwrap().from.as_deref(), Some("2025-01-01T00:00:00+00:00"));
+    assert_eq!(
+        result.compared_to.unwrap().from.as_deref(),
+        Some("2025-01-01T00:00:00+00:00")
+    );
 
     // Too few answers: flagged, not a bare number.
     let request: QueryRequest = serde_json::from_value(serde_json::json!({
@@ -376,7 +448,9 @@ fn bad_queries_name_the_field() {
     assert_eq!(e.field, "filters.to");
     let e = error(serde_json::json!({"compare_to": "previous_period"}));
     assert_eq!(e.field, "compare_to");
-    let e = error(serde_json::json!({"group_by": ["month"], "compare_to": {"from": "2025-01-01", "to": "2025-02-01"}}));
+    let e = error(
+        serde_json::json!({"group_by": ["month"], "compare_to": {"from": "2025-01-01", "to": "2025-02-01"}}),
+    );
     assert_eq!(e.field, "compare_to");
     let e = error(serde_json::json!({"filters": {"customer": {"colour": "red"}}}));
     assert_eq!(e.field, "filters.customer.colour");

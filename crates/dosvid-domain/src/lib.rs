@@ -15,11 +15,11 @@ pub use customer::{Customer, CustomerPatch, CustomerRef, Identity, IdentityKind,
 pub use error::FieldError;
 pub use facts::{CustomerFact, FactScan, FeedbackFact, TransactionFact};
 pub use ingest::{BatchReport, Rejection};
-pub use organisation::{Organisation, OrganisationPatch};
 pub use journey::{
     Channel, ChannelKind, ChannelPatch, Journey, JourneyPatch, NewChannel, NewJourney, NewStage,
     NewTouchpoint, Stage, StagePatch, Touchpoint, TouchpointPatch,
 };
+pub use organisation::{Organisation, OrganisationPatch};
 pub use signal::{
     Feedback, FeedbackInput, FeedbackSource, Interaction, InteractionInput, NewFeedback,
     NewInteraction, NewTransaction, RecordKind, Ref, SignalInput, Transaction, TransactionInput,

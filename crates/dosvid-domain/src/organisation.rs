@@ -43,7 +43,10 @@ pub fn time_zone(field: &str, raw: &str) -> Result<jiff::tz::TimeZone, FieldErro
     jiff::tz::TimeZone::get(raw.trim()).map_err(|_| {
         FieldError::new(
             field,
-            format!("unknown time zone {:?}; use an IANA name such as Europe/Kyiv or UTC", raw.trim()),
+            format!(
+                "unknown time zone {:?}; use an IANA name such as Europe/Kyiv or UTC",
+                raw.trim()
+            ),
         )
     })
 }

@@ -466,7 +466,9 @@ impl TransactionKind {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
+        [Self::Purchase, Self::Recurring, Self::Refund]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
     }
 }
 

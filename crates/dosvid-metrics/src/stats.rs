@@ -173,9 +173,8 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
     // Past a few hundred degrees of freedom the expansion is off by little more than the
     // normal quantile's own error (~1e-7), and one Newton step brings it to ~1e-13.
     let steps = if df >= 300.0 { 1 } else { 50 };
-    let log_scale = ln_gamma((df + 1.0) / 2.0)
-        - ln_gamma(df / 2.0)
-        - 0.5 * (df * std::f64::consts::PI).ln();
+    let log_scale =
+        ln_gamma((df + 1.0) / 2.0) - ln_gamma(df / 2.0) - 0.5 * (df * std::f64::consts::PI).ln();
     for _ in 0..steps {
         let density = (log_scale - (df + 1.0) / 2.0 * (t * t / df).ln_1p()).exp();
         let step = (t_cdf(t, df) - p) / density;
@@ -243,11 +242,18 @@ mod tests {
         assert!(close(normal_cdf(0.0), 0.5, 1e-12));
         assert!(close(normal_cdf(-8.0), 6.220_960_574_271_785e-16, 1e-25));
         assert!(close(normal_quantile(0.975), Z95, 1e-13));
-        assert!(close(normal_quantile(0.001), -3.090_232_306_167_813_5, 1e-12));
+        assert!(close(
+            normal_quantile(0.001),
+            -3.090_232_306_167_813_5,
+            1e-12
+        ));
         assert!(close(two_sided_p_t(2.228_1, 10.0), 0.05, 1e-4));
         for df in [1.0, 3.0, 30.0, 299.0, 300.0, 1e4] {
             for p in [0.025, 0.5, 0.9, 0.975, 0.999] {
-                assert!(close(t_cdf(t_quantile(p, df), df), p, 1e-9), "df {df}, p {p}");
+                assert!(
+                    close(t_cdf(t_quantile(p, df), df), p, 1e-9),
+                    "df {df}, p {p}"
+                );
             }
         }
     }

@@ -39,11 +39,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 pub(crate) fn read(index: &RwLock<Index>) -> std::sync::RwLockReadGuard<'_, Index> {
-    index.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    index
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn write(index: &RwLock<Index>) -> std::sync::RwLockWriteGuard<'_, Index> {
-    index.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    index
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Every item of a paged list.
@@ -135,14 +139,26 @@ pub fn build(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, Buil
     let mut index = Index::new(zone(&organisation.time_zone), directory(store, org)?);
     let mut customers = 0;
     let read_customers = |scan: FactScan<'_>| store.customer_facts(org, scan);
-    read_all(store, org, RecordKind::Customers, read_customers, |c| c.id, |page| {
-        customers += page.len();
-        index.upsert_customers(&page);
-    })?;
+    read_all(
+        store,
+        org,
+        RecordKind::Customers,
+        read_customers,
+        |c| c.id,
+        |page| {
+            customers += page.len();
+            index.upsert_customers(&page);
+        },
+    )?;
     let read_feedback = |scan: FactScan<'_>| store.feedback_facts(org, scan);
-    read_all(store, org, RecordKind::Feedback, read_feedback, |f| f.id, |page| {
-        index.append_feedback(&page)
-    })?;
+    read_all(
+        store,
+        org,
+        RecordKind::Feedback,
+        read_feedback,
+        |f| f.id,
+        |page| index.append_feedback(&page),
+    )?;
     index.finish_build();
     let report = BuildReport {
         records: index.len(),
@@ -207,7 +223,10 @@ impl Analytics {
     pub fn customers_written(&self, store: &dyn Store, org: OrgId, ids: &[i64]) {
         if let Some(index) = self.loaded(org) {
             let facts = store.customer_facts(org, FactScan::Ids(ids));
-            self.apply(org, facts.map(|facts| write(&index).upsert_customers(&facts)));
+            self.apply(
+                org,
+                facts.map(|facts| write(&index).upsert_customers(&facts)),
+            );
         }
     }
 
@@ -247,7 +266,9 @@ impl Analytics {
     /// is dropped and built again from the store on the next question.
     fn apply(&self, org: OrgId, outcome: dosvid_store::Result<()>) {
         if let Err(e) = outcome {
-            tracing::error!("analytics index of organisation {org} dropped after a failed update: {e}");
+            tracing::error!(
+                "analytics index of organisation {org} dropped after a failed update: {e}"
+            );
             lock(&self.orgs).remove(&org);
         }
     }

@@ -132,8 +132,10 @@ impl SqliteConn {
         let conn = Connection::open_with_flags(path, flags).map_err(map_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(map_err)?;
+        // Readers (up to eight) look rows up by id and scan in id order: 16 MB of cache each is
+        // plenty; the writer keeps 64 MB for the indexes a bulk load updates.
         let pragmas = if read_only {
-            "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
+            "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
         } else {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
              PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
@@ -220,6 +222,33 @@ impl Conn for SqliteConn {
             out.push(Row(values));
         }
         Ok(out)
+    }
+
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = prepare(&self.0, sql)?;
+        let mut row = Row(vec![Value::Null; stmt.column_count()]);
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params.iter().map(Param)))
+            .map_err(map_err)?;
+        while let Some(r) = rows.next().map_err(map_err)? {
+            for (i, slot) in row.0.iter_mut().enumerate() {
+                match (slot, r.get_ref(i).map_err(map_err)?) {
+                    // The text of the row before is overwritten in place: no allocation.
+                    (Value::Text(text), ValueRef::Text(t)) => {
+                        text.clear();
+                        text.push_str(std::str::from_utf8(t).map_err(StoreError::backend)?);
+                    }
+                    (slot, v) => *slot = read_value(v)?,
+                }
+            }
+            each(&row)?;
+        }
+        Ok(())
     }
 }
 

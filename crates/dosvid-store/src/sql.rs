@@ -113,6 +113,14 @@ impl Row {
         }
     }
 
+    /// A text column without copying it.
+    pub fn str(&self, i: usize) -> Result<&str> {
+        match self.at(i) {
+            Value::Text(s) => Ok(s),
+            other => Err(type_error(i, "text", other)),
+        }
+    }
+
     pub fn text(&self, i: usize) -> Result<String> {
         self.opt_text(i)?
             .ok_or_else(|| type_error(i, "text", &Value::Null))
@@ -150,6 +158,16 @@ pub trait Conn {
     /// Runs a statement and returns the number of rows it changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
+    /// Runs a query and hands each row to `each` without collecting them: for scans of many
+    /// rows, where a backend can reuse one row's buffers.
+    fn for_each_row(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        self.query(sql, params)?.iter().try_for_each(each)
+    }
     /// Runs an `INSERT` (written without `RETURNING`) into a table with an `id` key and returns
     /// the new id, or `None` when `ON CONFLICT DO NOTHING` skipped the row. Backends differ here:
     /// `RETURNING` makes SQLite keep a statement journal, which costs most of a bulk insert.

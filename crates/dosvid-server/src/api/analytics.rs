@@ -42,7 +42,11 @@ pub async fn query(
     Extension(auth): Extension<Auth>,
     ApiJson(request): ApiJson<QueryRequest>,
 ) -> Result<Json<QueryResult>, ApiError> {
-    Ok(Json(state.ask(auth.org, move |index| index.query(&request)).await?))
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.query(&request))
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisation", tag = "settings",
@@ -82,9 +86,14 @@ pub async fn track_directory_changes(
     next: Next,
 ) -> Response {
     let changes_directory = request.method() != axum::http::Method::GET
-        && ["/api/v1/channels", "/api/v1/journeys", "/api/v1/stages", "/api/v1/touchpoints"]
-            .iter()
-            .any(|prefix| request.uri().path().starts_with(prefix));
+        && [
+            "/api/v1/channels",
+            "/api/v1/journeys",
+            "/api/v1/stages",
+            "/api/v1/touchpoints",
+        ]
+        .iter()
+        .any(|prefix| request.uri().path().starts_with(prefix));
     let auth = request.extensions().get::<Auth>().copied();
     let response = next.run(request).await;
     if let Some(auth) = auth

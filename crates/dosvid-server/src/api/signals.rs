@@ -13,8 +13,7 @@ use chrono::Utc;
 use dosvid_domain::limits::MAX_BATCH_RECORDS;
 use dosvid_domain::{
     BatchReport, Feedback, FeedbackInput, FieldError, Interaction, InteractionInput, RecordKind,
-    SignalInput,
-    Transaction, TransactionInput,
+    SignalInput, Transaction, TransactionInput,
 };
 use dosvid_store::{Idempotency, Signals};
 use serde::Deserialize;

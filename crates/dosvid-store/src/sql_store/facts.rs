@@ -47,12 +47,19 @@ pub(super) fn update_organisation(
 /// Ids per statement when reading given ids: well under every backend's parameter limit.
 const IDS_PER_QUERY: usize = 1_000;
 
-fn scan(
+/// Reads the facts `scan` selects with `select`, turning each row into a fact with `fact`.
+fn scan<T>(
     c: &mut impl Conn,
     select: &str,
     org: OrgId,
     scan: FactScan,
-) -> Result<Vec<Row>> {
+    fact: impl Fn(&Row) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    let mut each = |row: &Row| {
+        out.push(fact(row)?);
+        Ok(())
+    };
     match scan {
         // `+org_id`: when every row has the same org_id, a planner without statistics (SQLite)
         // would pick the (org_id, external_id) index for `org_id = ?` and sort the whole
@@ -72,20 +79,19 @@ fn scan(
                     (limit as i64).into(),
                 ],
             );
-            c.query(&q.sql, &q.params)
+            c.for_each_row(&q.sql, &q.params, &mut each)?;
         }
         FactScan::Ids(ids) => {
-            let mut rows = Vec::new();
             for ids in ids.chunks(IDS_PER_QUERY) {
                 let mut q = Query::new(select);
                 q.push(" WHERE org_id = {} AND id IN ", [org.into()]);
                 push_id_list(&mut q, ids);
                 q.sql.push_str(" ORDER BY id");
-                rows.extend(c.query(&q.sql, &q.params)?);
+                c.for_each_row(&q.sql, &q.params, &mut each)?;
             }
-            Ok(rows)
         }
     }
+    Ok(out)
 }
 
 fn score(row: &Row, i: usize) -> Result<Option<u8>> {
@@ -95,41 +101,35 @@ fn score(row: &Row, i: usize) -> Result<Option<u8>> {
 pub(super) fn feedback(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec<FeedbackFact>> {
     let select = "SELECT id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, ces, \
                   comment IS NOT NULL AND comment <> '', language FROM feedback";
-    scan(c, select, org, s)?
-        .iter()
-        .map(|r| {
-            Ok(FeedbackFact {
-                id: r.int(0)?,
-                customer_id: r.opt_int(1)?,
-                touchpoint_id: r.opt_int(2)?,
-                channel_id: r.opt_int(3)?,
-                source: FeedbackSource::parse(&r.text(4)?).unwrap_or(FeedbackSource::Other),
-                occurred_at: r.time(5)?.timestamp_micros(),
-                nps: score(r, 6)?,
-                csat: score(r, 7)?,
-                ces: score(r, 8)?,
-                has_comment: r.bool(9)?,
-                language: r.opt_text(10)?,
-            })
+    scan(c, select, org, s, |r| {
+        Ok(FeedbackFact {
+            id: r.int(0)?,
+            customer_id: r.opt_int(1)?,
+            touchpoint_id: r.opt_int(2)?,
+            channel_id: r.opt_int(3)?,
+            source: FeedbackSource::parse(r.str(4)?).unwrap_or(FeedbackSource::Other),
+            occurred_at: r.time(5)?.timestamp_micros(),
+            nps: score(r, 6)?,
+            csat: score(r, 7)?,
+            ces: score(r, 8)?,
+            has_comment: r.bool(9)?,
+            language: r.opt_text(10)?,
         })
-        .collect()
+    })
 }
 
 pub(super) fn customers(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec<CustomerFact>> {
     let select = "SELECT id, segment, region, plan, language, attributes FROM customers";
-    scan(c, select, org, s)?
-        .iter()
-        .map(|r| {
-            Ok(CustomerFact {
-                id: r.int(0)?,
-                segment: r.opt_text(1)?,
-                region: r.opt_text(2)?,
-                plan: r.opt_text(3)?,
-                language: r.opt_text(4)?,
-                attributes: r.attributes(5)?,
-            })
+    scan(c, select, org, s, |r| {
+        Ok(CustomerFact {
+            id: r.int(0)?,
+            segment: r.opt_text(1)?,
+            region: r.opt_text(2)?,
+            plan: r.opt_text(3)?,
+            language: r.opt_text(4)?,
+            attributes: r.attributes(5)?,
         })
-        .collect()
+    })
 }
 
 pub(super) fn transactions(
@@ -137,20 +137,18 @@ pub(super) fn transactions(
     org: OrgId,
     s: FactScan,
 ) -> Result<Vec<TransactionFact>> {
-    let select = "SELECT id, customer_id, occurred_at, amount_minor, currency, kind FROM transactions";
-    scan(c, select, org, s)?
-        .iter()
-        .map(|r| {
-            Ok(TransactionFact {
-                id: r.int(0)?,
-                customer_id: r.opt_int(1)?,
-                occurred_at: r.time(2)?.timestamp_micros(),
-                amount_minor: r.int(3)?,
-                currency: r.text(4)?,
-                kind: TransactionKind::parse(&r.text(5)?).unwrap_or(TransactionKind::Purchase),
-            })
+    let select =
+        "SELECT id, customer_id, occurred_at, amount_minor, currency, kind FROM transactions";
+    scan(c, select, org, s, |r| {
+        Ok(TransactionFact {
+            id: r.int(0)?,
+            customer_id: r.opt_int(1)?,
+            occurred_at: r.time(2)?.timestamp_micros(),
+            amount_minor: r.int(3)?,
+            currency: r.text(4)?,
+            kind: TransactionKind::parse(r.str(5)?).unwrap_or(TransactionKind::Purchase),
         })
-        .collect()
+    })
 }
 
 /// The highest id of a table's rows of the organisation.
@@ -160,5 +158,7 @@ pub(super) fn last_id(c: &mut impl Conn, org: OrgId, kind: RecordKind) -> Result
         "SELECT id FROM {} WHERE +org_id = $1 ORDER BY id DESC LIMIT 1",
         kind.as_str()
     );
-    c.query_opt(&sql, &[org.into()])?.map(|r| r.int(0)).transpose()
+    c.query_opt(&sql, &[org.into()])?
+        .map(|r| r.int(0))
+        .transpose()
 }

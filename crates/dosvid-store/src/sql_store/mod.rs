@@ -13,9 +13,9 @@ use dosvid_domain::journey::{
 };
 use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Customer, CustomerFact, CustomerPatch, FactScan, Feedback,
-    FeedbackFact, Interaction, Journey, Organisation, OrganisationPatch, TransactionFact,
-    JourneyPatch, NewChannel, NewCustomer, NewJourney, NewStage, NewTouchpoint, OrgId, RecordKind,
-    Stage, StagePatch, Touchpoint, TouchpointPatch, Transaction,
+    FeedbackFact, Interaction, Journey, JourneyPatch, NewChannel, NewCustomer, NewJourney,
+    NewStage, NewTouchpoint, OrgId, Organisation, OrganisationPatch, RecordKind, Stage, StagePatch,
+    Touchpoint, TouchpointPatch, Transaction, TransactionFact,
 };
 
 use crate::sql::{Backend, Conn, Value};
@@ -39,6 +39,12 @@ impl<B: Backend> SqlStore<B> {
         };
         store.backend.write(|c| bootstrap(c, now))?;
         Ok(store)
+    }
+
+    /// Runs a read-only SQL query (`$1` placeholders): for checks that compare an answer with
+    /// the plain SQL computation, and for tools.
+    pub fn query_sql(&self, sql: &str, params: &[Value]) -> Result<Vec<crate::sql::Row>> {
+        self.backend.read(|c| c.query(sql, params))
     }
 }
 

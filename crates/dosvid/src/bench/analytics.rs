@@ -65,13 +65,20 @@ fn result_sha(rows: &[Vec<Cell>]) -> String {
         rows.iter()
             .map(|row| format!(
                 "[{}]",
-                row.iter().map(Cell::python_json).collect::<Vec<_>>().join(", ")
+                row.iter()
+                    .map(Cell::python_json)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
             .collect::<Vec<_>>()
             .join(", ")
     );
     let digest = Sha256::digest(json.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect::<String>()[..16].to_owned()
+    digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()[..16]
+        .to_owned()
 }
 
 /// A canonical question: how to ask it, and how to read the answer into the peer's rows.
@@ -96,7 +103,14 @@ fn questions() -> Vec<Question> {
         Question {
             name: "q1_tp_month",
             request: json!({"measures": ["n", "nps", "csat", "ces"], "group_by": ["touchpoint", "month"]}),
-            columns: &[GroupInt("touchpoint"), GroupText("month"), N, Value("nps"), Value("csat"), Value("ces")],
+            columns: &[
+                GroupInt("touchpoint"),
+                GroupText("month"),
+                N,
+                Value("nps"),
+                Value("csat"),
+                Value("ces"),
+            ],
         },
         Question {
             name: "q2_month_chan",
@@ -172,7 +186,10 @@ fn python() -> anyhow::Result<PathBuf> {
     if ready(&python) {
         return Ok(python);
     }
-    eprintln!("creating a Python environment with duckdb and numpy in {}", venv.display());
+    eprintln!(
+        "creating a Python environment with duckdb and numpy in {}",
+        venv.display()
+    );
     let status = Command::new("python3")
         .args(["-m", "venv"])
         .arg(&venv)
@@ -306,7 +323,11 @@ fn import(
     };
     let summary = crate::import::run(store, kind, file, &options)?;
     if summary.rejected > 0 {
-        bail!("{} rows of {} were rejected", summary.rejected, file.display());
+        bail!(
+            "{} rows of {} were rejected",
+            summary.rejected,
+            file.display()
+        );
     }
     Ok(summary)
 }
@@ -316,7 +337,11 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     let scratch = scratch_dir()?;
     let data = options.data.clone().unwrap_or_else(|| scratch.join("data"));
     if !data.join("responses.csv").exists() {
-        eprintln!("generating {} records into {}", options.rows, data.display());
+        eprintln!(
+            "generating {} records into {}",
+            options.rows,
+            data.display()
+        );
         let status = Command::new(&python)
             .arg(options.peers.join("gen_data.py"))
             .arg(&data)
@@ -328,7 +353,10 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         }
     }
 
-    let db_path = options.db.clone().unwrap_or_else(|| scratch.join("bench.db"));
+    let db_path = options
+        .db
+        .clone()
+        .unwrap_or_else(|| scratch.join("bench.db"));
     let reuse = db_path.exists();
     let db = format!("sqlite://{}", db_path.display());
     let mut import_line = "import_feedback skipped: the database already holds the data".to_owned();
@@ -346,7 +374,11 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             store.as_ref(),
             RecordKind::Feedback,
             &data.join("responses.csv"),
-            &["response_id=external_id", "customer_id=customer_external_id", "ts=occurred_at"],
+            &[
+                "response_id=external_id",
+                "customer_id=customer_external_id",
+                "ts=occurred_at",
+            ],
         )?;
         import_line = format!(
             "import_feedback rows={} seconds={:.1} rows_per_s={:.0}",
@@ -398,7 +430,10 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .output()
         .context("running duckdb_peer.py")?;
     if !output.status.success() {
-        bail!("the peer failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "the peer failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let peer: Vec<Value> = String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -407,7 +442,9 @@ pub fn run(options: Options) -> anyhow::Result<()> {
 
     for (name, ms, rows, sha) in &ours {
         let theirs = peer.iter().find(|p| p["query"] == *name);
-        let their_ms = theirs.and_then(|p| p["median_ms"].as_f64()).unwrap_or(f64::NAN);
+        let their_ms = theirs
+            .and_then(|p| p["median_ms"].as_f64())
+            .unwrap_or(f64::NAN);
         let same = theirs.is_some_and(|p| p["result_sha"] == *sha.as_str() && p["rows"] == *rows);
         println!(
             "{name} ours_ms={ms:.2} duckdb_ms={their_ms:.2} ratio={:.3} rows={rows} same_answer={}",
