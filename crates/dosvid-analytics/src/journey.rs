@@ -8,7 +8,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::index::Index;
-use crate::query::{CompareTo, ComparePeriod, Filters, Measure, Named, Period, QueryRequest, ResultRow};
+use crate::query::{
+    ComparePeriod, CompareTo, Filters, Measure, Named, Period, QueryRequest, ResultRow,
+};
 use crate::scan::Histograms;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -97,7 +99,12 @@ impl Index {
         };
         let row = |ids: &[i64]| {
             let before = before.as_ref().map(|b| total(ids, b));
-            plan.row(Default::default(), &total(ids, &now), None, before.as_ref().map(|b| (b, None)))
+            plan.row(
+                Default::default(),
+                &total(ids, &now),
+                None,
+                before.as_ref().map(|b| (b, None)),
+            )
         };
         let mut stages = Vec::new();
         for stage in &journey.stages {

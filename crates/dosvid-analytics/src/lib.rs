@@ -4,11 +4,13 @@
 
 pub mod calendar;
 mod index;
+mod journey;
 mod query;
 mod scan;
 
 pub use calendar::{Bucket, Zone};
 pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
+pub use journey::{JourneyMap, StageMeasures, TouchpointMeasures};
 pub use query::{
     ComparePeriod, CompareTo, Filters, MAX_GROUP_BY, MAX_GROUPS, Measure, Metric, Named, OneOrMany,
     Period, QueryRequest, QueryResult, ResultRow,

@@ -166,6 +166,7 @@ pub struct Metric {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct ResultRow {
     /// The group's value of each `group_by` dimension (`null`: records without one).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     #[schema(value_type = Object)]
     pub group: BTreeMap<String, Option<String>>,
     pub n: u64,
@@ -221,11 +222,11 @@ pub(crate) struct Dimension {
 pub(crate) struct Plan {
     measures: Vec<Measure>,
     dimensions: Vec<Dimension>,
-    current: Scan,
-    previous: Option<Scan>,
-    min_sample: u64,
-    period: Period,
-    compared_to: Option<Period>,
+    pub(crate) current: Scan,
+    pub(crate) previous: Option<Scan>,
+    pub(crate) min_sample: u64,
+    pub(crate) period: Period,
+    pub(crate) compared_to: Option<Period>,
 }
 
 impl Index {
@@ -680,7 +681,7 @@ impl Plan {
         }
     }
 
-    fn row(
+    pub(crate) fn row(
         &self,
         group: BTreeMap<String, Option<String>>,
         now: &Histograms,

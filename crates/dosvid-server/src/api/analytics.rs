@@ -1,11 +1,21 @@
-//! `/api/v1/query` and the organisation's settings that shape its answers.
+//! `/api/v1/query`, the dashboard's convenience questions (overview, trend, journey map), and
+//! the organisation's settings that shape their answers.
 
-use axum::extract::{Request, State};
+use std::collections::BTreeMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
-use dosvid_analytics::{Index, QueryRequest, QueryResult};
-use dosvid_domain::{FieldError, Organisation, OrganisationPatch};
+use dosvid_analytics::{
+    Bucket, ComparePeriod, CompareTo, Filters, Index, JourneyMap, Measure, Named, OneOrMany,
+    QueryRequest, QueryResult,
+};
+use dosvid_domain::{FeedbackSource, FieldError, Organisation, OrganisationPatch};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::analytics::read;
 use crate::error::ErrorBody;
@@ -103,4 +113,181 @@ pub async fn track_directory_changes(
         state.analytics.directory_changed(auth.org);
     }
     response
+}
+
+/// The slice a dashboard looks at, as query parameters. Lists are comma-separated; touchpoints,
+/// channels and stages by id or key (a stage by name).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SliceParams {
+    /// Start (inclusive): a date (2025-06-01) or time in the organisation's zone, or RFC 3339.
+    from: Option<String>,
+    /// End (exclusive).
+    to: Option<String>,
+    stage: Option<String>,
+    /// Touchpoints, each with everything below it.
+    touchpoint: Option<String>,
+    channel: Option<String>,
+    /// survey, review, complaint, social, other.
+    source: Option<String>,
+    language: Option<String>,
+    has_comment: Option<bool>,
+    segment: Option<String>,
+    region: Option<String>,
+    plan: Option<String>,
+    /// Below this many answers a value is flagged `low_sample` (default 30).
+    min_sample: Option<u64>,
+    /// `/trend`: the measures, e.g. `nps,csat` (default `nps`).
+    measures: Option<String>,
+    /// `/trend`: day, week, month (default), quarter, year.
+    bucket: Option<Bucket>,
+    /// `/journey-map`: the journey by id or key (default: the first).
+    journey: Option<String>,
+}
+
+fn list(raw: &Option<String>) -> Vec<String> {
+    raw.iter()
+        .flat_map(|r| r.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn named(raw: &str) -> Named {
+    raw.parse()
+        .map_or_else(|_| Named::Key(raw.to_owned()), Named::Id)
+}
+
+impl SliceParams {
+    fn filters(&self) -> Result<Filters, FieldError> {
+        let names =
+            |raw: &Option<String>| OneOrMany::Many(list(raw).iter().map(|v| named(v)).collect());
+        let mut sources = Vec::new();
+        for raw in list(&self.source) {
+            sources.push(FeedbackSource::parse(&raw).ok_or_else(|| {
+                FieldError::new(
+                    "source",
+                    "must be survey, review, complaint, social or other",
+                )
+            })?);
+        }
+        let mut customer = BTreeMap::new();
+        for (name, values) in [
+            ("segment", &self.segment),
+            ("region", &self.region),
+            ("plan", &self.plan),
+        ] {
+            if values.is_some() {
+                customer.insert(name.to_owned(), OneOrMany::Many(list(values)));
+            }
+        }
+        Ok(Filters {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            stage: names(&self.stage),
+            touchpoint: names(&self.touchpoint),
+            channel: names(&self.channel),
+            source: OneOrMany::Many(sources),
+            language: OneOrMany::Many(list(&self.language)),
+            has_comment: self.has_comment,
+            customer,
+        })
+    }
+}
+
+fn slice(query: Result<Query<SliceParams>, QueryRejection>) -> Result<SliceParams, ApiError> {
+    query
+        .map(|Query(params)| params)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+}
+
+/// The headline numbers of a slice — n, reach, NPS, CSAT, CES — with intervals and, when the
+/// period has both ends, the change against the period before it.
+#[utoipa::path(get, path = "/api/v1/overview", tag = "analytics", params(SliceParams),
+    responses((status = 200, body = QueryResult), (status = 422, body = ErrorBody)))]
+pub async fn overview(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    query: Result<Query<SliceParams>, QueryRejection>,
+) -> Result<Json<QueryResult>, ApiError> {
+    let params = slice(query)?;
+    let filters = params.filters()?;
+    let request = QueryRequest {
+        measures: vec![
+            Measure::N,
+            Measure::Reach,
+            Measure::Nps,
+            Measure::Csat,
+            Measure::CsatTop2,
+            Measure::Ces,
+            Measure::CesEasy,
+        ],
+        compare_to: (filters.from.is_some() && filters.to.is_some())
+            .then_some(CompareTo::Named(ComparePeriod::PreviousPeriod)),
+        filters,
+        min_sample: params.min_sample,
+        ..Default::default()
+    };
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.query(&request))
+            .await?,
+    ))
+}
+
+/// Measures of a slice by day, week, month, quarter or year.
+#[utoipa::path(get, path = "/api/v1/trend", tag = "analytics", params(SliceParams),
+    responses((status = 200, body = QueryResult), (status = 422, body = ErrorBody)))]
+pub async fn trend(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    query: Result<Query<SliceParams>, QueryRejection>,
+) -> Result<Json<QueryResult>, ApiError> {
+    let params = slice(query)?;
+    let mut measures = vec![Measure::N];
+    for raw in list(&params.measures) {
+        let measure: Measure = serde_json::from_value(serde_json::Value::String(raw.clone()))
+            .map_err(|_| FieldError::new("measures", format!("no measure {raw:?}")))?;
+        measures.push(measure);
+    }
+    if measures.len() == 1 {
+        measures.push(Measure::Nps);
+    }
+    let request = QueryRequest {
+        measures,
+        filters: params.filters()?,
+        group_by: vec!["time".into()],
+        bucket: params.bucket,
+        min_sample: params.min_sample,
+        ..Default::default()
+    };
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.query(&request))
+            .await?,
+    ))
+}
+
+/// The journey map's data: every stage and touchpoint with n, NPS, CSAT and CES (a touchpoint
+/// counting everything below it), moments of truth and owners, and — when the period has both
+/// ends — the change against the period before.
+#[utoipa::path(get, path = "/api/v1/journey-map", tag = "analytics", params(SliceParams),
+    responses((status = 200, body = JourneyMap), (status = 422, body = ErrorBody)))]
+pub async fn journey_map(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    query: Result<Query<SliceParams>, QueryRejection>,
+) -> Result<Json<JourneyMap>, ApiError> {
+    let params = slice(query)?;
+    let filters = params.filters()?;
+    let journey = params.journey.as_deref().map(named);
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| {
+                index.journey_map(journey.as_ref(), filters, params.min_sample)
+            })
+            .await?,
+    ))
 }

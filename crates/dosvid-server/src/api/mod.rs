@@ -100,6 +100,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(signals::list_interactions))
         .routes(routes!(signals::list_transactions))
         .routes(routes!(analytics::query))
+        .routes(routes!(analytics::overview))
+        .routes(routes!(analytics::trend))
+        .routes(routes!(analytics::journey_map))
         .routes(routes!(
             analytics::get_organisation,
             analytics::update_organisation

@@ -383,6 +383,46 @@ async fn query_api(app: TestApp) {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.body["rows"].as_array().map(Vec::len), Some(0));
 
+    // The convenience questions agree with the query.
+    let overview = app
+        .get("/api/v1/overview?from=2025-06-01&to=2025-07-01&channel=phone")
+        .await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
+    let row = &overview.body["rows"][0];
+    assert_eq!(
+        (row["n"].as_u64(), row["previous_n"].as_u64()),
+        (Some(41), Some(0))
+    );
+    assert_eq!(row["nps"]["value"].as_f64(), Some(100.0 * 9.0 / 41.0));
+    assert_eq!(
+        overview.body["compared_to"]["from"],
+        "2025-05-01T00:00:00+03:00"
+    );
+    let trend = app.get("/api/v1/trend?measures=nps,csat&bucket=week").await;
+    assert_eq!(trend.status, StatusCode::OK, "{}", trend.body);
+    assert_eq!(trend.body["rows"][0]["group"]["time"], "2025-06-09");
+    assert_eq!(trend.body["rows"][0]["n"].as_u64(), Some(46));
+    let map = app.get("/api/v1/journey-map?channel=phone").await;
+    assert_eq!(map.status, StatusCode::OK, "{}", map.body);
+    let stages = map.body["stages"].as_array().unwrap();
+    let touchpoints: Vec<&serde_json::Value> = stages
+        .iter()
+        .flat_map(|s| s["touchpoints"].as_array().unwrap())
+        .collect();
+    let by_key =
+        |key: &str| touchpoints.iter().find(|t| t["key"] == key).unwrap()["measures"].clone();
+    // The parent counts what its parts hold.
+    assert_eq!(by_key("contact-centre")["n"].as_u64(), Some(41));
+    assert_eq!(
+        by_key("contact-centre.queue")["nps"]["value"].as_f64(),
+        Some(100.0 * 9.0 / 41.0)
+    );
+    let bad = app.get("/api/v1/trend?measures=joy").await;
+    assert_eq!(
+        (bad.status, bad.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "measures")
+    );
+
     // Bad questions name the field.
     for (body, field) in [
         (json!({"group_by": ["colour"]}), "group_by[0]"),
