@@ -8,6 +8,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use dosvid_domain::{
     Channel, CustomerFact, FeedbackFact, FeedbackSource, Journey, Stage, Touchpoint,
+    TransactionFact, TransactionKind,
 };
 
 use crate::calendar::Zone;
@@ -137,6 +138,11 @@ impl<K: Hash + Eq + Clone> Dict<K> {
         let code = self.keys.len() as u16;
         self.codes.insert(key.clone(), code);
         code
+    }
+
+    /// The code of a value, if the value occurs.
+    pub(crate) fn code_of(&self, key: &K) -> Option<u16> {
+        self.codes.get(key).copied()
     }
 
     pub(crate) fn key(&self, code: u16) -> Option<&K> {
@@ -323,11 +329,49 @@ pub struct Index {
     pub(crate) languages: Dict<String>,
     /// The range of `rows.day`, for the time bucket tables.
     pub(crate) days: Option<(i32, i32)>,
-    /// Until the build is finished, the highest record id read; after it, the ids appended
-    /// since, so that a record reported twice (a duplicate in a later batch) counts once.
+    feedback_seen: Seen,
+    pub(crate) transactions: Vec<TransactionRow>,
+    pub(crate) currencies: Dict<String>,
+    transactions_seen: Seen,
     building: bool,
+}
+
+/// Which records of a kind are in the index: during the build, all up to the highest id read;
+/// after it, also those appended since — so that a record reported twice (a duplicate in a
+/// later batch) counts once.
+#[derive(Debug, Clone)]
+struct Seen {
     built_through: i64,
     appended: HashSet<i64>,
+}
+
+impl Seen {
+    fn new() -> Self {
+        Seen {
+            built_through: i64::MIN,
+            appended: HashSet::new(),
+        }
+    }
+
+    /// Whether a record is new to the index (and from now on, known).
+    fn admit(&mut self, id: i64, building: bool) -> bool {
+        if building {
+            self.built_through = self.built_through.max(id);
+            true
+        } else {
+            id > self.built_through && self.appended.insert(id)
+        }
+    }
+}
+
+/// A transaction: whose, when (Unix second), how much of which currency, what kind.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TransactionRow {
+    pub(crate) customer: u32,
+    pub(crate) second: i64,
+    pub(crate) amount_minor: i64,
+    pub(crate) currency: u16,
+    pub(crate) kind: TransactionKind,
 }
 
 impl Index {
@@ -341,9 +385,11 @@ impl Index {
             channels: Dict::new(),
             languages: Dict::new(),
             days: None,
+            feedback_seen: Seen::new(),
+            transactions: Vec::new(),
+            currencies: Dict::new(),
+            transactions_seen: Seen::new(),
             building: true,
-            built_through: i64::MIN,
-            appended: HashSet::new(),
         }
     }
 
@@ -395,7 +441,8 @@ impl Index {
     /// Forgets a customer who was erased: their records stay, without the link to them.
     pub fn remove_customer(&mut self, id: i64) {
         if let Some(slot) = self.customers.remove(id) {
-            for customer in &mut self.rows.customer {
+            let transactions = self.transactions.iter_mut().map(|t| &mut t.customer);
+            for customer in self.rows.customer.iter_mut().chain(transactions) {
                 if *customer == slot {
                     *customer = NO_CUSTOMER;
                 }
@@ -409,9 +456,7 @@ impl Index {
         let first = self.rows.len();
         let rows = &mut self.rows;
         for fact in facts {
-            if self.building {
-                self.built_through = self.built_through.max(fact.id);
-            } else if fact.id <= self.built_through || !self.appended.insert(fact.id) {
+            if !self.feedback_seen.admit(fact.id, self.building) {
                 continue;
             }
             let second = fact.occurred_at.div_euclid(1_000_000);
@@ -447,6 +492,25 @@ impl Index {
             rows.comment.push(fact.has_comment);
         }
         rows.extend_zones(first);
+    }
+
+    /// Appends transactions (a page of the build, or new writes); known ones are skipped.
+    pub fn append_transactions(&mut self, facts: &[TransactionFact]) {
+        for fact in facts {
+            if !self.transactions_seen.admit(fact.id, self.building) {
+                continue;
+            }
+            let customer = fact
+                .customer_id
+                .map_or(NO_CUSTOMER, |id| self.customers.slot(id));
+            self.transactions.push(TransactionRow {
+                customer,
+                second: fact.occurred_at.div_euclid(1_000_000),
+                amount_minor: fact.amount_minor,
+                currency: self.currencies.code(&fact.currency),
+                kind: fact.kind,
+            });
+        }
     }
 
     /// Ends the build from the store: sorts the rows by time, so that time filters skip whole

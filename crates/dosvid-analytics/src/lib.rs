@@ -6,6 +6,7 @@ pub mod calendar;
 mod index;
 mod journey;
 mod query;
+mod revenue;
 mod scan;
 
 pub use calendar::{Bucket, Zone};
@@ -15,6 +16,7 @@ pub use query::{
     ComparePeriod, CompareTo, Filters, MAX_GROUP_BY, MAX_GROUPS, Measure, Metric, Named, OneOrMany,
     Period, QueryRequest, QueryResult, ResultRow,
 };
+pub use revenue::{RetentionRequest, RetentionResult, RetentionRow};
 
 #[cfg(test)]
 mod tests;

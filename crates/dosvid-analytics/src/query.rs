@@ -446,6 +446,27 @@ impl Index {
         Ok(filters)
     }
 
+    /// Which customer slots have the given attribute values (all of them, for no attributes).
+    pub(crate) fn customer_filter(
+        &self,
+        wanted: &BTreeMap<String, OneOrMany<String>>,
+        field: &str,
+    ) -> Result<impl Fn(u32) -> bool + '_, FieldError> {
+        let mut tests = Vec::new();
+        for (name, values) in wanted {
+            let column = self.customer_column(&format!("{field}.{name}"), name)?;
+            let values = values.clone().into_vec();
+            let column = &self.customers.columns[&column];
+            let accept = column.dict.mask(|v| v.is_some_and(|v| values.contains(v)));
+            tests.push((&column.values, accept));
+        }
+        Ok(move |slot: u32| {
+            tests
+                .iter()
+                .all(|(values, accept)| accept[usize::from(values[slot as usize])])
+        })
+    }
+
     fn stage_id(&self, field: &str, stage: &Named) -> Result<i64, FieldError> {
         let stages = || self.directory.journeys.iter().flat_map(|j| &j.stages);
         match stage {
@@ -472,7 +493,7 @@ impl Index {
 
     /// The column of a customer attribute: `segment`, `region`, `plan`, or a custom attribute
     /// as `attr.NAME` (or just `NAME`).
-    fn customer_column(&self, field: &str, name: &str) -> Result<String, FieldError> {
+    pub(crate) fn customer_column(&self, field: &str, name: &str) -> Result<String, FieldError> {
         let columns = &self.customers.columns;
         [name.to_owned(), format!("attr.{name}")]
             .into_iter()

@@ -455,3 +455,134 @@ fn bad_queries_name_the_field() {
     let e = error(serde_json::json!({"filters": {"customer": {"colour": "red"}}}));
     assert_eq!(e.field, "filters.customer.colour");
 }
+
+#[test]
+fn retention_and_revenue_by_month_match_hand_counts() {
+    use dosvid_domain::{TransactionFact, TransactionKind};
+    let mut index = Index::new(Zone::utc(), directory());
+    let customer = |id, segment: &str| CustomerFact {
+        id,
+        segment: Some(segment.into()),
+        region: None,
+        plan: None,
+        language: None,
+        attributes: Default::default(),
+    };
+    index.upsert_customers(&[
+        customer(1, "mass"),
+        customer(2, "mass"),
+        customer(3, "premium"),
+    ]);
+    let month = |m: i64| (1_735_689_600 + (m - 1) * 31 * 86_400 + 86_400) * 1_000_000;
+    let mut id = 0;
+    let mut t = |customer: i64, m: i64, amount: i64, kind: TransactionKind, currency: &str| {
+        id += 1;
+        TransactionFact {
+            id,
+            customer_id: Some(customer),
+            occurred_at: month(m),
+            amount_minor: amount,
+            currency: currency.into(),
+            kind,
+        }
+    };
+    use TransactionKind::*;
+    let facts = vec![
+        t(1, 1, 100, Recurring, "UAH"),
+        t(1, 2, 100, Recurring, "UAH"),
+        t(1, 3, 150, Recurring, "UAH"),
+        t(2, 1, 200, Recurring, "UAH"),
+        t(2, 2, 120, Recurring, "UAH"),
+        t(3, 2, 500, Purchase, "UAH"),
+        t(3, 2, 100, Refund, "UAH"),
+        t(3, 3, 50, Purchase, "UAH"),
+        t(3, 3, 9_999, Purchase, "USD"),
+    ];
+    index.append_transactions(&facts);
+    index.finish_build();
+    // Sent again by a retried batch: counted once.
+    index.append_transactions(&facts[..2]);
+
+    let result = index.retention(&RetentionRequest::default()).unwrap();
+    assert_eq!(result.currency.as_deref(), Some("UAH"));
+    let periods: Vec<&str> = result.rows.iter().map(|r| r.period.as_str()).collect();
+    assert_eq!(periods, ["2025-01", "2025-02", "2025-03"]);
+    let [jan, feb, mar] = &result.rows[..] else {
+        unreachable!()
+    };
+    assert_eq!(
+        (jan.customers_start, jan.customers_end, jan.new_customers),
+        (0, 2, 2)
+    );
+    assert_eq!((jan.crr, jan.grr, jan.revenue), (None, None, 300));
+    assert_eq!(
+        (feb.customers_start, feb.customers_end, feb.new_customers),
+        (2, 3, 1)
+    );
+    assert_eq!(feb.crr, Some(100.0));
+    assert_eq!(
+        (
+            feb.recurring_start,
+            feb.contraction,
+            feb.churned,
+            feb.expansion
+        ),
+        (300, 80, 0, 0)
+    );
+    let close = |a: Option<f64>, b: f64| assert!((a.unwrap() - b).abs() < 1e-9, "{a:?} ≠ {b}");
+    close(feb.grr, 100.0 * 220.0 / 300.0);
+    close(feb.nrr, 100.0 * 220.0 / 300.0);
+    assert_eq!(feb.revenue, 620);
+    assert_eq!(
+        (mar.customers_start, mar.customers_end, mar.new_customers),
+        (3, 2, 0)
+    );
+    // The data ends on 4 March: March is not over.
+    assert!(mar.partial && !feb.partial);
+    close(mar.crr, 100.0 * 2.0 / 3.0);
+    assert_eq!(
+        (mar.recurring_start, mar.expansion, mar.churned),
+        (220, 50, 120)
+    );
+    close(mar.grr, 100.0 * 100.0 / 220.0);
+    close(mar.nrr, 100.0 * 150.0 / 220.0);
+    close(jan.historical_clv, 150.0);
+    close(mar.historical_clv, 1120.0 / 3.0);
+    let monthly = 1.1f64.powf(1.0 / 12.0) - 1.0;
+    close(
+        mar.clv,
+        dosvid_metrics::clv(200.0 / 2.0, 2.0 / 3.0, monthly).unwrap(),
+    );
+
+    let request: RetentionRequest = serde_json::from_value(serde_json::json!({
+        "group_by": "segment", "from": "2025-02-01", "margin": 0.5
+    }))
+    .unwrap();
+    let by_segment = index.retention(&request).unwrap();
+    let feb_premium = by_segment
+        .rows
+        .iter()
+        .find(|r| r.period == "2025-02" && r.group["segment"].as_deref() == Some("premium"))
+        .unwrap();
+    assert_eq!(
+        (
+            feb_premium.customers_end,
+            feb_premium.new_customers,
+            feb_premium.revenue
+        ),
+        (1, 1, 400)
+    );
+    close(feb_premium.historical_clv, 0.5 * 400.0);
+    assert!(
+        by_segment
+            .rows
+            .iter()
+            .all(|r| r.period.as_str() >= "2025-02")
+    );
+    let usd: RetentionRequest =
+        serde_json::from_value(serde_json::json!({"currency": "usd"})).unwrap();
+    assert_eq!(index.retention(&usd).unwrap().rows[0].revenue, 9_999);
+    let bad: RetentionRequest =
+        serde_json::from_value(serde_json::json!({"currency": "XYZ"})).unwrap();
+    assert_eq!(index.retention(&bad).unwrap_err().field, "currency");
+}

@@ -38,7 +38,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-pub(crate) fn read(index: &RwLock<Index>) -> std::sync::RwLockReadGuard<'_, Index> {
+pub(crate) fn read_index(index: &RwLock<Index>) -> std::sync::RwLockReadGuard<'_, Index> {
     index
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -159,6 +159,15 @@ pub fn build(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, Buil
         |f| f.id,
         |page| index.append_feedback(&page),
     )?;
+    let read_transactions = |scan: FactScan<'_>| store.transaction_facts(org, scan);
+    read_all(
+        store,
+        org,
+        RecordKind::Transactions,
+        read_transactions,
+        |t| t.id,
+        |page| index.append_transactions(&page),
+    )?;
     index.finish_build();
     let report = BuildReport {
         records: index.len(),
@@ -238,25 +247,46 @@ impl Analytics {
 
     /// Feedback records were stored (or reported as already stored: those are skipped).
     pub fn feedback_written(&self, store: &dyn Store, org: OrgId, ids: &[i64]) {
+        self.signals_written(store, org, |store| {
+            let facts = store.feedback_facts(org, FactScan::Ids(ids))?;
+            let customers = facts.iter().filter_map(|f| f.customer_id).collect();
+            Ok((customers, move |index: &mut Index| {
+                index.append_feedback(&facts)
+            }))
+        });
+    }
+
+    /// Transactions were stored (or reported as already stored: those are skipped).
+    pub fn transactions_written(&self, store: &dyn Store, org: OrgId, ids: &[i64]) {
+        self.signals_written(store, org, |store| {
+            let facts = store.transaction_facts(org, FactScan::Ids(ids))?;
+            let customers = facts.iter().filter_map(|t| t.customer_id).collect();
+            Ok((customers, move |index: &mut Index| {
+                index.append_transactions(&facts)
+            }))
+        });
+    }
+
+    /// Appends signals read by `read`, after the customers they name that the index does not
+    /// know yet (created by the same batch).
+    fn signals_written<F: FnOnce(&mut Index)>(
+        &self,
+        store: &dyn Store,
+        org: OrgId,
+        read: impl FnOnce(&dyn Store) -> dosvid_store::Result<(Vec<i64>, F)>,
+    ) {
         let Some(index) = self.loaded(org) else {
             return;
         };
         let append = || -> dosvid_store::Result<()> {
-            let facts = store.feedback_facts(org, FactScan::Ids(ids))?;
-            let mut unknown: Vec<i64> = {
-                let index = read(&index);
-                facts
-                    .iter()
-                    .filter_map(|f| f.customer_id)
-                    .filter(|&id| !index.has_customer(id))
-                    .collect()
-            };
-            unknown.sort_unstable();
-            unknown.dedup();
-            let customers = store.customer_facts(org, FactScan::Ids(&unknown))?;
+            let (mut customers, append) = read(store)?;
+            customers.retain(|&id| !read_index(&index).has_customer(id));
+            customers.sort_unstable();
+            customers.dedup();
+            let customers = store.customer_facts(org, FactScan::Ids(&customers))?;
             let mut index = write(&index);
             index.upsert_customers(&customers);
-            index.append_feedback(&facts);
+            append(&mut index);
             Ok(())
         };
         self.apply(org, append());

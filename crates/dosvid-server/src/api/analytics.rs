@@ -11,13 +11,13 @@ use axum::response::Response;
 use axum::{Extension, Json};
 use dosvid_analytics::{
     Bucket, ComparePeriod, CompareTo, Filters, Index, JourneyMap, Measure, Named, OneOrMany,
-    QueryRequest, QueryResult,
+    QueryRequest, QueryResult, RetentionRequest, RetentionResult,
 };
 use dosvid_domain::{FeedbackSource, FieldError, Organisation, OrganisationPatch};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::analytics::read;
+use crate::analytics::read_index;
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth};
 use crate::{ApiError, AppState};
@@ -33,7 +33,7 @@ impl AppState {
         let answer = self
             .run(move |store| {
                 let index = analytics.index(store, org)?;
-                let answer = f(&read(&index));
+                let answer = f(&read_index(&index));
                 Ok(answer)
             })
             .await?;
@@ -113,6 +113,22 @@ pub async fn track_directory_changes(
         state.analytics.directory_changed(auth.org);
     }
     response
+}
+
+/// Retention and revenue from transactions — CRR, GRR, NRR, revenue, CLV (formula and
+/// historical) — by month, quarter or year, for all customers or by a customer attribute.
+#[utoipa::path(post, path = "/api/v1/retention", tag = "analytics", request_body = RetentionRequest,
+    responses((status = 200, body = RetentionResult), (status = 422, body = ErrorBody)))]
+pub async fn retention(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(request): ApiJson<RetentionRequest>,
+) -> Result<Json<RetentionResult>, ApiError> {
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.retention(&request))
+            .await?,
+    ))
 }
 
 /// The slice a dashboard looks at, as query parameters. Lists are comma-separated; touchpoints,

@@ -103,6 +103,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::overview))
         .routes(routes!(analytics::trend))
         .routes(routes!(analytics::journey_map))
+        .routes(routes!(analytics::retention))
         .routes(routes!(
             analytics::get_organisation,
             analytics::update_organisation

@@ -123,8 +123,11 @@ async fn ingest<I: SignalInput>(
             let stored: Vec<i64> = report.ids.iter().flatten().copied().collect();
             match I::KIND {
                 RecordKind::Feedback => analytics.feedback_written(store, auth.org, &stored),
+                RecordKind::Transactions => {
+                    analytics.transactions_written(store, auth.org, &stored)
+                }
                 RecordKind::Customers => analytics.customers_written(store, auth.org, &stored),
-                RecordKind::Interactions | RecordKind::Transactions => {}
+                RecordKind::Interactions => {}
             }
             Ok(Ok(report))
         })
