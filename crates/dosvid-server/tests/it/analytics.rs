@@ -443,3 +443,49 @@ async fn query_api(app: TestApp) {
         assert_eq!(answer.error_field(), field, "{}", answer.body);
     }
 }
+
+api_test!(
+    retention_follows_the_transactions_just_written,
+    retention_api
+);
+async fn retention_api(app: TestApp) {
+    let charge = |i: usize, customer: &str, month: u32, amount: i64| {
+        json!({"external_id": format!("t{i}"), "customer_external_id": customer,
+               "occurred_at": format!("2025-{month:02}-05T10:00:00Z"), "amount_minor": amount,
+               "currency": "UAH", "kind": "recurring"})
+    };
+    let records = vec![
+        charge(1, "A", 1, 10_000),
+        charge(2, "B", 1, 20_000),
+        charge(3, "A", 2, 12_000),
+    ];
+    let stored = app
+        .post("/api/v1/transactions:batch", &json!({"records": records}))
+        .await;
+    assert_eq!(stored.status, StatusCode::OK, "{}", stored.body);
+    let answer = app
+        .post("/api/v1/retention", &json!({"period": "month"}))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let feb = &answer.body["rows"][1];
+    assert_eq!(feb["period"], "2025-02");
+    // B left (churned 200.00), A grew by 20.00: NRR (300 + 20 − 200) / 300.
+    assert_eq!(
+        (
+            feb["customers_start"].as_u64(),
+            feb["customers_end"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(feb["crr"].as_f64(), Some(50.0));
+    assert_eq!(
+        (feb["churned"].as_i64(), feb["expansion"].as_i64()),
+        (Some(20_000), Some(2_000))
+    );
+    assert_eq!(feb["nrr"].as_f64(), Some(100.0 * 12_000.0 / 30_000.0));
+    let bad = app.post("/api/v1/retention", &json!({"margin": 2})).await;
+    assert_eq!(
+        (bad.status, bad.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "margin")
+    );
+}
