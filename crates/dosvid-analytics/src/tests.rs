@@ -175,6 +175,9 @@ fn label(
     }
 }
 
+/// A filter as the brute force applies it.
+type Keep = Box<dyn Fn(&FeedbackFact) -> bool>;
+
 #[test]
 fn random_queries_match_a_brute_force_count() {
     let mut rng = Rng(20251123);
@@ -227,7 +230,7 @@ fn random_queries_match_a_brute_force_count() {
             ],
             ..Default::default()
         };
-        let mut keep: Vec<Box<dyn Fn(&FeedbackFact) -> bool>> = Vec::new();
+        let mut keep: Vec<Keep> = Vec::new();
         if rng.chance(0.4) {
             let from_day = rng.below(300) as i64;
             let days = 1 + rng.below(60) as i64;

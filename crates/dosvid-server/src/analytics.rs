@@ -193,17 +193,13 @@ impl Analytics {
     /// The organisation's index, built on first use, with its directory brought up to date.
     pub fn index(&self, store: &dyn Store, org: OrgId) -> dosvid_store::Result<Arc<RwLock<Index>>> {
         let mut orgs = lock(&self.orgs);
-        if !orgs.contains_key(&org) {
-            let (index, _) = build(store, org)?;
-            orgs.insert(
-                org,
-                Entry {
-                    index: Arc::new(RwLock::new(index)),
-                    directory_stale: false,
-                },
-            );
-        }
-        let entry = orgs.get_mut(&org).expect("inserted above");
+        let entry = match orgs.entry(org) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(Entry {
+                index: Arc::new(RwLock::new(build(store, org)?.0)),
+                directory_stale: false,
+            }),
+        };
         if entry.directory_stale {
             write(&entry.index).set_directory(directory(store, org)?);
             entry.directory_stale = false;
