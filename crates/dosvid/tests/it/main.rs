@@ -44,15 +44,12 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected output {line:?}"))
-            .to_owned();
+        // The server says how its analytics index was built, then where it listens.
+        let base = BufReader::new(child.stdout.take().unwrap())
+            .lines()
+            .map(Result::unwrap)
+            .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
+            .expect("the server said where it listens");
         Server { child, base }
     }
 }
