@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use dosvid_domain::{
-    Channel, CustomerFact, FeedbackFact, FeedbackSource, Journey, Stage, Touchpoint,
-    TransactionFact, TransactionKind,
+    Channel, CustomerFact, FeedbackFact, FeedbackSource, InteractionFact, Journey, Stage,
+    Touchpoint, TransactionFact, TransactionKind,
 };
 
 use crate::calendar::Zone;
@@ -251,6 +251,16 @@ impl Customers {
     }
 }
 
+/// Where and when a record happened, as the index codes it.
+#[derive(Debug, Clone, Copy)]
+struct Located {
+    second: i64,
+    day: i32,
+    customer: u32,
+    touchpoint: u16,
+    channel: u16,
+}
+
 /// The feedback records, one vector per field, row `i` of each being record `i`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Columns {
@@ -275,6 +285,14 @@ impl Columns {
         self.second.len()
     }
 
+    fn push(&mut self, at: Located) {
+        self.second.push(at.second);
+        self.day.push(at.day);
+        self.customer.push(at.customer);
+        self.touchpoint.push(at.touchpoint);
+        self.channel.push(at.channel);
+    }
+
     fn permute(&mut self, order: &[u32]) {
         fn apply<T: Copy>(column: &mut Vec<T>, order: &[u32]) {
             *column = order.iter().map(|&i| column[i as usize]).collect();
@@ -290,6 +308,61 @@ impl Columns {
         apply(&mut self.csat, order);
         apply(&mut self.ces, order);
         apply(&mut self.comment, order);
+    }
+
+    /// Sorts the rows by time, so that time filters skip whole chunks.
+    fn sort_by_time(&mut self) {
+        let seconds = &self.second;
+        if !seconds.is_sorted() {
+            let n = seconds.len();
+            // Pack (second, row) into one u64 so that the sort moves plain integers: seconds
+            // fit in 34 bits until the year 2514, rows in 30.
+            let order: Vec<u32> =
+                if n < 1 << 30 && seconds.iter().all(|&s| (0..1 << 34).contains(&s)) {
+                    let mut keys: Vec<u64> = seconds
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &s)| (s as u64) << 30 | i as u64)
+                        .collect();
+                    keys.sort_unstable();
+                    keys.into_iter()
+                        .map(|k| (k & ((1 << 30) - 1)) as u32)
+                        .collect()
+                } else {
+                    let mut order: Vec<u32> = (0..n as u32).collect();
+                    order.sort_by_key(|&i| seconds[i as usize]);
+                    order
+                };
+            self.permute(&order);
+        }
+        self.rebuild_zones();
+        self.shrink();
+    }
+
+    fn shrink(&mut self) {
+        self.second.shrink_to_fit();
+        self.day.shrink_to_fit();
+        self.customer.shrink_to_fit();
+        self.touchpoint.shrink_to_fit();
+        self.channel.shrink_to_fit();
+        self.source.shrink_to_fit();
+        self.language.shrink_to_fit();
+        self.nps.shrink_to_fit();
+        self.csat.shrink_to_fit();
+        self.ces.shrink_to_fit();
+        self.comment.shrink_to_fit();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.second.capacity() * 8
+            + self.day.capacity() * 4
+            + self.customer.capacity() * 4
+            + (self.touchpoint.capacity() + self.channel.capacity() + self.language.capacity()) * 2
+            + self.source.capacity()
+            + self.nps.capacity()
+            + self.csat.capacity()
+            + self.ces.capacity()
+            + self.comment.capacity()
     }
 
     fn rebuild_zones(&mut self) {
@@ -323,6 +396,8 @@ pub struct Index {
     pub(crate) zone: Zone,
     pub(crate) directory: Directory,
     pub(crate) rows: Columns,
+    /// Interactions in the same columns: no scores, source, language or comment.
+    pub(crate) interactions: Columns,
     pub(crate) customers: Customers,
     pub(crate) touchpoints: Dict<i64>,
     pub(crate) channels: Dict<i64>,
@@ -330,6 +405,7 @@ pub struct Index {
     /// The range of `rows.day`, for the time bucket tables.
     pub(crate) days: Option<(i32, i32)>,
     feedback_seen: Seen,
+    interactions_seen: Seen,
     pub(crate) transactions: Vec<TransactionRow>,
     pub(crate) currencies: Dict<String>,
     transactions_seen: Seen,
@@ -380,12 +456,14 @@ impl Index {
             zone,
             directory,
             rows: Columns::default(),
+            interactions: Columns::default(),
             customers: Customers::new(),
             touchpoints: Dict::new(),
             channels: Dict::new(),
             languages: Dict::new(),
             days: None,
             feedback_seen: Seen::new(),
+            interactions_seen: Seen::new(),
             transactions: Vec::new(),
             currencies: Dict::new(),
             transactions_seen: Seen::new(),
@@ -416,14 +494,11 @@ impl Index {
 
     /// Counts days in another time zone from now on; every row's day is recomputed.
     pub fn set_zone(&mut self, zone: Zone) {
-        self.rows.day = self.rows.second.iter().map(|&s| zone.day(s)).collect();
-        self.days = self
-            .rows
-            .day
-            .iter()
-            .copied()
-            .min()
-            .zip(self.rows.day.iter().copied().max());
+        for columns in [&mut self.rows, &mut self.interactions] {
+            columns.day = columns.second.iter().map(|&s| zone.day(s)).collect();
+        }
+        let days = || self.rows.day.iter().chain(&self.interactions.day).copied();
+        self.days = days().min().zip(days().max());
         self.zone = zone;
     }
 
@@ -442,7 +517,11 @@ impl Index {
     pub fn remove_customer(&mut self, id: i64) {
         if let Some(slot) = self.customers.remove(id) {
             let transactions = self.transactions.iter_mut().map(|t| &mut t.customer);
-            for customer in self.rows.customer.iter_mut().chain(transactions) {
+            let rows = self.rows.customer.iter_mut();
+            for customer in rows
+                .chain(&mut self.interactions.customer)
+                .chain(transactions)
+            {
                 if *customer == slot {
                     *customer = NO_CUSTOMER;
                 }
@@ -454,44 +533,78 @@ impl Index {
     /// upserted first, or they are known only by id. Records already in the index are skipped.
     pub fn append_feedback(&mut self, facts: &[FeedbackFact]) {
         let first = self.rows.len();
-        let rows = &mut self.rows;
         for fact in facts {
             if !self.feedback_seen.admit(fact.id, self.building) {
                 continue;
             }
-            let second = fact.occurred_at.div_euclid(1_000_000);
-            let day = self.zone.day(second);
-            self.days = Some(match self.days {
-                None => (day, day),
-                Some((lo, hi)) => (lo.min(day), hi.max(day)),
-            });
-            rows.second.push(second);
-            rows.day.push(day);
-            rows.customer.push(
-                fact.customer_id
-                    .map_or(NO_CUSTOMER, |id| self.customers.slot(id)),
+            let at = self.locate(
+                fact.occurred_at,
+                fact.customer_id,
+                fact.touchpoint_id,
+                fact.channel_id,
             );
-            rows.touchpoint.push(
-                fact.touchpoint_id
-                    .map_or(0, |id| self.touchpoints.code(&id)),
-            );
-            rows.channel
-                .push(fact.channel_id.map_or(0, |id| self.channels.code(&id)));
-            rows.source.push(
-                SOURCES
-                    .iter()
-                    .position(|&s| s == fact.source)
-                    .expect("every source is in SOURCES") as u8,
-            );
-            rows.language
-                .push(fact.language.as_ref().map_or(0, |l| self.languages.code(l)));
+            let language = fact.language.as_ref().map_or(0, |l| self.languages.code(l));
+            let source = SOURCES.iter().position(|&s| s == fact.source);
+            let rows = &mut self.rows;
+            rows.push(at);
+            rows.source
+                .push(source.expect("every source is in SOURCES") as u8);
+            rows.language.push(language);
             rows.nps
                 .push(fact.nps.filter(|&s| s <= 10).unwrap_or(NPS_NONE));
             rows.csat.push(fact.csat.unwrap_or(SCORE_NONE));
             rows.ces.push(fact.ces.unwrap_or(SCORE_NONE));
             rows.comment.push(fact.has_comment);
         }
-        rows.extend_zones(first);
+        self.rows.extend_zones(first);
+    }
+
+    /// Appends interactions, like [`Index::append_feedback`].
+    pub fn append_interactions(&mut self, facts: &[InteractionFact]) {
+        let first = self.interactions.len();
+        for fact in facts {
+            if !self.interactions_seen.admit(fact.id, self.building) {
+                continue;
+            }
+            let at = self.locate(
+                fact.occurred_at,
+                fact.customer_id,
+                fact.touchpoint_id,
+                Some(fact.channel_id),
+            );
+            let rows = &mut self.interactions;
+            rows.push(at);
+            rows.source.push(0);
+            rows.language.push(0);
+            rows.nps.push(NPS_NONE);
+            rows.csat.push(SCORE_NONE);
+            rows.ces.push(SCORE_NONE);
+            rows.comment.push(false);
+        }
+        self.interactions.extend_zones(first);
+    }
+
+    /// The where and when of a record as codes of this index.
+    fn locate(
+        &mut self,
+        occurred_at: i64,
+        customer: Option<i64>,
+        touchpoint: Option<i64>,
+        channel: Option<i64>,
+    ) -> Located {
+        let second = occurred_at.div_euclid(1_000_000);
+        let day = self.zone.day(second);
+        self.days = Some(match self.days {
+            None => (day, day),
+            Some((lo, hi)) => (lo.min(day), hi.max(day)),
+        });
+        Located {
+            second,
+            day,
+            customer: customer.map_or(NO_CUSTOMER, |id| self.customers.slot(id)),
+            touchpoint: touchpoint.map_or(0, |id| self.touchpoints.code(&id)),
+            channel: channel.map_or(0, |id| self.channels.code(&id)),
+        }
     }
 
     /// Appends transactions (a page of the build, or new writes); known ones are skipped.
@@ -517,70 +630,20 @@ impl Index {
     /// chunks, and releases spare capacity. Rows appended later go to the end.
     pub fn finish_build(&mut self) {
         self.building = false;
-        self.sort_by_time();
-        self.shrink();
-    }
-
-    fn sort_by_time(&mut self) {
-        let seconds = &self.rows.second;
-        if seconds.is_sorted() {
-            self.rows.rebuild_zones();
-            return;
-        }
-        let n = seconds.len();
-        // Pack (second, row) into one u64 so that the sort moves plain integers: seconds fit
-        // in 34 bits until the year 2514, rows in 30.
-        let order: Vec<u32> = if n < 1 << 30 && seconds.iter().all(|&s| (0..1 << 34).contains(&s)) {
-            let mut keys: Vec<u64> = seconds
-                .iter()
-                .enumerate()
-                .map(|(i, &s)| (s as u64) << 30 | i as u64)
-                .collect();
-            keys.sort_unstable();
-            keys.into_iter()
-                .map(|k| (k & ((1 << 30) - 1)) as u32)
-                .collect()
-        } else {
-            let mut order: Vec<u32> = (0..n as u32).collect();
-            order.sort_by_key(|&i| seconds[i as usize]);
-            order
-        };
-        self.rows.permute(&order);
-        self.rows.rebuild_zones();
+        self.rows.sort_by_time();
+        self.interactions.sort_by_time();
     }
 
     /// Bytes held by the index's columns, for the operator's figures.
     pub fn heap_bytes(&self) -> usize {
-        let r = &self.rows;
-        r.second.capacity() * 8
-            + r.day.capacity() * 4
-            + r.customer.capacity() * 4
-            + (r.touchpoint.capacity() + r.channel.capacity() + r.language.capacity()) * 2
-            + r.source.capacity()
-            + r.nps.capacity()
-            + r.csat.capacity()
-            + r.ces.capacity()
-            + r.comment.capacity()
+        self.rows.heap_bytes()
+            + self.interactions.heap_bytes()
+            + self.transactions.capacity() * std::mem::size_of::<TransactionRow>()
             + self
                 .customers
                 .columns
                 .values()
                 .map(|c| c.values.capacity() * 2)
                 .sum::<usize>()
-    }
-
-    fn shrink(&mut self) {
-        let r = &mut self.rows;
-        r.second.shrink_to_fit();
-        r.day.shrink_to_fit();
-        r.customer.shrink_to_fit();
-        r.touchpoint.shrink_to_fit();
-        r.channel.shrink_to_fit();
-        r.source.shrink_to_fit();
-        r.language.shrink_to_fit();
-        r.nps.shrink_to_fit();
-        r.csat.shrink_to_fit();
-        r.ces.shrink_to_fit();
-        r.comment.shrink_to_fit();
     }
 }

@@ -69,6 +69,7 @@ impl Index {
         let compare = (filters.from.is_some() && filters.to.is_some())
             .then_some(CompareTo::Named(ComparePeriod::PreviousPeriod));
         let request = QueryRequest {
+            records: Default::default(),
             measures: vec![Measure::N, Measure::Nps, Measure::Csat, Measure::Ces],
             filters,
             group_by: vec!["touchpoint".into()],

@@ -45,6 +45,16 @@ fn default_measures() -> Vec<Measure> {
     vec![Measure::N, Measure::Nps, Measure::Csat, Measure::Ces]
 }
 
+/// What a query counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Records {
+    #[default]
+    Feedback,
+    /// Interactions: measures `n` and `reach`; no source, language or comment to slice by.
+    Interactions,
+}
+
 /// A touchpoint, channel or stage: by id, or by key (a stage by its name).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(untagged)]
@@ -133,8 +143,11 @@ pub enum ComparePeriod {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryRequest {
-    /// Default: `n`, `nps`, `csat`, `ces`.
-    #[serde(default = "default_measures")]
+    /// `feedback` (default) or `interactions`.
+    #[serde(default)]
+    pub records: Records,
+    /// Default: `n`, `nps`, `csat`, `ces` (for interactions: `n`).
+    #[serde(default)]
     pub measures: Vec<Measure>,
     #[serde(default)]
     pub filters: Filters,
@@ -240,12 +253,38 @@ impl Index {
 
     /// Checks a query and resolves its names into codes of this index.
     pub(crate) fn plan(&self, request: &QueryRequest) -> Result<Plan, FieldError> {
-        let measures = if request.measures.is_empty() {
-            default_measures()
-        } else {
-            request.measures.clone()
+        let interactions = request.records == Records::Interactions;
+        let measures = match (request.measures.is_empty(), interactions) {
+            (true, false) => default_measures(),
+            (true, true) => vec![Measure::N],
+            (false, _) => request.measures.clone(),
         };
         let f = &request.filters;
+        if interactions {
+            let counted = [Measure::N, Measure::Reach];
+            if let Some(i) = measures.iter().position(|m| !counted.contains(m)) {
+                return Err(FieldError::new(
+                    format!("measures[{i}]"),
+                    "interactions have only n and reach",
+                ));
+            }
+            let feedback_only = [
+                ("filters.source", f.source.clone().into_vec().is_empty()),
+                ("filters.language", f.language.clone().into_vec().is_empty()),
+                ("filters.has_comment", f.has_comment.is_none()),
+            ];
+            if let Some((field, _)) = feedback_only.iter().find(|(_, absent)| !absent) {
+                return Err(FieldError::new(*field, "interactions have no such field"));
+            }
+            for (i, name) in request.group_by.iter().enumerate() {
+                if ["source", "language", "has_comment"].contains(&name.as_str()) {
+                    return Err(FieldError::new(
+                        format!("group_by[{i}]"),
+                        "interactions have no such field",
+                    ));
+                }
+            }
+        }
         let time = |field: &str, raw: &Option<String>| {
             raw.as_deref()
                 .map(|raw| {
@@ -298,6 +337,7 @@ impl Index {
                 .map(|d| (d.key.clone(), d.labels.len()))
                 .collect(),
             reach: measures.contains(&Measure::Reach),
+            interactions,
         };
         let previous_range = match &request.compare_to {
             None => None,

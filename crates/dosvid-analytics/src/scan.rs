@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use crate::index::{CHUNK, Index, NO_CUSTOMER};
+use crate::index::{CHUNK, Columns, Index, NO_CUSTOMER};
 
 /// Score histograms of one group: `nps[0..=10]` answers, `nps[11]` no answer; `csat[1..=5]`,
 /// `ces[1..=7]` answers, index 0 no answer. The arrays are padded to powers of two so that the
@@ -70,6 +70,8 @@ pub(crate) struct Scan {
     /// Each key with the number of its codes.
     pub(crate) keys: Vec<(Key, usize)>,
     pub(crate) reach: bool,
+    /// Scan the interactions rather than the feedback records.
+    pub(crate) interactions: bool,
 }
 
 /// The answer of a scan: histograms by group and, when asked, distinct customers by group.
@@ -95,9 +97,17 @@ impl Scan {
         self.keys.iter().map(|(_, n)| n).product()
     }
 
+    fn columns<'i>(&self, index: &'i Index) -> &'i Columns {
+        if self.interactions {
+            &index.interactions
+        } else {
+            &index.rows
+        }
+    }
+
     pub(crate) fn run(&self, index: &Index) -> Counts {
-        let chunks = index.rows.zones.len();
-        let threads = if index.len() < 16 * CHUNK {
+        let chunks = self.columns(index).zones.len();
+        let threads = if self.columns(index).len() < 16 * CHUNK {
             1
         } else {
             std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
@@ -153,7 +163,7 @@ impl Scan {
     }
 
     fn scan(&self, index: &Index, chunks: Range<usize>) -> (Vec<Histograms>, Reach) {
-        let rows = &index.rows;
+        let rows = self.columns(index);
         let groups = self.groups();
         let mut counts = vec![Histograms::default(); groups];
         let words = index.customers.len().div_ceil(64);

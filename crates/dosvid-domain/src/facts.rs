@@ -19,6 +19,16 @@ pub struct FeedbackFact {
     pub language: Option<String>,
 }
 
+/// An interaction as analytics sees it: who, where, when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InteractionFact {
+    pub id: i64,
+    pub customer_id: Option<i64>,
+    pub touchpoint_id: Option<i64>,
+    pub channel_id: i64,
+    pub occurred_at: i64,
+}
+
 /// The customer facts records are sliced by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerFact {

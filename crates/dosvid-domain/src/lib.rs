@@ -13,7 +13,7 @@ pub mod time;
 
 pub use customer::{Customer, CustomerPatch, CustomerRef, Identity, IdentityKind, NewCustomer};
 pub use error::FieldError;
-pub use facts::{CustomerFact, FactScan, FeedbackFact, TransactionFact};
+pub use facts::{CustomerFact, FactScan, FeedbackFact, InteractionFact, TransactionFact};
 pub use ingest::{BatchReport, Rejection};
 pub use journey::{
     Channel, ChannelKind, ChannelPatch, Journey, JourneyPatch, NewChannel, NewJourney, NewStage,

@@ -159,6 +159,15 @@ pub fn build(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, Buil
         |f| f.id,
         |page| index.append_feedback(&page),
     )?;
+    let read_interactions = |scan: FactScan<'_>| store.interaction_facts(org, scan);
+    read_all(
+        store,
+        org,
+        RecordKind::Interactions,
+        read_interactions,
+        |i| i.id,
+        |page| index.append_interactions(&page),
+    )?;
     let read_transactions = |scan: FactScan<'_>| store.transaction_facts(org, scan);
     read_all(
         store,
@@ -248,6 +257,17 @@ impl Analytics {
             let customers = facts.iter().filter_map(|f| f.customer_id).collect();
             Ok((customers, move |index: &mut Index| {
                 index.append_feedback(&facts)
+            }))
+        });
+    }
+
+    /// Interactions were stored (or reported as already stored: those are skipped).
+    pub fn interactions_written(&self, store: &dyn Store, org: OrgId, ids: &[i64]) {
+        self.signals_written(store, org, |store| {
+            let facts = store.interaction_facts(org, FactScan::Ids(ids))?;
+            let customers = facts.iter().filter_map(|i| i.customer_id).collect();
+            Ok((customers, move |index: &mut Index| {
+                index.append_interactions(&facts)
             }))
         });
     }

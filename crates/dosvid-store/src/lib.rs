@@ -18,7 +18,8 @@ use dosvid_domain::{
     StagePatch, Touchpoint, TouchpointPatch, Transaction,
 };
 use dosvid_domain::{
-    CustomerFact, FactScan, FeedbackFact, Organisation, OrganisationPatch, TransactionFact,
+    CustomerFact, FactScan, FeedbackFact, InteractionFact, Organisation, OrganisationPatch,
+    TransactionFact,
 };
 
 pub use keys::{ApiKey, ApiKeySecret};
@@ -296,6 +297,7 @@ pub trait Store: Send + Sync + 'static {
     fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>>;
     /// Feedback facts for the analytics index: a page in id order, or the given records.
     fn feedback_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<FeedbackFact>>;
+    fn interaction_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<InteractionFact>>;
     fn customer_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<CustomerFact>>;
     fn transaction_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<TransactionFact>>;
 }

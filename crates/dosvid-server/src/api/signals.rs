@@ -127,7 +127,9 @@ async fn ingest<I: SignalInput>(
                     analytics.transactions_written(store, auth.org, &stored)
                 }
                 RecordKind::Customers => analytics.customers_written(store, auth.org, &stored),
-                RecordKind::Interactions => {}
+                RecordKind::Interactions => {
+                    analytics.interactions_written(store, auth.org, &stored)
+                }
             }
             Ok(Ok(report))
         })

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use chrono::{TimeZone, Utc};
 use dosvid_analytics::{Named, OneOrMany, QueryRequest};
 use dosvid_domain::customer::NewCustomerInput;
-use dosvid_domain::{FeedbackInput, OrganisationPatch, SignalInput};
+use dosvid_domain::{FeedbackInput, InteractionInput, OrganisationPatch, SignalInput};
 use dosvid_server::analytics::Analytics;
 use dosvid_store::sql::{Backend, Value};
 use dosvid_store::{SqlStore, Store};
@@ -82,6 +82,69 @@ fn ingest_random(store: &dyn Store, rng: &mut Rng, from: usize, n: usize) -> Vec
         .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     report.ids.into_iter().flatten().collect()
+}
+
+fn interact_random(store: &dyn Store, rng: &mut Rng, from: usize, n: usize) -> Vec<i64> {
+    let org = store.default_org().unwrap();
+    let now = Utc::now();
+    let records = (from..from + n)
+        .map(|i| {
+            InteractionInput {
+                external_id: Some(format!("i{i}")),
+                customer_external_id: (rng.below(10) > 0).then(|| format!("c{}", rng.below(40))),
+                touchpoint: (rng.below(6) > 0)
+                    .then(|| TOUCHPOINTS[rng.below(TOUCHPOINTS.len() as u64) as usize].into()),
+                channel: Some(CHANNELS[rng.below(CHANNELS.len() as u64) as usize].into()),
+                kind: Some("call".into()),
+                occurred_at: Some(
+                    Utc.timestamp_opt(1_735_689_600 + rng.below(200 * 86_400) as i64, 0)
+                        .unwrap()
+                        .to_rfc3339(),
+                ),
+                ..Default::default()
+            }
+            .validate(now)
+        })
+        .collect();
+    let report = store
+        .ingest(org, dosvid_store::Signals::Interactions(records), None, now)
+        .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    report.ids.into_iter().flatten().collect()
+}
+
+/// Interactions by `group`: (count, distinct customers), by plain SQL.
+fn sql_interactions<B: Backend>(
+    store: &SqlStore<B>,
+    group: &str,
+) -> BTreeMap<Option<String>, (i64, i64)> {
+    let month = if store.backend_name() == "postgres" {
+        "to_char(i.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')"
+    } else {
+        "strftime('%Y-%m', i.occurred_at / 1000000, 'unixepoch')"
+    };
+    let group_sql = match group {
+        "touchpoint" => "t.key",
+        "channel" => "ch.key",
+        "segment" => "c.segment",
+        _ => month,
+    };
+    let sql = format!(
+        "SELECT {group_sql}, count(*), count(DISTINCT i.customer_id) FROM interactions i \
+         LEFT JOIN customers c ON c.id = i.customer_id LEFT JOIN touchpoints t ON t.id = i.touchpoint_id \
+         LEFT JOIN channels ch ON ch.id = i.channel_id WHERE i.org_id = $1 GROUP BY 1"
+    );
+    store
+        .query_sql(&sql, &[store.default_org().unwrap().into()])
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.opt_text(0).unwrap(),
+                (r.int(1).unwrap(), r.int(2).unwrap()),
+            )
+        })
+        .collect()
 }
 
 /// Per group: n, NPS answers, promoters, detractors, CSAT answers and sum, CES answers and
@@ -235,14 +298,35 @@ fn index_matches_sql<B: Backend>(store: SqlStore<B>) {
         .unwrap();
     let mut rng = Rng(20251123);
     ingest_random(&store, &mut rng, 0, 1500);
+    interact_random(&store, &mut rng, 0, 600);
     // Built from the store, then kept current by writes, as the server does.
     let analytics = Analytics::default();
     analytics.load(&store, org).unwrap();
     let ids = ingest_random(&store, &mut rng, 1500, 700);
     analytics.feedback_written(&store, org, &ids);
+    let ids = interact_random(&store, &mut rng, 600, 300);
+    analytics.interactions_written(&store, org, &ids);
     let index = analytics.index(&store, org).unwrap();
     let index = index.read().unwrap();
     assert_eq!(index.len(), 2200);
+
+    for group in ["touchpoint", "channel", "segment", "month"] {
+        let request: QueryRequest = serde_json::from_value(json!({
+            "records": "interactions", "measures": ["n", "reach"], "group_by": [group]
+        }))
+        .unwrap();
+        let want = sql_interactions(&store, group);
+        let got = index.query(&request).unwrap();
+        assert_eq!(got.rows.len(), want.len(), "interactions by {group}");
+        for row in &got.rows {
+            let (n, reach) = want[&row.group[group]];
+            assert_eq!(
+                (row.n as i64, row.reach.unwrap() as i64),
+                (n, reach),
+                "{group}: {row:?}"
+            );
+        }
+    }
 
     for round in 0..60 {
         let (group, request) = random_request(&mut rng);
@@ -432,6 +516,14 @@ async fn query_api(app: TestApp) {
         ),
         (json!({"measures": ["happiness"]}), "measures[0]"),
         (json!({"filters": {"from": "soon"}}), "filters.from"),
+        (
+            json!({"records": "interactions", "measures": ["n", "nps"]}),
+            "measures[1]",
+        ),
+        (
+            json!({"records": "interactions", "group_by": ["source"]}),
+            "group_by[0]",
+        ),
     ] {
         let answer = ask(body).await;
         assert_eq!(

@@ -2,8 +2,8 @@
 //! time (to build the index) or for given ids (to append what was just written).
 
 use dosvid_domain::{
-    CustomerFact, FactScan, FeedbackFact, FeedbackSource, OrgId, Organisation, OrganisationPatch,
-    RecordKind, TransactionFact, TransactionKind,
+    CustomerFact, FactScan, FeedbackFact, FeedbackSource, InteractionFact, OrgId, Organisation,
+    OrganisationPatch, RecordKind, TransactionFact, TransactionKind,
 };
 
 use super::push_id_list;
@@ -114,6 +114,23 @@ pub(super) fn feedback(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec
             ces: score(r, 8)?,
             has_comment: r.bool(9)?,
             language: r.opt_text(10)?,
+        })
+    })
+}
+
+pub(super) fn interactions(
+    c: &mut impl Conn,
+    org: OrgId,
+    s: FactScan,
+) -> Result<Vec<InteractionFact>> {
+    let select = "SELECT id, customer_id, touchpoint_id, channel_id, occurred_at FROM interactions";
+    scan(c, select, org, s, |r| {
+        Ok(InteractionFact {
+            id: r.int(0)?,
+            customer_id: r.opt_int(1)?,
+            touchpoint_id: r.opt_int(2)?,
+            channel_id: r.int(3)?,
+            occurred_at: r.time(4)?.timestamp_micros(),
         })
     })
 }

@@ -13,9 +13,9 @@ use dosvid_domain::journey::{
 };
 use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Customer, CustomerFact, CustomerPatch, FactScan, Feedback,
-    FeedbackFact, Interaction, Journey, JourneyPatch, NewChannel, NewCustomer, NewJourney,
-    NewStage, NewTouchpoint, OrgId, Organisation, OrganisationPatch, RecordKind, Stage, StagePatch,
-    Touchpoint, TouchpointPatch, Transaction, TransactionFact,
+    FeedbackFact, Interaction, InteractionFact, Journey, JourneyPatch, NewChannel, NewCustomer,
+    NewJourney, NewStage, NewTouchpoint, OrgId, Organisation, OrganisationPatch, RecordKind, Stage,
+    StagePatch, Touchpoint, TouchpointPatch, Transaction, TransactionFact,
 };
 
 use crate::sql::{Backend, Conn, Value};
@@ -407,6 +407,10 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn feedback_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<FeedbackFact>> {
         self.backend.read(|c| facts::feedback(c, org, scan))
+    }
+
+    fn interaction_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<InteractionFact>> {
+        self.backend.read(|c| facts::interactions(c, org, scan))
     }
 
     fn customer_facts(&self, org: OrgId, scan: FactScan) -> Result<Vec<CustomerFact>> {
