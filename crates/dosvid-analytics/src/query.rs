@@ -801,11 +801,12 @@ struct Scores {
 
 impl Scores {
     fn of(h: &Histograms) -> Self {
-        let moments = |counts: &[u64]| {
+        let sum = |counts: &[u32]| counts.iter().map(|&c| u64::from(c)).sum::<u64>();
+        let moments = |counts: &[u32]| {
             let mut m = Moments::default();
             for (score, &count) in counts.iter().enumerate().skip(1) {
-                let (x, c) = (score as f64, count as f64);
-                m.n += count;
+                let (x, c) = (score as f64, f64::from(count));
+                m.n += u64::from(count);
                 m.sum += x * c;
                 m.sum_squares += x * x * c;
             }
@@ -813,16 +814,16 @@ impl Scores {
         };
         Scores {
             nps: NpsCounts {
-                promoters: h.nps[9] + h.nps[10],
-                passives: h.nps[7] + h.nps[8],
-                detractors: h.nps[..=6].iter().sum(),
+                promoters: sum(&h.nps[9..=10]),
+                passives: sum(&h.nps[7..=8]),
+                detractors: sum(&h.nps[..=6]),
             },
             csat: Csat {
-                satisfied: h.csat[4] + h.csat[5],
+                satisfied: sum(&h.csat[4..=5]),
                 moments: moments(&h.csat[..=5]),
             },
             ces: Ces {
-                easy: h.ces[5..=7].iter().sum(),
+                easy: sum(&h.ces[5..=7]),
                 moments: moments(&h.ces[..=7]),
             },
         }
