@@ -1,0 +1,176 @@
+//! Text that is not readable language, flagged with the reason so it gets no sentiment:
+//! - mojibake: UTF-8 decoded as Latin-1/Windows-1252 ("Ð¿Ñ€Ð¸Ð²ÐµÑ‚") or as Windows-1251
+//!   ("РїСЂРёРІРµС‚");
+//! - Cyrillic read by OCR as Latin look-alikes ("KJIIEHTCBKUM JOCBIZIOM"): Latin letters in
+//!   sequences English does not have, and no English word among them;
+//! - keyboard mashing ("asdfghjkl", "фывапролд"): runs of neighbouring keys.
+//!
+//! Every rule is conservative: a real comment, however short or misspelt, must not be flagged.
+
+use serde::Serialize;
+
+use crate::normalize::{TokenKind, tokens};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Garbage {
+    Mojibake,
+    LatinLookalikes,
+    KeyboardMashing,
+}
+
+impl Garbage {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Garbage::Mojibake => "the text was decoded with the wrong encoding",
+            Garbage::LatinLookalikes => "Cyrillic text read as Latin look-alike letters",
+            Garbage::KeyboardMashing => "keys pressed at random",
+        }
+    }
+}
+
+pub fn garbage(text: &str) -> Option<Garbage> {
+    if mojibake(text) {
+        Some(Garbage::Mojibake)
+    } else if keyboard_mashing(text) {
+        Some(Garbage::KeyboardMashing)
+    } else if lookalikes(text) {
+        Some(Garbage::LatinLookalikes)
+    } else {
+        None
+    }
+}
+
+/// The second characters UTF-8 continuation bytes become in Latin-1 / Windows-1252.
+fn latin1_continuation(c: char) -> bool {
+    ('\u{0080}'..='\u{00BF}').contains(&c) || "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ".contains(c)
+}
+
+/// The characters bytes 0x80–0xBF become in Windows-1251.
+fn cp1251_continuation(c: char) -> bool {
+    "ЂЃ‚ѓ„…†‡€‰Љ‹ЊЌЋЏђ‘’“”•–—™љ›њќћџ\u{00A0}ЎўЈ¤Ґ¦§Ё©Є«¬\u{00AD}®Ї°±Ііґµ¶·ё№є»јЅѕї".contains(c)
+}
+
+fn mojibake(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let pairs = |lead: &dyn Fn(char) -> bool, next: &dyn Fn(char) -> bool| {
+        chars
+            .windows(2)
+            .filter(|w| lead(w[0]) && next(w[1]))
+            .count()
+    };
+    let latin = pairs(&|c| "ÐÑÃÂâ".contains(c), &latin1_continuation);
+    let cyrillic = pairs(&|c| c == 'Р' || c == 'С', &cp1251_continuation);
+    let covered = 2 * latin.max(cyrillic);
+    latin.max(cyrillic) >= 2 && covered * 2 >= chars.len()
+}
+
+/// Keys by row, so that runs of neighbours can be found (Latin and Cyrillic layouts).
+const ROWS: [&str; 6] = [
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "йцукенгшщзхї",
+    "фівапролджє",
+    "ячсмитьбю",
+];
+const RU_ROWS: [&str; 3] = ["йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"];
+
+fn key(c: char) -> Option<(usize, usize)> {
+    ROWS.iter()
+        .chain(&RU_ROWS)
+        .enumerate()
+        .find_map(|(row, keys)| keys.chars().position(|k| k == c).map(|col| (row % 3, col)))
+}
+
+/// A word typed by sliding along the keyboard: most neighbouring letters are neighbouring keys.
+/// A letter held down ("ааааа", "милооооо") is emphasis, not mashing: repeats do not count.
+fn mashed(word: &str) -> bool {
+    let mut letters: Vec<char> = word.chars().collect();
+    letters.dedup();
+    let mut distinct = letters.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if letters.len() < 6 || distinct.len() < 4 {
+        return false;
+    }
+    let near = letters
+        .windows(2)
+        .filter(|w| match (key(w[0]), key(w[1])) {
+            (Some((r1, c1)), Some((r2, c2))) => r1 == r2 && c1.abs_diff(c2) <= 2,
+            _ => false,
+        })
+        .count();
+    near * 10 >= (letters.len() - 1) * 9
+}
+
+fn keyboard_mashing(text: &str) -> bool {
+    let words: Vec<String> = tokens(text)
+        .into_iter()
+        .filter(|t| t.kind == TokenKind::Word)
+        .map(|t| t.text)
+        .collect();
+    let letters: usize = words.iter().map(|w| w.chars().count()).sum();
+    let mashed: usize = words
+        .iter()
+        .filter(|w| mashed(w))
+        .map(|w| w.chars().count())
+        .sum();
+    mashed > 0 && mashed * 10 >= letters * 6
+}
+
+/// Letter pairs common in English words; a text made mostly of other pairs is not English.
+const ENGLISH_BIGRAMS: &str = "th he in er an re on at en nd ti es or te of ed is it al ar st to nt \
+    ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns \
+    di fo ho pe ec pr no ct us ac ot il tr ly nc et ut ss so rs un lo wa ge ie wh ee wi em ad ol rt \
+    po we na ul ni ts mo ow pa im mi ai sh ir su id os iv ia am fi ci vi pl ig tu ev ld ry mp fe bl \
+    ab gh ty op wo sa ay ex ke fr oo av ag if ap gr od bo sp rd do uc bu ei ov by rm ep tt oc fa ef \
+    cu rn sc gi da yo cr cl du ga qu ue ff ba ey ls va um pp ua up lu go ht ru ug ds lt pi rc rr eg \
+    au ck ew mu br bi pt ak pu ui rg ib tl ny ki rk ys ob mm fu ph og ms ye ud mb ip ub oi rl gu dr \
+    hr cc tw ft wn nu af hu nn eo vo rv nf xp gn sm fl iz ok nl my gl aw ju oa sy ka ks jo je ze \
+    sk sl sn sw kn kl oy ya ze zi za xi xt ew yi";
+
+/// True when a Latin-script text has no English word and its letter pairs are mostly ones
+/// English words do not have.
+pub(crate) fn unlike_english(text: &str) -> bool {
+    // Runs of Latin letters inside words (OCR reads З as 3, so digits split runs).
+    let runs: Vec<String> = tokens(text)
+        .into_iter()
+        .filter(|t| t.kind == TokenKind::Word)
+        .flat_map(|t| {
+            t.text
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let (mut pairs, mut rare) = (0usize, 0usize);
+    for run in &runs {
+        let letters: Vec<char> = run.chars().collect();
+        for w in letters.windows(2) {
+            pairs += 1;
+            let pair: String = w.iter().collect();
+            rare += usize::from(!ENGLISH_BIGRAMS.split_whitespace().any(|b| b == pair));
+        }
+    }
+    pairs >= 12 && rare * 100 >= pairs * 40
+}
+
+fn lookalikes(text: &str) -> bool {
+    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+    let ascii = letters.iter().filter(|c| c.is_ascii_alphabetic()).count();
+    let upper = letters.iter().filter(|c| c.is_ascii_uppercase()).count();
+    // OCR output of print is capitals; mixed-case Latin text is someone's writing.
+    ascii * 10 >= letters.len() * 9
+        && upper * 10 >= ascii * 7
+        && !has_english_word(text)
+        && unlike_english(text)
+}
+
+/// An English word of three letters or more (two-letter ones are Cyrillic look-alikes too:
+/// HE is "не").
+fn has_english_word(text: &str) -> bool {
+    tokens(text)
+        .iter()
+        .any(|t| t.text.len() >= 3 && crate::language::is_english_word(&t.text))
+}

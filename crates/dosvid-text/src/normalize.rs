@@ -1,0 +1,121 @@
+//! Normalisation (NFC, lower case, one apostrophe) and tokens: words, numbers, emoji, and the
+//! noise of messages (links, @mentions) kept apart so that it does not count as language.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The apostrophes people type inside Ukrainian words (м'ята, сім’я, пʼять), read as one.
+const APOSTROPHES: [char; 5] = ['\'', '’', 'ʼ', '`', '‘'];
+
+/// NFC, lower case, and every apostrophe as `'`.
+pub fn normalize(text: &str) -> String {
+    text.nfc()
+        .flat_map(char::to_lowercase)
+        .map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Word,
+    Number,
+    Emoji,
+    /// Links, e-mail addresses and @mentions: not language.
+    Noise,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    /// Normalised text (a hashtag's word without `#`).
+    pub text: String,
+    /// Byte range in the text given to [`tokens`].
+    pub start: usize,
+    pub end: usize,
+}
+
+pub(crate) fn is_emoji(c: char) -> bool {
+    matches!(u32::from(c),
+        0x1F300..=0x1FAFF | 0x2600..=0x27BF | 0x1F000..=0x1F2FF | 0x2B00..=0x2BFF | 0x3030 | 0x303D)
+}
+
+/// Splits a text into tokens. Words keep inner apostrophes and hyphens (сім'я, Wi-Fi).
+pub fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        if is_emoji(c) {
+            chars.next();
+            out.push(Token {
+                kind: TokenKind::Emoji,
+                text: c.to_string(),
+                start,
+                end: start + c.len_utf8(),
+            });
+            continue;
+        }
+        // A whitespace-delimited chunk decides links and mentions as a whole.
+        let chunk_end = text[start..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |i| start + i);
+        let chunk = &text[start..chunk_end];
+        let lower = chunk.to_lowercase();
+        if c == '@'
+            || lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("www.")
+            || (chunk.contains('@') && chunk.contains('.'))
+        {
+            out.push(Token {
+                kind: TokenKind::Noise,
+                text: lower,
+                start,
+                end: chunk_end,
+            });
+            while chars.peek().is_some_and(|&(i, _)| i < chunk_end) {
+                chars.next();
+            }
+            continue;
+        }
+        if c.is_alphanumeric() {
+            let mut end = start;
+            let mut all_digits = true;
+            while let Some(&(i, ch)) = chars.peek() {
+                let inner = (APOSTROPHES.contains(&ch) || ch == '-')
+                    && text[i + ch.len_utf8()..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_alphanumeric)
+                    && end > start;
+                if ch.is_alphanumeric() || combining_mark(ch) || inner {
+                    all_digits &= ch.is_ascii_digit();
+                    end = i + ch.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(Token {
+                kind: if all_digits {
+                    TokenKind::Number
+                } else {
+                    TokenKind::Word
+                },
+                text: normalize(&text[start..end]),
+                start,
+                end,
+            });
+            continue;
+        }
+        chars.next();
+    }
+    out
+}
+
+/// Combining marks (a stress mark, a decomposed й) stay inside their word.
+fn combining_mark(c: char) -> bool {
+    matches!(u32::from(c), 0x0300..=0x036F)
+}

@@ -1,0 +1,165 @@
+use std::path::Path;
+
+use crate::*;
+
+#[test]
+fn normalisation_folds_case_and_apostrophes_and_composes() {
+    assert_eq!(normalize("Сім’я ПʼЯТЬ м`ята"), "сім'я п'ять м'ята");
+    // й as и + combining breve composes to one letter.
+    assert_eq!(normalize("и\u{0306}"), "й");
+    let words: Vec<String> = tokens("Дякую!!! 👍 Wi-Fi @kvant_ua https://kvant.ua 2 рази")
+        .into_iter()
+        .map(|t| format!("{:?}:{}", t.kind, t.text))
+        .collect();
+    assert_eq!(
+        words,
+        [
+            "Word:дякую",
+            "Emoji:👍",
+            "Word:wi-fi",
+            "Noise:@kvant_ua",
+            "Noise:https://kvant.ua",
+            "Number:2",
+            "Word:рази"
+        ]
+    );
+}
+
+#[test]
+fn languages_of_short_and_mixed_comments() {
+    use Language::*;
+    for (text, want) in [
+        ("Дякую, все чудово", Uk),
+        ("Добрий вечір, коли буде доставка?", Uk),
+        ("Спасибо, всё отлично", Ru),
+        ("Когда будет доставка?", Ru),
+        ("как*", Ru),
+        ("Thanks, the agent was great", En),
+        ("@united thx for update", En),
+        ("Оператор не відповідає вже 20 хвилин", Uk),
+        ("Оператор не отвечает уже 20 минут", Ru),
+        ("Мобільний додаток вилітає після оновлення app", Uk),
+        ("👍👍👍", Und),
+        ("ok", En),
+        ("", Und),
+    ] {
+        assert_eq!(detect_language(text), want, "{text}");
+    }
+}
+
+#[test]
+fn broken_text_is_flagged_and_real_text_is_not() {
+    for (text, want) in [
+        ("Ð¿Ñ€Ð¸Ð²ÐµÑ‚, ÐºÐ°Ðº Ð´ÐµÐ»Ð°", Garbage::Mojibake),
+        ("РїСЂРёРІРµС‚ РєР°Рє РґРµР»Р°", Garbage::Mojibake),
+        (
+            "KJIIEHTCBKUM JOCBIZIOM HE 3AJOBOJIEHUN",
+            Garbage::LatinLookalikes,
+        ),
+        ("asdfghjkl", Garbage::KeyboardMashing),
+        ("фывапролдж фывапр", Garbage::KeyboardMashing),
+        ("qwertyuiop", Garbage::KeyboardMashing),
+    ] {
+        assert_eq!(garbage(text), Some(want), "{text}");
+    }
+    for text in [
+        "Сім'я задоволена",
+        "Сервис ужасный, РЕКОМЕНДУЮ обходить стороной",
+        "JFK to LAX, DFW delayed",
+        "@united where is my bag? Flight UA 1234",
+        "ok",
+        "😡😡😡",
+        "Сбербанк горите в аду.",
+        "WORST AIRLINE EVER",
+        "Рік тому все було краще",
+        "Ростелеком СССР",
+        "Трудности перевода",
+    ] {
+        assert_eq!(garbage(text), None, "{text}");
+    }
+}
+
+/// Texts of a labelled set, when `../shared/data` is present.
+fn texts(file: &str, column: &str) -> Option<Vec<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(file);
+    if !path.exists() {
+        println!("skipped: {} is absent", path.display());
+        return None;
+    }
+    if file.ends_with(".txt") {
+        // UCI sentences: `text<TAB>label` lines.
+        let body = std::fs::read_to_string(path).unwrap();
+        return Some(
+            body.lines()
+                .filter_map(|l| l.rsplit_once('\t'))
+                .map(|(t, _)| t.to_owned())
+                .collect(),
+        );
+    }
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let i = headers.iter().position(|h| h == column).unwrap();
+    Some(reader.records().map(|r| r.unwrap()[i].to_owned()).collect())
+}
+
+#[test]
+fn labelled_sets_are_recognised_and_none_is_garbage() {
+    let sets = [
+        (
+            "hotline-ua-reviews/hotline_ua_reviews_native_uk.csv",
+            Language::Uk,
+        ),
+        ("sentirueval2016/banks_test_etalon.csv", Language::Ru),
+        ("rusentitweet/rusentitweet_train.csv", Language::Ru),
+        ("twitter-us-airline-sentiment/Tweets.csv", Language::En),
+        (
+            "uci-sentiment-labelled-sentences/amazon_cells_labelled.txt",
+            Language::En,
+        ),
+        (
+            "uci-sentiment-labelled-sentences/yelp_labelled.txt",
+            Language::En,
+        ),
+        (
+            "uci-sentiment-labelled-sentences/imdb_labelled.txt",
+            Language::En,
+        ),
+    ];
+    for (file, language) in sets {
+        let Some(texts) = texts(file, "text") else {
+            continue;
+        };
+        // Texts with no letters (a link, a mention, emoji) have no language to find.
+        let with_words: Vec<&String> = texts
+            .iter()
+            .filter(|t| {
+                tokens(t)
+                    .iter()
+                    .any(|t| t.kind == TokenKind::Word && t.text.chars().any(char::is_alphabetic))
+            })
+            .collect();
+        let right = with_words
+            .iter()
+            .filter(|t| detect_language(t) == language)
+            .count();
+        let accuracy = right as f64 / with_words.len() as f64;
+        let wrong: Vec<&&String> = with_words
+            .iter()
+            .filter(|t| detect_language(t) != language)
+            .take(5)
+            .collect();
+        println!(
+            "{file}: language {accuracy:.4} of {}; e.g. wrong: {wrong:?}",
+            with_words.len()
+        );
+        assert!(accuracy >= 0.98, "{file}: {accuracy}: {wrong:?}");
+        let flagged: Vec<&String> = texts.iter().filter(|t| garbage(t).is_some()).collect();
+        assert!(
+            flagged.is_empty(),
+            "{file}: flagged as garbage: {:?}",
+            &flagged[..flagged.len().min(5)]
+        );
+    }
+}
