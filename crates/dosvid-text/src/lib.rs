@@ -6,10 +6,12 @@
 mod garbage;
 mod language;
 mod normalize;
+mod sentiment;
 
 pub use garbage::{Garbage, garbage};
 pub use language::{Language, detect_language};
 pub use normalize::{Token, TokenKind, normalize, tokens};
+pub use sentiment::{Label, Sentiment, sentiment};
 
 #[cfg(test)]
 mod tests;

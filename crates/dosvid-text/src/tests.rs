@@ -163,3 +163,97 @@ fn labelled_sets_are_recognised_and_none_is_garbage() {
         );
     }
 }
+
+#[test]
+fn sentiment_rules() {
+    use Label::*;
+    for (text, language, want) in [
+        ("Все чудово, дякую!", Language::Uk, Positive),
+        ("Жахливе обслуговування", Language::Uk, Negative),
+        ("Не погано", Language::Uk, Positive),
+        ("Не дуже добре", Language::Uk, Negative),
+        ("Оператор ввічливий, але чекав 40 хвилин, жах", Language::Uk, Negative),
+        ("Ужасно долго, но в итоге помогли, спасибо большое", Language::Ru, Positive),
+        ("Очень плохо", Language::Ru, Negative),
+        ("not bad at all", Language::En, Positive),
+        ("Flight delayed again 😡", Language::En, Negative),
+        ("Great crew, thanks!", Language::En, Positive),
+        ("What time does the gate open?", Language::En, Neutral),
+    ] {
+        assert_eq!(sentiment(text, language).label, want, "{text}");
+    }
+}
+
+/// Macro-F1 over the labels that occur in `gold`.
+fn macro_f1(pairs: &[(String, String)]) -> f64 {
+    let mut labels: Vec<&String> = pairs.iter().map(|(g, _)| g).collect();
+    labels.sort();
+    labels.dedup();
+    let f1s: Vec<f64> = labels
+        .iter()
+        .map(|&l| {
+            let tp = pairs.iter().filter(|(g, p)| g == l && p == l).count() as f64;
+            let fp = pairs.iter().filter(|(g, p)| g != l && p == l).count() as f64;
+            let fneg = pairs.iter().filter(|(g, p)| g == l && p != l).count() as f64;
+            if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fneg) }
+        })
+        .collect();
+    f1s.iter().sum::<f64>() / f1s.len() as f64
+}
+
+fn labelled(file: &str, text: &str, label: &str) -> Option<Vec<(String, String)>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(file);
+    if !path.exists() {
+        println!("skipped: {} is absent", path.display());
+        return None;
+    }
+    if file.ends_with(".txt") {
+        let body = std::fs::read_to_string(path).unwrap();
+        return Some(
+            body.lines()
+                .filter_map(|l| l.rsplit_once('\t'))
+                .map(|(t, l)| (t.to_owned(), if l.trim() == "1" { "positive" } else { "negative" }.to_owned()))
+                .collect(),
+        );
+    }
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let (t, l) = (
+        headers.iter().position(|h| h == text).unwrap(),
+        headers.iter().position(|h| h == label).unwrap(),
+    );
+    Some(reader.records().map(|r| r.unwrap()).map(|r| (r[t].to_owned(), r[l].to_owned())).collect())
+}
+
+#[test]
+fn sentiment_on_the_labelled_sets() {
+    let sets = [
+        ("twitter-us-airline-sentiment/Tweets.csv", "text", "airline_sentiment", false, 0.60),
+        ("hotline-ua-reviews/hotline_ua_reviews_native_uk.csv", "text", "label", true, 0.80),
+        ("sentirueval2016/banks_test_etalon.csv", "text", "label", false, 0.50),
+        ("rusentitweet/rusentitweet_train.csv", "text", "label", false, 0.0),
+        ("uci-sentiment-labelled-sentences/amazon_cells_labelled.txt", "", "", true, 0.0),
+        ("uci-sentiment-labelled-sentences/yelp_labelled.txt", "", "", true, 0.0),
+        ("uci-sentiment-labelled-sentences/imdb_labelled.txt", "", "", true, 0.0),
+    ];
+    for (file, text, label, binary, target) in sets {
+        let Some(rows) = labelled(file, text, label) else { continue };
+        let pairs: Vec<(String, String)> = rows
+            .into_iter()
+            .filter(|(_, l)| ["negative", "neutral", "positive"].contains(&l.as_str()))
+            .map(|(t, l)| {
+                let s = sentiment(&t, detect_language(&t));
+                let predicted = match (binary, s.label) {
+                    (true, _) if s.score > 0.0 => "positive",
+                    (true, _) => "negative",
+                    (false, Label::Positive) => "positive",
+                    (false, Label::Negative) => "negative",
+                    (false, Label::Neutral) => "neutral",
+                };
+                (l, predicted.to_owned())
+            })
+            .collect();
+        let f1 = macro_f1(&pairs);
+        println!("{file}: macro-F1 {f1:.3} on {} texts (target {target})", pairs.len());
+    }
+}

@@ -1,0 +1,306 @@
+//! Sentiment −1…1 with a label, from our lexicons of customer-experience language in Ukrainian,
+//! Russian and English (matched on Snowball stems, so that inflected forms count), with the rules
+//! that turn words into a judgement: negation ("не погано", "not bad"), intensifiers and
+//! softeners, contrast (what follows "але", "но", "but" weighs more), emoji, exclamation marks
+//! and capitals.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use snowball_stemmers_rs::{Algorithm, Stemmer};
+
+use crate::language::Language;
+use crate::normalize::{TokenKind, tokens};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    Negative,
+    Neutral,
+    Positive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Sentiment {
+    /// −1 (very negative) … 1 (very positive).
+    pub score: f32,
+    pub label: Label,
+}
+
+/// Scores within this distance of zero are neutral.
+const NEUTRAL_BAND: f32 = 0.05;
+
+/// Words with their weight (−4 … 4). Forms are stemmed when the lexicon is built.
+const UK: &[(&str, f32)] = &[
+    // negative
+    ("жах", -3.0), ("жахливий", -3.0), ("жахливо", -3.0), ("погано", -2.0), ("поганий", -2.0),
+    ("гірше", -2.5), ("найгірший", -3.5), ("огидний", -3.0), ("обман", -3.0), ("обманули", -3.0),
+    ("шахраї", -3.5), ("брехня", -3.0), ("не рекомендую", -3.0), ("розчарований", -2.5),
+    ("розчарування", -2.5), ("незадоволений", -2.5), ("проблема", -1.5), ("проблеми", -1.5),
+    ("чекав", -1.0), ("чекати", -1.0), ("довго", -1.5), ("затримка", -2.0), ("затримали", -2.0),
+    ("скасували", -2.0), ("зламаний", -2.5), ("зламався", -2.5), ("брак", -2.5), ("бракований", -2.5),
+    ("неякісний", -2.5), ("грубий", -2.5), ("грубо", -2.5), ("хамство", -3.0), ("ігнорують", -2.5),
+    ("ігнор", -2.5), ("не відповідають", -2.5), ("не працює", -2.5), ("помилка", -1.5),
+    ("повернення", -0.5), ("повернути", -0.5), ("втрачено", -2.0), ("загубили", -2.5),
+    ("тиша", -1.5), ("жодної", -1.0), ("нікого", -1.0), ("дорого", -1.5), ("переплата", -2.0),
+    ("списали", -2.0), ("вимагають", -1.5), ("кошмар", -3.0), ("ганьба", -3.5), ("відмовили", -2.0),
+    ("відмова", -2.0), ("неприємно", -2.0), ("сумно", -2.0), ("злий", -2.5), ("обурений", -3.0),
+    ("незрозуміло", -1.5), ("незручно", -2.0), ("повільно", -2.0), ("безвідповідальність", -3.0),
+    ("некомпетентні", -3.0), ("не раджу", -3.0), ("уникайте", -3.0), ("пошкоджений", -2.5),
+    ("пошкоджено", -2.5), ("не отримав", -2.0), ("не доставили", -2.5), ("зіпсований", -2.5),
+    // positive
+    ("дякую", 2.0), ("дякуємо", 2.0), ("вдячний", 2.5), ("чудово", 3.0), ("чудовий", 3.0),
+    ("відмінно", 3.0), ("відмінний", 3.0), ("добре", 2.0), ("добрий", 1.5), ("гарний", 2.0),
+    ("гарно", 2.0), ("супер", 3.0), ("класно", 3.0), ("рекомендую", 3.0), ("задоволений", 2.5),
+    ("задоволена", 2.5), ("швидко", 1.5), ("швидка", 1.5), ("зручно", 2.0), ("зручний", 2.0),
+    ("ввічливий", 2.5), ("ввічливо", 2.5), ("приємно", 2.5), ("приємний", 2.5), ("найкращий", 3.5),
+    ("кращий", 2.0), ("молодці", 3.0), ("допомогли", 2.0), ("оперативно", 2.5), ("якісний", 2.5),
+    ("якісно", 2.5), ("професійно", 2.5), ("вчасно", 2.0), ("задоволення", 2.5), ("люблю", 3.0),
+    ("ідеально", 3.5), ("все ок", 2.0), ("раджу", 2.5), ("щасливий", 3.0), ("радий", 2.5),
+];
+
+const RU: &[(&str, f32)] = &[
+    // negative
+    ("ужас", -3.0), ("ужасный", -3.0), ("ужасно", -3.0), ("плохо", -2.0), ("плохой", -2.0),
+    ("хуже", -2.5), ("худший", -3.5), ("отвратительный", -3.5), ("обман", -3.0), ("обманули", -3.0),
+    ("мошенники", -3.5), ("ложь", -3.0), ("не рекомендую", -3.0), ("разочарован", -2.5),
+    ("разочарование", -2.5), ("недоволен", -2.5), ("проблема", -1.5), ("проблемы", -1.5),
+    ("ждать", -1.0), ("ждал", -1.0), ("долго", -1.5), ("задержка", -2.0), ("отменили", -2.0),
+    ("сломался", -2.5), ("брак", -2.5), ("грубый", -2.5), ("грубо", -2.5), ("хамство", -3.0),
+    ("хамят", -3.0), ("игнорируют", -2.5), ("не отвечают", -2.5), ("не работает", -2.5),
+    ("ошибка", -1.5), ("потеряли", -2.5), ("дорого", -1.5), ("списали", -2.0), ("кошмар", -3.0),
+    ("позор", -3.5), ("отказали", -2.0), ("отказ", -2.0), ("неприятно", -2.0), ("грустно", -2.0),
+    ("злой", -2.5), ("возмущен", -3.0), ("непонятно", -1.5), ("неудобно", -2.0), ("медленно", -2.0),
+    ("некомпетентные", -3.0), ("не советую", -3.0), ("ненавижу", -3.5), ("бесит", -3.0),
+    ("достали", -3.0), ("отстой", -3.0), ("фу", -2.0), ("жаль", -1.5), ("увы", -1.5),
+    ("горите", -3.0), ("ад", -3.0), ("блокировка", -2.0), ("заблокировали", -2.5), ("штраф", -2.0),
+    ("навязали", -2.5), ("навязывают", -2.5), ("развод", -3.0), ("грабеж", -3.5), ("воры", -3.5),
+    ("кидалово", -3.5), ("отключили", -2.0), ("сбой", -2.0), ("санкции", -1.5), ("комиссия", -1.0),
+    ("плачу", -1.5), ("хреново", -3.0), ("дерьмо", -3.5), ("сволочи", -3.5), ("скучно", -2.0),
+    ("устал", -1.5), ("больно", -2.0), ("страшно", -2.0), ("обидно", -2.5), ("печально", -2.0),
+    // positive
+    ("спасибо", 2.0), ("благодарю", 2.5), ("благодарен", 2.5), ("отлично", 3.0), ("отличный", 3.0),
+    ("прекрасно", 3.0), ("хорошо", 2.0), ("хороший", 2.0), ("супер", 3.0), ("класс", 3.0),
+    ("классно", 3.0), ("рекомендую", 3.0), ("доволен", 2.5), ("довольна", 2.5), ("быстро", 1.5),
+    ("удобно", 2.0), ("удобный", 2.0), ("вежливый", 2.5), ("вежливо", 2.5), ("приятно", 2.5),
+    ("лучший", 3.5), ("лучше", 2.0), ("молодцы", 3.0), ("помогли", 2.0), ("оперативно", 2.5),
+    ("качественно", 2.5), ("профессионально", 2.5), ("вовремя", 2.0), ("люблю", 3.0),
+    ("идеально", 3.5), ("советую", 2.5), ("счастлив", 3.0), ("рад", 2.5), ("рада", 2.5),
+    ("ура", 3.0), ("круто", 3.0), ("здорово", 3.0), ("мило", 2.5), ("милый", 2.5), ("красиво", 2.5),
+    ("красивый", 2.5), ("обожаю", 3.5), ("поздравляю", 2.5), ("восторг", 3.5), ("удачи", 2.0),
+    ("выгодно", 2.0), ("выгодный", 2.0), ("надежный", 2.5), ("бесплатно", 1.0), ("приз", 2.0),
+    ("выиграл", 2.5), ("победа", 2.5),
+];
+
+const EN: &[(&str, f32)] = &[
+    // negative
+    ("terrible", -3.0), ("horrible", -3.0), ("awful", -3.0), ("worst", -3.5), ("bad", -2.5),
+    ("poor", -2.0), ("rude", -3.0), ("disappointed", -2.5), ("disappointing", -2.5),
+    ("frustrated", -2.5), ("frustrating", -2.5), ("annoyed", -2.5), ("annoying", -2.5),
+    ("angry", -3.0), ("upset", -2.5), ("ridiculous", -3.0), ("unacceptable", -3.0), ("useless", -3.0),
+    ("hate", -3.0), ("sucks", -3.0), ("suck", -3.0), ("fail", -2.5), ("failed", -2.5), ("fails", -2.5),
+    ("delayed", -2.0), ("delay", -2.0), ("delays", -2.0), ("cancelled", -2.0), ("canceled", -2.0),
+    ("lost", -2.0), ("stuck", -2.0), ("stranded", -2.5),
+    ("missed", -1.5), ("broken", -2.5), ("waiting", -1.0), ("wait", -1.0), ("hold", -1.0),
+    ("hours", -1.0), ("never", -1.5), ("nothing", -1.0), ("nobody", -1.5), ("no one", -1.5),
+    ("problem", -1.5), ("problems", -1.5), ("issue", -1.0), ("complaint", -2.0), ("worse", -2.5),
+    ("mess", -2.5), ("joke", -2.0), ("pathetic", -3.0), ("disgusting", -3.5), ("shame", -2.5),
+    ("shameful", -3.0), ("incompetent", -3.0), ("unhelpful", -2.5), ("wrong", -2.0), ("ugh", -2.5),
+    ("seriously", -1.0), ("why", -0.5), ("sad", -2.0), ("mad", -2.5), ("furious", -3.5),
+    ("lies", -3.0), ("lied", -3.0), ("nightmare", -3.5), ("crap", -3.0), ("bs", -2.5), ("wtf", -3.0),
+    ("fee", -1.0), ("fees", -1.0), ("charged", -1.5), ("overbooked", -2.5), ("dirty", -2.5),
+    ("late", -1.5), ("cold", -1.0), ("tired", -1.5), ("lack", -2.0), ("refund", -0.5),
+    ("disconnected", -2.0), ("hung", -1.5), ("ignored", -2.5), ("ignoring", -2.5), ("slow", -2.0),
+    ("boring", -2.0), ("waste", -2.5), ("wasted", -2.5), ("avoid", -2.5), ("dissatisfied", -3.0),
+    ("unfortunately", -1.5), ("sorry", -0.5), ("cheap", -1.0), ("junk", -3.0), ("stupid", -3.0),
+    // positive
+    ("thanks", 2.0), ("thank", 2.0), ("thx", 2.0), ("great", 3.0), ("awesome", 3.5),
+    ("amazing", 3.5), ("love", 3.0), ("loved", 3.0), ("best", 3.0), ("excellent", 3.5),
+    ("good", 2.0), ("nice", 2.0), ("helpful", 2.5), ("friendly", 2.5), ("appreciate", 2.5),
+    ("appreciated", 2.5), ("perfect", 3.5), ("wonderful", 3.5), ("happy", 3.0), ("glad", 2.5),
+    ("kudos", 3.0), ("fantastic", 3.5), ("smooth", 2.0), ("quick", 1.5), ("fast", 1.5),
+    ("easy", 2.0), ("comfortable", 2.0), ("pleasant", 2.5), ("recommend", 2.5), ("impressed", 3.0),
+    ("beautiful", 3.0), ("fun", 2.0), ("cool", 2.0), ("enjoy", 2.5), ("enjoyed", 2.5),
+    ("lovely", 3.0), ("superb", 3.5), ("outstanding", 3.5), ("brilliant", 3.5), ("works", 1.5),
+    ("worked", 1.5), ("well", 1.0), ("solid", 2.0), ("fine", 1.0), ("pleased", 2.5), ("satisfied", 2.5),
+    ("delicious", 3.0), ("favorite", 3.0), ("favourite", 3.0), ("yay", 3.0), ("wow", 2.0),
+    ("welcome", 1.5), ("safe", 1.5), ("on time", 2.0), ("ontime", 2.0), ("courteous", 2.5),
+    ("professional", 2.0), ("reliable", 2.5), ("worth", 2.0), ("exceeded", 3.0), ("best ever", 3.5),
+];
+
+const NEGATORS: &[&str] = &[
+    "не", "ні", "нема", "немає", "без", "нет", "ни", "not", "no", "never", "without", "cannot",
+    "hardly", "neither", "nor",
+];
+const INTENSIFIERS: &[&str] = &[
+    "дуже", "надзвичайно", "абсолютно", "зовсім", "геть", "занадто", "надто", "очень", "крайне",
+    "совсем", "слишком", "настолько", "very", "so", "really", "extremely", "totally", "absolutely",
+    "too", "super", "completely", "incredibly", "most",
+];
+const SOFTENERS: &[&str] = &[
+    "трохи", "трішки", "досить", "немного", "чуть", "довольно", "slightly", "somewhat", "bit",
+    "little", "kinda", "fairly",
+];
+const CONTRASTS: &[&str] = &[
+    "але", "однак", "проте", "зате", "но", "однако", "зато", "but", "however", "though", "yet",
+];
+
+/// Emoji and emoticons with their weight.
+const EMOJI: &[(&str, f32)] = &[
+    ("😡", -3.0), ("😠", -3.0), ("🤬", -3.5), ("😤", -2.5), ("😞", -2.5), ("😢", -2.5),
+    ("😭", -2.5), ("👎", -3.0), ("💩", -3.0), ("😒", -2.0), ("🙄", -2.0), ("😩", -2.5),
+    ("😫", -2.5), ("😔", -2.0), ("☹", -2.5), ("🙁", -2.0), ("😕", -1.5), ("😖", -2.5),
+    ("😍", 3.0), ("😊", 2.5), ("🙂", 1.5), ("😀", 2.5), ("😃", 2.5), ("😄", 2.5), ("😁", 2.5),
+    ("👍", 2.5), ("❤", 3.0), ("💕", 3.0), ("💗", 3.0), ("💖", 3.0), ("🙏", 2.0), ("👏", 2.5),
+    ("🥰", 3.0), ("😘", 2.5), ("🎉", 2.5), ("✨", 1.5), ("😂", 1.5), ("🤣", 1.5), ("😎", 2.0),
+];
+
+struct Lexicon {
+    stemmer: Stemmer,
+    /// Stemmed single words → weight.
+    words: HashMap<String, f32>,
+    /// Stemmed two-word phrases → weight.
+    phrases: HashMap<(String, String), f32>,
+}
+
+impl Lexicon {
+    fn new(algorithm: Algorithm, entries: &[(&str, f32)]) -> Self {
+        let stemmer = Stemmer::create(algorithm);
+        let (mut words, mut phrases) = (HashMap::new(), HashMap::new());
+        for (entry, weight) in entries {
+            let stems: Vec<String> = entry.split(' ').map(|w| stemmer.stem(w).into_owned()).collect();
+            match &stems[..] {
+                [one] => {
+                    words.insert(one.clone(), *weight);
+                }
+                [a, b] => {
+                    phrases.insert((a.clone(), b.clone()), *weight);
+                }
+                _ => {}
+            }
+        }
+        Lexicon {
+            stemmer,
+            words,
+            phrases,
+        }
+    }
+}
+
+fn lexicon(language: Language) -> &'static Lexicon {
+    static UK_LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    static RU_LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    static EN_LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    match language {
+        Language::Uk => UK_LEXICON.get_or_init(|| Lexicon::new(Algorithm::Ukrainian, UK)),
+        Language::Ru => RU_LEXICON.get_or_init(|| Lexicon::new(Algorithm::Russian, RU)),
+        Language::En | Language::Und => {
+            EN_LEXICON.get_or_init(|| Lexicon::new(Algorithm::English, EN))
+        }
+    }
+}
+
+/// The sentiment of a text in a language (see [`crate::detect_language`]).
+pub fn sentiment(text: &str, language: Language) -> Sentiment {
+    let lexicon = lexicon(language);
+    let all = tokens(text);
+    let letters_upper = text.chars().filter(|c| c.is_uppercase()).count();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count().max(1);
+    let shouting_text = letters_upper * 10 >= letters * 7;
+    // (weight, clause index) of each scored token.
+    let mut scored: Vec<(f32, usize)> = Vec::new();
+    let (mut clause, mut contrast_clause) = (0usize, None);
+    let (mut negated, mut boost) = (0usize, 1.0f32);
+    let mut previous_stem: Option<String> = None;
+    let mut previous_end = 0;
+    for token in &all {
+        let gap = &text[previous_end.min(token.start)..token.start];
+        previous_end = token.end;
+        if gap.contains(['.', '!', '?', ';', ',', ':']) {
+            clause += 1;
+            negated = 0;
+            boost = 1.0;
+        }
+        match token.kind {
+            TokenKind::Emoji => {
+                let weight = EMOJI
+                    .iter()
+                    .find(|(e, _)| token.text.starts_with(e))
+                    .map(|(_, w)| *w);
+                if let Some(w) = weight {
+                    scored.push((w, clause));
+                }
+                continue;
+            }
+            TokenKind::Word => {}
+            _ => continue,
+        }
+        let word = token.text.as_str();
+        if CONTRASTS.contains(&word) {
+            clause += 1;
+            contrast_clause = Some(clause);
+            negated = 0;
+            continue;
+        }
+        if NEGATORS.contains(&word) || word.ends_with("n't") {
+            negated = 3;
+            continue;
+        }
+        if INTENSIFIERS.contains(&word) {
+            boost = 1.5;
+            continue;
+        }
+        if SOFTENERS.contains(&word) {
+            boost = 0.6;
+            continue;
+        }
+        let stem = lexicon.stemmer.stem(word).into_owned();
+        let phrase = previous_stem
+            .as_ref()
+            .and_then(|p| lexicon.phrases.get(&(p.clone(), stem.clone())));
+        let weight = phrase.or_else(|| lexicon.words.get(&stem)).copied();
+        previous_stem = Some(stem);
+        let Some(mut weight) = weight else {
+            negated = negated.saturating_sub(1);
+            continue;
+        };
+        if phrase.is_some() {
+            // The phrase replaces what its first word scored.
+            if let Some(last) = scored.last_mut() {
+                last.0 = 0.0;
+            }
+        }
+        weight *= boost;
+        boost = 1.0;
+        if negated > 0 {
+            // "not bad" is mildly good, "not good" bad.
+            weight *= -0.6;
+            negated = 0;
+        }
+        let raw = &text[token.start..token.end];
+        if !shouting_text && raw.chars().count() > 2 && raw.chars().all(|c| !c.is_lowercase()) {
+            weight *= 1.3;
+        }
+        scored.push((weight, clause));
+    }
+    let mut sum: f32 = scored
+        .iter()
+        .map(|&(w, c)| match contrast_clause {
+            Some(after) if c >= after => w * 1.5,
+            Some(_) => w * 0.5,
+            None => w,
+        })
+        .sum();
+    let exclamations = text.matches('!').count().min(3) as f32;
+    sum *= 1.0 + 0.1 * exclamations;
+    let score = sum / (sum * sum + 15.0).sqrt();
+    let label = if score >= NEUTRAL_BAND {
+        Label::Positive
+    } else if score <= -NEUTRAL_BAND {
+        Label::Negative
+    } else {
+        Label::Neutral
+    };
+    Sentiment { score, label }
+}
