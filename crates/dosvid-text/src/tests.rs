@@ -172,8 +172,16 @@ fn sentiment_rules() {
         ("Жахливе обслуговування", Language::Uk, Negative),
         ("Не погано", Language::Uk, Positive),
         ("Не дуже добре", Language::Uk, Negative),
-        ("Оператор ввічливий, але чекав 40 хвилин, жах", Language::Uk, Negative),
-        ("Ужасно долго, но в итоге помогли, спасибо большое", Language::Ru, Positive),
+        (
+            "Оператор ввічливий, але чекав 40 хвилин, жах",
+            Language::Uk,
+            Negative,
+        ),
+        (
+            "Ужасно долго, но в итоге помогли, спасибо большое",
+            Language::Ru,
+            Positive,
+        ),
         ("Очень плохо", Language::Ru, Negative),
         ("not bad at all", Language::En, Positive),
         ("Flight delayed again 😡", Language::En, Negative),
@@ -195,14 +203,20 @@ fn macro_f1(pairs: &[(String, String)]) -> f64 {
             let tp = pairs.iter().filter(|(g, p)| g == l && p == l).count() as f64;
             let fp = pairs.iter().filter(|(g, p)| g != l && p == l).count() as f64;
             let fneg = pairs.iter().filter(|(g, p)| g == l && p != l).count() as f64;
-            if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fneg) }
+            if tp == 0.0 {
+                0.0
+            } else {
+                2.0 * tp / (2.0 * tp + fp + fneg)
+            }
         })
         .collect();
     f1s.iter().sum::<f64>() / f1s.len() as f64
 }
 
 fn labelled(file: &str, text: &str, label: &str) -> Option<Vec<(String, String)>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(file);
     if !path.exists() {
         println!("skipped: {} is absent", path.display());
         return None;
@@ -212,7 +226,17 @@ fn labelled(file: &str, text: &str, label: &str) -> Option<Vec<(String, String)>
         return Some(
             body.lines()
                 .filter_map(|l| l.rsplit_once('\t'))
-                .map(|(t, l)| (t.to_owned(), if l.trim() == "1" { "positive" } else { "negative" }.to_owned()))
+                .map(|(t, l)| {
+                    (
+                        t.to_owned(),
+                        if l.trim() == "1" {
+                            "positive"
+                        } else {
+                            "negative"
+                        }
+                        .to_owned(),
+                    )
+                })
                 .collect(),
         );
     }
@@ -222,29 +246,82 @@ fn labelled(file: &str, text: &str, label: &str) -> Option<Vec<(String, String)>
         headers.iter().position(|h| h == text).unwrap(),
         headers.iter().position(|h| h == label).unwrap(),
     );
-    Some(reader.records().map(|r| r.unwrap()).map(|r| (r[t].to_owned(), r[l].to_owned())).collect())
+    Some(
+        reader
+            .records()
+            .map(|r| r.unwrap())
+            .map(|r| (r[t].to_owned(), r[l].to_owned()))
+            .collect(),
+    )
 }
 
 #[test]
 fn sentiment_on_the_labelled_sets() {
+    // (set, text column, label column, binary, the figure it must not fall below). The issue's
+    // targets: airline ≥ 0.60, hotline ≥ 0.80 (not reached yet: 0.76), SentiRuEval ≥ 0.50.
     let sets = [
-        ("twitter-us-airline-sentiment/Tweets.csv", "text", "airline_sentiment", false, 0.60),
-        ("hotline-ua-reviews/hotline_ua_reviews_native_uk.csv", "text", "label", true, 0.80),
-        ("sentirueval2016/banks_test_etalon.csv", "text", "label", false, 0.50),
-        ("rusentitweet/rusentitweet_train.csv", "text", "label", false, 0.0),
-        ("uci-sentiment-labelled-sentences/amazon_cells_labelled.txt", "", "", true, 0.0),
-        ("uci-sentiment-labelled-sentences/yelp_labelled.txt", "", "", true, 0.0),
-        ("uci-sentiment-labelled-sentences/imdb_labelled.txt", "", "", true, 0.0),
+        (
+            "twitter-us-airline-sentiment/Tweets.csv",
+            "text",
+            "airline_sentiment",
+            false,
+            0.60,
+        ),
+        (
+            "hotline-ua-reviews/hotline_ua_reviews_native_uk.csv",
+            "text",
+            "label",
+            true,
+            0.74,
+        ),
+        (
+            "sentirueval2016/banks_test_etalon.csv",
+            "text",
+            "label",
+            false,
+            0.50,
+        ),
+        (
+            "rusentitweet/rusentitweet_train.csv",
+            "text",
+            "label",
+            false,
+            0.50,
+        ),
+        (
+            "uci-sentiment-labelled-sentences/amazon_cells_labelled.txt",
+            "",
+            "",
+            true,
+            0.80,
+        ),
+        (
+            "uci-sentiment-labelled-sentences/yelp_labelled.txt",
+            "",
+            "",
+            true,
+            0.78,
+        ),
+        (
+            "uci-sentiment-labelled-sentences/imdb_labelled.txt",
+            "",
+            "",
+            true,
+            0.68,
+        ),
     ];
-    for (file, text, label, binary, target) in sets {
-        let Some(rows) = labelled(file, text, label) else { continue };
+    for (file, text, label, binary, floor) in sets {
+        let Some(rows) = labelled(file, text, label) else {
+            continue;
+        };
         let pairs: Vec<(String, String)> = rows
             .into_iter()
             .filter(|(_, l)| ["negative", "neutral", "positive"].contains(&l.as_str()))
             .map(|(t, l)| {
                 let s = sentiment(&t, detect_language(&t));
+                // Binary sets: neutral counts as not positive.
                 let predicted = match (binary, s.label) {
-                    (true, _) if s.score > 0.0 => "positive",
+                    (true, Label::Positive) => "positive",
                     (true, _) => "negative",
                     (false, Label::Positive) => "positive",
                     (false, Label::Negative) => "negative",
@@ -254,6 +331,7 @@ fn sentiment_on_the_labelled_sets() {
             })
             .collect();
         let f1 = macro_f1(&pairs);
-        println!("{file}: macro-F1 {f1:.3} on {} texts (target {target})", pairs.len());
+        println!("{file}: macro-F1 {f1:.3} on {} texts", pairs.len());
+        assert!(f1 >= floor, "{file}: macro-F1 {f1:.3} fell below {floor}");
     }
 }
