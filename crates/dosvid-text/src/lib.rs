@@ -13,5 +13,40 @@ pub use language::{Language, detect_language};
 pub use normalize::{Token, TokenKind, normalize, tokens};
 pub use sentiment::{Label, Sentiment, sentiment};
 
+/// Everything read from one text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct Analysis {
+    pub language: Language,
+    /// Why the text is not readable language; such text gets no sentiment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub garbage: Option<GarbageReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Sentiment>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct GarbageReport {
+    pub kind: Garbage,
+    pub reason: &'static str,
+}
+
+/// Reads a comment: its language, whether it is garbage, and its sentiment.
+pub fn analyze(text: &str) -> Analysis {
+    let garbage = garbage(text).map(|kind| GarbageReport {
+        kind,
+        reason: kind.reason(),
+    });
+    let language = if garbage.is_some() {
+        Language::Und
+    } else {
+        detect_language(text)
+    };
+    Analysis {
+        language,
+        garbage,
+        sentiment: garbage.is_none().then(|| sentiment(text, language)),
+    }
+}
+
 #[cfg(test)]
 mod tests;

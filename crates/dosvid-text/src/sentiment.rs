@@ -13,7 +13,7 @@ use snowball_stemmers_rs::{Algorithm, Stemmer};
 use crate::language::Language;
 use crate::normalize::{TokenKind, tokens};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
     Negative,
@@ -21,7 +21,7 @@ pub enum Label {
     Positive,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Sentiment {
     /// −1 (very negative) … 1 (very positive).
     pub score: f32,

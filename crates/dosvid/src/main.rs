@@ -6,6 +6,7 @@ mod db;
 mod demo;
 mod export;
 mod import;
+mod text;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -107,6 +108,24 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Read texts as Dosvid reads comments.
+    Text {
+        #[command(subcommand)]
+        command: TextCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TextCommand {
+    /// Print language, garbage and sentiment of each line (or CSV value) as JSON lines.
+    Analyze {
+        /// A file of texts, one per line, or `-` for standard input.
+        #[arg(default_value = "-")]
+        file: PathBuf,
+        /// Read this column of a CSV file instead of lines.
+        #[arg(long)]
+        column: Option<String>,
     },
 }
 
@@ -264,6 +283,9 @@ fn main() -> anyhow::Result<()> {
             repeat,
             db,
         }),
+        Command::Text {
+            command: TextCommand::Analyze { file, column },
+        } => text::analyze(&file, column.as_deref()),
         Command::Keys {
             command: KeysCommand::Create { db, name },
         } => {

@@ -4,6 +4,7 @@ mod analytics;
 mod directory;
 mod journeys;
 mod signals;
+mod text;
 
 use std::sync::Arc;
 
@@ -43,6 +44,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "signals", description = "Interactions, feedback records and transactions"),
         (name = "analytics", description = "Questions about the feedback: metrics by slice, trends, the journey map"),
         (name = "settings", description = "The organisation's settings"),
+        (name = "text", description = "What Dosvid reads in comments"),
     )
 )]
 struct ApiDoc;
@@ -104,6 +106,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::trend))
         .routes(routes!(analytics::journey_map))
         .routes(routes!(analytics::retention))
+        .routes(routes!(text::analyze))
         .routes(routes!(
             analytics::get_organisation,
             analytics::update_organisation
