@@ -9,7 +9,10 @@
 
 use serde::Serialize;
 
-use crate::normalize::{TokenKind, tokens};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::normalize::{Token, TokenKind, tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -30,11 +33,16 @@ impl Garbage {
 }
 
 pub fn garbage(text: &str) -> Option<Garbage> {
+    garbage_of(text, &tokens(text))
+}
+
+/// [`garbage`] of a text already split into tokens.
+pub(crate) fn garbage_of(text: &str, tokens: &[Token]) -> Option<Garbage> {
     if mojibake(text) {
         Some(Garbage::Mojibake)
-    } else if keyboard_mashing(text) {
+    } else if keyboard_mashing(tokens) {
         Some(Garbage::KeyboardMashing)
-    } else if lookalikes(text) {
+    } else if lookalikes(text, tokens) {
         Some(Garbage::LatinLookalikes)
     } else {
         None
@@ -77,10 +85,18 @@ const ROWS: [&str; 6] = [
 const RU_ROWS: [&str; 3] = ["йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"];
 
 fn key(c: char) -> Option<(usize, usize)> {
-    ROWS.iter()
-        .chain(&RU_ROWS)
-        .enumerate()
-        .find_map(|(row, keys)| keys.chars().position(|k| k == c).map(|col| (row % 3, col)))
+    static KEYS: OnceLock<HashMap<char, (usize, usize)>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut keys = HashMap::new();
+        for (row, letters) in ROWS.iter().chain(&RU_ROWS).enumerate() {
+            for (col, k) in letters.chars().enumerate() {
+                keys.entry(k).or_insert((row % 3, col));
+            }
+        }
+        keys
+    })
+    .get(&c)
+    .copied()
 }
 
 /// A word typed by sliding along the keyboard: most neighbouring letters are neighbouring keys.
@@ -104,11 +120,11 @@ fn mashed(word: &str) -> bool {
     near * 10 >= (letters.len() - 1) * 9
 }
 
-fn keyboard_mashing(text: &str) -> bool {
-    let words: Vec<String> = tokens(text)
-        .into_iter()
+fn keyboard_mashing(tokens: &[Token]) -> bool {
+    let words: Vec<&str> = tokens
+        .iter()
         .filter(|t| t.kind == TokenKind::Word)
-        .map(|t| t.text)
+        .map(|t| t.text.as_str())
         .collect();
     let letters: usize = words.iter().map(|w| w.chars().count()).sum();
     let mashed: usize = words
@@ -132,45 +148,51 @@ const ENGLISH_BIGRAMS: &str = "th he in er an re on at en nd ti es or te of ed i
 
 /// True when a Latin-script text has no English word and its letter pairs are mostly ones
 /// English words do not have.
-pub(crate) fn unlike_english(text: &str) -> bool {
-    // Runs of Latin letters inside words (OCR reads З as 3, so digits split runs).
-    let runs: Vec<String> = tokens(text)
-        .into_iter()
-        .filter(|t| t.kind == TokenKind::Word)
-        .flat_map(|t| {
-            t.text
-                .split(|c: char| !c.is_ascii_alphabetic())
-                .map(String::from)
-                .collect::<Vec<_>>()
-        })
-        .collect();
+pub(crate) fn unlike_english(tokens: &[Token]) -> bool {
+    static COMMON: OnceLock<[[bool; 26]; 26]> = OnceLock::new();
+    let common = COMMON.get_or_init(|| {
+        let mut table = [[false; 26]; 26];
+        for pair in ENGLISH_BIGRAMS.split_whitespace() {
+            let b = pair.as_bytes();
+            table[usize::from(b[0] - b'a')][usize::from(b[1] - b'a')] = true;
+        }
+        table
+    });
     let (mut pairs, mut rare) = (0usize, 0usize);
-    for run in &runs {
-        let letters: Vec<char> = run.chars().collect();
-        for w in letters.windows(2) {
-            pairs += 1;
-            let pair: String = w.iter().collect();
-            rare += usize::from(!ENGLISH_BIGRAMS.split_whitespace().any(|b| b == pair));
+    for token in tokens.iter().filter(|t| t.kind == TokenKind::Word) {
+        // Runs of Latin letters (OCR reads З as 3, so digits split runs).
+        for w in token.text.as_bytes().windows(2) {
+            if w[0].is_ascii_lowercase() && w[1].is_ascii_lowercase() {
+                pairs += 1;
+                rare += usize::from(!common[usize::from(w[0] - b'a')][usize::from(w[1] - b'a')]);
+            }
         }
     }
     pairs >= 12 && rare * 100 >= pairs * 40
 }
 
-fn lookalikes(text: &str) -> bool {
-    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
-    let ascii = letters.iter().filter(|c| c.is_ascii_alphabetic()).count();
-    let upper = letters.iter().filter(|c| c.is_ascii_uppercase()).count();
+fn lookalikes(text: &str, tokens: &[Token]) -> bool {
+    let (mut letters, mut ascii, mut upper) = (0usize, 0usize, 0usize);
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() {
+            ascii += 1;
+            letters += 1;
+            upper += usize::from(c.is_ascii_uppercase());
+        } else if !c.is_ascii() && c.is_alphabetic() {
+            letters += 1;
+        }
+    }
     // OCR output of print is capitals; mixed-case Latin text is someone's writing.
-    ascii * 10 >= letters.len() * 9
+    ascii * 10 >= letters * 9
         && upper * 10 >= ascii * 7
-        && !has_english_word(text)
-        && unlike_english(text)
+        && !has_english_word(tokens)
+        && unlike_english(tokens)
 }
 
 /// An English word of three letters or more (two-letter ones are Cyrillic look-alikes too:
 /// HE is "не").
-fn has_english_word(text: &str) -> bool {
-    tokens(text)
+fn has_english_word(tokens: &[Token]) -> bool {
+    tokens
         .iter()
         .any(|t| t.text.len() >= 3 && crate::language::is_english_word(&t.text))
 }

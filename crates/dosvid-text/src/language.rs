@@ -3,9 +3,12 @@
 //! the rest; a Cyrillic text with no sign either way is taken as Russian, the likelier of the two
 //! in texts that avoid every Ukrainian letter.
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 use serde::Serialize;
 
-use crate::normalize::{TokenKind, tokens};
+use crate::normalize::{Token, TokenKind, tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -151,14 +154,31 @@ const EN_WORDS: &[&str] = &[
     "still", "time", "if", "out", "up", "there", "their", "by", "about", "phone", "customer",
 ];
 
+/// A word list as a set, built once.
+fn set(
+    list: &'static [&'static str],
+    cell: &'static OnceLock<HashSet<&'static str>>,
+) -> &'static HashSet<&'static str> {
+    cell.get_or_init(|| list.iter().copied().collect())
+}
+
+static UK_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+static RU_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+static EN_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+
 pub(crate) fn is_english_word(word: &str) -> bool {
-    EN_WORDS.contains(&word)
+    set(EN_WORDS, &EN_SET).contains(word)
 }
 
 pub fn detect_language(text: &str) -> Language {
+    language_of(&tokens(text))
+}
+
+/// [`detect_language`] of a text already split into tokens.
+pub(crate) fn language_of(tokens: &[Token]) -> Language {
     let (mut cyrillic, mut latin) = (0usize, 0usize);
     let (mut uk, mut ru, mut en) = (0usize, 0usize, 0usize);
-    for token in tokens(text).iter().filter(|t| t.kind == TokenKind::Word) {
+    for token in tokens.iter().filter(|t| t.kind == TokenKind::Word) {
         let word = token.text.as_str();
         for c in word.chars() {
             match c {
@@ -180,9 +200,9 @@ pub fn detect_language(text: &str) -> Language {
         if word.contains('\'') && word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
             uk += 2;
         }
-        uk += 2 * usize::from(UK_WORDS.contains(&word));
-        ru += 2 * usize::from(RU_WORDS.contains(&word));
-        en += usize::from(EN_WORDS.contains(&word));
+        uk += 2 * usize::from(set(UK_WORDS, &UK_SET).contains(word));
+        ru += 2 * usize::from(set(RU_WORDS, &RU_SET).contains(word));
+        en += usize::from(is_english_word(word));
     }
     if cyrillic + latin < 2 {
         return Language::Und;
@@ -191,7 +211,7 @@ pub fn detect_language(text: &str) -> Language {
         return if uk > ru { Language::Uk } else { Language::Ru };
     }
     // Latin script: English when it reads like English.
-    if en > 0 || !crate::garbage::unlike_english(text) {
+    if en > 0 || !crate::garbage::unlike_english(tokens) {
         Language::En
     } else {
         Language::Und

@@ -32,19 +32,22 @@ pub struct GarbageReport {
 
 /// Reads a comment: its language, whether it is garbage, and its sentiment.
 pub fn analyze(text: &str) -> Analysis {
-    let garbage = garbage(text).map(|kind| GarbageReport {
+    let tokens = tokens(text);
+    let garbage = garbage::garbage_of(text, &tokens).map(|kind| GarbageReport {
         kind,
         reason: kind.reason(),
     });
     let language = if garbage.is_some() {
         Language::Und
     } else {
-        detect_language(text)
+        language::language_of(&tokens)
     };
     Analysis {
         language,
         garbage,
-        sentiment: garbage.is_none().then(|| sentiment(text, language)),
+        sentiment: garbage
+            .is_none()
+            .then(|| sentiment::sentiment_of(text, &tokens, language)),
     }
 }
 

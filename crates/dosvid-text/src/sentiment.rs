@@ -11,7 +11,7 @@ use serde::Serialize;
 use snowball_stemmers_rs::{Algorithm, Stemmer};
 
 use crate::language::Language;
-use crate::normalize::{TokenKind, tokens};
+use crate::normalize::{Token, TokenKind, tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -745,14 +745,16 @@ struct Lexicon {
     stemmer: Stemmer,
     /// Stemmed single words → weight.
     words: HashMap<String, f32>,
-    /// Stemmed two-word phrases → weight.
-    phrases: HashMap<(String, String), f32>,
+    /// Stemmed two-word phrases ("a b") → weight, and the stems phrases start with.
+    phrases: HashMap<String, f32>,
+    phrase_starts: std::collections::HashSet<String>,
 }
 
 impl Lexicon {
     fn new(algorithm: Algorithm, entries: &[(&str, f32)]) -> Self {
         let stemmer = Stemmer::create(algorithm);
         let (mut words, mut phrases) = (HashMap::new(), HashMap::new());
+        let mut phrase_starts = std::collections::HashSet::new();
         for (entry, weight) in entries {
             let stems: Vec<String> = entry
                 .split(' ')
@@ -763,7 +765,8 @@ impl Lexicon {
                     words.insert(one.clone(), *weight);
                 }
                 [a, b] => {
-                    phrases.insert((a.clone(), b.clone()), *weight);
+                    phrase_starts.insert(a.clone());
+                    phrases.insert(format!("{a} {b}"), *weight);
                 }
                 _ => {}
             }
@@ -772,6 +775,7 @@ impl Lexicon {
             stemmer,
             words,
             phrases,
+            phrase_starts,
         }
     }
 }
@@ -791,8 +795,12 @@ fn lexicon(language: Language) -> &'static Lexicon {
 
 /// The sentiment of a text in a language (see [`crate::detect_language`]).
 pub fn sentiment(text: &str, language: Language) -> Sentiment {
+    sentiment_of(text, &tokens(text), language)
+}
+
+/// [`sentiment`] of a text already split into tokens.
+pub(crate) fn sentiment_of(text: &str, all: &[Token], language: Language) -> Sentiment {
     let lexicon = lexicon(language);
-    let all = tokens(text);
     let letters_upper = text.chars().filter(|c| c.is_uppercase()).count();
     let letters = text.chars().filter(|c| c.is_alphabetic()).count().max(1);
     let shouting_text = letters_upper * 10 >= letters * 7;
@@ -802,7 +810,7 @@ pub fn sentiment(text: &str, language: Language) -> Sentiment {
     let (mut negated, mut boost) = (0usize, 1.0f32);
     let mut previous_stem: Option<String> = None;
     let mut previous_end = 0;
-    for token in &all {
+    for token in all {
         let gap = &text[previous_end.min(token.start)..token.start];
         previous_end = token.end;
         if gap.contains(['.', '!', '?', ';', ',', ':']) {
@@ -848,7 +856,8 @@ pub fn sentiment(text: &str, language: Language) -> Sentiment {
         let stem = lexicon.stemmer.stem(word).into_owned();
         let phrase = previous_stem
             .as_ref()
-            .and_then(|p| lexicon.phrases.get(&(p.clone(), stem.clone())));
+            .filter(|p| lexicon.phrase_starts.contains(p.as_str()))
+            .and_then(|p| lexicon.phrases.get(&format!("{p} {stem}")));
         let weight = phrase.or_else(|| lexicon.words.get(&stem)).copied();
         previous_stem = Some(stem);
         let Some(mut weight) = weight else {
