@@ -11,6 +11,8 @@ use dosvid_domain::{
     Touchpoint, TransactionFact, TransactionKind,
 };
 
+use dosvid_text::Label;
+
 use crate::calendar::Zone;
 
 /// Rows per chunk: the unit of time skipping and of the scan's selection vectors.
@@ -22,6 +24,9 @@ pub(crate) const NPS_NONE: u8 = 11;
 pub(crate) const SCORE_NONE: u8 = 0;
 
 pub(crate) const SOURCES: [FeedbackSource; 5] = FeedbackSource::ALL;
+
+/// Sentiment labels in the order of their codes (after 0, none).
+pub(crate) const SENTIMENTS: [Label; 3] = [Label::Negative, Label::Neutral, Label::Positive];
 
 /// The customer attributes every customer has a column for; custom ones are `attr.NAME`.
 pub const STANDARD_ATTRIBUTES: [&str; 3] = ["segment", "region", "plan"];
@@ -276,6 +281,8 @@ pub(crate) struct Columns {
     pub(crate) csat: Vec<u8>,
     pub(crate) ces: Vec<u8>,
     pub(crate) comment: Vec<bool>,
+    /// The comment's sentiment label: 0 none (no comment, or garbage), then [`SENTIMENTS`].
+    pub(crate) sentiment: Vec<u8>,
     /// The first and last second of each chunk of rows.
     pub(crate) zones: Vec<(i64, i64)>,
 }
@@ -308,6 +315,7 @@ impl Columns {
         apply(&mut self.csat, order);
         apply(&mut self.ces, order);
         apply(&mut self.comment, order);
+        apply(&mut self.sentiment, order);
     }
 
     /// Sorts the rows by time, so that time filters skip whole chunks.
@@ -351,6 +359,7 @@ impl Columns {
         self.csat.shrink_to_fit();
         self.ces.shrink_to_fit();
         self.comment.shrink_to_fit();
+        self.sentiment.shrink_to_fit();
     }
 
     fn heap_bytes(&self) -> usize {
@@ -363,6 +372,7 @@ impl Columns {
             + self.csat.capacity()
             + self.ces.capacity()
             + self.comment.capacity()
+            + self.sentiment.capacity()
     }
 
     fn rebuild_zones(&mut self) {
@@ -555,6 +565,10 @@ impl Index {
             rows.csat.push(fact.csat.unwrap_or(SCORE_NONE));
             rows.ces.push(fact.ces.unwrap_or(SCORE_NONE));
             rows.comment.push(fact.has_comment);
+            rows.sentiment.push(fact.sentiment.map_or(0, |score| {
+                let label = Label::of(score);
+                1 + SENTIMENTS.iter().position(|&l| l == label).unwrap_or(0) as u8
+            }));
         }
         self.rows.extend_zones(first);
     }
@@ -580,6 +594,7 @@ impl Index {
             rows.csat.push(SCORE_NONE);
             rows.ces.push(SCORE_NONE);
             rows.comment.push(false);
+            rows.sentiment.push(0);
         }
         self.interactions.extend_zones(first);
     }

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::calendar::Bucket;
-use crate::index::{Index, SOURCES};
+use dosvid_text::Label;
+
+use crate::index::{Index, SENTIMENTS, SOURCES};
 use crate::scan::{Counts, Filter, Histograms, Key, Scan};
 
 /// Most grouping dimensions in one query.
@@ -114,6 +116,10 @@ pub struct Filters {
     #[schema(value_type = Vec<String>)]
     pub language: OneOrMany<String>,
     pub has_comment: Option<bool>,
+    /// The comment's sentiment: `negative`, `neutral`, `positive`.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub sentiment: OneOrMany<Label>,
     /// Customer attributes: `{"segment": ["premium"], "region": "Kyiv", "attr.tariff": "x"}`.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -151,7 +157,7 @@ pub struct QueryRequest {
     pub measures: Vec<Measure>,
     #[serde(default)]
     pub filters: Filters,
-    /// Up to two of: `touchpoint`, `stage`, `channel`, `source`, `language`, `has_comment`,
+    /// Up to two of: `touchpoint`, `stage`, `channel`, `source`, `language`, `has_comment`, `sentiment`,
     /// `time` (by `bucket`), `day`, `week`, `month`, `quarter`, `year`, `segment`, `region`,
     /// `plan`, `attr.NAME`.
     #[serde(default)]
@@ -272,12 +278,16 @@ impl Index {
                 ("filters.source", f.source.clone().into_vec().is_empty()),
                 ("filters.language", f.language.clone().into_vec().is_empty()),
                 ("filters.has_comment", f.has_comment.is_none()),
+                (
+                    "filters.sentiment",
+                    f.sentiment.clone().into_vec().is_empty(),
+                ),
             ];
             if let Some((field, _)) = feedback_only.iter().find(|(_, absent)| !absent) {
                 return Err(FieldError::new(*field, "interactions have no such field"));
             }
             for (i, name) in request.group_by.iter().enumerate() {
-                if ["source", "language", "has_comment"].contains(&name.as_str()) {
+                if ["source", "language", "has_comment", "sentiment"].contains(&name.as_str()) {
                     return Err(FieldError::new(
                         format!("group_by[{i}]"),
                         "interactions have no such field",
@@ -474,6 +484,14 @@ impl Index {
         if let Some(want) = f.has_comment {
             filters.push(Filter::Comment(want));
         }
+        let sentiments = f.sentiment.clone().into_vec();
+        if !sentiments.is_empty() {
+            let mut accept = [false; 4];
+            for (code, label) in SENTIMENTS.iter().enumerate() {
+                accept[code + 1] = sentiments.contains(label);
+            }
+            filters.push(Filter::Sentiment(accept));
+        }
         for (name, values) in &f.customer {
             let field = format!("filters.customer.{name}");
             let column = self.customer_column(&field, name)?;
@@ -635,6 +653,16 @@ impl Index {
                 Key::Comment,
                 vec![Some("false".into()), Some("true".into())],
             ),
+            "sentiment" => Dimension {
+                name: name.to_owned(),
+                key: Key::Sentiment,
+                labels: std::iter::once(None)
+                    .chain(SENTIMENTS.iter().map(|l| Some(l.as_str().to_owned())))
+                    .collect(),
+                // Negative, neutral, positive, then records without one.
+                rank: vec![3, 0, 1, 2],
+                time: false,
+            },
             other => {
                 let column = self.customer_column(field, other).map_err(|_| {
                     FieldError::new(

@@ -42,6 +42,7 @@ pub(crate) enum Filter {
     Source([bool; 5]),
     Language(Vec<bool>),
     Comment(bool),
+    Sentiment([bool; 4]),
     Customer { column: String, accept: Vec<bool> },
 }
 
@@ -55,6 +56,7 @@ pub(crate) enum Key {
     Source,
     Language,
     Comment,
+    Sentiment,
     /// Local day − `first` → bucket code.
     Time {
         first: i32,
@@ -213,6 +215,9 @@ impl Scan {
                         sel.retain(|&r| accept[usize::from(rows.language[r as usize])])
                     }
                     Filter::Comment(want) => sel.retain(|&r| rows.comment[r as usize] == *want),
+                    Filter::Sentiment(accept) => {
+                        sel.retain(|&r| accept[usize::from(rows.sentiment[r as usize] & 3)])
+                    }
                     Filter::Customer { column, accept } => {
                         let values = customer_column(column);
                         sel.retain(|&r| {
@@ -236,6 +241,7 @@ impl Scan {
                     Key::Source => fold(keys, sel, n, |r| u32::from(rows.source[r])),
                     Key::Language => fold(keys, sel, n, |r| u32::from(rows.language[r])),
                     Key::Comment => fold(keys, sel, n, |r| u32::from(rows.comment[r])),
+                    Key::Sentiment => fold(keys, sel, n, |r| u32::from(rows.sentiment[r])),
                     Key::Time { first, buckets } => {
                         fold(keys, sel, n, |r| buckets[(rows.day[r] - first) as usize])
                     }

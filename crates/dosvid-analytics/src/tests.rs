@@ -117,6 +117,10 @@ fn facts(rng: &mut Rng, n: usize) -> (Vec<CustomerFact>, Vec<FeedbackFact>) {
             has_comment: rng.chance(0.3),
             language: [None, Some("uk"), Some("ru"), Some("en")][rng.below(4) as usize]
                 .map(String::from),
+            // Scores on a 0.05 grid, so the neutral band's edges are hit exactly.
+            sentiment: rng
+                .chance(0.6)
+                .then(|| (rng.below(41) as f64 - 20.0) / 20.0),
         })
         .collect();
     (customers, feedback)
@@ -156,6 +160,9 @@ fn label(
         "source" => Some(f.source.as_str().into()),
         "language" => f.language.clone(),
         "has_comment" => Some(f.has_comment.to_string()),
+        "sentiment" => f
+            .sentiment
+            .map(|s| dosvid_text::Label::of(s).as_str().to_owned()),
         "month" => Some(date.strftime("%Y-%m").to_string()),
         "week" => {
             let monday = date
@@ -206,6 +213,7 @@ fn random_queries_match_a_brute_force_count() {
         "quarter",
         "segment",
         "attr.tier",
+        "sentiment",
     ];
     let tz = TimeZone::get("Europe/Kyiv").unwrap();
     let labels: Vec<BTreeMap<&str, Option<String>>> = feedback
@@ -278,6 +286,14 @@ fn random_queries_match_a_brute_force_count() {
         if rng.chance(0.2) {
             request.filters.has_comment = Some(true);
             keep.push(Box::new(|f| f.has_comment));
+        }
+        if rng.chance(0.2) {
+            use dosvid_text::Label;
+            request.filters.sentiment = OneOrMany::Many(vec![Label::Negative, Label::Neutral]);
+            keep.push(Box::new(|f| {
+                f.sentiment
+                    .is_some_and(|s| matches!(Label::of(s), Label::Negative | Label::Neutral))
+            }));
         }
         if rng.chance(0.3) {
             request
@@ -395,6 +411,7 @@ fn comparing_periods_reports_the_change_and_its_significance() {
         ces: None,
         has_comment: false,
         language: None,
+        sentiment: None,
     };
     // January: 200 answers, half promoters; February: 200 answers, all detractors.
     let mut facts = Vec::new();

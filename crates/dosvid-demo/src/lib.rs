@@ -500,43 +500,53 @@ impl Sim {
             .then(|| comments::compose(theme, lang, nps, rng));
         let language = comment.as_ref().map(|_| lang.code().to_owned());
         let external_id = self.next_id("fb");
-        out.feedback.push(NewFeedback {
-            external_id: Some(external_id),
-            customer: Some(customer_ref(c)),
-            touchpoint: Some(key(touchpoint)),
-            channel: Some(key(channel)),
-            source: FeedbackSource::Survey,
-            occurred_at: when + chrono::Duration::minutes(30 + self.rng.range(0, 600)),
-            nps: Some(nps),
-            csat,
-            ces,
-            rating: None,
-            rating_scale: None,
-            comment,
-            language,
-            attributes: Default::default(),
-        });
+        out.feedback.push(
+            NewFeedback {
+                external_id: Some(external_id),
+                customer: Some(customer_ref(c)),
+                touchpoint: Some(key(touchpoint)),
+                channel: Some(key(channel)),
+                source: FeedbackSource::Survey,
+                occurred_at: when + chrono::Duration::minutes(30 + self.rng.range(0, 600)),
+                nps: Some(nps),
+                csat,
+                ces,
+                rating: None,
+                rating_scale: None,
+                comment,
+                language,
+                attributes: Default::default(),
+                sentiment: None,
+                garbage: None,
+            }
+            .analysed(),
+        );
         // Some of the angriest also complain, in words only.
         if nps <= 3 && self.rng.chance(0.12) {
             let channel = *self.rng.pick(&["phone", "email", "social"]);
             let comment = comments::compose(theme, c.lang, 0, &mut self.rng);
             let external_id = self.next_id("fb");
-            out.feedback.push(NewFeedback {
-                external_id: Some(external_id),
-                customer: Some(customer_ref(c)),
-                touchpoint: Some(key(touchpoint)),
-                channel: Some(key(channel)),
-                source: FeedbackSource::Complaint,
-                occurred_at: when + chrono::Duration::hours(self.rng.range(2, 72)),
-                nps: None,
-                csat: None,
-                ces: None,
-                rating: None,
-                rating_scale: None,
-                comment: Some(comment),
-                language: Some(c.lang.code().into()),
-                attributes: Default::default(),
-            });
+            out.feedback.push(
+                NewFeedback {
+                    external_id: Some(external_id),
+                    customer: Some(customer_ref(c)),
+                    touchpoint: Some(key(touchpoint)),
+                    channel: Some(key(channel)),
+                    source: FeedbackSource::Complaint,
+                    occurred_at: when + chrono::Duration::hours(self.rng.range(2, 72)),
+                    nps: None,
+                    csat: None,
+                    ces: None,
+                    rating: None,
+                    rating_scale: None,
+                    comment: Some(comment),
+                    language: Some(c.lang.code().into()),
+                    attributes: Default::default(),
+                    sentiment: None,
+                    garbage: None,
+                }
+                .analysed(),
+            );
         }
     }
 
@@ -718,22 +728,27 @@ impl Sim {
                 &mut self.rng,
             );
             let external_id = self.next_id("fb");
-            out.feedback.push(NewFeedback {
-                external_id: Some(external_id),
-                customer: Some(customer_ref(c)),
-                touchpoint: Some(key("review-sites")),
-                channel: Some(key("web")),
-                source: FeedbackSource::Review,
-                occurred_at: when,
-                nps: None,
-                csat: None,
-                ces: None,
-                rating: Some(rating),
-                rating_scale: Some(5),
-                comment: Some(comment),
-                language: Some(c.lang.code().into()),
-                attributes: Default::default(),
-            });
+            out.feedback.push(
+                NewFeedback {
+                    external_id: Some(external_id),
+                    customer: Some(customer_ref(c)),
+                    touchpoint: Some(key("review-sites")),
+                    channel: Some(key("web")),
+                    source: FeedbackSource::Review,
+                    occurred_at: when,
+                    nps: None,
+                    csat: None,
+                    ces: None,
+                    rating: Some(rating),
+                    rating_scale: Some(5),
+                    comment: Some(comment),
+                    language: Some(c.lang.code().into()),
+                    attributes: Default::default(),
+                    sentiment: None,
+                    garbage: None,
+                }
+                .analysed(),
+            );
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct FeedbackFact {
     pub ces: Option<u8>,
     pub has_comment: bool,
     pub language: Option<String>,
+    /// The comment's sentiment score, −1…1.
+    pub sentiment: Option<f64>,
 }
 
 /// An interaction as analytics sees it: who, where, when.

@@ -191,8 +191,29 @@ pub struct NewFeedback {
     pub rating: Option<i16>,
     pub rating_scale: Option<i16>,
     pub comment: Option<String>,
+    /// As sent, or else as read from the comment.
     pub language: Option<String>,
     pub attributes: Attributes,
+    /// The comment's sentiment, −1…1 (none for no comment, or garbage).
+    pub sentiment: Option<f64>,
+    /// Why the comment is not readable text (`mojibake`, `latin_lookalikes`, `keyboard_mashing`).
+    pub garbage: Option<&'static str>,
+}
+
+impl NewFeedback {
+    /// Reads the comment: its sentiment, whether it is garbage, and — unless the sender said —
+    /// its language.
+    pub fn analysed(mut self) -> Self {
+        if let Some(text) = &self.comment {
+            let analysis = dosvid_text::analyze(text);
+            if self.language.is_none() && analysis.language != dosvid_text::Language::Und {
+                self.language = Some(analysis.language.code().to_owned());
+            }
+            self.sentiment = analysis.sentiment.map(|s| f64::from(s.score));
+            self.garbage = analysis.garbage.map(|g| g.kind.as_str());
+        }
+        self
+    }
 }
 
 impl SignalInput for FeedbackInput {
@@ -269,7 +290,10 @@ impl SignalInput for FeedbackInput {
             comment: comment(self.comment)?,
             language: error::language("language", self.language.as_deref())?,
             attributes: error::attributes("attributes", self.attributes)?,
-        };
+            sentiment: None,
+            garbage: None,
+        }
+        .analysed();
         let has_score = [feedback.nps, feedback.csat, feedback.ces, feedback.rating]
             .iter()
             .any(Option::is_some);
@@ -302,6 +326,10 @@ pub struct Feedback {
     pub language: Option<String>,
     #[schema(value_type = Object)]
     pub attributes: Attributes,
+    /// The comment's sentiment, −1…1, read at ingest.
+    pub sentiment: Option<f64>,
+    /// Why the comment is not readable text, when it is not.
+    pub garbage: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

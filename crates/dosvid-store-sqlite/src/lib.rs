@@ -12,7 +12,10 @@ use dosvid_store::{Result, SqlStore, StoreError};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_comment_analysis.sql")),
+];
 
 /// Secondary indexes a bulk load drops and rebuilds: (table, index, definition). Maintaining an
 /// index whose keys arrive in random order rewrites most of its pages on every commit; one sorted

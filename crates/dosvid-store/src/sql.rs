@@ -18,6 +18,12 @@ pub enum Value {
     Json(serde_json::Value),
 }
 
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
+    }
+}
+
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Int(v)
@@ -99,6 +105,15 @@ impl Row {
     pub fn int(&self, i: usize) -> Result<i64> {
         self.opt_int(i)?
             .ok_or_else(|| type_error(i, "integer", &Value::Null))
+    }
+
+    pub fn opt_real(&self, i: usize) -> Result<Option<f64>> {
+        match self.at(i) {
+            Value::Null => Ok(None),
+            Value::Real(v) => Ok(Some(*v)),
+            Value::Int(v) => Ok(Some(*v as f64)),
+            other => Err(type_error(i, "real", other)),
+        }
     }
 
     pub fn opt_small(&self, i: usize) -> Result<Option<i16>> {

@@ -23,6 +23,14 @@ pub enum Garbage {
 }
 
 impl Garbage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Garbage::Mojibake => "mojibake",
+            Garbage::LatinLookalikes => "latin_lookalikes",
+            Garbage::KeyboardMashing => "keyboard_mashing",
+        }
+    }
+
     pub fn reason(self) -> &'static str {
         match self {
             Garbage::Mojibake => "the text was decoded with the wrong encoding",

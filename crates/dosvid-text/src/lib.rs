@@ -11,7 +11,7 @@ mod sentiment;
 pub use garbage::{Garbage, garbage};
 pub use language::{Language, detect_language};
 pub use normalize::{Token, TokenKind, normalize, tokens};
-pub use sentiment::{Label, Sentiment, sentiment};
+pub use sentiment::{Label, NEUTRAL_BAND, Sentiment, sentiment};
 
 /// Everything read from one text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]

@@ -13,7 +13,7 @@ use snowball_stemmers_rs::{Algorithm, Stemmer};
 use crate::language::Language;
 use crate::normalize::{Token, TokenKind, tokens};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
     Negative,
@@ -28,11 +28,33 @@ pub struct Sentiment {
     pub label: Label,
 }
 
+impl Label {
+    /// The label of a score (as stored: the comparison is made in f64 everywhere, so that the
+    /// label a query filters by is the one the analysis gave).
+    pub fn of(score: f64) -> Label {
+        if score >= NEUTRAL_BAND {
+            Label::Positive
+        } else if score <= -NEUTRAL_BAND {
+            Label::Negative
+        } else {
+            Label::Neutral
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Negative => "negative",
+            Label::Neutral => "neutral",
+            Label::Positive => "positive",
+        }
+    }
+}
+
 /// What a negation weighs when it negates no scored word.
 const DANGLING_NEGATION: f32 = -0.7;
 
 /// Scores within this distance of zero are neutral.
-const NEUTRAL_BAND: f32 = 0.05;
+pub const NEUTRAL_BAND: f64 = 0.05;
 
 /// Words with their weight (−4 … 4). Forms are stemmed when the lexicon is built.
 const UK: &[(&str, f32)] = &[
@@ -901,12 +923,8 @@ pub(crate) fn sentiment_of(text: &str, all: &[Token], language: Language) -> Sen
     let exclamations = text.matches('!').count().min(3) as f32;
     sum *= 1.0 + 0.1 * exclamations;
     let score = sum / (sum * sum + 15.0).sqrt();
-    let label = if score >= NEUTRAL_BAND {
-        Label::Positive
-    } else if score <= -NEUTRAL_BAND {
-        Label::Negative
-    } else {
-        Label::Neutral
-    };
-    Sentiment { score, label }
+    Sentiment {
+        score,
+        label: Label::of(f64::from(score)),
+    }
 }

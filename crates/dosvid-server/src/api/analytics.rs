@@ -149,6 +149,8 @@ pub struct SliceParams {
     source: Option<String>,
     language: Option<String>,
     has_comment: Option<bool>,
+    /// negative, neutral, positive (of the comment).
+    sentiment: Option<String>,
     segment: Option<String>,
     region: Option<String>,
     plan: Option<String>,
@@ -189,6 +191,14 @@ impl SliceParams {
                 )
             })?);
         }
+        let mut sentiments = Vec::new();
+        for raw in list(&self.sentiment) {
+            sentiments.push(
+                serde_json::from_value(serde_json::Value::String(raw.clone())).map_err(|_| {
+                    FieldError::new("sentiment", "must be negative, neutral or positive")
+                })?,
+            );
+        }
         let mut customer = BTreeMap::new();
         for (name, values) in [
             ("segment", &self.segment),
@@ -208,6 +218,7 @@ impl SliceParams {
             source: OneOrMany::Many(sources),
             language: OneOrMany::Many(list(&self.language)),
             has_comment: self.has_comment,
+            sentiment: OneOrMany::Many(sentiments),
             customer,
         })
     }

@@ -51,7 +51,13 @@ fn ingest_random(store: &dyn Store, rng: &mut Rng, from: usize, n: usize) -> Vec
             let csat = (rng.below(2) > 0).then(|| 1 + rng.below(5) as i64);
             let ces = (rng.below(3) > 0).then(|| 1 + rng.below(7) as i64);
             let comment = match rng.below(4) {
-                0 => Some("Довго чекав на лінії"),
+                0 => Some(
+                    [
+                        "Довго чекав на лінії, жах",
+                        "Дякую, все чудово",
+                        "Оператор отвечал вежливо",
+                    ][rng.below(3) as usize],
+                ),
                 1 => Some("ok"),
                 // A record needs a score or a comment.
                 _ if nps.or(csat).or(ces).is_none() => Some("?"),
@@ -163,6 +169,11 @@ fn sql_answer<B: Backend>(
         Some("channel") => "ch.key".into(),
         Some("source") => "f.source".into(),
         Some("segment") => "c.segment".into(),
+        Some("sentiment") => {
+            "CASE WHEN f.sentiment >= 0.05 THEN 'positive' WHEN f.sentiment <= -0.05 \
+                              THEN 'negative' WHEN f.sentiment IS NOT NULL THEN 'neutral' END"
+                .into()
+        }
         Some("month") if postgres => "to_char(f.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM')".into(),
         Some("month") => "strftime('%Y-%m', f.occurred_at / 1000000, 'unixepoch')".into(),
         Some(other) => panic!("{other}"),
@@ -236,6 +247,7 @@ fn random_request(rng: &mut Rng) -> (Option<&'static str>, QueryRequest) {
         Some("source"),
         Some("segment"),
         Some("month"),
+        Some("sentiment"),
     ];
     let group = groups[rng.below(groups.len() as u64) as usize];
     let mut request: QueryRequest = serde_json::from_value(json!({

@@ -100,7 +100,7 @@ fn score(row: &Row, i: usize) -> Result<Option<u8>> {
 
 pub(super) fn feedback(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec<FeedbackFact>> {
     let select = "SELECT id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, ces, \
-                  comment IS NOT NULL AND comment <> '', language FROM feedback";
+                  comment IS NOT NULL AND comment <> '', language, sentiment FROM feedback";
     scan(c, select, org, s, |r| {
         Ok(FeedbackFact {
             id: r.int(0)?,
@@ -114,6 +114,7 @@ pub(super) fn feedback(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec
             ces: score(r, 8)?,
             has_comment: r.bool(9)?,
             language: r.opt_text(10)?,
+            sentiment: r.opt_real(11)?,
         })
     })
 }

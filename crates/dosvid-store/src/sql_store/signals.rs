@@ -216,10 +216,12 @@ fn store_feedback(
         (&f.language).into(),
         (&f.attributes).into(),
         now.into(),
+        f.sentiment.into(),
+        f.garbage.into(),
     ];
     let sql = "INSERT INTO feedback (org_id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, \
-               nps, csat, ces, rating, rating_scale, comment, language, attributes, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+               nps, csat, ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
                ON CONFLICT (org_id, external_id) DO NOTHING";
     insert_or_find(c, "feedback", sql, &params, org, &f.external_id).map(Ok)
 }
@@ -517,7 +519,7 @@ fn select_signals(
 }
 
 const FEEDBACK_COLUMNS: &str = "id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, \
-                                ces, rating, rating_scale, comment, language, attributes, created_at";
+                                ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage";
 
 fn feedback_from_row(r: &Row) -> Result<Feedback> {
     Ok(Feedback {
@@ -537,6 +539,8 @@ fn feedback_from_row(r: &Row) -> Result<Feedback> {
         language: r.opt_text(13)?,
         attributes: r.attributes(14)?,
         created_at: r.time(15)?,
+        sentiment: r.opt_real(16)?,
+        garbage: r.opt_text(17)?,
     })
 }
 
