@@ -86,6 +86,9 @@ const UK_WORDS: &[&str] = &[
     "швидко",
     "замовлення",
     "привіт",
+    "знову",
+    "розчарований",
+    "розумію",
 ];
 
 /// Frequent Russian words spelt without the letters only Russian has.

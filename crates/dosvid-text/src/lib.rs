@@ -3,11 +3,13 @@
 //! OCR'd into Latin look-alikes, mojibake, keyboard mashing). Pure, no models downloaded: the
 //! word lists and rules are ours.
 
+mod emotion;
 mod garbage;
 mod language;
 mod normalize;
 mod sentiment;
 
+pub use emotion::Emotions;
 pub use garbage::{Garbage, garbage};
 pub use language::{Language, detect_language};
 pub use normalize::{Token, TokenKind, normalize, tokens};
@@ -22,6 +24,9 @@ pub struct Analysis {
     pub garbage: Option<GarbageReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sentiment: Option<Sentiment>,
+    /// Each emotion 0…1 (none for garbage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emotions: Option<Emotions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -48,6 +53,9 @@ pub fn analyze(text: &str) -> Analysis {
         sentiment: garbage
             .is_none()
             .then(|| sentiment::sentiment_of(text, &tokens, language)),
+        emotions: garbage
+            .is_none()
+            .then(|| emotion::emotions_of(text, &tokens, language)),
     }
 }
 

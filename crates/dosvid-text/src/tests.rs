@@ -335,3 +335,42 @@ fn sentiment_on_the_labelled_sets() {
         assert!(f1 >= floor, "{file}: macro-F1 {f1:.3} fell below {floor}");
     }
 }
+
+#[test]
+fn emotions_in_three_languages() {
+    let top = |text: &str| {
+        let e = analyze(text).emotions.unwrap();
+        let all = [
+            ("anger", e.anger),
+            ("frustration", e.frustration),
+            ("anxiety", e.anxiety),
+            ("confusion", e.confusion),
+            ("joy", e.joy),
+            ("gratitude", e.gratitude),
+            ("surprise", e.surprise),
+        ];
+        let (name, score) = all
+            .into_iter()
+            .fold(("none", 0.0), |a, b| if b.1 > a.1 { b } else { a });
+        (name, score)
+    };
+    for (text, want) in [
+        ("Це ганьба, хамство оператора мене бісить 😡", "anger"),
+        ("Знову те саме, я розчарований", "frustration"),
+        ("Переживаю, чи повернуть гроші, страшно", "anxiety"),
+        ("Не розумію, за що списали гроші???", "confusion"),
+        ("Дуже дякую, ви молодці 🙏", "gratitude"),
+        ("Я в восторге, всё отлично 😍", "joy"),
+        ("Вау, не ожидал, неожиданно быстро", "surprise"),
+        ("I'm so confused, why was I charged twice??", "confusion"),
+        ("Worried my card was stolen, I'm scared", "anxiety"),
+    ] {
+        assert_eq!(top(text).0, want, "{text}");
+    }
+    // A denied emotion does not count; garbage has none.
+    assert_eq!(
+        analyze("Я не злий, просто питаю").emotions.unwrap().anger,
+        0.0
+    );
+    assert!(analyze("Ð¿Ñ€Ð¸Ð²ÐµÑ‚ Ð¼Ð¸Ñ€").emotions.is_none());
+}

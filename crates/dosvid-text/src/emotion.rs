@@ -1,0 +1,371 @@
+//! Emotions in a comment, each scored 0…1: anger, frustration (disappointment), anxiety
+//! (worry), confusion, joy (delight), gratitude and surprise — from our word lists in the three
+//! languages (matched on Snowball stems), emoji, and punctuation. A negated word ("не злий",
+//! "not happy") does not count for its emotion.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use snowball_stemmers_rs::{Algorithm, Stemmer};
+
+use crate::language::Language;
+use crate::normalize::{Token, TokenKind};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Emotions {
+    pub anger: f32,
+    pub frustration: f32,
+    pub anxiety: f32,
+    pub confusion: f32,
+    pub joy: f32,
+    pub gratitude: f32,
+    pub surprise: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Emotion {
+    Anger,
+    Frustration,
+    Anxiety,
+    Confusion,
+    Joy,
+    Gratitude,
+    Surprise,
+}
+
+use Emotion::*;
+
+const UK: &[(&str, Emotion)] = &[
+    ("злий", Anger),
+    ("злюся", Anger),
+    ("бісить", Anger),
+    ("обурений", Anger),
+    ("обурення", Anger),
+    ("ганьба", Anger),
+    ("хамство", Anger),
+    ("ненавиджу", Anger),
+    ("лють", Anger),
+    ("жах", Anger),
+    ("шахраї", Anger),
+    ("обман", Anger),
+    ("розчарований", Frustration),
+    ("розчарування", Frustration),
+    ("шкода", Frustration),
+    ("жаль", Frustration),
+    ("набридло", Frustration),
+    ("втомився", Frustration),
+    ("знову", Frustration),
+    ("досі", Frustration),
+    ("марно", Frustration),
+    ("безрезультатно", Frustration),
+    ("хвилююся", Anxiety),
+    ("переживаю", Anxiety),
+    ("боюся", Anxiety),
+    ("страшно", Anxiety),
+    ("тривожно", Anxiety),
+    ("турбує", Anxiety),
+    ("небезпечно", Anxiety),
+    ("шахрайство", Anxiety),
+    ("незрозуміло", Confusion),
+    ("не розумію", Confusion),
+    ("чому", Confusion),
+    ("як", Confusion),
+    ("плутанина", Confusion),
+    ("заплутано", Confusion),
+    ("незрозумілий", Confusion),
+    ("радий", Joy),
+    ("рада", Joy),
+    ("щасливий", Joy),
+    ("чудово", Joy),
+    ("супер", Joy),
+    ("клас", Joy),
+    ("приємно", Joy),
+    ("задоволений", Joy),
+    ("люблю", Joy),
+    ("в захваті", Joy),
+    ("ура", Joy),
+    ("дякую", Gratitude),
+    ("дякуємо", Gratitude),
+    ("вдячний", Gratitude),
+    ("вдячна", Gratitude),
+    ("подяка", Gratitude),
+    ("спасибі", Gratitude),
+    ("молодці", Gratitude),
+    ("несподівано", Surprise),
+    ("здивований", Surprise),
+    ("здивувало", Surprise),
+    ("неочікувано", Surprise),
+    ("вау", Surprise),
+    ("ого", Surprise),
+    ("неймовірно", Surprise),
+];
+
+const RU: &[(&str, Emotion)] = &[
+    ("злой", Anger),
+    ("злюсь", Anger),
+    ("бесит", Anger),
+    ("возмущен", Anger),
+    ("возмущение", Anger),
+    ("позор", Anger),
+    ("хамство", Anger),
+    ("ненавижу", Anger),
+    ("ярость", Anger),
+    ("ужас", Anger),
+    ("мошенники", Anger),
+    ("обман", Anger),
+    ("достали", Anger),
+    ("разочарован", Frustration),
+    ("разочарование", Frustration),
+    ("жаль", Frustration),
+    ("надоело", Frustration),
+    ("устал", Frustration),
+    ("опять", Frustration),
+    ("снова", Frustration),
+    ("бесполезно", Frustration),
+    ("волнуюсь", Anxiety),
+    ("переживаю", Anxiety),
+    ("боюсь", Anxiety),
+    ("страшно", Anxiety),
+    ("тревожно", Anxiety),
+    ("беспокоит", Anxiety),
+    ("опасно", Anxiety),
+    ("мошенничество", Anxiety),
+    ("непонятно", Confusion),
+    ("не понимаю", Confusion),
+    ("почему", Confusion),
+    ("как", Confusion),
+    ("запутано", Confusion),
+    ("непонятный", Confusion),
+    ("рад", Joy),
+    ("рада", Joy),
+    ("счастлив", Joy),
+    ("отлично", Joy),
+    ("супер", Joy),
+    ("класс", Joy),
+    ("приятно", Joy),
+    ("доволен", Joy),
+    ("люблю", Joy),
+    ("в восторге", Joy),
+    ("ура", Joy),
+    ("круто", Joy),
+    ("спасибо", Gratitude),
+    ("благодарю", Gratitude),
+    ("благодарен", Gratitude),
+    ("благодарна", Gratitude),
+    ("молодцы", Gratitude),
+    ("неожиданно", Surprise),
+    ("удивлен", Surprise),
+    ("удивило", Surprise),
+    ("вау", Surprise),
+    ("ого", Surprise),
+    ("невероятно", Surprise),
+];
+
+const EN: &[(&str, Emotion)] = &[
+    ("angry", Anger),
+    ("furious", Anger),
+    ("outraged", Anger),
+    ("hate", Anger),
+    ("rude", Anger),
+    ("disgusting", Anger),
+    ("unacceptable", Anger),
+    ("ridiculous", Anger),
+    ("mad", Anger),
+    ("wtf", Anger),
+    ("scam", Anger),
+    ("disappointed", Frustration),
+    ("disappointing", Frustration),
+    ("frustrated", Frustration),
+    ("frustrating", Frustration),
+    ("again", Frustration),
+    ("still", Frustration),
+    ("useless", Frustration),
+    ("tired", Frustration),
+    ("ugh", Frustration),
+    ("worried", Anxiety),
+    ("worry", Anxiety),
+    ("afraid", Anxiety),
+    ("scared", Anxiety),
+    ("anxious", Anxiety),
+    ("nervous", Anxiety),
+    ("concerned", Anxiety),
+    ("unsafe", Anxiety),
+    ("confused", Confusion),
+    ("confusing", Confusion),
+    ("unclear", Confusion),
+    ("why", Confusion),
+    ("how", Confusion),
+    ("understand", Confusion),
+    ("happy", Joy),
+    ("glad", Joy),
+    ("love", Joy),
+    ("great", Joy),
+    ("awesome", Joy),
+    ("amazing", Joy),
+    ("excited", Joy),
+    ("delighted", Joy),
+    ("yay", Joy),
+    ("fantastic", Joy),
+    ("thanks", Gratitude),
+    ("thank", Gratitude),
+    ("thx", Gratitude),
+    ("grateful", Gratitude),
+    ("appreciate", Gratitude),
+    ("kudos", Gratitude),
+    ("surprised", Surprise),
+    ("unexpected", Surprise),
+    ("wow", Surprise),
+    ("shocked", Surprise),
+    ("unbelievable", Surprise),
+    ("omg", Surprise),
+];
+
+const EMOJI: &[(&str, Emotion)] = &[
+    ("😡", Anger),
+    ("😠", Anger),
+    ("🤬", Anger),
+    ("👿", Anger),
+    ("😤", Frustration),
+    ("😞", Frustration),
+    ("😔", Frustration),
+    ("😒", Frustration),
+    ("😩", Frustration),
+    ("😫", Frustration),
+    ("😟", Anxiety),
+    ("😰", Anxiety),
+    ("😨", Anxiety),
+    ("😥", Anxiety),
+    ("🤔", Confusion),
+    ("😕", Confusion),
+    ("🤷", Confusion),
+    ("😍", Joy),
+    ("😊", Joy),
+    ("😀", Joy),
+    ("😃", Joy),
+    ("😄", Joy),
+    ("🎉", Joy),
+    ("🥰", Joy),
+    ("🙏", Gratitude),
+    ("❤", Gratitude),
+    ("😮", Surprise),
+    ("😲", Surprise),
+    ("😱", Surprise),
+    ("🤯", Surprise),
+];
+
+struct Lexicon {
+    stemmer: Stemmer,
+    words: HashMap<String, Emotion>,
+    phrases: HashMap<String, Emotion>,
+}
+
+fn lexicon(language: Language) -> &'static Lexicon {
+    fn build(algorithm: Algorithm, entries: &[(&str, Emotion)]) -> Lexicon {
+        let stemmer = Stemmer::create(algorithm);
+        let (mut words, mut phrases) = (HashMap::new(), HashMap::new());
+        for (entry, emotion) in entries {
+            let stems: Vec<String> = entry
+                .split(' ')
+                .map(|w| stemmer.stem(w).into_owned())
+                .collect();
+            if stems.len() == 1 {
+                words.insert(stems[0].clone(), *emotion);
+            } else {
+                phrases.insert(stems.join(" "), *emotion);
+            }
+        }
+        Lexicon {
+            stemmer,
+            words,
+            phrases,
+        }
+    }
+    static UK_LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    static RU_LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    static EN_LEXICON: OnceLock<Lexicon> = OnceLock::new();
+    match language {
+        Language::Uk => UK_LEXICON.get_or_init(|| build(Algorithm::Ukrainian, UK)),
+        Language::Ru => RU_LEXICON.get_or_init(|| build(Algorithm::Russian, RU)),
+        Language::En | Language::Und => EN_LEXICON.get_or_init(|| build(Algorithm::English, EN)),
+    }
+}
+
+/// Words after which an emotion word is denied.
+const NEGATORS: &[&str] = &["не", "ні", "нет", "ни", "not", "no", "never"];
+
+/// Emotion scores of a text already split into tokens.
+pub(crate) fn emotions_of(text: &str, tokens: &[Token], language: Language) -> Emotions {
+    let lexicon = lexicon(language);
+    // Ukrainian and Russian are often mixed in one comment: a word the one list lacks is looked
+    // up in the other.
+    let other = match language {
+        Language::Uk => Some(self::lexicon(Language::Ru)),
+        Language::Ru => Some(self::lexicon(Language::Uk)),
+        _ => None,
+    };
+    let mut counts = [0.0f32; 7];
+    let mut add = |emotion: Emotion, weight: f32| counts[emotion as usize] += weight;
+    let mut previous: Option<String> = None;
+    let mut negated = false;
+    for token in tokens {
+        match token.kind {
+            TokenKind::Emoji => {
+                if let Some((_, e)) = EMOJI.iter().find(|(e, _)| token.text.starts_with(e)) {
+                    add(*e, 1.0);
+                }
+                continue;
+            }
+            TokenKind::Word => {}
+            _ => continue,
+        }
+        let word = token.text.as_str();
+        if NEGATORS.contains(&word) || word.ends_with("n't") {
+            negated = true;
+            previous = Some(word.to_owned());
+            continue;
+        }
+        let stem = lexicon.stemmer.stem(word).into_owned();
+        let phrase = previous.as_ref().and_then(|p| {
+            lexicon
+                .phrases
+                .get(&format!("{} {stem}", lexicon.stemmer.stem(p)))
+        });
+        let other_word = || other.and_then(|o| o.words.get(o.stemmer.stem(word).as_ref()));
+        if let Some(e) = phrase
+            .or_else(|| lexicon.words.get(&stem))
+            .or_else(other_word)
+        {
+            // "не розумію" is confusion itself; other denied emotions do not count.
+            if !negated || phrase.is_some() {
+                add(*e, 1.0);
+            }
+        }
+        negated = false;
+        previous = Some(word.to_owned());
+    }
+    let questions = text.matches('?').count() as f32;
+    if questions >= 2.0 {
+        add(Confusion, 0.5 * questions.min(4.0));
+    }
+    if text.contains("?!") || text.contains("!?") {
+        add(Surprise, 1.0);
+    }
+    let exclamations = text.matches('!').count();
+    if exclamations >= 3 {
+        // Many exclamation marks make whatever is felt stronger.
+        for c in counts.iter_mut() {
+            *c *= 1.3;
+        }
+    }
+    let score = |c: f32| c / (c + 1.5);
+    Emotions {
+        anger: score(counts[Anger as usize]),
+        frustration: score(counts[Frustration as usize]),
+        anxiety: score(counts[Anxiety as usize]),
+        confusion: score(counts[Confusion as usize]),
+        joy: score(counts[Joy as usize]),
+        gratitude: score(counts[Gratitude as usize]),
+        surprise: score(counts[Surprise as usize]),
+    }
+}
