@@ -109,10 +109,25 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Measure what Dosvid reads in comments on labelled data, next to VADER.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
     /// Read texts as Dosvid reads comments.
     Text {
         #[command(subcommand)]
         command: TextCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Language, garbage and sentiment on every labelled set; VADER on the English ones.
+    Text {
+        /// The folder of the labelled sets.
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
     },
 }
 
@@ -283,6 +298,9 @@ fn main() -> anyhow::Result<()> {
             repeat,
             db,
         }),
+        Command::Eval {
+            command: EvalCommand::Text { data },
+        } => bench::text::run(&data),
         Command::Text {
             command: TextCommand::Analyze { file, column },
         } => text::analyze(&file, column.as_deref()),

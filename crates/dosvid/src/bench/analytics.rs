@@ -172,42 +172,6 @@ fn canonical(question: &Question, answer: &Value) -> anyhow::Result<Vec<Vec<Cell
     Ok(out)
 }
 
-/// A Python with duckdb and numpy: a virtual environment made (once) for the benchmarks.
-fn python() -> anyhow::Result<PathBuf> {
-    let venv = std::env::temp_dir().join("dosvid-bench-venv");
-    let python = venv.join("bin/python");
-    let ready = |python: &Path| {
-        Command::new(python)
-            .args(["-c", "import duckdb, numpy"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if ready(&python) {
-        return Ok(python);
-    }
-    eprintln!(
-        "creating a Python environment with duckdb and numpy in {}",
-        venv.display()
-    );
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .context("running python3 -m venv")?;
-    if !status.success() {
-        bail!("python3 -m venv failed");
-    }
-    let status = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "duckdb", "numpy"])
-        .status()
-        .context("running pip")?;
-    if !status.success() || !ready(&python) {
-        bail!("could not install duckdb and numpy into {}", venv.display());
-    }
-    Ok(python)
-}
-
 /// The server under test, killed when dropped.
 struct Server {
     child: Child,
@@ -333,7 +297,7 @@ fn import(
 }
 
 pub fn run(options: Options) -> anyhow::Result<()> {
-    let python = python()?;
+    let python = super::python_with(&["duckdb", "numpy"])?;
     let scratch = scratch_dir()?;
     let data = options.data.clone().unwrap_or_else(|| scratch.join("data"));
     if !data.join("responses.csv").exists() {

@@ -1,0 +1,113 @@
+//! `dosvid eval text`: what Dosvid reads in comments, measured on the public labelled sets of
+//! `../shared/data` — language accuracy, texts flagged as garbage, sentiment accuracy and
+//! macro-F1, throughput on one core — next to VADER (Python `vaderSentiment`, the usual
+//! lexicon baseline) on the same English texts in the same run.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use dosvid_text::eval::{SETS, evaluate};
+use serde_json::Value;
+
+const VADER: &str = r#"
+import json, sys, time
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+analyzer = SentimentIntensityAnalyzer()
+for line in sys.stdin:
+    job = json.loads(line)
+    started = time.time()
+    predicted = []
+    for text in job["texts"]:
+        c = analyzer.polarity_scores(text)["compound"]
+        if c >= 0.05: predicted.append("positive")
+        elif c <= -0.05 or job["binary"]: predicted.append("negative")
+        else: predicted.append("neutral")
+    seconds = time.time() - started
+    print(json.dumps({"set": job["set"], "predicted": predicted, "seconds": seconds}), flush=True)
+"#;
+
+pub fn run(data: &Path) -> anyhow::Result<()> {
+    if !data.exists() {
+        bail!("no labelled data at {} (pass --data DIR)", data.display());
+    }
+    let mut english = Vec::new();
+    for set in &SETS {
+        let Some(pairs) = set.read(data).map_err(anyhow::Error::msg)? else {
+            println!("{} skipped: {} is absent", set.name, set.file);
+            continue;
+        };
+        let report = evaluate(set, &pairs);
+        println!(
+            "{} texts={} language={:.4} garbage={} accuracy={:.3} macro_f1={:.3} texts_per_s={:.0}",
+            set.name,
+            report.texts,
+            report.language_accuracy,
+            report.garbage,
+            report.accuracy,
+            report.macro_f1,
+            report.texts_per_second
+        );
+        if set.language == dosvid_text::Language::En {
+            english.push((set, pairs, report));
+        }
+    }
+    if english.is_empty() {
+        return Ok(());
+    }
+    let python = super::python_with(&["vaderSentiment"])?;
+    let input: String = english
+        .iter()
+        .map(|(set, pairs, _)| {
+            let texts: Vec<&str> = pairs.iter().map(|(t, _)| t.as_str()).collect();
+            serde_json::json!({"set": set.name, "binary": set.binary, "texts": texts}).to_string()
+                + "\n"
+        })
+        .collect();
+    let mut child = Command::new(&python)
+        .args(["-c", VADER])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("running VADER")?;
+    // Written from another thread: the peer answers while it is still being fed, and a full
+    // pipe each way would otherwise wait for the other for ever.
+    let mut stdin = child.stdin.take().expect("piped");
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        stdin.write_all(input.as_bytes())
+    });
+    let output = child.wait_with_output()?;
+    feeder.join().expect("the feeding thread")?;
+    if !output.status.success() {
+        bail!("the VADER peer failed");
+    }
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let answer: Value = serde_json::from_str(line)?;
+        let Some((_, pairs, ours)) = english.iter().find(|(s, ..)| answer["set"] == s.name) else {
+            continue;
+        };
+        let predicted: Vec<&str> = answer["predicted"]
+            .as_array()
+            .context("no predictions")?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let labelled: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(_, g)| g.as_str())
+            .zip(predicted)
+            .collect();
+        let seconds = answer["seconds"].as_f64().unwrap_or(f64::NAN);
+        let vader_speed = pairs.len() as f64 / seconds;
+        println!(
+            "{} vader_macro_f1={:.3} vader_texts_per_s={:.0} ours_macro_f1={:.3} speed_ratio={:.1}",
+            answer["set"].as_str().unwrap_or_default(),
+            dosvid_text::eval::macro_f1(&labelled),
+            vader_speed,
+            ours.macro_f1,
+            ours.texts_per_second / vader_speed
+        );
+    }
+    Ok(())
+}
