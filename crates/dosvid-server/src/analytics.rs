@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use dosvid_analytics::{Directory, Index, Zone};
 use dosvid_domain::{FactScan, OrgId, RecordKind};
-use dosvid_store::{Filter, PageRequest, Store, StoreError};
+use dosvid_store::{Filter, Store, all_pages};
 
 /// Facts read per statement while building.
 const PAGE: usize = 50_000;
@@ -50,29 +50,11 @@ fn write(index: &RwLock<Index>) -> std::sync::RwLockWriteGuard<'_, Index> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Every item of a paged list.
-fn all<T>(
-    mut page: impl FnMut(PageRequest) -> dosvid_store::Result<dosvid_store::Page<T>>,
-) -> dosvid_store::Result<Vec<T>> {
-    let mut items = Vec::new();
-    let mut request = PageRequest::first(PageRequest::MAX_LIMIT);
-    loop {
-        let p = page(request)?;
-        items.extend(p.items);
-        match p.next_cursor {
-            Some(cursor) => {
-                request.after = Some(PageRequest::parse_cursor(&cursor).map_err(StoreError::from)?)
-            }
-            None => return Ok(items),
-        }
-    }
-}
-
 fn directory(store: &dyn Store, org: OrgId) -> dosvid_store::Result<Directory> {
     Ok(Directory {
-        channels: all(|p| store.list_channels(org, p))?,
-        journeys: all(|p| store.list_journeys(org, p))?,
-        touchpoints: all(|p| store.list_touchpoints(org, &Filter::default(), p))?,
+        channels: all_pages(|p| store.list_channels(org, p))?,
+        journeys: all_pages(|p| store.list_journeys(org, p))?,
+        touchpoints: all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))?,
     })
 }
 

@@ -212,18 +212,11 @@ impl Conn for SqliteConn {
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let mut stmt = prepare(&self.0, sql)?;
-        let columns = stmt.column_count();
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(params.iter().map(Param)))
-            .map_err(map_err)?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(map_err)? {
-            let values = (0..columns)
-                .map(|i| read_value(row.get_ref(i).map_err(map_err)?))
-                .collect::<Result<_>>()?;
-            out.push(Row(values));
-        }
+        self.for_each_row(sql, params, &mut |row| {
+            out.push(row.clone());
+            Ok(())
+        })?;
         Ok(out)
     }
 

@@ -125,6 +125,21 @@ impl<T> Page<T> {
     }
 }
 
+/// Every item of a paged list, following the cursors: for the few callers that need a whole
+/// list (the journey map of an organisation, the keys an export names records by).
+pub fn all_pages<T>(mut page: impl FnMut(PageRequest) -> Result<Page<T>>) -> Result<Vec<T>> {
+    let mut items = Vec::new();
+    let mut request = PageRequest::first(PageRequest::MAX_LIMIT);
+    loop {
+        let p = page(request)?;
+        items.extend(p.items);
+        match p.next_cursor {
+            Some(cursor) => request.after = Some(PageRequest::parse_cursor(&cursor)?),
+            None => return Ok(items),
+        }
+    }
+}
+
 fn radix36(mut n: i64) -> String {
     const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut out = Vec::new();

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use dosvid_domain::RecordKind;
-use dosvid_store::{Filter, PageRequest, Store};
+use dosvid_store::{Filter, PageRequest, Store, all_pages};
 use serde_json::{Map, Value};
 
 use crate::Format;
@@ -143,20 +143,10 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let org = store.default_org()?;
     let mut keys: HashMap<(&str, i64), String> = HashMap::new();
-    for t in store
-        .list_touchpoints(
-            org,
-            &Filter::default(),
-            PageRequest::first(PageRequest::MAX_LIMIT),
-        )?
-        .items
-    {
+    for t in all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))? {
         keys.insert(("touchpoint", t.id), t.key);
     }
-    for c in store
-        .list_channels(org, PageRequest::first(PageRequest::MAX_LIMIT))?
-        .items
-    {
+    for c in all_pages(|p| store.list_channels(org, p))? {
         keys.insert(("channel", c.id), c.key);
     }
     let out: Box<dyn Write> = match output {
