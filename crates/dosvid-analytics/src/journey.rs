@@ -8,9 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::index::Index;
-use crate::query::{
-    ComparePeriod, CompareTo, Filters, Measure, Named, Period, QueryRequest, ResultRow,
-};
+use crate::query::{Filters, Measure, Named, Period, QueryRequest, ResultRow};
 use crate::scan::Histograms;
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -66,8 +64,7 @@ impl Index {
             Some(Named::Key(key)) => dir.journeys.iter().find(|j| j.key == *key),
         }
         .ok_or_else(|| FieldError::new("journey", "no such journey"))?;
-        let compare = (filters.from.is_some() && filters.to.is_some())
-            .then_some(CompareTo::Named(ComparePeriod::PreviousPeriod));
+        let compare = filters.previous_period();
         let request = QueryRequest {
             records: Default::default(),
             measures: vec![Measure::N, Measure::Nps, Measure::Csat, Measure::Ces],

@@ -126,6 +126,15 @@ pub struct Filters {
     pub customer: BTreeMap<String, OneOrMany<String>>,
 }
 
+impl Filters {
+    /// The comparison dashboards make by default: the period just before, when this one has
+    /// both ends.
+    pub fn previous_period(&self) -> Option<CompareTo> {
+        (self.from.is_some() && self.to.is_some())
+            .then_some(CompareTo::Named(ComparePeriod::PreviousPeriod))
+    }
+}
+
 /// The period to compare with.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(untagged)]

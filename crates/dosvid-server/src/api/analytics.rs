@@ -10,11 +10,12 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
 use dosvid_analytics::{
-    Bucket, ComparePeriod, CompareTo, Filters, Index, JourneyMap, Measure, Named, OneOrMany,
-    QueryRequest, QueryResult, RetentionRequest, RetentionResult,
+    Bucket, Filters, Index, JourneyMap, Measure, Named, OneOrMany, QueryRequest, QueryResult,
+    RetentionRequest, RetentionResult,
 };
-use dosvid_domain::{FeedbackSource, FieldError, Organisation, OrganisationPatch};
+use dosvid_domain::{FieldError, Organisation, OrganisationPatch};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 
 use crate::analytics::read_index;
@@ -173,6 +174,21 @@ fn list(raw: &Option<String>) -> Vec<String> {
         .collect()
 }
 
+/// A comma-separated list of the names of an enum's values.
+fn choices<T: DeserializeOwned>(
+    field: &str,
+    raw: &Option<String>,
+    allowed: &str,
+) -> Result<Vec<T>, FieldError> {
+    list(raw)
+        .into_iter()
+        .map(|name| {
+            serde_json::from_value(serde_json::Value::String(name.clone()))
+                .map_err(|_| FieldError::new(field, format!("{name:?} is not one of: {allowed}")))
+        })
+        .collect()
+}
+
 fn named(raw: &str) -> Named {
     raw.parse()
         .map_or_else(|_| Named::Key(raw.to_owned()), Named::Id)
@@ -182,23 +198,16 @@ impl SliceParams {
     fn filters(&self) -> Result<Filters, FieldError> {
         let names =
             |raw: &Option<String>| OneOrMany::Many(list(raw).iter().map(|v| named(v)).collect());
-        let mut sources = Vec::new();
-        for raw in list(&self.source) {
-            sources.push(FeedbackSource::parse(&raw).ok_or_else(|| {
-                FieldError::new(
-                    "source",
-                    "must be survey, review, complaint, social or other",
-                )
-            })?);
-        }
-        let mut sentiments = Vec::new();
-        for raw in list(&self.sentiment) {
-            sentiments.push(
-                serde_json::from_value(serde_json::Value::String(raw.clone())).map_err(|_| {
-                    FieldError::new("sentiment", "must be negative, neutral or positive")
-                })?,
-            );
-        }
+        let sources = choices(
+            "source",
+            &self.source,
+            "survey, review, complaint, social or other",
+        )?;
+        let sentiments = choices(
+            "sentiment",
+            &self.sentiment,
+            "negative, neutral or positive",
+        )?;
         let mut customer = BTreeMap::new();
         for (name, values) in [
             ("segment", &self.segment),
@@ -251,8 +260,7 @@ pub async fn overview(
             Measure::Ces,
             Measure::CesEasy,
         ],
-        compare_to: (filters.from.is_some() && filters.to.is_some())
-            .then_some(CompareTo::Named(ComparePeriod::PreviousPeriod)),
+        compare_to: filters.previous_period(),
         filters,
         min_sample: params.min_sample,
         ..Default::default()
@@ -274,11 +282,11 @@ pub async fn trend(
 ) -> Result<Json<QueryResult>, ApiError> {
     let params = slice(query)?;
     let mut measures = vec![Measure::N];
-    for raw in list(&params.measures) {
-        let measure: Measure = serde_json::from_value(serde_json::Value::String(raw.clone()))
-            .map_err(|_| FieldError::new("measures", format!("no measure {raw:?}")))?;
-        measures.push(measure);
-    }
+    measures.extend(choices::<Measure>(
+        "measures",
+        &params.measures,
+        "n, nps, csat, csat_top2, ces, ces_easy or reach",
+    )?);
     if measures.len() == 1 {
         measures.push(Measure::Nps);
     }
