@@ -261,18 +261,24 @@ struct Lexicon {
 }
 
 fn lexicon(language: Language) -> &'static Lexicon {
-    fn build(algorithm: Algorithm, entries: &[(&str, Emotion)]) -> Lexicon {
+    /// `entries`, then `also` where they say nothing: Ukrainian and Russian are often mixed in
+    /// one comment, so each Cyrillic lexicon holds the other's words too (stemmed its own way).
+    fn build(
+        algorithm: Algorithm,
+        entries: &[(&str, Emotion)],
+        also: &[(&str, Emotion)],
+    ) -> Lexicon {
         let stemmer = Stemmer::create(algorithm);
         let (mut words, mut phrases) = (HashMap::new(), HashMap::new());
-        for (entry, emotion) in entries {
+        for (entry, emotion) in entries.iter().chain(also) {
             let stems: Vec<String> = entry
                 .split(' ')
                 .map(|w| stemmer.stem(w).into_owned())
                 .collect();
             if stems.len() == 1 {
-                words.insert(stems[0].clone(), *emotion);
+                words.entry(stems[0].clone()).or_insert(*emotion);
             } else {
-                phrases.insert(stems.join(" "), *emotion);
+                phrases.entry(stems.join(" ")).or_insert(*emotion);
             }
         }
         Lexicon {
@@ -285,9 +291,11 @@ fn lexicon(language: Language) -> &'static Lexicon {
     static RU_LEXICON: OnceLock<Lexicon> = OnceLock::new();
     static EN_LEXICON: OnceLock<Lexicon> = OnceLock::new();
     match language {
-        Language::Uk => UK_LEXICON.get_or_init(|| build(Algorithm::Ukrainian, UK)),
-        Language::Ru => RU_LEXICON.get_or_init(|| build(Algorithm::Russian, RU)),
-        Language::En | Language::Und => EN_LEXICON.get_or_init(|| build(Algorithm::English, EN)),
+        Language::Uk => UK_LEXICON.get_or_init(|| build(Algorithm::Ukrainian, UK, RU)),
+        Language::Ru => RU_LEXICON.get_or_init(|| build(Algorithm::Russian, RU, UK)),
+        Language::En | Language::Und => {
+            EN_LEXICON.get_or_init(|| build(Algorithm::English, EN, &[]))
+        }
     }
 }
 
@@ -297,13 +305,6 @@ const NEGATORS: &[&str] = &["не", "ні", "нет", "ни", "not", "no", "neve
 /// Emotion scores of a text already split into tokens.
 pub(crate) fn emotions_of(text: &str, tokens: &[Token], language: Language) -> Emotions {
     let lexicon = lexicon(language);
-    // Ukrainian and Russian are often mixed in one comment: a word the one list lacks is looked
-    // up in the other.
-    let other = match language {
-        Language::Uk => Some(self::lexicon(Language::Ru)),
-        Language::Ru => Some(self::lexicon(Language::Uk)),
-        _ => None,
-    };
     let mut counts = [0.0f32; 7];
     let mut add = |emotion: Emotion, weight: f32| counts[emotion as usize] += weight;
     let mut previous: Option<String> = None;
@@ -320,29 +321,23 @@ pub(crate) fn emotions_of(text: &str, tokens: &[Token], language: Language) -> E
             _ => continue,
         }
         let word = token.text.as_str();
+        let stem = lexicon.stemmer.stem(word).into_owned();
         if NEGATORS.contains(&word) || word.ends_with("n't") {
             negated = true;
-            previous = Some(word.to_owned());
+            previous = Some(stem);
             continue;
         }
-        let stem = lexicon.stemmer.stem(word).into_owned();
-        let phrase = previous.as_ref().and_then(|p| {
-            lexicon
-                .phrases
-                .get(&format!("{} {stem}", lexicon.stemmer.stem(p)))
-        });
-        let other_word = || other.and_then(|o| o.words.get(o.stemmer.stem(word).as_ref()));
-        if let Some(e) = phrase
-            .or_else(|| lexicon.words.get(&stem))
-            .or_else(other_word)
-        {
+        let phrase = previous
+            .as_ref()
+            .and_then(|p| lexicon.phrases.get(&format!("{p} {stem}")));
+        if let Some(e) = phrase.or_else(|| lexicon.words.get(&stem)) {
             // "не розумію" is confusion itself; other denied emotions do not count.
             if !negated || phrase.is_some() {
                 add(*e, 1.0);
             }
         }
         negated = false;
-        previous = Some(word.to_owned());
+        previous = Some(stem);
     }
     let questions = text.matches('?').count() as f32;
     if questions >= 2.0 {

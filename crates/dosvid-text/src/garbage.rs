@@ -67,7 +67,13 @@ fn cp1251_continuation(c: char) -> bool {
     "ЂЃ‚ѓ„…†‡€‰Љ‹ЊЌЋЏђ‘’“”•–—™љ›њќћџ\u{00A0}ЎўЈ¤Ґ¦§Ё©Є«¬\u{00AD}®Ї°±Ііґµ¶·ё№є»јЅѕї".contains(c)
 }
 
+/// The characters a mojibake pair starts with.
+const MOJIBAKE_LEADS: [char; 7] = ['Ð', 'Ñ', 'Ã', 'Â', 'â', 'Р', 'С'];
+
 fn mojibake(text: &str) -> bool {
+    if !text.contains(MOJIBAKE_LEADS) {
+        return false;
+    }
     let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
     let pairs = |lead: &dyn Fn(char) -> bool, next: &dyn Fn(char) -> bool| {
         chars
@@ -75,7 +81,7 @@ fn mojibake(text: &str) -> bool {
             .filter(|w| lead(w[0]) && next(w[1]))
             .count()
     };
-    let latin = pairs(&|c| "ÐÑÃÂâ".contains(c), &latin1_continuation);
+    let latin = pairs(&|c| MOJIBAKE_LEADS[..5].contains(&c), &latin1_continuation);
     let cyrillic = pairs(&|c| c == 'Р' || c == 'С', &cp1251_continuation);
     let covered = 2 * latin.max(cyrillic);
     latin.max(cyrillic) >= 2 && covered * 2 >= chars.len()

@@ -62,16 +62,20 @@ pub fn tokens(text: &str) -> Vec<Token> {
             .find(char::is_whitespace)
             .map_or(text.len(), |i| start + i);
         let chunk = &text[start..chunk_end];
-        let lower = chunk.to_lowercase();
+        let starts = |prefix: &str| {
+            chunk
+                .get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        };
         if c == '@'
-            || lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("www.")
+            || starts("http://")
+            || starts("https://")
+            || starts("www.")
             || (chunk.contains('@') && chunk.contains('.'))
         {
             out.push(Token {
                 kind: TokenKind::Noise,
-                text: lower,
+                text: chunk.to_lowercase(),
                 start,
                 end: chunk_end,
             });
