@@ -25,6 +25,10 @@ pub(crate) const SCORE_NONE: u8 = 0;
 
 pub(crate) const SOURCES: [FeedbackSource; 5] = FeedbackSource::ALL;
 
+/// Sentiment scores are kept as integers: score × this (exact sums; 1e-4 is finer than any
+/// difference a reader can see).
+pub(crate) const SENTIMENT_SCALE: f64 = 10_000.0;
+
 /// Sentiment labels in the order of their codes (after 0, none).
 pub(crate) const SENTIMENTS: [Label; 3] = [Label::Negative, Label::Neutral, Label::Positive];
 
@@ -80,6 +84,8 @@ pub struct Directory {
     pub channels: Vec<Channel>,
     pub journeys: Vec<Journey>,
     pub touchpoints: Vec<Touchpoint>,
+    /// The theme keys of the organisation's taxonomy, in its order (bit `i` of a row's themes).
+    pub themes: Vec<String>,
 }
 
 impl Directory {
@@ -96,6 +102,18 @@ impl Directory {
 
     pub fn channel(&self, id: i64) -> Option<&Channel> {
         self.channels.iter().find(|c| c.id == id)
+    }
+
+    /// The bits of a theme and of every theme above it (`time.queue` is under `time`).
+    pub(crate) fn theme_bits(&self, key: &str) -> Option<u64> {
+        let bit = |k: &str| self.themes.iter().position(|t| t == k).map(|i| 1u64 << i);
+        let mut bits = bit(key)?;
+        let mut rest = key;
+        while let Some((parent, _)) = rest.rsplit_once('.') {
+            bits |= bit(parent).unwrap_or(0);
+            rest = parent;
+        }
+        Some(bits)
     }
 
     /// The touchpoint and every touchpoint below it.
@@ -247,6 +265,10 @@ impl Customers {
         }
     }
 
+    pub(crate) fn slot_of(&self, id: i64) -> Option<u32> {
+        self.slots.get(&id).copied()
+    }
+
     fn remove(&mut self, id: i64) -> Option<u32> {
         let slot = self.slots.remove(&id)?;
         for column in self.columns.values_mut() {
@@ -283,6 +305,12 @@ pub(crate) struct Columns {
     pub(crate) comment: Vec<bool>,
     /// The comment's sentiment label: 0 none (no comment, or garbage), then [`SENTIMENTS`].
     pub(crate) sentiment: Vec<u8>,
+    /// The comment's sentiment score × [`SENTIMENT_SCALE`] (0 when there is none).
+    pub(crate) sentiment_score: Vec<i16>,
+    /// The themes the comment mentions and their parents, bit `i` for `Directory::themes[i]`.
+    pub(crate) themes: Vec<u64>,
+    /// The emotions the comment shows, as bits (see [`dosvid_text::EMOTIONS`]).
+    pub(crate) emotions: Vec<u8>,
     /// The first and last second of each chunk of rows.
     pub(crate) zones: Vec<(i64, i64)>,
 }
@@ -316,6 +344,9 @@ impl Columns {
         apply(&mut self.ces, order);
         apply(&mut self.comment, order);
         apply(&mut self.sentiment, order);
+        apply(&mut self.sentiment_score, order);
+        apply(&mut self.themes, order);
+        apply(&mut self.emotions, order);
     }
 
     /// Sorts the rows by time, so that time filters skip whole chunks.
@@ -360,6 +391,9 @@ impl Columns {
         self.ces.shrink_to_fit();
         self.comment.shrink_to_fit();
         self.sentiment.shrink_to_fit();
+        self.sentiment_score.shrink_to_fit();
+        self.themes.shrink_to_fit();
+        self.emotions.shrink_to_fit();
     }
 
     fn heap_bytes(&self) -> usize {
@@ -373,6 +407,9 @@ impl Columns {
             + self.ces.capacity()
             + self.comment.capacity()
             + self.sentiment.capacity()
+            + self.sentiment_score.capacity() * 2
+            + self.themes.capacity() * 8
+            + self.emotions.capacity()
     }
 
     fn rebuild_zones(&mut self) {
@@ -405,6 +442,8 @@ impl Columns {
 pub struct Index {
     pub(crate) zone: Zone,
     pub(crate) directory: Directory,
+    /// Each theme key's bits with its parents', from the directory.
+    theme_bits: FastMap<String, u64>,
     pub(crate) rows: Columns,
     /// Interactions in the same columns: no scores, source, language or comment.
     pub(crate) interactions: Columns,
@@ -420,6 +459,17 @@ pub struct Index {
     pub(crate) currencies: Dict<String>,
     transactions_seen: Seen,
     building: bool,
+    /// Whether each feedback record's customer was active afterwards (see `cx.rs`), computed
+    /// on the first question that needs it after a change.
+    pub(crate) retained: std::sync::OnceLock<std::sync::Arc<Vec<u8>>>,
+}
+
+fn theme_bits(directory: &Directory) -> FastMap<String, u64> {
+    directory
+        .themes
+        .iter()
+        .filter_map(|key| Some((key.clone(), directory.theme_bits(key)?)))
+        .collect()
 }
 
 /// Which records of a kind are in the index: during the build, all up to the highest id read;
@@ -464,6 +514,7 @@ impl Index {
     pub fn new(zone: Zone, directory: Directory) -> Self {
         Index {
             zone,
+            theme_bits: theme_bits(&directory),
             directory,
             rows: Columns::default(),
             interactions: Columns::default(),
@@ -478,6 +529,7 @@ impl Index {
             currencies: Dict::new(),
             transactions_seen: Seen::new(),
             building: true,
+            retained: std::sync::OnceLock::new(),
         }
     }
 
@@ -499,6 +551,7 @@ impl Index {
 
     /// Replaces the channels, journeys and touchpoints after any of them changed.
     pub fn set_directory(&mut self, directory: Directory) {
+        self.theme_bits = theme_bits(&directory);
         self.directory = directory;
     }
 
@@ -525,6 +578,7 @@ impl Index {
 
     /// Forgets a customer who was erased: their records stay, without the link to them.
     pub fn remove_customer(&mut self, id: i64) {
+        self.retained.take();
         if let Some(slot) = self.customers.remove(id) {
             let transactions = self.transactions.iter_mut().map(|t| &mut t.customer);
             let rows = self.rows.customer.iter_mut();
@@ -542,6 +596,7 @@ impl Index {
     /// Appends records (a page of the build, or new writes); their customers should have been
     /// upserted first, or they are known only by id. Records already in the index are skipped.
     pub fn append_feedback(&mut self, facts: &[FeedbackFact]) {
+        self.retained.take();
         let first = self.rows.len();
         for fact in facts {
             if !self.feedback_seen.admit(fact.id, self.building) {
@@ -569,6 +624,18 @@ impl Index {
                 let label = Label::of(score);
                 1 + SENTIMENTS.iter().position(|&l| l == label).unwrap_or(0) as u8
             }));
+            rows.sentiment_score.push(fact.sentiment.map_or(0, |score| {
+                (score.clamp(-1.0, 1.0) * SENTIMENT_SCALE).round() as i16
+            }));
+            let themes = fact.themes.as_deref().unwrap_or("");
+            let masks = &self.theme_bits;
+            rows.themes.push(
+                themes
+                    .split_whitespace()
+                    .filter_map(|key| masks.get(key))
+                    .fold(0, |bits, b| bits | b),
+            );
+            rows.emotions.push(fact.emotions);
         }
         self.rows.extend_zones(first);
     }
@@ -595,6 +662,9 @@ impl Index {
             rows.ces.push(SCORE_NONE);
             rows.comment.push(false);
             rows.sentiment.push(0);
+            rows.sentiment_score.push(0);
+            rows.themes.push(0);
+            rows.emotions.push(0);
         }
         self.interactions.extend_zones(first);
     }
@@ -624,6 +694,7 @@ impl Index {
 
     /// Appends transactions (a page of the build, or new writes); known ones are skipped.
     pub fn append_transactions(&mut self, facts: &[TransactionFact]) {
+        self.retained.take();
         for fact in facts {
             if !self.transactions_seen.admit(fact.id, self.building) {
                 continue;
@@ -644,6 +715,7 @@ impl Index {
     /// Ends the build from the store: sorts the rows by time, so that time filters skip whole
     /// chunks, and releases spare capacity. Rows appended later go to the end.
     pub fn finish_build(&mut self) {
+        self.retained.take();
         self.building = false;
         self.rows.sort_by_time();
         self.interactions.sort_by_time();

@@ -3,13 +3,18 @@
 //! server builds the index from the store's facts and appends to it on every write.
 
 pub mod calendar;
+mod cx;
 mod index;
 mod journey;
 mod query;
 mod revenue;
 mod scan;
+mod themes;
 
 pub use calendar::{Bucket, Zone};
+pub use cx::{
+    Component, CxIndexRequest, CxIndexResult, CxIndexRow, CxWeights, RETENTION_WINDOW_DAYS,
+};
 pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
 pub use journey::{JourneyMap, StageMeasures, TouchpointMeasures};
 pub use query::{
@@ -17,6 +22,7 @@ pub use query::{
     Period, QueryRequest, QueryResult, ResultRow,
 };
 pub use revenue::{RetentionRequest, RetentionResult, RetentionRow};
+pub use themes::{ThemeReport, ThemeReportRequest, ThemeRow};
 
 #[cfg(test)]
 mod tests;

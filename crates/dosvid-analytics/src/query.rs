@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::calendar::Bucket;
-use dosvid_text::Label;
+use dosvid_text::{EMOTIONS, Label};
 
-use crate::index::{Index, SENTIMENTS, SOURCES};
+use crate::index::{Index, SENTIMENT_SCALE, SENTIMENTS, SOURCES};
 use crate::scan::{Counts, Filter, Histograms, Key, Scan};
 
 /// Most grouping dimensions in one query.
@@ -41,6 +41,8 @@ pub enum Measure {
     CesEasy,
     /// Distinct customers.
     Reach,
+    /// Mean sentiment of the comments, −1…1.
+    Sentiment,
 }
 
 fn default_measures() -> Vec<Measure> {
@@ -120,6 +122,15 @@ pub struct Filters {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub sentiment: OneOrMany<Label>,
+    /// Themes of the taxonomy by key, each with its sub-themes (`time` includes `time.queue`).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub theme: OneOrMany<String>,
+    /// Emotions shown: `anger`, `frustration`, `anxiety`, `confusion`, `joy`, `gratitude`,
+    /// `surprise`.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub emotion: OneOrMany<String>,
     /// Customer attributes: `{"segment": ["premium"], "region": "Kyiv", "attr.tariff": "x"}`.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -214,6 +225,8 @@ pub struct ResultRow {
     pub ces: Option<Metric>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ces_easy: Option<Metric>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Metric>,
 }
 
 /// A period as the answer states it, in the organisation's zone.
@@ -291,12 +304,22 @@ impl Index {
                     "filters.sentiment",
                     f.sentiment.clone().into_vec().is_empty(),
                 ),
+                ("filters.theme", f.theme.clone().into_vec().is_empty()),
+                ("filters.emotion", f.emotion.clone().into_vec().is_empty()),
             ];
             if let Some((field, _)) = feedback_only.iter().find(|(_, absent)| !absent) {
                 return Err(FieldError::new(*field, "interactions have no such field"));
             }
             for (i, name) in request.group_by.iter().enumerate() {
-                if ["source", "language", "has_comment", "sentiment"].contains(&name.as_str()) {
+                let feedback_only = [
+                    "source",
+                    "language",
+                    "has_comment",
+                    "sentiment",
+                    "theme",
+                    "emotion",
+                ];
+                if feedback_only.contains(&name.as_str()) {
                     return Err(FieldError::new(
                         format!("group_by[{i}]"),
                         "interactions have no such field",
@@ -356,6 +379,7 @@ impl Index {
                 .map(|d| (d.key.clone(), d.labels.len()))
                 .collect(),
             reach: measures.contains(&Measure::Reach),
+            sentiment: measures.contains(&Measure::Sentiment),
             interactions,
         };
         let previous_range = match &request.compare_to {
@@ -500,6 +524,36 @@ impl Index {
                 accept[code + 1] = sentiments.contains(label);
             }
             filters.push(Filter::Sentiment(accept));
+        }
+        let themes = f.theme.clone().into_vec();
+        if !themes.is_empty() {
+            let mut bits = 0u64;
+            for (i, key) in themes.iter().enumerate() {
+                let position = dir.themes.iter().position(|t| t == key.trim());
+                let position = position.ok_or_else(|| {
+                    FieldError::new(
+                        format!("filters.theme[{i}]"),
+                        "no such theme in the taxonomy (GET /api/v1/themes lists them)",
+                    )
+                })?;
+                bits |= 1 << position;
+            }
+            filters.push(Filter::Theme(bits));
+        }
+        let emotions = f.emotion.clone().into_vec();
+        if !emotions.is_empty() {
+            let mut bits = 0u8;
+            for (i, name) in emotions.iter().enumerate() {
+                let position = EMOTIONS.iter().position(|e| *e == name.trim());
+                let position = position.ok_or_else(|| {
+                    FieldError::new(
+                        format!("filters.emotion[{i}]"),
+                        format!("must be one of {}", EMOTIONS.join(", ")),
+                    )
+                })?;
+                bits |= 1 << position;
+            }
+            filters.push(Filter::Emotion(bits));
         }
         for (name, values) in &f.customer {
             let field = format!("filters.customer.{name}");
@@ -672,11 +726,35 @@ impl Index {
                 rank: vec![3, 0, 1, 2],
                 time: false,
             },
+            // Themes and emotions keep the taxonomy's and the list's order, "none" last.
+            "theme" | "emotion" => {
+                let (key, names): (Key, Vec<String>) = if name == "theme" {
+                    (Key::Theme, dir.themes.clone())
+                } else {
+                    (
+                        Key::Emotion,
+                        EMOTIONS.iter().map(|e| e.to_string()).collect(),
+                    )
+                };
+                let count = names.len() as u32;
+                Dimension {
+                    name: name.to_owned(),
+                    key,
+                    labels: std::iter::once(None)
+                        .chain(names.into_iter().map(Some))
+                        .collect(),
+                    rank: (0..=count)
+                        .map(|i| if i == 0 { u32::MAX } else { i })
+                        .collect(),
+                    time: false,
+                }
+            }
             other => {
                 let column = self.customer_column(field, other).map_err(|_| {
                     FieldError::new(
                         field,
-                        "must be touchpoint, stage, channel, source, language, has_comment, time, \
+                        "must be touchpoint, stage, channel, source, language, has_comment, \
+                         sentiment, theme, emotion, time, \
                          day, week, month, quarter, year, or a customer attribute (segment, region, \
                          plan, attr.NAME)",
                     )
@@ -744,22 +822,7 @@ impl Plan {
             if histograms.n() == 0 {
                 continue;
             }
-            let mut codes = vec![0usize; self.dimensions.len()];
-            let mut rest = group;
-            for (i, d) in self.dimensions.iter().enumerate().rev() {
-                codes[i] = rest % d.labels.len();
-                rest /= d.labels.len();
-            }
-            let rank = codes
-                .iter()
-                .zip(&self.dimensions)
-                .map(|(&c, d)| d.rank[c])
-                .collect();
-            let group_labels = codes
-                .iter()
-                .zip(&self.dimensions)
-                .map(|(&c, d)| (d.name.clone(), d.labels[c].clone()))
-                .collect();
+            let (rank, group_labels) = (self.group_rank(group), self.group_labels(group));
             let before = previous.map(|p| (&p.groups[group], p.reach.get(group).copied()));
             let row = self.row(
                 group_labels,
@@ -777,6 +840,37 @@ impl Plan {
             min_sample: self.min_sample,
             rows: rows.into_iter().map(|(_, row)| row).collect(),
         }
+    }
+
+    /// The code of each dimension in a group number.
+    fn group_codes(&self, group: usize) -> Vec<usize> {
+        let mut codes = vec![0usize; self.dimensions.len()];
+        let mut rest = group;
+        for (i, d) in self.dimensions.iter().enumerate().rev() {
+            codes[i] = rest % d.labels.len();
+            rest /= d.labels.len();
+        }
+        codes
+    }
+
+    /// Where a group comes in the answer's order.
+    pub(crate) fn group_rank(&self, group: usize) -> Vec<u32> {
+        let codes = self.group_codes(group);
+        codes
+            .iter()
+            .zip(&self.dimensions)
+            .map(|(&c, d)| d.rank[c])
+            .collect()
+    }
+
+    /// A group's value of each dimension.
+    pub(crate) fn group_labels(&self, group: usize) -> BTreeMap<String, Option<String>> {
+        let codes = self.group_codes(group);
+        codes
+            .iter()
+            .zip(&self.dimensions)
+            .map(|(&c, d)| (d.name.clone(), d.labels[c].clone()))
+            .collect()
     }
 
     pub(crate) fn row(
@@ -825,19 +919,23 @@ impl Plan {
             ces_easy: metric(Measure::CesEasy, &|s| s.ces.percent_easy(min), &|b, a| {
                 proportion_change((b.ces.easy, b.ces.moments.n), (a.ces.easy, a.ces.moments.n))
             }),
+            sentiment: metric(Measure::Sentiment, &|s| s.sentiment.mean(min), &|b, a| {
+                mean_change(&b.sentiment, &a.sentiment)
+            }),
         }
     }
 }
 
 /// The metrics' inputs, from a group's histograms.
-struct Scores {
-    nps: NpsCounts,
-    csat: Csat,
-    ces: Ces,
+pub(crate) struct Scores {
+    pub(crate) nps: NpsCounts,
+    pub(crate) csat: Csat,
+    pub(crate) ces: Ces,
+    pub(crate) sentiment: Moments,
 }
 
 impl Scores {
-    fn of(h: &Histograms) -> Self {
+    pub(crate) fn of(h: &Histograms) -> Self {
         let sum = |counts: &[u32]| counts.iter().map(|&c| u64::from(c)).sum::<u64>();
         let moments = |counts: &[u32]| {
             let mut m = Moments::default();
@@ -862,6 +960,14 @@ impl Scores {
             ces: Ces {
                 easy: sum(&h.ces[5..=7]),
                 moments: moments(&h.ces[..=7]),
+            },
+            sentiment: {
+                let (m, scale) = (&h.sentiment, SENTIMENT_SCALE);
+                Moments {
+                    n: m.n,
+                    sum: m.sum as f64 / scale,
+                    sum_squares: m.squares as f64 / (scale * scale),
+                }
             },
         }
     }

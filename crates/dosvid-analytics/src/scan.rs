@@ -17,6 +17,17 @@ pub(crate) struct Histograms {
     pub(crate) nps: [u32; 16],
     pub(crate) csat: [u32; 8],
     pub(crate) ces: [u32; 8],
+    /// Comments with a sentiment, and the sum and sum of squares of their scaled scores (kept
+    /// only when a scan asks for them; integers, so that every order of adding gives one answer).
+    pub(crate) sentiment: Moments,
+}
+
+/// Count, sum and sum of squares of scaled sentiment scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Moments {
+    pub(crate) n: u64,
+    pub(crate) sum: i64,
+    pub(crate) squares: i64,
 }
 
 impl Histograms {
@@ -31,6 +42,24 @@ impl Histograms {
         for (a, b) in pairs.chain(self.ces.iter_mut().zip(&other.ces)) {
             *a += b;
         }
+        self.sentiment.n += other.sentiment.n;
+        self.sentiment.sum += other.sentiment.sum;
+        self.sentiment.squares += other.sentiment.squares;
+    }
+
+    /// These counts less those of a part of them (the records of a group that are not in a
+    /// sub-group).
+    pub(crate) fn minus(&self, part: &Histograms) -> Histograms {
+        let mut out = *self;
+        let pairs = out.nps.iter_mut().zip(&part.nps);
+        let pairs = pairs.chain(out.csat.iter_mut().zip(&part.csat));
+        for (a, b) in pairs.chain(out.ces.iter_mut().zip(&part.ces)) {
+            *a -= b;
+        }
+        out.sentiment.n -= part.sentiment.n;
+        out.sentiment.sum -= part.sentiment.sum;
+        out.sentiment.squares -= part.sentiment.squares;
+        out
     }
 }
 
@@ -43,7 +72,16 @@ pub(crate) enum Filter {
     Language(Vec<bool>),
     Comment(bool),
     Sentiment([bool; 4]),
-    Customer { column: String, accept: Vec<bool> },
+    /// Rows mentioning any of these themes (bits; a sub-theme's rows carry its parent's bit).
+    Theme(u64),
+    /// Rows showing any of these emotions (bits).
+    Emotion(u8),
+    Customer {
+        column: String,
+        accept: Vec<bool>,
+    },
+    /// One customer's rows, by slot.
+    CustomerSlot(u32),
 }
 
 /// How a grouping dimension gives a row its code.
@@ -63,6 +101,20 @@ pub(crate) enum Key {
         buckets: Vec<u32>,
     },
     Customer(String),
+    /// A row counts in the group of each theme it mentions (code `i + 1` for theme bit `i`),
+    /// or in code 0 when it mentions none.
+    Theme,
+    /// Likewise for each emotion shown.
+    Emotion,
+    /// A per-row code computed for the question (e.g. what the customer did afterwards).
+    Derived(std::sync::Arc<Vec<u8>>),
+}
+
+impl Key {
+    /// Whether one row may count in several groups of this dimension.
+    fn many(&self) -> bool {
+        matches!(self, Key::Theme | Key::Emotion)
+    }
 }
 
 /// What to count: the rows in `[from, to)` passing every filter, by the product of the keys.
@@ -74,6 +126,8 @@ pub(crate) struct Scan {
     /// Each key with the number of its codes.
     pub(crate) keys: Vec<(Key, usize)>,
     pub(crate) reach: bool,
+    /// Sum the sentiment scores of the comments.
+    pub(crate) sentiment: bool,
     /// Scan the interactions rather than the feedback records.
     pub(crate) interactions: bool,
 }
@@ -182,6 +236,7 @@ impl Scan {
         let customer_column = |name: &str| &index.customers.columns[name].values;
         let mut selection: Vec<u32> = Vec::with_capacity(CHUNK);
         let mut keys: Vec<u32> = Vec::with_capacity(CHUNK);
+        let mut spare: (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
         for chunk in chunks {
             let (first, last) = rows.zones[chunk];
             if last < self.from || first >= self.to {
@@ -218,6 +273,11 @@ impl Scan {
                     Filter::Sentiment(accept) => {
                         sel.retain(|&r| accept[usize::from(rows.sentiment[r as usize] & 3)])
                     }
+                    Filter::Theme(bits) => sel.retain(|&r| rows.themes[r as usize] & bits != 0),
+                    Filter::Emotion(bits) => sel.retain(|&r| rows.emotions[r as usize] & bits != 0),
+                    Filter::CustomerSlot(slot) => {
+                        sel.retain(|&r| rows.customer[r as usize] == *slot)
+                    }
                     Filter::Customer { column, accept } => {
                         let values = customer_column(column);
                         sel.retain(|&r| {
@@ -233,8 +293,24 @@ impl Scan {
             keys.clear();
             keys.resize(selection.len(), 0);
             for (key, cardinality) in &self.keys {
+                if key.many() {
+                    let bits = |r: usize| match key {
+                        Key::Theme => rows.themes[r],
+                        _ => u64::from(rows.emotions[r]),
+                    };
+                    expand(
+                        &mut selection,
+                        &mut keys,
+                        &mut spare,
+                        *cardinality as u32,
+                        bits,
+                    );
+                    continue;
+                }
                 let (n, sel, keys) = (*cardinality as u32, &selection, &mut keys);
                 match key {
+                    Key::Theme | Key::Emotion => unreachable!("expanded above"),
+                    Key::Derived(codes) => fold(keys, sel, n, |r| u32::from(codes[r])),
                     Key::Touchpoint => fold(keys, sel, n, |r| u32::from(rows.touchpoint[r])),
                     Key::Stage(of) => fold(keys, sel, n, |r| of[usize::from(rows.touchpoint[r])]),
                     Key::Channel => fold(keys, sel, n, |r| u32::from(rows.channel[r])),
@@ -259,6 +335,17 @@ impl Scan {
                 h.nps[usize::from(rows.nps[r]) & 15] += 1;
                 h.csat[usize::from(rows.csat[r]) & 7] += 1;
                 h.ces[usize::from(rows.ces[r]) & 7] += 1;
+            }
+            if self.sentiment {
+                for (&r, &k) in selection.iter().zip(&keys) {
+                    if rows.sentiment[r as usize] != 0 {
+                        let score = i64::from(rows.sentiment_score[r as usize]);
+                        let m = &mut counts[k as usize].sentiment;
+                        m.n += 1;
+                        m.sum += score;
+                        m.squares += score * score;
+                    }
+                }
             }
             match &mut reach {
                 Reach::None => {}
@@ -291,4 +378,35 @@ fn fold(keys: &mut [u32], selection: &[u32], cardinality: u32, code: impl Fn(usi
     for (k, &r) in keys.iter_mut().zip(selection) {
         *k = *k * cardinality + code(r as usize);
     }
+}
+
+/// Folds a many-valued dimension into the group keys: each selected row is repeated once per
+/// bit it has set (code `bit + 1`), or kept once with code 0 when it has none.
+fn expand(
+    selection: &mut Vec<u32>,
+    keys: &mut Vec<u32>,
+    spare: &mut (Vec<u32>, Vec<u32>),
+    cardinality: u32,
+    bits: impl Fn(usize) -> u64,
+) {
+    let (rows, codes) = spare;
+    rows.clear();
+    codes.clear();
+    for (&r, &k) in selection.iter().zip(keys.iter()) {
+        let mut set = bits(r as usize);
+        if set == 0 {
+            rows.push(r);
+            codes.push(k * cardinality);
+        }
+        while set != 0 {
+            let bit = set.trailing_zeros();
+            set &= set - 1;
+            if bit + 1 < cardinality {
+                rows.push(r);
+                codes.push(k * cardinality + bit + 1);
+            }
+        }
+    }
+    std::mem::swap(selection, rows);
+    std::mem::swap(keys, codes);
 }

@@ -76,8 +76,14 @@ fn directory() -> Directory {
             touchpoint(20, 2, None),
             touchpoint(21, 2, None),
         ],
+        themes: THEMES.iter().map(|t| t.to_string()).collect(),
     }
 }
+
+/// A taxonomy: `a` with two sub-themes, and `b`.
+const THEMES: [&str; 4] = ["a", "a.x", "a.y", "b"];
+/// What records are tagged with: the most specific themes found.
+const TAGS: [&str; 6] = ["", "a.x", "a.y", "b", "a.x b", "a a.y"];
 
 const SEGMENTS: [&str; 3] = ["mass", "premium", "youth"];
 
@@ -121,6 +127,10 @@ fn facts(rng: &mut Rng, n: usize) -> (Vec<CustomerFact>, Vec<FeedbackFact>) {
             sentiment: rng
                 .chance(0.6)
                 .then(|| (rng.below(41) as f64 - 20.0) / 20.0),
+            themes: rng
+                .chance(0.7)
+                .then(|| TAGS[rng.below(6) as usize].to_owned()),
+            emotions: rng.below(128) as u8 & rng.below(128) as u8,
         })
         .collect();
     (customers, feedback)
@@ -130,6 +140,7 @@ fn facts(rng: &mut Rng, n: usize) -> (Vec<CustomerFact>, Vec<FeedbackFact>) {
 #[derive(Debug, Default, Clone)]
 struct Expected {
     n: u64,
+    sentiments: Vec<f64>,
     nps: Vec<u8>,
     csat: Vec<u8>,
     ces: Vec<u8>,
@@ -182,6 +193,43 @@ fn label(
     }
 }
 
+/// The groups a record counts in along one dimension: one, or for themes and emotions as many
+/// as it has (a sub-theme counting for its parent too), or "none".
+fn labels_of(
+    dimension: &str,
+    f: &FeedbackFact,
+    customers: &[CustomerFact],
+    dir: &Directory,
+    tz: &TimeZone,
+) -> Vec<Option<String>> {
+    let many: Vec<Option<String>> = match dimension {
+        "theme" => {
+            let tags: Vec<&str> = f
+                .themes
+                .as_deref()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            THEMES
+                .iter()
+                .filter(|t| {
+                    tags.iter()
+                        .any(|tag| tag == *t || tag.starts_with(&format!("{t}.")))
+                })
+                .map(|t| Some(t.to_string()))
+                .collect()
+        }
+        "emotion" => dosvid_text::EMOTIONS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| f.emotions & 1 << i != 0)
+            .map(|(_, e)| Some(e.to_string()))
+            .collect(),
+        _ => return vec![label(dimension, f, customers, dir, tz)],
+    };
+    if many.is_empty() { vec![None] } else { many }
+}
+
 /// A filter as the brute force applies it.
 type Keep = Box<dyn Fn(&FeedbackFact) -> bool>;
 
@@ -214,14 +262,16 @@ fn random_queries_match_a_brute_force_count() {
         "segment",
         "attr.tier",
         "sentiment",
+        "theme",
+        "emotion",
     ];
     let tz = TimeZone::get("Europe/Kyiv").unwrap();
-    let labels: Vec<BTreeMap<&str, Option<String>>> = feedback
+    let labels: Vec<BTreeMap<&str, Vec<Option<String>>>> = feedback
         .iter()
         .map(|f| {
             dimensions
                 .iter()
-                .map(|&d| (d, label(d, f, &customers, &dir, &tz)))
+                .map(|&d| (d, labels_of(d, f, &customers, &dir, &tz)))
                 .collect()
         })
         .collect();
@@ -235,6 +285,7 @@ fn random_queries_match_a_brute_force_count() {
                 Measure::Ces,
                 Measure::CesEasy,
                 Measure::Reach,
+                Measure::Sentiment,
             ],
             ..Default::default()
         };
@@ -295,6 +346,22 @@ fn random_queries_match_a_brute_force_count() {
                     .is_some_and(|s| matches!(Label::of(s), Label::Negative | Label::Neutral))
             }));
         }
+        if rng.chance(0.2) {
+            // `a` includes its sub-themes.
+            request.filters.theme = OneOrMany::Many(vec!["a".into(), "b".into()]);
+            keep.push(Box::new(|f| {
+                f.themes.as_deref().is_some_and(|t| !t.is_empty())
+            }));
+        } else if rng.chance(0.2) {
+            request.filters.theme = OneOrMany::One("a.y".into());
+            keep.push(Box::new(|f| {
+                f.themes.as_deref().is_some_and(|t| t.contains("a.y"))
+            }));
+        }
+        if rng.chance(0.2) {
+            request.filters.emotion = OneOrMany::Many(vec!["anger".into(), "joy".into()]);
+            keep.push(Box::new(|f| f.emotions & (1 | 1 << 4) != 0));
+        }
         if rng.chance(0.3) {
             request
                 .filters
@@ -323,17 +390,28 @@ fn random_queries_match_a_brute_force_count() {
             .zip(&labels)
             .filter(|(f, _)| keep.iter().all(|k| k(f)))
         {
-            let key = request
-                .group_by
-                .iter()
-                .map(|d| labels[d.as_str()].clone())
-                .collect();
-            let e = expected.entry(key).or_default();
-            e.n += 1;
-            e.nps.extend(f.nps);
-            e.csat.extend(f.csat);
-            e.ces.extend(f.ces);
-            e.customers.extend(f.customer_id);
+            let mut keys: Vec<Vec<Option<String>>> = vec![Vec::new()];
+            for d in &request.group_by {
+                keys = keys
+                    .into_iter()
+                    .flat_map(|key| {
+                        labels[d.as_str()].iter().map(move |l| {
+                            let mut key = key.clone();
+                            key.push(l.clone());
+                            key
+                        })
+                    })
+                    .collect();
+            }
+            for key in keys {
+                let e = expected.entry(key).or_default();
+                e.n += 1;
+                e.nps.extend(f.nps);
+                e.csat.extend(f.csat);
+                e.ces.extend(f.ces);
+                e.sentiments.extend(f.sentiment);
+                e.customers.extend(f.customer_id);
+            }
         }
 
         let result = index.query(&request).unwrap();
@@ -376,6 +454,12 @@ fn random_queries_match_a_brute_force_count() {
                     "{context}"
                 );
             }
+            let sentiment = row.sentiment.as_ref().unwrap().current;
+            assert_eq!(sentiment.n, e.sentiments.len() as u64, "{context}");
+            if !e.sentiments.is_empty() {
+                let want = e.sentiments.iter().sum::<f64>() / e.sentiments.len() as f64;
+                assert!((sentiment.value.unwrap() - want).abs() < 1e-9, "{context}");
+            }
             let ces = row.ces.as_ref().unwrap().current;
             assert_eq!(ces.n, e.ces.len() as u64, "{context}");
             if !e.ces.is_empty() {
@@ -412,6 +496,8 @@ fn comparing_periods_reports_the_change_and_its_significance() {
         has_comment: false,
         language: None,
         sentiment: None,
+        themes: None,
+        emotions: 0,
     };
     // January: 200 answers, half promoters; February: 200 answers, all detractors.
     let mut facts = Vec::new();
@@ -605,4 +691,159 @@ fn retention_and_revenue_by_month_match_hand_counts() {
     let bad: RetentionRequest =
         serde_json::from_value(serde_json::json!({"currency": "XYZ"})).unwrap();
     assert_eq!(index.retention(&bad).unwrap_err().field, "currency");
+}
+
+/// A commented record for the theme and CX index checks.
+fn commented(
+    id: i64,
+    customer: i64,
+    day: i64,
+    nps: u8,
+    sentiment: Option<f64>,
+    themes: &str,
+) -> FeedbackFact {
+    FeedbackFact {
+        id,
+        customer_id: Some(customer),
+        touchpoint_id: Some(10),
+        channel_id: Some(1),
+        source: FeedbackSource::Survey,
+        occurred_at: (1_735_689_600 + day * 86_400) * 1_000_000,
+        nps: Some(nps),
+        csat: Some(if nps >= 9 { 5 } else { 2 }),
+        ces: None,
+        has_comment: true,
+        language: Some("uk".into()),
+        sentiment,
+        themes: sentiment.map(|_| themes.to_owned()),
+        emotions: 0,
+    }
+}
+
+#[test]
+fn a_theme_report_compares_the_nps_of_those_who_mention_it_with_the_rest() {
+    let mut index = Index::new(Zone::utc(), directory());
+    let mut facts = Vec::new();
+    for (i, nps) in [10, 10, 10, 3].into_iter().enumerate() {
+        facts.push(commented(i as i64 + 1, 1, 1, nps, Some(0.5), "a.x"));
+    }
+    for (i, nps) in [0, 0, 10, 8].into_iter().enumerate() {
+        facts.push(commented(i as i64 + 11, 2, 1, nps, Some(-0.5), ""));
+    }
+    // Garbage has no sentiment and no themes, and is not a readable comment.
+    facts.push(commented(21, 3, 1, 0, None, ""));
+    index.append_feedback(&facts);
+    index.finish_build();
+    let report = index
+        .theme_report(&ThemeReportRequest {
+            min_sample: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(report.comments, 8);
+    let row = |key: &str| {
+        report
+            .themes
+            .iter()
+            .find(|t| t.theme == key)
+            .unwrap()
+            .clone()
+    };
+    for key in ["a", "a.x"] {
+        let r = row(key);
+        assert_eq!(r.n, 4, "{key}");
+        assert_eq!(r.share.value, Some(50.0));
+        assert_eq!(r.nps.value, Some(50.0)); // 3 promoters, 1 detractor of 4
+        assert_eq!(r.nps_without.value, Some(-25.0)); // 1 promoter, 2 detractors of 4
+        assert!((r.sentiment.value.unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(r.impact.unwrap().difference, 75.0);
+    }
+    assert_eq!(row("a.y").n, 0);
+    assert_eq!(row("b").nps_without.value, Some(12.5)); // all eight: 4 promoters, 3 detractors
+    assert_eq!(row("b").nps.value, None);
+}
+
+#[test]
+fn the_cx_index_combines_sentiment_ratings_and_what_customers_did_afterwards() {
+    use dosvid_domain::{TransactionFact, TransactionKind};
+    let mut index = Index::new(Zone::utc(), directory());
+    let facts = [
+        // Customer 1 buys 10 days after: retained. Customer 2 never buys again: lapsed.
+        // Customer 3's record is 10 days before the latest data: not yet known.
+        commented(1, 1, 0, 10, Some(0.6), "a"),
+        commented(2, 2, 0, 3, Some(-0.2), "b"),
+        commented(3, 3, 190, 9, Some(1.0), ""),
+    ];
+    index.upsert_customers(
+        &(1..=3)
+            .map(|id| CustomerFact {
+                id,
+                segment: Some("mass".into()),
+                region: None,
+                plan: None,
+                language: None,
+                attributes: Default::default(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    index.append_feedback(&facts);
+    let purchase = |id, customer, day: i64, kind| TransactionFact {
+        id,
+        customer_id: Some(customer),
+        occurred_at: (1_735_689_600 + day * 86_400) * 1_000_000,
+        amount_minor: 1000,
+        currency: "UAH".into(),
+        kind,
+    };
+    index.append_transactions(&[
+        purchase(1, 1, 10, TransactionKind::Purchase),
+        // A refund is not activity; the latest data is day 200.
+        purchase(2, 2, 200, TransactionKind::Refund),
+    ]);
+    index.finish_build();
+    let result = index
+        .cx_index(&CxIndexRequest {
+            min_sample: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
+    let row = &result.rows[0];
+    assert_eq!(row.n, 3);
+    let part = |c: &Component, name: &str| c.parts[name].value.unwrap();
+    // Mean sentiment (0.6 − 0.2 + 1.0) / 3, as 0–100.
+    let emotional = (1.4 / 3.0 + 1.0) * 50.0;
+    assert!((row.emotional.score.unwrap() - emotional).abs() < 1e-9);
+    // CSAT 5, 2, 5: two of three top-two-box; no CES answered.
+    assert!((part(&row.cognitive, "csat_top2") - 200.0 / 3.0).abs() < 1e-9);
+    assert!(row.cognitive.parts["ces_easy"].value.is_none());
+    assert!((row.cognitive.score.unwrap() - 200.0 / 3.0).abs() < 1e-9);
+    // NPS (2 − 1) / 3 → (33.3 + 100) / 2; retention 1 of 2 judged.
+    let recommendation = (100.0 / 3.0 + 100.0) / 2.0;
+    assert!((part(&row.behavioural, "recommendation") - recommendation).abs() < 1e-9);
+    assert_eq!(part(&row.behavioural, "retention"), 50.0);
+    let behavioural = (recommendation + 50.0) / 2.0;
+    let want = (emotional + 200.0 / 3.0 + behavioural) / 3.0;
+    assert!((row.cx_index.unwrap() - want).abs() < 1e-9);
+    assert!(!row.low_sample);
+    // One customer's index, and the same by segment.
+    let one = index
+        .cx_index(&CxIndexRequest {
+            customer_id: Some(1),
+            min_sample: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(one.rows[0].n, 1);
+    assert_eq!(part(&one.rows[0].behavioural, "retention"), 100.0);
+    let by_segment = index
+        .cx_index(&CxIndexRequest {
+            group_by: vec!["segment".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(by_segment.rows[0].group["segment"].as_deref(), Some("mass"));
+    assert!(
+        by_segment.rows[0].low_sample,
+        "three records are below the default 30"
+    );
 }

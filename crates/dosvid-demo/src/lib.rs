@@ -518,8 +518,10 @@ impl Sim {
                 attributes: Default::default(),
                 sentiment: None,
                 garbage: None,
+                themes: None,
+                emotions: None,
             }
-            .analysed(),
+            .analysed(dosvid_text::Themes::default_themes()),
         );
         // Some of the angriest also complain, in words only.
         if nps <= 3 && self.rng.chance(0.12) {
@@ -544,8 +546,10 @@ impl Sim {
                     attributes: Default::default(),
                     sentiment: None,
                     garbage: None,
+                    themes: None,
+                    emotions: None,
                 }
-                .analysed(),
+                .analysed(dosvid_text::Themes::default_themes()),
             );
         }
     }
@@ -746,8 +750,10 @@ impl Sim {
                     attributes: Default::default(),
                     sentiment: None,
                     garbage: None,
+                    themes: None,
+                    emotions: None,
                 }
-                .analysed(),
+                .analysed(dosvid_text::Themes::default_themes()),
             );
         }
     }

@@ -208,7 +208,11 @@ impl crate::signal::SignalInput for NewCustomerInput {
         "plan",
     ];
 
-    fn validate(self, _now: chrono::DateTime<Utc>) -> Result<NewCustomer, FieldError> {
+    fn validate(
+        self,
+        _now: chrono::DateTime<Utc>,
+        _: &dosvid_text::Themes,
+    ) -> Result<NewCustomer, FieldError> {
         self.validate()
     }
 

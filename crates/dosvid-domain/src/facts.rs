@@ -19,6 +19,10 @@ pub struct FeedbackFact {
     pub language: Option<String>,
     /// The comment's sentiment score, −1…1.
     pub sentiment: Option<f64>,
+    /// The comment's theme keys, space-separated.
+    pub themes: Option<String>,
+    /// The comment's emotions as bits (see [`dosvid_text::EMOTIONS`]).
+    pub emotions: u8,
 }
 
 /// An interaction as analytics sees it: who, where, when.

@@ -23,7 +23,7 @@ pub use organisation::{Organisation, OrganisationPatch};
 pub use signal::{
     Feedback, FeedbackInput, FeedbackSource, Interaction, InteractionInput, NewFeedback,
     NewInteraction, NewTransaction, RecordKind, Ref, SignalInput, Transaction, TransactionInput,
-    TransactionKind,
+    TransactionKind, emotion_list, theme_list,
 };
 
 /// Identifies an organisation; every stored row belongs to exactly one.

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use dosvid_text::Themes;
+
 use crate::Attributes;
 use crate::customer::CustomerRef;
 use crate::error::{self, FieldError};
@@ -99,7 +101,8 @@ pub trait SignalInput: serde::de::DeserializeOwned {
     const KIND: RecordKind;
     /// Every field the input accepts, for checking CSV headers.
     const FIELDS: &'static [&'static str];
-    fn validate(self, now: DateTime<Utc>) -> Result<Self::Valid, FieldError>;
+    /// Checks every field; comments are read with the organisation's theme taxonomy.
+    fn validate(self, now: DateTime<Utc>, themes: &Themes) -> Result<Self::Valid, FieldError>;
     /// Sets the attributes read from `attr.*` CSV columns.
     fn set_attributes(&mut self, attributes: Attributes);
 }
@@ -198,22 +201,52 @@ pub struct NewFeedback {
     pub sentiment: Option<f64>,
     /// Why the comment is not readable text (`mojibake`, `latin_lookalikes`, `keyboard_mashing`).
     pub garbage: Option<&'static str>,
+    /// The keys of the themes the comment mentions, space-separated (empty: none; none for no
+    /// comment, or garbage).
+    pub themes: Option<String>,
+    /// The emotions the comment shows, as bits in the order of [`dosvid_text::EMOTIONS`].
+    pub emotions: Option<u8>,
 }
 
 impl NewFeedback {
-    /// Reads the comment: its sentiment, whether it is garbage, and — unless the sender said —
-    /// its language.
-    pub fn analysed(mut self) -> Self {
+    /// Reads the comment: its sentiment, emotions and themes, whether it is garbage, and —
+    /// unless the sender said — its language.
+    pub fn analysed(mut self, themes: &Themes) -> Self {
         if let Some(text) = &self.comment {
-            let analysis = dosvid_text::analyze(text);
+            let analysis = dosvid_text::analyze_with(text, themes);
             if self.language.is_none() && analysis.language != dosvid_text::Language::Und {
                 self.language = Some(analysis.language.code().to_owned());
             }
             self.sentiment = analysis.sentiment.map(|s| f64::from(s.score));
             self.garbage = analysis.garbage.map(|g| g.kind.as_str());
+            self.emotions = analysis.emotions.map(|e| e.felt());
+            self.themes = analysis
+                .garbage
+                .is_none()
+                .then(|| analysis.theme_keys().join(" "));
         }
         self
     }
+}
+
+/// The theme keys of a stored `themes` column.
+pub fn theme_list(stored: Option<&str>) -> Vec<String> {
+    stored
+        .unwrap_or("")
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The emotion names of a stored `emotions` column.
+pub fn emotion_list(bits: Option<u8>) -> Vec<String> {
+    let bits = bits.unwrap_or(0);
+    dosvid_text::EMOTIONS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bits & 1 << i != 0)
+        .map(|(_, name)| (*name).to_owned())
+        .collect()
 }
 
 impl SignalInput for FeedbackInput {
@@ -244,7 +277,7 @@ impl SignalInput for FeedbackInput {
         "language",
     ];
 
-    fn validate(self, now: DateTime<Utc>) -> Result<NewFeedback, FieldError> {
+    fn validate(self, now: DateTime<Utc>, themes: &Themes) -> Result<NewFeedback, FieldError> {
         let occurred_at = self
             .occurred_at
             .as_deref()
@@ -292,8 +325,10 @@ impl SignalInput for FeedbackInput {
             attributes: error::attributes("attributes", self.attributes)?,
             sentiment: None,
             garbage: None,
+            themes: None,
+            emotions: None,
         }
-        .analysed();
+        .analysed(themes);
         let has_score = [feedback.nps, feedback.csat, feedback.ces, feedback.rating]
             .iter()
             .any(Option::is_some);
@@ -330,6 +365,11 @@ pub struct Feedback {
     pub sentiment: Option<f64>,
     /// Why the comment is not readable text, when it is not.
     pub garbage: Option<String>,
+    /// The themes the comment mentions (keys of the taxonomy).
+    pub themes: Vec<String>,
+    /// The emotions the comment shows (`anger`, `frustration`, `anxiety`, `confusion`, `joy`,
+    /// `gratitude`, `surprise`).
+    pub emotions: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -401,7 +441,7 @@ impl SignalInput for InteractionInput {
         "team",
     ];
 
-    fn validate(self, now: DateTime<Utc>) -> Result<NewInteraction, FieldError> {
+    fn validate(self, now: DateTime<Utc>, _: &Themes) -> Result<NewInteraction, FieldError> {
         let occurred_at = self
             .occurred_at
             .as_deref()
@@ -551,7 +591,7 @@ impl SignalInput for TransactionInput {
         "product",
     ];
 
-    fn validate(self, now: DateTime<Utc>) -> Result<NewTransaction, FieldError> {
+    fn validate(self, now: DateTime<Utc>, _: &Themes) -> Result<NewTransaction, FieldError> {
         let occurred_at = self
             .occurred_at
             .as_deref()
@@ -624,7 +664,7 @@ mod tests {
     /// Validates a JSON feedback record and returns the failing field, or "ok".
     fn check(json: serde_json::Value, expect: &str) {
         let input: FeedbackInput = serde_json::from_value(json.clone()).unwrap();
-        let got = match input.validate(now()) {
+        let got = match input.validate(now(), Themes::default_themes()) {
             Ok(_) => "ok".to_owned(),
             Err(e) => e.field,
         };
@@ -690,7 +730,12 @@ mod tests {
             kind: Some("call".into()),
             ..Default::default()
         };
-        assert_eq!(i.validate(now()).unwrap_err().field, "channel");
+        assert_eq!(
+            i.validate(now(), Themes::default_themes())
+                .unwrap_err()
+                .field,
+            "channel"
+        );
         let t = TransactionInput {
             occurred_at: Some("2025-01-01".into()),
             amount_minor: Some(100),
@@ -699,14 +744,17 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            t.clone().validate(now()).unwrap_err().field,
+            t.clone()
+                .validate(now(), Themes::default_themes())
+                .unwrap_err()
+                .field,
             "customer_external_id"
         );
         let ok = TransactionInput {
             customer_external_id: Some("C1".into()),
             ..t
         }
-        .validate(now())
+        .validate(now(), Themes::default_themes())
         .unwrap();
         assert_eq!(ok.currency, "UAH");
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use dosvid_analytics::{Directory, Index, Zone};
 use dosvid_domain::{FactScan, OrgId, RecordKind};
 use dosvid_store::{Filter, Store, all_pages};
+use dosvid_text::{Taxonomy, Themes};
 
 /// Facts read per statement while building.
 const PAGE: usize = 50_000;
@@ -23,6 +24,8 @@ struct Entry {
 #[derive(Default)]
 pub struct Analytics {
     orgs: Mutex<HashMap<OrgId, Entry>>,
+    /// Each organisation's taxonomy as last read, compiled.
+    themes: Mutex<HashMap<OrgId, (Taxonomy, Arc<Themes>)>>,
 }
 
 /// What a build did, for the operator.
@@ -55,6 +58,12 @@ fn directory(store: &dyn Store, org: OrgId) -> dosvid_store::Result<Directory> {
         channels: all_pages(|p| store.list_channels(org, p))?,
         journeys: all_pages(|p| store.list_journeys(org, p))?,
         touchpoints: all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))?,
+        themes: store
+            .taxonomy(org)?
+            .themes
+            .into_iter()
+            .map(|t| t.key)
+            .collect(),
     })
 }
 
@@ -114,12 +123,28 @@ fn read_all<T: Send>(
     })
 }
 
-/// Reads an organisation's facts from the store into a new index.
+/// Reads an organisation's facts from the store into a new index. Comments stored before
+/// themes existed are tagged first (found while reading, then the build starts again).
 pub fn build(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, BuildReport)> {
+    let (index, report, untagged) = build_once(store, org)?;
+    if untagged == 0 {
+        return Ok((index, report));
+    }
+    drop(index);
+    let themes = store.taxonomy(org)?.compile().map_err(|e| {
+        dosvid_store::StoreError::backend(format!("stored taxonomy: {}: {}", e.field, e.message))
+    })?;
+    let tagged = store.tag_untagged(org, &themes)?;
+    tracing::info!("tagged {tagged} comments of organisation {org} stored before themes existed");
+    let (index, report, _) = build_once(store, org)?;
+    Ok((index, report))
+}
+
+fn build_once(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, BuildReport, usize)> {
     let started = Instant::now();
     let organisation = store.organisation(org)?;
     let mut index = Index::new(zone(&organisation.time_zone), directory(store, org)?);
-    let mut customers = 0;
+    let (mut customers, mut untagged) = (0, 0);
     let read_customers = |scan: FactScan<'_>| store.customer_facts(org, scan);
     read_all(
         store,
@@ -139,7 +164,13 @@ pub fn build(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, Buil
         RecordKind::Feedback,
         read_feedback,
         |f| f.id,
-        |page| index.append_feedback(&page),
+        |page| {
+            untagged += page
+                .iter()
+                .filter(|f| f.has_comment && f.sentiment.is_some() && f.themes.is_none())
+                .count();
+            index.append_feedback(&page)
+        },
     )?;
     let read_interactions = |scan: FactScan<'_>| store.interaction_facts(org, scan);
     read_all(
@@ -166,10 +197,36 @@ pub fn build(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, Buil
         elapsed: started.elapsed(),
         bytes: index.heap_bytes(),
     };
-    Ok((index, report))
+    Ok((index, report, untagged))
 }
 
 impl Analytics {
+    /// The organisation's compiled taxonomy, read from the store on every call (one row) so
+    /// that several servers sharing a database agree; compiled again only when it changed.
+    pub fn themes(&self, store: &dyn Store, org: OrgId) -> dosvid_store::Result<Arc<Themes>> {
+        let taxonomy = store.taxonomy(org)?;
+        if let Some((known, themes)) = lock(&self.themes).get(&org)
+            && *known == taxonomy
+        {
+            return Ok(themes.clone());
+        }
+        let themes = Arc::new(taxonomy.compile().map_err(|e| {
+            dosvid_store::StoreError::backend(format!(
+                "stored taxonomy: {}: {}",
+                e.field, e.message
+            ))
+        })?);
+        lock(&self.themes).insert(org, (taxonomy, themes.clone()));
+        Ok(themes)
+    }
+
+    /// The taxonomy changed and every comment was tagged again: the index is built afresh on
+    /// the next question.
+    pub fn taxonomy_changed(&self, org: OrgId) {
+        lock(&self.orgs).remove(&org);
+        lock(&self.themes).remove(&org);
+    }
+
     /// Builds (again) the index of an organisation.
     pub fn load(&self, store: &dyn Store, org: OrgId) -> dosvid_store::Result<BuildReport> {
         let (index, report) = build(store, org)?;

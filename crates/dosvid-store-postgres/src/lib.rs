@@ -14,6 +14,7 @@ use postgres::{Client, NoTls, Statement};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_comment_analysis.sql")),
+    (3, include_str!("../migrations/0003_themes.sql")),
 ];
 
 pub struct PgBackend {

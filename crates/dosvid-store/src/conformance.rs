@@ -20,7 +20,7 @@ fn feedback(
 ) -> Result<dosvid_domain::NewFeedback, dosvid_domain::FieldError> {
     serde_json::from_value::<FeedbackInput>(json)
         .expect("test input parses")
-        .validate(now())
+        .validate(now(), dosvid_text::Themes::default_themes())
 }
 
 fn touchpoint_id(store: &dyn Store, org: i64, key: &str) -> i64 {
@@ -46,6 +46,7 @@ pub fn run(store: &dyn Store) {
     stages_keep_their_order(store);
     interactions_and_transactions_resolve_their_references(store);
     deleting_a_customer_keeps_their_scores_anonymised(store);
+    comments_are_tagged_with_the_taxonomy_in_force(store);
 }
 
 fn the_default_organisation_starts_with_the_default_journey(store: &dyn Store) {
@@ -550,7 +551,7 @@ fn interactions_and_transactions_resolve_their_references(store: &dyn Store) {
         serde_json::json!({"external_id": "i3", "kind": "visit", "occurred_at": "2025-06-15T09:00:00Z"}),
     ]
     .into_iter()
-    .map(|j| serde_json::from_value::<InteractionInput>(j).unwrap().validate(now()))
+    .map(|j| serde_json::from_value::<InteractionInput>(j).unwrap().validate(now(), dosvid_text::Themes::default_themes()))
     .collect();
     let report = store
         .ingest(org, Signals::Interactions(interactions), None, now())
@@ -571,7 +572,11 @@ fn interactions_and_transactions_resolve_their_references(store: &dyn Store) {
     let report = store
         .ingest(
             org,
-            Signals::Transactions(vec![money.clone().validate(now())]),
+            Signals::Transactions(vec![
+                money
+                    .clone()
+                    .validate(now(), dosvid_text::Themes::default_themes()),
+            ]),
             None,
             now(),
         )
@@ -649,4 +654,57 @@ fn deleting_a_customer_keeps_their_scores_anonymised(store: &dyn Store) {
         )
         .unwrap();
     assert_ne!(f.items[0].customer_id, Some(c100.id));
+}
+
+fn comments_are_tagged_with_the_taxonomy_in_force(store: &dyn Store) {
+    let org = store.default_org().unwrap();
+    let taxonomy = store.taxonomy(org).unwrap();
+    assert_eq!(&taxonomy, dosvid_text::Taxonomy::default_taxonomy());
+    let themes_of = |external_id: &str| {
+        let all = store
+            .list_feedback(org, &Filter::default(), PageRequest::first(1000))
+            .unwrap()
+            .items;
+        let record = all
+            .into_iter()
+            .find(|f| f.external_id.as_deref() == Some(external_id))
+            .unwrap();
+        (record.themes, record.emotions)
+    };
+    // r1 ("Чекав 40 хвилин на лінії") was read with the default taxonomy at ingest.
+    assert_eq!(themes_of("r1").0, ["time", "time.queue"]);
+    let (_, angry) = {
+        let batch = vec![feedback(serde_json::json!({
+            "external_id": "t1", "occurred_at": "2025-06-20T10:00:00Z",
+            "comment": "Обурений! Тариф подорожчав без попередження"
+        }))];
+        store
+            .ingest(org, Signals::Feedback(batch), None, now())
+            .unwrap();
+        themes_of("t1")
+    };
+    assert_eq!(angry, ["anger"]);
+    assert_eq!(themes_of("t1").0, ["finance.price"]);
+
+    // A new taxonomy tags every stored comment again; a bad one is refused and changes nothing.
+    let mut bad = taxonomy.clone();
+    bad.themes[0].key = "Time".into();
+    match store.set_taxonomy(org, &bad) {
+        Err(StoreError::Invalid(e)) => assert_eq!(e.field, "themes[0].key"),
+        other => panic!("{other:?}"),
+    }
+    let custom: dosvid_text::Taxonomy = serde_json::from_value(serde_json::json!({"themes": [
+        {"key": "tariffs", "names": {"en": "Tariffs"}, "patterns": {"uk": ["тариф*"]}},
+        {"key": "hold", "patterns": {"uk": ["на лінії"], "en": ["on hold"]}}
+    ]}))
+    .unwrap();
+    let (_, tagged) = store.set_taxonomy(org, &custom).unwrap();
+    assert!(tagged >= 2, "{tagged}");
+    assert_eq!(store.taxonomy(org).unwrap(), custom);
+    assert_eq!(themes_of("r1").0, ["hold"]);
+    assert_eq!(themes_of("t1").0, ["tariffs"]);
+    store
+        .set_taxonomy(org, dosvid_text::Taxonomy::default_taxonomy())
+        .unwrap();
+    assert_eq!(themes_of("t1").0, ["finance.price"]);
 }

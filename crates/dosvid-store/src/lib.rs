@@ -308,6 +308,18 @@ pub trait Store: Send + Sync + 'static {
         page: PageRequest,
     ) -> Result<Page<Transaction>>;
 
+    /// The organisation's theme taxonomy (the default until one is set).
+    fn taxonomy(&self, org: OrgId) -> Result<dosvid_text::Taxonomy>;
+    /// Checks and stores a new taxonomy, then tags every stored comment with it; returns the
+    /// compiled taxonomy and how many comments were tagged.
+    fn set_taxonomy(
+        &self,
+        org: OrgId,
+        taxonomy: &dosvid_text::Taxonomy,
+    ) -> Result<(dosvid_text::Themes, u64)>;
+    /// Tags the comments stored without themes (before themes existed) with `themes`.
+    fn tag_untagged(&self, org: OrgId, themes: &dosvid_text::Themes) -> Result<u64>;
+
     /// The highest id among an organisation's records of a kind, to split a scan of them.
     fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>>;
     /// Feedback facts for the analytics index: a page in id order, or the given records.

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
-use snowball_stemmers_rs::{Algorithm, Stemmer};
 
 use crate::language::Language;
 use crate::normalize::{Token, TokenKind};
+use crate::stem::{Stems, stemmer};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Emotions {
@@ -21,6 +21,43 @@ pub struct Emotions {
     pub joy: f32,
     pub gratitude: f32,
     pub surprise: f32,
+}
+
+/// The emotions in the order of their bits in [`Emotions::felt`] (stored with each record).
+pub const EMOTIONS: [&str; 7] = [
+    "anger",
+    "frustration",
+    "anxiety",
+    "confusion",
+    "joy",
+    "gratitude",
+    "surprise",
+];
+
+/// A score from which an emotion counts as felt: one clear word or emoji (1 / (1 + 1.5)).
+const FELT: f32 = 0.4;
+
+impl Emotions {
+    fn scores(&self) -> [f32; 7] {
+        [
+            self.anger,
+            self.frustration,
+            self.anxiety,
+            self.confusion,
+            self.joy,
+            self.gratitude,
+            self.surprise,
+        ]
+    }
+
+    /// The emotions felt, as bits in the order of [`EMOTIONS`].
+    pub fn felt(&self) -> u8 {
+        self.scores()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s >= FELT)
+            .fold(0, |bits, (i, _)| bits | 1 << i)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,7 +292,6 @@ const EMOJI: &[(&str, Emotion)] = &[
 ];
 
 struct Lexicon {
-    stemmer: Stemmer,
     words: HashMap<String, Emotion>,
     phrases: HashMap<String, Emotion>,
 }
@@ -263,12 +299,8 @@ struct Lexicon {
 fn lexicon(language: Language) -> &'static Lexicon {
     /// `entries`, then `also` where they say nothing: Ukrainian and Russian are often mixed in
     /// one comment, so each Cyrillic lexicon holds the other's words too (stemmed its own way).
-    fn build(
-        algorithm: Algorithm,
-        entries: &[(&str, Emotion)],
-        also: &[(&str, Emotion)],
-    ) -> Lexicon {
-        let stemmer = Stemmer::create(algorithm);
+    fn build(language: Language, entries: &[(&str, Emotion)], also: &[(&str, Emotion)]) -> Lexicon {
+        let stemmer = stemmer(language);
         let (mut words, mut phrases) = (HashMap::new(), HashMap::new());
         for (entry, emotion) in entries.iter().chain(also) {
             let stems: Vec<String> = entry
@@ -281,21 +313,15 @@ fn lexicon(language: Language) -> &'static Lexicon {
                 phrases.entry(stems.join(" ")).or_insert(*emotion);
             }
         }
-        Lexicon {
-            stemmer,
-            words,
-            phrases,
-        }
+        Lexicon { words, phrases }
     }
     static UK_LEXICON: OnceLock<Lexicon> = OnceLock::new();
     static RU_LEXICON: OnceLock<Lexicon> = OnceLock::new();
     static EN_LEXICON: OnceLock<Lexicon> = OnceLock::new();
     match language {
-        Language::Uk => UK_LEXICON.get_or_init(|| build(Algorithm::Ukrainian, UK, RU)),
-        Language::Ru => RU_LEXICON.get_or_init(|| build(Algorithm::Russian, RU, UK)),
-        Language::En | Language::Und => {
-            EN_LEXICON.get_or_init(|| build(Algorithm::English, EN, &[]))
-        }
+        Language::Uk => UK_LEXICON.get_or_init(|| build(Language::Uk, UK, RU)),
+        Language::Ru => RU_LEXICON.get_or_init(|| build(Language::Ru, RU, UK)),
+        Language::En | Language::Und => EN_LEXICON.get_or_init(|| build(Language::En, EN, &[])),
     }
 }
 
@@ -303,13 +329,19 @@ fn lexicon(language: Language) -> &'static Lexicon {
 const NEGATORS: &[&str] = &["не", "ні", "нет", "ни", "not", "no", "never"];
 
 /// Emotion scores of a text already split into tokens.
-pub(crate) fn emotions_of(text: &str, tokens: &[Token], language: Language) -> Emotions {
+pub(crate) fn emotions_of(
+    text: &str,
+    tokens: &[Token],
+    stems: &Stems,
+    language: Language,
+) -> Emotions {
     let lexicon = lexicon(language);
     let mut counts = [0.0f32; 7];
     let mut add = |emotion: Emotion, weight: f32| counts[emotion as usize] += weight;
-    let mut previous: Option<String> = None;
+    let mut previous: &str = "";
+    let mut phrase_key = String::new();
     let mut negated = false;
-    for token in tokens {
+    for (i, token) in tokens.iter().enumerate() {
         match token.kind {
             TokenKind::Emoji => {
                 if let Some((_, e)) = EMOJI.iter().find(|(e, _)| token.text.starts_with(e)) {
@@ -321,23 +353,25 @@ pub(crate) fn emotions_of(text: &str, tokens: &[Token], language: Language) -> E
             _ => continue,
         }
         let word = token.text.as_str();
-        let stem = lexicon.stemmer.stem(word).into_owned();
+        let stem = stems.get(i);
         if NEGATORS.contains(&word) || word.ends_with("n't") {
             negated = true;
-            previous = Some(stem);
+            previous = stem;
             continue;
         }
-        let phrase = previous
-            .as_ref()
-            .and_then(|p| lexicon.phrases.get(&format!("{p} {stem}")));
-        if let Some(e) = phrase.or_else(|| lexicon.words.get(&stem)) {
+        phrase_key.clear();
+        phrase_key.push_str(previous);
+        phrase_key.push(' ');
+        phrase_key.push_str(stem);
+        let phrase = lexicon.phrases.get(&phrase_key);
+        if let Some(e) = phrase.or_else(|| lexicon.words.get(stem)) {
             // "не розумію" is confusion itself; other denied emotions do not count.
             if !negated || phrase.is_some() {
                 add(*e, 1.0);
             }
         }
         negated = false;
-        previous = Some(stem);
+        previous = stem;
     }
     let questions = text.matches('?').count() as f32;
     if questions >= 2.0 {

@@ -9,12 +9,15 @@ mod garbage;
 mod language;
 mod normalize;
 mod sentiment;
+mod stem;
+mod themes;
 
-pub use emotion::Emotions;
+pub use emotion::{EMOTIONS, Emotions};
 pub use garbage::{Garbage, garbage};
 pub use language::{Language, detect_language};
 pub use normalize::{Token, TokenKind, normalize, tokens};
 pub use sentiment::{Label, NEUTRAL_BAND, Sentiment, sentiment};
+pub use themes::{MAX_THEMES, Taxonomy, TaxonomyError, ThemeDefinition, ThemeMatch, Themes};
 
 /// Everything read from one text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -28,6 +31,21 @@ pub struct Analysis {
     /// Each emotion 0…1 (none for garbage).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emotions: Option<Emotions>,
+    /// The themes of the taxonomy the text mentions, each with the sentiment of its clause.
+    pub themes: Vec<ThemeMatch>,
+}
+
+impl Analysis {
+    /// The distinct keys of the themes found, in the order first found.
+    pub fn theme_keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = Vec::new();
+        for m in &self.themes {
+            if !keys.contains(&m.theme.as_str()) {
+                keys.push(&m.theme);
+            }
+        }
+        keys
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
@@ -36,27 +54,36 @@ pub struct GarbageReport {
     pub reason: &'static str,
 }
 
-/// Reads a comment: its language, whether it is garbage, and its sentiment.
+/// Reads a comment with the default theme taxonomy.
 pub fn analyze(text: &str) -> Analysis {
+    analyze_with(text, Themes::default_themes())
+}
+
+/// Reads a comment: its language, whether it is garbage, and — for readable text — its
+/// sentiment, emotions and themes. Every word is stemmed once, for all three.
+pub fn analyze_with(text: &str, themes: &Themes) -> Analysis {
     let tokens = tokens(text);
     let garbage = garbage::garbage_of(text, &tokens).map(|kind| GarbageReport {
         kind,
         reason: kind.reason(),
     });
-    let language = if garbage.is_some() {
-        Language::Und
-    } else {
-        language::language_of(&tokens)
-    };
+    if garbage.is_some() {
+        return Analysis {
+            language: Language::Und,
+            garbage,
+            sentiment: None,
+            emotions: None,
+            themes: Vec::new(),
+        };
+    }
+    let language = language::language_of(&tokens);
+    let stems = stem::Stems::of(&tokens, language);
     Analysis {
         language,
         garbage,
-        sentiment: garbage
-            .is_none()
-            .then(|| sentiment::sentiment_of(text, &tokens, language)),
-        emotions: garbage
-            .is_none()
-            .then(|| emotion::emotions_of(text, &tokens, language)),
+        sentiment: Some(sentiment::sentiment_of(text, &tokens, &stems, language)),
+        emotions: Some(emotion::emotions_of(text, &tokens, &stems, language)),
+        themes: themes::themes_of(text, &tokens, &stems, language, themes),
     }
 }
 

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
-use snowball_stemmers_rs::{Algorithm, Stemmer};
 
 use crate::language::Language;
 use crate::normalize::{Token, TokenKind, tokens};
+use crate::stem::{Stems, stemmer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -140,6 +140,7 @@ const UK: &[(&str, f32)] = &[
     ("звернувся", -1.0),
     ("скарга", -2.0),
     ("вимагаю", -2.0),
+    ("поверніть", -1.5),
     ("ненадійний", -2.5),
     ("відмовляються", -2.5),
     ("не можу", -1.5),
@@ -335,6 +336,7 @@ const RU: &[(&str, f32)] = &[
     ("жалоба", -2.0),
     ("претензия", -2.0),
     ("требую", -2.0),
+    ("верните", -1.5),
     ("вернуть", -1.0),
     ("украли", -3.0),
     ("снимают", -1.5),
@@ -475,6 +477,11 @@ const EN: &[(&str, f32)] = &[
     ("stranded", -2.5),
     ("missed", -1.5),
     ("broken", -2.5),
+    ("crash", -2.5),
+    ("crashing", -2.5),
+    ("freezes", -2.0),
+    ("glitch", -2.0),
+    ("buggy", -2.5),
     ("waiting", -1.0),
     ("wait", -1.0),
     ("hold", -1.0),
@@ -706,7 +713,7 @@ const SOFTENERS: &[&str] = &[
     "kinda",
     "fairly",
 ];
-const CONTRASTS: &[&str] = &[
+pub(crate) const CONTRASTS: &[&str] = &[
     "але",
     "однак",
     "проте",
@@ -764,7 +771,6 @@ const EMOJI: &[(&str, f32)] = &[
 ];
 
 struct Lexicon {
-    stemmer: Stemmer,
     /// Stemmed single words → weight.
     words: HashMap<String, f32>,
     /// Stemmed two-word phrases ("a b") → weight, and the stems phrases start with.
@@ -773,8 +779,8 @@ struct Lexicon {
 }
 
 impl Lexicon {
-    fn new(algorithm: Algorithm, entries: &[(&str, f32)]) -> Self {
-        let stemmer = Stemmer::create(algorithm);
+    fn new(language: Language, entries: &[(&str, f32)]) -> Self {
+        let stemmer = stemmer(language);
         let (mut words, mut phrases) = (HashMap::new(), HashMap::new());
         let mut phrase_starts = std::collections::HashSet::new();
         for (entry, weight) in entries {
@@ -794,7 +800,6 @@ impl Lexicon {
             }
         }
         Lexicon {
-            stemmer,
             words,
             phrases,
             phrase_starts,
@@ -807,21 +812,26 @@ fn lexicon(language: Language) -> &'static Lexicon {
     static RU_LEXICON: OnceLock<Lexicon> = OnceLock::new();
     static EN_LEXICON: OnceLock<Lexicon> = OnceLock::new();
     match language {
-        Language::Uk => UK_LEXICON.get_or_init(|| Lexicon::new(Algorithm::Ukrainian, UK)),
-        Language::Ru => RU_LEXICON.get_or_init(|| Lexicon::new(Algorithm::Russian, RU)),
-        Language::En | Language::Und => {
-            EN_LEXICON.get_or_init(|| Lexicon::new(Algorithm::English, EN))
-        }
+        Language::Uk => UK_LEXICON.get_or_init(|| Lexicon::new(Language::Uk, UK)),
+        Language::Ru => RU_LEXICON.get_or_init(|| Lexicon::new(Language::Ru, RU)),
+        Language::En | Language::Und => EN_LEXICON.get_or_init(|| Lexicon::new(Language::En, EN)),
     }
 }
 
 /// The sentiment of a text in a language (see [`crate::detect_language`]).
 pub fn sentiment(text: &str, language: Language) -> Sentiment {
-    sentiment_of(text, &tokens(text), language)
+    let tokens = tokens(text);
+    let stems = Stems::of(&tokens, language);
+    sentiment_of(text, &tokens, &stems, language)
 }
 
 /// [`sentiment`] of a text already split into tokens.
-pub(crate) fn sentiment_of(text: &str, all: &[Token], language: Language) -> Sentiment {
+pub(crate) fn sentiment_of(
+    text: &str,
+    all: &[Token],
+    stems: &Stems,
+    language: Language,
+) -> Sentiment {
     let lexicon = lexicon(language);
     let letters_upper = text.chars().filter(|c| c.is_uppercase()).count();
     let letters = text.chars().filter(|c| c.is_alphabetic()).count().max(1);
@@ -830,9 +840,10 @@ pub(crate) fn sentiment_of(text: &str, all: &[Token], language: Language) -> Sen
     let mut scored: Vec<(f32, usize)> = Vec::new();
     let (mut clause, mut contrast_clause) = (0usize, None);
     let (mut negated, mut boost) = (0usize, 1.0f32);
-    let mut previous_stem: Option<String> = None;
+    let mut previous_stem: &str = "";
+    let mut phrase_key = String::new();
     let mut previous_end = 0;
-    for token in all {
+    for (i, token) in all.iter().enumerate() {
         let gap = &text[previous_end.min(token.start)..token.start];
         previous_end = token.end;
         if gap.contains(['.', '!', '?', ';', ',', ':']) {
@@ -875,13 +886,18 @@ pub(crate) fn sentiment_of(text: &str, all: &[Token], language: Language) -> Sen
             boost = 0.6;
             continue;
         }
-        let stem = lexicon.stemmer.stem(word).into_owned();
-        let phrase = previous_stem
-            .as_ref()
-            .filter(|p| lexicon.phrase_starts.contains(p.as_str()))
-            .and_then(|p| lexicon.phrases.get(&format!("{p} {stem}")));
-        let weight = phrase.or_else(|| lexicon.words.get(&stem)).copied();
-        previous_stem = Some(stem);
+        let stem = stems.get(i);
+        let phrase = if lexicon.phrase_starts.contains(previous_stem) {
+            phrase_key.clear();
+            phrase_key.push_str(previous_stem);
+            phrase_key.push(' ');
+            phrase_key.push_str(stem);
+            lexicon.phrases.get(&phrase_key)
+        } else {
+            None
+        };
+        let weight = phrase.or_else(|| lexicon.words.get(stem)).copied();
+        previous_stem = stem;
         let Some(mut weight) = weight else {
             negated = negated.saturating_sub(1);
             continue;

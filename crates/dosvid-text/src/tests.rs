@@ -193,3 +193,111 @@ fn emotions_in_three_languages() {
     );
     assert!(analyze("Ð¿Ñ€Ð¸Ð²ÐµÑ‚ Ð¼Ð¸Ñ€").emotions.is_none());
 }
+
+/// The themes found in a text, as `key:matched words:clause label`.
+fn themes_found(text: &str) -> Vec<String> {
+    analyze(text)
+        .themes
+        .iter()
+        .map(|m| {
+            format!(
+                "{}:{}:{}",
+                m.theme,
+                &text[m.start..m.end],
+                m.sentiment.label.as_str()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn themes_are_found_in_each_language_with_the_sentiment_of_their_clause() {
+    for (text, want) in [
+        (
+            "Чекав на лінії 40 хвилин, оператор був дуже ввічливий",
+            &[
+                "time:Чекав:negative",
+                "time.queue:на лінії:negative",
+                "staff:оператор:positive",
+                "staff.politeness:ввічливий:positive",
+            ][..],
+        ),
+        (
+            "Ждал в очереди час, но оператор всё решил",
+            &[
+                "time:Ждал:negative",
+                "time.queue:очереди:negative",
+                "staff:оператор:positive",
+            ][..],
+        ),
+        (
+            "Great price, but the app keeps crashing after the update",
+            &[
+                "finance.price:price:positive",
+                "quality.digital:app:negative",
+                "quality.reliability:crashing:negative",
+                "simplicity.information:update:negative",
+            ][..],
+        ),
+        (
+            "Списали гроші двічі, поверніть кошти!",
+            &[
+                "finance.billing:Списали:negative",
+                "finance:гроші:negative",
+                "finance.refund:поверніть кошти:negative",
+                "finance:кошти:negative",
+            ][..],
+        ),
+        ("Все добре", &[][..]),
+    ] {
+        assert_eq!(themes_found(text), want, "{text}");
+    }
+}
+
+#[test]
+fn the_default_taxonomy_covers_the_loyalty_factors_and_a_bad_one_is_refused() {
+    let taxonomy = Taxonomy::default_taxonomy();
+    let tops: Vec<&str> = taxonomy
+        .themes
+        .iter()
+        .filter(|t| !t.key.contains('.'))
+        .map(|t| t.key.as_str())
+        .collect();
+    assert_eq!(
+        tops,
+        [
+            "time",
+            "simplicity",
+            "choice",
+            "security",
+            "finance",
+            "impressions",
+            "staff",
+            "quality"
+        ]
+    );
+    for theme in &taxonomy.themes {
+        for language in ["uk", "ru", "en"] {
+            assert!(
+                theme.names.contains_key(language),
+                "{} {language}",
+                theme.key
+            );
+            assert!(
+                theme.patterns.contains_key(language),
+                "{} {language}",
+                theme.key
+            );
+        }
+    }
+    let mut orphan = taxonomy.clone();
+    orphan.themes[1].key = "waiting.queue".into();
+    let error = orphan.compile().unwrap_err();
+    assert_eq!(error.field, "themes[1].key");
+    assert!(error.message.contains("parent"), "{}", error.message);
+    let mut bad = taxonomy.clone();
+    bad.themes[0]
+        .patterns
+        .insert("en".into(), vec!["wa*it".into()]);
+    assert_eq!(bad.compile().unwrap_err().field, "themes[0].patterns.en[0]");
+}

@@ -17,6 +17,7 @@ use dosvid_domain::{
     TransactionInput,
 };
 use dosvid_store::{Signals, Store};
+use dosvid_text::Themes;
 
 use crate::Format;
 
@@ -167,6 +168,10 @@ where
     let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(file));
     let renames = parse_renames(&options.map)?;
     let org = store.default_org()?;
+    let themes = store
+        .taxonomy(org)?
+        .compile()
+        .map_err(|e| anyhow::anyhow!("the stored theme taxonomy: {}: {}", e.field, e.message))?;
     let started = Instant::now();
     let bulk = options.bulk.unwrap_or(size >= BULK_THRESHOLD_BYTES);
     if bulk {
@@ -178,10 +183,11 @@ where
     let loaded = std::thread::scope(|scope| -> anyhow::Result<()> {
         let (tx, rx) = mpsc::sync_channel::<Chunk<I::Valid>>(2);
         let batch = options.batch;
+        let themes = &themes;
         let reader_thread = scope.spawn(move || -> anyhow::Result<Option<csv::ByteRecord>> {
             match format {
-                Format::Csv => read_csv::<I, _>(reader, &renames, batch, &tx).map(Some),
-                Format::Jsonl => read_jsonl::<I, _>(reader, batch, &tx).map(|()| None),
+                Format::Csv => read_csv::<I, _>(reader, &renames, batch, themes, &tx).map(Some),
+                Format::Jsonl => read_jsonl::<I, _>(reader, batch, themes, &tx).map(|()| None),
             }
         });
         for mut chunk in rx {
@@ -269,6 +275,7 @@ fn read_csv<I: SignalInput, R: Read>(
     reader: R,
     renames: &[(String, String)],
     batch: usize,
+    themes: &Themes,
     tx: &mpsc::SyncSender<Chunk<I::Valid>>,
 ) -> anyhow::Result<csv::ByteRecord> {
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
@@ -291,7 +298,7 @@ fn read_csv<I: SignalInput, R: Read>(
         }
         let line = raw.position().map_or(0, |p| p.line());
         let record = parse_csv_row::<I>(&raw, &headers, &columns, &projected, &mut row)
-            .and_then(|r| r.validate(now));
+            .and_then(|r| r.validate(now, themes));
         chunk.lines.push(line);
         chunk.records.push(record);
         chunk.raws.push(Raw::Csv(std::mem::take(&mut raw)));
@@ -366,6 +373,7 @@ fn parse_csv_row<I: SignalInput>(
 fn read_jsonl<I: SignalInput, R: Read>(
     reader: R,
     batch: usize,
+    themes: &Themes,
     tx: &mpsc::SyncSender<Chunk<I::Valid>>,
 ) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
@@ -389,8 +397,8 @@ fn read_jsonl<I: SignalInput, R: Read>(
                 if text.trim().is_empty() {
                     continue;
                 }
-                let record =
-                    dosvid_domain::error::from_json::<I>(text).and_then(|r| r.validate(now));
+                let record = dosvid_domain::error::from_json::<I>(text)
+                    .and_then(|r| r.validate(now, themes));
                 (text.to_owned(), record)
             }
             Err(e) => {

@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
 use dosvid_analytics::{
-    Bucket, Filters, Index, JourneyMap, Measure, Named, OneOrMany, QueryRequest, QueryResult,
-    RetentionRequest, RetentionResult,
+    Bucket, CxIndexRequest, CxIndexResult, Filters, Index, JourneyMap, Measure, Named, OneOrMany,
+    QueryRequest, QueryResult, RetentionRequest, RetentionResult,
 };
 use dosvid_domain::{FieldError, Organisation, OrganisationPatch};
 use serde::Deserialize;
@@ -56,6 +56,23 @@ pub async fn query(
     Ok(Json(
         state
             .ask(auth.org, move |index| index.query(&request))
+            .await?,
+    ))
+}
+
+/// The CX index: emotional (comment sentiment), cognitive (CSAT top-two-box, CES % easy) and
+/// behavioural (recommendation from NPS, retention: a purchase within 90 days of the record)
+/// components, 0–100 each, and their weighted mean — for any slice and grouping, or one customer.
+#[utoipa::path(post, path = "/api/v1/cx-index", tag = "analytics", request_body = CxIndexRequest,
+    responses((status = 200, body = CxIndexResult), (status = 422, body = ErrorBody)))]
+pub async fn cx_index(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(request): ApiJson<CxIndexRequest>,
+) -> Result<Json<CxIndexResult>, ApiError> {
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.cx_index(&request))
             .await?,
     ))
 }
@@ -152,6 +169,10 @@ pub struct SliceParams {
     has_comment: Option<bool>,
     /// negative, neutral, positive (of the comment).
     sentiment: Option<String>,
+    /// Theme keys (each with its sub-themes).
+    theme: Option<String>,
+    /// anger, frustration, anxiety, confusion, joy, gratitude, surprise.
+    emotion: Option<String>,
     segment: Option<String>,
     region: Option<String>,
     plan: Option<String>,
@@ -228,6 +249,8 @@ impl SliceParams {
             language: OneOrMany::Many(list(&self.language)),
             has_comment: self.has_comment,
             sentiment: OneOrMany::Many(sentiments),
+            theme: OneOrMany::Many(list(&self.theme)),
+            emotion: OneOrMany::Many(list(&self.emotion)),
             customer,
         })
     }
@@ -285,7 +308,7 @@ pub async fn trend(
     measures.extend(choices::<Measure>(
         "measures",
         &params.measures,
-        "n, nps, csat, csat_top2, ces, ces_easy or reach",
+        "n, nps, csat, csat_top2, ces, ces_easy, reach or sentiment",
     )?);
     if measures.len() == 1 {
         measures.push(Measure::Nps);

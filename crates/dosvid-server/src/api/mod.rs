@@ -106,7 +106,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::trend))
         .routes(routes!(analytics::journey_map))
         .routes(routes!(analytics::retention))
+        .routes(routes!(analytics::cx_index))
         .routes(routes!(text::analyze))
+        .routes(routes!(text::get_themes, text::put_themes))
+        .routes(routes!(text::theme_report))
         .routes(routes!(
             analytics::get_organisation,
             analytics::update_organisation

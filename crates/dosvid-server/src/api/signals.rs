@@ -112,11 +112,13 @@ async fn ingest<I: SignalInput>(
                 Err(e) => return Ok(Err(e)),
             };
             let now = Utc::now();
+            let themes = analytics.themes(store, auth.org)?;
             let records = envelope
                 .records
                 .iter()
                 .map(|raw| {
-                    dosvid_domain::error::from_json::<I>(raw.get()).and_then(|r| r.validate(now))
+                    dosvid_domain::error::from_json::<I>(raw.get())
+                        .and_then(|r| r.validate(now, &themes))
                 })
                 .collect();
             let report = store.ingest(auth.org, wrap(records), idempotency, now)?;

@@ -80,7 +80,7 @@ fn ingest_random(store: &dyn Store, rng: &mut Rng, from: usize, n: usize) -> Vec
                 comment: comment.map(String::from),
                 ..Default::default()
             };
-            input.validate(now)
+            input.validate(now, dosvid_text::Themes::default_themes())
         })
         .collect();
     let report = store
@@ -109,7 +109,7 @@ fn interact_random(store: &dyn Store, rng: &mut Rng, from: usize, n: usize) -> V
                 ),
                 ..Default::default()
             }
-            .validate(now)
+            .validate(now, dosvid_text::Themes::default_themes())
         })
         .collect();
     let report = store

@@ -125,6 +125,17 @@ impl TestApp {
         .await
     }
 
+    pub async fn put(&self, path: &str, body: &Value) -> Response {
+        self.send(
+            "PUT",
+            path,
+            Some(&self.key),
+            &[],
+            body.to_string().into_bytes(),
+        )
+        .await
+    }
+
     pub async fn patch(&self, path: &str, body: &Value) -> Response {
         self.send(
             "PATCH",

@@ -54,3 +54,113 @@ async fn analyze(app: TestApp) {
         (StatusCode::UNPROCESSABLE_ENTITY, "texts[1]")
     );
 }
+
+api_test!(
+    themes_and_emotions_of_stored_comments_slice_the_metrics,
+    themes_and_emotions
+);
+async fn themes_and_emotions(app: TestApp) {
+    let t = "2025-06-01T10:00:00Z";
+    let record = |id: &str, customer: &str, nps: i64, comment: &str| {
+        json!({"external_id": id, "customer_external_id": customer, "touchpoint": "contact-centre.queue",
+               "channel": "phone", "occurred_at": t, "nps": nps, "comment": comment})
+    };
+    let batch = json!({"records": [
+        record("q1", "C1", 2, "Чекав на лінії 40 хвилин, жах"),
+        record("q2", "C2", 3, "Ждал в очереди полчаса, бесит!"),
+        record("q3", "C3", 4, "Stuck in the queue on hold for an hour"),
+        record("s1", "C4", 10, "Оператор дуже ввічливий, дякую"),
+        record("s2", "C5", 9, "Friendly and polite agent, thank you"),
+        record("n1", "C6", 8, "Все нормально"),
+    ]});
+    let stored = app.post("/api/v1/feedback:batch", &batch).await;
+    assert_eq!(stored.status, StatusCode::OK, "{}", stored.body);
+    let listed = app.get("/api/v1/feedback?limit=10").await;
+    let q1 = &listed.body["items"][0];
+    assert_eq!(q1["themes"], json!(["time", "time.queue"]), "{q1}");
+
+    let query = |body: serde_json::Value| {
+        let app = app.clone();
+        async move { app.post("/api/v1/query", &body).await }
+    };
+    let queue = query(json!({"measures": ["n", "nps", "sentiment"],
+                             "filters": {"theme": "time.queue"}, "min_sample": 1}))
+    .await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    assert_eq!(queue.body["rows"][0]["n"], 3);
+    assert_eq!(queue.body["rows"][0]["nps"]["value"], -100.0);
+    assert!(
+        queue.body["rows"][0]["sentiment"]["value"]
+            .as_f64()
+            .unwrap()
+            < 0.0
+    );
+    let angry = query(json!({"filters": {"emotion": ["anger"]}})).await;
+    assert_eq!(angry.body["rows"][0]["n"], 2, "{}", angry.body);
+    let by_theme = query(json!({"measures": ["n"], "group_by": ["theme"]})).await;
+    let n_of = |theme: &str| {
+        by_theme.body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["group"]["theme"] == theme)
+            .map_or(0, |r| r["n"].as_u64().unwrap())
+    };
+    assert_eq!((n_of("time.queue"), n_of("staff.politeness")), (3, 2));
+
+    let report = app
+        .post("/api/v1/themes/report", &json!({"min_sample": 1}))
+        .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert_eq!(report.body["comments"], 6);
+    let queue_row = report.body["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["theme"] == "time.queue")
+        .unwrap()
+        .clone();
+    // Those who mention the queue: NPS −100; the other three: 2 promoters of 3, NPS 66.7.
+    assert_eq!(queue_row["nps"]["value"], -100.0);
+    let impact = queue_row["impact"]["difference"].as_f64().unwrap();
+    assert!((impact + 100.0 + 200.0 / 3.0).abs() < 1e-9, "{impact}");
+
+    let cx = app
+        .post(
+            "/api/v1/cx-index",
+            &json!({"group_by": ["touchpoint"], "min_sample": 1}),
+        )
+        .await;
+    assert_eq!(cx.status, StatusCode::OK, "{}", cx.body);
+    let score = cx.body["rows"][0]["cx_index"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&score), "{}", cx.body);
+
+    // A new taxonomy tags the stored comments again before it answers.
+    let bad = app
+        .put("/api/v1/themes", &json!({"themes": [{"key": "Hold"}]}))
+        .await;
+    assert_eq!(
+        (bad.status, bad.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "themes[0].key")
+    );
+    let custom = json!({"themes": [{"key": "hold", "names": {"en": "On hold"},
+        "patterns": {"uk": ["на лінії"], "ru": ["очеред*"], "en": ["on hold"]}}]});
+    let put = app.put("/api/v1/themes", &custom).await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert_eq!(put.body["tagged"], 6);
+    assert_eq!(app.get("/api/v1/themes").await.body, custom);
+    let hold = query(json!({"filters": {"theme": "hold"}})).await;
+    assert_eq!(hold.body["rows"][0]["n"], 3, "{}", hold.body);
+    let gone = query(json!({"filters": {"theme": "time.queue"}})).await;
+    assert_eq!(
+        (gone.status, gone.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "filters.theme[0]")
+    );
+    let analysed = app
+        .post(
+            "/api/v1/text/analyze",
+            &json!({"texts": ["Довго на лінії"]}),
+        )
+        .await;
+    assert_eq!(analysed.body["analyses"][0]["themes"][0]["theme"], "hold");
+}

@@ -100,7 +100,7 @@ fn score(row: &Row, i: usize) -> Result<Option<u8>> {
 
 pub(super) fn feedback(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec<FeedbackFact>> {
     let select = "SELECT id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, ces, \
-                  comment IS NOT NULL AND comment <> '', language, sentiment FROM feedback";
+                  comment IS NOT NULL AND comment <> '', language, sentiment, themes, emotions FROM feedback";
     scan(c, select, org, s, |r| {
         Ok(FeedbackFact {
             id: r.int(0)?,
@@ -115,6 +115,8 @@ pub(super) fn feedback(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec
             has_comment: r.bool(9)?,
             language: r.opt_text(10)?,
             sentiment: r.opt_real(11)?,
+            themes: r.opt_text(12)?,
+            emotions: r.opt_small(13)?.map_or(0, |bits| bits as u8),
         })
     })
 }

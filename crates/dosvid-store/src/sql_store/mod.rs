@@ -4,6 +4,7 @@ mod directory;
 mod facts;
 mod journeys;
 mod signals;
+mod themes;
 
 use std::sync::OnceLock;
 
@@ -399,6 +400,26 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<Page<Transaction>> {
         self.backend
             .read(|c| signals::list_transactions(c, org, filter, page))
+    }
+
+    fn taxonomy(&self, org: OrgId) -> Result<dosvid_text::Taxonomy> {
+        self.backend.read(|c| themes::taxonomy(c, org))
+    }
+
+    fn set_taxonomy(
+        &self,
+        org: OrgId,
+        taxonomy: &dosvid_text::Taxonomy,
+    ) -> Result<(dosvid_text::Themes, u64)> {
+        let compiled = self
+            .backend
+            .write(|c| themes::set_taxonomy(c, org, taxonomy))?;
+        let tagged = themes::retag(&self.backend, org, &compiled, false)?;
+        Ok((compiled, tagged))
+    }
+
+    fn tag_untagged(&self, org: OrgId, themes: &dosvid_text::Themes) -> Result<u64> {
+        themes::retag(&self.backend, org, themes, true)
     }
 
     fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>> {

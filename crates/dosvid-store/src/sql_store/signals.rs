@@ -218,10 +218,13 @@ fn store_feedback(
         now.into(),
         f.sentiment.into(),
         f.garbage.into(),
+        (&f.themes).into(),
+        f.emotions.map(i16::from).into(),
     ];
     let sql = "INSERT INTO feedback (org_id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, \
-               nps, csat, ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+               nps, csat, ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage, \
+               themes, emotions) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
                ON CONFLICT (org_id, external_id) DO NOTHING";
     insert_or_find(c, "feedback", sql, &params, org, &f.external_id).map(Ok)
 }
@@ -519,7 +522,7 @@ fn select_signals(
 }
 
 const FEEDBACK_COLUMNS: &str = "id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, \
-                                ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage";
+                                ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage, themes, emotions";
 
 fn feedback_from_row(r: &Row) -> Result<Feedback> {
     Ok(Feedback {
@@ -541,6 +544,8 @@ fn feedback_from_row(r: &Row) -> Result<Feedback> {
         created_at: r.time(15)?,
         sentiment: r.opt_real(16)?,
         garbage: r.opt_text(17)?,
+        themes: dosvid_domain::theme_list(r.opt_text(18)?.as_deref()),
+        emotions: dosvid_domain::emotion_list(r.opt_small(19)?.map(|bits| bits as u8)),
     })
 }
 

@@ -1,0 +1,370 @@
+//! Themes: what a comment is about, from a taxonomy a company can edit. The default is the
+//! loyalty factors of the CX model (time, simplicity, freedom of choice, security, finance,
+//! impressions) plus staff and product/service quality, each with sub-themes, written by us in
+//! `taxonomy.json` in the format the API takes. A theme's key names its parent (`time.queue` is
+//! under `time`), and a record that mentions a sub-theme also counts for its parent.
+//!
+//! A pattern is one or more words matched on consecutive words of the comment: a word ending in
+//! `*` matches any word it begins (`черг*`: черга, черги), any other word matches the words with
+//! its Snowball stem (`delay`: delays, delayed). Ukrainian and Russian are often mixed in one
+//! comment, so a Cyrillic comment is matched against the patterns of both.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::language::Language;
+use crate::normalize::{Token, TokenKind};
+use crate::sentiment::{self, CONTRASTS, Sentiment};
+use crate::stem::{Stems, stemmer};
+
+/// Most themes a taxonomy may have: the analytics index keeps a record's themes as 64 bits.
+pub const MAX_THEMES: usize = 64;
+const MAX_PATTERNS: usize = 200;
+const MAX_PATTERN_WORDS: usize = 6;
+const LANGUAGES: [&str; 3] = ["uk", "ru", "en"];
+
+/// A theme taxonomy, as the API takes and gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Taxonomy {
+    pub themes: Vec<ThemeDefinition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeDefinition {
+    /// `time`, or `time.queue` for a sub-theme of `time` (lower-case letters, digits, `-`, `_`).
+    pub key: String,
+    /// The theme's name by language (`uk`, `ru`, `en`).
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+    /// Patterns by language (`uk`, `ru`, `en`).
+    #[serde(default)]
+    pub patterns: BTreeMap<String, Vec<String>>,
+}
+
+/// What is wrong with a taxonomy, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxonomyError {
+    pub field: String,
+    pub message: String,
+}
+
+fn invalid(field: String, message: impl Into<String>) -> TaxonomyError {
+    TaxonomyError {
+        field,
+        message: message.into(),
+    }
+}
+
+impl Taxonomy {
+    /// The taxonomy every organisation starts with.
+    pub fn default_taxonomy() -> &'static Taxonomy {
+        static DEFAULT: OnceLock<Taxonomy> = OnceLock::new();
+        DEFAULT.get_or_init(|| {
+            serde_json::from_str(include_str!("taxonomy.json")).expect("taxonomy.json is valid")
+        })
+    }
+
+    /// Checks keys, parents, languages and patterns, and compiles the matchers.
+    pub fn compile(&self) -> Result<Themes, TaxonomyError> {
+        if self.themes.len() > MAX_THEMES {
+            return Err(invalid(
+                "themes".into(),
+                format!("at most {MAX_THEMES} themes"),
+            ));
+        }
+        let mut codes: HashMap<&str, u16> = HashMap::new();
+        for (i, theme) in self.themes.iter().enumerate() {
+            let field = format!("themes[{i}].key");
+            let well_formed = !theme.key.is_empty()
+                && theme.key.split('.').all(|part| {
+                    !part.is_empty()
+                        && part.bytes().all(|b| {
+                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                        })
+                });
+            if !well_formed || theme.key.len() > 100 {
+                return Err(invalid(
+                    field,
+                    "must be dot-separated parts of lower-case letters, digits, '-' or '_' (at most 100 characters)",
+                ));
+            }
+            if codes.insert(&theme.key, i as u16).is_some() {
+                return Err(invalid(field, "is defined twice"));
+            }
+        }
+        let mut parents = Vec::with_capacity(self.themes.len());
+        for (i, theme) in self.themes.iter().enumerate() {
+            let parent = theme.key.rsplit_once('.').map(|(parent, _)| parent);
+            parents.push(match parent {
+                None => None,
+                Some(parent) => Some(*codes.get(parent).ok_or_else(|| {
+                    invalid(
+                        format!("themes[{i}].key"),
+                        format!("its parent theme '{parent}' is not defined"),
+                    )
+                })?),
+            });
+            for language in theme.names.keys().chain(theme.patterns.keys()) {
+                if !LANGUAGES.contains(&language.as_str()) {
+                    return Err(invalid(
+                        format!("themes[{i}]"),
+                        format!("unknown language '{language}': use uk, ru or en"),
+                    ));
+                }
+            }
+            for (language, patterns) in &theme.patterns {
+                if patterns.len() > MAX_PATTERNS {
+                    return Err(invalid(
+                        format!("themes[{i}].patterns.{language}"),
+                        format!("at most {MAX_PATTERNS} patterns"),
+                    ));
+                }
+                for (j, pattern) in patterns.iter().enumerate() {
+                    check_pattern(pattern)
+                        .map_err(|m| invalid(format!("themes[{i}].patterns.{language}[{j}]"), m))?;
+                }
+            }
+        }
+        // Each Cyrillic matcher also holds the other language's patterns, stemmed its own way.
+        let matcher = |language: Language, sources: &[&str]| Matcher::new(language, self, sources);
+        Ok(Themes {
+            keys: self.themes.iter().map(|t| t.key.clone()).collect(),
+            parents,
+            uk: matcher(Language::Uk, &["uk", "ru"]),
+            ru: matcher(Language::Ru, &["ru", "uk"]),
+            en: matcher(Language::En, &["en"]),
+        })
+    }
+}
+
+fn check_pattern(pattern: &str) -> Result<(), &'static str> {
+    let words: Vec<&str> = pattern.split_whitespace().collect();
+    if words.is_empty() {
+        return Err("is empty");
+    }
+    if words.len() > MAX_PATTERN_WORDS || pattern.len() > 200 {
+        return Err("is longer than six words or 200 characters");
+    }
+    for word in words {
+        let prefix = word.strip_suffix('*');
+        if prefix.unwrap_or(word).contains('*') {
+            return Err("'*' may only end a word");
+        }
+        if prefix.is_some_and(|p| p.chars().count() < 2) {
+            return Err("each word needs at least two letters before '*'");
+        }
+    }
+    Ok(())
+}
+
+/// One word of a pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Atom {
+    Stem(String),
+    Prefix(String),
+}
+
+impl Atom {
+    fn matches(&self, word: &str, stem: &str) -> bool {
+        match self {
+            Atom::Stem(s) => s == stem,
+            Atom::Prefix(p) => word.starts_with(p.as_str()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    theme: u16,
+    /// The words after the first.
+    rest: Vec<Atom>,
+}
+
+/// The patterns of one language, found by their first word.
+#[derive(Debug, Clone, Default)]
+struct Matcher {
+    by_stem: HashMap<String, Vec<u32>>,
+    by_prefix: HashMap<String, Vec<u32>>,
+    /// The lengths (in bytes) of the prefixes, longest first.
+    prefix_lengths: Vec<usize>,
+    patterns: Vec<Pattern>,
+}
+
+impl Matcher {
+    fn new(language: Language, taxonomy: &Taxonomy, sources: &[&str]) -> Matcher {
+        let stemmer = stemmer(language);
+        let atom = |word: &str| {
+            let word = crate::normalize(word);
+            match word.strip_suffix('*') {
+                Some(prefix) => Atom::Prefix(prefix.to_owned()),
+                None => Atom::Stem(stemmer.stem(&word).into_owned()),
+            }
+        };
+        let mut matcher = Matcher::default();
+        let mut seen = HashSet::new();
+        for (code, theme) in taxonomy.themes.iter().enumerate() {
+            for source in sources {
+                for pattern in theme.patterns.get(*source).into_iter().flatten() {
+                    let mut atoms: Vec<Atom> = pattern.split_whitespace().map(atom).collect();
+                    if !seen.insert((code, atoms.clone())) {
+                        continue;
+                    }
+                    let first = atoms.remove(0);
+                    let id = matcher.patterns.len() as u32;
+                    matcher.patterns.push(Pattern {
+                        theme: code as u16,
+                        rest: atoms,
+                    });
+                    match first {
+                        Atom::Stem(s) => matcher.by_stem.entry(s).or_default().push(id),
+                        Atom::Prefix(p) => {
+                            if !matcher.prefix_lengths.contains(&p.len()) {
+                                matcher.prefix_lengths.push(p.len());
+                            }
+                            matcher.by_prefix.entry(p).or_default().push(id)
+                        }
+                    }
+                }
+            }
+        }
+        matcher.prefix_lengths.sort_unstable_by(|a, b| b.cmp(a));
+        matcher
+    }
+}
+
+/// A compiled taxonomy: its themes' keys and parents, and a matcher per language.
+#[derive(Debug, Clone)]
+pub struct Themes {
+    keys: Vec<String>,
+    parents: Vec<Option<u16>>,
+    uk: Matcher,
+    ru: Matcher,
+    en: Matcher,
+}
+
+impl Themes {
+    /// The default taxonomy, compiled once.
+    pub fn default_themes() -> &'static Themes {
+        static DEFAULT: OnceLock<Themes> = OnceLock::new();
+        DEFAULT.get_or_init(|| {
+            Taxonomy::default_taxonomy()
+                .compile()
+                .expect("the default taxonomy compiles")
+        })
+    }
+
+    /// The theme keys, in the taxonomy's order.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// The parent of each theme, by position.
+    pub fn parents(&self) -> &[Option<u16>] {
+        &self.parents
+    }
+
+    fn matcher(&self, language: Language) -> &Matcher {
+        match language {
+            Language::Uk => &self.uk,
+            Language::Ru => &self.ru,
+            Language::En | Language::Und => &self.en,
+        }
+    }
+}
+
+/// A theme found in a comment: where, and how the clause it is in feels.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ThemeMatch {
+    pub theme: String,
+    /// Byte range of the matched words in the text.
+    pub start: usize,
+    pub end: usize,
+    /// The sentiment of the clause the theme was found in.
+    pub sentiment: Sentiment,
+}
+
+/// The themes of a text already split into tokens and stemmed; one match per theme per clause.
+pub(crate) fn themes_of(
+    text: &str,
+    tokens: &[Token],
+    stems: &Stems,
+    language: Language,
+    themes: &Themes,
+) -> Vec<ThemeMatch> {
+    let matcher = themes.matcher(language);
+    if matcher.patterns.is_empty() {
+        return Vec::new();
+    }
+    // Clause boundaries: sentence and list punctuation between tokens, and contrast words.
+    let mut clause_of = Vec::with_capacity(tokens.len());
+    let mut clause_starts = vec![0usize];
+    let mut previous_end = 0;
+    for token in tokens {
+        let gap = &text[previous_end.min(token.start)..token.start];
+        if gap.contains(['.', '!', '?', ';', ',', ':', '\n'])
+            || CONTRASTS.contains(&token.text.as_str())
+        {
+            clause_starts.push(token.start);
+        }
+        previous_end = token.end;
+        clause_of.push(clause_starts.len() - 1);
+    }
+    let mut found: Vec<(u16, usize, usize, usize)> = Vec::new();
+    let words: Vec<usize> = (0..tokens.len())
+        .filter(|&i| tokens[i].kind == TokenKind::Word)
+        .collect();
+    let mut candidates: Vec<u32> = Vec::new();
+    for (w, &i) in words.iter().enumerate() {
+        let word = tokens[i].text.as_str();
+        candidates.clear();
+        if let Some(ids) = matcher.by_stem.get(stems.get(i)) {
+            candidates.extend(ids);
+        }
+        for &length in &matcher.prefix_lengths {
+            if let Some(prefix) = word.get(..length)
+                && let Some(ids) = matcher.by_prefix.get(prefix)
+            {
+                candidates.extend(ids);
+            }
+        }
+        for &id in &candidates {
+            let pattern = &matcher.patterns[id as usize];
+            let Some(following) = words.get(w + 1..w + 1 + pattern.rest.len()) else {
+                continue;
+            };
+            let all = pattern.rest.iter().zip(following).all(|(atom, &j)| {
+                clause_of[j] == clause_of[i] && atom.matches(&tokens[j].text, stems.get(j))
+            });
+            if !all {
+                continue;
+            }
+            let last = following.last().copied().unwrap_or(i);
+            let clause = clause_of[i];
+            if !found.iter().any(|f| f.0 == pattern.theme && f.3 == clause) {
+                found.push((pattern.theme, tokens[i].start, tokens[last].end, clause));
+            }
+        }
+    }
+    let mut clause_sentiments: HashMap<usize, Sentiment> = HashMap::new();
+    found
+        .into_iter()
+        .map(|(theme, start, end, clause)| {
+            let sentiment = *clause_sentiments.entry(clause).or_insert_with(|| {
+                let from = clause_starts[clause];
+                let to = clause_starts.get(clause + 1).copied().unwrap_or(text.len());
+                sentiment::sentiment(&text[from..to], language)
+            });
+            ThemeMatch {
+                theme: themes.keys[usize::from(theme)].clone(),
+                start,
+                end,
+                sentiment,
+            }
+        })
+        .collect()
+}
