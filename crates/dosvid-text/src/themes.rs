@@ -77,7 +77,7 @@ impl Taxonomy {
                 format!("at most {MAX_THEMES} themes"),
             ));
         }
-        let mut codes: HashMap<&str, u16> = HashMap::new();
+        let mut keys: HashSet<&str> = HashSet::new();
         for (i, theme) in self.themes.iter().enumerate() {
             let field = format!("themes[{i}].key");
             let well_formed = !theme.key.is_empty()
@@ -93,22 +93,19 @@ impl Taxonomy {
                     "must be dot-separated parts of lower-case letters, digits, '-' or '_' (at most 100 characters)",
                 ));
             }
-            if codes.insert(&theme.key, i as u16).is_some() {
+            if !keys.insert(&theme.key) {
                 return Err(invalid(field, "is defined twice"));
             }
         }
-        let mut parents = Vec::with_capacity(self.themes.len());
         for (i, theme) in self.themes.iter().enumerate() {
-            let parent = theme.key.rsplit_once('.').map(|(parent, _)| parent);
-            parents.push(match parent {
-                None => None,
-                Some(parent) => Some(*codes.get(parent).ok_or_else(|| {
-                    invalid(
-                        format!("themes[{i}].key"),
-                        format!("its parent theme '{parent}' is not defined"),
-                    )
-                })?),
-            });
+            if let Some((parent, _)) = theme.key.rsplit_once('.')
+                && !keys.contains(parent)
+            {
+                return Err(invalid(
+                    format!("themes[{i}].key"),
+                    format!("its parent theme '{parent}' is not defined"),
+                ));
+            }
             for language in theme.names.keys().chain(theme.patterns.keys()) {
                 if !LANGUAGES.contains(&language.as_str()) {
                     return Err(invalid(
@@ -134,7 +131,6 @@ impl Taxonomy {
         let matcher = |language: Language, sources: &[&str]| Matcher::new(language, self, sources);
         Ok(Themes {
             keys: self.themes.iter().map(|t| t.key.clone()).collect(),
-            parents,
             uk: matcher(Language::Uk, &["uk", "ru"]),
             ru: matcher(Language::Ru, &["ru", "uk"]),
             en: matcher(Language::En, &["en"]),
@@ -237,11 +233,10 @@ impl Matcher {
     }
 }
 
-/// A compiled taxonomy: its themes' keys and parents, and a matcher per language.
+/// A compiled taxonomy: its themes' keys and a matcher per language.
 #[derive(Debug, Clone)]
 pub struct Themes {
     keys: Vec<String>,
-    parents: Vec<Option<u16>>,
     uk: Matcher,
     ru: Matcher,
     en: Matcher,
@@ -261,11 +256,6 @@ impl Themes {
     /// The theme keys, in the taxonomy's order.
     pub fn keys(&self) -> &[String] {
         &self.keys
-    }
-
-    /// The parent of each theme, by position.
-    pub fn parents(&self) -> &[Option<u16>] {
-        &self.parents
     }
 
     fn matcher(&self, language: Language) -> &Matcher {
