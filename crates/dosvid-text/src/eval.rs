@@ -193,3 +193,58 @@ pub fn evaluate(set: &LabelledSet, pairs: &[(String, String)]) -> SetReport {
         texts_per_second: pairs.len() as f64 / seconds.max(1e-9),
     }
 }
+
+/// How the airline tweets' complaint reasons map onto the default taxonomy's top-level themes:
+/// a reason agrees with our reading when any of its themes is found in the tweet. "Can't Tell"
+/// has no theme and is left out.
+pub const AIRLINE_REASONS: [(&str, &[&str]); 9] = [
+    ("Late Flight", &["time"]),
+    ("longlines", &["time"]),
+    ("Cancelled Flight", &["quality"]),
+    ("Lost Luggage", &["quality"]),
+    ("Damaged Luggage", &["quality"]),
+    ("Bad Flight", &["quality", "impressions"]),
+    ("Flight Booking Problems", &["simplicity", "quality"]),
+    ("Customer Service Issue", &["staff", "time"]),
+    ("Flight Attendant Complaints", &["staff"]),
+];
+
+/// One complaint reason: its name, its tweets, and those where a mapped theme was found.
+pub type ReasonAgreement = (&'static str, usize, usize);
+
+/// Theme agreement on the airline tweets, per reason; `None` when the file is absent.
+pub fn airline_theme_agreement(data: &Path) -> Result<Option<Vec<ReasonAgreement>>, String> {
+    let path = data.join("twitter-us-airline-sentiment/Tweets.csv");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut reader =
+        csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("{}: no column {name}", path.display()))
+    };
+    let (text, reason) = (column("text")?, column("negativereason")?);
+    let mut counts: Vec<ReasonAgreement> =
+        AIRLINE_REASONS.iter().map(|(r, _)| (*r, 0, 0)).collect();
+    for record in reader.records() {
+        let record = record.map_err(|e| e.to_string())?;
+        let Some(i) = AIRLINE_REASONS
+            .iter()
+            .position(|(r, _)| *r == &record[reason])
+        else {
+            continue;
+        };
+        let analysis = analyze(&record[text]);
+        let found = analysis.theme_keys().iter().any(|key| {
+            let top = key.split('.').next().unwrap_or(key);
+            AIRLINE_REASONS[i].1.contains(&top)
+        });
+        counts[i].1 += 1;
+        counts[i].2 += usize::from(found);
+    }
+    Ok(Some(counts))
+}

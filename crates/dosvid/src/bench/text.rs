@@ -52,6 +52,21 @@ pub fn run(data: &Path) -> anyhow::Result<()> {
             english.push((set, pairs, report));
         }
     }
+    if let Some(counts) =
+        dosvid_text::eval::airline_theme_agreement(data).map_err(anyhow::Error::msg)?
+    {
+        let (tweets, agreed) = counts.iter().fold((0, 0), |(t, a), c| (t + c.1, a + c.2));
+        for (reason, n, found) in &counts {
+            println!(
+                "airline-themes reason={reason:?} tweets={n} agreement={:.3}",
+                *found as f64 / (*n).max(1) as f64
+            );
+        }
+        println!(
+            "airline-themes tweets={tweets} agreement={:.3}",
+            agreed as f64 / tweets.max(1) as f64
+        );
+    }
     if english.is_empty() {
         return Ok(());
     }
