@@ -169,6 +169,13 @@ static UK_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
 static RU_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
 static EN_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
 
+/// Whether a word is among the most frequent of any of the three languages.
+pub(crate) fn is_frequent_word(word: &str) -> bool {
+    set(UK_WORDS, &UK_SET).contains(word)
+        || set(RU_WORDS, &RU_SET).contains(word)
+        || set(EN_WORDS, &EN_SET).contains(word)
+}
+
 pub(crate) fn is_english_word(word: &str) -> bool {
     set(EN_WORDS, &EN_SET).contains(word)
 }

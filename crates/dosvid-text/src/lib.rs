@@ -3,6 +3,7 @@
 //! OCR'd into Latin look-alikes, mojibake, keyboard mashing). Pure, no models downloaded: the
 //! word lists and rules are ours. `eval` alone reads files: the labelled sets it is measured on.
 
+mod emerging;
 mod emotion;
 pub mod eval;
 mod garbage;
@@ -12,6 +13,7 @@ mod sentiment;
 mod stem;
 mod themes;
 
+pub use emerging::{EmergingPhrase, emerging, key_phrases};
 pub use emotion::{EMOTIONS, Emotions};
 pub use garbage::{Garbage, garbage};
 pub use language::{Language, detect_language};

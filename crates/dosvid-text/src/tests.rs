@@ -314,3 +314,38 @@ fn the_default_taxonomy_covers_the_loyalty_factors_and_a_bad_one_is_refused() {
         .insert("en".into(), vec!["wa*it".into()]);
     assert_eq!(bad.compile().unwrap_err().field, "themes[0].patterns.en[0]");
 }
+
+#[test]
+fn a_phrase_no_theme_covers_emerges_when_it_grows() {
+    let mut current: Vec<(&str, bool)> =
+        vec![("Активація eSIM не проходить третій день", true); 6];
+    current.extend(vec![
+        ("Нормальний тариф, дякую", false);
+        10
+    ]);
+    let previous = vec!["Нормальний тариф, дякую"; 16];
+    let found = emerging(
+        current.iter().copied(),
+        previous.iter().copied(),
+        3,
+        20,
+        false,
+    );
+    let top = &found[0];
+    assert!(
+        ["esim", "активац"]
+            .iter()
+            .any(|p| top.phrase.starts_with(p)),
+        "{found:?}"
+    );
+    assert_eq!((top.comments, top.previous), (6, 0));
+    assert_eq!(top.negative_share, 1.0);
+    // 6 of 16 now against (0 + 1) of (16 + 1) before.
+    assert!((top.growth - (6.0 / 16.0) / (1.0 / 17.0)).abs() < 1e-9);
+    assert!(!top.phrases.is_empty());
+    let steady = found
+        .iter()
+        .find(|p| p.phrase.starts_with("тариф"))
+        .unwrap();
+    assert!(steady.growth < 1.0, "{steady:?}");
+}

@@ -110,6 +110,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(text::analyze))
         .routes(routes!(text::get_themes, text::put_themes))
         .routes(routes!(text::theme_report))
+        .routes(routes!(text::emerging_themes))
         .routes(routes!(
             analytics::get_organisation,
             analytics::update_organisation

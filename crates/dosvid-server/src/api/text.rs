@@ -6,7 +6,8 @@ use axum::{Extension, Json};
 use dosvid_analytics::{ThemeReport, ThemeReportRequest};
 use dosvid_domain::FieldError;
 use dosvid_domain::limits::{MAX_BATCH_RECORDS, MAX_COMMENT_CHARS};
-use dosvid_text::{Analysis, Taxonomy};
+use dosvid_store::{Filter, PageRequest, Store};
+use dosvid_text::{Analysis, EmergingPhrase, Taxonomy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -127,4 +128,123 @@ pub async fn theme_report(
             .ask(auth.org, move |index| index.theme_report(&request))
             .await?,
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmergingRequest {
+    /// The period (a date or time in the organisation's zone, or RFC 3339); it is compared with
+    /// the period of the same length just before it.
+    from: String,
+    to: String,
+    /// Phrases in fewer comments are left out (default 5).
+    min_comments: Option<u64>,
+    /// At most this many phrases (default 20, at most 200).
+    limit: Option<usize>,
+    /// `growth` (default) or `negative`.
+    order: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmergingResponse {
+    /// Readable comments of the period that no theme covers, and of the period before.
+    comments: u64,
+    previous_comments: u64,
+    phrases: Vec<EmergingPhrase>,
+}
+
+/// Most comments read for one period.
+const MAX_EMERGING_COMMENTS: usize = 200_000;
+
+/// The readable comments of a period that no theme covers: (text, negative?).
+fn uncovered(
+    store: &dyn Store,
+    org: dosvid_domain::OrgId,
+    (from, to): (i64, i64),
+) -> dosvid_store::Result<Vec<(String, bool)>> {
+    let time = |s: i64| chrono::DateTime::from_timestamp(s, 0);
+    let filter = Filter {
+        from: time(from),
+        to: time(to),
+        ..Filter::default()
+    };
+    let mut out = Vec::new();
+    let mut page = PageRequest::first(1000);
+    loop {
+        let found = store.list_feedback(org, &filter, page)?;
+        out.extend(found.items.into_iter().filter_map(|f| {
+            let negative = f.sentiment? <= -dosvid_text::NEUTRAL_BAND;
+            (f.themes.is_empty() && f.garbage.is_none()).then_some((f.comment?, negative))
+        }));
+        match found.next_cursor {
+            Some(cursor) if out.len() < MAX_EMERGING_COMMENTS => {
+                page.after = Some(PageRequest::parse_cursor(&cursor)?)
+            }
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// Emerging themes: frequent key phrases of a period's comments that no theme covers, against
+/// the period before, ranked by growth (or by negative share), each with its related two-word
+/// phrases and an example.
+#[utoipa::path(post, path = "/api/v1/themes/emerging", tag = "text", request_body = EmergingRequest,
+    responses((status = 200, body = EmergingResponse), (status = 422, body = ErrorBody)))]
+pub async fn emerging_themes(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(request): ApiJson<EmergingRequest>,
+) -> Result<Json<EmergingResponse>, ApiError> {
+    let by_negative = match request.order.as_deref() {
+        None | Some("growth") => false,
+        Some("negative") => true,
+        Some(_) => {
+            return Err(ApiError::invalid(FieldError::new(
+                "order",
+                "must be growth or negative",
+            )));
+        }
+    };
+    let limit = request.limit.unwrap_or(20);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid(FieldError::new("limit", "must be 1–200")));
+    }
+    let periods = state
+        .ask(auth.org, move |index| {
+            let zone = index.zone();
+            let parse = |field: &str, raw: &str| {
+                zone.parse(raw).ok_or_else(|| {
+                    FieldError::new(
+                        field,
+                        "must be a date (2025-06-01), a local time or RFC 3339",
+                    )
+                })
+            };
+            let (from, to) = (parse("from", &request.from)?, parse("to", &request.to)?);
+            if from >= to {
+                return Err(FieldError::new("to", "must be after from"));
+            }
+            Ok(((from, to), zone.previous_period(from, to)))
+        })
+        .await?;
+    let min_comments = request.min_comments.unwrap_or(5);
+    let answer = state
+        .run(move |store| {
+            let now = uncovered(store, auth.org, periods.0)?;
+            let before = uncovered(store, auth.org, periods.1)?;
+            let phrases = dosvid_text::emerging(
+                now.iter().map(|(t, n)| (t.as_str(), *n)),
+                before.iter().map(|(t, _)| t.as_str()),
+                min_comments,
+                limit,
+                by_negative,
+            );
+            Ok(EmergingResponse {
+                comments: now.len() as u64,
+                previous_comments: before.len() as u64,
+                phrases,
+            })
+        })
+        .await?;
+    Ok(Json(answer))
 }

@@ -163,4 +163,25 @@ async fn themes_and_emotions(app: TestApp) {
         )
         .await;
     assert_eq!(analysed.body["analyses"][0]["themes"][0]["theme"], "hold");
+
+    // Under that taxonomy the three comments about staff and the neutral one are uncovered.
+    let emerging = app
+        .post(
+            "/api/v1/themes/emerging",
+            &json!({"from": "2025-06-01", "to": "2025-06-02", "min_comments": 1}),
+        )
+        .await;
+    assert_eq!(emerging.status, StatusCode::OK, "{}", emerging.body);
+    assert_eq!(emerging.body["comments"], 3, "{}", emerging.body);
+    assert!(!emerging.body["phrases"].as_array().unwrap().is_empty());
+    let wrong = app
+        .post(
+            "/api/v1/themes/emerging",
+            &json!({"from": "2025-06-01", "to": "2025-06-02", "order": "size"}),
+        )
+        .await;
+    assert_eq!(
+        (wrong.status, wrong.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "order")
+    );
 }
