@@ -825,16 +825,31 @@ pub fn sentiment(text: &str, language: Language) -> Sentiment {
     sentiment_of(text, &tokens, &stems, language)
 }
 
-/// [`sentiment`] of a text already split into tokens.
+/// [`sentiment`] of a text already split into tokens and stemmed.
 pub(crate) fn sentiment_of(
     text: &str,
     all: &[Token],
     stems: &Stems,
     language: Language,
 ) -> Sentiment {
+    sentiment_in(text, 0..text.len(), all, stems, 0, language)
+}
+
+/// The sentiment of the part `span` of a text, read alone: `tokens` are the text's tokens in it
+/// (the first being token `first` of the text, for its stem) — a clause's sentiment without
+/// splitting and stemming its words again.
+pub(crate) fn sentiment_in(
+    text: &str,
+    span: std::ops::Range<usize>,
+    tokens: &[Token],
+    stems: &Stems,
+    first: usize,
+    language: Language,
+) -> Sentiment {
     let lexicon = lexicon(language);
-    let letters_upper = text.chars().filter(|c| c.is_uppercase()).count();
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count().max(1);
+    let body = &text[span.clone()];
+    let letters_upper = body.chars().filter(|c| c.is_uppercase()).count();
+    let letters = body.chars().filter(|c| c.is_alphabetic()).count().max(1);
     let shouting_text = letters_upper * 10 >= letters * 7;
     // (weight, clause index) of each scored token.
     let mut scored: Vec<(f32, usize)> = Vec::new();
@@ -842,8 +857,8 @@ pub(crate) fn sentiment_of(
     let (mut negated, mut boost) = (0usize, 1.0f32);
     let mut previous_stem: &str = "";
     let mut phrase_key = String::new();
-    let mut previous_end = 0;
-    for (i, token) in all.iter().enumerate() {
+    let mut previous_end = span.start;
+    for (i, token) in tokens.iter().enumerate() {
         let gap = &text[previous_end.min(token.start)..token.start];
         previous_end = token.end;
         if gap.contains(['.', '!', '?', ';', ',', ':']) {
@@ -886,7 +901,7 @@ pub(crate) fn sentiment_of(
             boost = 0.6;
             continue;
         }
-        let stem = stems.get(i);
+        let stem = stems.get(first + i);
         let phrase = if lexicon.phrase_starts.contains(previous_stem) {
             phrase_key.clear();
             phrase_key.push_str(previous_stem);
@@ -936,7 +951,7 @@ pub(crate) fn sentiment_of(
             None => w,
         })
         .sum();
-    let exclamations = text.matches('!').count().min(3) as f32;
+    let exclamations = body.matches('!').count().min(3) as f32;
     sum *= 1.0 + 0.1 * exclamations;
     let score = sum / (sum * sum + 15.0).sqrt();
     Sentiment {

@@ -291,15 +291,16 @@ pub(crate) fn themes_of(
         return Vec::new();
     }
     // Clause boundaries: sentence and list punctuation between tokens, and contrast words.
+    // Each clause's first byte and first token.
     let mut clause_of = Vec::with_capacity(tokens.len());
-    let mut clause_starts = vec![0usize];
+    let mut clause_starts = vec![(0usize, 0usize)];
     let mut previous_end = 0;
-    for token in tokens {
+    for (i, token) in tokens.iter().enumerate() {
         let gap = &text[previous_end.min(token.start)..token.start];
         if gap.contains(['.', '!', '?', ';', ',', ':', '\n'])
             || CONTRASTS.contains(&token.text.as_str())
         {
-            clause_starts.push(token.start);
+            clause_starts.push((token.start, i));
         }
         previous_end = token.end;
         clause_of.push(clause_starts.len() - 1);
@@ -340,14 +341,25 @@ pub(crate) fn themes_of(
             }
         }
     }
-    let mut clause_sentiments: HashMap<usize, Sentiment> = HashMap::new();
+    // A clause's sentiment is read from the tokens and stems already made.
+    let mut clause_sentiments: Vec<Option<Sentiment>> = vec![None; clause_starts.len()];
     found
         .into_iter()
         .map(|(theme, start, end, clause)| {
-            let sentiment = *clause_sentiments.entry(clause).or_insert_with(|| {
-                let from = clause_starts[clause];
-                let to = clause_starts.get(clause + 1).copied().unwrap_or(text.len());
-                sentiment::sentiment(&text[from..to], language)
+            let sentiment = *clause_sentiments[clause].get_or_insert_with(|| {
+                let (from, first) = clause_starts[clause];
+                let (to, next) = clause_starts
+                    .get(clause + 1)
+                    .copied()
+                    .unwrap_or((text.len(), tokens.len()));
+                sentiment::sentiment_in(
+                    text,
+                    from..to,
+                    &tokens[first..next],
+                    stems,
+                    first,
+                    language,
+                )
             });
             ThemeMatch {
                 theme: themes.keys[usize::from(theme)].clone(),
