@@ -154,7 +154,7 @@ impl Index {
                 let column = (0..rows.len())
                     .map(|r| {
                         let customer = rows.customer[r];
-                        if customer == NO_CUSTOMER || customer as usize >= self.customers.len() {
+                        if customer == NO_CUSTOMER {
                             return UNKNOWN;
                         }
                         let at = rows.second[r];

@@ -527,33 +527,19 @@ impl Index {
         }
         let themes = f.theme.clone().into_vec();
         if !themes.is_empty() {
-            let mut bits = 0u64;
-            for (i, key) in themes.iter().enumerate() {
-                let position = dir.themes.iter().position(|t| t == key.trim());
-                let position = position.ok_or_else(|| {
-                    FieldError::new(
-                        format!("filters.theme[{i}]"),
-                        "no such theme in the taxonomy (GET /api/v1/themes lists them)",
-                    )
-                })?;
-                bits |= 1 << position;
-            }
-            filters.push(Filter::Theme(bits));
+            let known: Vec<&str> = dir.themes.iter().map(String::as_str).collect();
+            filters.push(Filter::Theme(bits(
+                "filters.theme",
+                &themes,
+                &known,
+                "no such theme in the taxonomy (GET /api/v1/themes lists them)",
+            )?));
         }
         let emotions = f.emotion.clone().into_vec();
         if !emotions.is_empty() {
-            let mut bits = 0u8;
-            for (i, name) in emotions.iter().enumerate() {
-                let position = EMOTIONS.iter().position(|e| *e == name.trim());
-                let position = position.ok_or_else(|| {
-                    FieldError::new(
-                        format!("filters.emotion[{i}]"),
-                        format!("must be one of {}", EMOTIONS.join(", ")),
-                    )
-                })?;
-                bits |= 1 << position;
-            }
-            filters.push(Filter::Emotion(bits));
+            let message = format!("must be one of {}", EMOTIONS.join(", "));
+            let bits = bits("filters.emotion", &emotions, &EMOTIONS, &message)?;
+            filters.push(Filter::Emotion(bits as u8));
         }
         for (name, values) in &f.customer {
             let field = format!("filters.customer.{name}");
@@ -788,6 +774,15 @@ impl Index {
             time: true,
         }
     }
+}
+
+/// The bits of the named values (bit `i` for `known[i]`), or which name is unknown.
+fn bits(field: &str, names: &[String], known: &[&str], unknown: &str) -> Result<u64, FieldError> {
+    names.iter().enumerate().try_fold(0u64, |bits, (i, name)| {
+        let position = known.iter().position(|k| *k == name.trim());
+        let position = position.ok_or_else(|| FieldError::new(format!("{field}[{i}]"), unknown))?;
+        Ok(bits | 1 << position)
+    })
 }
 
 fn codes<T>(cardinality: usize, f: impl Fn(u16) -> T) -> Vec<T> {

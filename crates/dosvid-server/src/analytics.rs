@@ -131,10 +131,7 @@ pub fn build(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, Buil
         return Ok((index, report));
     }
     drop(index);
-    let themes = store.taxonomy(org)?.compile().map_err(|e| {
-        dosvid_store::StoreError::backend(format!("stored taxonomy: {}: {}", e.field, e.message))
-    })?;
-    let tagged = store.tag_untagged(org, &themes)?;
+    let tagged = store.tag_untagged(org, &store.themes(org)?)?;
     tracing::info!("tagged {tagged} comments of organisation {org} stored before themes existed");
     let (index, report, _) = build_once(store, org)?;
     Ok((index, report))
@@ -210,12 +207,7 @@ impl Analytics {
         {
             return Ok(themes.clone());
         }
-        let themes = Arc::new(taxonomy.compile().map_err(|e| {
-            dosvid_store::StoreError::backend(format!(
-                "stored taxonomy: {}: {}",
-                e.field, e.message
-            ))
-        })?);
+        let themes = Arc::new(dosvid_store::compile_stored(&taxonomy)?);
         lock(&self.themes).insert(org, (taxonomy, themes.clone()));
         Ok(themes)
     }

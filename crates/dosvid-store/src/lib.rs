@@ -127,6 +127,14 @@ impl<T> Page<T> {
 
 /// Every item of a paged list, following the cursors: for the few callers that need a whole
 /// list (the journey map of an organisation, the keys an export names records by).
+/// Compiles a taxonomy read from the store. It was checked when it was set, so a failure here
+/// is ours, not the caller's.
+pub fn compile_stored(taxonomy: &dosvid_text::Taxonomy) -> Result<dosvid_text::Themes> {
+    taxonomy
+        .compile()
+        .map_err(|e| StoreError::backend(format!("stored taxonomy: {}: {}", e.field, e.message)))
+}
+
 pub fn all_pages<T>(mut page: impl FnMut(PageRequest) -> Result<Page<T>>) -> Result<Vec<T>> {
     let mut items = Vec::new();
     let mut request = PageRequest::first(PageRequest::MAX_LIMIT);
@@ -310,6 +318,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// The organisation's theme taxonomy (the default until one is set).
     fn taxonomy(&self, org: OrgId) -> Result<dosvid_text::Taxonomy>;
+    /// The organisation's theme taxonomy, compiled for reading comments.
+    fn themes(&self, org: OrgId) -> Result<dosvid_text::Themes> {
+        compile_stored(&self.taxonomy(org)?)
+    }
     /// Checks and stores a new taxonomy, then tags every stored comment with it; returns the
     /// compiled taxonomy and how many comments were tagged.
     fn set_taxonomy(

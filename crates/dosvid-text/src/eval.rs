@@ -93,24 +93,7 @@ impl LabelledSet {
                     (t.to_owned(), label.to_owned())
                 })
                 .collect(),
-            Some((text, label)) => {
-                let mut reader = csv::Reader::from_path(&path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-                let column = |name: &str| {
-                    headers
-                        .iter()
-                        .position(|h| h == name)
-                        .ok_or_else(|| format!("{}: no column {name}", path.display()))
-                };
-                let (t, l) = (column(text)?, column(label)?);
-                let mut pairs = Vec::new();
-                for record in reader.records() {
-                    let record = record.map_err(|e| e.to_string())?;
-                    pairs.push((record[t].to_owned(), record[l].to_owned()));
-                }
-                pairs
-            }
+            Some((text, label)) => csv_pairs(&path, text, label)?,
         };
         Ok(Some(
             pairs
@@ -119,6 +102,26 @@ impl LabelledSet {
                 .collect(),
         ))
     }
+}
+
+/// Two columns of every row of a CSV file.
+fn csv_pairs(path: &Path, a: &str, b: &str) -> Result<Vec<(String, String)>, String> {
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("{}: no column {name}", path.display()))
+    };
+    let (a, b) = (column(a)?, column(b)?);
+    let mut pairs = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| e.to_string())?;
+        pairs.push((record[a].to_owned(), record[b].to_owned()));
+    }
+    Ok(pairs)
 }
 
 /// What one set measured.
@@ -218,27 +221,13 @@ pub fn airline_theme_agreement(data: &Path) -> Result<Option<Vec<ReasonAgreement
     if !path.exists() {
         return Ok(None);
     }
-    let mut reader =
-        csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let headers = reader.headers().map_err(|e| e.to_string())?.clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| format!("{}: no column {name}", path.display()))
-    };
-    let (text, reason) = (column("text")?, column("negativereason")?);
     let mut counts: Vec<ReasonAgreement> =
         AIRLINE_REASONS.iter().map(|(r, _)| (*r, 0, 0)).collect();
-    for record in reader.records() {
-        let record = record.map_err(|e| e.to_string())?;
-        let Some(i) = AIRLINE_REASONS
-            .iter()
-            .position(|(r, _)| *r == &record[reason])
-        else {
+    for (text, reason) in csv_pairs(&path, "text", "negativereason")? {
+        let Some(i) = AIRLINE_REASONS.iter().position(|(r, _)| *r == reason) else {
             continue;
         };
-        let analysis = analyze(&record[text]);
+        let analysis = analyze(&text);
         let found = analysis.theme_keys().iter().any(|key| {
             let top = key.split('.').next().unwrap_or(key);
             AIRLINE_REASONS[i].1.contains(&top)

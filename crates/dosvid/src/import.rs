@@ -168,10 +168,7 @@ where
     let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(file));
     let renames = parse_renames(&options.map)?;
     let org = store.default_org()?;
-    let themes = store
-        .taxonomy(org)?
-        .compile()
-        .map_err(|e| anyhow::anyhow!("the stored theme taxonomy: {}: {}", e.field, e.message))?;
+    let themes = store.themes(org)?;
     let started = Instant::now();
     let bulk = options.bulk.unwrap_or(size >= BULK_THRESHOLD_BYTES);
     if bulk {
