@@ -9,6 +9,8 @@ pub mod ingest;
 pub mod journey;
 pub mod organisation;
 pub mod signal;
+pub mod survey;
+pub mod survey_link;
 pub mod time;
 
 pub use customer::{Customer, CustomerPatch, CustomerRef, Identity, IdentityKind, NewCustomer};

@@ -11,6 +11,8 @@ pub struct Organisation {
     pub name: String,
     /// IANA time zone (e.g. `Europe/Kyiv`); dashboards bucket time by it.
     pub time_zone: String,
+    /// A customer is invited to at most one survey in this many days (the fatigue rule).
+    pub survey_fatigue_days: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -18,6 +20,8 @@ pub struct Organisation {
 pub struct OrganisationPatch {
     pub name: Option<String>,
     pub time_zone: Option<String>,
+    /// 0–3650 days.
+    pub survey_fatigue_days: Option<u32>,
 }
 
 impl OrganisationPatch {
@@ -34,6 +38,15 @@ impl OrganisationPatch {
                 .time_zone
                 .map(|tz| time_zone("time_zone", &tz).map(|_| tz.trim().to_owned()))
                 .transpose()?,
+            survey_fatigue_days: match self.survey_fatigue_days {
+                Some(days) if days > 3_650 => {
+                    return Err(FieldError::new(
+                        "survey_fatigue_days",
+                        "must be at most 3650 days",
+                    ));
+                }
+                days => days,
+            },
         })
     }
 }

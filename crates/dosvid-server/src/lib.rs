@@ -7,6 +7,7 @@ pub mod analytics;
 mod api;
 mod error;
 mod extract;
+mod pages;
 
 use std::sync::Arc;
 
@@ -22,6 +23,11 @@ pub use error::ApiError;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub analytics: Arc<Analytics>,
+    /// How customers reach this server (`https://cx.example.com`), for the links it hands
+    /// out; without it, links use the address the API was called on.
+    pub public_url: Option<Arc<str>>,
+    /// Limits how fast one address may use the public survey pages.
+    pub(crate) rate_limit: Arc<pages::RateLimiter>,
 }
 
 impl AppState {
@@ -31,7 +37,27 @@ impl AppState {
         AppState {
             store,
             analytics: Arc::new(Analytics::default()),
+            public_url: None,
+            rate_limit: Arc::new(pages::RateLimiter::default()),
         }
+    }
+
+    /// Sets the address customers reach this server at (see [`AppState::public_url`]).
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.trim_end_matches('/').into());
+        self
+    }
+
+    /// The base of the links this server hands out.
+    pub(crate) fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.to_string();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
     }
 
     /// Runs a store operation on a blocking thread: store calls block on I/O.
@@ -59,7 +85,7 @@ impl AppState {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    api::router(state)
+    api::router(state.clone()).merge(pages::router(state))
 }
 
 /// The OpenAPI 3.1 document of the API, as served at `/api/v1/openapi.json`.
@@ -77,7 +103,9 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
             tracing::debug!("cannot set TCP_NODELAY: {e}");
         }
     });
-    axum::serve(listener, app(state))
+    // The peer address is what the public pages' rate limit counts by.
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
 }

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_comment_analysis.sql")),
     (3, include_str!("../migrations/0003_themes.sql")),
+    (4, include_str!("../migrations/0004_surveys.sql")),
 ];
 
 pub struct PgBackend {

@@ -17,6 +17,10 @@ use dosvid_domain::{
     NewInteraction, NewJourney, NewStage, NewTouchpoint, NewTransaction, OrgId, RecordKind, Stage,
     StagePatch, Touchpoint, TouchpointPatch, Transaction,
 };
+use dosvid_domain::survey::{
+    Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
+};
+use dosvid_domain::survey_link::Fatigued;
 use dosvid_domain::{
     CustomerFact, FactScan, FeedbackFact, InteractionFact, Organisation, OrganisationPatch,
     TransactionFact,
@@ -24,6 +28,7 @@ use dosvid_domain::{
 
 pub use keys::{ApiKey, ApiKeySecret};
 pub use sql_store::SqlStore;
+pub use sql_store::surveys::InvitationRequest;
 
 /// Why a store operation failed. The first variants are the caller's to fix; `Backend` is ours.
 #[derive(Debug, thiserror::Error)]
@@ -331,6 +336,79 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(dosvid_text::Themes, u64)>;
     /// Tags the comments stored without themes (before themes existed) with `themes`.
     fn tag_untagged(&self, org: OrgId, themes: &dosvid_text::Themes) -> Result<u64>;
+
+    fn create_survey(
+        &self,
+        org: OrgId,
+        definition: SurveyDefinition,
+        status: SurveyStatus,
+        now: DateTime<Utc>,
+    ) -> Result<Survey>;
+    fn get_survey(&self, org: OrgId, id: i64) -> Result<Survey>;
+    fn survey_by_key(&self, org: OrgId, key: &str) -> Result<Survey>;
+    /// A changed definition becomes the next version; answers keep the version they answered.
+    fn update_survey(
+        &self,
+        org: OrgId,
+        id: i64,
+        definition: Option<SurveyDefinition>,
+        status: Option<SurveyStatus>,
+        now: DateTime<Utc>,
+    ) -> Result<Survey>;
+    /// Deletes a survey nobody answered; one with responses can only be closed.
+    fn delete_survey(&self, org: OrgId, id: i64) -> Result<()>;
+    fn list_surveys(&self, org: OrgId, page: PageRequest) -> Result<Page<Survey>>;
+    fn survey_version(&self, org: OrgId, survey: i64, version: i64) -> Result<SurveyDefinition>;
+    /// The secret that signs the organisation's survey links and forms.
+    fn survey_secret(&self, org: OrgId) -> Result<Vec<u8>>;
+    /// A personal invitation, unless the fatigue rule forbids asking the customer now.
+    fn invite(
+        &self,
+        org: OrgId,
+        survey: &Survey,
+        request: &InvitationRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Invitation, Fatigued>>;
+    fn get_invitation(&self, org: OrgId, id: i64) -> Result<Invitation>;
+    /// Starts a response, or returns the one already started on the same invitation.
+    fn start_response(
+        &self,
+        org: OrgId,
+        response: NewResponse,
+        now: DateTime<Utc>,
+    ) -> Result<SurveyResponse>;
+    fn get_response(&self, org: OrgId, id: i64) -> Result<SurveyResponse>;
+    /// Saves a response in progress; a finished one is a conflict.
+    fn save_response(
+        &self,
+        org: OrgId,
+        id: i64,
+        answers: &Answers,
+        position: i64,
+        language: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SurveyResponse>;
+    /// Finishes a response and stores the feedback record it becomes, in one transaction.
+    fn complete_response(
+        &self,
+        org: OrgId,
+        id: i64,
+        answers: &Answers,
+        feedback: Option<NewFeedback>,
+        now: DateTime<Utc>,
+    ) -> Result<SurveyResponse>;
+    /// A survey's responses in id order (`filter`: start time and customer).
+    fn list_responses(
+        &self,
+        org: OrgId,
+        survey: i64,
+        filter: &Filter,
+        completed_only: bool,
+        page: PageRequest,
+    ) -> Result<Page<SurveyResponse>>;
+    /// Stores one feedback record (a logged complaint or review) and returns its id.
+    fn create_feedback(&self, org: OrgId, feedback: NewFeedback, now: DateTime<Utc>)
+    -> Result<i64>;
 
     /// The highest id among an organisation's records of a kind, to split a scan of them.
     fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>>;

@@ -4,6 +4,7 @@ mod analytics;
 mod directory;
 mod journeys;
 mod signals;
+mod surveys;
 mod text;
 
 use std::sync::Arc;
@@ -45,6 +46,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "analytics", description = "Questions about the feedback: metrics by slice, trends, the journey map"),
         (name = "settings", description = "The organisation's settings"),
         (name = "text", description = "What Dosvid reads in comments"),
+        (name = "surveys", description = "Surveys, personal invitations, responses, SERVQUAL gaps; complaints and reviews logged by agents"),
     )
 )]
 struct ApiDoc;
@@ -111,6 +113,18 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(text::get_themes, text::put_themes))
         .routes(routes!(text::theme_report))
         .routes(routes!(text::emerging_themes))
+        .routes(routes!(surveys::list_surveys, surveys::create_survey))
+        .routes(routes!(
+            surveys::get_survey,
+            surveys::put_survey,
+            surveys::patch_survey,
+            surveys::delete_survey
+        ))
+        .routes(routes!(surveys::get_definition))
+        .routes(routes!(surveys::invite))
+        .routes(routes!(surveys::list_responses))
+        .routes(routes!(surveys::servqual))
+        .routes(routes!(surveys::log_complaint))
         .routes(routes!(
             analytics::get_organisation,
             analytics::update_organisation

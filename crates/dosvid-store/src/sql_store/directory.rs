@@ -207,7 +207,13 @@ pub(super) fn apply_patch(
 
 pub(super) fn delete_customer(c: &mut impl Conn, org: OrgId, id: i64) -> Result<()> {
     // Signals keep their scores for the metrics but lose the link to the person.
-    for table in ["feedback", "interactions", "transactions"] {
+    for table in [
+        "feedback",
+        "interactions",
+        "transactions",
+        "survey_invitations",
+        "survey_responses",
+    ] {
         c.execute(
             &format!(
                 "UPDATE {table} SET customer_id = NULL WHERE org_id = $1 AND customer_id = $2"

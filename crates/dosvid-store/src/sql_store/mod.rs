@@ -4,6 +4,7 @@ mod directory;
 mod facts;
 mod journeys;
 mod signals;
+pub(crate) mod surveys;
 mod themes;
 
 use std::sync::OnceLock;
@@ -19,9 +20,15 @@ use dosvid_domain::{
     StagePatch, Touchpoint, TouchpointPatch, Transaction, TransactionFact,
 };
 
+use dosvid_domain::NewFeedback;
+use dosvid_domain::survey::{
+    Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
+};
+use dosvid_domain::survey_link::Fatigued;
+
 use crate::sql::{Backend, Conn, Value};
 use crate::{
-    ApiKey, ApiKeySecret, Filter, Idempotency, Page, PageRequest, Result, Signals, Store,
+    ApiKey, ApiKeySecret, Filter, Idempotency, InvitationRequest, Page, PageRequest, Result, Signals, Store,
     StoreError,
 };
 
@@ -420,6 +427,129 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn tag_untagged(&self, org: OrgId, themes: &dosvid_text::Themes) -> Result<u64> {
         themes::retag(&self.backend, org, themes, true)
+    }
+
+    fn create_survey(
+        &self,
+        org: OrgId,
+        definition: SurveyDefinition,
+        status: SurveyStatus,
+        now: DateTime<Utc>,
+    ) -> Result<Survey> {
+        self.backend
+            .write(|c| surveys::create_survey(c, org, &definition, status, now))
+    }
+
+    fn get_survey(&self, org: OrgId, id: i64) -> Result<Survey> {
+        self.backend.read(|c| surveys::get_survey(c, org, id))
+    }
+
+    fn survey_by_key(&self, org: OrgId, key: &str) -> Result<Survey> {
+        self.backend.read(|c| surveys::survey_by_key(c, org, key))
+    }
+
+    fn update_survey(
+        &self,
+        org: OrgId,
+        id: i64,
+        definition: Option<SurveyDefinition>,
+        status: Option<SurveyStatus>,
+        now: DateTime<Utc>,
+    ) -> Result<Survey> {
+        self.backend.write(|c| {
+            surveys::update_survey(c, org, id, definition.as_ref(), status, now)
+        })
+    }
+
+    fn delete_survey(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| surveys::delete_survey(c, org, id))
+    }
+
+    fn list_surveys(&self, org: OrgId, page: PageRequest) -> Result<Page<Survey>> {
+        self.backend.read(|c| surveys::list_surveys(c, org, page))
+    }
+
+    fn survey_version(&self, org: OrgId, survey: i64, version: i64) -> Result<SurveyDefinition> {
+        self.backend
+            .read(|c| surveys::survey_version(c, org, survey, version))
+    }
+
+    fn survey_secret(&self, org: OrgId) -> Result<Vec<u8>> {
+        self.backend.write(|c| surveys::survey_secret(c, org))
+    }
+
+    fn invite(
+        &self,
+        org: OrgId,
+        survey: &Survey,
+        request: &InvitationRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Invitation, Fatigued>> {
+        self.backend
+            .write(|c| surveys::invite(c, org, survey, request, now))
+    }
+
+    fn get_invitation(&self, org: OrgId, id: i64) -> Result<Invitation> {
+        self.backend.read(|c| surveys::get_invitation(c, org, id))
+    }
+
+    fn start_response(
+        &self,
+        org: OrgId,
+        response: NewResponse,
+        now: DateTime<Utc>,
+    ) -> Result<SurveyResponse> {
+        self.backend
+            .write(|c| surveys::start_response(c, org, &response, now))
+    }
+
+    fn get_response(&self, org: OrgId, id: i64) -> Result<SurveyResponse> {
+        self.backend.read(|c| surveys::get_response(c, org, id))
+    }
+
+    fn save_response(
+        &self,
+        org: OrgId,
+        id: i64,
+        answers: &Answers,
+        position: i64,
+        language: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SurveyResponse> {
+        self.backend.write(|c| {
+            surveys::save_response(c, org, id, answers, position, language, now)
+        })
+    }
+
+    fn complete_response(
+        &self,
+        org: OrgId,
+        id: i64,
+        answers: &Answers,
+        feedback: Option<NewFeedback>,
+        now: DateTime<Utc>,
+    ) -> Result<SurveyResponse> {
+        self.backend.write(|c| {
+            surveys::complete_response(c, org, id, answers, feedback.as_ref(), now)
+        })
+    }
+
+    fn list_responses(
+        &self,
+        org: OrgId,
+        survey: i64,
+        filter: &Filter,
+        completed_only: bool,
+        page: PageRequest,
+    ) -> Result<Page<SurveyResponse>> {
+        self.backend.read(|c| {
+            surveys::list_responses(c, org, survey, filter, completed_only, page)
+        })
+    }
+
+    fn create_feedback(&self, org: OrgId, feedback: NewFeedback, now: DateTime<Utc>) -> Result<i64> {
+        self.backend
+            .write(|c| signals::store_one_feedback(c, org, &feedback, now))
     }
 
     fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>> {

@@ -229,6 +229,21 @@ fn store_feedback(
     insert_or_find(c, "feedback", sql, &params, org, &f.external_id).map(Ok)
 }
 
+/// Stores one feedback record outside a batch (a finished survey response, a logged complaint),
+/// with the batch's rules: a rejected reference is the caller's error, a known external id
+/// answers with the record already stored.
+pub(super) fn store_one_feedback(
+    c: &mut impl Conn,
+    org: OrgId,
+    f: &NewFeedback,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    match store_feedback(c, &mut Resolver::default(), org, f, now)? {
+        Ok(Stored::Created(id) | Stored::Duplicate(id)) => Ok(id),
+        Err(e) => Err(StoreError::Invalid(e)),
+    }
+}
+
 fn store_interaction(
     c: &mut impl Conn,
     res: &mut Resolver,

@@ -1,0 +1,684 @@
+//! Surveys through the API: definitions (the JSON a survey is written, imported and exported
+//! in), personal invitations under the fatigue rule, responses (JSON or CSV), SERVQUAL gaps,
+//! and complaints or reviews logged on a customer's behalf.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::{DateTime, Utc};
+use dosvid_domain::survey::{
+    Answer, Invitation, QuestionKind, ServqualDimension, Survey, SurveyDefinition, SurveyResponse,
+    SurveyStatus,
+};
+use dosvid_domain::{CustomerRef, FeedbackInput, FeedbackSource, FieldError, SignalInput};
+use dosvid_store::{InvitationRequest, PageRequest, all_pages};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{Id, ListResponse, list_params};
+use crate::error::ErrorBody;
+use crate::extract::{ApiJson, Auth, ListParams};
+use crate::{ApiError, AppState};
+
+/// A survey with its public link.
+#[derive(Serialize, ToSchema)]
+pub struct SurveyView {
+    #[serde(flatten)]
+    pub survey: Survey,
+    /// The anonymous link anyone may answer through.
+    pub public_url: String,
+}
+
+fn view(state: &AppState, headers: &HeaderMap, org: i64, survey: Survey) -> SurveyView {
+    SurveyView {
+        public_url: format!("{}/s/{org}/{}", state.base_url(headers), survey.key),
+        survey,
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreateParams {
+    /// `active` (default: takes answers at once), `draft` or `closed`.
+    pub status: Option<String>,
+}
+
+fn status(raw: Option<&str>) -> Result<Option<SurveyStatus>, ApiError> {
+    raw.filter(|s| !s.is_empty())
+        .map(|s| {
+            SurveyStatus::parse(s).ok_or_else(|| {
+                ApiError::invalid(FieldError::new("status", "must be draft, active or closed"))
+            })
+        })
+        .transpose()
+}
+
+/// Create a survey from its definition (the same JSON `GET …/definition` exports).
+#[utoipa::path(post, path = "/api/v1/surveys", tag = "surveys", params(CreateParams), request_body = SurveyDefinition,
+    responses((status = 201, body = SurveyView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_survey(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    Query(params): Query<CreateParams>,
+    ApiJson(definition): ApiJson<SurveyDefinition>,
+) -> Result<(StatusCode, Json<SurveyView>), ApiError> {
+    let definition = definition.validate()?;
+    let status = status(params.status.as_deref())?.unwrap_or(SurveyStatus::Active);
+    let survey = state
+        .run(move |s| s.create_survey(auth.org, definition, status, Utc::now()))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, &headers, auth.org, survey)),
+    ))
+}
+
+/// List surveys.
+#[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys", params(ListParams),
+    responses((status = 200, body = ListResponse<SurveyView>)))]
+pub async fn list_surveys(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    query: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<ListResponse<SurveyView>>, ApiError> {
+    let (_, page) = list_params(query)?;
+    let surveys = state.run(move |s| s.list_surveys(auth.org, page)).await?;
+    Ok(Json(ListResponse {
+        items: surveys
+            .items
+            .into_iter()
+            .map(|s| view(&state, &headers, auth.org, s))
+            .collect(),
+        next_cursor: surveys.next_cursor,
+    }))
+}
+
+/// Get a survey with its current definition.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = SurveyView), (status = 404, body = ErrorBody)))]
+pub async fn get_survey(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    Id(id): Id,
+) -> Result<Json<SurveyView>, ApiError> {
+    let survey = state.run(move |s| s.get_survey(auth.org, id)).await?;
+    Ok(Json(view(&state, &headers, auth.org, survey)))
+}
+
+/// Replace the definition: a changed definition becomes the next version; responses keep the
+/// version they answered.
+#[utoipa::path(put, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = i64, Path)), request_body = SurveyDefinition,
+    responses((status = 200, body = SurveyView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_survey(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    Id(id): Id,
+    ApiJson(definition): ApiJson<SurveyDefinition>,
+) -> Result<Json<SurveyView>, ApiError> {
+    let definition = definition.validate()?;
+    let survey = state
+        .run(move |s| s.update_survey(auth.org, id, Some(definition), None, Utc::now()))
+        .await?;
+    Ok(Json(view(&state, &headers, auth.org, survey)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyPatch {
+    pub status: SurveyStatus,
+}
+
+/// Open, pause (draft) or close a survey.
+#[utoipa::path(patch, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = i64, Path)), request_body = SurveyPatch,
+    responses((status = 200, body = SurveyView), (status = 404, body = ErrorBody)))]
+pub async fn patch_survey(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    Id(id): Id,
+    ApiJson(patch): ApiJson<SurveyPatch>,
+) -> Result<Json<SurveyView>, ApiError> {
+    let survey = state
+        .run(move |s| s.update_survey(auth.org, id, None, Some(patch.status), Utc::now()))
+        .await?;
+    Ok(Json(view(&state, &headers, auth.org, survey)))
+}
+
+/// Delete a survey nobody has answered (one with responses can only be closed).
+#[utoipa::path(delete, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_survey(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    state.run(move |s| s.delete_survey(auth.org, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The definition alone: the file to keep, edit and import again with `POST /api/v1/surveys`.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/definition", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = SurveyDefinition), (status = 404, body = ErrorBody)))]
+pub async fn get_definition(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<SurveyDefinition>, ApiError> {
+    let survey = state.run(move |s| s.get_survey(auth.org, id)).await?;
+    Ok(Json(survey.definition))
+}
+
+/// Who to invite: a known customer (by id, CRM id, e-mail or phone), optionally about one of
+/// their interactions.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationInput {
+    pub customer_id: Option<i64>,
+    pub customer_external_id: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    /// The interaction the answer is about; the feedback record takes its touchpoint and channel.
+    pub interaction_id: Option<i64>,
+    /// The page language (`uk`, `en`, `ru`); default: the customer's browser, then the survey's.
+    pub language: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitationView {
+    #[serde(flatten)]
+    pub invitation: Invitation,
+    /// The personal link to send to the customer.
+    pub url: String,
+    pub token: String,
+}
+
+/// Invite a customer ("survey customer X about interaction Y"): returns the personal link, or
+/// says why not — the survey is not active (409 `survey_not_active`) or the customer was asked
+/// too recently (409 `survey_fatigue`, with the date the next invitation is possible).
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/invitations", tag = "surveys", params(("id" = i64, Path)), request_body = InvitationInput,
+    responses((status = 201, body = InvitationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn invite(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: HeaderMap,
+    Id(id): Id,
+    ApiJson(input): ApiJson<InvitationInput>,
+) -> Result<(StatusCode, Json<InvitationView>), ApiError> {
+    let customer = CustomerRef::from_fields(
+        input.customer_id,
+        input.customer_external_id.as_deref(),
+        input.customer_email.as_deref(),
+        input.customer_phone.as_deref(),
+    )?
+    .ok_or_else(|| {
+        FieldError::new(
+            "customer_id",
+            "name the customer: customer_id, customer_external_id, customer_email or customer_phone",
+        )
+    })?;
+    let language = dosvid_domain::error::language("language", input.language.as_deref())?;
+    let request = InvitationRequest {
+        customer,
+        interaction_id: input.interaction_id,
+        language,
+    };
+    let (invitation, secret) = state
+        .run(move |s| {
+            let survey = s.get_survey(auth.org, id)?;
+            if survey.status != SurveyStatus::Active {
+                return Ok(Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "survey_not_active",
+                    format!("the survey is {}; activate it to invite customers", survey.status.as_str()),
+                )
+                .with_field("status")));
+            }
+            let invited = s.invite(auth.org, &survey, &request, Utc::now())?;
+            Ok(Ok((invited, s.survey_secret(auth.org)?)))
+        })
+        .await??;
+    let invitation = invitation.map_err(|refused| {
+        ApiError::new(StatusCode::CONFLICT, "survey_fatigue", refused.message).with_field("customer")
+    })?;
+    let token = dosvid_domain::survey_link::Signer::new(&secret).invitation_token(
+        auth.org,
+        invitation.id,
+        invitation.expires_at,
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationView {
+            url: format!("{}/p/{token}", state.base_url(&headers)),
+            token,
+            invitation,
+        }),
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResponseParams {
+    /// `json` (default, paged) or `csv` (every response, one row each).
+    pub format: Option<String>,
+    /// `completed` for finished responses only.
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+    /// Responses started from (inclusive).
+    pub from: Option<String>,
+    /// Responses started before (exclusive).
+    pub to: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+/// A survey's responses with their full answer sets, as JSON pages or as one CSV file with a
+/// column per question (a SERVQUAL item gives two: `id.expectation`, `id.perception`).
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/responses", tag = "surveys", params(("id" = i64, Path), ResponseParams),
+    responses((status = 200, body = ListResponse<SurveyResponse>), (status = 404, body = ErrorBody)))]
+pub async fn list_responses(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    query: Result<Query<ResponseParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = query
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let list = ListParams {
+        cursor: params.cursor,
+        limit: params.limit,
+        from: params.from,
+        to: params.to,
+        customer_id: params.customer_id,
+        ..Default::default()
+    };
+    let filter = list.filter(Utc::now())?;
+    let page = list.page()?;
+    let completed = match params.status.as_deref() {
+        None | Some("") => false,
+        Some("completed") => true,
+        Some(_) => return Err(FieldError::new("status", "must be 'completed' or absent").into()),
+    };
+    match params.format.as_deref() {
+        None | Some("") | Some("json") => {
+            let responses = state
+                .run(move |s| {
+                    s.get_survey(auth.org, id)?;
+                    s.list_responses(auth.org, id, &filter, completed, page)
+                })
+                .await?;
+            Ok(Json(ListResponse::from(responses)).into_response())
+        }
+        Some("csv") => {
+            let (survey, responses) = state
+                .run(move |s| {
+                    let survey = s.get_survey(auth.org, id)?;
+                    let responses = all_pages(|p: PageRequest| {
+                        s.list_responses(auth.org, id, &filter, completed, p)
+                    })?;
+                    Ok((survey, responses))
+                })
+                .await?;
+            let csv = responses_csv(&survey.definition, &responses).map_err(ApiError::internal)?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{}-responses.csv\"", survey.key),
+                    ),
+                ],
+                csv,
+            )
+                .into_response())
+        }
+        Some(_) => Err(FieldError::new("format", "must be json or csv").into()),
+    }
+}
+
+/// One row per response; the questions of the current version make the columns (answers to
+/// questions a later version removed are kept in the JSON export).
+fn responses_csv(
+    definition: &SurveyDefinition,
+    responses: &[SurveyResponse],
+) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut head: Vec<String> = [
+        "response_id",
+        "survey_version",
+        "status",
+        "customer_id",
+        "interaction_id",
+        "language",
+        "started_at",
+        "completed_at",
+        "feedback_id",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for q in &definition.questions {
+        if q.kind == QuestionKind::Servqual {
+            head.push(format!("{}.expectation", q.id));
+            head.push(format!("{}.perception", q.id));
+        } else {
+            head.push(q.id.clone());
+        }
+    }
+    out.write_record(&head)?;
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    for r in responses {
+        let mut row = vec![
+            r.id.to_string(),
+            r.version.to_string(),
+            r.status.as_str().to_owned(),
+            opt(r.customer_id),
+            opt(r.interaction_id),
+            r.language.clone(),
+            time(Some(r.started_at)),
+            time(r.completed_at),
+            opt(r.feedback_id),
+        ];
+        for q in &definition.questions {
+            let answer = r.answers.get(&q.id);
+            match answer {
+                Some(Answer::Pair {
+                    expectation,
+                    perception,
+                }) => {
+                    row.push(expectation.to_string());
+                    row.push(perception.to_string());
+                }
+                _ if q.kind == QuestionKind::Servqual => {
+                    row.push(String::new());
+                    row.push(String::new());
+                }
+                Some(Answer::Number(n)) => row.push(n.to_string()),
+                Some(Answer::Text(t)) => row.push(t.clone()),
+                Some(Answer::Many(keys)) => row.push(keys.join("|")),
+                None => row.push(String::new()),
+            }
+        }
+        out.write_record(&row)?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServqualItem {
+    pub question: String,
+    pub dimension: ServqualDimension,
+    /// Responses that answered the item.
+    pub n: u64,
+    pub expectation: f64,
+    pub perception: f64,
+    /// Mean perception − mean expectation.
+    pub gap: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServqualDimensionGap {
+    pub dimension: ServqualDimension,
+    /// The mean of its items' gaps.
+    pub gap: f64,
+    pub weight: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServqualReport {
+    /// Finished responses in the period.
+    pub responses: u64,
+    pub items: Vec<ServqualItem>,
+    pub dimensions: Vec<ServqualDimensionGap>,
+    /// The dimension gaps weighted by the survey's `servqual_weights` (equal by default).
+    pub overall: Option<f64>,
+}
+
+fn metrics_dimension(d: ServqualDimension) -> dosvid_metrics::Dimension {
+    use dosvid_metrics::Dimension as M;
+    match d {
+        ServqualDimension::Tangibles => M::Tangibles,
+        ServqualDimension::Reliability => M::Reliability,
+        ServqualDimension::Responsiveness => M::Responsiveness,
+        ServqualDimension::Assurance => M::Assurance,
+        ServqualDimension::Empathy => M::Empathy,
+    }
+}
+
+/// SERVQUAL gaps (gap 5 of the service-quality model: perceived − expected) of a survey's
+/// finished responses, per item, per dimension and overall. Items are named by question id and
+/// take their dimension from the version each response answered.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/servqual", tag = "surveys", params(("id" = i64, Path), ListParams),
+    responses((status = 200, body = ServqualReport), (status = 404, body = ErrorBody)))]
+pub async fn servqual(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    query: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<ServqualReport>, ApiError> {
+    let (filter, _) = list_params(query)?;
+    let report = state
+        .run(move |s| {
+            let survey = s.get_survey(auth.org, id)?;
+            let responses = all_pages(|p| s.list_responses(auth.org, id, &filter, true, p))?;
+            let mut versions = std::collections::HashMap::new();
+            versions.insert(survey.version, survey.definition.clone());
+            let mut pairs = Vec::new();
+            for r in &responses {
+                if !versions.contains_key(&r.version) {
+                    versions.insert(r.version, s.survey_version(auth.org, id, r.version)?);
+                }
+                let definition = &versions[&r.version];
+                for (question, answer) in &r.answers {
+                    if let (
+                        Some(dimension),
+                        Answer::Pair {
+                            expectation,
+                            perception,
+                        },
+                    ) = (
+                        definition.question(question).and_then(|q| q.dimension),
+                        answer,
+                    ) {
+                        pairs.push((question.clone(), dimension, *expectation, *perception));
+                    }
+                }
+            }
+            Ok((survey.definition.servqual_weights, responses.len(), pairs))
+        })
+        .await?;
+    let (weights, responses, pairs) = report;
+    let weight = |d: ServqualDimension| weights.get(&d).copied().unwrap_or(1.0);
+    let answers: Vec<dosvid_metrics::ServqualAnswer> = pairs
+        .iter()
+        .map(|(item, d, e, p)| dosvid_metrics::ServqualAnswer {
+            item,
+            dimension: metrics_dimension(*d),
+            expectation: *e as f64,
+            perception: *p as f64,
+        })
+        .collect();
+    let dimension_of = |m: dosvid_metrics::Dimension| {
+        pairs
+            .iter()
+            .map(|p| p.1)
+            .find(|d| metrics_dimension(*d) == m)
+            .expect("a dimension with answers has a pair")
+    };
+    let gaps = dosvid_metrics::servqual(&answers, |m| weight(dimension_of(m)));
+    let items = gaps
+        .items
+        .iter()
+        .map(|(item, m, gap)| {
+            let of_item: Vec<_> = pairs.iter().filter(|p| &p.0 == item).collect();
+            let n = of_item.len() as f64;
+            ServqualItem {
+                question: item.clone(),
+                dimension: dimension_of(*m),
+                n: of_item.len() as u64,
+                expectation: of_item.iter().map(|p| p.2 as f64).sum::<f64>() / n,
+                perception: of_item.iter().map(|p| p.3 as f64).sum::<f64>() / n,
+                gap: *gap,
+            }
+        })
+        .collect();
+    let dimensions = gaps
+        .dimensions
+        .iter()
+        .map(|(m, gap)| ServqualDimensionGap {
+            dimension: dimension_of(*m),
+            gap: *gap,
+            weight: weight(dimension_of(*m)),
+        })
+        .collect();
+    Ok(Json(ServqualReport {
+        responses: responses as u64,
+        items,
+        dimensions,
+        overall: gaps.overall,
+    }))
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    #[default]
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintKind {
+    #[default]
+    Complaint,
+    Review,
+}
+
+/// A complaint or a review taken down by an agent on the customer's behalf.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintInput {
+    /// `complaint` (default) or `review`.
+    #[serde(default)]
+    pub kind: ComplaintKind,
+    pub customer_id: Option<i64>,
+    pub customer_external_id: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    /// Touchpoint key.
+    pub touchpoint: Option<String>,
+    /// Channel key: where the customer said it.
+    pub channel: Option<String>,
+    /// What the customer said, in their words.
+    pub text: String,
+    /// `low`, `medium` (default), `high`, `critical`.
+    #[serde(default)]
+    pub severity: Severity,
+    /// When the customer said it (default: now).
+    pub occurred_at: Option<String>,
+    /// A review's rating on 1..`rating_scale`.
+    pub rating: Option<i64>,
+    pub rating_scale: Option<i64>,
+    /// Who logged it.
+    pub agent: Option<String>,
+    /// The sender's id, so a retried request stores nothing new.
+    pub external_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ComplaintLogged {
+    /// The feedback record it became (source `complaint` or `review`).
+    pub feedback_id: i64,
+    pub language: Option<String>,
+    pub sentiment: Option<f64>,
+    pub themes: Vec<String>,
+}
+
+/// Log a complaint or a review on a customer's behalf. It becomes a feedback record with source
+/// `complaint` or `review` and attribute `severity`, read like every comment.
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "surveys", request_body = ComplaintInput,
+    responses((status = 201, body = ComplaintLogged), (status = 422, body = ErrorBody)))]
+pub async fn log_complaint(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(input): ApiJson<ComplaintInput>,
+) -> Result<(StatusCode, Json<ComplaintLogged>), ApiError> {
+    if input.text.trim().is_empty() {
+        return Err(FieldError::new("text", "is required").into());
+    }
+    let mut attributes = dosvid_domain::Attributes::new();
+    attributes.insert("severity".into(), input.severity.as_str().into());
+    if let Some(agent) = dosvid_domain::error::short_text("agent", input.agent.as_deref())? {
+        attributes.insert("logged_by".into(), agent.into());
+    }
+    let now = Utc::now();
+    let record = FeedbackInput {
+        external_id: input.external_id,
+        customer_id: input.customer_id,
+        customer_external_id: input.customer_external_id,
+        customer_email: input.customer_email,
+        customer_phone: input.customer_phone,
+        touchpoint: input.touchpoint,
+        channel: input.channel,
+        source: Some(match input.kind {
+            ComplaintKind::Complaint => FeedbackSource::Complaint,
+            ComplaintKind::Review => FeedbackSource::Review,
+        }),
+        occurred_at: Some(input.occurred_at.unwrap_or_else(|| now.to_rfc3339())),
+        rating: input.rating,
+        rating_scale: input.rating_scale,
+        comment: Some(input.text),
+        attributes: Some(attributes),
+        ..Default::default()
+    };
+    let logged = state
+        .write(move |store, analytics| {
+            let themes = analytics.themes(store, auth.org)?;
+            let feedback = match record.validate(now, &themes) {
+                Ok(f) => f,
+                Err(e) => return Ok(Err(ApiError::invalid(rename_comment(e)))),
+            };
+            let summary = (
+                feedback.language.clone(),
+                feedback.sentiment,
+                dosvid_domain::theme_list(feedback.themes.as_deref()),
+            );
+            let id = store.create_feedback(auth.org, feedback, now)?;
+            analytics.feedback_written(store, auth.org, &[id]);
+            Ok(Ok(ComplaintLogged {
+                feedback_id: id,
+                language: summary.0,
+                sentiment: summary.1,
+                themes: summary.2,
+            }))
+        })
+        .await??;
+    Ok((StatusCode::CREATED, Json(logged)))
+}
+
+/// The complaint's `text` is the feedback record's `comment`: name the field the caller sent.
+fn rename_comment(mut e: FieldError) -> FieldError {
+    if e.field == "comment" {
+        e.field = "text".into();
+    }
+    e
+}

@@ -1,0 +1,218 @@
+//! The words of the public pages in Ukrainian, English and Russian. Survey texts come from the
+//! survey's definition; these are the frame around them.
+
+use axum::http::HeaderMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Uk,
+    En,
+    Ru,
+}
+
+pub struct Texts {
+    pub next: &'static str,
+    pub back: &'static str,
+    pub submit: &'static str,
+    /// "Question {i} of {n}".
+    pub progress: fn(usize, usize) -> String,
+    pub required: &'static str,
+    pub required_error: &'static str,
+    pub invalid_answer: &'static str,
+    pub thanks_title: &'static str,
+    pub thanks: &'static str,
+    pub already_answered: &'static str,
+    pub closed_title: &'static str,
+    pub closed: &'static str,
+    pub invalid_link_title: &'static str,
+    pub invalid_link: &'static str,
+    pub expired_form: &'static str,
+    pub too_many_title: &'static str,
+    pub too_many: &'static str,
+    pub too_large: &'static str,
+    pub nps_ends: (&'static str, &'static str),
+    pub csat_ends: (&'static str, &'static str),
+    pub ces_ends: (&'static str, &'static str),
+    pub rating_ends: (&'static str, &'static str),
+    pub expectation: &'static str,
+    pub perception: &'static str,
+    pub servqual_ends: (&'static str, &'static str),
+    pub language: &'static str,
+    pub honeypot: &'static str,
+}
+
+const UK: Texts = Texts {
+    next: "Далі",
+    back: "Назад",
+    submit: "Надіслати",
+    progress: |i, n| format!("Питання {i} з {n}"),
+    required: "обов’язково",
+    required_error: "Будь ласка, дайте відповідь на це питання.",
+    invalid_answer: "Цю відповідь не вдалося прийняти; перевірте її, будь ласка.",
+    thanks_title: "Дякуємо!",
+    thanks: "Ваші відповіді збережено. Дякуємо, що знайшли час.",
+    already_answered: "Ви вже відповіли на це опитування — ще раз дякуємо! Відповідь за цим посиланням змінити не можна.",
+    closed_title: "Опитування закрито",
+    closed: "Це опитування вже не приймає відповідей.",
+    invalid_link_title: "Посилання недійсне",
+    invalid_link: "Це посилання недійсне або його строк минув.",
+    expired_form: "Сторінка застаріла. Відповідайте, будь ласка, ще раз.",
+    too_many_title: "Забагато запитів",
+    too_many: "Забагато запитів з вашої адреси. Спробуйте за хвилину.",
+    too_large: "Відповідь задовга.",
+    nps_ends: ("0 — зовсім не ймовірно", "10 — дуже ймовірно"),
+    csat_ends: ("1 — дуже незадоволений", "5 — дуже задоволений"),
+    ces_ends: ("1 — дуже складно", "7 — дуже легко"),
+    rating_ends: ("найгірше", "найкраще"),
+    expectation: "Чого ви очікували",
+    perception: "Що ви отримали",
+    servqual_ends: ("1 — зовсім ні", "7 — повністю"),
+    language: "Мова",
+    honeypot: "Не заповнюйте це поле",
+};
+
+const EN: Texts = Texts {
+    next: "Next",
+    back: "Back",
+    submit: "Submit",
+    progress: |i, n| format!("Question {i} of {n}"),
+    required: "required",
+    required_error: "Please answer this question.",
+    invalid_answer: "This answer could not be accepted; please check it.",
+    thanks_title: "Thank you!",
+    thanks: "Your answers have been saved. Thank you for your time.",
+    already_answered: "You have already answered this survey — thank you again! The answer given through this link cannot be changed.",
+    closed_title: "Survey closed",
+    closed: "This survey no longer takes answers.",
+    invalid_link_title: "Link not valid",
+    invalid_link: "This link is not valid or has expired.",
+    expired_form: "This page has expired. Please answer again.",
+    too_many_title: "Too many requests",
+    too_many: "Too many requests from your address. Please try again in a minute.",
+    too_large: "The answer is too long.",
+    nps_ends: ("0 — not at all likely", "10 — extremely likely"),
+    csat_ends: ("1 — very dissatisfied", "5 — very satisfied"),
+    ces_ends: ("1 — very difficult", "7 — very easy"),
+    rating_ends: ("worst", "best"),
+    expectation: "What you expected",
+    perception: "What you got",
+    servqual_ends: ("1 — not at all", "7 — fully"),
+    language: "Language",
+    honeypot: "Leave this field empty",
+};
+
+const RU: Texts = Texts {
+    next: "Далее",
+    back: "Назад",
+    submit: "Отправить",
+    progress: |i, n| format!("Вопрос {i} из {n}"),
+    required: "обязательно",
+    required_error: "Пожалуйста, ответьте на этот вопрос.",
+    invalid_answer: "Этот ответ не удалось принять; проверьте его, пожалуйста.",
+    thanks_title: "Спасибо!",
+    thanks: "Ваши ответы сохранены. Спасибо, что нашли время.",
+    already_answered: "Вы уже ответили на этот опрос — ещё раз спасибо! Ответ по этой ссылке изменить нельзя.",
+    closed_title: "Опрос закрыт",
+    closed: "Этот опрос больше не принимает ответы.",
+    invalid_link_title: "Ссылка недействительна",
+    invalid_link: "Эта ссылка недействительна или её срок истёк.",
+    expired_form: "Страница устарела. Ответьте, пожалуйста, ещё раз.",
+    too_many_title: "Слишком много запросов",
+    too_many: "Слишком много запросов с вашего адреса. Попробуйте через минуту.",
+    too_large: "Ответ слишком длинный.",
+    nps_ends: ("0 — совсем маловероятно", "10 — очень вероятно"),
+    csat_ends: ("1 — очень недоволен", "5 — очень доволен"),
+    ces_ends: ("1 — очень сложно", "7 — очень легко"),
+    rating_ends: ("хуже всего", "лучше всего"),
+    expectation: "Чего вы ожидали",
+    perception: "Что вы получили",
+    servqual_ends: ("1 — совсем нет", "7 — полностью"),
+    language: "Язык",
+    honeypot: "Не заполняйте это поле",
+};
+
+impl Lang {
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "uk" | "ua" => Some(Lang::Uk),
+            "en" => Some(Lang::En),
+            "ru" => Some(Lang::Ru),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Uk => "uk",
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+
+    /// The language's own name, for the switcher.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Uk => "Українська",
+            Lang::En => "English",
+            Lang::Ru => "Русский",
+        }
+    }
+
+    pub fn t(self) -> &'static Texts {
+        match self {
+            Lang::Uk => &UK,
+            Lang::En => &EN,
+            Lang::Ru => &RU,
+        }
+    }
+
+    /// The languages of an `Accept-Language` header that we speak, in the client's order of
+    /// preference.
+    pub fn accepted(headers: &HeaderMap) -> Vec<&'static str> {
+        let Some(header) = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|h| h.to_str().ok())
+        else {
+            return Vec::new();
+        };
+        let mut ranked: Vec<(f32, &'static str)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim();
+                let primary = tag.split('-').next()?;
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse().ok())
+                    .unwrap_or(1.0);
+                Lang::parse(primary).map(|l| (q, l.code()))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.into_iter().map(|(_, code)| code).collect()
+    }
+
+    /// The client's preferred language of ours, Ukrainian when it names none.
+    pub fn from_accept(headers: &HeaderMap) -> Lang {
+        Lang::accepted(headers)
+            .first()
+            .and_then(|c| Lang::parse(c))
+            .unwrap_or(Lang::Uk)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_is_read_in_order_of_preference() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "accept-language",
+            "de-DE,de;q=0.9,ru;q=0.5,uk-UA;q=0.8".parse().unwrap(),
+        );
+        assert_eq!(Lang::accepted(&headers), vec!["uk", "ru"]);
+        assert_eq!(Lang::from_accept(&HeaderMap::new()), Lang::Uk);
+    }
+}

@@ -1,0 +1,198 @@
+//! Server-rendered HTML pages. For now: the public survey pages customers answer on, which need
+//! no sign-in and no JavaScript. Everything here is reached without an API key, so every page
+//! goes through a per-address rate limit, takes small bodies only and shows nothing but the
+//! survey the link names.
+
+mod i18n;
+mod survey;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::AppState;
+
+pub use i18n::Lang;
+
+/// The largest form a survey page accepts: a 10,000-character answer, percent-encoded.
+const MAX_FORM_BYTES: usize = 256 << 10;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/s/{org}/{key}", get(survey::start).post(survey::start_post))
+        .route("/r/{token}", get(survey::resume).post(survey::resume_post))
+        .route("/p/{token}", get(survey::personal).post(survey::personal_post))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .with_state(state)
+}
+
+/// A token bucket per client address: `BURST` requests at once, then one per `REFILL_SECONDS`.
+/// Enough for a person answering a survey quickly, far too few for a script filling it in.
+#[derive(Default)]
+pub struct RateLimiter {
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+const BURST: f64 = 60.0;
+const REFILL_SECONDS: f64 = 1.0;
+/// Buckets kept before full ones are forgotten.
+const MAX_BUCKETS: usize = 100_000;
+
+impl RateLimiter {
+    /// Takes one request from `ip`'s bucket; false when it is empty.
+    pub fn admit(&self, ip: IpAddr, now: Instant) -> bool {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= MAX_BUCKETS {
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() / REFILL_SECONDS < BURST
+            });
+        }
+        let (tokens, at) = buckets.entry(ip).or_insert((BURST, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() / REFILL_SECONDS).min(BURST);
+        *at = now;
+        if *tokens < 1.0 {
+            return false;
+        }
+        *tokens -= 1.0;
+        true
+    }
+}
+
+async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // Requests that did not come through a socket (in-process tests) share one bucket.
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    if !state.rate_limit.admit(ip, Instant::now()) {
+        let lang = Lang::from_accept(req.headers());
+        let mut response = message_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            lang,
+            lang.t().too_many_title,
+            lang.t().too_many,
+        );
+        response
+            .headers_mut()
+            .insert("retry-after", axum::http::HeaderValue::from_static("60"));
+        return response;
+    }
+    next.run(req).await
+}
+
+const STYLE: &str = r#"
+*{box-sizing:border-box}
+body{margin:0;background:#eef1f5;color:#1b1f24;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{max-width:40rem;margin:0 auto;padding:1rem}
+.card{background:#fff;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:1.25rem 1.25rem 1.5rem}
+header{display:flex;justify-content:space-between;align-items:baseline;gap:1rem;flex-wrap:wrap}
+h1{font-size:1.3rem;margin:0 0 .5rem}
+nav.langs a{color:#0b57a4;margin-left:.5rem}
+nav.langs a[aria-current]{color:#1b1f24;font-weight:600;text-decoration:none}
+.intro{color:#3d4650}
+.progress{height:8px;background:#dde3ea;border-radius:4px;overflow:hidden;margin:.75rem 0 .25rem}
+.progress span{display:block;height:100%;background:#0b57a4}
+.step{font-size:.9rem;color:#4a5360;margin:0 0 1rem}
+fieldset{border:0;margin:0 0 1rem;padding:0}
+legend{font-weight:600;font-size:1.1rem;margin-bottom:.75rem;padding:0}
+.req{color:#a1261a;font-weight:400;font-size:.9rem}
+.scale{display:flex;flex-wrap:wrap;gap:.35rem}
+.scale label,.choices label{position:relative}
+.scale input,.choices input{position:absolute;opacity:0;width:1px;height:1px}
+.scale span{display:flex;align-items:center;justify-content:center;min-width:2.6rem;height:2.6rem;border:2px solid #8a96a3;border-radius:8px;font-weight:600;cursor:pointer;background:#fff}
+.scale input:checked+span,.choices input:checked+span{background:#0b57a4;border-color:#0b57a4;color:#fff}
+.scale input:focus-visible+span,.choices input:focus-visible+span{outline:3px solid #f0a000;outline-offset:2px}
+.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#4a5360;margin-top:.35rem}
+.choices{display:grid;gap:.4rem}
+.choices span{display:block;padding:.6rem .8rem;border:2px solid #8a96a3;border-radius:8px;cursor:pointer}
+.pair{margin-bottom:1rem}
+.pair p{margin:.25rem 0;font-size:.95rem}
+textarea{width:100%;min-height:8rem;font:inherit;padding:.6rem;border:2px solid #8a96a3;border-radius:8px}
+textarea:focus{outline:3px solid #f0a000}
+.error{background:#fdecea;color:#8c1d13;border-left:4px solid #c0392b;padding:.5rem .75rem;border-radius:4px}
+.buttons{display:flex;justify-content:space-between;gap:.75rem;flex-direction:row-reverse}
+button{font:inherit;font-weight:600;padding:.7rem 1.4rem;border-radius:8px;border:2px solid #0b57a4;cursor:pointer}
+button.primary{background:#0b57a4;color:#fff}
+button.secondary{background:#fff;color:#0b57a4}
+button:focus-visible{outline:3px solid #f0a000;outline-offset:2px}
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+@media (max-width:30rem){main{padding:.5rem}.card{padding:1rem}.scale span{min-width:2.3rem;height:2.4rem}}
+"#;
+
+/// The frame of every public page.
+pub fn page(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body { main { div.card { (body) } } }
+        }
+    }
+}
+
+/// A page with a heading and one message: thanks, a closed survey, a refused link.
+pub fn message_page(status: StatusCode, lang: Lang, title: &str, message: &str) -> Response {
+    let body = html! {
+        h1 { (title) }
+        p { (message) }
+    };
+    html_response(status, page(lang, title, body))
+}
+
+pub fn html_response(status: StatusCode, markup: Markup) -> Response {
+    let mut response = (status, markup).into_response();
+    // Answers are personal: never cache them, never show them in a frame of another site.
+    let headers = response.headers_mut();
+    headers.insert(
+        "cache-control",
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        "x-frame-options",
+        axum::http::HeaderValue::from_static("DENY"),
+    );
+    headers.insert(
+        "content-security-policy",
+        axum::http::HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn one_address_is_slowed_down_and_another_is_not() {
+        let limiter = RateLimiter::default();
+        let (a, b) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
+        let start = Instant::now();
+        let admitted = (0..100).filter(|_| limiter.admit(a, start)).count();
+        assert_eq!(admitted, BURST as usize);
+        assert!(limiter.admit(b, start));
+        assert!(!limiter.admit(a, start));
+        assert!(limiter.admit(a, start + Duration::from_secs(2)));
+    }
+}
