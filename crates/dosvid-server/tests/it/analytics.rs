@@ -289,8 +289,8 @@ fn index_matches_sql<B: Backend>(store: SqlStore<B>) {
         .update_organisation(
             org,
             OrganisationPatch {
-                name: None,
                 time_zone: Some("UTC".into()),
+                ..Default::default()
             },
         )
         .unwrap();

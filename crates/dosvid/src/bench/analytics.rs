@@ -240,8 +240,8 @@ fn prepare(store: &dyn dosvid_store::Store) -> anyhow::Result<()> {
     store.update_organisation(
         org,
         OrganisationPatch {
-            name: None,
             time_zone: Some("UTC".into()),
+            ..Default::default()
         },
     )?;
     let journey = NewJourney {
