@@ -60,7 +60,9 @@ impl QuestionKind {
 }
 
 /// The five SERVQUAL dimensions an item belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ServqualDimension {
     Tangibles,
@@ -337,7 +339,10 @@ fn validate_question(
     let field = |name: &str| format!("questions[{i}].{name}");
     q.id = error::key(&field("id"), &q.id)?;
     if earlier.iter().any(|e| e.id == q.id) {
-        return Err(FieldError::new(field("id"), "is used by an earlier question"));
+        return Err(FieldError::new(
+            field("id"),
+            "is used by an earlier question",
+        ));
     }
     texts(&field("text"), &q.text, languages)?;
     let choice = matches!(
@@ -409,7 +414,8 @@ fn validate_question(
                 ),
             ));
         };
-        let numeric = target.kind.range(target.scale).is_some() && target.kind != QuestionKind::Servqual;
+        let numeric =
+            target.kind.range(target.scale).is_some() && target.kind != QuestionKind::Servqual;
         let tests = [
             condition.at_most.is_some() || condition.at_least.is_some(),
             condition.any_of.is_some(),
@@ -567,12 +573,16 @@ pub fn check_answers(definition: &SurveyDefinition, answers: &Answers) -> Result
             (QuestionKind::Text, Answer::Text(t)) => {
                 t.chars().count() <= crate::limits::MAX_COMMENT_CHARS
             }
-            (QuestionKind::Servqual, Answer::Pair { expectation, perception }) => {
-                (1..=7).contains(expectation) && (1..=7).contains(perception)
-            }
-            (kind, Answer::Number(n)) => kind
-                .range(q.scale)
-                .is_some_and(|(min, max)| kind != QuestionKind::Servqual && (min..=max).contains(n)),
+            (
+                QuestionKind::Servqual,
+                Answer::Pair {
+                    expectation,
+                    perception,
+                },
+            ) => (1..=7).contains(expectation) && (1..=7).contains(perception),
+            (kind, Answer::Number(n)) => kind.range(q.scale).is_some_and(|(min, max)| {
+                kind != QuestionKind::Servqual && (min..=max).contains(n)
+            }),
             _ => false,
         };
         if !ok {
@@ -668,9 +678,13 @@ impl SurveyStatus {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [SurveyStatus::Draft, SurveyStatus::Active, SurveyStatus::Closed]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
+        [
+            SurveyStatus::Draft,
+            SurveyStatus::Active,
+            SurveyStatus::Closed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
     }
 }
 
@@ -787,7 +801,10 @@ mod tests {
         assert_eq!(survey.next_visible(Some(0), &answers), Some(2));
         answers.insert("why".into(), Answer::Text("queue".into()));
         survey.prune(&mut answers);
-        assert!(!answers.contains_key("why"), "answer to a hidden question dropped");
+        assert!(
+            !answers.contains_key("why"),
+            "answer to a hidden question dropped"
+        );
     }
 
     #[test]
@@ -803,8 +820,10 @@ mod tests {
             base
         };
         check(
-            q(serde_json::json!({"id": "x", "type": "text", "text": {"en": "T"},
-                "show_if": {"question": "later", "answered": true}})),
+            q(
+                serde_json::json!({"id": "x", "type": "text", "text": {"en": "T"},
+                "show_if": {"question": "later", "answered": true}}),
+            ),
             "questions[1].show_if.question",
         );
         check(
@@ -820,13 +839,17 @@ mod tests {
             "questions[1].id",
         );
         check(
-            q(serde_json::json!({"id": "x", "type": "single_choice", "text": {"en": "T"},
-                "options": [{"key": "a", "text": {"en": "A"}}]})),
+            q(
+                serde_json::json!({"id": "x", "type": "single_choice", "text": {"en": "T"},
+                "options": [{"key": "a", "text": {"en": "A"}}]}),
+            ),
             "questions[1].options",
         );
         check(
-            q(serde_json::json!({"id": "x", "type": "text", "text": {"en": "T"},
-                "show_if": {"question": "nps", "any_of": ["a"]}})),
+            q(
+                serde_json::json!({"id": "x", "type": "text", "text": {"en": "T"},
+                "show_if": {"question": "nps", "any_of": ["a"]}}),
+            ),
             "questions[1].show_if.any_of",
         );
         check(
@@ -843,7 +866,10 @@ mod tests {
             parse_answer(nps, &["9"], None, None),
             Ok(Some(Answer::Number(9)))
         );
-        assert_eq!(parse_answer(nps, &["11"], None, None).unwrap_err().field, "nps");
+        assert_eq!(
+            parse_answer(nps, &["11"], None, None).unwrap_err().field,
+            "nps"
+        );
         assert_eq!(parse_answer(nps, &[], None, None).unwrap_err().field, "nps");
         let why = &survey.questions[1];
         assert!(parse_answer(why, &["price"], None, None).is_err());

@@ -217,11 +217,17 @@ mod tests {
         let token = signer.invitation_token(1, 42, at(20));
         assert_eq!(
             signer.verify(&token, at(10)),
-            Ok(LinkToken::Invitation { org: 1, invitation: 42 })
+            Ok(LinkToken::Invitation {
+                org: 1,
+                invitation: 42
+            })
         );
         assert_eq!(peek_org(&token), Some(1));
         let forged = token.replacen(".42.", ".43.", 1);
-        assert_eq!(signer.verify(&forged, at(10)), Err(TokenError::BadSignature));
+        assert_eq!(
+            signer.verify(&forged, at(10)),
+            Err(TokenError::BadSignature)
+        );
         assert_eq!(signer.verify(&token, at(21)), Err(TokenError::Expired));
         let other = Signer::new(b"another organisation");
         assert_eq!(other.verify(&token, at(10)), Err(TokenError::BadSignature));
@@ -232,9 +238,20 @@ mod tests {
     fn a_form_token_belongs_to_one_page_and_question() {
         let signer = Signer::new(b"secret");
         let form = signer.form_token("r1.5.99.ab", "nps", at(10));
-        assert_eq!(signer.verify_form(&form, "r1.5.99.ab", "nps", at(10)), Ok(()));
-        assert!(signer.verify_form(&form, "r1.6.99.ab", "nps", at(10)).is_err());
-        assert!(signer.verify_form(&form, "r1.5.99.ab", "why", at(10)).is_err());
+        assert_eq!(
+            signer.verify_form(&form, "r1.5.99.ab", "nps", at(10)),
+            Ok(())
+        );
+        assert!(
+            signer
+                .verify_form(&form, "r1.6.99.ab", "nps", at(10))
+                .is_err()
+        );
+        assert!(
+            signer
+                .verify_form(&form, "r1.5.99.ab", "why", at(10))
+                .is_err()
+        );
         assert_eq!(
             signer.verify_form(&form, "r1.5.99.ab", "nps", at(12)),
             Err(TokenError::Expired)

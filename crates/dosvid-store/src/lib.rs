@@ -11,16 +11,16 @@ pub mod sql;
 mod sql_store;
 
 use chrono::{DateTime, Utc};
+use dosvid_domain::survey::{
+    Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
+};
+use dosvid_domain::survey_link::Fatigued;
 use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, FeedbackSource,
     FieldError, Interaction, Journey, JourneyPatch, NewChannel, NewCustomer, NewFeedback,
     NewInteraction, NewJourney, NewStage, NewTouchpoint, NewTransaction, OrgId, RecordKind, Stage,
     StagePatch, Touchpoint, TouchpointPatch, Transaction,
 };
-use dosvid_domain::survey::{
-    Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
-};
-use dosvid_domain::survey_link::Fatigued;
 use dosvid_domain::{
     CustomerFact, FactScan, FeedbackFact, InteractionFact, Organisation, OrganisationPatch,
     TransactionFact,

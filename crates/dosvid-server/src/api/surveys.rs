@@ -235,7 +235,10 @@ pub async fn invite(
                 return Ok(Err(ApiError::new(
                     StatusCode::CONFLICT,
                     "survey_not_active",
-                    format!("the survey is {}; activate it to invite customers", survey.status.as_str()),
+                    format!(
+                        "the survey is {}; activate it to invite customers",
+                        survey.status.as_str()
+                    ),
                 )
                 .with_field("status")));
             }
@@ -244,7 +247,8 @@ pub async fn invite(
         })
         .await??;
     let invitation = invitation.map_err(|refused| {
-        ApiError::new(StatusCode::CONFLICT, "survey_fatigue", refused.message).with_field("customer")
+        ApiError::new(StatusCode::CONFLICT, "survey_fatigue", refused.message)
+            .with_field("customer")
     })?;
     let token = dosvid_domain::survey_link::Signer::new(&secret).invitation_token(
         auth.org,

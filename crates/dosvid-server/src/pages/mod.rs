@@ -28,9 +28,15 @@ const MAX_FORM_BYTES: usize = 256 << 10;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/s/{org}/{key}", get(survey::start).post(survey::start_post))
+        .route(
+            "/s/{org}/{key}",
+            get(survey::start).post(survey::start_post),
+        )
         .route("/r/{token}", get(survey::resume).post(survey::resume_post))
-        .route("/p/{token}", get(survey::personal).post(survey::personal_post))
+        .route(
+            "/p/{token}",
+            get(survey::personal).post(survey::personal_post),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limit,

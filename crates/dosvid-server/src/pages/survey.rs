@@ -18,8 +18,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use dosvid_domain::survey::{
-    Answer, Answers, NewResponse, Question, QuestionKind, ResponseStatus, Survey,
-    SurveyDefinition, SurveyResponse, SurveyStatus, parse_answer, response_feedback,
+    Answer, Answers, NewResponse, Question, QuestionKind, ResponseStatus, Survey, SurveyDefinition,
+    SurveyResponse, SurveyStatus, parse_answer, response_feedback,
 };
 use dosvid_domain::survey_link::{LinkToken, Signer, peek_org};
 use dosvid_domain::{OrgId, SignalInput};
@@ -177,7 +177,14 @@ async fn handle(
     let outcome = state
         .write(move |store, analytics| {
             let languages = (lang.as_deref(), accepted.as_slice());
-            respond(store, analytics, entry, languages, form.as_ref(), Utc::now())
+            respond(
+                store,
+                analytics,
+                entry,
+                languages,
+                form.as_ref(),
+                Utc::now(),
+            )
         })
         .await;
     match outcome {
@@ -382,9 +389,11 @@ fn respond(
     }
     let question = &ctx.definition.questions[current];
     let token_ok = form.one("q") == Some(question.id.as_str())
-        && form
-            .one("ft")
-            .is_some_and(|ft| ctx.signer.verify_form(ft, &ctx.scope, &question.id, now).is_ok());
+        && form.one("ft").is_some_and(|ft| {
+            ctx.signer
+                .verify_form(ft, &ctx.scope, &question.id, now)
+                .is_ok()
+        });
     if !token_ok {
         let page = question_page(
             &ctx,
@@ -397,12 +406,7 @@ fn respond(
         return Ok(Outcome::Page(StatusCode::FORBIDDEN, page));
     }
     let back = form.one("nav") == Some("back");
-    let parsed = parse_answer(
-        question,
-        &form.all("a"),
-        form.one("e"),
-        form.one("p"),
-    );
+    let parsed = parse_answer(question, &form.all("a"), form.one("e"), form.one("p"));
     let answer = match parsed {
         Ok(answer) => answer,
         // Going back never needs a valid answer on the page being left.
@@ -455,7 +459,14 @@ fn respond(
     };
     match next {
         Some(next) => {
-            store.save_response(ctx.org, response.id, &answers, next as i64, lang.code(), now)?;
+            store.save_response(
+                ctx.org,
+                response.id,
+                &answers,
+                next as i64,
+                lang.code(),
+                now,
+            )?;
         }
         None => {
             let ctx = Context {
@@ -526,7 +537,11 @@ fn thank_you(ctx: &Context, second_answer: bool) -> Markup {
     )
 }
 
-fn text_in<'a>(texts: &'a dosvid_domain::survey::Texts, lang: Lang, def: &'a SurveyDefinition) -> &'a str {
+fn text_in<'a>(
+    texts: &'a dosvid_domain::survey::Texts,
+    lang: Lang,
+    def: &'a SurveyDefinition,
+) -> &'a str {
     texts
         .get(lang.code())
         .or_else(|| texts.get(&def.languages[0]))
@@ -633,7 +648,10 @@ fn question_input(
             @if q.required { " " span.req { "(" (t.required) ")" } }
         }
     };
-    let scale = |name: &str, (min, max): (i64, i64), is_checked: &dyn Fn(i64) -> bool, ends: (&str, &str)| {
+    let scale = |name: &str,
+                 (min, max): (i64, i64),
+                 is_checked: &dyn Fn(i64) -> bool,
+                 ends: (&str, &str)| {
         html! {
             div.scale {
                 @for v in min..=max {
@@ -655,7 +673,10 @@ fn question_input(
                 QuestionKind::Ces => t.ces_ends,
                 _ => t.rating_ends,
             };
-            let range = q.kind.range(q.scale).expect("scored questions have a range");
+            let range = q
+                .kind
+                .range(q.scale)
+                .expect("scored questions have a range");
             html! {
                 fieldset { (legend) (scale("a", range, &|v| chosen(&v.to_string()), ends)) }
             }
@@ -702,9 +723,13 @@ fn question_input(
                     form.one("e").and_then(|v| v.parse().ok()),
                     form.one("p").and_then(|v| v.parse().ok()),
                 ),
-                (None, Some(Answer::Pair { expectation, perception })) => {
-                    (Some(*expectation), Some(*perception))
-                }
+                (
+                    None,
+                    Some(Answer::Pair {
+                        expectation,
+                        perception,
+                    }),
+                ) => (Some(*expectation), Some(*perception)),
                 _ => (None, None),
             };
             html! {

@@ -39,6 +39,25 @@ pub struct Response {
     pub body: Value,
 }
 
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub html: String,
+}
+
+impl Page {
+    /// The value of the form's hidden input `name`.
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {name} in {}", self.html))
+            + marker.len();
+        self.html[start..].split('"').next().unwrap().to_owned()
+    }
+}
+
 impl Response {
     /// The `field` of an error answer.
     pub fn error_field(&self) -> &str {
@@ -107,6 +126,50 @@ impl TestApp {
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         Response { status, body }
+    }
+
+    /// A browser-like request to a public page: no API key, a form body when given. Returns
+    /// the status, the `Location` header and the page.
+    pub async fn page(
+        &self,
+        method: &str,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = if method == "POST" {
+            request = request.header("content-type", "application/x-www-form-urlencoded");
+            let mut encoded = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in form {
+                encoded.append_pair(k, v);
+            }
+            Body::from(encoded.finish())
+        } else {
+            Body::empty()
+        };
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Page {
+            status,
+            location,
+            html: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
     }
 
     pub async fn get(&self, path: &str) -> Response {

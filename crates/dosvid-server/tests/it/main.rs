@@ -5,6 +5,7 @@ mod analytics;
 mod helpers;
 mod ingestion;
 mod resources;
+mod surveys;
 mod text;
 
 /// Declares `name` once per backend, running `body(app)`.

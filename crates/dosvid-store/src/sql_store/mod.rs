@@ -28,8 +28,8 @@ use dosvid_domain::survey_link::Fatigued;
 
 use crate::sql::{Backend, Conn, Value};
 use crate::{
-    ApiKey, ApiKeySecret, Filter, Idempotency, InvitationRequest, Page, PageRequest, Result, Signals, Store,
-    StoreError,
+    ApiKey, ApiKeySecret, Filter, Idempotency, InvitationRequest, Page, PageRequest, Result,
+    Signals, Store, StoreError,
 };
 
 pub struct SqlStore<B: Backend> {
@@ -456,9 +456,8 @@ impl<B: Backend> Store for SqlStore<B> {
         status: Option<SurveyStatus>,
         now: DateTime<Utc>,
     ) -> Result<Survey> {
-        self.backend.write(|c| {
-            surveys::update_survey(c, org, id, definition.as_ref(), status, now)
-        })
+        self.backend
+            .write(|c| surveys::update_survey(c, org, id, definition.as_ref(), status, now))
     }
 
     fn delete_survey(&self, org: OrgId, id: i64) -> Result<()> {
@@ -516,9 +515,8 @@ impl<B: Backend> Store for SqlStore<B> {
         language: &str,
         now: DateTime<Utc>,
     ) -> Result<SurveyResponse> {
-        self.backend.write(|c| {
-            surveys::save_response(c, org, id, answers, position, language, now)
-        })
+        self.backend
+            .write(|c| surveys::save_response(c, org, id, answers, position, language, now))
     }
 
     fn complete_response(
@@ -529,9 +527,8 @@ impl<B: Backend> Store for SqlStore<B> {
         feedback: Option<NewFeedback>,
         now: DateTime<Utc>,
     ) -> Result<SurveyResponse> {
-        self.backend.write(|c| {
-            surveys::complete_response(c, org, id, answers, feedback.as_ref(), now)
-        })
+        self.backend
+            .write(|c| surveys::complete_response(c, org, id, answers, feedback.as_ref(), now))
     }
 
     fn list_responses(
@@ -542,12 +539,16 @@ impl<B: Backend> Store for SqlStore<B> {
         completed_only: bool,
         page: PageRequest,
     ) -> Result<Page<SurveyResponse>> {
-        self.backend.read(|c| {
-            surveys::list_responses(c, org, survey, filter, completed_only, page)
-        })
+        self.backend
+            .read(|c| surveys::list_responses(c, org, survey, filter, completed_only, page))
     }
 
-    fn create_feedback(&self, org: OrgId, feedback: NewFeedback, now: DateTime<Utc>) -> Result<i64> {
+    fn create_feedback(
+        &self,
+        org: OrgId,
+        feedback: NewFeedback,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         self.backend
             .write(|c| signals::store_one_feedback(c, org, &feedback, now))
     }

@@ -162,16 +162,27 @@ pub(super) fn delete_survey(c: &mut impl Conn, org: OrgId, id: i64) -> Result<()
     Ok(())
 }
 
-pub(super) fn list_surveys(c: &mut impl Conn, org: OrgId, page: PageRequest) -> Result<Page<Survey>> {
+pub(super) fn list_surveys(
+    c: &mut impl Conn,
+    org: OrgId,
+    page: PageRequest,
+) -> Result<Page<Survey>> {
     let limit = limit(page);
     let sql = format!(
         "SELECT {SURVEY_COLUMNS} {SURVEY_FROM} WHERE s.org_id = $1 AND s.id > $2 ORDER BY s.id LIMIT $3"
     );
     let rows = c.query(
         &sql,
-        &[org.into(), page.after.unwrap_or(0).into(), i64::from(limit + 1).into()],
+        &[
+            org.into(),
+            page.after.unwrap_or(0).into(),
+            i64::from(limit + 1).into(),
+        ],
     )?;
-    let surveys = rows.iter().map(survey_from_row).collect::<Result<Vec<_>>>()?;
+    let surveys = rows
+        .iter()
+        .map(survey_from_row)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_items(surveys, limit, |s| s.id))
 }
 
@@ -194,7 +205,10 @@ pub(super) fn survey_version(
 /// it both read back the one that was stored.
 pub(super) fn survey_secret(c: &mut impl Conn, org: OrgId) -> Result<Vec<u8>> {
     let stored = c
-        .query_opt("SELECT survey_secret FROM organisations WHERE id = $1", &[org.into()])?
+        .query_opt(
+            "SELECT survey_secret FROM organisations WHERE id = $1",
+            &[org.into()],
+        )?
         .ok_or_else(|| StoreError::not_found("organisation", org))?
         .opt_text(0)?;
     let secret = match stored {
@@ -207,8 +221,11 @@ pub(super) fn survey_secret(c: &mut impl Conn, org: OrgId) -> Result<Vec<u8>> {
                 "UPDATE organisations SET survey_secret = $1 WHERE id = $2 AND survey_secret IS NULL",
                 &[fresh.into(), org.into()],
             )?;
-            c.query_one("SELECT survey_secret FROM organisations WHERE id = $1", &[org.into()])?
-                .text(0)?
+            c.query_one(
+                "SELECT survey_secret FROM organisations WHERE id = $1",
+                &[org.into()],
+            )?
+            .text(0)?
         }
     };
     Ok(secret.into_bytes())
@@ -382,7 +399,8 @@ fn response_from_row(r: &Row) -> Result<SurveyResponse> {
 }
 
 pub(super) fn get_response(c: &mut impl Conn, org: OrgId, id: i64) -> Result<SurveyResponse> {
-    let sql = format!("SELECT {RESPONSE_COLUMNS} FROM survey_responses WHERE org_id = $1 AND id = $2");
+    let sql =
+        format!("SELECT {RESPONSE_COLUMNS} FROM survey_responses WHERE org_id = $1 AND id = $2");
     c.query_opt(&sql, &[org.into(), id.into()])?
         .map(|r| response_from_row(&r))
         .transpose()?
@@ -439,7 +457,14 @@ pub(super) fn save_response(
     let changed = c.execute(
         "UPDATE survey_responses SET answers = $1, position = $2, language = $3, updated_at = $4 \
          WHERE org_id = $5 AND id = $6 AND status = 'in_progress'",
-        &[answers_text(answers)?.into(), position.into(), language.into(), now.into(), org.into(), id.into()],
+        &[
+            answers_text(answers)?.into(),
+            position.into(),
+            language.into(),
+            now.into(),
+            org.into(),
+            id.into(),
+        ],
     )?;
     if changed == 0 {
         get_response(c, org, id)?;
@@ -508,6 +533,9 @@ pub(super) fn list_responses(
     let limit = limit(page);
     q.push(" ORDER BY id LIMIT {}", [i64::from(limit + 1).into()]);
     let rows = c.query(&q.sql, &q.params)?;
-    let items = rows.iter().map(response_from_row).collect::<Result<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(response_from_row)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page::from_items(items, limit, |r| r.id))
 }
