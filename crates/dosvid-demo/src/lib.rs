@@ -939,3 +939,7 @@ mod tests {
         );
     }
 }
+
+/// The demo's survey (after a call to the contact centre, in three languages), as a definition
+/// in the API's JSON shape: `dosvid demo` creates it so its public page can be tried at once.
+pub const SURVEY_JSON: &str = include_str!("survey.json");

@@ -27,6 +27,7 @@ pub fn run(db: &str, scale: u32, listen: SocketAddr, no_serve: bool) -> anyhow::
             crate::db::redact(db)
         );
     }
+    let survey = demo_survey(store.as_ref()).context("creating the demo survey")?;
     if no_serve {
         return Ok(());
     }
@@ -34,11 +35,30 @@ pub fn run(db: &str, scale: u32, listen: SocketAddr, no_serve: bool) -> anyhow::
     let banner = format!(
         "Dosvid is serving the demo company at http://{listen}\n\
          API key: {key}\n\
+         Survey:  http://{listen}/s/{org}/{survey} (answer it; it counts in the metrics at once)\n\
          Try:     curl -H 'Authorization: Bearer {key}' 'http://{listen}/api/v1/touchpoints?limit=5'\n\
          API description: http://{listen}/api/v1/openapi.json (with the same key)\n",
         key = secret.expose()
     );
-    crate::serve(store, listen, Some(banner))
+    crate::serve(store, listen, None, Some(banner))
+}
+
+/// The demo survey's key, creating it if the database does not hold it yet.
+fn demo_survey(store: &dyn Store) -> anyhow::Result<String> {
+    let org = store.default_org()?;
+    let definition: dosvid_domain::survey::SurveyDefinition =
+        serde_json::from_str(dosvid_demo::SURVEY_JSON)?;
+    let definition = definition.validate()?;
+    match store.survey_by_key(org, &definition.key) {
+        Ok(survey) => Ok(survey.key),
+        Err(dosvid_store::StoreError::NotFound { .. }) => {
+            let status = dosvid_domain::survey::SurveyStatus::Active;
+            Ok(store
+                .create_survey(org, definition, status, chrono::Utc::now())?
+                .key)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn build(store: &dyn Store, scale: u32) -> anyhow::Result<()> {

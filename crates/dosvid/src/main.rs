@@ -41,6 +41,10 @@ enum Command {
         db: DbArg,
         #[arg(long, env = "DOSVID_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// The address customers reach this server at (e.g. https://cx.example.com), used in
+        /// the survey links it hands out; default: the address each API call was made to.
+        #[arg(long, env = "DOSVID_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Build the demo company into a database (if it is empty) and serve it.
     Demo {
@@ -218,9 +222,13 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { db, listen } => {
+        Command::Serve {
+            db,
+            listen,
+            public_url,
+        } => {
             let store = db::open(&db.db)?;
-            serve(store, listen, None)
+            serve(store, listen, public_url.as_deref(), None)
         }
         Command::Demo {
             scale,
@@ -321,11 +329,19 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Serves until ctrl-c or SIGTERM. `banner` is printed once the port is bound.
-fn serve(store: db::SharedStore, listen: SocketAddr, banner: Option<String>) -> anyhow::Result<()> {
+fn serve(
+    store: db::SharedStore,
+    listen: SocketAddr,
+    public_url: Option<&str>,
+    banner: Option<String>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let state = dosvid_server::AppState::new(store.clone());
+    let mut state = dosvid_server::AppState::new(store.clone());
+    if let Some(url) = public_url {
+        state = state.with_public_url(url);
+    }
     let org = store.default_org()?;
     let built = state.analytics.load(store.as_ref(), org)?;
     println!(

@@ -474,8 +474,8 @@ pub async fn servqual(
             versions.insert(survey.version, survey.definition.clone());
             let mut pairs = Vec::new();
             for r in &responses {
-                if !versions.contains_key(&r.version) {
-                    versions.insert(r.version, s.survey_version(auth.org, id, r.version)?);
+                if let std::collections::hash_map::Entry::Vacant(v) = versions.entry(r.version) {
+                    v.insert(s.survey_version(auth.org, id, r.version)?);
                 }
                 let definition = &versions[&r.version];
                 for (question, answer) in &r.answers {

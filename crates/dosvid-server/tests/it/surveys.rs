@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::api_test;
 use crate::helpers::{Page, TestApp};
 
-fn after_call_survey() -> Value {
+pub fn after_call_survey() -> Value {
     json!({
         "key": "after-call",
         "title": {"uk": "Ваш дзвінок до нас", "en": "Your call to us"},

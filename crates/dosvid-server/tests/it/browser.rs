@@ -1,0 +1,231 @@
+//! A survey answered in a real browser: headless Chromium, driven through WebDriver
+//! (`chromedriver`), on the server listening on a real port. Installed by `.ci/browser`; the
+//! test skips with a notice where Chromium is not installed.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, run};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A WebDriver session; the driver process is killed when it is dropped.
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+/// One WebDriver command; a WebDriver error panics with the driver's message.
+fn call(method: &str, url: &str, body: Option<Value>) -> Value {
+    try_call(method, url, body).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn try_call(method: &str, url: &str, body: Option<Value>) -> Result<Value, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let response = match (method, body) {
+        ("GET", _) => agent.get(url).call(),
+        ("DELETE", _) => agent.delete(url).call(),
+        (_, body) => agent.post(url).send_json(body.unwrap_or(json!({}))),
+    };
+    let mut response = response.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let ok = response.status().is_success();
+    let value = response.body_mut().read_json::<Value>().unwrap()["value"].clone();
+    if ok {
+        Ok(value)
+    } else {
+        Err(format!("{method} {url}: {value}"))
+    }
+}
+
+/// Retries `attempt` until it succeeds: after a click the next page arrives when it arrives.
+fn eventually<T>(what: &str, mut attempt: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match attempt() {
+            Ok(done) => return done,
+            Err(e) if Instant::now() > deadline => panic!("{what}: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ureq::get(&format!("{base}/status")).call().is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=390,844",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": args}
+        }}});
+        let session = call("POST", &format!("{base}/session"), Some(capabilities));
+        Browser {
+            driver,
+            session: session["sessionId"].as_str().unwrap().to_owned(),
+            base,
+            _profile: profile,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}{path}", self.base, self.session)
+    }
+
+    fn open(&self, url: &str) {
+        call("POST", &self.url("/url"), Some(json!({"url": url})));
+    }
+
+    fn find(&self, css: &str) -> Result<String, String> {
+        let found = try_call(
+            "POST",
+            &self.url("/element"),
+            Some(json!({"using": "css selector", "value": css})),
+        )?;
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no element {css}: {found}"))
+    }
+
+    fn click(&self, css: &str) {
+        eventually(css, || {
+            let element = self.find(css)?;
+            try_call(
+                "POST",
+                &self.url(&format!("/element/{element}/click")),
+                None,
+            )
+        });
+    }
+
+    fn type_text(&self, css: &str, text: &str) {
+        eventually(css, || {
+            let element = self.find(css)?;
+            try_call(
+                "POST",
+                &self.url(&format!("/element/{element}/value")),
+                Some(json!({"text": text})),
+            )
+        });
+    }
+
+    /// The page's text once it contains `needle`.
+    fn text_with(&self, needle: &str) -> String {
+        eventually(needle, || {
+            let body = self.find("body")?;
+            let text = try_call("GET", &self.url(&format!("/element/{body}/text")), None)?;
+            let text = text.as_str().unwrap_or_default().to_owned();
+            if text.contains(needle) {
+                Ok(text)
+            } else {
+                Err(format!("the page does not say {needle:?}: {text}"))
+            }
+        })
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&self.url("")).call();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[test]
+fn a_customer_answers_in_ukrainian_in_chromium_and_the_answer_is_in_the_query_api() {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        eprintln!("skipped: Chromium and chromedriver are not installed (run .ci/browser)");
+        return;
+    }
+    run(Some(TestApp::sqlite()), |app| async move {
+        let created = app
+            .post("/api/v1/surveys", &crate::surveys::after_call_survey())
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = app.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let org = app.get("/api/v1/organisation").await.body["id"].clone();
+        let link = format!("http://{address}/s/{org}/after-call?lang=uk");
+
+        tokio::task::spawn_blocking(move || {
+            let browser = Browser::start();
+            browser.open(&link);
+            browser.text_with("порекомендуєте");
+            browser.click(r#"input[name="a"][value="2"] + span"#);
+            browser.click(r#"button[value="next"]"#);
+            // A detractor is asked what went wrong.
+            browser.text_with("Що пішло не так?");
+            browser.click(r#"input[name="a"][value="queue"] + span"#);
+            browser.click(r#"button[value="next"]"#);
+            browser.text_with("Що ще нам варто знати?");
+            browser.type_text("textarea", "Чекав на лінії сорок хвилин, жахливий сервіс");
+            browser.click(r#"button[value="next"]"#);
+            browser.text_with("Дякуємо");
+        })
+        .await
+        .unwrap();
+
+        let answer = app
+            .post(
+                "/api/v1/query",
+                &json!({"measures": ["n", "nps", "sentiment"], "filters": {"touchpoint": "contact-centre", "language": "uk"}, "min_sample": 1}),
+            )
+            .await;
+        let row = &answer.body["rows"][0];
+        assert_eq!(
+            row["nps"]["value"].as_f64(),
+            Some(-100.0),
+            "{}",
+            answer.body
+        );
+        assert!(
+            row["sentiment"]["value"].as_f64().unwrap() < 0.0,
+            "{}",
+            answer.body
+        );
+    });
+}
