@@ -841,6 +841,10 @@ pub fn end() -> DateTime<Utc> {
         - chrono::Duration::seconds(1)
 }
 
+/// The demo's survey (after a call to the contact centre, in three languages), as a definition
+/// in the API's JSON shape: `dosvid demo` creates it so its public page can be tried at once.
+pub const SURVEY_JSON: &str = include_str!("survey.json");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -939,7 +943,3 @@ mod tests {
         );
     }
 }
-
-/// The demo's survey (after a call to the contact centre, in three languages), as a definition
-/// in the API's JSON shape: `dosvid demo` creates it so its public page can be tried at once.
-pub const SURVEY_JSON: &str = include_str!("survey.json");
