@@ -115,10 +115,10 @@ nav.langs a[aria-current]{color:#1b1f24;font-weight:600;text-decoration:none}
 fieldset{border:0;margin:0 0 1rem;padding:0}
 legend{font-weight:600;font-size:1.1rem;margin-bottom:.75rem;padding:0}
 .req{color:#a1261a;font-weight:400;font-size:.9rem}
-.scale{display:flex;flex-wrap:wrap;gap:.35rem}
+.scale{display:grid;grid-auto-flow:column;grid-auto-columns:1fr;gap:.3rem}
 .scale label,.choices label{position:relative}
 .scale input,.choices input{position:absolute;opacity:0;width:1px;height:1px}
-.scale span{display:flex;align-items:center;justify-content:center;min-width:2.6rem;height:2.6rem;border:2px solid #8a96a3;border-radius:8px;font-weight:600;cursor:pointer;background:#fff}
+.scale span{display:flex;align-items:center;justify-content:center;height:2.75rem;border:2px solid #8a96a3;border-radius:8px;font-weight:600;cursor:pointer;background:#fff}
 .scale input:checked+span,.choices input:checked+span{background:#0b57a4;border-color:#0b57a4;color:#fff}
 .scale input:focus-visible+span,.choices input:focus-visible+span{outline:3px solid #f0a000;outline-offset:2px}
 .ends{display:flex;justify-content:space-between;font-size:.85rem;color:#4a5360;margin-top:.35rem}
@@ -135,7 +135,7 @@ button.primary{background:#0b57a4;color:#fff}
 button.secondary{background:#fff;color:#0b57a4}
 button:focus-visible{outline:3px solid #f0a000;outline-offset:2px}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
-@media (max-width:30rem){main{padding:.5rem}.card{padding:1rem}.scale span{min-width:2.3rem;height:2.4rem}}
+@media (max-width:30rem){main{padding:.5rem}.card{padding:1rem}.scale{gap:.2rem}.scale span{font-size:.95rem;border-width:1.5px}}
 "#;
 
 /// The frame of every public page.
