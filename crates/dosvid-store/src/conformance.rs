@@ -47,6 +47,7 @@ pub fn run(store: &dyn Store) {
     interactions_and_transactions_resolve_their_references(store);
     deleting_a_customer_keeps_their_scores_anonymised(store);
     comments_are_tagged_with_the_taxonomy_in_force(store);
+    surveys_keep_their_versions_invitations_and_one_finished_response(store);
 }
 
 fn the_default_organisation_starts_with_the_default_journey(store: &dyn Store) {
@@ -707,4 +708,204 @@ fn comments_are_tagged_with_the_taxonomy_in_force(store: &dyn Store) {
         .set_taxonomy(org, dosvid_text::Taxonomy::default_taxonomy())
         .unwrap();
     assert_eq!(themes_of("t1").0, ["finance.price"]);
+}
+
+fn surveys_keep_their_versions_invitations_and_one_finished_response(store: &dyn Store) {
+    use dosvid_domain::survey::{Answer, Answers, NewResponse, SurveyDefinition, SurveyStatus};
+    use dosvid_domain::{CustomerRef, NewCustomer};
+
+    use crate::InvitationRequest;
+
+    let org = store.default_org().unwrap();
+    let definition = |key: &str, touchpoint: &str, question: &str| -> SurveyDefinition {
+        serde_json::from_value::<SurveyDefinition>(serde_json::json!({
+            "key": key, "title": {"en": "After your visit"}, "languages": ["en"],
+            "touchpoint": touchpoint, "channel": "store", "fatigue_days": 10,
+            "questions": [{"id": "nps", "type": "nps", "text": {"en": question}}]
+        }))
+        .unwrap()
+        .validate()
+        .unwrap()
+    };
+    let v1 = definition("visit", "contact-centre", "Recommend us?");
+    let survey = store
+        .create_survey(org, v1.clone(), SurveyStatus::Active, now())
+        .unwrap();
+    assert_eq!(
+        survey.touchpoint_id,
+        Some(touchpoint_id(store, org, "contact-centre"))
+    );
+    assert!(matches!(
+        store.create_survey(org, v1.clone(), SurveyStatus::Active, now()),
+        Err(StoreError::Conflict { field, .. }) if field == "key"
+    ));
+    assert!(matches!(
+        store.create_survey(org, definition("other", "nowhere", "Q"), SurveyStatus::Active, now()),
+        Err(StoreError::Invalid(e)) if e.field == "touchpoint"
+    ));
+
+    // An unchanged definition is no new version; a changed one is, and the old one is kept.
+    let same = store
+        .update_survey(org, survey.id, Some(v1.clone()), None, now())
+        .unwrap();
+    assert_eq!(same.version, 1);
+    let v2 = definition("visit", "contact-centre", "Would you recommend us?");
+    let changed = store
+        .update_survey(org, survey.id, Some(v2), None, now())
+        .unwrap();
+    assert_eq!(changed.version, 2);
+    assert_eq!(store.survey_version(org, survey.id, 1).unwrap(), v1);
+    assert_eq!(store.survey_by_key(org, "visit").unwrap().id, survey.id);
+    let secret = store.survey_secret(org).unwrap();
+    assert!(secret.len() >= 32);
+    assert_eq!(store.survey_secret(org).unwrap(), secret, "made once");
+
+    // Invitations: only known customers, only their own interactions, under the fatigue rule.
+    let customer = store
+        .create_customer(
+            org,
+            NewCustomer {
+                external_id: Some("S-1".into()),
+                ..Default::default()
+            },
+            now(),
+        )
+        .unwrap();
+    let interaction = serde_json::from_value::<InteractionInput>(serde_json::json!({
+        "customer_external_id": "S-1", "channel": "phone", "touchpoint": "contact-centre.queue",
+        "kind": "call", "occurred_at": "2025-06-30T10:00:00Z"}))
+    .unwrap()
+    .validate(now(), dosvid_text::Themes::default_themes())
+    .unwrap();
+    let report = store
+        .ingest(
+            org,
+            Signals::Interactions(vec![Ok(interaction)]),
+            None,
+            now(),
+        )
+        .unwrap();
+    let interaction_id = report.ids[0].unwrap();
+    let request = |external_id: &str, interaction_id| InvitationRequest {
+        customer: CustomerRef {
+            external_id: Some(external_id.into()),
+            ..Default::default()
+        },
+        interaction_id,
+        language: None,
+    };
+    assert!(matches!(
+        store.invite(org, &changed, &request("nobody", None), now()),
+        Err(StoreError::Invalid(e)) if e.field == "customer_external_id"
+    ));
+    let invitation = store
+        .invite(org, &changed, &request("S-1", Some(interaction_id)), now())
+        .unwrap()
+        .unwrap();
+    let refused = store
+        .invite(
+            org,
+            &changed,
+            &request("S-1", None),
+            now() + chrono::Duration::days(9),
+        )
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        refused.next_allowed,
+        now() + chrono::Duration::days(30),
+        "the organisation's 30 days"
+    );
+    store
+        .update_organisation(
+            org,
+            dosvid_domain::OrganisationPatch {
+                survey_fatigue_days: Some(5),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        store
+            .invite(
+                org,
+                &changed,
+                &request("S-1", None),
+                now() + chrono::Duration::days(11)
+            )
+            .unwrap()
+            .is_ok()
+    );
+
+    // One response per invitation; finished once, with its feedback record, in one go.
+    let new = NewResponse {
+        survey_id: survey.id,
+        version: changed.version,
+        invitation_id: Some(invitation.id),
+        customer_id: invitation.customer_id,
+        interaction_id: invitation.interaction_id,
+        language: "en".into(),
+    };
+    let response = store.start_response(org, new.clone(), now()).unwrap();
+    assert_eq!(
+        store.start_response(org, new, now()).unwrap().id,
+        response.id
+    );
+    let mut answers = Answers::new();
+    answers.insert("nps".into(), Answer::Number(4));
+    store
+        .save_response(org, response.id, &answers, 0, "en", now())
+        .unwrap();
+    let record = feedback(serde_json::json!({"customer_external_id": "S-1", "nps": 4,
+        "touchpoint": "contact-centre", "external_id": "survey-response-x", "occurred_at": "2025-07-01"}))
+    .unwrap();
+    let done = store
+        .complete_response(org, response.id, &answers, Some(record.clone()), now())
+        .unwrap();
+    let stored = store
+        .list_feedback(
+            org,
+            &Filter {
+                customer_id: invitation.customer_id,
+                ..Default::default()
+            },
+            PageRequest::first(10),
+        )
+        .unwrap()
+        .items;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(Some(stored[0].id), done.feedback_id);
+    assert_eq!(
+        stored[0].touchpoint_id,
+        Some(touchpoint_id(store, org, "contact-centre.queue")),
+        "the interaction's touchpoint"
+    );
+    assert!(matches!(
+        store.complete_response(org, response.id, &answers, Some(record), now()),
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        store.save_response(org, response.id, &answers, 0, "en", now()),
+        Err(StoreError::Conflict { .. })
+    ));
+    let finished = store
+        .list_responses(
+            org,
+            survey.id,
+            &Filter::default(),
+            true,
+            PageRequest::first(10),
+        )
+        .unwrap();
+    assert_eq!(finished.items.len(), 1);
+    assert_eq!(finished.items[0].answers, answers);
+
+    // A survey with answers is closed, not deleted; erasing the customer unlinks the answers.
+    assert!(matches!(
+        store.delete_survey(org, survey.id),
+        Err(StoreError::Conflict { .. })
+    ));
+    store.delete_customer(org, customer.id).unwrap();
+    let kept = store.get_response(org, response.id).unwrap();
+    assert_eq!((kept.customer_id, kept.answers), (None, answers));
 }

@@ -8,7 +8,7 @@ use dosvid_domain::survey::{
     SurveyStatus,
 };
 use dosvid_domain::survey_link::{Fatigued, LastAsked, fatigue};
-use dosvid_domain::{CustomerRef, FieldError, NewFeedback, OrgId};
+use dosvid_domain::{CustomerRef, FieldError, NewFeedback, OrgId, Ref};
 
 use super::{directory, limit, signals};
 use crate::sql::{Conn, Query, Row, Value};
@@ -473,7 +473,9 @@ pub(super) fn save_response(
     get_response(c, org, id)
 }
 
-/// Finishes a response and stores the feedback record it becomes, in one transaction.
+/// Finishes a response and stores the feedback record it becomes, in one transaction. A
+/// response to an invitation about an interaction takes the interaction's touchpoint and
+/// channel.
 pub(super) fn complete_response(
     c: &mut impl Conn,
     org: OrgId,
@@ -492,7 +494,21 @@ pub(super) fn complete_response(
         return Err(already_completed());
     }
     if let Some(feedback) = feedback {
-        let feedback_id = signals::store_one_feedback(c, org, feedback, now)?;
+        let mut feedback = feedback.clone();
+        // An answer about an interaction is about where that interaction happened.
+        let interaction = get_response(c, org, id)?.interaction_id;
+        if let Some(interaction) = interaction
+            && let Some(row) = c.query_opt(
+                "SELECT touchpoint_id, channel_id FROM interactions WHERE org_id = $1 AND id = $2",
+                &[org.into(), interaction.into()],
+            )?
+        {
+            if let Some(touchpoint) = row.opt_int(0)? {
+                feedback.touchpoint = Some(Ref::Id(touchpoint));
+            }
+            feedback.channel = Some(Ref::Id(row.int(1)?));
+        }
+        let feedback_id = signals::store_one_feedback(c, org, &feedback, now)?;
         c.execute(
             "UPDATE survey_responses SET feedback_id = $1 WHERE org_id = $2 AND id = $3",
             &[feedback_id.into(), org.into(), id.into()],
