@@ -298,6 +298,12 @@ pub(super) fn invite(
             )));
         }
     }
+    // Two invitations of one customer at once must not both pass the rule: a no-op update
+    // locks the customer's row until this transaction ends (SQLite has one writer anyway).
+    c.execute(
+        "UPDATE customers SET updated_at = updated_at WHERE org_id = $1 AND id = $2",
+        &[org.into(), customer.into()],
+    )?;
     let last = |c: &mut _, survey_only: bool| -> Result<Option<DateTime<Utc>>> {
         let mut q = Query::new("SELECT MAX(created_at) FROM survey_invitations WHERE org_id = ");
         let p = q.param(org);
