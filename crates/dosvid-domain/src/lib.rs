@@ -12,6 +12,7 @@ pub mod signal;
 pub mod survey;
 pub mod survey_link;
 pub mod time;
+pub mod user;
 
 pub use customer::{Customer, CustomerPatch, CustomerRef, Identity, IdentityKind, NewCustomer};
 pub use error::FieldError;

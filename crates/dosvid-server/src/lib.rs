@@ -5,6 +5,7 @@
 
 pub mod analytics;
 mod api;
+mod complaints;
 mod error;
 mod extract;
 mod pages;

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_comment_analysis.sql")),
     (3, include_str!("../migrations/0003_themes.sql")),
     (4, include_str!("../migrations/0004_surveys.sql")),
+    (5, include_str!("../migrations/0005_users.sql")),
 ];
 
 /// Secondary indexes a bulk load drops and rebuilds: (table, index, definition). Maintaining an

@@ -15,6 +15,7 @@ use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
 use dosvid_domain::survey_link::Fatigued;
+use dosvid_domain::user::{NewUser, User};
 use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, FeedbackSource,
     FieldError, Interaction, Journey, JourneyPatch, NewChannel, NewCustomer, NewFeedback,
@@ -29,6 +30,7 @@ use dosvid_domain::{
 pub use keys::{ApiKey, ApiKeySecret};
 pub use sql_store::SqlStore;
 pub use sql_store::surveys::InvitationRequest;
+pub use sql_store::users::{SESSION_HOURS, Session};
 
 /// Why a store operation failed. The first variants are the caller's to fix; `Backend` is ours.
 #[derive(Debug, thiserror::Error)]
@@ -409,6 +411,27 @@ pub trait Store: Send + Sync + 'static {
     /// Stores one feedback record (a logged complaint or review) and returns its id.
     fn create_feedback(&self, org: OrgId, feedback: NewFeedback, now: DateTime<Utc>)
     -> Result<i64>;
+
+    /// Creates a user who signs in with `password` (checked, then hashed with argon2id).
+    fn create_user(
+        &self,
+        org: OrgId,
+        user: NewUser,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<User>;
+    fn list_users(&self, org: OrgId) -> Result<Vec<User>>;
+    fn set_user_language(&self, org: OrgId, user: i64, language: &str) -> Result<()>;
+    /// Checks an e-mail and password; on success opens a session and returns the cookie's secret.
+    fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(User, String)>>;
+    /// The unexpired session a cookie's secret opens.
+    fn session(&self, secret: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
+    fn end_session(&self, secret: &str) -> Result<()>;
 
     /// The highest id among an organisation's records of a kind, to split a scan of them.
     fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>>;

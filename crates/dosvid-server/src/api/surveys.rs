@@ -12,12 +12,13 @@ use dosvid_domain::survey::{
     Answer, Invitation, QuestionKind, ServqualDimension, Survey, SurveyDefinition, SurveyResponse,
     SurveyStatus,
 };
-use dosvid_domain::{CustomerRef, FeedbackInput, FeedbackSource, FieldError, SignalInput};
+use dosvid_domain::{CustomerRef, FieldError};
 use dosvid_store::{InvitationRequest, PageRequest, all_pages};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Id, ListResponse, list_params};
+use crate::complaints::{ComplaintInput, ComplaintLogged};
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth, ListParams};
 use crate::{ApiError, AppState};
@@ -548,75 +549,6 @@ pub async fn servqual(
     }))
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Low,
-    #[default]
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ComplaintKind {
-    #[default]
-    Complaint,
-    Review,
-}
-
-/// A complaint or a review taken down by an agent on the customer's behalf.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ComplaintInput {
-    /// `complaint` (default) or `review`.
-    #[serde(default)]
-    pub kind: ComplaintKind,
-    pub customer_id: Option<i64>,
-    pub customer_external_id: Option<String>,
-    pub customer_email: Option<String>,
-    pub customer_phone: Option<String>,
-    /// Touchpoint key.
-    pub touchpoint: Option<String>,
-    /// Channel key: where the customer said it.
-    pub channel: Option<String>,
-    /// What the customer said, in their words.
-    pub text: String,
-    /// `low`, `medium` (default), `high`, `critical`.
-    #[serde(default)]
-    pub severity: Severity,
-    /// When the customer said it (default: now).
-    pub occurred_at: Option<String>,
-    /// A review's rating on 1..`rating_scale`.
-    pub rating: Option<i64>,
-    pub rating_scale: Option<i64>,
-    /// Who logged it.
-    pub agent: Option<String>,
-    /// The sender's id, so a retried request stores nothing new.
-    pub external_id: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ComplaintLogged {
-    /// The feedback record it became (source `complaint` or `review`).
-    pub feedback_id: i64,
-    pub language: Option<String>,
-    pub sentiment: Option<f64>,
-    pub themes: Vec<String>,
-}
-
 /// Log a complaint or a review on a customer's behalf. It becomes a feedback record with source
 /// `complaint` or `review` and attribute `severity`, read like every comment.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "surveys", request_body = ComplaintInput,
@@ -626,63 +558,10 @@ pub async fn log_complaint(
     Extension(auth): Extension<Auth>,
     ApiJson(input): ApiJson<ComplaintInput>,
 ) -> Result<(StatusCode, Json<ComplaintLogged>), ApiError> {
-    if input.text.trim().is_empty() {
-        return Err(FieldError::new("text", "is required").into());
-    }
-    let mut attributes = dosvid_domain::Attributes::new();
-    attributes.insert("severity".into(), input.severity.as_str().into());
-    if let Some(agent) = dosvid_domain::error::short_text("agent", input.agent.as_deref())? {
-        attributes.insert("logged_by".into(), agent.into());
-    }
-    let now = Utc::now();
-    let record = FeedbackInput {
-        external_id: input.external_id,
-        customer_id: input.customer_id,
-        customer_external_id: input.customer_external_id,
-        customer_email: input.customer_email,
-        customer_phone: input.customer_phone,
-        touchpoint: input.touchpoint,
-        channel: input.channel,
-        source: Some(match input.kind {
-            ComplaintKind::Complaint => FeedbackSource::Complaint,
-            ComplaintKind::Review => FeedbackSource::Review,
-        }),
-        occurred_at: Some(input.occurred_at.unwrap_or_else(|| now.to_rfc3339())),
-        rating: input.rating,
-        rating_scale: input.rating_scale,
-        comment: Some(input.text),
-        attributes: Some(attributes),
-        ..Default::default()
-    };
     let logged = state
         .write(move |store, analytics| {
-            let themes = analytics.themes(store, auth.org)?;
-            let feedback = match record.validate(now, &themes) {
-                Ok(f) => f,
-                Err(e) => return Ok(Err(ApiError::invalid(rename_comment(e)))),
-            };
-            let summary = (
-                feedback.language.clone(),
-                feedback.sentiment,
-                dosvid_domain::theme_list(feedback.themes.as_deref()),
-            );
-            let id = store.create_feedback(auth.org, feedback, now)?;
-            analytics.feedback_written(store, auth.org, &[id]);
-            Ok(Ok(ComplaintLogged {
-                feedback_id: id,
-                language: summary.0,
-                sentiment: summary.1,
-                themes: summary.2,
-            }))
+            crate::complaints::log(store, analytics, auth.org, input, Utc::now())
         })
         .await??;
     Ok((StatusCode::CREATED, Json(logged)))
-}
-
-/// The complaint's `text` is the feedback record's `comment`: name the field the caller sent.
-fn rename_comment(mut e: FieldError) -> FieldError {
-    if e.field == "comment" {
-        e.field = "text".into();
-    }
-    e
 }

@@ -35,7 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/r/{token}", get(survey::resume).post(survey::resume_post))
         .route(
             "/p/{token}",
-            get(survey::personal).post(survey::personal_post),
+            get(survey::resume).post(survey::resume_post),
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -132,9 +132,6 @@ pub async fn resume_post(
     post(state, Entry::Token(token), headers, body).await
 }
 
-pub use resume as personal;
-pub use resume_post as personal_post;
-
 fn not_found(headers: &HeaderMap) -> Response {
     let lang = Lang::from_accept(headers);
     let (title, message) = invalid_link(lang);

@@ -6,6 +6,7 @@ mod journeys;
 mod signals;
 pub(crate) mod surveys;
 mod themes;
+pub(crate) mod users;
 
 use std::sync::OnceLock;
 
@@ -25,10 +26,11 @@ use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
 use dosvid_domain::survey_link::Fatigued;
+use dosvid_domain::user::{NewUser, User};
 
 use crate::sql::{Backend, Conn, Value};
 use crate::{
-    ApiKey, ApiKeySecret, Filter, Idempotency, InvitationRequest, Page, PageRequest, Result,
+    ApiKey, ApiKeySecret, Filter, Idempotency, InvitationRequest, Page, Session, PageRequest, Result,
     Signals, Store, StoreError,
 };
 
@@ -551,6 +553,55 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<i64> {
         self.backend
             .write(|c| signals::store_one_feedback(c, org, &feedback, now))
+    }
+
+    fn create_user(
+        &self,
+        org: OrgId,
+        user: NewUser,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<User> {
+        let user = user.validate()?;
+        dosvid_domain::user::check_password(password)?;
+        let hash = users::hash_password(password)?;
+        self.backend
+            .write(|c| users::create_user(c, org, &user, &hash, now))
+    }
+
+    fn list_users(&self, org: OrgId) -> Result<Vec<User>> {
+        self.backend.read(|c| users::list_users(c, org))
+    }
+
+    fn set_user_language(&self, org: OrgId, user: i64, language: &str) -> Result<()> {
+        self.backend
+            .write(|c| users::set_language(c, org, user, language))
+    }
+
+    fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(User, String)>> {
+        let found = self.backend.read(|c| users::user_by_email(c, email))?;
+        // The slow check runs outside any transaction.
+        if !users::verify_password(password, found.as_ref().map(|(_, hash)| hash.as_str())) {
+            return Ok(None);
+        }
+        let Some((user, _)) = found else {
+            return Ok(None);
+        };
+        let token = self.backend.write(|c| users::open_session(c, &user, now))?;
+        Ok(Some((user, token)))
+    }
+
+    fn session(&self, secret: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+        self.backend.read(|c| users::session(c, secret, now))
+    }
+
+    fn end_session(&self, secret: &str) -> Result<()> {
+        self.backend.write(|c| users::end_session(c, secret))
     }
 
     fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>> {
