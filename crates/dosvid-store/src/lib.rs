@@ -30,7 +30,7 @@ use dosvid_domain::{
 pub use keys::{ApiKey, ApiKeySecret};
 pub use sql_store::SqlStore;
 pub use sql_store::surveys::InvitationRequest;
-pub use sql_store::users::{SESSION_HOURS, Session};
+pub use sql_store::users::{SESSION_HOURS, Session, generate_password};
 
 /// Why a store operation failed. The first variants are the caller's to fix; `Backend` is ours.
 #[derive(Debug, thiserror::Error)]
@@ -421,6 +421,8 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<User>;
     fn list_users(&self, org: OrgId) -> Result<Vec<User>>;
+    /// Sets a new password (checked, then hashed) and ends the user's sessions.
+    fn set_password(&self, org: OrgId, user: i64, password: &str) -> Result<()>;
     fn set_user_language(&self, org: OrgId, user: i64, language: &str) -> Result<()>;
     /// Checks an e-mail and password; on success opens a session and returns the cookie's secret.
     fn sign_in(

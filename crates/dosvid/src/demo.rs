@@ -31,9 +31,11 @@ pub fn run(db: &str, scale: u32, listen: SocketAddr, no_serve: bool) -> anyhow::
     if no_serve {
         return Ok(());
     }
+    let password = demo_admin(store.as_ref()).context("creating the demo's administrator")?;
     let (_, secret) = store.create_api_key(org, "demo", chrono::Utc::now())?;
     let banner = format!(
         "Dosvid is serving the demo company at http://{listen}\n\
+         Sign in: http://{listen}/login as {DEMO_ADMIN} with password {password}\n\
          API key: {key}\n\
          Survey:  http://{listen}/s/{org}/{survey} (answer it; it counts in the metrics at once)\n\
          Try:     curl -H 'Authorization: Bearer {key}' 'http://{listen}/api/v1/touchpoints?limit=5'\n\
@@ -41,6 +43,33 @@ pub fn run(db: &str, scale: u32, listen: SocketAddr, no_serve: bool) -> anyhow::
         key = secret.expose()
     );
     crate::serve(store, listen, None, Some(banner))
+}
+
+/// The demo's administrator, who signs in to the web application.
+const DEMO_ADMIN: &str = "admin@kvant.example";
+
+/// Creates the demo's administrator, or gives them a new password: it is printed on every start,
+/// and only its hash is kept.
+fn demo_admin(store: &dyn Store) -> anyhow::Result<String> {
+    let org = store.default_org()?;
+    let password = dosvid_store::generate_password()?;
+    match store
+        .list_users(org)?
+        .into_iter()
+        .find(|u| u.email == DEMO_ADMIN)
+    {
+        Some(user) => store.set_password(org, user.id, &password)?,
+        None => {
+            let user = dosvid_domain::user::NewUser {
+                email: DEMO_ADMIN.into(),
+                name: "Адміністратор".into(),
+                role: dosvid_domain::user::Role::Admin,
+                language: "uk".into(),
+            };
+            store.create_user(org, user, &password, chrono::Utc::now())?;
+        }
+    }
+    Ok(password)
 }
 
 /// The demo survey's key, creating it if the database does not hold it yet.

@@ -113,6 +113,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage the people who sign in to the web application.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Measure what Dosvid reads in comments on labelled data, next to VADER.
     Eval {
         #[command(subcommand)]
@@ -145,6 +150,31 @@ enum TextCommand {
         /// Read this column of a CSV file instead of lines.
         #[arg(long)]
         column: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create a user and print their password if none was given.
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Make the user an administrator (same as --role admin).
+        #[arg(long)]
+        admin: bool,
+        /// admin, cx_manager, analyst, team_lead, agent or viewer.
+        #[arg(long, default_value = "analyst")]
+        role: String,
+        /// The interface language: uk, en or ru.
+        #[arg(long, default_value = "uk")]
+        language: String,
+        /// The password (at least 10 characters); read from DOSVID_PASSWORD, else generated.
+        #[arg(long, env = "DOSVID_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
     },
 }
 
@@ -323,6 +353,47 @@ fn main() -> anyhow::Result<()> {
                 key.id, key.name
             );
             println!("{}", secret.expose());
+            Ok(())
+        }
+        Command::Users {
+            command:
+                UsersCommand::Create {
+                    db,
+                    email,
+                    name,
+                    admin,
+                    role,
+                    language,
+                    password,
+                },
+        } => {
+            let role = if admin { "admin" } else { role.as_str() };
+            let role = dosvid_domain::user::Role::parse(role).with_context(|| {
+                format!("unknown role {role}; use admin, cx_manager, analyst, team_lead, agent or viewer")
+            })?;
+            let store = db::open(&db.db)?;
+            let org = store.default_org()?;
+            let generated = password.is_none();
+            let password = match password {
+                Some(p) => p,
+                None => dosvid_store::generate_password()?,
+            };
+            let user = dosvid_domain::user::NewUser {
+                email,
+                name,
+                role,
+                language,
+            };
+            let user = store.create_user(org, user, &password, chrono::Utc::now())?;
+            eprintln!(
+                "user {} ({}, {}) created",
+                user.id,
+                user.email,
+                user.role.as_str()
+            );
+            if generated {
+                println!("{password}");
+            }
             Ok(())
         }
     }

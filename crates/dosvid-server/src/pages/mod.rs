@@ -3,6 +3,7 @@
 //! goes through a per-address rate limit, takes small bodies only and shows nothing but the
 //! survey the link names.
 
+mod app;
 mod i18n;
 mod survey;
 
@@ -27,22 +28,60 @@ pub use i18n::Lang;
 const MAX_FORM_BYTES: usize = 256 << 10;
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // Pages anyone may reach (surveys, sign-in) are rate-limited per address.
+    let public = Router::new()
         .route(
             "/s/{org}/{key}",
             get(survey::start).post(survey::start_post),
         )
         .route("/r/{token}", get(survey::resume).post(survey::resume_post))
-        .route(
-            "/p/{token}",
-            get(survey::resume).post(survey::resume_post),
-        )
+        .route("/p/{token}", get(survey::resume).post(survey::resume_post))
+        .route("/login", get(app::login_form).post(app::login_post))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limit,
-        ))
+        ));
+    Router::new()
+        .merge(public)
+        .merge(app::routes(state.clone()))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state)
+}
+
+/// A submitted form, with repeated fields kept (a multiple choice sends one per option).
+pub struct Form {
+    fields: Vec<(String, String)>,
+}
+
+impl Form {
+    pub fn parse(body: &[u8]) -> Form {
+        Form {
+            fields: form_urlencoded::parse(body).into_owned().collect(),
+        }
+    }
+
+    pub fn one(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A field's value, `None` when absent or blank.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.one(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
 }
 
 /// A token bucket per client address: `BURST` requests at once, then one per `REFILL_SECONDS`.
@@ -134,7 +173,26 @@ button{font:inherit;font-weight:600;padding:.7rem 1.4rem;border-radius:8px;borde
 button.primary{background:#0b57a4;color:#fff}
 button.secondary{background:#fff;color:#0b57a4}
 button:focus-visible{outline:3px solid #f0a000;outline-offset:2px}
-.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+.hp,.visually-hidden{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+nav.bar{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem;margin:-.25rem 0 1rem;padding-bottom:.75rem;border-bottom:1px solid #dde3ea}
+nav.bar a{color:#0b57a4}
+nav.bar a[aria-current]{color:#1b1f24;font-weight:600;text-decoration:none}
+nav.bar .brand{font-weight:700;color:#1b1f24;text-decoration:none}
+nav.bar .grow{flex:1}
+form.inline{display:flex;gap:.35rem;align-items:center}
+button.small{padding:.3rem .7rem;font-size:.9rem}
+h2{font-size:1.1rem;margin:1.25rem 0 .25rem}
+ul.list{padding-left:1.1rem}
+ul.list li{margin-bottom:.6rem;overflow-wrap:anywhere}
+.fields label{display:block;font-weight:600;margin:.8rem 0 .25rem}
+.fields input[type=email],.fields input[type=password],.fields input[type=text],.fields input[type=tel],.fields input[type=number],select{width:100%;font:inherit;padding:.5rem .6rem;border:2px solid #8a96a3;border-radius:8px;background:#fff}
+.fields input:focus,select:focus{outline:3px solid #f0a000}
+.fields fieldset{margin-top:1rem}
+.fields .buttons{margin-top:1.25rem}
+.choices.row{grid-template-columns:1fr 1fr}
+.choices.row label{margin:0;font-weight:400}
+.hint{font-size:.9rem;color:#4a5360;margin:.25rem 0}
+.notice{background:#e8f4ea;border-left:4px solid #2e7d32;padding:.5rem .75rem;border-radius:4px;color:#1d4d20}
 @media (max-width:30rem){main{padding:.5rem}.card{padding:1rem}.scale{gap:.2rem}.scale span{font-size:.95rem;border-width:1.5px}}
 "#;
 

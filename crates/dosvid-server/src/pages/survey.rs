@@ -27,7 +27,7 @@ use dosvid_store::{Store, StoreError};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{Lang, html_response, message_page, page};
+use super::{Form, Lang, html_response, message_page, page};
 use crate::AppState;
 use crate::analytics::Analytics;
 
@@ -43,34 +43,6 @@ enum Entry {
     Start { org: OrgId, key: String },
     /// A response's link (`r…`) or a personal link (`p…`).
     Token(String),
-}
-
-/// A submitted form.
-struct Form {
-    fields: Vec<(String, String)>,
-}
-
-impl Form {
-    fn parse(body: &[u8]) -> Form {
-        Form {
-            fields: form_urlencoded::parse(body).into_owned().collect(),
-        }
-    }
-
-    fn one(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.fields
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
 }
 
 /// What a request ends in.

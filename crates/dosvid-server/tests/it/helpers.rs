@@ -12,6 +12,7 @@ use tower::ServiceExt;
 #[derive(Clone)]
 pub struct TestApp {
     pub router: axum::Router,
+    pub store: Arc<dyn Store>,
     pub key: String,
     _guard: Arc<dyn std::any::Any + Send + Sync>,
 }
@@ -42,6 +43,8 @@ pub struct Response {
 pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The `Set-Cookie` header.
+    pub cookie: Option<String>,
     pub html: String,
 }
 
@@ -72,7 +75,8 @@ impl TestApp {
             .create_api_key(org, "tests", chrono::Utc::now())
             .unwrap();
         TestApp {
-            router: app(AppState::new(store)),
+            router: app(AppState::new(store.clone())),
+            store,
             key: secret.expose().to_owned(),
             _guard: guard,
         }
@@ -158,16 +162,20 @@ impl TestApp {
             .await
             .unwrap();
         let status = response.status();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned());
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|l| l.to_str().unwrap().to_owned())
+        };
+        let (location, cookie) = (header("location"), header("set-cookie"));
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
         Page {
             status,
             location,
+            cookie,
             html: String::from_utf8(bytes.to_vec()).unwrap(),
         }
     }

@@ -8,6 +8,7 @@ mod ingestion;
 mod resources;
 mod surveys;
 mod text;
+mod web;
 
 /// Declares `name` once per backend, running `body(app)`.
 #[macro_export]

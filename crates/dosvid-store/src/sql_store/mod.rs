@@ -30,8 +30,8 @@ use dosvid_domain::user::{NewUser, User};
 
 use crate::sql::{Backend, Conn, Value};
 use crate::{
-    ApiKey, ApiKeySecret, Filter, Idempotency, InvitationRequest, Page, Session, PageRequest, Result,
-    Signals, Store, StoreError,
+    ApiKey, ApiKeySecret, Filter, Idempotency, InvitationRequest, Page, PageRequest, Result,
+    Session, Signals, Store, StoreError,
 };
 
 pub struct SqlStore<B: Backend> {
@@ -571,6 +571,13 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn list_users(&self, org: OrgId) -> Result<Vec<User>> {
         self.backend.read(|c| users::list_users(c, org))
+    }
+
+    fn set_password(&self, org: OrgId, user: i64, password: &str) -> Result<()> {
+        dosvid_domain::user::check_password(password)?;
+        let hash = users::hash_password(password)?;
+        self.backend
+            .write(|c| users::set_password(c, org, user, &hash))
     }
 
     fn set_user_language(&self, org: OrgId, user: i64, language: &str) -> Result<()> {

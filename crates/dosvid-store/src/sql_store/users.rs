@@ -37,6 +37,17 @@ fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// A password for a user who did not choose one: 16 letters and digits (about 95 bits).
+pub fn generate_password() -> Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(StoreError::backend)?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
+}
+
 pub(super) fn hash_password(password: &str) -> Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(StoreError::backend)?;
@@ -125,6 +136,19 @@ pub(super) fn list_users(c: &mut impl Conn, org: OrgId) -> Result<Vec<User>> {
         .collect()
 }
 
+/// Sets a new password and ends the user's sessions.
+pub(super) fn set_password(c: &mut impl Conn, org: OrgId, user: i64, hash: &str) -> Result<()> {
+    if c.execute(
+        "UPDATE users SET password_hash = $1 WHERE org_id = $2 AND id = $3",
+        &[hash.into(), org.into(), user.into()],
+    )? == 0
+    {
+        return Err(StoreError::not_found("user", user));
+    }
+    c.execute("DELETE FROM sessions WHERE user_id = $1", &[user.into()])?;
+    Ok(())
+}
+
 pub(super) fn set_language(c: &mut impl Conn, org: OrgId, user: i64, language: &str) -> Result<()> {
     if !["uk", "en", "ru"].contains(&language) {
         return Err(StoreError::Invalid(FieldError::new(
@@ -163,7 +187,11 @@ pub(super) fn open_session(c: &mut impl Conn, user: &User, now: DateTime<Utc>) -
     Ok(token)
 }
 
-pub(super) fn session(c: &mut impl Conn, token: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
+pub(super) fn session(
+    c: &mut impl Conn,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Session>> {
     let sql = "SELECT u.id, u.org_id, u.email, u.name, u.role, u.language, u.created_at, s.csrf, s.expires_at \
                FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = $1 AND s.expires_at > $2";
     c.query_opt(sql, &[token_hash(token).into(), now.into()])?

@@ -1,0 +1,512 @@
+//! The signed-in application: sign-in and sign-out, the home page, the agent's form for logging
+//! a complaint or a review, and the interface language. A session is a cookie (HttpOnly,
+//! SameSite=Lax, Secure behind an https public address) naming a stored session; every form
+//! carries the session's CSRF token, and a post whose `Origin` is another site is refused.
+
+use axum::body::Bytes;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
+use chrono::Utc;
+use dosvid_domain::user::User;
+use dosvid_domain::{Channel, Touchpoint};
+use dosvid_store::{Filter, SESSION_HOURS, Session, all_pages};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::{Form, Lang, html_response, page};
+use crate::AppState;
+use crate::complaints::{ComplaintInput, ComplaintKind, ComplaintLogged, Severity};
+
+const COOKIE: &str = "dosvid_session";
+
+/// Who is signed in, set by [`require_user`].
+#[derive(Clone)]
+pub struct SignedIn {
+    pub session: Session,
+}
+
+impl SignedIn {
+    fn user(&self) -> &User {
+        &self.session.user
+    }
+
+    fn lang(&self) -> Lang {
+        Lang::parse(&self.session.user.language).unwrap_or(Lang::Uk)
+    }
+}
+
+/// The pages that need a signed-in user (sign-in itself is routed with the public pages).
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", axum::routing::get(home))
+        .route(
+            "/complaints/new",
+            axum::routing::get(complaint_form).post(complaint_post),
+        )
+        .route("/me/language", axum::routing::post(set_language))
+        .route("/logout", axum::routing::post(logout))
+        .route_layer(axum::middleware::from_fn_with_state(state, require_user))
+}
+
+fn cookie_secret(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == COOKIE && !value.is_empty()).then(|| value.to_owned())
+        })
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// Admits only a signed-in user; anyone else is sent to the sign-in page.
+pub async fn require_user(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let session = match cookie_secret(req.headers()) {
+        Some(secret) => state
+            .run(move |s| s.session(&secret, Utc::now()))
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let Some(session) = session else {
+        let path = req.uri().path();
+        let next = if req.method() == axum::http::Method::GET && path != "/" {
+            format!(
+                "/login?next={}",
+                form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+            )
+        } else {
+            "/login".to_owned()
+        };
+        return redirect(&next);
+    };
+    req.extensions_mut().insert(SignedIn { session });
+    next.run(req).await
+}
+
+/// A post from another site (its `Origin` names another host) is refused whatever it carries.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin.split("://").nth(1);
+    origin_host.is_some() && origin_host == host
+}
+
+fn csrf_ok(form: &Form, headers: &HeaderMap, signed: &SignedIn) -> bool {
+    same_origin(headers) && form.one("csrf") == Some(signed.session.csrf.as_str())
+}
+
+#[derive(Deserialize)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+/// Only a path on this server may follow the sign-in.
+fn safe_next(next: Option<&str>) -> &str {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/")
+}
+
+fn login_page(lang: Lang, next: &str, error: Option<&str>, email: &str) -> Markup {
+    let ui = lang.ui();
+    page(
+        lang,
+        ui.sign_in_title,
+        html! {
+            h1 { (ui.sign_in_title) }
+            @if let Some(error) = error { p.error role="alert" { (error) } }
+            form.fields method="post" action="/login" {
+                input type="hidden" name="next" value=(next);
+                label for="email" { (ui.email) }
+                input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
+                label for="password" { (ui.password) }
+                input #password type="password" name="password" autocomplete="current-password" required;
+                div.buttons { button.primary type="submit" { (ui.sign_in) } }
+            }
+        },
+    )
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<NextParam>,
+) -> Response {
+    let lang = Lang::from_accept(&headers);
+    // Already signed in: straight on.
+    if let Some(secret) = cookie_secret(&headers)
+        && let Ok(Some(_)) = state.run(move |s| s.session(&secret, Utc::now())).await
+    {
+        return redirect(safe_next(params.next.as_deref()));
+    }
+    let next = safe_next(params.next.as_deref()).to_owned();
+    html_response(StatusCode::OK, login_page(lang, &next, None, ""))
+}
+
+pub async fn login_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = Lang::from_accept(&headers);
+    let form = Form::parse(&body);
+    let next = safe_next(form.one("next")).to_owned();
+    if !same_origin(&headers) {
+        return html_response(
+            StatusCode::FORBIDDEN,
+            login_page(lang, &next, Some(lang.ui().form_expired), ""),
+        );
+    }
+    let email = form.one("email").unwrap_or_default().to_owned();
+    let password = form.one("password").unwrap_or_default().to_owned();
+    let attempt = email.clone();
+    let signed = state
+        .run(move |s| s.sign_in(&attempt, &password, Utc::now()))
+        .await;
+    match signed {
+        Ok(Some((_, secret))) => {
+            let secure = state
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"));
+            let cookie = format!(
+                "{COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+                SESSION_HOURS * 3600,
+                if secure { "; Secure" } else { "" }
+            );
+            let mut response = redirect(&next);
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Ok(None) => html_response(
+            StatusCode::UNAUTHORIZED,
+            login_page(lang, &next, Some(lang.ui().wrong_password), &email),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !csrf_ok(&Form::parse(&body), &headers, &signed) {
+        return redirect("/");
+    }
+    if let Some(secret) = cookie_secret(&headers) {
+        let _ = state.run(move |s| s.end_session(&secret)).await;
+    }
+    let mut response = redirect("/login");
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("dosvid_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    response
+}
+
+pub async fn set_language(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if csrf_ok(&form, &headers, &signed)
+        && let Some(lang) = form.one("language").and_then(Lang::parse)
+    {
+        let user = signed.user().clone();
+        let _ = state
+            .run(move |s| s.set_user_language(user.org_id, user.id, lang.code()))
+            .await;
+    }
+    redirect(safe_next(form.one("next")))
+}
+
+/// The frame of a signed-in page: the bar with the user, the language and sign-out.
+fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup) -> Markup {
+    let (lang, ui) = (signed.lang(), signed.lang().ui());
+    let csrf = &signed.session.csrf;
+    page(
+        lang,
+        title,
+        html! {
+            nav.bar aria-label=(ui.app) {
+                a.brand href="/" { (ui.app) }
+                a href="/complaints/new" aria-current=[(here == "/complaints/new").then_some("page")] { (ui.log_complaint) }
+                span.grow {}
+                form.inline method="post" action="/me/language" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="next" value=(here);
+                    label.visually-hidden for="language" { (ui.interface_language) }
+                    select #language name="language" {
+                        @for l in [Lang::Uk, Lang::En, Lang::Ru] {
+                            option value=(l.code()) selected[l == lang] { (l.name()) }
+                        }
+                    }
+                    button.secondary.small type="submit" { (ui.change) }
+                }
+                form.inline method="post" action="/logout" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button.secondary.small type="submit" title=(signed.user().email) { (ui.sign_out) }
+                }
+            }
+            (body)
+        },
+    )
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+) -> Response {
+    let org = signed.user().org_id;
+    let surveys = state
+        .run(move |s| all_pages(|p| s.list_surveys(org, p)))
+        .await
+        .unwrap_or_default();
+    let base = state.base_url(&headers);
+    let (lang, ui) = (signed.lang(), signed.lang().ui());
+    let body = html! {
+        h1 { ((ui.welcome)(&signed.user().name)) }
+        section {
+            h2 { a href="/complaints/new" { (ui.log_complaint) } }
+            p.intro { (ui.log_complaint_hint) }
+        }
+        section {
+            h2 { (ui.surveys) }
+            @if surveys.is_empty() { p { (ui.no_surveys) } }
+            ul.list {
+                @for survey in &surveys {
+                    @let def = &survey.definition;
+                    @let title = def.title.get(lang.code()).or_else(|| def.title.get(&def.languages[0]));
+                    li {
+                        strong { (title.map_or(survey.key.as_str(), String::as_str)) }
+                        " · " (survey.status.as_str()) " · v" (survey.version) br;
+                        (ui.public_link) ": "
+                        a href={ "/s/" (org) "/" (survey.key) } { (base) "/s/" (org) "/" (survey.key) }
+                    }
+                }
+            }
+        }
+    };
+    html_response(StatusCode::OK, app_page(&signed, "/", ui.home, body))
+}
+
+/// The choices of the complaint form: the organisation's channels and touchpoints.
+async fn choices(state: &AppState, org: i64) -> (Vec<Channel>, Vec<Touchpoint>) {
+    state
+        .run(move |s| {
+            Ok((
+                all_pages(|p| s.list_channels(org, p))?,
+                all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?,
+            ))
+        })
+        .await
+        .unwrap_or_default()
+}
+
+fn touchpoint_depth(t: &Touchpoint, all: &[Touchpoint]) -> usize {
+    let mut depth = 0;
+    let mut parent = t.parent_id;
+    while let Some(id) = parent.filter(|_| depth < 10) {
+        depth += 1;
+        parent = all.iter().find(|p| p.id == id).and_then(|p| p.parent_id);
+    }
+    depth
+}
+
+fn complaint_page(
+    signed: &SignedIn,
+    (channels, touchpoints): &(Vec<Channel>, Vec<Touchpoint>),
+    form: Option<&Form>,
+    outcome: Option<Result<&ComplaintLogged, String>>,
+) -> Markup {
+    let (lang, ui) = (signed.lang(), signed.lang().ui());
+    let value = |name: &str| {
+        form.and_then(|f| f.one(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let kept = |name: &str, v: &str| form.and_then(|f| f.one(name)) == Some(v);
+    let severity = form.and_then(|f| f.one("severity")).unwrap_or("medium");
+    let kind = form.and_then(|f| f.one("kind")).unwrap_or("complaint");
+    let body = html! {
+        h1 { (ui.log_complaint) }
+        p.intro { (ui.log_complaint_hint) }
+        @match &outcome {
+            Some(Ok(logged)) => {
+                div.notice role="status" {
+                    p { strong { ((ui.logged)(logged.feedback_id)) } }
+                    p {
+                        (ui.language_read) ": " (logged.language.as_deref().unwrap_or("—")) " · "
+                        (ui.sentiment) ": "
+                        @match logged.sentiment {
+                            Some(s) if s <= -0.05 => (ui.sentiments[0]),
+                            Some(s) if s >= 0.05 => (ui.sentiments[2]),
+                            Some(_) => (ui.sentiments[1]),
+                            None => "—",
+                        }
+                        @if !logged.themes.is_empty() { " · " (ui.themes) ": " (logged.themes.join(", ")) }
+                    }
+                }
+            }
+            Some(Err(message)) => { p.error role="alert" { (message) } }
+            None => {}
+        }
+        form.fields method="post" action="/complaints/new" {
+            input type="hidden" name="csrf" value=(signed.session.csrf);
+            fieldset {
+                legend { (ui.kind) }
+                div.choices.row {
+                    label { input type="radio" name="kind" value="complaint" checked[kind == "complaint"]; span { (ui.complaint) } }
+                    label { input type="radio" name="kind" value="review" checked[kind == "review"]; span { (ui.review) } }
+                }
+            }
+            fieldset {
+                legend { (ui.customer) }
+                p.hint { (ui.customer_hint) }
+                label for="customer_email" { (ui.email) }
+                input #customer_email type="email" name="customer_email" value=(value("customer_email"));
+                label for="customer_phone" { (ui.phone) }
+                input #customer_phone type="tel" name="customer_phone" value=(value("customer_phone"));
+                label for="customer_external_id" { (ui.crm_id) }
+                input #customer_external_id type="text" name="customer_external_id" value=(value("customer_external_id"));
+            }
+            label for="channel" { (ui.channel) }
+            select #channel name="channel" {
+                option value="" { (ui.not_given) }
+                @for c in channels { option value=(c.key) selected[kept("channel", &c.key)] { (c.name) } }
+            }
+            label for="touchpoint" { (ui.touchpoint) }
+            select #touchpoint name="touchpoint" {
+                option value="" { (ui.not_given) }
+                @for t in touchpoints {
+                    option value=(t.key) selected[kept("touchpoint", &t.key)] {
+                        ("\u{a0}\u{a0}\u{a0}".repeat(touchpoint_depth(t, touchpoints))) (t.name)
+                    }
+                }
+            }
+            label for="text" { (ui.what_they_said) }
+            textarea #text name="text" required maxlength="10000" { (value("text")) }
+            label for="severity" { (ui.severity) }
+            select #severity name="severity" {
+                @for (s, name) in Severity::ALL.iter().zip(ui.severities) {
+                    option value=(s.as_str()) selected[severity == s.as_str()] { (name) }
+                }
+            }
+            label for="rating" { (ui.rating) }
+            input #rating type="number" name="rating" min="1" max="5" value=(value("rating"));
+            div.buttons { button.primary type="submit" { (ui.save) } }
+        }
+        @if outcome.as_ref().is_some_and(|o| o.is_ok()) {
+            p { a href="/complaints/new" { (ui.log_another) } }
+        }
+    };
+    let _ = lang;
+    app_page(signed, "/complaints/new", ui.log_complaint, body)
+}
+
+pub async fn complaint_form(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+) -> Response {
+    let choices = choices(&state, signed.user().org_id).await;
+    html_response(
+        StatusCode::OK,
+        complaint_page(&signed, &choices, None, None),
+    )
+}
+
+pub async fn complaint_post(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    let ui = signed.lang().ui();
+    let choices = choices(&state, signed.user().org_id).await;
+    let refuse = |status, message: &str| {
+        html_response(
+            status,
+            complaint_page(
+                &signed,
+                &choices,
+                Some(&form),
+                Some(Err(message.to_owned())),
+            ),
+        )
+    };
+    if !csrf_ok(&form, &headers, &signed) {
+        return refuse(StatusCode::FORBIDDEN, ui.form_expired);
+    }
+    if !signed.user().role.records_feedback() {
+        return refuse(StatusCode::FORBIDDEN, ui.not_allowed);
+    }
+    let rating = match form.text("rating").map(|r| r.parse::<i64>()) {
+        None => None,
+        Some(Ok(r)) => Some(r),
+        Some(Err(_)) => {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("{}: 1–5", ui.rating),
+            );
+        }
+    };
+    let input = ComplaintInput {
+        kind: if form.one("kind") == Some("review") {
+            ComplaintKind::Review
+        } else {
+            ComplaintKind::Complaint
+        },
+        customer_id: None,
+        customer_external_id: form.text("customer_external_id"),
+        customer_email: form.text("customer_email"),
+        customer_phone: form.text("customer_phone"),
+        touchpoint: form.text("touchpoint"),
+        channel: form.text("channel"),
+        text: form.one("text").unwrap_or_default().to_owned(),
+        severity: Severity::ALL
+            .into_iter()
+            .find(|s| form.one("severity") == Some(s.as_str()))
+            .unwrap_or_default(),
+        occurred_at: None,
+        rating_scale: rating.map(|_| 5),
+        rating,
+        agent: Some(signed.user().email.clone()),
+        external_id: None,
+    };
+    let org = signed.user().org_id;
+    let logged = state
+        .write(move |store, analytics| {
+            crate::complaints::log(store, analytics, org, input, Utc::now())
+        })
+        .await;
+    match logged {
+        Ok(Ok(logged)) => html_response(
+            StatusCode::CREATED,
+            complaint_page(&signed, &choices, None, Some(Ok(&logged))),
+        ),
+        Ok(Err(e)) | Err(e) if e.status.is_client_error() => {
+            let field = e.field.clone().unwrap_or_default();
+            refuse(e.status, &format!("{field}: {}", e.message))
+        }
+        Ok(Err(e)) | Err(e) => e.into_response(),
+    }
+}

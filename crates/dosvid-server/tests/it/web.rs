@@ -1,0 +1,198 @@
+//! The signed-in application as an agent uses it: sign in, log a complaint on a customer's
+//! behalf, change the interface language, sign out. Nobody who is not signed in sees anything.
+
+use axum::http::StatusCode;
+use dosvid_domain::user::{NewUser, Role};
+
+use crate::api_test;
+use crate::helpers::TestApp;
+
+const PASSWORD: &str = "дуже-надійний-пароль";
+
+/// Creates a user (on a blocking thread: store calls block).
+async fn agent(app: &TestApp, role: Role) -> String {
+    let store = app.store.clone();
+    let email = format!("{}@kvant.example", role.as_str());
+    let user = NewUser {
+        email: email.clone(),
+        name: "Ірина".into(),
+        role,
+        language: "uk".into(),
+    };
+    tokio::task::spawn_blocking(move || {
+        let org = store.default_org().unwrap();
+        store
+            .create_user(org, user, PASSWORD, chrono::Utc::now())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    email
+}
+
+/// Signs in and returns the `Cookie` header to send.
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let page = app
+        .page(
+            "POST",
+            "/login",
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/complaints/new"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
+    assert_eq!(page.location.as_deref(), Some("/complaints/new"));
+    let cookie = page.cookie.unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+api_test!(
+    an_agent_signs_in_and_logs_a_complaint_that_reaches_the_api,
+    agent_logs_a_complaint
+);
+async fn agent_logs_a_complaint(app: TestApp) {
+    let email = agent(&app, Role::Agent).await;
+    // Not signed in: only the sign-in page.
+    let away = app.page("GET", "/complaints/new", &[], &[]).await;
+    assert_eq!(
+        (away.status, away.location.as_deref()),
+        (
+            StatusCode::SEE_OTHER,
+            Some("/login?next=%2Fcomplaints%2Fnew")
+        )
+    );
+    assert_eq!(
+        app.page("GET", "/", &[], &[]).await.location.as_deref(),
+        Some("/login")
+    );
+    let wrong = app
+        .page(
+            "POST",
+            "/login",
+            &[("email", &email), ("password", "not the password")],
+            &[],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.cookie.is_none());
+
+    let cookie = sign_in(&app, &email).await;
+    let signed = [("cookie", cookie.as_str())];
+    let form = app.page("GET", "/complaints/new", &[], &signed).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.html.contains("Записати скаргу чи відгук"),
+        "{}",
+        form.html
+    );
+    assert!(
+        form.html.contains("contact-centre.queue"),
+        "the touchpoints to choose from"
+    );
+    let csrf = form.hidden("csrf");
+    let complaint = [
+        ("kind", "complaint"),
+        ("customer_phone", "067 123 45 67"),
+        ("channel", "store"),
+        ("touchpoint", "contact-centre.queue"),
+        ("text", "Сорок хвилин на лінії, ніхто не відповів. Жахливо!"),
+        ("severity", "high"),
+    ];
+    let mut without_token = complaint.to_vec();
+    without_token.push(("csrf", "forged"));
+    let forged = app
+        .page("POST", "/complaints/new", &without_token, &signed)
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let mut with_token = complaint.to_vec();
+    with_token.push(("csrf", &csrf));
+    let cross_site = [
+        ("cookie", cookie.as_str()),
+        ("origin", "https://evil.example"),
+    ];
+    let refused = app
+        .page("POST", "/complaints/new", &with_token, &cross_site)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        app.all("/api/v1/feedback?source=complaint")
+            .await
+            .is_empty()
+    );
+
+    let logged = app
+        .page("POST", "/complaints/new", &with_token, &signed)
+        .await;
+    assert_eq!(logged.status, StatusCode::CREATED, "{}", logged.html);
+    assert!(logged.html.contains("Записано"), "{}", logged.html);
+    assert!(logged.html.contains("негативна"));
+    let stored = app.all("/api/v1/feedback?source=complaint").await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["attributes"]["severity"], "high");
+    assert_eq!(stored[0]["attributes"]["logged_by"], email.as_str());
+    let customer = app
+        .get(&format!("/api/v1/customers/{}", stored[0]["customer_id"]))
+        .await;
+    assert_eq!(customer.body["identities"][0]["value"], "+380671234567");
+
+    // A bad field is named and nothing is stored; what was typed stays in the form.
+    let mut bad = with_token.clone();
+    bad.retain(|(k, _)| *k != "touchpoint");
+    bad.push(("touchpoint", "no-such-place"));
+    let named = app.page("POST", "/complaints/new", &bad, &signed).await;
+    assert_eq!(named.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(named.html.contains("touchpoint"), "{}", named.html);
+    assert!(named.html.contains("Сорок хвилин"));
+    assert_eq!(app.all("/api/v1/feedback?source=complaint").await.len(), 1);
+
+    // English, then sign out: the cookie opens nothing any more.
+    let switched = app
+        .page(
+            "POST",
+            "/me/language",
+            &[("csrf", &csrf), ("language", "en"), ("next", "/")],
+            &signed,
+        )
+        .await;
+    assert_eq!(switched.location.as_deref(), Some("/"));
+    let home = app.page("GET", "/", &[], &signed).await;
+    assert!(home.html.contains("Welcome, Ірина!"), "{}", home.html);
+    assert!(home.html.contains("Log a complaint or review"));
+    let out = app
+        .page("POST", "/logout", &[("csrf", &csrf)], &signed)
+        .await;
+    assert_eq!(out.location.as_deref(), Some("/login"));
+    assert_eq!(
+        app.page("GET", "/", &[], &signed).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+api_test!(a_viewer_cannot_log_complaints, viewer_is_refused);
+async fn viewer_is_refused(app: TestApp) {
+    let email = agent(&app, Role::Viewer).await;
+    let cookie = sign_in(&app, &email).await;
+    let signed = [("cookie", cookie.as_str())];
+    let csrf = app
+        .page("GET", "/complaints/new", &[], &signed)
+        .await
+        .hidden("csrf");
+    let refused = app
+        .page(
+            "POST",
+            "/complaints/new",
+            &[("csrf", &csrf), ("text", "Все погано")],
+            &signed,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(app.all("/api/v1/feedback").await.is_empty());
+}
