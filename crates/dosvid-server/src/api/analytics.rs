@@ -151,39 +151,39 @@ pub async fn retention(
 
 /// The slice a dashboard looks at, as query parameters. Lists are comma-separated; touchpoints,
 /// channels and stages by id or key (a stage by name).
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SliceParams {
     /// Start (inclusive): a date (2025-06-01) or time in the organisation's zone, or RFC 3339.
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     /// End (exclusive).
-    to: Option<String>,
-    stage: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) stage: Option<String>,
     /// Touchpoints, each with everything below it.
-    touchpoint: Option<String>,
-    channel: Option<String>,
+    pub(crate) touchpoint: Option<String>,
+    pub(crate) channel: Option<String>,
     /// survey, review, complaint, social, other.
-    source: Option<String>,
-    language: Option<String>,
-    has_comment: Option<bool>,
+    pub(crate) source: Option<String>,
+    pub(crate) language: Option<String>,
+    pub(crate) has_comment: Option<bool>,
     /// negative, neutral, positive (of the comment).
-    sentiment: Option<String>,
+    pub(crate) sentiment: Option<String>,
     /// Theme keys (each with its sub-themes).
-    theme: Option<String>,
+    pub(crate) theme: Option<String>,
     /// anger, frustration, anxiety, confusion, joy, gratitude, surprise.
-    emotion: Option<String>,
-    segment: Option<String>,
-    region: Option<String>,
-    plan: Option<String>,
+    pub(crate) emotion: Option<String>,
+    pub(crate) segment: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) plan: Option<String>,
     /// Below this many answers a value is flagged `low_sample` (default 30).
-    min_sample: Option<u64>,
+    pub(crate) min_sample: Option<u64>,
     /// `/trend`: the measures, e.g. `nps,csat` (default `nps`).
-    measures: Option<String>,
+    pub(crate) measures: Option<String>,
     /// `/trend`: day, week, month (default), quarter, year.
-    bucket: Option<Bucket>,
+    pub(crate) bucket: Option<Bucket>,
     /// `/journey-map`: the journey by id or key (default: the first).
-    journey: Option<String>,
+    pub(crate) journey: Option<String>,
 }
 
 fn list(raw: &Option<String>) -> Vec<String> {
@@ -216,7 +216,7 @@ fn named(raw: &str) -> Named {
 }
 
 impl SliceParams {
-    fn filters(&self) -> Result<Filters, FieldError> {
+    pub(crate) fn filters(&self) -> Result<Filters, FieldError> {
         let names =
             |raw: &Option<String>| OneOrMany::Many(list(raw).iter().map(|v| named(v)).collect());
         let sources = choices(
@@ -256,6 +256,55 @@ impl SliceParams {
     }
 }
 
+impl SliceParams {
+    /// The question behind `/overview` (and the web overview): the headline measures, against
+    /// the period before when the period has both ends.
+    pub(crate) fn overview(&self) -> Result<QueryRequest, FieldError> {
+        let filters = self.filters()?;
+        Ok(QueryRequest {
+            measures: vec![
+                Measure::N,
+                Measure::Reach,
+                Measure::Nps,
+                Measure::Csat,
+                Measure::CsatTop2,
+                Measure::Ces,
+                Measure::CesEasy,
+            ],
+            compare_to: filters.previous_period(),
+            filters,
+            min_sample: self.min_sample,
+            ..Default::default()
+        })
+    }
+
+    /// The question behind `/trend`: measures by time bucket.
+    pub(crate) fn trend(&self) -> Result<QueryRequest, FieldError> {
+        let mut measures = vec![Measure::N];
+        measures.extend(choices::<Measure>(
+            "measures",
+            &self.measures,
+            "n, nps, csat, csat_top2, ces, ces_easy, reach or sentiment",
+        )?);
+        if measures.len() == 1 {
+            measures.push(Measure::Nps);
+        }
+        Ok(QueryRequest {
+            measures,
+            filters: self.filters()?,
+            group_by: vec!["time".into()],
+            bucket: self.bucket,
+            min_sample: self.min_sample,
+            ..Default::default()
+        })
+    }
+
+    /// The journey asked for, by id or key.
+    pub(crate) fn journey(&self) -> Option<Named> {
+        self.journey.as_deref().map(named)
+    }
+}
+
 fn slice(query: Result<Query<SliceParams>, QueryRejection>) -> Result<SliceParams, ApiError> {
     query
         .map(|Query(params)| params)
@@ -271,23 +320,7 @@ pub async fn overview(
     Extension(auth): Extension<Auth>,
     query: Result<Query<SliceParams>, QueryRejection>,
 ) -> Result<Json<QueryResult>, ApiError> {
-    let params = slice(query)?;
-    let filters = params.filters()?;
-    let request = QueryRequest {
-        measures: vec![
-            Measure::N,
-            Measure::Reach,
-            Measure::Nps,
-            Measure::Csat,
-            Measure::CsatTop2,
-            Measure::Ces,
-            Measure::CesEasy,
-        ],
-        compare_to: filters.previous_period(),
-        filters,
-        min_sample: params.min_sample,
-        ..Default::default()
-    };
+    let request = slice(query)?.overview()?;
     Ok(Json(
         state
             .ask(auth.org, move |index| index.query(&request))
@@ -303,24 +336,7 @@ pub async fn trend(
     Extension(auth): Extension<Auth>,
     query: Result<Query<SliceParams>, QueryRejection>,
 ) -> Result<Json<QueryResult>, ApiError> {
-    let params = slice(query)?;
-    let mut measures = vec![Measure::N];
-    measures.extend(choices::<Measure>(
-        "measures",
-        &params.measures,
-        "n, nps, csat, csat_top2, ces, ces_easy, reach or sentiment",
-    )?);
-    if measures.len() == 1 {
-        measures.push(Measure::Nps);
-    }
-    let request = QueryRequest {
-        measures,
-        filters: params.filters()?,
-        group_by: vec!["time".into()],
-        bucket: params.bucket,
-        min_sample: params.min_sample,
-        ..Default::default()
-    };
+    let request = slice(query)?.trend()?;
     Ok(Json(
         state
             .ask(auth.org, move |index| index.query(&request))
@@ -340,7 +356,7 @@ pub async fn journey_map(
 ) -> Result<Json<JourneyMap>, ApiError> {
     let params = slice(query)?;
     let filters = params.filters()?;
-    let journey = params.journey.as_deref().map(named);
+    let journey = params.journey();
     Ok(Json(
         state
             .ask(auth.org, move |index| {

@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document built from these handlers.
 
-mod analytics;
+pub(crate) mod analytics;
 mod directory;
 mod journeys;
 mod signals;

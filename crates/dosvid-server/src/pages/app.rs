@@ -33,7 +33,7 @@ impl SignedIn {
         &self.session.user
     }
 
-    fn lang(&self) -> Lang {
+    pub(super) fn lang(&self) -> Lang {
         Lang::parse(&self.session.user.language).unwrap_or(Lang::Uk)
     }
 }
@@ -41,7 +41,12 @@ impl SignedIn {
 /// The pages that need a signed-in user (sign-in itself is routed with the public pages).
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
-        .route("/", axum::routing::get(home))
+        .route("/", axum::routing::get(super::dashboard::overview))
+        .route(
+            "/journey",
+            axum::routing::get(super::dashboard::journey_map),
+        )
+        .route("/surveys", axum::routing::get(surveys))
         .route(
             "/complaints/new",
             axum::routing::get(complaint_form).post(complaint_post),
@@ -238,7 +243,7 @@ pub async fn set_language(
 }
 
 /// The frame of a signed-in page: the bar with the user, the language and sign-out.
-fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup) -> Markup {
+pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup) -> Markup {
     let (lang, ui) = (signed.lang(), signed.lang().ui());
     let csrf = &signed.session.csrf;
     page(
@@ -247,7 +252,9 @@ fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup) -> Markup 
         html! {
             nav.bar aria-label=(ui.app) {
                 a.brand href="/" { (ui.app) }
-                a href="/complaints/new" aria-current=[(here == "/complaints/new").then_some("page")] { (ui.log_complaint) }
+                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint)] {
+                    a href=(path) aria-current=[(here == path).then_some("page")] { (name) }
+                }
                 span.grow {}
                 form.inline method="post" action="/me/language" {
                     input type="hidden" name="csrf" value=(csrf);
@@ -270,7 +277,7 @@ fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup) -> Markup 
     )
 }
 
-pub async fn home(
+pub async fn surveys(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
     headers: HeaderMap,
@@ -283,13 +290,8 @@ pub async fn home(
     let base = state.base_url(&headers);
     let (lang, ui) = (signed.lang(), signed.lang().ui());
     let body = html! {
-        h1 { ((ui.welcome)(&signed.user().name)) }
+        h1 { (ui.surveys) }
         section {
-            h2 { a href="/complaints/new" { (ui.log_complaint) } }
-            p.intro { (ui.log_complaint_hint) }
-        }
-        section {
-            h2 { (ui.surveys) }
             @if surveys.is_empty() { p { (ui.no_surveys) } }
             ul.list {
                 @for survey in &surveys {
@@ -305,7 +307,10 @@ pub async fn home(
             }
         }
     };
-    html_response(StatusCode::OK, app_page(&signed, "/", ui.home, body))
+    html_response(
+        StatusCode::OK,
+        app_page(&signed, "/surveys", ui.surveys, body),
+    )
 }
 
 /// The choices of the complaint form: the organisation's channels and touchpoints.

@@ -4,6 +4,8 @@
 //! survey the link names.
 
 mod app;
+mod charts;
+mod dashboard;
 mod i18n;
 mod survey;
 
@@ -192,6 +194,30 @@ ul.list li{margin-bottom:.6rem;overflow-wrap:anywhere}
 .choices.row{grid-template-columns:1fr 1fr}
 .choices.row label{margin:0;font-weight:400}
 .hint{font-size:.9rem;color:#4a5360;margin:.25rem 0}
+main:has(nav.bar){max-width:76rem}
+form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;margin:.5rem 0 1rem}
+form.filters label{display:block;font-size:.85rem;font-weight:600;margin-bottom:.2rem}
+form.filters input,form.filters select{font:inherit;padding:.4rem .5rem;border:2px solid #8a96a3;border-radius:8px;background:#fff;width:auto}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:.75rem;margin:.5rem 0 1rem}
+.card-metric{border:1px solid #dde3ea;border-radius:10px;padding:.75rem 1rem}
+.card-metric h3{margin:0;font-size:.95rem;color:#3d4650}
+.card-metric .value{font-size:2rem;font-weight:700;margin:.2rem 0}
+.thin{color:#8a96a3}
+.meta{font-size:.85rem;color:#4a5360;margin:.2rem 0}
+.change{font-size:.85rem;margin:.3rem 0 0}
+.change.up{color:#1d6b2a}.change.down{color:#a1261a}.change.flat{color:#4a5360}
+.journey{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(14rem,1fr);gap:.75rem;overflow-x:auto;padding-bottom:.5rem}
+.stage{border:1px solid #dde3ea;border-radius:10px;padding:.5rem}
+.stage h2{font-size:1rem;margin:.25rem .25rem .5rem;display:flex;justify-content:space-between;gap:.5rem}
+.stage-nps{font-weight:400;font-size:.85rem;color:#3d4650}
+ul.touchpoints{list-style:none;margin:0;padding:0;display:grid;gap:.3rem}
+.tp{display:flex;justify-content:space-between;gap:.5rem;padding:.35rem .5rem;border-radius:6px;font-size:.9rem;border-left:5px solid #c5ccd4;background:#f6f8fa}
+.tp.tone-bad{border-left-color:#c0392b;background:#fdecea}
+.tp.tone-mid{border-left-color:#d68910;background:#fef5e7}
+.tp.tone-good{border-left-color:#2e7d32;background:#e8f4ea}
+.tp-figures{white-space:nowrap;color:#3d4650}
+.mot{color:#b7791f}
+code{font-size:.8rem;overflow-wrap:anywhere}
 .notice{background:#e8f4ea;border-left:4px solid #2e7d32;padding:.5rem .75rem;border-radius:4px;color:#1d4d20}
 @media (max-width:30rem){main{padding:.5rem}.card{padding:1rem}.scale{gap:.2rem}.scale span{font-size:.95rem;border-width:1.5px}}
 "#;
@@ -206,7 +232,7 @@ pub fn page(lang: Lang, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex";
                 title { (title) }
-                style { (PreEscaped(STYLE)) }
+                style { (PreEscaped(STYLE)) (PreEscaped(charts::STYLE)) }
             }
             body { main { div.card { (body) } } }
         }

@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use dosvid_domain::user::{NewUser, Role};
+use serde_json::json;
 
 use crate::api_test;
 use crate::helpers::TestApp;
@@ -164,7 +165,7 @@ async fn agent_logs_a_complaint(app: TestApp) {
         .await;
     assert_eq!(switched.location.as_deref(), Some("/"));
     let home = app.page("GET", "/", &[], &signed).await;
-    assert!(home.html.contains("Welcome, Ірина!"), "{}", home.html);
+    assert!(home.html.contains("<h1>Overview</h1>"), "{}", home.html);
     assert!(home.html.contains("Log a complaint or review"));
     let out = app
         .page("POST", "/logout", &[("csrf", &csrf)], &signed)
@@ -195,4 +196,99 @@ async fn viewer_is_refused(app: TestApp) {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(app.all("/api/v1/feedback").await.is_empty());
+}
+
+/// The `data-value` of the card of `metric` on a page.
+fn card_value(html: &str, metric: &str) -> Option<f64> {
+    let card = html.split(&format!("data-metric=\"{metric}\"")).nth(1)?;
+    let tag = card.split('>').next()?;
+    let value = tag.split("data-value=\"").nth(1)?.split('"').next()?;
+    value.parse().ok()
+}
+
+api_test!(
+    the_overview_and_the_journey_map_show_the_apis_numbers,
+    dashboards_agree_with_the_api
+);
+async fn dashboards_agree_with_the_api(app: TestApp) {
+    // 40 phone answers in March (NPS 25), 40 in April with more detractors.
+    let mut records = Vec::new();
+    for i in 0..80 {
+        let month = if i < 40 { "03" } else { "04" };
+        let nps = match (i < 40, i % 4) {
+            (true, 0) => 3,
+            (true, 1 | 2) => 9,
+            (false, 0 | 1) => 2,
+            (false, 2) => 8,
+            _ => 7,
+        };
+        records.push(json!({"touchpoint": "contact-centre.queue", "channel": "phone", "nps": nps,
+            "csat": 1 + i % 5, "ces": 1 + i % 7, "occurred_at": format!("2026-{month}-{:02}T10:00:00Z", 1 + i % 28)}));
+    }
+    let stored = app
+        .post("/api/v1/feedback:batch", &json!({"records": records}))
+        .await;
+    assert_eq!(stored.body["created"], 80, "{}", stored.body);
+    let email = agent(&app, Role::Analyst).await;
+    let cookie = sign_in(&app, &email).await;
+    let signed = [("cookie", cookie.as_str())];
+
+    let query = "from=2026-04-01&to=2026-05-01&channel=phone";
+    let page = app.page("GET", &format!("/?{query}"), &[], &signed).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let api = app.get(&format!("/api/v1/overview?{query}")).await;
+    let row = &api.body["rows"][0];
+    for metric in ["nps", "csat_top2", "ces", "ces_easy"] {
+        assert_eq!(
+            card_value(&page.html, metric),
+            row[metric]["value"].as_f64(),
+            "{metric}: {}",
+            page.html
+        );
+    }
+    assert!(page.html.contains("<svg"), "the trend chart");
+    assert!(page.html.contains("▼"), "April is worse than March");
+
+    // Without a period the page shows the last three months with data, and says which.
+    let default = app.page("GET", "/", &[], &signed).await;
+    assert!(
+        default.html.contains(r#"value="2026-02-01""#),
+        "{}",
+        default.html
+    );
+    assert!(default.html.contains(r#"value="2026-05-01""#));
+
+    let map = app
+        .page(
+            "GET",
+            "/journey?from=2026-03-01&to=2026-05-01",
+            &[],
+            &signed,
+        )
+        .await;
+    assert_eq!(map.status, StatusCode::OK, "{}", map.html);
+    let api = app
+        .get("/api/v1/journey-map?from=2026-03-01&to=2026-05-01")
+        .await;
+    let queue = api.body["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["touchpoints"].as_array().unwrap().iter())
+        .find(|t| t["key"] == "contact-centre.queue")
+        .unwrap()
+        .clone();
+    let shown = map
+        .html
+        .split(r#"data-touchpoint="contact-centre.queue""#)
+        .nth(1)
+        .and_then(|rest| rest.split("data-nps=\"").nth(1))
+        .and_then(|v| v.split('"').next())
+        .and_then(|v| v.parse::<f64>().ok());
+    assert_eq!(
+        shown,
+        queue["measures"]["nps"]["value"].as_f64(),
+        "{}",
+        map.html
+    );
 }

@@ -1,0 +1,182 @@
+//! Charts drawn on the server as SVG by our own code: no script, readable on a phone (the
+//! drawing scales with its box), titled for screen readers.
+
+use maud::{Markup, html};
+
+/// One point of a series: its label, value and 95% interval; `thin` when below the minimum
+/// sample (drawn hollow, and left out of the line's judgement by the eye).
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub label: String,
+    pub value: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub thin: bool,
+}
+
+const W: f64 = 640.0;
+const H: f64 = 240.0;
+const LEFT: f64 = 44.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 14.0;
+const BOTTOM: f64 = 34.0;
+
+/// Round numbers for the axis: about five steps covering `low..high`.
+fn ticks(low: f64, high: f64) -> Vec<f64> {
+    let span = (high - low).max(1e-9);
+    let raw = span / 5.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(magnitude * 10.0);
+    let first = (low / step).ceil() * step;
+    (0..)
+        .map(|i| first + step * i as f64)
+        .take_while(|t| *t <= high + 1e-9)
+        .collect()
+}
+
+/// A line with its interval band. `range` fixes the y axis (e.g. −100…100 for NPS), narrowed to
+/// the data when `fit` is set.
+pub fn line(title: &str, points: &[Point], range: (f64, f64), fit: bool, unit: &str) -> Markup {
+    let values = points
+        .iter()
+        .flat_map(|p| [p.value, p.low, p.high])
+        .flatten();
+    let (mut lo, mut hi) = range;
+    if fit {
+        let (min, max) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+        if min.is_finite() {
+            let pad = ((max - min) * 0.15).max(1.0);
+            lo = (min - pad).max(range.0);
+            hi = (max + pad).min(range.1);
+        }
+    }
+    let n = points.len().max(1);
+    let x = |i: usize| LEFT + (W - LEFT - RIGHT) * (i as f64 + 0.5) / n as f64;
+    let y = |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v - lo) / (hi - lo).max(1e-9));
+    // The band: upper edge left to right, lower edge back.
+    let band: Vec<(f64, f64, f64)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((x(i), y(p.high?), y(p.low?))))
+        .collect();
+    let band_path = if band.len() > 1 {
+        let mut d = String::new();
+        for (k, (px, top, _)) in band.iter().enumerate() {
+            d.push_str(&format!(
+                "{}{px:.1},{top:.1}",
+                if k == 0 { "M" } else { "L" }
+            ));
+        }
+        for (px, _, bottom) in band.iter().rev() {
+            d.push_str(&format!("L{px:.1},{bottom:.1}"));
+        }
+        d.push('Z');
+        Some(d)
+    } else {
+        None
+    };
+    let mut line_path = String::new();
+    let mut pen_down = false;
+    for (i, p) in points.iter().enumerate() {
+        match p.value {
+            Some(v) => {
+                line_path.push_str(&format!(
+                    "{}{:.1},{:.1}",
+                    if pen_down { "L" } else { "M" },
+                    x(i),
+                    y(v)
+                ));
+                pen_down = true;
+            }
+            None => pen_down = false,
+        }
+    }
+    // Label every k-th point so labels never overlap.
+    let every = n.div_ceil(8);
+    let summary: Vec<String> = points
+        .iter()
+        .map(|p| match p.value {
+            Some(v) => format!("{}: {v:.1}{unit}", p.label),
+            None => format!("{}: —", p.label),
+        })
+        .collect();
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            svg viewBox={ "0 0 " (W) " " (H) } role="img" aria-label={ (title) ". " (summary.join("; ")) }
+                preserveAspectRatio="xMidYMid meet" {
+                title { (title) }
+                @for t in ticks(lo, hi) {
+                    line.grid x1=(LEFT) x2=(W - RIGHT) y1=(format!("{:.1}", y(t))) y2=(format!("{:.1}", y(t))) {}
+                    text.axis x=(LEFT - 6.0) y=(format!("{:.1}", y(t) + 4.0)) text-anchor="end" { (format!("{t:.0}")) }
+                }
+                @if let Some(d) = band_path { path.band d=(d) {} }
+                path.line d=(line_path) {}
+                @for (i, p) in points.iter().enumerate() {
+                    @if let Some(v) = p.value {
+                        circle class=(if p.thin { "dot thin" } else { "dot" }) cx=(format!("{:.1}", x(i))) cy=(format!("{:.1}", y(v))) r="3.5" {
+                            title { (p.label) ": " (format!("{v:.1}{unit}")) @if p.thin { " (n < min)" } }
+                        }
+                    }
+                    @if i % every == 0 {
+                        text.axis x=(format!("{:.1}", x(i))) y=(H - 12.0) text-anchor="middle" { (p.label) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The chart styles, for the page's stylesheet.
+pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;margin-bottom:.25rem}\
+     .chart svg{width:100%;height:auto;display:block}\
+     .chart .grid{stroke:#dde3ea;stroke-width:1}\
+     .chart .axis{font-size:11px;fill:#4a5360}\
+     .chart .band{fill:#0b57a4;opacity:.15}\
+     .chart .line{fill:none;stroke:#0b57a4;stroke-width:2.5}\
+     .chart .dot{fill:#0b57a4}.chart .dot.thin{fill:#fff;stroke:#0b57a4;stroke-width:1.5}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_ticks_are_round_numbers() {
+        assert_eq!(ticks(-100.0, 100.0), vec![-100.0, -50.0, 0.0, 50.0, 100.0]);
+        assert_eq!(ticks(1.0, 5.0), vec![1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn a_gap_in_the_data_breaks_the_line() {
+        let point = |label: &str, value: Option<f64>| Point {
+            label: label.into(),
+            value,
+            low: value.map(|v| v - 5.0),
+            high: value.map(|v| v + 5.0),
+            thin: false,
+        };
+        let svg = line(
+            "NPS",
+            &[
+                point("Jan", Some(10.0)),
+                point("Feb", None),
+                point("Mar", Some(20.0)),
+            ],
+            (-100.0, 100.0),
+            false,
+            "",
+        )
+        .into_string();
+        let line = svg.split(r#"class="line" d=""#).nth(1).unwrap();
+        let d = line.split('"').next().unwrap();
+        assert_eq!(d.matches('M').count(), 2, "{d}");
+        assert!(svg.contains("<title>NPS</title>"));
+        assert!(svg.contains("Feb: —"));
+    }
+}

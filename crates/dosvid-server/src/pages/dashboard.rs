@@ -1,0 +1,515 @@
+//! The overview and the journey map. Each page asks the analytics index exactly the question
+//! the matching API endpoint asks (`SliceParams::overview`, `::trend`, the journey map), so a
+//! number on a page is the number the API returns for the same slice; the page links to it.
+
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use dosvid_analytics::{
+    Bucket, CxIndexRequest, CxIndexResult, JourneyMap, Metric, QueryRequest, QueryResult,
+};
+use dosvid_domain::{Channel, Stage};
+use dosvid_metrics::Estimate;
+use dosvid_store::all_pages;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::app::{SignedIn, app_page};
+use super::charts::{self, Point};
+use super::html_response;
+use crate::AppState;
+use crate::api::analytics::SliceParams;
+
+/// The filters a dashboard page offers; blank values mean "all".
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DashboardParams {
+    from: Option<String>,
+    to: Option<String>,
+    channel: Option<String>,
+    segment: Option<String>,
+    stage: Option<String>,
+}
+
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+impl DashboardParams {
+    fn slice(&self) -> SliceParams {
+        SliceParams {
+            from: given(&self.from),
+            to: given(&self.to),
+            channel: given(&self.channel),
+            segment: given(&self.segment),
+            stage: given(&self.stage),
+            ..Default::default()
+        }
+    }
+
+    /// The query string of the same slice, for links to the API.
+    fn query_string(&self, slice: &SliceParams) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("from", &slice.from),
+            ("to", &slice.to),
+            ("channel", &slice.channel),
+            ("segment", &slice.segment),
+            ("stage", &slice.stage),
+        ] {
+            if let Some(v) = value {
+                q.append_pair(name, v);
+            }
+        }
+        q.finish()
+    }
+}
+
+/// `(year, month)` shifted by `months`.
+fn shift((y, m): (i32, u32), months: i32) -> (i32, u32) {
+    let total = y * 12 + m as i32 - 1 + months;
+    (total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
+}
+
+fn month_start((y, m): (i32, u32)) -> String {
+    format!("{y:04}-{m:02}-01")
+}
+
+fn parse_month(label: &str) -> Option<(i32, u32)> {
+    let (y, m) = label.get(..7)?.split_once('-')?;
+    Some((y.parse().ok()?, m.parse().ok()?))
+}
+
+/// When the page names no period: the last three whole months that have data.
+fn default_period(months: &QueryResult) -> Option<(String, String)> {
+    let last = months
+        .rows
+        .iter()
+        .filter_map(|r| r.group.get("month").cloned().flatten())
+        .filter_map(|l| parse_month(&l))
+        .max()?;
+    let end = shift(last, 1);
+    Some((month_start(shift(end, -3)), month_start(end)))
+}
+
+/// What the filters offer to choose from.
+struct Choices {
+    channels: Vec<Channel>,
+    stages: Vec<Stage>,
+    segments: Vec<String>,
+}
+
+async fn choices(state: &AppState, org: i64) -> (Vec<Channel>, Vec<Stage>) {
+    state
+        .run(move |s| {
+            let channels = all_pages(|p| s.list_channels(org, p))?;
+            let stages = all_pages(|p| s.list_journeys(org, p))?
+                .into_iter()
+                .next()
+                .map(|j| j.stages)
+                .unwrap_or_default();
+            Ok((channels, stages))
+        })
+        .await
+        .unwrap_or_default()
+}
+
+fn select(
+    name: &str,
+    label: &str,
+    all: &str,
+    options: &[(String, String)],
+    chosen: &Option<String>,
+) -> Markup {
+    html! {
+        div.filter {
+            label for=(name) { (label) }
+            select #(name) name=(name) {
+                option value="" { (all) }
+                @for (value, text) in options {
+                    option value=(value) selected[chosen.as_deref() == Some(value.as_str())] { (text) }
+                }
+            }
+        }
+    }
+}
+
+fn filter_form(
+    action: &str,
+    ui: &super::i18n::Ui,
+    slice: &SliceParams,
+    choices: &Choices,
+) -> Markup {
+    let channel_options: Vec<(String, String)> = choices
+        .channels
+        .iter()
+        .map(|c| (c.key.clone(), c.name.clone()))
+        .collect();
+    let stage_options: Vec<(String, String)> = choices
+        .stages
+        .iter()
+        .map(|s| (s.name.clone(), s.name.clone()))
+        .collect();
+    let segment_options: Vec<(String, String)> = choices
+        .segments
+        .iter()
+        .map(|s| (s.clone(), s.clone()))
+        .collect();
+    html! {
+        form.filters method="get" action=(action) {
+            div.filter {
+                label for="from" { (ui.period_from) }
+                input #from type="date" name="from" value=[slice.from.as_deref()];
+            }
+            div.filter {
+                label for="to" { (ui.period_to) }
+                input #to type="date" name="to" value=[slice.to.as_deref()];
+            }
+            (select("channel", ui.channel, ui.all, &channel_options, &slice.channel))
+            (select("segment", ui.segment, ui.all, &segment_options, &slice.segment))
+            (select("stage", ui.stage, ui.all, &stage_options, &slice.stage))
+            div.filter { button.primary type="submit" { (ui.apply) } }
+        }
+    }
+}
+
+/// How a metric is written: NPS with a sign, shares as percentages, means with two decimals.
+#[derive(Clone, Copy)]
+enum Format {
+    Score,
+    Percent,
+    Mean,
+}
+
+fn number(format: Format, v: f64) -> String {
+    match format {
+        Format::Score => format!("{v:+.1}"),
+        Format::Percent => format!("{v:.1}%"),
+        Format::Mean => format!("{v:.2}"),
+    }
+}
+
+fn card(
+    ui: &super::i18n::Ui,
+    key: &str,
+    title: &str,
+    estimate: &Estimate,
+    change: Option<&dosvid_metrics::Change>,
+    format: Format,
+) -> Markup {
+    let interval = match (estimate.low, estimate.high) {
+        (Some(low), Some(high)) => format!(
+            "{} {}…{}",
+            ui.interval,
+            number(format, low),
+            number(format, high)
+        ),
+        _ => String::new(),
+    };
+    html! {
+        div.card-metric data-metric=(key) data-value=[estimate.value.filter(|_| !estimate.low_sample)] data-n=(estimate.n) {
+            h3 { (title) }
+            @match estimate.value {
+                Some(v) if !estimate.low_sample => {
+                    p.value { (number(format, v)) }
+                    p.meta { (interval) " · n = " (estimate.n) }
+                    @if let Some(change) = change {
+                        @let arrow = if change.difference >= 0.0 { "▲" } else { "▼" };
+                        @let class = match (change.significant, change.difference >= 0.0) {
+                            (true, true) => "change up",
+                            (true, false) => "change down",
+                            _ => "change flat",
+                        };
+                        p class=(class) {
+                            (arrow) " " (format!("{:+.1}", change.difference)) " " (ui.vs_previous) " · "
+                            @if change.significant { strong { (ui.significant) } } @else { (ui.not_significant) }
+                            " (p = " (format!("{:.3}", change.p_value)) ")"
+                        }
+                    }
+                }
+                _ => {
+                    p.value.thin { "—" }
+                    p.meta { (ui.not_enough) " (n = " (estimate.n) ")" }
+                }
+            }
+        }
+    }
+}
+
+fn metric_card(
+    ui: &super::i18n::Ui,
+    key: &str,
+    title: &str,
+    metric: Option<&Metric>,
+    format: Format,
+) -> Markup {
+    match metric {
+        Some(m) => card(ui, key, title, &m.current, m.change.as_ref(), format),
+        None => html! {},
+    }
+}
+
+/// Everything the overview shows, from one visit to the index.
+struct Overview {
+    slice: SliceParams,
+    headline: QueryResult,
+    cx: CxIndexResult,
+    trend: QueryResult,
+    segments: Vec<String>,
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Query(params): Query<DashboardParams>,
+) -> Response {
+    let org = signed.session.user.org_id;
+    let (channels, stages) = choices(&state, org).await;
+    let asked = params.slice();
+    let answer = state
+        .ask(org, move |index| {
+            let mut slice = asked;
+            if slice.from.is_none() && slice.to.is_none() {
+                let months = index.query(&QueryRequest {
+                    group_by: vec!["month".into()],
+                    measures: vec![dosvid_analytics::Measure::N],
+                    ..Default::default()
+                })?;
+                if let Some((from, to)) = default_period(&months) {
+                    slice.from = Some(from);
+                    slice.to = Some(to);
+                }
+            }
+            let headline = index.query(&slice.overview()?)?;
+            let cx = index.cx_index(&CxIndexRequest {
+                filters: slice.filters()?,
+                min_sample: slice.min_sample,
+                ..Default::default()
+            })?;
+            // The trend: twelve months up to the period's end.
+            let mut trend_slice = slice.clone();
+            if let Some(end) = slice.to.as_deref().and_then(parse_month) {
+                let end = if slice
+                    .to
+                    .as_deref()
+                    .is_some_and(|t| t.get(8..10) == Some("01"))
+                {
+                    end
+                } else {
+                    shift(end, 1)
+                };
+                trend_slice.from = Some(month_start(shift(end, -12)));
+                trend_slice.to = Some(month_start(end));
+            }
+            trend_slice.measures = Some("nps".into());
+            trend_slice.bucket = Some(Bucket::Month);
+            let trend = index.query(&trend_slice.trend()?)?;
+            let segments = index
+                .query(&QueryRequest {
+                    group_by: vec!["segment".into()],
+                    measures: vec![dosvid_analytics::Measure::N],
+                    ..Default::default()
+                })?
+                .rows
+                .into_iter()
+                .filter_map(|r| r.group.get("segment").cloned().flatten())
+                .collect();
+            Ok(Overview {
+                slice,
+                headline,
+                cx,
+                trend,
+                segments,
+            })
+        })
+        .await;
+    let lang = signed.lang();
+    let ui = lang.ui();
+    let overview = match answer {
+        Ok(o) => o,
+        Err(e) => {
+            let body = html! {
+                h1 { (ui.overview) }
+                p.error role="alert" { (e.field.clone().unwrap_or_default()) ": " (e.message) }
+                p { a href="/" { (ui.overview) } }
+            };
+            return html_response(e.status, app_page(&signed, "/", ui.overview, body));
+        }
+    };
+    let choices = Choices {
+        channels,
+        stages,
+        segments: overview.segments.clone(),
+    };
+    let query_string = params.query_string(&overview.slice);
+    let row = overview.headline.rows.first();
+    let cx = overview.cx.rows.first();
+    let points: Vec<Point> = overview
+        .trend
+        .rows
+        .iter()
+        .map(|r| {
+            let nps = r.nps.as_ref().map(|m| &m.current);
+            Point {
+                label: r.group.get("time").cloned().flatten().unwrap_or_default(),
+                value: nps.and_then(|e| e.value),
+                low: nps.and_then(|e| e.low),
+                high: nps.and_then(|e| e.high),
+                thin: nps.is_none_or(|e| e.low_sample),
+            }
+        })
+        .collect();
+    let body = html! {
+        h1 { (ui.overview) }
+        (filter_form("/", ui, &overview.slice, &choices))
+        @match row {
+            None => p { (ui.no_data) }
+            Some(row) => {
+                p.meta { (row.n) " " (ui.responses) }
+                div.cards {
+                    (metric_card(ui, "nps", "NPS", row.nps.as_ref(), Format::Score))
+                    (metric_card(ui, "csat_top2", ui.csat_top2, row.csat_top2.as_ref(), Format::Percent))
+                    (metric_card(ui, "ces", ui.ces_mean, row.ces.as_ref(), Format::Mean))
+                    (metric_card(ui, "ces_easy", ui.ces_easy, row.ces_easy.as_ref(), Format::Percent))
+                    @if let Some(cx) = cx {
+                        div.card-metric data-metric="cx_index" data-value=[cx.cx_index.filter(|_| !cx.low_sample)] data-n=(cx.n) {
+                            h3 { (ui.cx_index) }
+                            @match cx.cx_index {
+                                Some(v) if !cx.low_sample => {
+                                    p.value { (format!("{v:.1}")) }
+                                    p.meta { "0–100 · n = " (cx.n) }
+                                }
+                                _ => { p.value.thin { "—" } p.meta { (ui.not_enough) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !points.is_empty() {
+            (charts::line(ui.nps_trend, &points, (-100.0, 100.0), true, ""))
+        }
+        p.meta {
+            (ui.same_in_api) ": "
+            code { "GET /api/v1/overview?" (query_string) }
+        }
+    };
+    html_response(StatusCode::OK, app_page(&signed, "/", ui.overview, body))
+}
+
+/// The colour class of a touchpoint's NPS.
+fn tone(metric: Option<&Metric>) -> &'static str {
+    match metric.map(|m| &m.current) {
+        Some(e) if !e.low_sample => match e.value {
+            Some(v) if v < 0.0 => "tone-bad",
+            Some(v) if v < 30.0 => "tone-mid",
+            Some(_) => "tone-good",
+            None => "tone-none",
+        },
+        _ => "tone-none",
+    }
+}
+
+pub async fn journey_map(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Query(params): Query<DashboardParams>,
+) -> Response {
+    let org = signed.session.user.org_id;
+    let (channels, stages) = choices(&state, org).await;
+    let slice = params.slice();
+    let asked = slice.clone();
+    let answer: Result<(JourneyMap, Vec<String>), _> = state
+        .ask(org, move |index| {
+            let map =
+                index.journey_map(asked.journey().as_ref(), asked.filters()?, asked.min_sample)?;
+            let segments = index
+                .query(&QueryRequest {
+                    group_by: vec!["segment".into()],
+                    measures: vec![dosvid_analytics::Measure::N],
+                    ..Default::default()
+                })?
+                .rows
+                .into_iter()
+                .filter_map(|r| r.group.get("segment").cloned().flatten())
+                .collect();
+            Ok((map, segments))
+        })
+        .await;
+    let ui = signed.lang().ui();
+    let (map, segments) = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            let body = html! { h1 { (ui.journey_map) } p.error role="alert" { (e.message) } };
+            return html_response(
+                e.status,
+                app_page(&signed, "/journey", ui.journey_map, body),
+            );
+        }
+    };
+    let choices = Choices {
+        channels,
+        stages,
+        segments,
+    };
+    let query_string = params.query_string(&slice);
+    let body = html! {
+        h1 { (ui.journey_map) ": " (map.journey) }
+        (filter_form("/journey", ui, &slice, &choices))
+        div.journey {
+            @for stage in &map.stages {
+                section.stage {
+                    h2 {
+                        (stage.name)
+                        span.stage-nps {
+                            @match stage.measures.nps.as_ref().map(|m| &m.current) {
+                                Some(e) if !e.low_sample => { "NPS " (e.value.map(|v| format!("{v:+.1}")).unwrap_or_default()) }
+                                _ => { "NPS —" }
+                            }
+                        }
+                    }
+                    ul.touchpoints {
+                        @for t in &stage.touchpoints {
+                            li class={ "tp " (tone(t.measures.nps.as_ref())) } style={ "margin-left:" (t.depth as f64 * 0.9) "rem" }
+                                title=[t.owner_department.as_ref().map(|o| format!("{}: {o}", ui.owner))]
+                                data-touchpoint=(t.key) data-nps=[t.measures.nps.as_ref().and_then(|m| m.current.value.filter(|_| !m.current.low_sample))] {
+                                span.tp-name {
+                                    @if t.moment_of_truth { span.mot title=(ui.moment_of_truth) aria-label=(ui.moment_of_truth) { "★ " } }
+                                    (t.name)
+                                }
+                                span.tp-figures {
+                                    @match t.measures.nps.as_ref().map(|m| &m.current) {
+                                        Some(e) if !e.low_sample => { strong { (e.value.map(|v| format!("{v:+.0}")).unwrap_or_default()) } }
+                                        _ => { span.thin { "—" } }
+                                    }
+                                    " · n " (t.measures.n)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p.meta { "★ " (ui.moment_of_truth) " · " (ui.same_in_api) ": " code { "GET /api/v1/journey-map?" (query_string) } }
+    };
+    html_response(
+        StatusCode::OK,
+        app_page(&signed, "/journey", ui.journey_map, body),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_period_is_the_last_three_whole_months_with_data() {
+        assert_eq!(shift((2026, 1), -3), (2025, 10));
+        assert_eq!(shift((2026, 10), 1), (2026, 11));
+        assert_eq!(parse_month("2026-10"), Some((2026, 10)));
+        assert_eq!(month_start(shift(shift((2026, 10), 1), -3)), "2026-08-01");
+    }
+}
