@@ -41,8 +41,11 @@ fn ticks(low: f64, high: f64) -> Vec<f64> {
 /// A line with its interval band. `range` fixes the y axis (e.g. −100…100 for NPS), narrowed to
 /// the data when `fit` is set.
 pub fn line(title: &str, points: &[Point], range: (f64, f64), fit: bool, unit: &str) -> Markup {
+    // Points below the minimum sample are drawn hollow and alone: they neither shape the axis
+    // nor join the line, so one answer cannot make a trend.
     let values = points
         .iter()
+        .filter(|p| !p.thin)
         .flat_map(|p| [p.value, p.low, p.high])
         .flatten();
     let (mut lo, mut hi) = range;
@@ -63,6 +66,7 @@ pub fn line(title: &str, points: &[Point], range: (f64, f64), fit: bool, unit: &
     let band: Vec<(f64, f64, f64)> = points
         .iter()
         .enumerate()
+        .filter(|(_, p)| !p.thin)
         .filter_map(|(i, p)| Some((x(i), y(p.high?), y(p.low?))))
         .collect();
     let band_path = if band.len() > 1 {
@@ -84,7 +88,7 @@ pub fn line(title: &str, points: &[Point], range: (f64, f64), fit: bool, unit: &
     let mut line_path = String::new();
     let mut pen_down = false;
     for (i, p) in points.iter().enumerate() {
-        match p.value {
+        match p.value.filter(|_| !p.thin) {
             Some(v) => {
                 line_path.push_str(&format!(
                     "{}{:.1},{:.1}",
@@ -119,7 +123,7 @@ pub fn line(title: &str, points: &[Point], range: (f64, f64), fit: bool, unit: &
                 @if let Some(d) = band_path { path.band d=(d) {} }
                 path.line d=(line_path) {}
                 @for (i, p) in points.iter().enumerate() {
-                    @if let Some(v) = p.value {
+                    @if let Some(v) = p.value.filter(|v| (lo..=hi).contains(v)) {
                         circle class=(if p.thin { "dot thin" } else { "dot" }) cx=(format!("{:.1}", x(i))) cy=(format!("{:.1}", y(v))) r="3.5" {
                             title { (p.label) ": " (format!("{v:.1}{unit}")) @if p.thin { " (n < min)" } }
                         }

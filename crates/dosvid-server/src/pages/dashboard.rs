@@ -83,14 +83,21 @@ fn parse_month(label: &str) -> Option<(i32, u32)> {
     Some((y.parse().ok()?, m.parse().ok()?))
 }
 
-/// When the page names no period: the last three whole months that have data.
+/// When the page names no period: the three months up to the latest month with enough answers
+/// to judge (a month holding a handful of fresh answers would make an empty dashboard).
 fn default_period(months: &QueryResult) -> Option<(String, String)> {
-    let last = months
-        .rows
-        .iter()
-        .filter_map(|r| r.group.get("month").cloned().flatten())
-        .filter_map(|l| parse_month(&l))
-        .max()?;
+    let month_of = |r: &dosvid_analytics::ResultRow| {
+        r.group
+            .get("month")
+            .cloned()
+            .flatten()
+            .and_then(|l| parse_month(&l))
+    };
+    let enough = months.rows.iter().filter(|r| r.n >= months.min_sample);
+    let last = enough
+        .filter_map(month_of)
+        .max()
+        .or_else(|| months.rows.iter().filter_map(month_of).max())?;
     let end = shift(last, 1);
     Some((month_start(shift(end, -3)), month_start(end)))
 }
@@ -192,6 +199,17 @@ fn number(format: Format, v: f64) -> String {
     }
 }
 
+/// A change: points for NPS, percentage points for shares, the mean's own unit for means.
+fn difference(format: Format, d: f64) -> String {
+    // −0.0 reads as a fall; a change that rounds to nothing is written without a sign.
+    let d = if d.abs() < 0.005 { 0.0 } else { d };
+    match format {
+        Format::Score => format!("{d:+.1}"),
+        Format::Percent => format!("{d:+.1} pp"),
+        Format::Mean => format!("{d:+.2}"),
+    }
+}
+
 fn card(
     ui: &super::i18n::Ui,
     key: &str,
@@ -224,7 +242,7 @@ fn card(
                             _ => "change flat",
                         };
                         p class=(class) {
-                            (arrow) " " (format!("{:+.1}", change.difference)) " " (ui.vs_previous) " · "
+                            (arrow) " " (difference(format, change.difference)) " " (ui.vs_previous) " · "
                             @if change.significant { strong { (ui.significant) } } @else { (ui.not_significant) }
                             " (p = " (format!("{:.3}", change.p_value)) ")"
                         }
@@ -400,6 +418,15 @@ pub async fn overview(
     html_response(StatusCode::OK, app_page(&signed, "/", ui.overview, body))
 }
 
+/// An NPS in whole points with its sign; one that rounds to nothing has none.
+fn whole_points(v: f64) -> String {
+    if v.round() == 0.0 {
+        "0".into()
+    } else {
+        format!("{v:+.0}")
+    }
+}
+
 /// The colour class of a touchpoint's NPS.
 fn tone(metric: Option<&Metric>) -> &'static str {
     match metric.map(|m| &m.current) {
@@ -482,7 +509,7 @@ pub async fn journey_map(
                                 }
                                 span.tp-figures {
                                     @match t.measures.nps.as_ref().map(|m| &m.current) {
-                                        Some(e) if !e.low_sample => { strong { (e.value.map(|v| format!("{v:+.0}")).unwrap_or_default()) } }
+                                        Some(e) if !e.low_sample => { strong { (e.value.map(whole_points).unwrap_or_default()) } }
                                         _ => { span.thin { "—" } }
                                     }
                                     " · n " (t.measures.n)
