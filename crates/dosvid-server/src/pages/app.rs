@@ -342,7 +342,7 @@ fn complaint_page(
     form: Option<&Form>,
     outcome: Option<Result<&ComplaintLogged, String>>,
 ) -> Markup {
-    let (lang, ui) = (signed.lang(), signed.lang().ui());
+    let ui = signed.lang().ui();
     let value = |name: &str| {
         form.and_then(|f| f.one(name))
             .unwrap_or_default()
@@ -423,7 +423,6 @@ fn complaint_page(
             p { a href="/complaints/new" { (ui.log_another) } }
         }
     };
-    let _ = lang;
     app_page(signed, "/complaints/new", ui.log_complaint, body)
 }
 

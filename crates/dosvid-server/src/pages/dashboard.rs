@@ -49,23 +49,23 @@ impl DashboardParams {
             ..Default::default()
         }
     }
+}
 
-    /// The query string of the same slice, for links to the API.
-    fn query_string(&self, slice: &SliceParams) -> String {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [
-            ("from", &slice.from),
-            ("to", &slice.to),
-            ("channel", &slice.channel),
-            ("segment", &slice.segment),
-            ("stage", &slice.stage),
-        ] {
-            if let Some(v) = value {
-                q.append_pair(name, v);
-            }
+/// The query string of a slice, to show the same question in the API.
+fn query_string(slice: &SliceParams) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in [
+        ("from", &slice.from),
+        ("to", &slice.to),
+        ("channel", &slice.channel),
+        ("segment", &slice.segment),
+        ("stage", &slice.stage),
+    ] {
+        if let Some(v) = value {
+            q.append_pair(name, v);
         }
-        q.finish()
     }
+    q.finish()
 }
 
 /// `(year, month)` shifted by `months`.
@@ -362,7 +362,7 @@ pub async fn overview(
         stages,
         segments: overview.segments.clone(),
     };
-    let query_string = params.query_string(&overview.slice);
+    let query_string = query_string(&overview.slice);
     let row = overview.headline.rows.first();
     let cx = overview.cx.rows.first();
     let points: Vec<Point> = overview
@@ -482,7 +482,7 @@ pub async fn journey_map(
         stages,
         segments,
     };
-    let query_string = params.query_string(&slice);
+    let query_string = query_string(&slice);
     let body = html! {
         h1 { (ui.journey_map) ": " (map.journey) }
         (filter_form("/journey", ui, &slice, &choices))
