@@ -310,6 +310,8 @@ pub trait Store: Send + Sync + 'static {
         filter: &Filter,
         page: PageRequest,
     ) -> Result<Page<Feedback>>;
+    /// The newest readable comments (not garbage) among the records `filter` selects.
+    fn latest_comments(&self, org: OrgId, filter: &Filter, count: u32) -> Result<Vec<Feedback>>;
     fn list_interactions(
         &self,
         org: OrgId,

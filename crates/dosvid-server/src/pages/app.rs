@@ -46,6 +46,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/journey",
             axum::routing::get(super::dashboard::journey_map),
         )
+        .route(
+            "/touchpoints/{id}",
+            axum::routing::get(super::dashboard::touchpoint),
+        )
         .route("/surveys", axum::routing::get(surveys))
         .route(
             "/complaints/new",

@@ -102,6 +102,78 @@ fn default_period(months: &QueryResult) -> Option<(String, String)> {
     Some((month_start(shift(end, -3)), month_start(end)))
 }
 
+/// Without a period, a page shows the default one (and its filters say which).
+fn fill_default_period(
+    index: &dosvid_analytics::Index,
+    slice: &mut SliceParams,
+) -> Result<(), dosvid_domain::FieldError> {
+    if slice.from.is_none() && slice.to.is_none() {
+        let months = index.query(&QueryRequest {
+            group_by: vec!["month".into()],
+            measures: vec![dosvid_analytics::Measure::N],
+            ..Default::default()
+        })?;
+        if let Some((from, to)) = default_period(&months) {
+            slice.from = Some(from);
+            slice.to = Some(to);
+        }
+    }
+    Ok(())
+}
+
+/// NPS by month over the twelve months up to the period's end.
+fn trend_slice(slice: &SliceParams) -> SliceParams {
+    let mut trend = slice.clone();
+    if let Some(end) = slice.to.as_deref().and_then(parse_month) {
+        let end = if slice
+            .to
+            .as_deref()
+            .is_some_and(|t| t.get(8..10) == Some("01"))
+        {
+            end
+        } else {
+            shift(end, 1)
+        };
+        trend.from = Some(month_start(shift(end, -12)));
+        trend.to = Some(month_start(end));
+    }
+    trend.measures = Some("nps".into());
+    trend.bucket = Some(Bucket::Month);
+    trend
+}
+
+/// The customer segments that have feedback, for the filter.
+fn segments(index: &dosvid_analytics::Index) -> Result<Vec<String>, dosvid_domain::FieldError> {
+    Ok(index
+        .query(&QueryRequest {
+            group_by: vec!["segment".into()],
+            measures: vec![dosvid_analytics::Measure::N],
+            ..Default::default()
+        })?
+        .rows
+        .into_iter()
+        .filter_map(|r| r.group.get("segment").cloned().flatten())
+        .collect())
+}
+
+/// The trend's points, for the chart.
+fn trend_points(trend: &QueryResult) -> Vec<Point> {
+    trend
+        .rows
+        .iter()
+        .map(|r| {
+            let nps = r.nps.as_ref().map(|m| &m.current);
+            Point {
+                label: r.group.get("time").cloned().flatten().unwrap_or_default(),
+                value: nps.and_then(|e| e.value),
+                low: nps.and_then(|e| e.low),
+                high: nps.and_then(|e| e.high),
+                thin: nps.is_none_or(|e| e.low_sample),
+            }
+        })
+        .collect()
+}
+
 /// What the filters offer to choose from.
 struct Choices {
     channels: Vec<Channel>,
@@ -270,6 +342,34 @@ fn metric_card(
     }
 }
 
+/// The headline cards of a slice.
+fn cards(
+    ui: &super::i18n::Ui,
+    row: &dosvid_analytics::ResultRow,
+    cx: Option<&dosvid_analytics::CxIndexRow>,
+) -> Markup {
+    html! {
+        div.cards {
+            (metric_card(ui, "nps", "NPS", row.nps.as_ref(), Format::Score))
+            (metric_card(ui, "csat_top2", ui.csat_top2, row.csat_top2.as_ref(), Format::Percent))
+            (metric_card(ui, "ces", ui.ces_mean, row.ces.as_ref(), Format::Mean))
+            (metric_card(ui, "ces_easy", ui.ces_easy, row.ces_easy.as_ref(), Format::Percent))
+            @if let Some(cx) = cx {
+                div.card-metric data-metric="cx_index" data-value=[cx.cx_index.filter(|_| !cx.low_sample)] data-n=(cx.n) {
+                    h3 { (ui.cx_index) }
+                    @match cx.cx_index {
+                        Some(v) if !cx.low_sample => {
+                            p.value { (format!("{v:.1}")) }
+                            p.meta { "0–100 · n = " (cx.n) }
+                        }
+                        _ => { p.value.thin { "—" } p.meta { (ui.not_enough) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Everything the overview shows, from one visit to the index.
 struct Overview {
     slice: SliceParams,
@@ -290,51 +390,15 @@ pub async fn overview(
     let answer = state
         .ask(org, move |index| {
             let mut slice = asked;
-            if slice.from.is_none() && slice.to.is_none() {
-                let months = index.query(&QueryRequest {
-                    group_by: vec!["month".into()],
-                    measures: vec![dosvid_analytics::Measure::N],
-                    ..Default::default()
-                })?;
-                if let Some((from, to)) = default_period(&months) {
-                    slice.from = Some(from);
-                    slice.to = Some(to);
-                }
-            }
+            fill_default_period(index, &mut slice)?;
             let headline = index.query(&slice.overview()?)?;
             let cx = index.cx_index(&CxIndexRequest {
                 filters: slice.filters()?,
                 min_sample: slice.min_sample,
                 ..Default::default()
             })?;
-            // The trend: twelve months up to the period's end.
-            let mut trend_slice = slice.clone();
-            if let Some(end) = slice.to.as_deref().and_then(parse_month) {
-                let end = if slice
-                    .to
-                    .as_deref()
-                    .is_some_and(|t| t.get(8..10) == Some("01"))
-                {
-                    end
-                } else {
-                    shift(end, 1)
-                };
-                trend_slice.from = Some(month_start(shift(end, -12)));
-                trend_slice.to = Some(month_start(end));
-            }
-            trend_slice.measures = Some("nps".into());
-            trend_slice.bucket = Some(Bucket::Month);
-            let trend = index.query(&trend_slice.trend()?)?;
-            let segments = index
-                .query(&QueryRequest {
-                    group_by: vec!["segment".into()],
-                    measures: vec![dosvid_analytics::Measure::N],
-                    ..Default::default()
-                })?
-                .rows
-                .into_iter()
-                .filter_map(|r| r.group.get("segment").cloned().flatten())
-                .collect();
+            let trend = index.query(&trend_slice(&slice).trend()?)?;
+            let segments = segments(index)?;
             Ok(Overview {
                 slice,
                 headline,
@@ -365,21 +429,7 @@ pub async fn overview(
     let query_string = query_string(&overview.slice);
     let row = overview.headline.rows.first();
     let cx = overview.cx.rows.first();
-    let points: Vec<Point> = overview
-        .trend
-        .rows
-        .iter()
-        .map(|r| {
-            let nps = r.nps.as_ref().map(|m| &m.current);
-            Point {
-                label: r.group.get("time").cloned().flatten().unwrap_or_default(),
-                value: nps.and_then(|e| e.value),
-                low: nps.and_then(|e| e.low),
-                high: nps.and_then(|e| e.high),
-                thin: nps.is_none_or(|e| e.low_sample),
-            }
-        })
-        .collect();
+    let points = trend_points(&overview.trend);
     let body = html! {
         h1 { (ui.overview) }
         (filter_form("/", ui, &overview.slice, &choices))
@@ -387,24 +437,7 @@ pub async fn overview(
             None => p { (ui.no_data) }
             Some(row) => {
                 p.meta { (row.n) " " (ui.responses) }
-                div.cards {
-                    (metric_card(ui, "nps", "NPS", row.nps.as_ref(), Format::Score))
-                    (metric_card(ui, "csat_top2", ui.csat_top2, row.csat_top2.as_ref(), Format::Percent))
-                    (metric_card(ui, "ces", ui.ces_mean, row.ces.as_ref(), Format::Mean))
-                    (metric_card(ui, "ces_easy", ui.ces_easy, row.ces_easy.as_ref(), Format::Percent))
-                    @if let Some(cx) = cx {
-                        div.card-metric data-metric="cx_index" data-value=[cx.cx_index.filter(|_| !cx.low_sample)] data-n=(cx.n) {
-                            h3 { (ui.cx_index) }
-                            @match cx.cx_index {
-                                Some(v) if !cx.low_sample => {
-                                    p.value { (format!("{v:.1}")) }
-                                    p.meta { "0–100 · n = " (cx.n) }
-                                }
-                                _ => { p.value.thin { "—" } p.meta { (ui.not_enough) } }
-                            }
-                        }
-                    }
-                }
+                (cards(ui, row, cx))
             }
         }
         @if !points.is_empty() {
@@ -453,16 +486,7 @@ pub async fn journey_map(
         .ask(org, move |index| {
             let map =
                 index.journey_map(asked.journey().as_ref(), asked.filters()?, asked.min_sample)?;
-            let segments = index
-                .query(&QueryRequest {
-                    group_by: vec!["segment".into()],
-                    measures: vec![dosvid_analytics::Measure::N],
-                    ..Default::default()
-                })?
-                .rows
-                .into_iter()
-                .filter_map(|r| r.group.get("segment").cloned().flatten())
-                .collect();
+            let segments = segments(index)?;
             Ok((map, segments))
         })
         .await;
@@ -503,7 +527,7 @@ pub async fn journey_map(
                             li class={ "tp " (tone(t.measures.nps.as_ref())) } style={ "margin-left:" (t.depth as f64 * 0.9) "rem" }
                                 title=[t.owner_department.as_ref().map(|o| format!("{}: {o}", ui.owner))]
                                 data-touchpoint=(t.key) data-nps=[t.measures.nps.as_ref().and_then(|m| m.current.value.filter(|_| !m.current.low_sample))] {
-                                span.tp-name {
+                                a.tp-name href={ "/touchpoints/" (t.id) "?" (query_string) } {
                                     @if t.moment_of_truth { span.mot title=(ui.moment_of_truth) aria-label=(ui.moment_of_truth) { "★ " } }
                                     (t.name)
                                 }
@@ -526,6 +550,272 @@ pub async fn journey_map(
         StatusCode::OK,
         app_page(&signed, "/journey", ui.journey_map, body),
     )
+}
+
+/// Everything the touchpoint page shows from the index.
+struct TouchpointView {
+    slice: SliceParams,
+    headline: QueryResult,
+    cx: CxIndexResult,
+    trend: QueryResult,
+    channels: QueryResult,
+    below: Vec<dosvid_analytics::TouchpointMeasures>,
+    themes: dosvid_analytics::ThemeReport,
+    segments: Vec<String>,
+}
+
+/// A touchpoint: its headline numbers and trend, by channel, the touchpoints below it, the
+/// themes of its comments with their impact on NPS, and its latest comments.
+pub async fn touchpoint(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(params): Query<DashboardParams>,
+) -> Response {
+    let ui = signed.lang().ui();
+    let org = signed.session.user.org_id;
+    let not_found = || {
+        let body = html! { h1 { (ui.touchpoint) } p.error role="alert" { (ui.no_data) } };
+        html_response(
+            StatusCode::NOT_FOUND,
+            app_page(&signed, "/journey", ui.touchpoint, body),
+        )
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    let (channels, stages) = choices(&state, org).await;
+    let read = state
+        .run(move |s| {
+            let touchpoint = s.get_touchpoint(org, id)?;
+            let filter = dosvid_store::Filter {
+                touchpoint_id: Some(id),
+                ..Default::default()
+            };
+            Ok((touchpoint, s.latest_comments(org, &filter, 10)?))
+        })
+        .await;
+    let Ok((touchpoint, comments)) = read else {
+        return not_found();
+    };
+    let mut asked = params.slice();
+    asked.touchpoint = Some(id.to_string());
+    let key = touchpoint.key.clone();
+    let answer = state
+        .ask(org, move |index| {
+            let mut slice = asked;
+            fill_default_period(index, &mut slice)?;
+            let filters = slice.filters()?;
+            let headline = index.query(&slice.overview()?)?;
+            let cx = index.cx_index(&CxIndexRequest {
+                filters: filters.clone(),
+                min_sample: slice.min_sample,
+                ..Default::default()
+            })?;
+            let trend = index.query(&trend_slice(&slice).trend()?)?;
+            let channels = index.query(&QueryRequest {
+                measures: vec![dosvid_analytics::Measure::N, dosvid_analytics::Measure::Nps],
+                filters: filters.clone(),
+                group_by: vec!["channel".into()],
+                min_sample: slice.min_sample,
+                ..Default::default()
+            })?;
+            // The map without the touchpoint filter, so the touchpoints below keep their own
+            // figures; the ones below are those after it in tree order until the tree climbs back.
+            let mut around = slice.clone();
+            around.touchpoint = None;
+            let map = index.journey_map(None, around.filters()?, slice.min_sample)?;
+            let below = map
+                .stages
+                .iter()
+                .find_map(|stage| {
+                    let at = stage.touchpoints.iter().position(|t| t.key == key)?;
+                    let depth = stage.touchpoints[at].depth;
+                    Some(
+                        stage.touchpoints[at + 1..]
+                            .iter()
+                            .take_while(|t| t.depth > depth)
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .unwrap_or_default();
+            let themes = index.theme_report(&dosvid_analytics::ThemeReportRequest {
+                filters,
+                min_sample: slice.min_sample,
+            })?;
+            Ok(TouchpointView {
+                slice,
+                headline,
+                cx,
+                trend,
+                channels,
+                below,
+                themes,
+                segments: segments(index)?,
+            })
+        })
+        .await;
+    let view = match answer {
+        Ok(view) => view,
+        Err(e) => {
+            let body = html! { h1 { (touchpoint.name) } p.error role="alert" { (e.message) } };
+            return html_response(
+                e.status,
+                app_page(&signed, "/journey", &touchpoint.name, body),
+            );
+        }
+    };
+    let choices = Choices {
+        channels,
+        stages,
+        segments: view.segments.clone(),
+    };
+    let channel_name = |id: Option<&str>| {
+        choices
+            .channels
+            .iter()
+            .find(|c| Some(c.key.as_str()) == id || Some(c.id.to_string().as_str()) == id)
+            .map_or_else(|| id.unwrap_or("—").to_owned(), |c| c.name.clone())
+    };
+    let mut themes: Vec<&dosvid_analytics::ThemeRow> =
+        view.themes.themes.iter().filter(|t| t.n > 0).collect();
+    themes.sort_by(|a, b| {
+        let impact =
+            |t: &dosvid_analytics::ThemeRow| t.impact.as_ref().map_or(0.0, |c| c.difference);
+        impact(a).total_cmp(&impact(b))
+    });
+    let mut page_slice = view.slice.clone();
+    page_slice.touchpoint = None;
+    let mut api_slice = view.slice.clone();
+    api_slice.touchpoint = Some(touchpoint.key.clone());
+    let points = trend_points(&view.trend);
+    let here = format!("/touchpoints/{id}");
+    let body = html! {
+        h1 {
+            @if touchpoint.moment_of_truth { span.mot title=(ui.moment_of_truth) { "★ " } }
+            (touchpoint.name)
+        }
+        p.meta {
+            @if let Some(owner) = &touchpoint.owner_department { (ui.owner) ": " (owner) " · " }
+            (ui.channel) ": " (touchpoint.channels.join(", "))
+        }
+        (filter_form(&here, ui, &page_slice, &choices))
+        @match view.headline.rows.first() {
+            None => p { (ui.no_data) }
+            Some(row) => {
+                p.meta { (row.n) " " (ui.responses) }
+                (cards(ui, row, view.cx.rows.first()))
+            }
+        }
+        @if !points.is_empty() {
+            (charts::line(ui.nps_trend, &points, (-100.0, 100.0), true, ""))
+        }
+        div.columns {
+            section {
+                h2 { (ui.by_channel) }
+                table {
+                    thead { tr { th { (ui.channel) } th.num { "n" } th.num { "NPS" } } }
+                    tbody {
+                        @for r in &view.channels.rows {
+                            tr {
+                                td { (channel_name(r.group.get("channel").cloned().flatten().as_deref())) }
+                                td.num { (r.n) }
+                                td.num { (nps_text(ui, r.nps.as_ref())) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !view.below.is_empty() {
+                section {
+                    h2 { (ui.below) }
+                    table {
+                        thead { tr { th { (ui.touchpoint) } th.num { "n" } th.num { "NPS" } } }
+                        tbody {
+                            @for t in &view.below {
+                                tr {
+                                    td style={ "padding-left:" (0.5 + (t.depth as f64 - 1.0).max(0.0) * 0.9) "rem" } {
+                                        a href={ "/touchpoints/" (t.id) } { (t.name) }
+                                    }
+                                    td.num { (t.measures.n) }
+                                    td.num { (nps_text(ui, t.measures.nps.as_ref())) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { (ui.theme_impact) }
+            @if themes.is_empty() { p { (ui.no_comments) } }
+            @else {
+                div.scroll {
+                    table {
+                        thead { tr {
+                            th { (ui.theme) } th.num { "n" } th.num { (ui.share) } th.num { (ui.sentiment) }
+                            th.num { (ui.mentioning) } th.num { (ui.not_mentioning) } th.num { (ui.impact) }
+                        } }
+                        tbody {
+                            @for t in &themes {
+                                tr data-theme=(t.theme) {
+                                    td { (t.theme) }
+                                    td.num { (t.n) }
+                                    td.num { (t.share.value.map(|v| format!("{v:.1}%")).unwrap_or_default()) }
+                                    td.num { (t.sentiment.value.map(|v| format!("{v:+.2}")).unwrap_or_default()) }
+                                    td.num { (estimate_text(ui, &t.nps)) }
+                                    td.num { (estimate_text(ui, &t.nps_without)) }
+                                    td.num {
+                                        @match &t.impact {
+                                            Some(c) if c.significant => strong class=(if c.difference < 0.0 { "down" } else { "up" }) { (format!("{:+.1}", c.difference)) }
+                                            Some(c) => { (format!("{:+.1}", c.difference)) }
+                                            None => "—",
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { (ui.latest_comments) }
+            @if comments.is_empty() { p { (ui.no_comments) } }
+            ul.comments {
+                @for f in &comments {
+                    li {
+                        p.comment lang=[f.language.as_deref()] { (f.comment.as_deref().unwrap_or_default()) }
+                        p.meta {
+                            (f.occurred_at.format("%Y-%m-%d"))
+                            @if let Some(nps) = f.nps { " · NPS " (nps) }
+                            @if let Some(s) = f.sentiment {
+                                " · " (ui.sentiment) ": " (ui.sentiments[if s <= -0.05 { 0 } else if s >= 0.05 { 2 } else { 1 }])
+                            }
+                            @if !f.themes.is_empty() { " · " (ui.themes) ": " (f.themes.join(", ")) }
+                        }
+                    }
+                }
+            }
+        }
+        p.meta { (ui.same_in_api) ": " code { "GET /api/v1/overview?" (query_string(&api_slice)) "&touchpoint=" (touchpoint.key) } }
+    };
+    html_response(
+        StatusCode::OK,
+        app_page(&signed, "/journey", &touchpoint.name, body),
+    )
+}
+
+fn estimate_text(ui: &super::i18n::Ui, e: &Estimate) -> String {
+    match e.value {
+        Some(v) if !e.low_sample => format!("{v:+.1}"),
+        _ => format!("— ({} {})", ui.not_enough.to_lowercase(), e.n),
+    }
+}
+
+fn nps_text(ui: &super::i18n::Ui, metric: Option<&Metric>) -> String {
+    metric.map_or_else(|| "—".into(), |m| estimate_text(ui, &m.current))
 }
 
 #[cfg(test)]

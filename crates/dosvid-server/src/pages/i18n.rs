@@ -265,6 +265,16 @@ pub struct Ui {
     pub owner: &'static str,
     pub no_data: &'static str,
     pub same_in_api: &'static str,
+    pub by_channel: &'static str,
+    pub below: &'static str,
+    pub theme_impact: &'static str,
+    pub theme: &'static str,
+    pub share: &'static str,
+    pub mentioning: &'static str,
+    pub not_mentioning: &'static str,
+    pub impact: &'static str,
+    pub latest_comments: &'static str,
+    pub no_comments: &'static str,
 }
 
 const UK_UI: Ui = Ui {
@@ -328,6 +338,16 @@ const UK_UI: Ui = Ui {
     owner: "Власник",
     no_data: "За цей період даних немає.",
     same_in_api: "Ті самі числа в API",
+    by_channel: "За каналами",
+    below: "Нижчі точки контакту",
+    theme_impact: "Теми коментарів і їхній вплив на NPS",
+    theme: "Тема",
+    share: "Частка",
+    mentioning: "NPS тих, хто згадує",
+    not_mentioning: "NPS решти",
+    impact: "Вплив",
+    latest_comments: "Останні коментарі",
+    no_comments: "Коментарів немає.",
 };
 
 const EN_UI: Ui = Ui {
@@ -391,6 +411,16 @@ const EN_UI: Ui = Ui {
     owner: "Owner",
     no_data: "No data for this period.",
     same_in_api: "The same numbers in the API",
+    by_channel: "By channel",
+    below: "Touchpoints below",
+    theme_impact: "Themes of the comments and their impact on NPS",
+    theme: "Theme",
+    share: "Share",
+    mentioning: "NPS of those mentioning it",
+    not_mentioning: "NPS of the rest",
+    impact: "Impact",
+    latest_comments: "Latest comments",
+    no_comments: "No comments.",
 };
 
 const RU_UI: Ui = Ui {
@@ -454,6 +484,16 @@ const RU_UI: Ui = Ui {
     owner: "Владелец",
     no_data: "За этот период данных нет.",
     same_in_api: "Те же числа в API",
+    by_channel: "По каналам",
+    below: "Нижние точки контакта",
+    theme_impact: "Темы комментариев и их влияние на NPS",
+    theme: "Тема",
+    share: "Доля",
+    mentioning: "NPS упоминающих",
+    not_mentioning: "NPS остальных",
+    impact: "Влияние",
+    latest_comments: "Последние комментарии",
+    no_comments: "Комментариев нет.",
 };
 
 impl Lang {

@@ -218,6 +218,17 @@ ul.touchpoints{list-style:none;margin:0;padding:0;display:grid;gap:.3rem}
 .tp-figures{white-space:nowrap;color:#3d4650}
 .mot{color:#b7791f}
 code{font-size:.8rem;overflow-wrap:anywhere}
+a.tp-name{color:inherit;text-decoration:none}a.tp-name:hover,a.tp-name:focus{text-decoration:underline}
+.columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:0 1.5rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #dde3ea;vertical-align:top}
+th{font-size:.8rem;color:#3d4650}
+.num{text-align:right;white-space:nowrap}
+.scroll{overflow-x:auto}
+strong.down{color:#a1261a}strong.up{color:#1d6b2a}
+ul.comments{list-style:none;padding:0;margin:0}
+ul.comments li{border-bottom:1px solid #dde3ea;padding:.5rem 0}
+p.comment{margin:0 0 .2rem}
 .notice{background:#e8f4ea;border-left:4px solid #2e7d32;padding:.5rem .75rem;border-radius:4px;color:#1d4d20}
 @media (max-width:30rem){main{padding:.5rem}.card{padding:1rem}.scale{gap:.2rem}.scale span{font-size:.95rem;border-width:1.5px}}
 "#;

@@ -495,13 +495,26 @@ fn select_signals(
     filter: &Filter,
     page: PageRequest,
 ) -> Result<Vec<Row>> {
+    let mut q = signals_where(c, table, columns, org, filter)?;
+    if let Some(after) = page.after {
+        q.push(" AND id > {}", [after.into()]);
+    }
+    q.push(" ORDER BY id LIMIT {}", [i64::from(limit(page) + 1).into()]);
+    c.query(&q.sql, &q.params)
+}
+
+/// `SELECT columns FROM table WHERE org_id = … [filters]`, for more conditions to follow.
+fn signals_where(
+    c: &mut impl Conn,
+    table: &str,
+    columns: &str,
+    org: OrgId,
+    filter: &Filter,
+) -> Result<Query> {
     // `+org_id`: see `facts::scan`.
     let mut q = Query::new(&format!("SELECT {columns} FROM {table} WHERE +org_id = "));
     let p = q.param(org);
     q.sql.push_str(&p);
-    if let Some(after) = page.after {
-        q.push(" AND id > {}", [after.into()]);
-    }
     if let Some(from) = filter.from {
         q.push(" AND occurred_at >= {}", [from.into()]);
     }
@@ -532,8 +545,25 @@ fn select_signals(
         }
         q.push(" AND source = {}", [source.as_str().into()]);
     }
-    q.push(" ORDER BY id LIMIT {}", [i64::from(limit(page) + 1).into()]);
-    c.query(&q.sql, &q.params)
+    Ok(q)
+}
+
+/// The most recently stored readable comments among the records `filter` selects.
+pub(super) fn latest_comments(
+    c: &mut impl Conn,
+    org: OrgId,
+    filter: &Filter,
+    count: u32,
+) -> Result<Vec<Feedback>> {
+    let mut q = signals_where(c, "feedback", FEEDBACK_COLUMNS, org, filter)?;
+    q.push(
+        " AND comment IS NOT NULL AND garbage IS NULL ORDER BY id DESC LIMIT {}",
+        [i64::from(count.min(PageRequest::MAX_LIMIT)).into()],
+    );
+    c.query(&q.sql, &q.params)?
+        .iter()
+        .map(feedback_from_row)
+        .collect()
 }
 
 const FEEDBACK_COLUMNS: &str = "id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, \
