@@ -139,7 +139,7 @@ pub fn line(title: &str, points: &[Point], range: (f64, f64), fit: bool, unit: &
 
 /// The chart styles, for the page's stylesheet.
 pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;margin-bottom:.25rem}\
-     .chart svg{width:100%;height:auto;display:block}\
+     .chart svg{width:100%;height:auto;max-height:320px;display:block}\
      .chart .grid{stroke:#dde3ea;stroke-width:1}\
      .chart .axis{font-size:11px;fill:#4a5360}\
      .chart .band{fill:#0b57a4;opacity:.15}\

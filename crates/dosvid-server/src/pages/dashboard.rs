@@ -721,7 +721,7 @@ pub async fn touchpoint(
                             tr {
                                 td { (channel_name(r.group.get("channel").cloned().flatten().as_deref())) }
                                 td.num { (r.n) }
-                                td.num { (nps_text(ui, r.nps.as_ref())) }
+                                td.num { (nps_text(r.nps.as_ref())) }
                             }
                         }
                     }
@@ -739,7 +739,7 @@ pub async fn touchpoint(
                                         a href={ "/touchpoints/" (t.id) } { (t.name) }
                                     }
                                     td.num { (t.measures.n) }
-                                    td.num { (nps_text(ui, t.measures.nps.as_ref())) }
+                                    td.num { (nps_text(t.measures.nps.as_ref())) }
                                 }
                             }
                         }
@@ -764,10 +764,11 @@ pub async fn touchpoint(
                                     td.num { (t.n) }
                                     td.num { (t.share.value.map(|v| format!("{v:.1}%")).unwrap_or_default()) }
                                     td.num { (t.sentiment.value.map(|v| format!("{v:+.2}")).unwrap_or_default()) }
-                                    td.num { (estimate_text(ui, &t.nps)) }
-                                    td.num { (estimate_text(ui, &t.nps_without)) }
+                                    td.num { (estimate_text(&t.nps)) }
+                                    td.num { (estimate_text(&t.nps_without)) }
                                     td.num {
-                                        @match &t.impact {
+                                        // An impact resting on too few answers is not shown as a number.
+                                        @match t.impact.as_ref().filter(|_| !t.nps.low_sample && !t.nps_without.low_sample) {
                                             Some(c) if c.significant => strong class=(if c.difference < 0.0 { "down" } else { "up" }) { (format!("{:+.1}", c.difference)) }
                                             Some(c) => { (format!("{:+.1}", c.difference)) }
                                             None => "—",
@@ -807,15 +808,16 @@ pub async fn touchpoint(
     )
 }
 
-fn estimate_text(ui: &super::i18n::Ui, e: &Estimate) -> String {
+/// A value, or a dash with its n when there are too few answers to show one.
+fn estimate_text(e: &Estimate) -> String {
     match e.value {
         Some(v) if !e.low_sample => format!("{v:+.1}"),
-        _ => format!("— ({} {})", ui.not_enough.to_lowercase(), e.n),
+        _ => format!("— (n = {})", e.n),
     }
 }
 
-fn nps_text(ui: &super::i18n::Ui, metric: Option<&Metric>) -> String {
-    metric.map_or_else(|| "—".into(), |m| estimate_text(ui, &m.current))
+fn nps_text(metric: Option<&Metric>) -> String {
+    metric.map_or_else(|| "—".into(), |m| estimate_text(&m.current))
 }
 
 #[cfg(test)]
