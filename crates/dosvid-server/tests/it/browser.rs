@@ -150,6 +150,51 @@ impl Browser {
         });
     }
 
+    /// An attribute (or property, such as an input's `value`) of the first element `css` finds.
+    fn attribute(&self, css: &str, name: &str) -> String {
+        eventually(css, || {
+            let element = self.find(css)?;
+            let value = try_call(
+                "GET",
+                &self.url(&format!("/element/{element}/property/{name}")),
+                None,
+            )?;
+            value
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{css} has no {name}"))
+        })
+    }
+
+    fn current_url(&self) -> String {
+        call("GET", &self.url("/url"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Saves a screenshot to `target/test-artifacts/NAME.png`, for people to look at.
+    fn screenshot(&self, name: &str) {
+        let png = call("GET", &self.url("/screenshot"), None);
+        let bytes = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            png.as_str().unwrap_or_default(),
+        )
+        .unwrap();
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), bytes).unwrap();
+    }
+
+    fn resize(&self, width: u32, height: u32) {
+        call(
+            "POST",
+            &self.url("/window/rect"),
+            Some(json!({"width": width, "height": height})),
+        );
+    }
+
     /// The page's text once it contains `needle`.
     fn text_with(&self, needle: &str) -> String {
         eventually(needle, || {
@@ -173,10 +218,18 @@ impl Drop for Browser {
     }
 }
 
+fn browsers_installed() -> bool {
+    let installed =
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
+    if !installed {
+        eprintln!("skipped: Chromium and chromedriver are not installed (run .ci/browser)");
+    }
+    installed
+}
+
 #[test]
 fn a_customer_answers_in_ukrainian_in_chromium_and_the_answer_is_in_the_query_api() {
-    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
-        eprintln!("skipped: Chromium and chromedriver are not installed (run .ci/browser)");
+    if !browsers_installed() {
         return;
     }
     run(Some(TestApp::sqlite()), |app| async move {
@@ -226,6 +279,105 @@ fn a_customer_answers_in_ukrainian_in_chromium_and_the_answer_is_in_the_query_ap
             row["sentiment"]["value"].as_f64().unwrap() < 0.0,
             "{}",
             answer.body
+        );
+    });
+}
+
+#[test]
+fn an_analyst_signs_in_filters_the_overview_and_opens_a_touchpoint_from_the_journey_map() {
+    if !browsers_installed() {
+        return;
+    }
+    run(Some(TestApp::sqlite()), |app| async move {
+        let records: Vec<Value> = (0..120)
+            .map(|i| {
+                let (channel, touchpoint) = if i % 3 == 0 {
+                    ("chat", "chat-support")
+                } else {
+                    ("phone", "contact-centre.queue")
+                };
+                json!({"channel": channel, "touchpoint": touchpoint, "nps": i % 11,
+                       "comment": if i % 5 == 0 { Some("Довго чекав на лінії") } else { None },
+                       "occurred_at": format!("2026-{:02}-{:02}T09:00:00Z", 7 + i % 3, 1 + i % 27)})
+            })
+            .collect();
+        let stored = app
+            .post("/api/v1/feedback:batch", &json!({"records": records}))
+            .await;
+        assert_eq!(stored.body["created"], 120, "{}", stored.body);
+        let store = app.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let user = dosvid_domain::user::NewUser {
+                email: "analyst@kvant.example".into(),
+                name: "Марко".into(),
+                role: dosvid_domain::user::Role::Analyst,
+                language: "uk".into(),
+            };
+            let org = store.default_org().unwrap();
+            store
+                .create_user(org, user, "аналітик-пароль", chrono::Utc::now())
+                .unwrap();
+        })
+        .await
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = app.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+
+        let base = format!("http://{address}");
+        let seen = tokio::task::spawn_blocking(move || {
+            let browser = Browser::start();
+            browser.resize(1366, 1000);
+            browser.open(&format!("{base}/"));
+            // The sign-in page speaks the browser's language; the user's own after signing in.
+            browser.text_with("Dosvid");
+            browser.type_text("#email", "analyst@kvant.example");
+            browser.type_text("#password", "аналітик-пароль");
+            browser.click("button.primary");
+            browser.text_with("Огляд");
+            let period = (
+                browser.attribute("#from", "value"),
+                browser.attribute("#to", "value"),
+            );
+            browser.screenshot("overview-desktop");
+            // A filter: the phone channel.
+            browser.click(r#"#channel option[value="phone"]"#);
+            browser.click(r#"form.filters button[type="submit"]"#);
+            eventually("the filtered page", || {
+                let url = browser.current_url();
+                url.contains("channel=phone").then_some(()).ok_or(url)
+            });
+            browser.text_with("Огляд");
+            let phone_nps = browser.attribute(r#"[data-metric="nps"]"#, "outerHTML");
+            browser.resize(390, 844);
+            browser.screenshot("overview-phone");
+            browser.resize(1366, 1000);
+            browser.open(&format!("{base}/journey"));
+            browser.text_with("Карта шляху");
+            browser.screenshot("journey-map");
+            browser.click(r#"li[data-touchpoint="contact-centre.queue"] a"#);
+            browser.text_with("За каналами");
+            browser.screenshot("touchpoint");
+            (period, phone_nps)
+        })
+        .await
+        .unwrap();
+        let ((from, to), phone_card) = seen;
+        let value = phone_card
+            .split("data-value=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse::<f64>().ok());
+        let api = app
+            .get(&format!(
+                "/api/v1/overview?from={from}&to={to}&channel=phone"
+            ))
+            .await;
+        assert_eq!(
+            value,
+            api.body["rows"][0]["nps"]["value"].as_f64(),
+            "the page's NPS is the API's: {phone_card}"
         );
     });
 }
