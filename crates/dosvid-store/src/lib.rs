@@ -230,6 +230,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Customer>;
     fn get_customer(&self, org: OrgId, id: i64) -> Result<Customer>;
     fn update_customer(&self, org: OrgId, id: i64, patch: CustomerPatch) -> Result<Customer>;
+    /// The customer a CRM id, an e-mail or a phone number names.
+    fn find_customer(&self, org: OrgId, text: &str) -> Result<Option<i64>>;
     /// Deletes the profile and its identities; the customer's signals stay, anonymised.
     fn delete_customer(&self, org: OrgId, id: i64) -> Result<()>;
     /// `filter.touchpoint_id` / `channel_id` select customers with a signal there.

@@ -50,6 +50,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/touchpoints/{id}",
             axum::routing::get(super::dashboard::touchpoint),
         )
+        .route("/customers", axum::routing::get(super::customers::list))
+        .route(
+            "/customers/{id}",
+            axum::routing::get(super::customers::show),
+        )
         .route("/surveys", axum::routing::get(surveys))
         .route(
             "/complaints/new",
@@ -256,7 +261,7 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
         html! {
             nav.bar aria-label=(ui.app) {
                 a.brand href="/" { (ui.app) }
-                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint)] {
+                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint)] {
                     a href=(path) aria-current=[(here == path).then_some("page")] { (name) }
                 }
                 span.grow {}

@@ -275,6 +275,19 @@ pub struct Ui {
     pub impact: &'static str,
     pub latest_comments: &'static str,
     pub no_comments: &'static str,
+    pub customers: &'static str,
+    pub find_customer: &'static str,
+    pub find: &'static str,
+    pub no_match: &'static str,
+    pub name: &'static str,
+    pub region: &'static str,
+    pub plan: &'static str,
+    pub identities: &'static str,
+    pub timeline: &'static str,
+    /// Feedback, interaction, transaction.
+    pub events: [&'static str; 3],
+    pub more_not_shown: fn(usize) -> String,
+    pub next_page: &'static str,
 }
 
 const UK_UI: Ui = Ui {
@@ -348,6 +361,18 @@ const UK_UI: Ui = Ui {
     impact: "Вплив",
     latest_comments: "Останні коментарі",
     no_comments: "Коментарів немає.",
+    customers: "Клієнти",
+    find_customer: "Номер у CRM, пошта або телефон",
+    find: "Знайти",
+    no_match: "Такого клієнта не знайдено.",
+    name: "Ім’я",
+    region: "Регіон",
+    plan: "Тариф",
+    identities: "Ідентифікатори",
+    timeline: "Історія в усіх каналах",
+    events: ["Відгук", "Взаємодія", "Транзакція"],
+    more_not_shown: |n| format!("Ще {n} давніших подій не показано."),
+    next_page: "Далі →",
 };
 
 const EN_UI: Ui = Ui {
@@ -421,6 +446,18 @@ const EN_UI: Ui = Ui {
     impact: "Impact",
     latest_comments: "Latest comments",
     no_comments: "No comments.",
+    customers: "Customers",
+    find_customer: "CRM id, e-mail or phone",
+    find: "Find",
+    no_match: "No customer matches.",
+    name: "Name",
+    region: "Region",
+    plan: "Plan",
+    identities: "Identities",
+    timeline: "Timeline across channels",
+    events: ["Feedback", "Interaction", "Transaction"],
+    more_not_shown: |n| format!("{n} older events not shown."),
+    next_page: "Next →",
 };
 
 const RU_UI: Ui = Ui {
@@ -494,6 +531,18 @@ const RU_UI: Ui = Ui {
     impact: "Влияние",
     latest_comments: "Последние комментарии",
     no_comments: "Комментариев нет.",
+    customers: "Клиенты",
+    find_customer: "Номер в CRM, почта или телефон",
+    find: "Найти",
+    no_match: "Такой клиент не найден.",
+    name: "Имя",
+    region: "Регион",
+    plan: "Тариф",
+    identities: "Идентификаторы",
+    timeline: "История во всех каналах",
+    events: ["Отзыв", "Взаимодействие", "Транзакция"],
+    more_not_shown: |n| format!("Ещё {n} более ранних событий не показано."),
+    next_page: "Дальше →",
 };
 
 impl Lang {

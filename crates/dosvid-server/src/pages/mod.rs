@@ -5,6 +5,7 @@
 
 mod app;
 mod charts;
+mod customers;
 mod dashboard;
 mod i18n;
 mod survey;

@@ -144,6 +144,25 @@ async fn agent_logs_a_complaint(app: TestApp) {
         .await;
     assert_eq!(customer.body["identities"][0]["value"], "+380671234567");
 
+    // The customer 360: found by the phone as an agent types it, with the complaint on the timeline.
+    let found = app
+        .page("GET", "/customers?q=067+123+45+67", &[], &signed)
+        .await;
+    let profile_path = format!("/customers/{}", stored[0]["customer_id"]);
+    assert_eq!(found.location.as_deref(), Some(profile_path.as_str()));
+    let profile = app.page("GET", &profile_path, &[], &signed).await;
+    assert_eq!(profile.status, StatusCode::OK, "{}", profile.html);
+    assert!(profile.html.contains("+380671234567"));
+    assert!(
+        profile.html.contains("Сорок хвилин на лінії"),
+        "{}",
+        profile.html
+    );
+    let nobody = app
+        .page("GET", "/customers?q=nobody%40example.com", &[], &signed)
+        .await;
+    assert!(nobody.html.contains("Такого клієнта не знайдено"));
+
     // A bad field is named and nothing is stored; what was typed stays in the form.
     let mut bad = with_token.clone();
     bad.retain(|(k, _)| *k != "touchpoint");

@@ -47,6 +47,28 @@ pub(super) fn identity_owner(
     .transpose()
 }
 
+/// The customer a person would type to find: a CRM id, an e-mail or a phone number.
+pub(super) fn find_customer(c: &mut impl Conn, org: OrgId, text: &str) -> Result<Option<i64>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Some(row) = c.query_opt(
+        "SELECT id FROM customers WHERE org_id = $1 AND external_id = $2",
+        &[org.into(), text.into()],
+    )? {
+        return Ok(Some(row.int(0)?));
+    }
+    for kind in [IdentityKind::Email, IdentityKind::Phone] {
+        if let Ok(identity) = Identity::parse(kind, text, "q")
+            && let Some(id) = identity_owner(c, org, &identity)?
+        {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
 /// Adds an identity unless someone already owns it; returns whether it was added.
 pub(super) fn attach_identity(
     c: &mut impl Conn,

@@ -227,6 +227,11 @@ impl<B: Backend> Store for SqlStore<B> {
             .write(|c| directory::update_customer(c, org, id, &patch))
     }
 
+    fn find_customer(&self, org: OrgId, text: &str) -> Result<Option<i64>> {
+        self.backend
+            .read(|c| directory::find_customer(c, org, text))
+    }
+
     fn delete_customer(&self, org: OrgId, id: i64) -> Result<()> {
         self.backend
             .write(|c| directory::delete_customer(c, org, id))

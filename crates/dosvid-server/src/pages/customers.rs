@@ -1,0 +1,289 @@
+//! Customers: find one by what an agent has at hand (CRM id, e-mail, phone), and the customer
+//! 360 — the profile, the CX index of their own records, and one timeline of everything they
+//! did and said on every channel.
+
+use std::collections::HashMap;
+
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use dosvid_analytics::CxIndexRequest;
+use dosvid_domain::{Customer, Feedback, Interaction, Transaction};
+use dosvid_store::{Filter, PageRequest, all_pages};
+use maud::html;
+use serde::Deserialize;
+
+use super::app::{SignedIn, app_page};
+use super::html_response;
+use crate::AppState;
+
+/// Events shown on one page of a timeline.
+const TIMELINE_EVENTS: usize = 200;
+
+#[derive(Deserialize)]
+pub struct ListParams {
+    q: Option<String>,
+    cursor: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let ui = signed.lang().ui();
+    let org = signed.session.user.org_id;
+    let q = params.q.unwrap_or_default();
+    let wanted = q.clone();
+    let after = params
+        .cursor
+        .as_deref()
+        .and_then(|c| PageRequest::parse_cursor(c).ok());
+    let found = state
+        .run(move |s| {
+            let found = s.find_customer(org, &wanted)?;
+            let page =
+                s.list_customers(org, &Filter::default(), PageRequest { after, limit: 50 })?;
+            Ok((found, page))
+        })
+        .await;
+    let (found, page) = match found {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(id) = found {
+        return (
+            StatusCode::SEE_OTHER,
+            [(axum::http::header::LOCATION, format!("/customers/{id}"))],
+        )
+            .into_response();
+    }
+    let body = html! {
+        h1 { (ui.customers) }
+        form.filters method="get" action="/customers" role="search" {
+            div.filter {
+                label for="q" { (ui.find_customer) }
+                input #q type="search" name="q" value=(q) autocomplete="off";
+            }
+            div.filter { button.primary type="submit" { (ui.find) } }
+        }
+        @if !q.trim().is_empty() { p.error role="alert" { (ui.no_match) } }
+        div.scroll {
+            table {
+                thead { tr { th { "id" } th { (ui.crm_id) } th { (ui.name) } th { (ui.segment) } th { (ui.region) } th { (ui.plan) } } }
+                tbody {
+                    @for c in &page.items {
+                        tr {
+                            td { a href={ "/customers/" (c.id) } { (c.id) } }
+                            td { (c.external_id.as_deref().unwrap_or("—")) }
+                            td { (c.name.as_deref().unwrap_or("—")) }
+                            td { (c.segment.as_deref().unwrap_or("—")) }
+                            td { (c.region.as_deref().unwrap_or("—")) }
+                            td { (c.plan.as_deref().unwrap_or("—")) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(cursor) = &page.next_cursor {
+            p { a href={ "/customers?cursor=" (cursor) } { (ui.next_page) } }
+        }
+    };
+    html_response(
+        StatusCode::OK,
+        app_page(&signed, "/customers", ui.customers, body),
+    )
+}
+
+/// One thing that happened, for the timeline.
+enum Event {
+    Feedback(Feedback),
+    Interaction(Interaction),
+    Transaction(Transaction),
+}
+
+impl Event {
+    fn at(&self) -> DateTime<Utc> {
+        match self {
+            Event::Feedback(f) => f.occurred_at,
+            Event::Interaction(i) => i.occurred_at,
+            Event::Transaction(t) => t.occurred_at,
+        }
+    }
+}
+
+/// What the customer 360 reads from the store.
+struct Profile {
+    customer: Customer,
+    events: Vec<Event>,
+    touchpoints: HashMap<i64, String>,
+    channels: HashMap<i64, String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Path(id): Path<String>,
+) -> Response {
+    let ui = signed.lang().ui();
+    let org = signed.session.user.org_id;
+    let not_found = || {
+        let body = html! { h1 { (ui.customers) } p.error role="alert" { (ui.no_match) } };
+        html_response(
+            StatusCode::NOT_FOUND,
+            app_page(&signed, "/customers", ui.customers, body),
+        )
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    let read = state
+        .run(move |s| {
+            let customer = s.get_customer(org, id)?;
+            let theirs = Filter {
+                customer_id: Some(id),
+                ..Default::default()
+            };
+            let mut events: Vec<Event> = Vec::new();
+            events.extend(
+                all_pages(|p| s.list_feedback(org, &theirs, p))?
+                    .into_iter()
+                    .map(Event::Feedback),
+            );
+            events.extend(
+                all_pages(|p| s.list_interactions(org, &theirs, p))?
+                    .into_iter()
+                    .map(Event::Interaction),
+            );
+            events.extend(
+                all_pages(|p| s.list_transactions(org, &theirs, p))?
+                    .into_iter()
+                    .map(Event::Transaction),
+            );
+            events.sort_by_key(|e| std::cmp::Reverse(e.at()));
+            let touchpoints = all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect();
+            let channels = all_pages(|p| s.list_channels(org, p))?
+                .into_iter()
+                .map(|c| (c.id, c.name))
+                .collect();
+            Ok(Profile {
+                customer,
+                events,
+                touchpoints,
+                channels,
+            })
+        })
+        .await;
+    let Ok(profile) = read else {
+        return not_found();
+    };
+    let cx = state
+        .ask(org, move |index| {
+            index.cx_index(&CxIndexRequest {
+                customer_id: Some(id),
+                min_sample: Some(1),
+                ..Default::default()
+            })
+        })
+        .await
+        .ok()
+        .and_then(|r| r.rows.into_iter().next());
+    let c = &profile.customer;
+    let name = c.name.clone().unwrap_or_else(|| format!("#{}", c.id));
+    let place = |touchpoint: Option<i64>, channel: Option<i64>| {
+        let t = touchpoint
+            .and_then(|t| profile.touchpoints.get(&t))
+            .map(String::as_str);
+        let ch = channel
+            .and_then(|c| profile.channels.get(&c))
+            .map(String::as_str);
+        [t, ch]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let hidden = profile.events.len().saturating_sub(TIMELINE_EVENTS);
+    let body = html! {
+        h1 { (name) }
+        div.columns {
+            section {
+                table {
+                    tbody {
+                        tr { th { (ui.crm_id) } td { (c.external_id.as_deref().unwrap_or("—")) } }
+                        tr { th { (ui.segment) } td { (c.segment.as_deref().unwrap_or("—")) } }
+                        tr { th { (ui.region) } td { (c.region.as_deref().unwrap_or("—")) } }
+                        tr { th { (ui.plan) } td { (c.plan.as_deref().unwrap_or("—")) } }
+                        tr { th { (ui.language_read) } td { (c.language.as_deref().unwrap_or("—")) } }
+                        tr { th { (ui.identities) } td {
+                            @for identity in &c.identities { (identity.kind.as_str()) ": " (identity.value) br; }
+                        } }
+                        @for (key, value) in &c.attributes {
+                            tr { th { (key) } td { (value.as_str().map_or_else(|| value.to_string(), str::to_owned)) } }
+                        }
+                    }
+                }
+            }
+            section {
+                @if let Some(cx) = &cx {
+                    div.card-metric data-metric="cx_index" data-value=[cx.cx_index] {
+                        h3 { (ui.cx_index) }
+                        p.value { (cx.cx_index.map(|v| format!("{v:.1}")).unwrap_or_else(|| "—".into())) }
+                        p.meta { "n = " (cx.n) }
+                    }
+                }
+            }
+        }
+        h2 { (ui.timeline) " (" (profile.events.len()) ")" }
+        ul.comments {
+            @for event in profile.events.iter().take(TIMELINE_EVENTS) {
+                li {
+                    @match event {
+                        Event::Feedback(f) => {
+                            p.meta {
+                                strong { (ui.events[0]) } " · " (f.occurred_at.format("%Y-%m-%d %H:%M")) " · " (f.source.as_str())
+                                " · " (place(f.touchpoint_id, f.channel_id))
+                            }
+                            p {
+                                @if let Some(n) = f.nps { "NPS " (n) " " }
+                                @if let Some(n) = f.csat { "CSAT " (n) " " }
+                                @if let Some(n) = f.ces { "CES " (n) " " }
+                            }
+                            @if let Some(comment) = &f.comment {
+                                p.comment lang=[f.language.as_deref()] { (comment) }
+                            }
+                            @if !f.themes.is_empty() { p.meta { (ui.themes) ": " (f.themes.join(", ")) } }
+                        }
+                        Event::Interaction(i) => {
+                            p.meta {
+                                strong { (ui.events[1]) } " · " (i.occurred_at.format("%Y-%m-%d %H:%M"))
+                                " · " (place(i.touchpoint_id, Some(i.channel_id)))
+                            }
+                            p {
+                                (i.kind)
+                                @if let Some(outcome) = &i.outcome { " → " (outcome) }
+                                @if let Some(seconds) = i.duration_seconds { " · " (seconds / 60) " min " (seconds % 60) " s" }
+                                @if let Some(agent) = &i.agent { " · " (agent) }
+                            }
+                        }
+                        Event::Transaction(t) => {
+                            p.meta { strong { (ui.events[2]) } " · " (t.occurred_at.format("%Y-%m-%d %H:%M")) }
+                            p {
+                                (t.kind.as_str()) " · "
+                                (format!("{}.{:02}", t.amount_minor / 100, t.amount_minor % 100)) " " (t.currency)
+                                @if let Some(product) = &t.product { " · " (product) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if hidden > 0 { p.meta { ((ui.more_not_shown)(hidden)) } }
+    };
+    html_response(StatusCode::OK, app_page(&signed, "/customers", &name, body))
+}
