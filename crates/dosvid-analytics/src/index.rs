@@ -291,6 +291,8 @@ struct Located {
 /// The feedback records, one vector per field, row `i` of each being record `i`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Columns {
+    /// The record's id in the store, to fetch what the index does not keep (the comment).
+    pub(crate) id: Vec<i64>,
     pub(crate) second: Vec<i64>,
     /// The local day (in the organisation's zone) of `second`.
     pub(crate) day: Vec<i32>,
@@ -332,6 +334,7 @@ impl Columns {
         fn apply<T: Copy>(column: &mut Vec<T>, order: &[u32]) {
             *column = order.iter().map(|&i| column[i as usize]).collect();
         }
+        apply(&mut self.id, order);
         apply(&mut self.second, order);
         apply(&mut self.day, order);
         apply(&mut self.customer, order);
@@ -612,6 +615,7 @@ impl Index {
             let source = SOURCES.iter().position(|&s| s == fact.source);
             let rows = &mut self.rows;
             rows.push(at);
+            rows.id.push(fact.id);
             rows.source
                 .push(source.expect("every source is in SOURCES") as u8);
             rows.language.push(language);
@@ -655,6 +659,7 @@ impl Index {
             );
             let rows = &mut self.interactions;
             rows.push(at);
+            rows.id.push(fact.id);
             rows.source.push(0);
             rows.language.push(0);
             rows.nps.push(NPS_NONE);

@@ -270,7 +270,36 @@ pub(crate) struct Plan {
     pub(crate) compared_to: Option<Period>,
 }
 
+/// One page of the feedback records a filter selects, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RecordPage {
+    /// All the records the filter selects.
+    pub total: u64,
+    /// The ids of the page's records, newest first.
+    pub ids: Vec<i64>,
+}
+
 impl Index {
+    /// The feedback records `filters` select, newest first: `take` ids after skipping `skip`,
+    /// for lists that show the records behind a number (the store then reads them by id).
+    pub fn feedback_records(
+        &self,
+        filters: &Filters,
+        skip: usize,
+        take: usize,
+    ) -> Result<RecordPage, FieldError> {
+        let plan = self.plan(&QueryRequest {
+            measures: vec![Measure::N],
+            filters: filters.clone(),
+            ..Default::default()
+        })?;
+        let (total, rows) = plan.current.rows_newest_first(self, skip, take);
+        Ok(RecordPage {
+            total,
+            ids: rows.iter().map(|&r| self.rows.id[r as usize]).collect(),
+        })
+    }
+
     /// Answers a query, or says which field of it is wrong and why.
     pub fn query(&self, request: &QueryRequest) -> Result<QueryResult, FieldError> {
         let plan = self.plan(request)?;

@@ -220,6 +220,84 @@ impl Scan {
         Counts { groups, reach }
     }
 
+    /// The rows of chunk `chunk` in `[from, to)` passing every filter, into `selection`.
+    fn select(&self, index: &Index, rows: &Columns, chunk: usize, selection: &mut Vec<u32>) {
+        let customer_column = |name: &str| &index.customers.columns[name].values;
+        selection.clear();
+        let (first, last) = rows.zones[chunk];
+        if last < self.from || first >= self.to {
+            return;
+        }
+        let rows_of_chunk = chunk * CHUNK..((chunk + 1) * CHUNK).min(rows.len());
+        if first >= self.from && last < self.to {
+            selection.extend(rows_of_chunk.start as u32..rows_of_chunk.end as u32);
+        } else {
+            let seconds = &rows.second;
+            selection.extend(
+                rows_of_chunk
+                    .filter(|&r| self.from <= seconds[r] && seconds[r] < self.to)
+                    .map(|r| r as u32),
+            );
+        }
+        for filter in &self.filters {
+            match filter {
+                Filter::Touchpoint(accept) => {
+                    selection.retain(|&r| accept[usize::from(rows.touchpoint[r as usize])])
+                }
+                Filter::Channel(accept) => {
+                    selection.retain(|&r| accept[usize::from(rows.channel[r as usize])])
+                }
+                Filter::Source(accept) => {
+                    selection.retain(|&r| accept[usize::from(rows.source[r as usize])])
+                }
+                Filter::Language(accept) => {
+                    selection.retain(|&r| accept[usize::from(rows.language[r as usize])])
+                }
+                Filter::Comment(want) => selection.retain(|&r| rows.comment[r as usize] == *want),
+                Filter::Sentiment(accept) => {
+                    selection.retain(|&r| accept[usize::from(rows.sentiment[r as usize] & 3)])
+                }
+                Filter::Theme(bits) => selection.retain(|&r| rows.themes[r as usize] & bits != 0),
+                Filter::Emotion(bits) => {
+                    selection.retain(|&r| rows.emotions[r as usize] & bits != 0)
+                }
+                Filter::CustomerSlot(slot) => {
+                    selection.retain(|&r| rows.customer[r as usize] == *slot)
+                }
+                Filter::Customer { column, accept } => {
+                    let values = customer_column(column);
+                    selection.retain(|&r| {
+                        let c = rows.customer[r as usize];
+                        c != NO_CUSTOMER && accept[usize::from(values[c as usize])]
+                    })
+                }
+            }
+        }
+    }
+
+    /// How many rows pass, and `take` of them newest first after skipping `skip` (rows are in
+    /// time order; rows appended since the build come last, so they count as the newest).
+    pub(crate) fn rows_newest_first(
+        &self,
+        index: &Index,
+        skip: usize,
+        take: usize,
+    ) -> (u64, Vec<u32>) {
+        let rows = self.columns(index);
+        let mut selection = Vec::with_capacity(CHUNK);
+        let (mut total, mut page) = (0u64, Vec::with_capacity(take));
+        for chunk in (0..rows.zones.len()).rev() {
+            self.select(index, rows, chunk, &mut selection);
+            for &r in selection.iter().rev() {
+                if total as usize >= skip && page.len() < take {
+                    page.push(r);
+                }
+                total += 1;
+            }
+        }
+        (total, page)
+    }
+
     fn scan(&self, index: &Index, chunks: Range<usize>) -> (Vec<Histograms>, Reach) {
         let rows = self.columns(index);
         let groups = self.groups();
@@ -238,55 +316,7 @@ impl Scan {
         let mut keys: Vec<u32> = Vec::with_capacity(CHUNK);
         let mut spare: (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
         for chunk in chunks {
-            let (first, last) = rows.zones[chunk];
-            if last < self.from || first >= self.to {
-                continue;
-            }
-            let rows_of_chunk = chunk * CHUNK..((chunk + 1) * CHUNK).min(rows.len());
-            selection.clear();
-            if first >= self.from && last < self.to {
-                selection.extend(rows_of_chunk.start as u32..rows_of_chunk.end as u32);
-            } else {
-                let seconds = &rows.second;
-                selection.extend(
-                    rows_of_chunk
-                        .filter(|&r| self.from <= seconds[r] && seconds[r] < self.to)
-                        .map(|r| r as u32),
-                );
-            }
-            for filter in &self.filters {
-                let sel = &mut selection;
-                match filter {
-                    Filter::Touchpoint(accept) => {
-                        sel.retain(|&r| accept[usize::from(rows.touchpoint[r as usize])])
-                    }
-                    Filter::Channel(accept) => {
-                        sel.retain(|&r| accept[usize::from(rows.channel[r as usize])])
-                    }
-                    Filter::Source(accept) => {
-                        sel.retain(|&r| accept[usize::from(rows.source[r as usize])])
-                    }
-                    Filter::Language(accept) => {
-                        sel.retain(|&r| accept[usize::from(rows.language[r as usize])])
-                    }
-                    Filter::Comment(want) => sel.retain(|&r| rows.comment[r as usize] == *want),
-                    Filter::Sentiment(accept) => {
-                        sel.retain(|&r| accept[usize::from(rows.sentiment[r as usize] & 3)])
-                    }
-                    Filter::Theme(bits) => sel.retain(|&r| rows.themes[r as usize] & bits != 0),
-                    Filter::Emotion(bits) => sel.retain(|&r| rows.emotions[r as usize] & bits != 0),
-                    Filter::CustomerSlot(slot) => {
-                        sel.retain(|&r| rows.customer[r as usize] == *slot)
-                    }
-                    Filter::Customer { column, accept } => {
-                        let values = customer_column(column);
-                        sel.retain(|&r| {
-                            let c = rows.customer[r as usize];
-                            c != NO_CUSTOMER && accept[usize::from(values[c as usize])]
-                        })
-                    }
-                }
-            }
+            self.select(index, rows, chunk, &mut selection);
             if selection.is_empty() {
                 continue;
             }

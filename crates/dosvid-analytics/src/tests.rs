@@ -847,3 +847,43 @@ fn the_cx_index_combines_sentiment_ratings_and_what_customers_did_afterwards() {
         "three records are below the default 30"
     );
 }
+
+#[test]
+fn the_records_behind_a_filter_come_newest_first_and_all_are_counted() {
+    let mut rng = Rng(7);
+    let dir = directory();
+    let (customers, feedback) = facts(&mut rng, 12_000);
+    let mut index = Index::new(Zone::new("Europe/Kyiv").unwrap(), dir);
+    index.upsert_customers(&customers);
+    index.append_feedback(&feedback);
+    index.finish_build();
+    let filters: Filters =
+        serde_json::from_value(serde_json::json!({"channel": "ch-2", "has_comment": true}))
+            .unwrap();
+    let mut expected: Vec<&FeedbackFact> = feedback
+        .iter()
+        .filter(|f| f.channel_id == Some(2) && f.has_comment)
+        .collect();
+    expected.sort_by_key(|f| std::cmp::Reverse(f.occurred_at));
+    let first = index.feedback_records(&filters, 0, 50).unwrap();
+    assert_eq!(first.total, expected.len() as u64);
+    let at = |id: i64| feedback.iter().find(|f| f.id == id).unwrap().occurred_at;
+    let times: Vec<i64> = first.ids.iter().map(|&id| at(id)).collect();
+    assert_eq!(
+        times,
+        expected[..50]
+            .iter()
+            .map(|f| f.occurred_at)
+            .collect::<Vec<_>>()
+    );
+    let second = index.feedback_records(&filters, 50, 50).unwrap();
+    assert!(
+        second.ids.iter().all(|id| !first.ids.contains(id)),
+        "pages do not overlap"
+    );
+    assert_eq!(at(second.ids[0]), expected[50].occurred_at);
+    let past_the_end = index
+        .feedback_records(&filters, expected.len(), 10)
+        .unwrap();
+    assert!(past_the_end.ids.is_empty());
+}
