@@ -312,6 +312,8 @@ pub trait Store: Send + Sync + 'static {
         filter: &Filter,
         page: PageRequest,
     ) -> Result<Page<Feedback>>;
+    /// The feedback records with these ids, in the order given (ids not found are left out).
+    fn feedback_by_ids(&self, org: OrgId, ids: &[i64]) -> Result<Vec<Feedback>>;
     /// The newest readable comments (not garbage) among the records `filter` selects.
     fn latest_comments(&self, org: OrgId, filter: &Filter, count: u32) -> Result<Vec<Feedback>>;
     fn list_interactions(

@@ -50,6 +50,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/touchpoints/{id}",
             axum::routing::get(super::dashboard::touchpoint),
         )
+        .route("/feedback", axum::routing::get(super::explorer::explorer))
+        .route(
+            "/feedback/export.csv",
+            axum::routing::get(super::explorer::export),
+        )
         .route("/customers", axum::routing::get(super::customers::list))
         .route(
             "/customers/{id}",
@@ -261,7 +266,7 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
         html! {
             nav.bar aria-label=(ui.app) {
                 a.brand href="/" { (ui.app) }
-                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint)] {
+                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/feedback", ui.feedback), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint)] {
                     a href=(path) aria-current=[(here == path).then_some("page")] { (name) }
                 }
                 span.grow {}

@@ -288,6 +288,20 @@ pub struct Ui {
     pub events: [&'static str; 3],
     pub more_not_shown: fn(usize) -> String,
     pub next_page: &'static str,
+    pub feedback: &'static str,
+    pub search: &'static str,
+    pub source: &'static str,
+    pub emotion: &'static str,
+    pub with_comment: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub export_csv: &'static str,
+    pub found: fn(u64) -> String,
+    pub searched: fn(usize, u64) -> String,
+    pub previous_page: &'static str,
+    pub date: &'static str,
+    pub scores: &'static str,
+    pub comment: &'static str,
 }
 
 const UK_UI: Ui = Ui {
@@ -373,6 +387,20 @@ const UK_UI: Ui = Ui {
     events: ["Відгук", "Взаємодія", "Транзакція"],
     more_not_shown: |n| format!("Ще {n} давніших подій не показано."),
     next_page: "Далі →",
+    feedback: "Відгуки",
+    search: "Пошук у коментарях",
+    source: "Джерело",
+    emotion: "Емоція",
+    with_comment: "З коментарем",
+    yes: "так",
+    no: "ні",
+    export_csv: "Експорт у CSV",
+    found: |n| format!("Знайдено записів: {n}"),
+    searched: |found, scanned| format!("Знайдено {found} у {scanned} переглянутих записах"),
+    previous_page: "← Назад",
+    date: "Дата",
+    scores: "Оцінки",
+    comment: "Коментар",
 };
 
 const EN_UI: Ui = Ui {
@@ -458,6 +486,20 @@ const EN_UI: Ui = Ui {
     events: ["Feedback", "Interaction", "Transaction"],
     more_not_shown: |n| format!("{n} older events not shown."),
     next_page: "Next →",
+    feedback: "Feedback",
+    search: "Search the comments",
+    source: "Source",
+    emotion: "Emotion",
+    with_comment: "With a comment",
+    yes: "yes",
+    no: "no",
+    export_csv: "Export to CSV",
+    found: |n| format!("{n} records"),
+    searched: |found, scanned| format!("{found} found in {scanned} records searched"),
+    previous_page: "← Back",
+    date: "Date",
+    scores: "Scores",
+    comment: "Comment",
 };
 
 const RU_UI: Ui = Ui {
@@ -543,6 +585,20 @@ const RU_UI: Ui = Ui {
     events: ["Отзыв", "Взаимодействие", "Транзакция"],
     more_not_shown: |n| format!("Ещё {n} более ранних событий не показано."),
     next_page: "Дальше →",
+    feedback: "Отзывы",
+    search: "Поиск в комментариях",
+    source: "Источник",
+    emotion: "Эмоция",
+    with_comment: "С комментарием",
+    yes: "да",
+    no: "нет",
+    export_csv: "Экспорт в CSV",
+    found: |n| format!("Найдено записей: {n}"),
+    searched: |found, scanned| format!("Найдено {found} в {scanned} просмотренных записях"),
+    previous_page: "← Назад",
+    date: "Дата",
+    scores: "Оценки",
+    comment: "Комментарий",
 };
 
 impl Lang {

@@ -7,6 +7,7 @@ mod app;
 mod charts;
 mod customers;
 mod dashboard;
+mod explorer;
 mod i18n;
 mod survey;
 

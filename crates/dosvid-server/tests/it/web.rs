@@ -241,7 +241,12 @@ async fn dashboards_agree_with_the_api(app: TestApp) {
             (false, 2) => 8,
             _ => 7,
         };
-        records.push(json!({"touchpoint": "contact-centre.queue", "channel": "phone", "nps": nps,
+        let comment = match i % 10 {
+            0 => Some("Довго чекав на лінії"),
+            5 => Some("Все чудово, дякую"),
+            _ => None,
+        };
+        records.push(json!({"touchpoint": "contact-centre.queue", "channel": "phone", "nps": nps, "comment": comment,
             "csat": 1 + i % 5, "ces": 1 + i % 7, "occurred_at": format!("2026-{month}-{:02}T10:00:00Z", 1 + i % 28)}));
     }
     let stored = app

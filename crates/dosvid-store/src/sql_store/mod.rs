@@ -396,6 +396,16 @@ impl<B: Backend> Store for SqlStore<B> {
             .read(|c| signals::list_feedback(c, org, filter, page))
     }
 
+    fn feedback_by_ids(&self, org: OrgId, ids: &[i64]) -> Result<Vec<Feedback>> {
+        let mut found = self
+            .backend
+            .read(|c| signals::feedback_by_ids(c, org, ids))?;
+        let rank: std::collections::HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        found.sort_by_key(|f| rank[&f.id]);
+        Ok(found)
+    }
+
     fn latest_comments(&self, org: OrgId, filter: &Filter, count: u32) -> Result<Vec<Feedback>> {
         self.backend
             .read(|c| signals::latest_comments(c, org, filter, count))

@@ -548,6 +548,24 @@ fn signals_where(
     Ok(q)
 }
 
+/// The feedback records with these ids, in any order.
+pub(super) fn feedback_by_ids(c: &mut impl Conn, org: OrgId, ids: &[i64]) -> Result<Vec<Feedback>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for part in ids.chunks(PageRequest::MAX_LIMIT as usize) {
+        let mut q = Query::new(&format!(
+            "SELECT {FEEDBACK_COLUMNS} FROM feedback WHERE org_id = "
+        ));
+        let p = q.param(org);
+        q.sql.push_str(&p);
+        q.sql.push_str(" AND id IN ");
+        push_id_list(&mut q, part);
+        for row in c.query(&q.sql, &q.params)? {
+            found.push(feedback_from_row(&row)?);
+        }
+    }
+    Ok(found)
+}
+
 /// The most recently stored readable comments among the records `filter` selects.
 pub(super) fn latest_comments(
     c: &mut impl Conn,

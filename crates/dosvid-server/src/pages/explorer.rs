@@ -1,0 +1,417 @@
+//! The feedback explorer: the records behind the numbers, with every filter of the query API,
+//! a search in the comments, pages, and a CSV export of what the filters and search select.
+//!
+//! The analytics index picks the records (newest first) with the very filters a question uses,
+//! so the explorer lists exactly the records a number on another page counts; the store reads
+//! them by id. The search folds case and reads comments from the store in steps of
+//! [`SEARCH_STEP`] records, up to [`SEARCH_LIMIT`], and says how far it looked.
+
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dosvid_domain::{Channel, Feedback, FeedbackSource, Touchpoint};
+use dosvid_store::{Filter, all_pages};
+use maud::html;
+use serde::Deserialize;
+
+use super::app::{SignedIn, app_page};
+use super::html_response;
+use crate::AppState;
+use crate::api::analytics::SliceParams;
+
+const PAGE: usize = 50;
+/// Records read per step of a search.
+const SEARCH_STEP: usize = 2_000;
+/// The most records one search reads before it stops and says so.
+const SEARCH_LIMIT: u64 = 200_000;
+/// The most rows one export writes.
+const EXPORT_LIMIT: usize = 200_000;
+
+/// The explorer's filters: the query API's, a search, and the page.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExplorerParams {
+    from: Option<String>,
+    to: Option<String>,
+    touchpoint: Option<String>,
+    channel: Option<String>,
+    source: Option<String>,
+    language: Option<String>,
+    sentiment: Option<String>,
+    theme: Option<String>,
+    emotion: Option<String>,
+    segment: Option<String>,
+    has_comment: Option<String>,
+    q: Option<String>,
+    page: Option<usize>,
+}
+
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+impl ExplorerParams {
+    fn slice(&self) -> SliceParams {
+        SliceParams {
+            from: given(&self.from),
+            to: given(&self.to),
+            touchpoint: given(&self.touchpoint),
+            channel: given(&self.channel),
+            source: given(&self.source),
+            language: given(&self.language),
+            sentiment: given(&self.sentiment),
+            theme: given(&self.theme),
+            emotion: given(&self.emotion),
+            segment: given(&self.segment),
+            has_comment: match self.has_comment.as_deref() {
+                Some("yes") => Some(true),
+                Some("no") => Some(false),
+                _ => None,
+            },
+            ..Default::default()
+        }
+    }
+
+    fn search(&self) -> Option<String> {
+        given(&self.q).map(|q| q.to_lowercase())
+    }
+
+    /// The query string of these filters, with another page.
+    fn link(&self, page: Option<usize>) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("touchpoint", &self.touchpoint),
+            ("channel", &self.channel),
+            ("source", &self.source),
+            ("language", &self.language),
+            ("sentiment", &self.sentiment),
+            ("theme", &self.theme),
+            ("emotion", &self.emotion),
+            ("segment", &self.segment),
+            ("has_comment", &self.has_comment),
+            ("q", &self.q),
+        ] {
+            if let Some(v) = given(value) {
+                q.append_pair(name, &v);
+            }
+        }
+        if let Some(page) = page.filter(|p| *p > 0) {
+            q.append_pair("page", &page.to_string());
+        }
+        q.finish()
+    }
+}
+
+/// What a listing found: the records of the page, and how many there are (or, for a search,
+/// how many it found in how many it read).
+struct Found {
+    records: Vec<Feedback>,
+    total: u64,
+    searched: Option<u64>,
+    more: bool,
+}
+
+/// Selects the records: `skip` and `take` count records that pass the filters and the search.
+async fn find(
+    state: &AppState,
+    org: i64,
+    params: &ExplorerParams,
+    skip: usize,
+    take: usize,
+) -> Result<Found, crate::ApiError> {
+    let filters = params.slice().filters()?;
+    let Some(search) = params.search() else {
+        let page = state
+            .ask(org, move |index| {
+                index.feedback_records(&filters, skip, take)
+            })
+            .await?;
+        let total = page.total;
+        let records = state
+            .run(move |s| s.feedback_by_ids(org, &page.ids))
+            .await?;
+        let more = (skip + records.len()) < total as usize;
+        return Ok(Found {
+            records,
+            total,
+            searched: None,
+            more,
+        });
+    };
+    let (mut records, mut matched, mut read) = (Vec::new(), 0usize, 0u64);
+    loop {
+        let step = filters.clone();
+        let at = read as usize;
+        let ids = state
+            .ask(org, move |index| {
+                index.feedback_records(&step, at, SEARCH_STEP)
+            })
+            .await?;
+        if ids.ids.is_empty() {
+            return Ok(Found {
+                records,
+                total: matched as u64,
+                searched: Some(read),
+                more: false,
+            });
+        }
+        read += ids.ids.len() as u64;
+        let batch = state.run(move |s| s.feedback_by_ids(org, &ids.ids)).await?;
+        for f in batch {
+            let hit = f
+                .comment
+                .as_deref()
+                .is_some_and(|c| c.to_lowercase().contains(&search));
+            if !hit {
+                continue;
+            }
+            if matched >= skip && records.len() < take {
+                records.push(f);
+            }
+            matched += 1;
+        }
+        if records.len() >= take || read >= SEARCH_LIMIT {
+            return Ok(Found {
+                records,
+                total: matched as u64,
+                searched: Some(read),
+                more: true,
+            });
+        }
+    }
+}
+
+/// Names of the organisation's touchpoints and channels, and its theme keys.
+async fn names(state: &AppState, org: i64) -> (Vec<Touchpoint>, Vec<Channel>, Vec<String>) {
+    state
+        .run(move |s| {
+            Ok((
+                all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?,
+                all_pages(|p| s.list_channels(org, p))?,
+                s.taxonomy(org)?.themes.into_iter().map(|t| t.key).collect(),
+            ))
+        })
+        .await
+        .unwrap_or_default()
+}
+
+fn sentiment_label(score: Option<f64>) -> Option<usize> {
+    score.map(|s| {
+        if s <= -0.05 {
+            0
+        } else if s >= 0.05 {
+            2
+        } else {
+            1
+        }
+    })
+}
+
+pub async fn explorer(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Query(params): Query<ExplorerParams>,
+) -> Response {
+    let ui = signed.lang().ui();
+    let org = signed.session.user.org_id;
+    let page = params.page.unwrap_or(0);
+    let (touchpoints, channels, themes) = names(&state, org).await;
+    let found = find(&state, org, &params, page * PAGE, PAGE).await;
+    let touchpoint_name = |id: Option<i64>| {
+        id.and_then(|id| touchpoints.iter().find(|t| t.id == id))
+            .map_or("—", |t| t.name.as_str())
+    };
+    let channel_name = |id: Option<i64>| {
+        id.and_then(|id| channels.iter().find(|c| c.id == id))
+            .map_or("—", |c| c.name.as_str())
+    };
+    let select = |name: &str,
+                  label: &str,
+                  options: Vec<(String, String)>,
+                  chosen: &Option<String>| {
+        html! {
+            div.filter {
+                label for=(name) { (label) }
+                select #(name) name=(name) {
+                    option value="" { (ui.all) }
+                    @for (value, text) in &options {
+                        option value=(value) selected[chosen.as_deref() == Some(value.as_str())] { (text) }
+                    }
+                }
+            }
+        }
+    };
+    let same = |v: &[&str]| {
+        v.iter()
+            .map(|s| (s.to_string(), s.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let body = html! {
+        h1 { (ui.feedback) }
+        form.filters method="get" action="/feedback" {
+            div.filter {
+                label for="q" { (ui.search) }
+                input #q type="search" name="q" value=[params.q.as_deref()];
+            }
+            div.filter {
+                label for="from" { (ui.period_from) }
+                input #from type="date" name="from" value=[params.from.as_deref()];
+            }
+            div.filter {
+                label for="to" { (ui.period_to) }
+                input #to type="date" name="to" value=[params.to.as_deref()];
+            }
+            (select("touchpoint", ui.touchpoint, touchpoints.iter().map(|t| (t.key.clone(), t.name.clone())).collect(), &params.touchpoint))
+            (select("channel", ui.channel, channels.iter().map(|c| (c.key.clone(), c.name.clone())).collect(), &params.channel))
+            (select("source", ui.source, FeedbackSource::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())).collect(), &params.source))
+            (select("language", ui.language_read, same(&["uk", "ru", "en"]), &params.language))
+            (select("sentiment", ui.sentiment, vec![
+                ("negative".into(), ui.sentiments[0].into()),
+                ("neutral".into(), ui.sentiments[1].into()),
+                ("positive".into(), ui.sentiments[2].into()),
+            ], &params.sentiment))
+            (select("theme", ui.theme, themes.iter().map(|t| (t.clone(), t.clone())).collect(), &params.theme))
+            (select("emotion", ui.emotion, same(&dosvid_text::EMOTIONS), &params.emotion))
+            (select("has_comment", ui.with_comment, vec![("yes".into(), ui.yes.into()), ("no".into(), ui.no.into())], &params.has_comment))
+            div.filter { button.primary type="submit" { (ui.apply) } }
+        }
+        @match &found {
+            Err(e) => { p.error role="alert" { (e.field.clone().unwrap_or_default()) ": " (e.message) } }
+            Ok(found) => {
+                p.meta {
+                    @match found.searched {
+                        Some(read) => { ((ui.searched)(found.total as usize, read)) }
+                        None => { ((ui.found)(found.total)) }
+                    }
+                    " · " a href={ "/feedback/export.csv?" (params.link(None)) } { (ui.export_csv) }
+                }
+                div.scroll {
+                    table.records {
+                        thead { tr {
+                            th { (ui.date) } th { (ui.touchpoint) } th { (ui.channel) } th { (ui.scores) } th { (ui.comment) } th { (ui.customer) }
+                        } }
+                        tbody {
+                            @for f in &found.records {
+                                tr data-feedback=(f.id) {
+                                    td.num { (f.occurred_at.format("%Y-%m-%d")) }
+                                    td { (touchpoint_name(f.touchpoint_id)) }
+                                    td { (channel_name(f.channel_id)) br; span.meta { (f.source.as_str()) } }
+                                    td.num {
+                                        @if let Some(n) = f.nps { "NPS " (n) br; }
+                                        @if let Some(n) = f.csat { "CSAT " (n) br; }
+                                        @if let Some(n) = f.ces { "CES " (n) }
+                                    }
+                                    td {
+                                        @if let Some(comment) = &f.comment {
+                                            p.comment lang=[f.language.as_deref()] { (comment) }
+                                            p.meta {
+                                                (f.language.as_deref().unwrap_or("—"))
+                                                @if let Some(label) = sentiment_label(f.sentiment) { " · " (ui.sentiments[label]) }
+                                                @if !f.themes.is_empty() { " · " (f.themes.join(", ")) }
+                                                @if !f.emotions.is_empty() { " · " (f.emotions.join(", ")) }
+                                            }
+                                        }
+                                    }
+                                    td { @if let Some(c) = f.customer_id { a href={ "/customers/" (c) } { (c) } } }
+                                }
+                            }
+                        }
+                    }
+                }
+                p {
+                    @if page > 0 { a href={ "/feedback?" (params.link(Some(page - 1))) } { (ui.previous_page) } " " }
+                    @if found.more { a href={ "/feedback?" (params.link(Some(page + 1))) } { (ui.next_page) } }
+                }
+            }
+        }
+    };
+    let status = match &found {
+        Ok(_) => StatusCode::OK,
+        Err(e) => e.status,
+    };
+    html_response(status, app_page(&signed, "/feedback", ui.feedback, body))
+}
+
+/// The records the filters and search select (all pages, up to [`EXPORT_LIMIT`]), as CSV.
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Query(params): Query<ExplorerParams>,
+) -> Response {
+    let org = signed.session.user.org_id;
+    let (touchpoints, channels, _) = names(&state, org).await;
+    let found = match find(&state, org, &params, 0, EXPORT_LIMIT).await {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
+    };
+    let key = |id: Option<i64>, of: &[(i64, String)]| {
+        id.and_then(|id| of.iter().find(|(i, _)| *i == id))
+            .map(|(_, k)| k.clone())
+            .unwrap_or_default()
+    };
+    let touchpoint_keys: Vec<(i64, String)> =
+        touchpoints.into_iter().map(|t| (t.id, t.key)).collect();
+    let channel_keys: Vec<(i64, String)> = channels.into_iter().map(|c| (c.id, c.key)).collect();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let head = [
+        "id",
+        "occurred_at",
+        "customer_id",
+        "touchpoint",
+        "channel",
+        "source",
+        "nps",
+        "csat",
+        "ces",
+        "rating",
+        "rating_scale",
+        "comment",
+        "language",
+        "sentiment",
+        "themes",
+        "emotions",
+    ];
+    let opt = |v: Option<i16>| v.map(|v| v.to_string()).unwrap_or_default();
+    let written = out.write_record(head).and_then(|()| {
+        for f in &found.records {
+            out.write_record([
+                f.id.to_string(),
+                f.occurred_at.to_rfc3339(),
+                f.customer_id.map(|c| c.to_string()).unwrap_or_default(),
+                key(f.touchpoint_id, &touchpoint_keys),
+                key(f.channel_id, &channel_keys),
+                f.source.as_str().to_owned(),
+                opt(f.nps),
+                opt(f.csat),
+                opt(f.ces),
+                opt(f.rating),
+                opt(f.rating_scale),
+                f.comment.clone().unwrap_or_default(),
+                f.language.clone().unwrap_or_default(),
+                f.sentiment.map(|s| format!("{s:.3}")).unwrap_or_default(),
+                f.themes.join(" "),
+                f.emotions.join(" "),
+            ])?;
+        }
+        Ok(())
+    });
+    match written.and_then(|()| out.into_inner().map_err(|e| e.into_error().into())) {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"feedback.csv\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => crate::ApiError::internal(e).into_response(),
+    }
+}
