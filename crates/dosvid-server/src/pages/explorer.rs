@@ -143,25 +143,17 @@ async fn find(
             more,
         });
     };
+    // One visit to the index for every candidate, then the comments a step at a time.
+    let candidates = state
+        .ask(org, move |index| {
+            index.feedback_records(&filters, 0, SEARCH_LIMIT as usize)
+        })
+        .await?;
     let (mut records, mut matched, mut read) = (Vec::new(), 0usize, 0u64);
-    loop {
-        let step = filters.clone();
-        let at = read as usize;
-        let ids = state
-            .ask(org, move |index| {
-                index.feedback_records(&step, at, SEARCH_STEP)
-            })
-            .await?;
-        if ids.ids.is_empty() {
-            return Ok(Found {
-                records,
-                total: matched as u64,
-                searched: Some(read),
-                more: false,
-            });
-        }
-        read += ids.ids.len() as u64;
-        let batch = state.run(move |s| s.feedback_by_ids(org, &ids.ids)).await?;
+    for step in candidates.ids.chunks(SEARCH_STEP) {
+        let ids = step.to_vec();
+        read += ids.len() as u64;
+        let batch = state.run(move |s| s.feedback_by_ids(org, &ids)).await?;
         for f in batch {
             let hit = f
                 .comment
@@ -175,7 +167,7 @@ async fn find(
             }
             matched += 1;
         }
-        if records.len() >= take || read >= SEARCH_LIMIT {
+        if records.len() >= take {
             return Ok(Found {
                 records,
                 total: matched as u64,
@@ -184,6 +176,12 @@ async fn find(
             });
         }
     }
+    Ok(Found {
+        records,
+        total: matched as u64,
+        searched: Some(read),
+        more: false,
+    })
 }
 
 /// Names of the organisation's touchpoints and channels, and its theme keys.

@@ -552,8 +552,9 @@ fn signals_where(
 pub(super) fn feedback_by_ids(c: &mut impl Conn, org: OrgId, ids: &[i64]) -> Result<Vec<Feedback>> {
     let mut found = Vec::with_capacity(ids.len());
     for part in ids.chunks(PageRequest::MAX_LIMIT as usize) {
+        // `+org_id`: the ids pick the rows; an index starting with org_id would scan them all.
         let mut q = Query::new(&format!(
-            "SELECT {FEEDBACK_COLUMNS} FROM feedback WHERE org_id = "
+            "SELECT {FEEDBACK_COLUMNS} FROM feedback WHERE +org_id = "
         ));
         let p = q.param(org);
         q.sql.push_str(&p);
