@@ -83,6 +83,9 @@ fn parse_month(label: &str) -> Option<(i32, u32)> {
     Some((y.parse().ok()?, m.parse().ok()?))
 }
 
+/// How far back a trend goes.
+const TREND_MONTHS: i32 = 24;
+
 /// When the page names no period: the three months up to the latest month with enough answers
 /// to judge (a month holding a handful of fresh answers would make an empty dashboard).
 fn default_period(months: &QueryResult) -> Option<(String, String)> {
@@ -121,7 +124,8 @@ fn fill_default_period(
     Ok(())
 }
 
-/// NPS by month over the twelve months up to the period's end.
+/// NPS by month over the [`TREND_MONTHS`] months up to the period's end: long enough to see a
+/// change against the months before it.
 fn trend_slice(slice: &SliceParams) -> SliceParams {
     let mut trend = slice.clone();
     if let Some(end) = slice.to.as_deref().and_then(parse_month) {
@@ -134,7 +138,7 @@ fn trend_slice(slice: &SliceParams) -> SliceParams {
         } else {
             shift(end, 1)
         };
-        trend.from = Some(month_start(shift(end, -12)));
+        trend.from = Some(month_start(shift(end, -TREND_MONTHS)));
         trend.to = Some(month_start(end));
     }
     trend.measures = Some("nps".into());
