@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::app::{SignedIn, app_page};
 use super::charts::{self, Point};
-use super::html_response;
+use super::{given, html_response};
 use crate::AppState;
 use crate::api::analytics::SliceParams;
 
@@ -29,13 +29,6 @@ pub struct DashboardParams {
     channel: Option<String>,
     segment: Option<String>,
     stage: Option<String>,
-}
-
-fn given(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
 }
 
 impl DashboardParams {

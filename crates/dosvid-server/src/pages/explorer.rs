@@ -16,7 +16,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::app::{SignedIn, app_page};
-use super::html_response;
+use super::{given, html_response};
 use crate::AppState;
 use crate::api::analytics::SliceParams;
 
@@ -44,13 +44,6 @@ pub struct ExplorerParams {
     has_comment: Option<String>,
     q: Option<String>,
     page: Option<usize>,
-}
-
-fn given(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
 }
 
 impl ExplorerParams {

@@ -73,10 +73,7 @@ impl Form {
 
     /// A field's value, `None` when absent or blank.
     pub fn text(&self, name: &str) -> Option<String> {
-        self.one(name)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
+        given(&self.one(name).map(str::to_owned))
     }
 
     pub fn all(&self, name: &str) -> Vec<&str> {
@@ -86,6 +83,14 @@ impl Form {
             .map(|(_, v)| v.as_str())
             .collect()
     }
+}
+
+/// A query parameter's value, `None` when absent or blank (a form's "all").
+pub fn given(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 /// A token bucket per client address: `BURST` requests at once, then one per `REFILL_SECONDS`.
