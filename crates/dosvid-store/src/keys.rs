@@ -13,6 +13,8 @@ pub struct ApiKey {
     /// The first characters of the secret, to recognise a key in a list.
     pub prefix: String,
     pub created_at: DateTime<Utc>,
+    /// When the key stopped opening the API.
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// The secret a client presents as `Authorization: Bearer <secret>`.

@@ -219,6 +219,10 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
         now: DateTime<Utc>,
     ) -> Result<(ApiKey, ApiKeySecret)>;
+    /// Every key of the organisation, revoked ones included.
+    fn list_api_keys(&self, org: OrgId) -> Result<Vec<ApiKey>>;
+    /// Stops a key from opening the API (it stays listed as revoked).
+    fn revoke_api_key(&self, org: OrgId, id: i64, now: DateTime<Utc>) -> Result<()>;
     /// The key a presented secret belongs to, if it is valid and not revoked.
     fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>>;
 

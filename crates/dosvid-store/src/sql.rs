@@ -158,6 +158,13 @@ impl Row {
         }
     }
 
+    pub fn opt_time(&self, i: usize) -> Result<Option<DateTime<Utc>>> {
+        match self.at(i) {
+            Value::Null => Ok(None),
+            _ => self.time(i).map(Some),
+        }
+    }
+
     pub fn attributes(&self, i: usize) -> Result<dosvid_domain::Attributes> {
         match self.at(i) {
             Value::Null => Ok(Default::default()),

@@ -61,6 +61,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::get(super::customers::show),
         )
         .route("/surveys", axum::routing::get(surveys))
+        .route("/settings", axum::routing::get(super::settings::show))
+        .route(
+            "/settings/users",
+            axum::routing::post(super::settings::add_user),
+        )
+        .route(
+            "/settings/keys",
+            axum::routing::post(super::settings::add_key),
+        )
+        .route(
+            "/settings/keys/revoke",
+            axum::routing::post(super::settings::revoke_key),
+        )
         .route(
             "/complaints/new",
             axum::routing::get(complaint_form).post(complaint_post),
@@ -122,7 +135,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     origin_host.is_some() && origin_host == host
 }
 
-fn csrf_ok(form: &Form, headers: &HeaderMap, signed: &SignedIn) -> bool {
+pub(super) fn csrf_ok(form: &Form, headers: &HeaderMap, signed: &SignedIn) -> bool {
     same_origin(headers) && form.one("csrf") == Some(signed.session.csrf.as_str())
 }
 
@@ -266,7 +279,9 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
         html! {
             nav.bar aria-label=(ui.app) {
                 a.brand href="/" { (ui.app) }
-                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/feedback", ui.feedback), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint)] {
+                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/feedback", ui.feedback), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/settings", ui.settings)]
+                    .into_iter()
+                    .filter(|(path, _)| *path != "/settings" || signed.user().role == dosvid_domain::user::Role::Admin) {
                     a href=(path) aria-current=[(here == path).then_some("page")] { (name) }
                 }
                 span.grow {}

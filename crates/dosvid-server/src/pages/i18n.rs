@@ -302,6 +302,19 @@ pub struct Ui {
     pub date: &'static str,
     pub scores: &'static str,
     pub comment: &'static str,
+    pub settings: &'static str,
+    pub users: &'static str,
+    pub role: &'static str,
+    pub add_user: &'static str,
+    pub password_hint: &'static str,
+    pub user_added: &'static str,
+    pub api_keys: &'static str,
+    pub key_name: &'static str,
+    pub add_key: &'static str,
+    pub shown_once: &'static str,
+    pub revoke: &'static str,
+    pub revoked: &'static str,
+    pub created: &'static str,
 }
 
 const UK_UI: Ui = Ui {
@@ -401,6 +414,19 @@ const UK_UI: Ui = Ui {
     date: "Дата",
     scores: "Оцінки",
     comment: "Коментар",
+    settings: "Налаштування",
+    users: "Користувачі",
+    role: "Роль",
+    add_user: "Додати користувача",
+    password_hint: "Пароль (щонайменше 10 символів; порожній — згенерувати)",
+    user_added: "Користувача додано. Пароль (показано лише зараз):",
+    api_keys: "Ключі API",
+    key_name: "Назва ключа",
+    add_key: "Створити ключ",
+    shown_once: "Скопіюйте його зараз — його показано лише цей раз:",
+    revoke: "Відкликати",
+    revoked: "відкликано",
+    created: "Створено",
 };
 
 const EN_UI: Ui = Ui {
@@ -500,6 +526,19 @@ const EN_UI: Ui = Ui {
     date: "Date",
     scores: "Scores",
     comment: "Comment",
+    settings: "Settings",
+    users: "Users",
+    role: "Role",
+    add_user: "Add a user",
+    password_hint: "Password (at least 10 characters; empty to generate one)",
+    user_added: "User added. Password (shown only now):",
+    api_keys: "API keys",
+    key_name: "Key name",
+    add_key: "Create a key",
+    shown_once: "Copy it now — it is shown only this once:",
+    revoke: "Revoke",
+    revoked: "revoked",
+    created: "Created",
 };
 
 const RU_UI: Ui = Ui {
@@ -599,6 +638,19 @@ const RU_UI: Ui = Ui {
     date: "Дата",
     scores: "Оценки",
     comment: "Комментарий",
+    settings: "Настройки",
+    users: "Пользователи",
+    role: "Роль",
+    add_user: "Добавить пользователя",
+    password_hint: "Пароль (не меньше 10 символов; пустой — сгенерировать)",
+    user_added: "Пользователь добавлен. Пароль (показан только сейчас):",
+    api_keys: "Ключи API",
+    key_name: "Название ключа",
+    add_key: "Создать ключ",
+    shown_once: "Скопируйте его сейчас — он показан только один раз:",
+    revoke: "Отозвать",
+    revoked: "отозван",
+    created: "Создан",
 };
 
 impl Lang {

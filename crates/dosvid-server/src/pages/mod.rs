@@ -9,6 +9,7 @@ mod customers;
 mod dashboard;
 mod explorer;
 mod i18n;
+mod settings;
 mod survey;
 
 use std::collections::HashMap;

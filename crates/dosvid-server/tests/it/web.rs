@@ -316,3 +316,126 @@ async fn dashboards_agree_with_the_api(app: TestApp) {
         map.html
     );
 }
+
+api_test!(
+    an_administrator_adds_a_user_and_creates_and_revokes_an_api_key,
+    settings
+);
+async fn settings(app: TestApp) {
+    let admin = agent(&app, Role::Admin).await;
+    let cookie = sign_in(&app, &admin).await;
+    let signed = [("cookie", cookie.as_str())];
+    let page = app.page("GET", "/settings", &[], &signed).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let csrf = page.hidden("csrf");
+
+    // A user with a generated password, who can then sign in.
+    let added = app
+        .page(
+            "POST",
+            "/settings/users",
+            &[
+                ("csrf", &csrf),
+                ("email", "new.agent@kvant.example"),
+                ("name", "Тарас"),
+                ("role", "agent"),
+                ("language", "en"),
+                ("password", ""),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.html);
+    let password = added
+        .html
+        .split(r#"<code class="secret">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    let signed_in = app
+        .page(
+            "POST",
+            "/login",
+            &[
+                ("email", "new.agent@kvant.example"),
+                ("password", &password),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let duplicate = app
+        .page(
+            "POST",
+            "/settings/users",
+            &[
+                ("csrf", &csrf),
+                ("email", "new.agent@kvant.example"),
+                ("name", "Тарас"),
+                ("role", "agent"),
+                ("language", "en"),
+                ("password", ""),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(duplicate.status, StatusCode::CONFLICT, "{}", duplicate.html);
+
+    // An API key that opens the API until it is revoked.
+    let created = app
+        .page(
+            "POST",
+            "/settings/keys",
+            &[("csrf", &csrf), ("name", "crm-sync")],
+            &signed,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.html);
+    let key = created
+        .html
+        .split(r#"<code class="secret">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    let opened = app
+        .send("GET", "/api/v1/organisation", Some(&key), &[], vec![])
+        .await;
+    assert_eq!(opened.status, StatusCode::OK);
+    let id = created
+        .html
+        .split("crm-sync")
+        .next()
+        .and_then(|before| before.rsplit("data-key=\"").next())
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let revoked = app
+        .page(
+            "POST",
+            "/settings/keys/revoke",
+            &[("csrf", &csrf), ("id", &id)],
+            &signed,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.html);
+    let closed = app
+        .send("GET", "/api/v1/organisation", Some(&key), &[], vec![])
+        .await;
+    assert_eq!(closed.status, StatusCode::UNAUTHORIZED);
+
+    // Not an administrator: nothing to see here.
+    let agent_email = agent(&app, Role::Agent).await;
+    let agent_cookie = sign_in(&app, &agent_email).await;
+    let refused = app
+        .page(
+            "GET",
+            "/settings",
+            &[],
+            &[("cookie", agent_cookie.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!refused.html.contains("crm-sync"));
+}

@@ -140,6 +140,17 @@ pub(crate) fn push_id_list(q: &mut crate::sql::Query, ids: &[i64]) {
     q.sql.push(')');
 }
 
+fn api_key_from_row(r: &crate::sql::Row) -> Result<ApiKey> {
+    Ok(ApiKey {
+        id: r.int(0)?,
+        org_id: r.int(1)?,
+        name: r.text(2)?,
+        prefix: r.text(3)?,
+        created_at: r.time(4)?,
+        revoked_at: r.opt_time(5)?,
+    })
+}
+
 fn limit(page: PageRequest) -> u32 {
     page.limit.clamp(1, PageRequest::MAX_LIMIT)
 }
@@ -190,21 +201,48 @@ impl<B: Backend> Store for SqlStore<B> {
             name,
             prefix: secret.prefix().to_owned(),
             created_at: now,
+            revoked_at: None,
         };
         Ok((key, secret))
+    }
+
+    fn list_api_keys(&self, org: OrgId) -> Result<Vec<ApiKey>> {
+        self.backend.read(|c| {
+            c.query(
+                "SELECT id, org_id, name, prefix, created_at, revoked_at FROM api_keys WHERE org_id = $1 ORDER BY id",
+                &[org.into()],
+            )?
+            .iter()
+            .map(api_key_from_row)
+            .collect()
+        })
+    }
+
+    fn revoke_api_key(&self, org: OrgId, id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.backend.write(|c| {
+            let found = c.query_opt(
+                "SELECT id FROM api_keys WHERE org_id = $1 AND id = $2",
+                &[org.into(), id.into()],
+            )?;
+            if found.is_none() {
+                return Err(StoreError::not_found("API key", id));
+            }
+            c.execute(
+                "UPDATE api_keys SET revoked_at = $1 WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL",
+                &[now.into(), org.into(), id.into()],
+            )?;
+            Ok(())
+        })
     }
 
     fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>> {
         let hash = ApiKeySecret::hash(secret);
         self.backend.read(|c| {
             let row = c.query_opt(
-                "SELECT id, org_id, name, prefix, created_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL",
+                "SELECT id, org_id, name, prefix, created_at, revoked_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL",
                 &[Value::Text(hash)],
             )?;
-            row.map(|r| {
-                Ok(ApiKey { id: r.int(0)?, org_id: r.int(1)?, name: r.text(2)?, prefix: r.text(3)?, created_at: r.time(4)? })
-            })
-            .transpose()
+            row.map(|r| api_key_from_row(&r)).transpose()
         })
     }
 

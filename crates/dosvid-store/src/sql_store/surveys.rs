@@ -11,7 +11,7 @@ use dosvid_domain::survey_link::{Fatigued, LastAsked, fatigue};
 use dosvid_domain::{CustomerRef, FieldError, NewFeedback, OrgId, Ref};
 
 use super::{directory, limit, signals};
-use crate::sql::{Conn, Query, Row, Value};
+use crate::sql::{Conn, Query, Row};
 use crate::{Filter, Page, PageRequest, Result, StoreError};
 
 const SURVEY_COLUMNS: &str = "s.id, s.key, s.status, s.version, s.touchpoint_id, s.channel_id, \
@@ -312,11 +312,7 @@ pub(super) fn invite(
         if survey_only {
             q.push(" AND survey_id = {}", [survey.id.into()]);
         }
-        let row = Conn::query_one(c, &q.sql, &q.params)?;
-        match row.0.first() {
-            None | Some(Value::Null) => Ok(None),
-            Some(_) => row.time(0).map(Some),
-        }
+        Conn::query_one(c, &q.sql, &q.params)?.opt_time(0)
     };
     let asked = LastAsked {
         any: last(c, false)?,
@@ -396,10 +392,7 @@ fn response_from_row(r: &Row) -> Result<SurveyResponse> {
         answers: json(r.str(9)?)?,
         started_at: r.time(10)?,
         updated_at: r.time(11)?,
-        completed_at: match r.0.get(12) {
-            None | Some(Value::Null) => None,
-            Some(_) => Some(r.time(12)?),
-        },
+        completed_at: r.opt_time(12)?,
         feedback_id: r.opt_int(13)?,
     })
 }

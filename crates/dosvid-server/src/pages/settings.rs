@@ -1,0 +1,264 @@
+//! Settings an administrator keeps: the people who sign in and the API keys integrators use.
+//! Only administrators see or change them; a new password or key is shown once and never kept.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use dosvid_domain::user::{NewUser, Role};
+use maud::{Markup, html};
+
+use super::app::{SignedIn, app_page, csrf_ok};
+use super::{Form, html_response};
+use crate::AppState;
+
+/// What the last form did, to show above the lists.
+enum Done {
+    Nothing,
+    /// A secret to copy now: a new user's password, or a new API key.
+    Secret(&'static str, String),
+    Refused(String),
+}
+
+async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusCode) -> Response {
+    let ui = signed.lang().ui();
+    let org = signed.session.user.org_id;
+    let lists = state
+        .run(move |s| Ok((s.list_users(org)?, s.list_api_keys(org)?)))
+        .await;
+    let (users, keys) = match lists {
+        Ok(lists) => lists,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
+    };
+    let csrf = &signed.session.csrf;
+    let body = html! {
+        h1 { (ui.settings) }
+        @match &done {
+            Done::Secret(what, secret) => {
+                div.notice role="status" { p { (what) } p { code.secret { (secret) } } }
+            }
+            Done::Refused(message) => { p.error role="alert" { (message) } }
+            Done::Nothing => {}
+        }
+        section {
+            h2 { (ui.users) }
+            div.scroll { table {
+                thead { tr { th { (ui.email) } th { (ui.name) } th { (ui.role) } th { (ui.interface_language) } } }
+                tbody {
+                    @for u in &users {
+                        tr { td { (u.email) } td { (u.name) } td { (u.role.as_str()) } td { (u.language) } }
+                    }
+                }
+            } }
+            form.filters method="post" action="/settings/users" {
+                input type="hidden" name="csrf" value=(csrf);
+                div.filter { label for="email" { (ui.email) } input #email type="email" name="email" required; }
+                div.filter { label for="name" { (ui.name) } input #name type="text" name="name" required; }
+                div.filter {
+                    label for="role" { (ui.role) }
+                    select #role name="role" {
+                        @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Analyst] { (r.as_str()) } }
+                    }
+                }
+                div.filter {
+                    label for="language" { (ui.interface_language) }
+                    select #language name="language" {
+                        @for code in ["uk", "en", "ru"] { option value=(code) { (code) } }
+                    }
+                }
+                div.filter { label for="password" { (ui.password_hint) } input #password type="password" name="password" autocomplete="new-password"; }
+                div.filter { button.primary type="submit" { (ui.add_user) } }
+            }
+        }
+        section {
+            h2 { (ui.api_keys) }
+            div.scroll { table {
+                thead { tr { th { (ui.key_name) } th { "prefix" } th { (ui.created) } th {} } }
+                tbody {
+                    @for k in &keys {
+                        tr data-key=(k.id) {
+                            td { (k.name) }
+                            td { code { (k.prefix) "…" } }
+                            td { (k.created_at.format("%Y-%m-%d %H:%M")) }
+                            td {
+                                @match k.revoked_at {
+                                    Some(at) => { span.meta { (ui.revoked) " " (at.format("%Y-%m-%d")) } }
+                                    None => {
+                                        form.inline method="post" action="/settings/keys/revoke" {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            input type="hidden" name="id" value=(k.id);
+                                            button.secondary.small type="submit" { (ui.revoke) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+            form.filters method="post" action="/settings/keys" {
+                input type="hidden" name="csrf" value=(csrf);
+                div.filter { label for="key_name" { (ui.key_name) } input #key_name type="text" name="name" required; }
+                div.filter { button.primary type="submit" { (ui.add_key) } }
+            }
+        }
+    };
+    html_response(status, app_page(signed, "/settings", ui.settings, body))
+}
+
+/// Admins only; anyone else gets a refusal page.
+fn refusal(signed: &SignedIn) -> Option<Markup> {
+    let ui = signed.lang().ui();
+    (signed.session.user.role != Role::Admin).then(|| {
+        app_page(
+            signed,
+            "/settings",
+            ui.settings,
+            html! { h1 { (ui.settings) } p.error role="alert" { (ui.not_allowed) } },
+        )
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+) -> Response {
+    if let Some(page) = refusal(&signed) {
+        return html_response(StatusCode::FORBIDDEN, page);
+    }
+    render(&state, &signed, Done::Nothing, StatusCode::OK).await
+}
+
+/// Checks the post (admin, CSRF) and reads its form.
+fn admitted(signed: &SignedIn, headers: &HeaderMap, body: &[u8]) -> Result<Form, Response> {
+    if let Some(page) = refusal(signed) {
+        return Err(html_response(StatusCode::FORBIDDEN, page));
+    }
+    let form = Form::parse(body);
+    if !csrf_ok(&form, headers, signed) {
+        let ui = signed.lang().ui();
+        let page = app_page(
+            signed,
+            "/settings",
+            ui.settings,
+            html! { h1 { (ui.settings) } p.error role="alert" { (ui.form_expired) } },
+        );
+        return Err(html_response(StatusCode::FORBIDDEN, page));
+    }
+    Ok(form)
+}
+
+pub async fn add_user(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = match admitted(&signed, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let user = NewUser {
+        email: form.one("email").unwrap_or_default().to_owned(),
+        name: form.one("name").unwrap_or_default().to_owned(),
+        role: form
+            .one("role")
+            .and_then(Role::parse)
+            .unwrap_or(Role::Viewer),
+        language: form.one("language").unwrap_or("uk").to_owned(),
+    };
+    let chosen = form.text("password");
+    let org = signed.session.user.org_id;
+    let created = state
+        .run(move |s| {
+            let password = match chosen {
+                Some(p) => (p, false),
+                None => (dosvid_store::generate_password()?, true),
+            };
+            s.create_user(org, user, &password.0, Utc::now())?;
+            Ok(password)
+        })
+        .await;
+    let ui = signed.lang().ui();
+    match created {
+        Ok((password, true)) => {
+            render(
+                &state,
+                &signed,
+                Done::Secret(ui.user_added, password),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Ok((_, false)) => render(&state, &signed, Done::Nothing, StatusCode::CREATED).await,
+        Err(e) => {
+            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
+            render(&state, &signed, Done::Refused(message), e.status).await
+        }
+    }
+}
+
+pub async fn add_key(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = match admitted(&signed, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let name = form.one("name").unwrap_or_default().to_owned();
+    let org = signed.session.user.org_id;
+    let created = state
+        .run(move |s| s.create_api_key(org, &name, Utc::now()))
+        .await;
+    let ui = signed.lang().ui();
+    match created {
+        Ok((_, secret)) => {
+            let secret = secret.expose().to_owned();
+            render(
+                &state,
+                &signed,
+                Done::Secret(ui.shown_once, secret),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(e) => {
+            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
+            render(&state, &signed, Done::Refused(message), e.status).await
+        }
+    }
+}
+
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = match admitted(&signed, &headers, &body) {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
+    let org = signed.session.user.org_id;
+    let Some(id) = form.one("id").and_then(|id| id.parse::<i64>().ok()) else {
+        return render(
+            &state,
+            &signed,
+            Done::Nothing,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match state
+        .run(move |s| s.revoke_api_key(org, id, Utc::now()))
+        .await
+    {
+        Ok(()) => render(&state, &signed, Done::Nothing, StatusCode::OK).await,
+        Err(e) => render(&state, &signed, Done::Refused(e.message), e.status).await,
+    }
+}
