@@ -131,21 +131,20 @@ pub async fn show(
     render(&state, &signed, Done::Nothing, StatusCode::OK).await
 }
 
-/// Checks the post (admin, CSRF) and reads its form.
-fn admitted(signed: &SignedIn, headers: &HeaderMap, body: &[u8]) -> Result<Form, Response> {
+/// Checks the post (admin, CSRF) and reads its form; a refusal is the page to answer with.
+fn admitted(signed: &SignedIn, headers: &HeaderMap, body: &[u8]) -> Result<Form, Markup> {
     if let Some(page) = refusal(signed) {
-        return Err(html_response(StatusCode::FORBIDDEN, page));
+        return Err(page);
     }
     let form = Form::parse(body);
     if !csrf_ok(&form, headers, signed) {
         let ui = signed.lang().ui();
-        let page = app_page(
+        return Err(app_page(
             signed,
             "/settings",
             ui.settings,
             html! { h1 { (ui.settings) } p.error role="alert" { (ui.form_expired) } },
-        );
-        return Err(html_response(StatusCode::FORBIDDEN, page));
+        ));
     }
     Ok(form)
 }
@@ -158,7 +157,7 @@ pub async fn add_user(
 ) -> Response {
     let form = match admitted(&signed, &headers, &body) {
         Ok(form) => form,
-        Err(refused) => return refused,
+        Err(refused) => return html_response(StatusCode::FORBIDDEN, refused),
     };
     let user = NewUser {
         email: form.one("email").unwrap_or_default().to_owned(),
@@ -208,7 +207,7 @@ pub async fn add_key(
 ) -> Response {
     let form = match admitted(&signed, &headers, &body) {
         Ok(form) => form,
-        Err(refused) => return refused,
+        Err(refused) => return html_response(StatusCode::FORBIDDEN, refused),
     };
     let name = form.one("name").unwrap_or_default().to_owned();
     let org = signed.session.user.org_id;
@@ -242,7 +241,7 @@ pub async fn revoke_key(
 ) -> Response {
     let form = match admitted(&signed, &headers, &body) {
         Ok(form) => form,
-        Err(refused) => return refused,
+        Err(refused) => return html_response(StatusCode::FORBIDDEN, refused),
     };
     let org = signed.session.user.org_id;
     let Some(id) = form.one("id").and_then(|id| id.parse::<i64>().ok()) else {
