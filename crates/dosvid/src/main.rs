@@ -199,6 +199,18 @@ enum BenchCommand {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Time and weight of every web page on the demo company, against 150 ms and 300 KB.
+    Pages {
+        /// The demo's scale (9 ≈ 1,070,000 feedback records).
+        #[arg(long, default_value_t = 9)]
+        scale: u32,
+        /// The demo database to use; built when it does not exist.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Visits of each page; the median and the slowest are printed.
+        #[arg(long, default_value_t = 7)]
+        repeat: usize,
+    },
     /// The canonical dashboard questions over HTTP, against DuckDB on the same data.
     Analytics {
         #[arg(long, default_value_t = 1_000_000)]
@@ -320,6 +332,9 @@ fn main() -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Import { rows, data },
         } => bench::import::run(rows, data),
+        Command::Bench {
+            command: BenchCommand::Pages { scale, db, repeat },
+        } => bench::pages::run(bench::pages::Options { scale, db, repeat }),
         Command::Bench {
             command:
                 BenchCommand::Analytics {

@@ -6,9 +6,8 @@
 //! rows and hashed the same way, so `same_answer=yes` means the same rows with values equal to
 //! two decimals.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -17,7 +16,7 @@ use dosvid_domain::{NewJourney, NewStage, NewTouchpoint, OrganisationPatch, Reco
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{median, scratch_dir};
+use super::{Server, median, scratch_dir};
 
 pub struct Options {
     pub rows: usize,
@@ -170,66 +169,6 @@ fn canonical(question: &Question, answer: &Value) -> anyhow::Result<Vec<Vec<Cell
     }
     out.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     Ok(out)
-}
-
-/// The server under test, killed when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    build_line: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(db: &str, log: &Path) -> anyhow::Result<Server> {
-        let exe = std::env::current_exe().context("finding the dosvid binary")?;
-        let mut child = Command::new(exe)
-            .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(log)?)
-            .spawn()
-            .context("starting the server")?;
-        let stdout = child.stdout.take().expect("piped");
-        let mut server = Server {
-            child,
-            address: String::new(),
-            build_line: String::new(),
-        };
-        for line in BufReader::new(stdout).lines() {
-            let line = line?;
-            if line.starts_with("analytics index:") {
-                server.build_line = line;
-            } else if let Some(address) = line.strip_prefix("listening on ") {
-                server.address = address.trim().to_owned();
-                return Ok(server);
-            }
-        }
-        bail!(
-            "the server stopped before listening: {}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        )
-    }
-
-    /// (resident, peak resident) memory in MB, from /proc.
-    fn memory_mb(&self) -> Option<(u64, u64)> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|kb| kb.parse::<u64>().ok())
-                .map(|kb| kb / 1024)
-        };
-        Some((field("VmRSS:")?, field("VmHWM:")?))
-    }
 }
 
 /// The canonical data's touchpoints are numbers 0–39: a journey whose touchpoint keys are them.

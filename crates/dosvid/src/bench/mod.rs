@@ -4,10 +4,12 @@
 
 pub mod analytics;
 pub mod import;
+pub mod pages;
 pub mod text;
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, bail};
 
@@ -73,4 +75,64 @@ pub(crate) fn python_with(packages: &[&str]) -> anyhow::Result<PathBuf> {
         );
     }
     Ok(python)
+}
+
+/// The server under test, killed when dropped.
+pub(crate) struct Server {
+    child: Child,
+    pub(crate) address: String,
+    pub(crate) build_line: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub(crate) fn start(db: &str, log: &Path) -> anyhow::Result<Server> {
+        let exe = std::env::current_exe().context("finding the dosvid binary")?;
+        let mut child = Command::new(exe)
+            .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log)?)
+            .spawn()
+            .context("starting the server")?;
+        let stdout = child.stdout.take().expect("piped");
+        let mut server = Server {
+            child,
+            address: String::new(),
+            build_line: String::new(),
+        };
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            if line.starts_with("analytics index:") {
+                server.build_line = line;
+            } else if let Some(address) = line.strip_prefix("listening on ") {
+                server.address = address.trim().to_owned();
+                return Ok(server);
+            }
+        }
+        bail!(
+            "the server stopped before listening: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        )
+    }
+
+    /// (resident, peak resident) memory in MB, from /proc.
+    pub(crate) fn memory_mb(&self) -> Option<(u64, u64)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|kb| kb.parse::<u64>().ok())
+                .map(|kb| kb / 1024)
+        };
+        Some((field("VmRSS:")?, field("VmHWM:")?))
+    }
 }
