@@ -43,6 +43,11 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == raw)
     }
 
+    /// Whether the role may create and change surveys.
+    pub fn manages_surveys(self) -> bool {
+        matches!(self, Role::Admin | Role::CxManager)
+    }
+
     /// Whether the role may record what customers said (log complaints, reviews).
     pub fn records_feedback(self) -> bool {
         self != Role::Viewer

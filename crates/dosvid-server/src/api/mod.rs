@@ -4,7 +4,7 @@ pub(crate) mod analytics;
 mod directory;
 mod journeys;
 mod signals;
-mod surveys;
+pub(crate) mod surveys;
 mod text;
 
 use std::sync::Arc;

@@ -348,7 +348,7 @@ pub async fn list_responses(
 
 /// One row per response; the questions of the current version make the columns (answers to
 /// questions a later version removed are kept in the JSON export).
-fn responses_csv(
+pub(crate) fn responses_csv(
     definition: &SurveyDefinition,
     responses: &[SurveyResponse],
 ) -> Result<Vec<u8>, csv::Error> {

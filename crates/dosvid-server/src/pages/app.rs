@@ -60,7 +60,28 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/customers/{id}",
             axum::routing::get(super::customers::show),
         )
-        .route("/surveys", axum::routing::get(surveys))
+        .route("/surveys", axum::routing::get(super::surveys::list))
+        .route(
+            "/surveys/new",
+            axum::routing::get(super::surveys::new_form).post(super::surveys::create),
+        )
+        .route("/surveys/{id}", axum::routing::get(super::surveys::show))
+        .route(
+            "/surveys/{id}/status",
+            axum::routing::post(super::surveys::set_status),
+        )
+        .route(
+            "/surveys/{id}/definition",
+            axum::routing::post(super::surveys::save_definition),
+        )
+        .route(
+            "/surveys/{id}/invite",
+            axum::routing::post(super::surveys::invite),
+        )
+        .route(
+            "/surveys/{id}/responses.csv",
+            axum::routing::get(super::surveys::responses_csv),
+        )
         .route("/settings", axum::routing::get(super::settings::show))
         .route(
             "/settings/users",
@@ -303,42 +324,6 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
             }
             (body)
         },
-    )
-}
-
-pub async fn surveys(
-    State(state): State<AppState>,
-    Extension(signed): Extension<SignedIn>,
-    headers: HeaderMap,
-) -> Response {
-    let org = signed.user().org_id;
-    let surveys = state
-        .run(move |s| all_pages(|p| s.list_surveys(org, p)))
-        .await
-        .unwrap_or_default();
-    let base = state.base_url(&headers);
-    let (lang, ui) = (signed.lang(), signed.lang().ui());
-    let body = html! {
-        h1 { (ui.surveys) }
-        section {
-            @if surveys.is_empty() { p { (ui.no_surveys) } }
-            ul.list {
-                @for survey in &surveys {
-                    @let def = &survey.definition;
-                    @let title = def.title.get(lang.code()).or_else(|| def.title.get(&def.languages[0]));
-                    li {
-                        strong { (title.map_or(survey.key.as_str(), String::as_str)) }
-                        " · " (survey.status.as_str()) " · v" (survey.version) br;
-                        (ui.public_link) ": "
-                        a href={ "/s/" (org) "/" (survey.key) } { (base) "/s/" (org) "/" (survey.key) }
-                    }
-                }
-            }
-        }
-    };
-    html_response(
-        StatusCode::OK,
-        app_page(&signed, "/surveys", ui.surveys, body),
     )
 }
 

@@ -315,6 +315,21 @@ pub struct Ui {
     pub revoke: &'static str,
     pub revoked: &'static str,
     pub created: &'static str,
+    pub new_survey: &'static str,
+    pub definition: &'static str,
+    pub definition_hint: &'static str,
+    pub save_definition: &'static str,
+    pub status: &'static str,
+    /// Draft, active, closed.
+    pub statuses: [&'static str; 3],
+    pub set_status: &'static str,
+    pub questions: &'static str,
+    pub shown_when: &'static str,
+    pub invite_customer: &'static str,
+    pub create_link: &'static str,
+    pub personal_link: &'static str,
+    pub download_responses: &'static str,
+    pub version: &'static str,
 }
 
 const UK_UI: Ui = Ui {
@@ -427,6 +442,20 @@ const UK_UI: Ui = Ui {
     revoke: "Відкликати",
     revoked: "відкликано",
     created: "Створено",
+    new_survey: "Нове опитування",
+    definition: "Опис опитування (JSON)",
+    definition_hint: "Питання типів nps, csat, ces, rating, single_choice, multiple_choice, text, servqual; тексти uk/en/ru; show_if — умова на попередню відповідь. Помилку буде названо за полем.",
+    save_definition: "Зберегти нову версію",
+    status: "Стан",
+    statuses: ["чернетка", "активне", "закрите"],
+    set_status: "Змінити стан",
+    questions: "Питання",
+    shown_when: "показується, коли",
+    invite_customer: "Персональне посилання для клієнта",
+    create_link: "Створити посилання",
+    personal_link: "Персональне посилання",
+    download_responses: "Завантажити відповіді (CSV)",
+    version: "Версія",
 };
 
 const EN_UI: Ui = Ui {
@@ -539,6 +568,20 @@ const EN_UI: Ui = Ui {
     revoke: "Revoke",
     revoked: "revoked",
     created: "Created",
+    new_survey: "New survey",
+    definition: "Survey definition (JSON)",
+    definition_hint: "Questions of the types nps, csat, ces, rating, single_choice, multiple_choice, text, servqual; texts in uk/en/ru; show_if is a condition on an earlier answer. An error names its field.",
+    save_definition: "Save as a new version",
+    status: "Status",
+    statuses: ["draft", "active", "closed"],
+    set_status: "Change status",
+    questions: "Questions",
+    shown_when: "shown when",
+    invite_customer: "A personal link for a customer",
+    create_link: "Create the link",
+    personal_link: "Personal link",
+    download_responses: "Download the responses (CSV)",
+    version: "Version",
 };
 
 const RU_UI: Ui = Ui {
@@ -651,6 +694,20 @@ const RU_UI: Ui = Ui {
     revoke: "Отозвать",
     revoked: "отозван",
     created: "Создан",
+    new_survey: "Новый опрос",
+    definition: "Описание опроса (JSON)",
+    definition_hint: "Вопросы типов nps, csat, ces, rating, single_choice, multiple_choice, text, servqual; тексты uk/en/ru; show_if — условие на предыдущий ответ. Ошибка будет названа по полю.",
+    save_definition: "Сохранить новую версию",
+    status: "Состояние",
+    statuses: ["черновик", "активен", "закрыт"],
+    set_status: "Изменить состояние",
+    questions: "Вопросы",
+    shown_when: "показывается, когда",
+    invite_customer: "Персональная ссылка для клиента",
+    create_link: "Создать ссылку",
+    personal_link: "Персональная ссылка",
+    download_responses: "Скачать ответы (CSV)",
+    version: "Версия",
 };
 
 impl Lang {

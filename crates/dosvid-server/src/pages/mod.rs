@@ -11,6 +11,7 @@ mod explorer;
 mod i18n;
 mod settings;
 mod survey;
+mod surveys;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -237,6 +238,8 @@ strong.down{color:#a1261a}strong.up{color:#1d6b2a}
 ul.comments{list-style:none;padding:0;margin:0}
 ul.comments li{border-bottom:1px solid #dde3ea;padding:.5rem 0}
 p.comment{margin:0 0 .2rem}
+textarea.code{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;min-height:24rem}
+ol.questions li{margin-bottom:.4rem}
 .notice{background:#e8f4ea;border-left:4px solid #2e7d32;padding:.5rem .75rem;border-radius:4px;color:#1d4d20}
 @media (max-width:30rem){main{padding:.5rem}.card{padding:1rem}.scale{gap:.2rem}.scale span{font-size:.95rem;border-width:1.5px}}
 "#;

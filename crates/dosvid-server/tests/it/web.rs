@@ -439,3 +439,132 @@ async fn settings(app: TestApp) {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(!refused.html.contains("crm-sync"));
 }
+
+api_test!(
+    a_cx_manager_writes_a_survey_opens_it_and_makes_a_personal_link,
+    survey_management
+);
+async fn survey_management(app: TestApp) {
+    app.post(
+        "/api/v1/customers",
+        &json!({"external_id": "crm-9", "name": "Ольга"}),
+    )
+    .await;
+    let manager = agent(&app, Role::CxManager).await;
+    let cookie = sign_in(&app, &manager).await;
+    let signed = [("cookie", cookie.as_str())];
+    let new = app.page("GET", "/surveys/new", &[], &signed).await;
+    assert_eq!(new.status, StatusCode::OK, "{}", new.html);
+    let csrf = new.hidden("csrf");
+
+    let broken = r#"{"key": "visit", "title": {"en": "Visit"}, "languages": ["en"], "questions": [
+        {"id": "why", "type": "text", "text": {"en": "Why?"}, "show_if": {"question": "nps", "answered": true}}]}"#;
+    let refused = app
+        .page(
+            "POST",
+            "/surveys/new",
+            &[("csrf", &csrf), ("definition", broken)],
+            &signed,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("questions[0].show_if.question"),
+        "{}",
+        refused.html
+    );
+
+    let good = r#"{"key": "visit", "title": {"en": "Your visit"}, "languages": ["en"], "questions": [
+        {"id": "nps", "type": "nps", "required": true, "text": {"en": "Recommend us?"}},
+        {"id": "why", "type": "text", "text": {"en": "Why?"}, "show_if": {"question": "nps", "at_most": 6}}]}"#;
+    let created = app
+        .page(
+            "POST",
+            "/surveys/new",
+            &[("csrf", &csrf), ("definition", good)],
+            &signed,
+        )
+        .await;
+    let page_path = created.location.expect("a redirect to the new survey");
+    let page = app.page("GET", &page_path, &[], &signed).await;
+    assert!(
+        page.html.contains("Your visit") && page.html.contains("nps ≤ 6"),
+        "{}",
+        page.html
+    );
+
+    // A draft invites nobody; once active, a personal link for the customer's CRM id.
+    let invite = format!("{page_path}/invite");
+    let draft = app
+        .page(
+            "POST",
+            &invite,
+            &[("csrf", &csrf), ("customer", "crm-9")],
+            &signed,
+        )
+        .await;
+    assert!(draft.html.contains("status: draft"), "{}", draft.html);
+    app.page(
+        "POST",
+        &format!("{page_path}/status"),
+        &[("csrf", &csrf), ("status", "active")],
+        &signed,
+    )
+    .await;
+    let linked = app
+        .page(
+            "POST",
+            &invite,
+            &[("csrf", &csrf), ("customer", "crm-9")],
+            &signed,
+        )
+        .await;
+    let link = linked
+        .html
+        .split(r#"<code class="secret">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    let path = link
+        .split_once("/p/")
+        .map(|(_, token)| format!("/p/{token}"))
+        .unwrap();
+    let survey_page = app.page("GET", &path, &[], &[]).await;
+    assert!(
+        survey_page.html.contains("Recommend us?"),
+        "{}",
+        survey_page.html
+    );
+    let again = app
+        .page(
+            "POST",
+            &invite,
+            &[("csrf", &csrf), ("customer", "crm-9")],
+            &signed,
+        )
+        .await;
+    assert!(
+        again.html.contains("invited to this survey"),
+        "the fatigue rule: {}",
+        again.html
+    );
+
+    let csv = app
+        .page("GET", &format!("{page_path}/responses.csv"), &[], &signed)
+        .await;
+    assert!(csv.html.starts_with("response_id,"), "{}", csv.html);
+
+    // A viewer may look, not change.
+    let viewer = agent(&app, Role::Viewer).await;
+    let viewer_cookie = sign_in(&app, &viewer).await;
+    let viewing = [("cookie", viewer_cookie.as_str())];
+    assert_eq!(
+        app.page("GET", &page_path, &[], &viewing).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.page("GET", "/surveys/new", &[], &viewing).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

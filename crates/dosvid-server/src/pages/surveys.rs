@@ -1,0 +1,504 @@
+//! Surveys in the web application: the list, a new survey or a new version from its JSON
+//! definition (errors name the field, as in the API), the survey's page with its questions and
+//! display logic, status, links, personal invitations under the fatigue rule, and the responses
+//! as CSV. Administrators and CX managers change surveys; everyone signed in may look.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use dosvid_domain::survey::{Survey, SurveyDefinition, SurveyStatus};
+use dosvid_domain::survey_link::Signer;
+use dosvid_domain::{CustomerRef, FieldError};
+use dosvid_store::{InvitationRequest, all_pages};
+use maud::{Markup, html};
+
+use super::app::{SignedIn, app_page, csrf_ok};
+use super::{Form, html_response};
+use crate::AppState;
+
+const STATUSES: [SurveyStatus; 3] = [
+    SurveyStatus::Draft,
+    SurveyStatus::Active,
+    SurveyStatus::Closed,
+];
+
+fn status_name(ui: &super::i18n::Ui, status: SurveyStatus) -> &'static str {
+    ui.statuses[STATUSES.iter().position(|s| *s == status).unwrap_or(0)]
+}
+
+fn title<'a>(survey: &'a Survey, code: &str) -> &'a str {
+    let def = &survey.definition;
+    def.title
+        .get(code)
+        .or_else(|| def.title.get(&def.languages[0]))
+        .map_or(survey.key.as_str(), String::as_str)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+) -> Response {
+    let org = signed.session.user.org_id;
+    let surveys = state
+        .run(move |s| all_pages(|p| s.list_surveys(org, p)))
+        .await
+        .unwrap_or_default();
+    let base = state.base_url(&headers);
+    let (lang, ui) = (signed.lang(), signed.lang().ui());
+    let body = html! {
+        h1 { (ui.surveys) }
+        @if signed.session.user.role.manages_surveys() {
+            p { a href="/surveys/new" { (ui.new_survey) } }
+        }
+        @if surveys.is_empty() { p { (ui.no_surveys) } }
+        ul.list {
+            @for survey in &surveys {
+                li {
+                    a href={ "/surveys/" (survey.id) } { strong { (title(survey, lang.code())) } }
+                    " · " (status_name(ui, survey.status)) " · v" (survey.version) br;
+                    (ui.public_link) ": "
+                    a href={ "/s/" (org) "/" (survey.key) } { (base) "/s/" (org) "/" (survey.key) }
+                }
+            }
+        }
+    };
+    html_response(
+        StatusCode::OK,
+        app_page(&signed, "/surveys", ui.surveys, body),
+    )
+}
+
+/// Where a new survey starts: the usual relationship question, a follow-up for detractors and
+/// a comment, in the three languages.
+const TEMPLATE: &str = r#"{
+  "key": "new-survey",
+  "title": {"uk": "Ваша думка про нас", "en": "What you think of us", "ru": "Ваше мнение о нас"},
+  "languages": ["uk", "en", "ru"],
+  "questions": [
+    {"id": "nps", "type": "nps", "required": true,
+     "text": {"uk": "Наскільки ймовірно, що ви порекомендуєте нас друзям?",
+              "en": "How likely are you to recommend us to a friend?",
+              "ru": "Насколько вероятно, что вы порекомендуете нас друзьям?"}},
+    {"id": "what_went_wrong", "type": "single_choice", "show_if": {"question": "nps", "at_most": 6},
+     "text": {"uk": "Що пішло не так?", "en": "What went wrong?", "ru": "Что пошло не так?"},
+     "options": [
+       {"key": "time", "text": {"uk": "Довго", "en": "It took too long", "ru": "Долго"}},
+       {"key": "staff", "text": {"uk": "Персонал", "en": "The staff", "ru": "Персонал"}},
+       {"key": "price", "text": {"uk": "Ціна", "en": "The price", "ru": "Цена"}}]},
+    {"id": "comment", "type": "text",
+     "text": {"uk": "Що нам варто змінити?", "en": "What should we change?", "ru": "Что нам стоит изменить?"}}
+  ]
+}"#;
+
+fn editor(signed: &SignedIn, action: &str, text: &str, error: Option<&str>) -> Markup {
+    let ui = signed.lang().ui();
+    html! {
+        @if let Some(error) = error { p.error role="alert" { (error) } }
+        form.fields method="post" action=(action) {
+            input type="hidden" name="csrf" value=(signed.session.csrf);
+            label for="definition" { (ui.definition) }
+            p.hint { (ui.definition_hint) }
+            textarea #definition.code name="definition" rows="24" spellcheck="false" { (text) }
+            div.buttons { button.primary type="submit" { (ui.save_definition) } }
+        }
+    }
+}
+
+fn refused(signed: &SignedIn, status: StatusCode, message: &str) -> Response {
+    let ui = signed.lang().ui();
+    let body = html! { h1 { (ui.surveys) } p.error role="alert" { (message) } };
+    html_response(status, app_page(signed, "/surveys", ui.surveys, body))
+}
+
+pub async fn new_form(Extension(signed): Extension<SignedIn>) -> Response {
+    let ui = signed.lang().ui();
+    if !signed.session.user.role.manages_surveys() {
+        return refused(&signed, StatusCode::FORBIDDEN, ui.not_allowed);
+    }
+    let body = html! { h1 { (ui.new_survey) } (editor(&signed, "/surveys/new", TEMPLATE, None)) };
+    html_response(
+        StatusCode::OK,
+        app_page(&signed, "/surveys", ui.new_survey, body),
+    )
+}
+
+/// Reads a definition from the editor, naming the field at fault.
+fn read_definition(text: &str) -> Result<SurveyDefinition, FieldError> {
+    dosvid_domain::error::from_json::<SurveyDefinition>(text)?.validate()
+}
+
+/// Admits a change: the right role and the session's own form.
+fn admitted(signed: &SignedIn, headers: &HeaderMap, form: &Form) -> Result<(), Response> {
+    let ui = signed.lang().ui();
+    if !signed.session.user.role.manages_surveys() {
+        return Err(refused(signed, StatusCode::FORBIDDEN, ui.not_allowed));
+    }
+    if !csrf_ok(form, headers, signed) {
+        return Err(refused(signed, StatusCode::FORBIDDEN, ui.form_expired));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if let Err(refusal) = admitted(&signed, &headers, &form) {
+        return refusal;
+    }
+    let text = form.one("definition").unwrap_or_default().to_owned();
+    let org = signed.session.user.org_id;
+    let created = match read_definition(&text) {
+        Ok(definition) => {
+            state
+                .run(move |s| s.create_survey(org, definition, SurveyStatus::Draft, Utc::now()))
+                .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    let ui = signed.lang().ui();
+    match created {
+        Ok(survey) => (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/surveys/{}", survey.id))],
+        )
+            .into_response(),
+        Err(e) => {
+            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
+            let body = html! { h1 { (ui.new_survey) } (editor(&signed, "/surveys/new", &text, Some(&message))) };
+            html_response(e.status, app_page(&signed, "/surveys", ui.new_survey, body))
+        }
+    }
+}
+
+/// What the survey page shows after a change: a link just made, or why not.
+enum Notice {
+    None,
+    Link(String),
+    Error(String),
+}
+
+async fn survey_page(
+    state: &AppState,
+    signed: &SignedIn,
+    headers: &HeaderMap,
+    id: i64,
+    notice: Notice,
+    editing: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let org = signed.session.user.org_id;
+    let read = state
+        .run(move |s| {
+            let survey = s.get_survey(org, id)?;
+            let finished = s.list_responses(
+                org,
+                id,
+                &Default::default(),
+                true,
+                dosvid_store::PageRequest::first(1),
+            )?;
+            Ok((survey, finished.items.len()))
+        })
+        .await;
+    let ui = signed.lang().ui();
+    let Ok((survey, _)) = read else {
+        return refused(signed, StatusCode::NOT_FOUND, ui.no_match);
+    };
+    let code = signed.lang().code();
+    let base = state.base_url(headers);
+    let manages = signed.session.user.role.manages_surveys();
+    let csrf = &signed.session.csrf;
+    let def = &survey.definition;
+    let text_of = |texts: &dosvid_domain::survey::Texts| {
+        texts
+            .get(code)
+            .or_else(|| texts.get(&def.languages[0]))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let json = serde_json::to_string_pretty(def).unwrap_or_default();
+    let body = html! {
+        h1 { (title(&survey, code)) }
+        p.meta {
+            (ui.status) ": " strong { (status_name(ui, survey.status)) } " · " (ui.version) " " (survey.version)
+            " · " (def.languages.join(", "))
+        }
+        @match &notice {
+            Notice::Link(url) => { div.notice role="status" { p { (ui.personal_link) ": " } p { code.secret { (url) } } } }
+            Notice::Error(message) => { p.error role="alert" { (message) } }
+            Notice::None => {}
+        }
+        p {
+            (ui.public_link) ": " a href={ "/s/" (org) "/" (survey.key) } { (base) "/s/" (org) "/" (survey.key) }
+            " · " a href={ "/surveys/" (survey.id) "/responses.csv" } { (ui.download_responses) }
+        }
+        h2 { (ui.questions) }
+        ol.questions {
+            @for q in &def.questions {
+                li data-question=(q.id) {
+                    (text_of(&q.text)) " "
+                    span.meta {
+                        "(" (serde_json::to_value(q.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+                        @if q.required { ", " (signed.lang().t().required) }
+                        ")"
+                    }
+                    @if let Some(c) = &q.show_if {
+                        br; span.meta {
+                            (ui.shown_when) " " (c.question)
+                            @if let Some(max) = c.at_most { " ≤ " (max) }
+                            @if let Some(min) = c.at_least { " ≥ " (min) }
+                            @if let Some(keys) = &c.any_of { " ∈ {" (keys.join(", ")) "}" }
+                        }
+                    }
+                }
+            }
+        }
+        @if manages {
+            div.columns {
+                section {
+                    h2 { (ui.status) }
+                    form.filters method="post" action={ "/surveys/" (survey.id) "/status" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        div.filter {
+                            label for="status" { (ui.status) }
+                            select #status name="status" {
+                                @for s in STATUSES { option value=(s.as_str()) selected[s == survey.status] { (status_name(ui, s)) } }
+                            }
+                        }
+                        div.filter { button.primary type="submit" { (ui.set_status) } }
+                    }
+                }
+                section {
+                    h2 { (ui.invite_customer) }
+                    form.filters method="post" action={ "/surveys/" (survey.id) "/invite" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        div.filter {
+                            label for="customer" { (ui.find_customer) }
+                            input #customer type="text" name="customer" required;
+                        }
+                        div.filter { button.primary type="submit" { (ui.create_link) } }
+                    }
+                }
+            }
+            h2 { (ui.definition) }
+            (editor(signed, &format!("/surveys/{}/definition", survey.id), editing.unwrap_or(&json), None))
+        }
+    };
+    html_response(
+        status,
+        app_page(signed, "/surveys", title(&survey, code), body),
+    )
+}
+
+fn id_of(raw: &str) -> Option<i64> {
+    raw.parse().ok()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = id_of(&id) else {
+        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+    };
+    survey_page(
+        &state,
+        &signed,
+        &headers,
+        id,
+        Notice::None,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if let Err(refusal) = admitted(&signed, &headers, &form) {
+        return refusal;
+    }
+    let (Some(id), Some(status)) = (id_of(&id), form.one("status").and_then(SurveyStatus::parse))
+    else {
+        return refused(
+            &signed,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            signed.lang().ui().form_expired,
+        );
+    };
+    let org = signed.session.user.org_id;
+    let changed = state
+        .run(move |s| s.update_survey(org, id, None, Some(status), Utc::now()))
+        .await;
+    let notice = match changed {
+        Ok(_) => Notice::None,
+        Err(e) => Notice::Error(e.message),
+    };
+    survey_page(&state, &signed, &headers, id, notice, None, StatusCode::OK).await
+}
+
+pub async fn save_definition(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if let Err(refusal) = admitted(&signed, &headers, &form) {
+        return refusal;
+    }
+    let Some(id) = id_of(&id) else {
+        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+    };
+    let text = form.one("definition").unwrap_or_default().to_owned();
+    let org = signed.session.user.org_id;
+    let saved = match read_definition(&text) {
+        Ok(definition) => {
+            state
+                .run(move |s| s.update_survey(org, id, Some(definition), None, Utc::now()))
+                .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match saved {
+        Ok(_) => {
+            survey_page(
+                &state,
+                &signed,
+                &headers,
+                id,
+                Notice::None,
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => {
+            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
+            survey_page(
+                &state,
+                &signed,
+                &headers,
+                id,
+                Notice::Error(message),
+                Some(&text),
+                e.status,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn invite(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if let Err(refusal) = admitted(&signed, &headers, &form) {
+        return refusal;
+    }
+    let Some(id) = id_of(&id) else {
+        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+    };
+    let wanted = form.one("customer").unwrap_or_default().to_owned();
+    let org = signed.session.user.org_id;
+    let no_match = signed.lang().ui().no_match;
+    let made = state
+        .run(move |s| {
+            let survey = s.get_survey(org, id)?;
+            let Some(customer) = s.find_customer(org, &wanted)? else {
+                return Ok(Err(no_match.to_owned()));
+            };
+            if survey.status != SurveyStatus::Active {
+                return Ok(Err(format!("status: {}", survey.status.as_str())));
+            }
+            let request = InvitationRequest {
+                customer: CustomerRef {
+                    id: Some(customer),
+                    ..Default::default()
+                },
+                interaction_id: None,
+                language: None,
+            };
+            Ok(match s.invite(org, &survey, &request, Utc::now())? {
+                Ok(invitation) => {
+                    let signer = Signer::new(&s.survey_secret(org)?);
+                    Ok(signer.invitation_token(org, invitation.id, invitation.expires_at))
+                }
+                Err(fatigued) => Err(fatigued.message),
+            })
+        })
+        .await;
+    let notice = match made {
+        Ok(Ok(token)) => Notice::Link(format!("{}/p/{token}", state.base_url(&headers))),
+        Ok(Err(message)) => Notice::Error(message),
+        Err(e) => Notice::Error(e.message),
+    };
+    survey_page(&state, &signed, &headers, id, notice, None, StatusCode::OK).await
+}
+
+pub async fn responses_csv(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = id_of(&id) else {
+        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+    };
+    let org = signed.session.user.org_id;
+    let read = state
+        .run(move |s| {
+            let survey = s.get_survey(org, id)?;
+            let responses =
+                all_pages(|p| s.list_responses(org, id, &Default::default(), false, p))?;
+            Ok((survey, responses))
+        })
+        .await;
+    match read {
+        Ok((survey, responses)) => {
+            match crate::api::surveys::responses_csv(&survey.definition, &responses) {
+                Ok(csv) => (
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"{}-responses.csv\"", survey.key),
+                        ),
+                    ],
+                    csv,
+                )
+                    .into_response(),
+                Err(e) => crate::ApiError::internal(e).into_response(),
+            }
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_new_survey_starts_from_a_valid_definition() {
+        super::read_definition(super::TEMPLATE).unwrap();
+    }
+}
