@@ -131,16 +131,17 @@ fn read_definition(text: &str) -> Result<SurveyDefinition, FieldError> {
     dosvid_domain::error::from_json::<SurveyDefinition>(text)?.validate()
 }
 
-/// Admits a change: the right role and the session's own form.
-fn admitted(signed: &SignedIn, headers: &HeaderMap, form: &Form) -> Result<(), Response> {
+/// Why a change is not admitted: the wrong role, or not the session's own form.
+fn not_admitted(signed: &SignedIn, headers: &HeaderMap, form: &Form) -> Option<Response> {
     let ui = signed.lang().ui();
-    if !signed.session.user.role.manages_surveys() {
-        return Err(refused(signed, StatusCode::FORBIDDEN, ui.not_allowed));
-    }
-    if !csrf_ok(form, headers, signed) {
-        return Err(refused(signed, StatusCode::FORBIDDEN, ui.form_expired));
-    }
-    Ok(())
+    let message = if !signed.session.user.role.manages_surveys() {
+        ui.not_allowed
+    } else if !csrf_ok(form, headers, signed) {
+        ui.form_expired
+    } else {
+        return None;
+    };
+    Some(refused(signed, StatusCode::FORBIDDEN, message))
 }
 
 pub async fn create(
@@ -150,7 +151,7 @@ pub async fn create(
     body: Bytes,
 ) -> Response {
     let form = Form::parse(&body);
-    if let Err(refusal) = admitted(&signed, &headers, &form) {
+    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
         return refusal;
     }
     let text = form.one("definition").unwrap_or_default().to_owned();
@@ -331,7 +332,7 @@ pub async fn set_status(
     body: Bytes,
 ) -> Response {
     let form = Form::parse(&body);
-    if let Err(refusal) = admitted(&signed, &headers, &form) {
+    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
         return refusal;
     }
     let (Some(id), Some(status)) = (id_of(&id), form.one("status").and_then(SurveyStatus::parse))
@@ -361,7 +362,7 @@ pub async fn save_definition(
     body: Bytes,
 ) -> Response {
     let form = Form::parse(&body);
-    if let Err(refusal) = admitted(&signed, &headers, &form) {
+    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
         return refusal;
     }
     let Some(id) = id_of(&id) else {
@@ -414,7 +415,7 @@ pub async fn invite(
     body: Bytes,
 ) -> Response {
     let form = Form::parse(&body);
-    if let Err(refusal) = admitted(&signed, &headers, &form) {
+    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
         return refusal;
     }
     let Some(id) = id_of(&id) else {
