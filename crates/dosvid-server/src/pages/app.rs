@@ -84,6 +84,34 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/settings", axum::routing::get(super::settings::show))
         .route(
+            "/settings/journey",
+            axum::routing::get(super::journey::show),
+        )
+        .route(
+            "/settings/stages",
+            axum::routing::post(super::journey::add_stage),
+        )
+        .route(
+            "/settings/stages/{id}",
+            axum::routing::post(super::journey::rename_stage),
+        )
+        .route(
+            "/settings/touchpoints",
+            axum::routing::post(super::journey::add_touchpoint),
+        )
+        .route(
+            "/settings/touchpoints/{id}",
+            axum::routing::post(super::journey::update_touchpoint),
+        )
+        .route(
+            "/settings/touchpoints/{id}/delete",
+            axum::routing::post(super::journey::delete_touchpoint),
+        )
+        .route(
+            "/settings/channels",
+            axum::routing::post(super::journey::add_channel),
+        )
+        .route(
             "/settings/users",
             axum::routing::post(super::settings::add_user),
         )
@@ -391,7 +419,7 @@ fn complaint_page(
         form.fields method="post" action="/complaints/new" {
             input type="hidden" name="csrf" value=(signed.session.csrf);
             fieldset {
-                legend { (ui.kind) }
+                legend { (ui.kind_of_record) }
                 div.choices.row {
                     label { input type="radio" name="kind" value="complaint" checked[kind == "complaint"]; span { (ui.complaint) } }
                     label { input type="radio" name="kind" value="review" checked[kind == "review"]; span { (ui.review) } }

@@ -506,6 +506,9 @@ pub async fn journey_map(
     let query_string = query_string(&slice);
     let body = html! {
         h1 { (ui.journey_map) ": " (map.journey) }
+        @if signed.session.user.role.manages_surveys() {
+            p { a href="/settings/journey" { (ui.journey_editor) } }
+        }
         (filter_form("/journey", ui, &slice, &choices))
         div.journey {
             @for stage in &map.stages {

@@ -568,3 +568,147 @@ async fn survey_management(app: TestApp) {
         StatusCode::FORBIDDEN
     );
 }
+
+api_test!(
+    a_cx_manager_edits_the_journey_and_the_map_follows,
+    journey_editor
+);
+async fn journey_editor(app: TestApp) {
+    let manager = agent(&app, Role::CxManager).await;
+    let cookie = sign_in(&app, &manager).await;
+    let signed = [("cookie", cookie.as_str())];
+    let editor = app.page("GET", "/settings/journey", &[], &signed).await;
+    assert_eq!(editor.status, StatusCode::OK, "{}", editor.html);
+    let csrf = editor.hidden("csrf");
+    let touchpoints = app.all("/api/v1/touchpoints").await;
+    let centre = touchpoints
+        .iter()
+        .find(|t| t["key"] == "contact-centre")
+        .unwrap();
+    let (stage, parent) = (centre["stage_id"].to_string(), centre["id"].to_string());
+
+    let bad = app
+        .page(
+            "POST",
+            "/settings/touchpoints",
+            &[
+                ("csrf", &csrf),
+                ("stage_id", &stage),
+                ("name", "Chatbot"),
+                ("key", "Chat Bot!"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("key:"), "{}", bad.html);
+    let added = app
+        .page(
+            "POST",
+            "/settings/touchpoints",
+            &[
+                ("csrf", &csrf),
+                ("stage_id", &stage),
+                ("parent_id", &parent),
+                ("name", "Voice bot"),
+                ("key", "contact-centre.voicebot"),
+                ("owner", "it"),
+                ("moment_of_truth", "yes"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.html);
+    let stored = app.all("/api/v1/touchpoints").await;
+    let bot = stored
+        .iter()
+        .find(|t| t["key"] == "contact-centre.voicebot")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            bot["moment_of_truth"].as_bool(),
+            bot["owner_department"].as_str()
+        ),
+        (Some(true), Some("it"))
+    );
+    assert_eq!(bot["parent_id"].to_string(), parent);
+
+    // The map answers with it at once, and feedback about it counts there.
+    app.post(
+        "/api/v1/feedback:batch",
+        &json!({"records": [{"touchpoint": "contact-centre.voicebot", "nps": 2, "occurred_at": "2026-03-02T10:00:00Z"}]}),
+    )
+    .await;
+    let map = app.get("/api/v1/journey-map").await;
+    let found = map.body["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["touchpoints"].as_array().unwrap().iter())
+        .find(|t| t["key"] == "contact-centre.voicebot")
+        .cloned()
+        .unwrap();
+    assert_eq!(found["measures"]["n"], 1);
+
+    let id = bot["id"].to_string();
+    let renamed = app
+        .page(
+            "POST",
+            &format!("/settings/touchpoints/{id}"),
+            &[("csrf", &csrf), ("name", "Голосовий бот"), ("owner", "")],
+            &signed,
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK);
+    let after = app.get(&format!("/api/v1/touchpoints/{id}")).await;
+    assert_eq!(after.body["name"], "Голосовий бот");
+    assert!(after.body["owner_department"].is_null());
+    assert_eq!(
+        after.body["moment_of_truth"], false,
+        "an unticked box clears the mark"
+    );
+    let in_use = app
+        .page(
+            "POST",
+            &format!("/settings/touchpoints/{id}/delete"),
+            &[("csrf", &csrf)],
+            &signed,
+        )
+        .await;
+    assert_eq!(in_use.status, StatusCode::CONFLICT, "{}", in_use.html);
+
+    let channel = app
+        .page(
+            "POST",
+            "/settings/channels",
+            &[
+                ("csrf", &csrf),
+                ("name", "Viber"),
+                ("key", "viber"),
+                ("kind", "chat"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(channel.status, StatusCode::OK);
+    assert!(
+        app.all("/api/v1/channels")
+            .await
+            .iter()
+            .any(|c| c["key"] == "viber" && c["kind"] == "chat")
+    );
+    let stage_added = app
+        .page(
+            "POST",
+            "/settings/stages",
+            &[("csrf", &csrf), ("name", "Win-back")],
+            &signed,
+        )
+        .await;
+    assert!(
+        stage_added.html.contains(r#"value="Win-back""#),
+        "{}",
+        stage_added.html
+    );
+}

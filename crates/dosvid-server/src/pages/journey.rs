@@ -1,0 +1,377 @@
+//! The journey editor (administrators and CX managers): stages, the touchpoint tree with its
+//! moments of truth and owners, and the channels. Every change goes through the same store calls
+//! and validation as the API, and tells the analytics index to read the journey again.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use dosvid_domain::{
+    ChannelKind, FieldError, NewChannel, NewStage, NewTouchpoint, StagePatch, Touchpoint,
+    TouchpointPatch,
+};
+use dosvid_store::{Filter, all_pages};
+use maud::html;
+
+use super::app::{SignedIn, app_page, csrf_ok};
+use super::{Form, html_response};
+use crate::{ApiError, AppState};
+
+const KINDS: [ChannelKind; 8] = [
+    ChannelKind::Website,
+    ChannelKind::MobileApp,
+    ChannelKind::Email,
+    ChannelKind::Phone,
+    ChannelKind::Chat,
+    ChannelKind::Social,
+    ChannelKind::Office,
+    ChannelKind::Custom,
+];
+
+/// What the last change did.
+enum Outcome {
+    None,
+    Saved,
+    Refused(String),
+}
+
+fn depth(t: &Touchpoint, all: &[Touchpoint]) -> usize {
+    let mut depth = 0;
+    let mut parent = t.parent_id;
+    while let Some(id) = parent.filter(|_| depth < 10) {
+        depth += 1;
+        parent = all.iter().find(|p| p.id == id).and_then(|p| p.parent_id);
+    }
+    depth
+}
+
+/// The touchpoints of a stage in tree order: each followed by the ones below it.
+fn tree(stage: i64, all: &[Touchpoint]) -> Vec<&Touchpoint> {
+    fn below<'a>(
+        parent: Option<i64>,
+        stage: i64,
+        all: &'a [Touchpoint],
+        out: &mut Vec<&'a Touchpoint>,
+    ) {
+        for t in all
+            .iter()
+            .filter(|t| t.stage_id == stage && t.parent_id == parent)
+        {
+            out.push(t);
+            below(Some(t.id), stage, all, out);
+        }
+    }
+    let mut out = Vec::new();
+    below(None, stage, all, &mut out);
+    out
+}
+
+async fn render(
+    state: &AppState,
+    signed: &SignedIn,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Response {
+    let ui = signed.lang().ui();
+    let org = signed.session.user.org_id;
+    let read = state
+        .run(move |s| {
+            Ok((
+                all_pages(|p| s.list_journeys(org, p))?.into_iter().next(),
+                all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?,
+                all_pages(|p| s.list_channels(org, p))?,
+            ))
+        })
+        .await;
+    let (journey, touchpoints, channels) = match read {
+        Ok(read) => read,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
+    };
+    let csrf = &signed.session.csrf;
+    let body = html! {
+        h1 { (ui.journey_editor) }
+        @match &outcome {
+            Outcome::Saved => { div.notice role="status" { p { (ui.saved) } } }
+            Outcome::Refused(message) => { p.error role="alert" { (message) } }
+            Outcome::None => {}
+        }
+        @if let Some(journey) = &journey {
+            @for stage in &journey.stages {
+                section.editor-stage {
+                    form.inline.stage-name method="post" action={ "/settings/stages/" (stage.id) } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label.visually-hidden for={ "stage-" (stage.id) } { (ui.stage) }
+                        input id={ "stage-" (stage.id) } type="text" name="name" value=(stage.name) required;
+                        button.secondary.small type="submit" { (ui.save) }
+                    }
+                    @let ordered = tree(stage.id, &touchpoints);
+                    div.scroll { table {
+                        thead { tr { th { (ui.touchpoint) } th { (ui.key) } th { "★" } th { (ui.owner) } th {} } }
+                        tbody {
+                            @for t in &ordered {
+                                @let form_id = format!("tp-{}", t.id);
+                                tr data-touchpoint=(t.key) {
+                                    td style={ "padding-left:" (0.5 + depth(t, &touchpoints) as f64 * 1.1) "rem" } {
+                                        input type="text" name="name" value=(t.name) form=(form_id) aria-label=(ui.touchpoint) required;
+                                    }
+                                    td { code { (t.key) } }
+                                    td { input type="checkbox" name="moment_of_truth" value="yes" checked[t.moment_of_truth] form=(form_id) aria-label=(ui.moment_of_truth); }
+                                    td { input type="text" name="owner" value=[t.owner_department.as_deref()] form=(form_id) aria-label=(ui.owner); }
+                                    td.num {
+                                        form.inline id=(form_id) method="post" action={ "/settings/touchpoints/" (t.id) } {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            button.secondary.small type="submit" { (ui.save) }
+                                        }
+                                        form.inline method="post" action={ "/settings/touchpoints/" (t.id) "/delete" } {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            button.secondary.small type="submit" { (ui.delete) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                    details {
+                        summary { (ui.add_touchpoint) }
+                        form.filters method="post" action="/settings/touchpoints" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="stage_id" value=(stage.id);
+                            div.filter { label for={ "new-name-" (stage.id) } { (ui.touchpoint) } input id={ "new-name-" (stage.id) } type="text" name="name" required; }
+                            div.filter { label for={ "new-key-" (stage.id) } { (ui.key) } input id={ "new-key-" (stage.id) } type="text" name="key" required; }
+                            div.filter {
+                                label for={ "new-parent-" (stage.id) } { (ui.parent) }
+                                select id={ "new-parent-" (stage.id) } name="parent_id" {
+                                    option value="" { (ui.top_level) }
+                                    @for t in &ordered { option value=(t.id) { (t.name) } }
+                                }
+                            }
+                            div.filter { label for={ "new-owner-" (stage.id) } { (ui.owner) } input id={ "new-owner-" (stage.id) } type="text" name="owner"; }
+                            div.filter { label { input type="checkbox" name="moment_of_truth" value="yes"; " " (ui.moment_of_truth) } }
+                            div.filter { button.primary type="submit" { (ui.add_touchpoint) } }
+                        }
+                    }
+                }
+            }
+            form.filters method="post" action="/settings/stages" {
+                input type="hidden" name="csrf" value=(csrf);
+                div.filter { label for="new-stage" { (ui.stage) } input #new-stage type="text" name="name" required; }
+                div.filter { button.primary type="submit" { (ui.add_stage) } }
+            }
+        }
+        h2 { (ui.channels) }
+        ul.list { @for c in &channels { li { (c.name) " · " code { (c.key) } " · " (c.kind.as_str()) } } }
+        form.filters method="post" action="/settings/channels" {
+            input type="hidden" name="csrf" value=(csrf);
+            div.filter { label for="channel-name" { (ui.channel) } input #channel-name type="text" name="name" required; }
+            div.filter { label for="channel-key" { (ui.key) } input #channel-key type="text" name="key" required; }
+            div.filter {
+                label for="channel-kind" { (ui.kind) }
+                select #channel-kind name="kind" { @for k in KINDS { option value=(k.as_str()) selected[k == ChannelKind::Custom] { (k.as_str()) } } }
+            }
+            div.filter { button.primary type="submit" { (ui.add_channel) } }
+        }
+    };
+    html_response(
+        status,
+        app_page(signed, "/settings/journey", ui.journey_editor, body),
+    )
+}
+
+fn allowed(signed: &SignedIn) -> bool {
+    signed.session.user.role.manages_surveys()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+) -> Response {
+    if !allowed(&signed) {
+        let ui = signed.lang().ui();
+        return render(
+            &state,
+            &signed,
+            Outcome::Refused(ui.not_allowed.into()),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    render(&state, &signed, Outcome::None, StatusCode::OK).await
+}
+
+/// One change: checked (role, CSRF), made on a blocking thread, then the index told to read the
+/// journey again, and the editor shown with the outcome.
+async fn change(
+    state: AppState,
+    signed: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+    make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<(), ApiError> + Send + 'static,
+) -> Response {
+    let ui = signed.lang().ui();
+    let form = Form::parse(&body);
+    if !allowed(&signed) || !csrf_ok(&form, &headers, &signed) {
+        let message = if allowed(&signed) {
+            ui.form_expired
+        } else {
+            ui.not_allowed
+        };
+        return render(
+            &state,
+            &signed,
+            Outcome::Refused(message.into()),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let org = signed.session.user.org_id;
+    let done = state
+        .run(move |s| Ok(make(s, org, &form)))
+        .await
+        .and_then(|made| made);
+    match done {
+        Ok(()) => {
+            state.analytics.directory_changed(org);
+            render(&state, &signed, Outcome::Saved, StatusCode::OK).await
+        }
+        Err(e) => {
+            let message = format!("{}: {}", e.field.clone().unwrap_or_default(), e.message);
+            render(&state, &signed, Outcome::Refused(message), e.status).await
+        }
+    }
+}
+
+fn id(raw: &str, field: &str) -> Result<i64, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::invalid(FieldError::new(field, "is not an id")))
+}
+
+pub async fn add_stage(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, |s, org, form| {
+        let journey = all_pages(|p| s.list_journeys(org, p))?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::invalid(FieldError::new("journey", "there is no journey")))?;
+        let stage = NewStage {
+            name: form.one("name").unwrap_or_default().to_owned(),
+            position: None,
+            description: None,
+        }
+        .validate()?;
+        s.create_stage(org, journey.id, stage, Utc::now())?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn rename_stage(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(stage): Path<String>,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, move |s, org, form| {
+        let patch = StagePatch {
+            name: Some(form.one("name").unwrap_or_default().to_owned()),
+            position: None,
+            description: None,
+        }
+        .validate()?;
+        s.update_stage(org, id(&stage, "stage")?, patch)?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn add_touchpoint(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, |s, org, form| {
+        let touchpoint = NewTouchpoint {
+            stage_id: id(form.one("stage_id").unwrap_or_default(), "stage_id")?,
+            parent_id: form
+                .text("parent_id")
+                .map(|p| id(&p, "parent_id"))
+                .transpose()?,
+            key: form.one("key").unwrap_or_default().to_owned(),
+            name: form.one("name").unwrap_or_default().to_owned(),
+            moment_of_truth: form.one("moment_of_truth") == Some("yes"),
+            owner_department: form.text("owner"),
+            channels: Vec::new(),
+        }
+        .validate()?;
+        s.create_touchpoint(org, touchpoint, Utc::now())?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn update_touchpoint(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(touchpoint): Path<String>,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, move |s, org, form| {
+        let patch = TouchpointPatch {
+            stage_id: None,
+            parent_id: None,
+            key: None,
+            name: Some(form.one("name").unwrap_or_default().to_owned()),
+            moment_of_truth: Some(form.one("moment_of_truth") == Some("yes")),
+            owner_department: Some(form.text("owner")),
+            channels: None,
+        }
+        .validate()?;
+        s.update_touchpoint(org, id(&touchpoint, "touchpoint")?, patch)?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn delete_touchpoint(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(touchpoint): Path<String>,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, move |s, org, _| {
+        s.delete_touchpoint(org, id(&touchpoint, "touchpoint")?)?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn add_channel(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, |s, org, form| {
+        let channel = NewChannel {
+            key: form.one("key").unwrap_or_default().to_owned(),
+            name: form.one("name").unwrap_or_default().to_owned(),
+            kind: form
+                .one("kind")
+                .and_then(ChannelKind::parse)
+                .unwrap_or(ChannelKind::Custom),
+        }
+        .validate()?;
+        s.create_channel(org, channel, Utc::now())?;
+        Ok(())
+    })
+    .await
+}
