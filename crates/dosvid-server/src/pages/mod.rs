@@ -244,6 +244,7 @@ ol.questions li{margin-bottom:.4rem}
 section.editor-stage{border:1px solid #dde3ea;border-radius:10px;padding:.5rem .75rem;margin-bottom:1rem}
 section.editor-stage input[type=text]{font:inherit;padding:.3rem .4rem;border:1.5px solid #8a96a3;border-radius:6px;width:100%;min-width:8rem}
 form.stage-name input{font-weight:700}
+td.num form.inline{display:inline-flex;margin:.1rem}
 details summary{cursor:pointer;color:#0b57a4;margin:.5rem 0}
 .notice{background:#e8f4ea;border-left:4px solid #2e7d32;padding:.5rem .75rem;border-radius:4px;color:#1d4d20}
 @media (max-width:30rem){main{padding:.5rem}.card{padding:1rem}.scale{gap:.2rem}.scale span{font-size:.95rem;border-width:1.5px}}

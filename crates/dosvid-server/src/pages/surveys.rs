@@ -289,7 +289,6 @@ async fn survey_page(
                     }
                 }
             }
-            h2 { (ui.definition) }
             (editor(signed, &format!("/surveys/{}/definition", survey.id), editing.unwrap_or(&json), None))
         }
     };
