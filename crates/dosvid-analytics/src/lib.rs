@@ -18,8 +18,8 @@ pub use cx::{
 pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
 pub use journey::{JourneyMap, StageMeasures, TouchpointMeasures};
 pub use query::{
-    ComparePeriod, CompareTo, Filters, MAX_GROUP_BY, MAX_GROUPS, Measure, Metric, Named, OneOrMany,
-    Period, QueryRequest, QueryResult, RecordPage, ResultRow,
+    ComparePeriod, CompareTo, Distribution, Filters, MAX_GROUP_BY, MAX_GROUPS, Measure, Metric,
+    Named, OneOrMany, Period, QueryRequest, QueryResult, RecordPage, ResultRow,
 };
 pub use revenue::{RetentionRequest, RetentionResult, RetentionRow};
 pub use themes::{ThemeReport, ThemeReportRequest, ThemeRow};

@@ -43,6 +43,8 @@ pub enum Measure {
     Reach,
     /// Mean sentiment of the comments, −1…1.
     Sentiment,
+    /// How many answered each score: NPS 0–10, CSAT 1–5, CES 1–7.
+    Distribution,
 }
 
 fn default_measures() -> Vec<Measure> {
@@ -227,6 +229,30 @@ pub struct ResultRow {
     pub ces_easy: Option<Metric>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sentiment: Option<Metric>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
+}
+
+/// How many answers each score has (index 0 is the lowest score of the scale).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Distribution {
+    /// Answers 0, 1, …, 10.
+    pub nps: Vec<u64>,
+    /// Answers 1, …, 5.
+    pub csat: Vec<u64>,
+    /// Answers 1, …, 7.
+    pub ces: Vec<u64>,
+}
+
+impl Distribution {
+    fn of(h: &Histograms) -> Distribution {
+        let counts = |c: &[u32]| c.iter().map(|&n| u64::from(n)).collect();
+        Distribution {
+            nps: counts(&h.nps[..=10]),
+            csat: counts(&h.csat[1..=5]),
+            ces: counts(&h.ces[1..=7]),
+        }
+    }
 }
 
 /// A period as the answer states it, in the organisation's zone.
@@ -946,6 +972,7 @@ impl Plan {
             sentiment: metric(Measure::Sentiment, &|s| s.sentiment.mean(min), &|b, a| {
                 mean_change(&b.sentiment, &a.sentiment)
             }),
+            distribution: wants(Measure::Distribution).then(|| Distribution::of(now)),
         }
     }
 }

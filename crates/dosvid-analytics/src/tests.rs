@@ -887,3 +887,29 @@ fn the_records_behind_a_filter_come_newest_first_and_all_are_counted() {
         .unwrap();
     assert!(past_the_end.ids.is_empty());
 }
+
+#[test]
+fn the_distribution_counts_each_score() {
+    let mut rng = Rng(11);
+    let (customers, feedback) = facts(&mut rng, 5_000);
+    let mut index = Index::new(Zone::new("Europe/Kyiv").unwrap(), directory());
+    index.upsert_customers(&customers);
+    index.append_feedback(&feedback);
+    index.finish_build();
+    let answer = index
+        .query(&QueryRequest {
+            measures: vec![Measure::Distribution],
+            ..Default::default()
+        })
+        .unwrap();
+    let d = answer.rows[0].distribution.as_ref().unwrap();
+    for score in 0..=10u8 {
+        let expected = feedback.iter().filter(|f| f.nps == Some(score)).count() as u64;
+        assert_eq!(d.nps[usize::from(score)], expected, "NPS {score}");
+    }
+    for score in 1..=5u8 {
+        let expected = feedback.iter().filter(|f| f.csat == Some(score)).count() as u64;
+        assert_eq!(d.csat[usize::from(score) - 1], expected, "CSAT {score}");
+    }
+    assert_eq!(d.ces.len(), 7);
+}

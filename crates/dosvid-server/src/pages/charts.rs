@@ -137,6 +137,87 @@ pub fn line(title: &str, points: &[Point], range: (f64, f64), fit: bool, unit: &
     }
 }
 
+/// One bar per score with its count above it; `class_of` colours a bar by its score's index.
+pub fn bars(
+    title: &str,
+    labels: &[String],
+    counts: &[u64],
+    class_of: impl Fn(usize) -> &'static str,
+) -> Markup {
+    const BH: f64 = 160.0;
+    let n = counts.len().max(1);
+    let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let width = (W - LEFT - RIGHT) / n as f64;
+    let summary: Vec<String> = labels
+        .iter()
+        .zip(counts)
+        .map(|(l, c)| format!("{l}: {c}"))
+        .collect();
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            svg viewBox={ "0 0 " (W) " " (BH + 40.0) } role="img" aria-label={ (title) ". " (summary.join("; ")) } {
+                title { (title) }
+                @for (i, (label, &count)) in labels.iter().zip(counts).enumerate() {
+                    @let h = (BH - 20.0) * count as f64 / top;
+                    @let x = LEFT + width * i as f64;
+                    rect class={ "bar " (class_of(i)) } x=(format!("{:.1}", x + width * 0.12)) y=(format!("{:.1}", BH - h))
+                        width=(format!("{:.1}", width * 0.76)) height=(format!("{h:.1}")) {
+                        title { (label) ": " (count) }
+                    }
+                    text.axis x=(format!("{:.1}", x + width / 2.0)) y=(format!("{:.1}", BH - h - 4.0)) text-anchor="middle" { (count) }
+                    text.axis x=(format!("{:.1}", x + width / 2.0)) y=(BH + 16.0) text-anchor="middle" { (label) }
+                }
+            }
+        }
+    }
+}
+
+/// One bar split into parts by their share of the whole, each labelled with its percentage.
+pub fn stacked(title: &str, parts: &[(&str, u64, &'static str)]) -> Markup {
+    let total: u64 = parts.iter().map(|p| p.1).sum();
+    // Each part's share and where its segment starts.
+    let mut start = 0.0;
+    let laid: Vec<(f64, f64)> = parts
+        .iter()
+        .map(|p| {
+            let share = p.1 as f64 / total.max(1) as f64;
+            let at = start;
+            start += share;
+            (share, at)
+        })
+        .collect();
+    let summary: Vec<String> = parts
+        .iter()
+        .map(|(name, count, _)| {
+            format!(
+                "{name}: {:.1}%",
+                100.0 * *count as f64 / total.max(1) as f64
+            )
+        })
+        .collect();
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            svg viewBox={ "0 0 " (W) " 56" } role="img" aria-label={ (title) ". " (summary.join("; ")) } {
+                title { (title) }
+                @for ((name, count, class), (share, at)) in parts.iter().zip(&laid) {
+                    @let (x, w) = (1.0 + (W - 2.0) * at, (W - 2.0) * share);
+                    rect class={ "bar " (class) } x=(format!("{x:.1}")) y="4" width=(format!("{w:.1}")) height="28" {
+                        title { (name) ": " (count) " (" (format!("{:.1}%", share * 100.0)) ")" }
+                    }
+                    // A label only where it fits.
+                    @if *share >= 0.08 {
+                        text.axis x=(format!("{:.1}", x + w / 2.0)) y="50" text-anchor="middle" {
+                            (name) " " (format!("{:.0}%", share * 100.0))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The chart styles, for the page's stylesheet.
 pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;margin-bottom:.25rem}\
      .chart svg{width:100%;height:auto;max-height:320px;display:block}\
@@ -144,7 +225,8 @@ pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;
      .chart .axis{font-size:11px;fill:#4a5360}\
      .chart .band{fill:#0b57a4;opacity:.15}\
      .chart .line{fill:none;stroke:#0b57a4;stroke-width:2.5}\
-     .chart .dot{fill:#0b57a4}.chart .dot.thin{fill:#fff;stroke:#0b57a4;stroke-width:1.5}";
+     .chart .dot{fill:#0b57a4}.chart .dot.thin{fill:#fff;stroke:#0b57a4;stroke-width:1.5}\
+     .chart .bar{fill:#8a96a3}.chart .bar.bad{fill:#c0392b}.chart .bar.mid{fill:#d68910}.chart .bar.good{fill:#2e7d32}";
 
 #[cfg(test)]
 mod tests {

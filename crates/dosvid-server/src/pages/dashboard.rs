@@ -559,6 +559,7 @@ struct TouchpointView {
     cx: CxIndexResult,
     trend: QueryResult,
     channels: QueryResult,
+    distribution: Option<dosvid_analytics::Distribution>,
     below: Vec<dosvid_analytics::TouchpointMeasures>,
     themes: dosvid_analytics::ThemeReport,
     segments: Vec<String>,
@@ -620,6 +621,16 @@ pub async fn touchpoint(
                 min_sample: slice.min_sample,
                 ..Default::default()
             })?;
+            let distribution = index
+                .query(&QueryRequest {
+                    measures: vec![dosvid_analytics::Measure::Distribution],
+                    filters: filters.clone(),
+                    ..Default::default()
+                })?
+                .rows
+                .into_iter()
+                .next()
+                .and_then(|r| r.distribution);
             // The map without the touchpoint filter, so the touchpoints below keep their own
             // figures; the ones below are those after it in tree order until the tree climbs back.
             let mut around = slice.clone();
@@ -650,6 +661,7 @@ pub async fn touchpoint(
                 cx,
                 trend,
                 channels,
+                distribution,
                 below,
                 themes,
                 segments: segments(index)?,
@@ -710,6 +722,21 @@ pub async fn touchpoint(
         }
         @if !points.is_empty() {
             (charts::line(ui.nps_trend, &points, (-100.0, 100.0), true, ""))
+        }
+        @if let Some(d) = view.distribution.as_ref().filter(|d| d.nps.iter().sum::<u64>() > 0) {
+            div.columns {
+                (charts::stacked(ui.nps_distribution, &[
+                    (ui.nps_groups[0], d.nps[..=6].iter().sum(), "bad"),
+                    (ui.nps_groups[1], d.nps[7..=8].iter().sum(), "mid"),
+                    (ui.nps_groups[2], d.nps[9..=10].iter().sum(), "good"),
+                ]))
+                (charts::bars(
+                    "NPS 0–10",
+                    &(0..=10).map(|s| s.to_string()).collect::<Vec<_>>(),
+                    &d.nps,
+                    |score| match score { 0..=6 => "bad", 7 | 8 => "mid", _ => "good" },
+                ))
+            }
         }
         div.columns {
             section {

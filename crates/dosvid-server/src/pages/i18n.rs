@@ -341,6 +341,9 @@ pub struct Ui {
     pub kind: &'static str,
     pub add_channel: &'static str,
     pub saved: &'static str,
+    pub nps_distribution: &'static str,
+    /// Detractors, passives, promoters.
+    pub nps_groups: [&'static str; 3],
 }
 
 const UK_UI: Ui = Ui {
@@ -478,6 +481,8 @@ const UK_UI: Ui = Ui {
     kind: "Вид",
     add_channel: "Додати канал",
     saved: "Збережено.",
+    nps_distribution: "Розподіл оцінок NPS",
+    nps_groups: ["критики", "нейтральні", "прихильники"],
 };
 
 const EN_UI: Ui = Ui {
@@ -615,6 +620,8 @@ const EN_UI: Ui = Ui {
     kind: "Kind",
     add_channel: "Add a channel",
     saved: "Saved.",
+    nps_distribution: "How the NPS answers spread",
+    nps_groups: ["detractors", "passives", "promoters"],
 };
 
 const RU_UI: Ui = Ui {
@@ -752,6 +759,8 @@ const RU_UI: Ui = Ui {
     kind: "Вид",
     add_channel: "Добавить канал",
     saved: "Сохранено.",
+    nps_distribution: "Распределение оценок NPS",
+    nps_groups: ["критики", "нейтральные", "сторонники"],
 };
 
 impl Lang {
