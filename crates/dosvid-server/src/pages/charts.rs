@@ -199,19 +199,19 @@ pub fn stacked(title: &str, parts: &[(&str, u64, &'static str)]) -> Markup {
     html! {
         figure.chart {
             figcaption { (title) }
-            svg viewBox={ "0 0 " (W) " 56" } role="img" aria-label={ (title) ". " (summary.join("; ")) } {
+            svg viewBox={ "0 0 " (W) " 36" } role="img" aria-label={ (title) ". " (summary.join("; ")) } {
                 title { (title) }
                 @for ((name, count, class), (share, at)) in parts.iter().zip(&laid) {
                     @let (x, w) = (1.0 + (W - 2.0) * at, (W - 2.0) * share);
                     rect class={ "bar " (class) } x=(format!("{x:.1}")) y="4" width=(format!("{w:.1}")) height="28" {
                         title { (name) ": " (count) " (" (format!("{:.1}%", share * 100.0)) ")" }
                     }
-                    // A label only where it fits.
-                    @if *share >= 0.08 {
-                        text.axis x=(format!("{:.1}", x + w / 2.0)) y="50" text-anchor="middle" {
-                            (name) " " (format!("{:.0}%", share * 100.0))
-                        }
-                    }
+                }
+            }
+            // The legend in text, readable at any width.
+            p.legend {
+                @for ((name, count, class), (share, _)) in parts.iter().zip(&laid) {
+                    span { span class={ "swatch " (class) } {} (name) " " (format!("{:.0}%", share * 100.0)) " (" (count) ")" }
                 }
             }
         }
@@ -226,7 +226,10 @@ pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;
      .chart .band{fill:#0b57a4;opacity:.15}\
      .chart .line{fill:none;stroke:#0b57a4;stroke-width:2.5}\
      .chart .dot{fill:#0b57a4}.chart .dot.thin{fill:#fff;stroke:#0b57a4;stroke-width:1.5}\
-     .chart .bar{fill:#8a96a3}.chart .bar.bad{fill:#c0392b}.chart .bar.mid{fill:#d68910}.chart .bar.good{fill:#2e7d32}";
+     .chart .bar{fill:#8a96a3}.chart .bar.bad{fill:#c0392b}.chart .bar.mid{fill:#d68910}.chart .bar.good{fill:#2e7d32}\
+     .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.85rem;margin:.3rem 0}\
+     .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px;background:#8a96a3}\
+     .swatch.bad{background:#c0392b}.swatch.mid{background:#d68910}.swatch.good{background:#2e7d32}";
 
 #[cfg(test)]
 mod tests {
