@@ -218,6 +218,54 @@ pub fn stacked(title: &str, parts: &[(&str, u64, &'static str)]) -> Markup {
     }
 }
 
+/// A grid of cells coloured by value: rows × columns, each cell `Some((value, thin))`; a thin
+/// cell (below the minimum sample) is grey with its value left out.
+pub fn heatmap(
+    title: &str,
+    rows: &[String],
+    columns: &[String],
+    cells: &[Vec<Option<(f64, bool)>>],
+    tone: impl Fn(f64) -> &'static str,
+) -> Markup {
+    const LABEL: f64 = 150.0;
+    const CELL_H: f64 = 26.0;
+    let width = (W - LABEL - RIGHT) / columns.len().max(1) as f64;
+    let height = CELL_H * rows.len() as f64 + 24.0;
+    let every = columns.len().div_ceil(12);
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            svg viewBox={ "0 0 " (W) " " (height) } role="img" aria-label=(title) {
+                title { (title) }
+                @for (r, row) in rows.iter().enumerate() {
+                    text.axis x=(LABEL - 6.0) y=(format!("{:.1}", CELL_H * r as f64 + CELL_H * 0.65)) text-anchor="end" { (row) }
+                    @for (c, cell) in cells[r].iter().enumerate() {
+                        @let (x, y) = (LABEL + width * c as f64, CELL_H * r as f64);
+                        @let class = match cell { Some((v, false)) => tone(*v), _ => "none" };
+                        rect class={ "cell " (class) } x=(format!("{:.1}", x + 1.0)) y=(format!("{:.1}", y + 1.0))
+                            width=(format!("{:.1}", width - 2.0)) height=(CELL_H - 2.0) {
+                            title {
+                                (row) ", " (columns[c]) ": "
+                                @match cell { Some((v, false)) => (format!("{v:.1}")), Some((_, true)) => "n < min", None => "—" }
+                            }
+                        }
+                        @if let Some((v, false)) = cell {
+                            @if width >= 28.0 {
+                                text.cell-value x=(format!("{:.1}", x + width / 2.0)) y=(format!("{:.1}", y + CELL_H * 0.65)) text-anchor="middle" { (format!("{v:.0}")) }
+                            }
+                        }
+                    }
+                }
+                @for (c, column) in columns.iter().enumerate() {
+                    @if c % every == 0 {
+                        text.axis x=(format!("{:.1}", LABEL + width * (c as f64 + 0.5))) y=(height - 6.0) text-anchor="middle" { (column) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The chart styles, for the page's stylesheet.
 pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;margin-bottom:.25rem}\
      .chart svg{width:100%;height:auto;max-height:320px;display:block}\
@@ -229,7 +277,9 @@ pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;
      .chart .bar{fill:#8a96a3}.chart .bar.bad{fill:#c0392b}.chart .bar.mid{fill:#d68910}.chart .bar.good{fill:#2e7d32}\
      .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.85rem;margin:.3rem 0}\
      .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px;background:#8a96a3}\
-     .swatch.bad{background:#c0392b}.swatch.mid{background:#d68910}.swatch.good{background:#2e7d32}";
+     .swatch.bad{background:#c0392b}.swatch.mid{background:#d68910}.swatch.good{background:#2e7d32}\
+     .chart .cell{fill:#eef1f5}.chart .cell.bad{fill:#e6a39b}.chart .cell.mid{fill:#f3cf8e}.chart .cell.good{fill:#9fd0a3}\
+     .chart .cell-value{font-size:10px;fill:#1b1f24}";
 
 #[cfg(test)]
 mod tests {

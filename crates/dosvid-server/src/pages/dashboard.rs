@@ -373,6 +373,8 @@ struct Overview {
     headline: QueryResult,
     cx: CxIndexResult,
     trend: QueryResult,
+    /// NPS by stage and month over the last twelve months of the trend.
+    stages: QueryResult,
     segments: Vec<String>,
 }
 
@@ -394,13 +396,26 @@ pub async fn overview(
                 min_sample: slice.min_sample,
                 ..Default::default()
             })?;
-            let trend = index.query(&trend_slice(&slice).trend()?)?;
+            let trend_range = trend_slice(&slice);
+            let trend = index.query(&trend_range.trend()?)?;
+            let mut year = trend_range.clone();
+            if let Some(end) = trend_range.to.as_deref().and_then(parse_month) {
+                year.from = Some(month_start(shift(end, -12)));
+            }
+            let stages = index.query(&QueryRequest {
+                measures: vec![dosvid_analytics::Measure::N, dosvid_analytics::Measure::Nps],
+                filters: year.filters()?,
+                group_by: vec!["stage".into(), "month".into()],
+                min_sample: slice.min_sample,
+                ..Default::default()
+            })?;
             let segments = segments(index)?;
             Ok(Overview {
                 slice,
                 headline,
                 cx,
                 trend,
+                stages,
                 segments,
             })
         })
@@ -440,6 +455,9 @@ pub async fn overview(
         @if !points.is_empty() {
             (charts::line(ui.nps_trend, &points, (-100.0, 100.0), true, ""))
         }
+        @if let Some((rows, columns, cells)) = stage_grid(&overview.stages) {
+            (charts::heatmap(ui.stage_heatmap, &rows, &columns, &cells, nps_tone))
+        }
         p.meta {
             (ui.same_in_api) ": "
             code { "GET /api/v1/overview?" (query_string) }
@@ -457,12 +475,65 @@ fn whole_points(v: f64) -> String {
     }
 }
 
+/// The colour of an NPS: below 0, below 30, above.
+fn nps_tone(v: f64) -> &'static str {
+    if v < 0.0 {
+        "bad"
+    } else if v < 30.0 {
+        "mid"
+    } else {
+        "good"
+    }
+}
+
+/// Rows (stages), columns (months) and cells of a stage × month answer.
+type Grid = (Vec<String>, Vec<String>, Vec<Vec<Option<(f64, bool)>>>);
+
+fn stage_grid(answer: &QueryResult) -> Option<Grid> {
+    let label = |r: &dosvid_analytics::ResultRow, d: &str| r.group.get(d).cloned().flatten();
+    let mut rows: Vec<String> = Vec::new();
+    let mut columns: Vec<String> = Vec::new();
+    // The answer comes in the dimensions' order: stages by position, months in time.
+    for r in &answer.rows {
+        let (Some(stage), Some(month)) = (label(r, "stage"), label(r, "month")) else {
+            continue;
+        };
+        if !rows.contains(&stage) {
+            rows.push(stage);
+        }
+        if !columns.contains(&month) {
+            columns.push(month);
+        }
+    }
+    columns.sort();
+    if rows.is_empty() {
+        return None;
+    }
+    let mut cells = vec![vec![None; columns.len()]; rows.len()];
+    for r in &answer.rows {
+        let (Some(stage), Some(month)) = (label(r, "stage"), label(r, "month")) else {
+            continue;
+        };
+        let (Some(i), Some(j)) = (
+            rows.iter().position(|s| *s == stage),
+            columns.iter().position(|m| *m == month),
+        ) else {
+            continue;
+        };
+        cells[i][j] = r
+            .nps
+            .as_ref()
+            .and_then(|m| m.current.value.map(|v| (v, m.current.low_sample)));
+    }
+    Some((rows, columns, cells))
+}
+
 /// The colour class of a touchpoint's NPS.
 fn tone(metric: Option<&Metric>) -> &'static str {
     match metric.map(|m| &m.current) {
-        Some(e) if !e.low_sample => match e.value {
-            Some(v) if v < 0.0 => "tone-bad",
-            Some(v) if v < 30.0 => "tone-mid",
+        Some(e) if !e.low_sample => match e.value.map(nps_tone) {
+            Some("bad") => "tone-bad",
+            Some("mid") => "tone-mid",
             Some(_) => "tone-good",
             None => "tone-none",
         },

@@ -344,6 +344,7 @@ pub struct Ui {
     pub nps_distribution: &'static str,
     /// Detractors, passives, promoters.
     pub nps_groups: [&'static str; 3],
+    pub stage_heatmap: &'static str,
 }
 
 const UK_UI: Ui = Ui {
@@ -483,6 +484,7 @@ const UK_UI: Ui = Ui {
     saved: "Збережено.",
     nps_distribution: "Розподіл оцінок NPS",
     nps_groups: ["критики", "нейтральні", "прихильники"],
+    stage_heatmap: "NPS за етапами й місяцями (сірим — замало відповідей)",
 };
 
 const EN_UI: Ui = Ui {
@@ -622,6 +624,7 @@ const EN_UI: Ui = Ui {
     saved: "Saved.",
     nps_distribution: "How the NPS answers spread",
     nps_groups: ["detractors", "passives", "promoters"],
+    stage_heatmap: "NPS by stage and month (grey: too few answers)",
 };
 
 const RU_UI: Ui = Ui {
@@ -761,6 +764,7 @@ const RU_UI: Ui = Ui {
     saved: "Сохранено.",
     nps_distribution: "Распределение оценок NPS",
     nps_groups: ["критики", "нейтральные", "сторонники"],
+    stage_heatmap: "NPS по этапам и месяцам (серым — мало ответов)",
 };
 
 impl Lang {

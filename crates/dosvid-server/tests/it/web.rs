@@ -272,6 +272,10 @@ async fn dashboards_agree_with_the_api(app: TestApp) {
     }
     assert!(page.html.contains("<svg"), "the trend chart");
     assert!(page.html.contains("▼"), "April is worse than March");
+    assert!(
+        page.html.contains("NPS за етапами й місяцями"),
+        "the stage heatmap"
+    );
 
     // Without a period the page shows the last three months with data, and says which.
     let default = app.page("GET", "/", &[], &signed).await;
