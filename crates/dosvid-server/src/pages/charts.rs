@@ -231,7 +231,7 @@ pub fn heatmap(
     const CELL_H: f64 = 26.0;
     let width = (W - LABEL - RIGHT) / columns.len().max(1) as f64;
     let height = CELL_H * rows.len() as f64 + 24.0;
-    let every = columns.len().div_ceil(12);
+    let every = columns.len().div_ceil(6);
     html! {
         figure.chart {
             figcaption { (title) }
