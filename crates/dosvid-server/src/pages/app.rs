@@ -75,6 +75,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::post(super::surveys::save_definition),
         )
         .route(
+            "/surveys/{id}/questions",
+            axum::routing::post(super::surveys::add_question),
+        )
+        .route(
+            "/surveys/{id}/questions/{question}/{action}",
+            axum::routing::post(super::surveys::question_action),
+        )
+        .route(
             "/surveys/{id}/invite",
             axum::routing::post(super::surveys::invite),
         )

@@ -345,6 +345,20 @@ pub struct Ui {
     /// Detractors, passives, promoters.
     pub nps_groups: [&'static str; 3],
     pub stage_heatmap: &'static str,
+    pub add_question: &'static str,
+    pub question_type: &'static str,
+    pub question_id: &'static str,
+    pub question_text: &'static str,
+    pub options_hint: &'static str,
+    pub scale: &'static str,
+    pub dimension: &'static str,
+    pub condition: &'static str,
+    pub always: &'static str,
+    /// at most, at least, any of, answered.
+    pub tests: [&'static str; 4],
+    pub value: &'static str,
+    pub move_up: &'static str,
+    pub remove: &'static str,
 }
 
 const UK_UI: Ui = Ui {
@@ -485,6 +499,19 @@ const UK_UI: Ui = Ui {
     nps_distribution: "Розподіл оцінок NPS",
     nps_groups: ["критики", "нейтральні", "прихильники"],
     stage_heatmap: "NPS за етапами й місяцями (сірим — замало відповідей)",
+    add_question: "Додати питання",
+    question_type: "Тип",
+    question_id: "Ідентифікатор (латиницею)",
+    question_text: "Текст",
+    options_hint: "Варіанти, по одному в рядку: ключ | текст кожною мовою опитування",
+    scale: "Шкала до (для rating)",
+    dimension: "Вимір SERVQUAL",
+    condition: "Показувати, коли",
+    always: "— завжди —",
+    tests: ["не більше", "не менше", "один із", "є відповідь"],
+    value: "Значення",
+    move_up: "Вище",
+    remove: "Прибрати",
 };
 
 const EN_UI: Ui = Ui {
@@ -625,6 +652,19 @@ const EN_UI: Ui = Ui {
     nps_distribution: "How the NPS answers spread",
     nps_groups: ["detractors", "passives", "promoters"],
     stage_heatmap: "NPS by stage and month (grey: too few answers)",
+    add_question: "Add a question",
+    question_type: "Type",
+    question_id: "Id (latin letters)",
+    question_text: "Text",
+    options_hint: "Options, one per line: key | the text in each language of the survey",
+    scale: "Scale up to (for rating)",
+    dimension: "SERVQUAL dimension",
+    condition: "Show when",
+    always: "— always —",
+    tests: ["at most", "at least", "any of", "answered"],
+    value: "Value",
+    move_up: "Up",
+    remove: "Remove",
 };
 
 const RU_UI: Ui = Ui {
@@ -765,6 +805,19 @@ const RU_UI: Ui = Ui {
     nps_distribution: "Распределение оценок NPS",
     nps_groups: ["критики", "нейтральные", "сторонники"],
     stage_heatmap: "NPS по этапам и месяцам (серым — мало ответов)",
+    add_question: "Добавить вопрос",
+    question_type: "Тип",
+    question_id: "Идентификатор (латиницей)",
+    question_text: "Текст",
+    options_hint: "Варианты, по одному в строке: ключ | текст на каждом языке опроса",
+    scale: "Шкала до (для rating)",
+    dimension: "Измерение SERVQUAL",
+    condition: "Показывать, когда",
+    always: "— всегда —",
+    tests: ["не больше", "не меньше", "один из", "есть ответ"],
+    value: "Значение",
+    move_up: "Выше",
+    remove: "Убрать",
 };
 
 impl Lang {

@@ -241,6 +241,7 @@ ul.comments li{border-bottom:1px solid #dde3ea;padding:.5rem 0}
 p.comment{margin:0 0 .2rem}
 textarea.code{font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;min-height:24rem}
 ol.questions li{margin-bottom:.4rem}
+form.question-action{display:inline-flex;margin-left:.25rem}
 section.editor-stage{border:1px solid #dde3ea;border-radius:10px;padding:.5rem .75rem;margin-bottom:1rem}
 section.editor-stage input[type=text]{font:inherit;padding:.3rem .4rem;border:1.5px solid #8a96a3;border-radius:6px;width:100%;min-width:8rem}
 form.stage-name input{font-weight:700}

@@ -259,7 +259,22 @@ async fn survey_page(
                             @if let Some(keys) = &c.any_of { " ∈ {" (keys.join(", ")) "}" }
                         }
                     }
+                    @if manages {
+                        " "
+                        @for (action, label) in [("up", ui.move_up), ("remove", ui.remove)] {
+                            form.inline.question-action method="post" action={ "/surveys/" (survey.id) "/questions/" (q.id) "/" (action) } {
+                                input type="hidden" name="csrf" value=(csrf);
+                                button.secondary.small type="submit" { (label) }
+                            }
+                        }
+                    }
                 }
+            }
+        }
+        @if manages {
+            details {
+                summary { (ui.add_question) }
+                (question_form(signed, &survey))
             }
         }
         @if manages {
@@ -296,6 +311,251 @@ async fn survey_page(
         status,
         app_page(signed, "/surveys", title(&survey, code), body),
     )
+}
+
+const KINDS: [&str; 8] = [
+    "nps",
+    "csat",
+    "ces",
+    "rating",
+    "single_choice",
+    "multiple_choice",
+    "text",
+    "servqual",
+];
+const DIMENSIONS: [&str; 5] = [
+    "tangibles",
+    "reliability",
+    "responsiveness",
+    "assurance",
+    "empathy",
+];
+const TESTS: [&str; 4] = ["at_most", "at_least", "any_of", "answered"];
+
+/// The form that adds one question: its type, id, texts in the survey's languages, options,
+/// scale, dimension and the condition on an earlier answer.
+fn question_form(signed: &SignedIn, survey: &Survey) -> Markup {
+    let ui = signed.lang().ui();
+    let def = &survey.definition;
+    html! {
+        form.fields method="post" action={ "/surveys/" (survey.id) "/questions" } {
+            input type="hidden" name="csrf" value=(signed.session.csrf);
+            label for="q-kind" { (ui.question_type) }
+            select #q-kind name="kind" { @for k in KINDS { option value=(k) { (k) } } }
+            label for="q-id" { (ui.question_id) }
+            input #q-id type="text" name="id" required pattern="[a-z0-9][a-z0-9_.-]*";
+            @for code in &def.languages {
+                label for={ "q-text-" (code) } { (ui.question_text) " (" (code) ")" }
+                input id={ "q-text-" (code) } type="text" name={ "text_" (code) } required;
+            }
+            label { input type="checkbox" name="required" value="yes"; " " (signed.lang().t().required) }
+            label for="q-options" { (ui.options_hint) }
+            textarea #q-options name="options" rows="4" placeholder={ "queue | " (def.languages.join(" | ")) } {}
+            label for="q-scale" { (ui.scale) }
+            input #q-scale type="number" name="scale" min="2" max="10";
+            label for="q-dimension" { (ui.dimension) }
+            select #q-dimension name="dimension" {
+                option value="" { "—" }
+                @for d in DIMENSIONS { option value=(d) { (d) } }
+            }
+            label for="q-condition" { (ui.condition) }
+            div.filters {
+                select #q-condition name="show_if_question" aria-label=(ui.condition) {
+                    option value="" { (ui.always) }
+                    @for q in &def.questions { option value=(q.id) { (q.id) } }
+                }
+                select name="show_if_test" aria-label=(ui.condition) {
+                    @for (test, name) in TESTS.iter().zip(ui.tests) { option value=(test) { (name) } }
+                }
+                input type="text" name="show_if_value" aria-label=(ui.value) placeholder=(ui.value);
+            }
+            div.buttons { button.primary type="submit" { (ui.add_question) } }
+        }
+    }
+}
+
+/// A form field naming a value of an enum, read as the API reads it; `None` when blank.
+fn enum_field<T: serde::de::DeserializeOwned>(
+    form: &Form,
+    field: &str,
+    message: &str,
+) -> Result<Option<T>, FieldError> {
+    form.text(field)
+        .map(|v| {
+            serde_json::from_value(serde_json::Value::String(v))
+                .map_err(|_| FieldError::new(field, message))
+        })
+        .transpose()
+}
+
+/// Reads the add-question form into a question (checked with the whole definition after).
+fn question_of(
+    form: &Form,
+    languages: &[String],
+) -> Result<dosvid_domain::survey::Question, FieldError> {
+    use dosvid_domain::survey::{Choice, Condition, Question, Texts};
+    let kind = enum_field(form, "kind", "is not a question type")?
+        .ok_or_else(|| FieldError::new("kind", "is required"))?;
+    let mut text = Texts::new();
+    for code in languages {
+        if let Some(t) = form.text(&format!("text_{code}")) {
+            text.insert(code.clone(), t);
+        }
+    }
+    let mut options = Vec::new();
+    for line in form
+        .one("options")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        let mut parts = line.split('|').map(str::trim);
+        let key = parts.next().unwrap_or_default().to_owned();
+        let texts: Vec<&str> = parts.filter(|p| !p.is_empty()).collect();
+        let mut option_text = Texts::new();
+        for (i, code) in languages.iter().enumerate() {
+            // One text serves every language until the others are written.
+            if let Some(t) = texts.get(i).or(texts.first()) {
+                option_text.insert(code.clone(), (*t).to_owned());
+            }
+        }
+        options.push(Choice {
+            key,
+            text: option_text,
+        });
+    }
+    let show_if = match form.text("show_if_question") {
+        None => None,
+        Some(question) => {
+            let value = form.text("show_if_value").unwrap_or_default();
+            let number = || {
+                value
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| FieldError::new("show_if_value", "must be a whole number"))
+            };
+            let mut condition = Condition {
+                question,
+                at_most: None,
+                at_least: None,
+                any_of: None,
+                answered: None,
+            };
+            match form.one("show_if_test") {
+                Some("at_most") => condition.at_most = number()?,
+                Some("at_least") => condition.at_least = number()?,
+                Some("any_of") => {
+                    condition.any_of = Some(
+                        value
+                            .split(',')
+                            .map(|k| k.trim().to_owned())
+                            .filter(|k| !k.is_empty())
+                            .collect(),
+                    )
+                }
+                _ => condition.answered = Some(true),
+            }
+            Some(condition)
+        }
+    };
+    Ok(Question {
+        id: form.one("id").unwrap_or_default().to_owned(),
+        kind,
+        text,
+        required: form.one("required") == Some("yes"),
+        options,
+        scale: form
+            .text("scale")
+            .map(|s| {
+                s.parse::<u8>()
+                    .map_err(|_| FieldError::new("scale", "must be from 2 to 10"))
+            })
+            .transpose()?,
+        dimension: enum_field(form, "dimension", "is not a SERVQUAL dimension")?,
+        show_if,
+    })
+}
+
+/// Changes the questions of a survey and saves the result as its next version.
+async fn edit_questions(
+    state: AppState,
+    signed: SignedIn,
+    headers: HeaderMap,
+    id: String,
+    body: Bytes,
+    edit: impl FnOnce(&mut SurveyDefinition, &Form) -> Result<(), FieldError> + Send + 'static,
+) -> Response {
+    let form = Form::parse(&body);
+    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
+        return refusal;
+    }
+    let Some(id) = id_of(&id) else {
+        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+    };
+    let org = signed.session.user.org_id;
+    let saved = state
+        .run(move |s| {
+            let mut definition = s.get_survey(org, id)?.definition;
+            let checked = edit(&mut definition, &form).and_then(|()| definition.validate());
+            Ok(match checked {
+                Ok(definition) => {
+                    s.update_survey(org, id, Some(definition), None, Utc::now())?;
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            })
+        })
+        .await;
+    let (notice, status) = match saved {
+        Ok(Ok(())) => (Notice::None, StatusCode::OK),
+        Ok(Err(e)) => (
+            Notice::Error(format!("{}: {}", e.field, e.message)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => (Notice::Error(e.message), e.status),
+    };
+    survey_page(&state, &signed, &headers, id, notice, None, status).await
+}
+
+pub async fn add_question(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    edit_questions(state, signed, headers, id, body, |definition, form| {
+        let question = question_of(form, &definition.languages)?;
+        definition.questions.push(question);
+        Ok(())
+    })
+    .await
+}
+
+pub async fn question_action(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path((id, question, action)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
+    edit_questions(state, signed, headers, id, body, move |definition, _| {
+        let at = definition
+            .questions
+            .iter()
+            .position(|q| q.id == question)
+            .ok_or_else(|| FieldError::new("question", "is not a question of this survey"))?;
+        match action.as_str() {
+            "up" if at > 0 => definition.questions.swap(at - 1, at),
+            "up" => {}
+            "remove" => {
+                definition.questions.remove(at);
+            }
+            _ => return Err(FieldError::new("action", "must be up or remove")),
+        }
+        Ok(())
+    })
+    .await
 }
 
 fn id_of(raw: &str) -> Option<i64> {

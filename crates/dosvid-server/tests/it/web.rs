@@ -497,6 +497,73 @@ async fn survey_management(app: TestApp) {
         page.html
     );
 
+    // The builder: a question added, moved, another removed; each change a new version.
+    let added = app
+        .page(
+            "POST",
+            &format!("{page_path}/questions"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "single_choice"),
+                ("id", "reason"),
+                ("text_en", "What was it about?"),
+                ("options", "bill | The bill\nnet | The internet"),
+                ("show_if_question", "nps"),
+                ("show_if_test", "at_most"),
+                ("show_if_value", "6"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.html);
+    let order = |html: &str| -> Vec<String> {
+        html.split("data-question=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(order(&added.html), ["nps", "why", "reason"]);
+    let moved = app
+        .page(
+            "POST",
+            &format!("{page_path}/questions/reason/up"),
+            &[("csrf", &csrf)],
+            &signed,
+        )
+        .await;
+    assert_eq!(order(&moved.html), ["nps", "reason", "why"]);
+    let removed = app
+        .page(
+            "POST",
+            &format!("{page_path}/questions/why/remove"),
+            &[("csrf", &csrf)],
+            &signed,
+        )
+        .await;
+    assert_eq!(order(&removed.html), ["nps", "reason"]);
+    let twice = app
+        .page(
+            "POST",
+            &format!("{page_path}/questions"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "text"),
+                ("id", "nps"),
+                ("text_en", "Again?"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(twice.html.contains("questions[2].id"), "{}", twice.html);
+    let survey_id = page_path.rsplit('/').next().unwrap();
+    let definition = app.get(&format!("/api/v1/surveys/{survey_id}")).await;
+    assert_eq!(definition.body["version"], 4, "one version per change");
+    assert_eq!(
+        definition.body["definition"]["questions"][1]["options"][1]["key"],
+        "net"
+    );
+
     // A draft invites nobody; once active, a personal link for the customer's CRM id.
     let invite = format!("{page_path}/invite");
     let draft = app
