@@ -166,6 +166,24 @@ impl Browser {
         })
     }
 
+    /// The browser's session cookie, to fetch what a link names the way the browser would.
+    fn cookie_header(&self) -> String {
+        let cookies = call("GET", &self.url("/cookie"), None);
+        cookies
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c["name"].as_str().unwrap_or_default(),
+                    c["value"].as_str().unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     fn current_url(&self) -> String {
         call("GET", &self.url("/url"), None)
             .as_str()
@@ -359,11 +377,25 @@ fn an_analyst_signs_in_filters_the_overview_and_opens_a_touchpoint_from_the_jour
             browser.click(r#"li[data-touchpoint="contact-centre.queue"] a"#);
             browser.text_with("За каналами");
             browser.screenshot("touchpoint");
-            (period, phone_nps)
+            // The explorer, filtered, and its export: the CSV holds the rows the page counts.
+            browser.open(&format!("{base}/feedback?channel=chat"));
+            let listed = browser.text_with("Знайдено записів");
+            browser.screenshot("feedback-explorer");
+            let export = browser.attribute(r#"a[href^="/feedback/export.csv"]"#, "href");
+            let csv = ureq::get(&export)
+                .header("cookie", &browser.cookie_header())
+                .call()
+                .unwrap()
+                .body_mut()
+                .read_to_string()
+                .unwrap();
+            (period, phone_nps, listed, csv)
         })
         .await
         .unwrap();
-        let ((from, to), phone_card) = seen;
+        let ((from, to), phone_card, listed, csv) = seen;
+        assert!(listed.contains("Знайдено записів: 40"), "{listed}");
+        assert_eq!(csv.lines().count(), 1 + 40, "{csv}");
         let value = phone_card
             .split("data-value=\"")
             .nth(1)
