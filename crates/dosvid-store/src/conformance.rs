@@ -473,6 +473,42 @@ fn the_touchpoint_tree_stays_a_tree(store: &dyn Store) {
         .unwrap();
     assert!(renamed.moment_of_truth);
     assert_eq!(renamed.channels, ["phone", "chat"]);
+    // A touchpoint moved to another stage takes everything below it along.
+    let below = store
+        .create_touchpoint(
+            org,
+            NewTouchpoint {
+                parent_id: Some(transfer.id),
+                key: "contact-centre.transfer.hold".into(),
+                name: "Hold during transfer".into(),
+                channels: Vec::new(),
+                ..new.clone()
+            },
+            now(),
+        )
+        .unwrap();
+    let other_stage = store
+        .get_touchpoint(org, touchpoint_id(store, org, "website"))
+        .unwrap()
+        .stage_id;
+    assert_ne!(other_stage, cc.stage_id);
+    let moved = store
+        .update_touchpoint(
+            org,
+            transfer.id,
+            TouchpointPatch {
+                stage_id: Some(other_stage),
+                parent_id: Some(None),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!((moved.stage_id, moved.parent_id), (other_stage, None));
+    assert_eq!(
+        store.get_touchpoint(org, below.id).unwrap().stage_id,
+        other_stage
+    );
+    store.delete_touchpoint(org, below.id).unwrap();
     // The queue has feedback, so the contact centre's subtree cannot go; the new leaf can.
     assert!(matches!(
         store.delete_touchpoint(org, cc.id),

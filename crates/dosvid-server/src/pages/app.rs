@@ -112,6 +112,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::post(super::journey::update_touchpoint),
         )
         .route(
+            "/settings/touchpoints/{id}/move",
+            axum::routing::post(super::journey::move_touchpoint),
+        )
+        .route(
             "/settings/touchpoints/{id}/delete",
             axum::routing::post(super::journey::delete_touchpoint),
         )

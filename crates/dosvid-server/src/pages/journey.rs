@@ -128,6 +128,21 @@ async fn render(
                                             input type="hidden" name="csrf" value=(csrf);
                                             button.secondary.small type="submit" { (ui.delete) }
                                         }
+                                        details.move {
+                                            summary { (ui.parent) }
+                                            form.inline method="post" action={ "/settings/touchpoints/" (t.id) "/move" } {
+                                                input type="hidden" name="csrf" value=(csrf);
+                                                select name="parent" aria-label=(ui.parent) {
+                                                    @for stage in journey.stages.iter() {
+                                                        option value={ "stage:" (stage.id) } selected[t.parent_id.is_none() && t.stage_id == stage.id] { (stage.name) }
+                                                        @for other in touchpoints.iter().filter(|o| o.stage_id == stage.id && o.id != t.id) {
+                                                            option value={ "touchpoint:" (other.id) } selected[t.parent_id == Some(other.id)] { "\u{a0}\u{a0}" (other.name) }
+                                                        }
+                                                    }
+                                                }
+                                                button.secondary.small type="submit" { (ui.save) }
+                                            }
+                                        }
                                     }
                                 }
                             }
@@ -349,6 +364,46 @@ pub async fn delete_touchpoint(
 ) -> Response {
     change(state, signed, headers, body, move |s, org, _| {
         s.delete_touchpoint(org, id(&touchpoint, "touchpoint")?)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Moves a touchpoint (with everything below it) under another touchpoint, or to the top of a
+/// stage; the store refuses a move that would make the tree a loop.
+pub async fn move_touchpoint(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(touchpoint): Path<String>,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, move |s, org, form| {
+        let target = form.one("parent").unwrap_or_default();
+        let (stage_id, parent_id) = match target.split_once(':') {
+            Some(("stage", stage)) => (Some(id(stage, "parent")?), Some(None)),
+            Some(("touchpoint", parent)) => {
+                let parent = s.get_touchpoint(org, id(parent, "parent")?)?;
+                (Some(parent.stage_id), Some(Some(parent.id)))
+            }
+            _ => {
+                return Err(ApiError::invalid(FieldError::new(
+                    "parent",
+                    "choose where it goes",
+                )));
+            }
+        };
+        let patch = TouchpointPatch {
+            stage_id,
+            parent_id,
+            key: None,
+            name: None,
+            moment_of_truth: None,
+            owner_department: None,
+            channels: None,
+        }
+        .validate()?;
+        s.update_touchpoint(org, id(&touchpoint, "touchpoint")?, patch)?;
         Ok(())
     })
     .await

@@ -739,6 +739,20 @@ async fn journey_editor(app: TestApp) {
         after.body["moment_of_truth"], false,
         "an unticked box clears the mark"
     );
+    let website = touchpoints.iter().find(|t| t["key"] == "website").unwrap();
+    let target = format!("stage:{}", website["stage_id"]);
+    let moved = app
+        .page(
+            "POST",
+            &format!("/settings/touchpoints/{id}/move"),
+            &[("csrf", &csrf), ("parent", &target)],
+            &signed,
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.html);
+    let after = app.get(&format!("/api/v1/touchpoints/{id}")).await;
+    assert_eq!(after.body["stage_id"], website["stage_id"]);
+    assert!(after.body["parent_id"].is_null());
     let in_use = app
         .page(
             "POST",

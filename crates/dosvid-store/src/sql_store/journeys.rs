@@ -521,6 +521,15 @@ pub(super) fn update_touchpoint(
         ],
     )
     .map_err(|e| e.in_context("key", TOUCHPOINT_UNIQUE, TOUCHPOINT_IN_USE))?;
+    if stage_id != current.stage_id {
+        // Everything below a moved touchpoint moves to its new stage with it.
+        let mut q = Query::new("UPDATE touchpoints SET stage_id = ");
+        let p = q.param(stage_id);
+        q.sql.push_str(&p);
+        q.push(" WHERE org_id = {} AND id IN ", [org.into()]);
+        push_id_list(&mut q, &subtree(c, org, id)?);
+        c.execute(&q.sql, &q.params)?;
+    }
     if let Some(channels) = &patch.channels {
         set_channels(c, org, id, channels)?;
     }
