@@ -534,7 +534,11 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn survey_secret(&self, org: OrgId) -> Result<Vec<u8>> {
-        self.backend.write(|c| surveys::survey_secret(c, org))
+        // Every public page needs the secret: read it without taking the writer.
+        match self.backend.read(|c| surveys::stored_secret(c, org))? {
+            Some(secret) => Ok(secret),
+            None => self.backend.write(|c| surveys::make_secret(c, org)),
+        }
     }
 
     fn invite(
@@ -558,6 +562,14 @@ impl<B: Backend> Store for SqlStore<B> {
         response: NewResponse,
         now: DateTime<Utc>,
     ) -> Result<SurveyResponse> {
+        // A personal link's every visit asks for its response: find it without the writer.
+        if let Some(invitation) = response.invitation_id
+            && let Some(started) = self
+                .backend
+                .read(|c| surveys::invitation_response(c, org, invitation))?
+        {
+            return Ok(started);
+        }
         self.backend
             .write(|c| surveys::start_response(c, org, &response, now))
     }

@@ -201,34 +201,31 @@ pub(super) fn survey_version(
     json(row.str(0)?)
 }
 
-/// The organisation's secret for signing links, made on first use. Two servers racing to make
-/// it both read back the one that was stored.
-pub(super) fn survey_secret(c: &mut impl Conn, org: OrgId) -> Result<Vec<u8>> {
-    let stored = c
-        .query_opt(
-            "SELECT survey_secret FROM organisations WHERE id = $1",
-            &[org.into()],
-        )?
-        .ok_or_else(|| StoreError::not_found("organisation", org))?
-        .opt_text(0)?;
-    let secret = match stored {
-        Some(secret) => secret,
-        None => {
-            let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes).map_err(StoreError::backend)?;
-            let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            c.execute(
-                "UPDATE organisations SET survey_secret = $1 WHERE id = $2 AND survey_secret IS NULL",
-                &[fresh.into(), org.into()],
-            )?;
-            c.query_one(
-                "SELECT survey_secret FROM organisations WHERE id = $1",
-                &[org.into()],
-            )?
-            .text(0)?
-        }
-    };
-    Ok(secret.into_bytes())
+/// The organisation's stored secret for signing links, if it has one yet.
+pub(super) fn stored_secret(c: &mut impl Conn, org: OrgId) -> Result<Option<Vec<u8>>> {
+    Ok(c.query_opt(
+        "SELECT survey_secret FROM organisations WHERE id = $1",
+        &[org.into()],
+    )?
+    .ok_or_else(|| StoreError::not_found("organisation", org))?
+    .opt_text(0)?
+    .map(String::into_bytes))
+}
+
+/// Makes the organisation's secret unless it has one. Two servers racing to make it both read
+/// back the one that was stored.
+pub(super) fn make_secret(c: &mut impl Conn, org: OrgId) -> Result<Vec<u8>> {
+    if let Some(secret) = stored_secret(c, org)? {
+        return Ok(secret);
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(StoreError::backend)?;
+    let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    c.execute(
+        "UPDATE organisations SET survey_secret = $1 WHERE id = $2 AND survey_secret IS NULL",
+        &[fresh.into(), org.into()],
+    )?;
+    stored_secret(c, org)?.ok_or_else(|| StoreError::backend("the survey secret was not stored"))
 }
 
 /// Who and what an invitation is for.
@@ -408,19 +405,30 @@ pub(super) fn get_response(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Sur
 
 /// Starts a response, or returns the one already started on the same invitation: a personal
 /// link always leads back to its one response.
+/// The response already started on an invitation.
+pub(super) fn invitation_response(
+    c: &mut impl Conn,
+    org: OrgId,
+    invitation: i64,
+) -> Result<Option<SurveyResponse>> {
+    let sql = format!(
+        "SELECT {RESPONSE_COLUMNS} FROM survey_responses WHERE org_id = $1 AND invitation_id = $2"
+    );
+    c.query_opt(&sql, &[org.into(), invitation.into()])?
+        .map(|row| response_from_row(&row))
+        .transpose()
+}
+
 pub(super) fn start_response(
     c: &mut impl Conn,
     org: OrgId,
     new: &NewResponse,
     now: DateTime<Utc>,
 ) -> Result<SurveyResponse> {
-    if let Some(invitation) = new.invitation_id {
-        let sql = format!(
-            "SELECT {RESPONSE_COLUMNS} FROM survey_responses WHERE org_id = $1 AND invitation_id = $2"
-        );
-        if let Some(row) = c.query_opt(&sql, &[org.into(), invitation.into()])? {
-            return response_from_row(&row);
-        }
+    if let Some(invitation) = new.invitation_id
+        && let Some(started) = invitation_response(c, org, invitation)?
+    {
+        return Ok(started);
     }
     let id = c.insert_id(
         "INSERT INTO survey_responses (org_id, survey_id, version, invitation_id, customer_id, interaction_id, language, \
