@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_themes.sql")),
     (4, include_str!("../migrations/0004_surveys.sql")),
     (5, include_str!("../migrations/0005_users.sql")),
+    (6, include_str!("../migrations/0006_cases.sql")),
 ];
 
 pub struct PgBackend {

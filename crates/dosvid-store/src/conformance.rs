@@ -48,6 +48,7 @@ pub fn run(store: &dyn Store) {
     deleting_a_customer_keeps_their_scores_anonymised(store);
     comments_are_tagged_with_the_taxonomy_in_force(store);
     surveys_keep_their_versions_invitations_and_one_finished_response(store);
+    a_case_goes_from_open_to_closed_with_its_log(store);
 }
 
 fn the_default_organisation_starts_with_the_default_journey(store: &dyn Store) {
@@ -944,4 +945,151 @@ fn surveys_keep_their_versions_invitations_and_one_finished_response(store: &dyn
     store.delete_customer(org, customer.id).unwrap();
     let kept = store.get_response(org, response.id).unwrap();
     assert_eq!((kept.customer_id, kept.answers), (None, answers));
+}
+
+fn a_case_goes_from_open_to_closed_with_its_log(store: &dyn Store) {
+    use dosvid_domain::case::{CaseEventKind, CasePatch, CaseStatus, NewCase, Priority};
+
+    use crate::CaseFilter;
+
+    let org = store.default_org().unwrap();
+    let opened = store
+        .create_case(
+            org,
+            NewCase {
+                title: "Forty minutes in the queue".into(),
+                priority: Priority::Urgent,
+                touchpoint: Some("contact-centre.queue".into()),
+                ..Default::default()
+            },
+            Some("rule"),
+            now(),
+        )
+        .unwrap();
+    assert_eq!(opened.status, CaseStatus::New);
+    assert_eq!(opened.due_at, now() + chrono::Duration::hours(4));
+    let queue = store
+        .get_touchpoint(org, touchpoint_id(store, org, "contact-centre.queue"))
+        .unwrap();
+    assert_eq!(
+        opened.team, queue.owner_department,
+        "the touchpoint's owner by default"
+    );
+    assert!(matches!(
+        store.create_case(org, NewCase { title: "x".into(), touchpoint: Some("nowhere".into()), ..Default::default() }, None, now()),
+        Err(StoreError::Invalid(e)) if e.field == "touchpoint"
+    ));
+
+    let later = |hours| now() + chrono::Duration::hours(hours);
+    store
+        .update_case(
+            org,
+            opened.id,
+            CasePatch {
+                status: Some(CaseStatus::InProgress),
+                owner: Some("olena".into()),
+                ..Default::default()
+            },
+            Some("olena"),
+            later(1),
+        )
+        .unwrap();
+    store
+        .add_case_event(
+            org,
+            opened.id,
+            CaseEventKind::Contact,
+            Some("olena"),
+            "Called back, apologised",
+            later(2),
+        )
+        .unwrap();
+    assert!(matches!(
+        store.update_case(org, opened.id, CasePatch { status: Some(CaseStatus::Resolved), ..Default::default() }, None, later(3)),
+        Err(StoreError::Invalid(e)) if e.field == "resolution"
+    ));
+    let resolved = store
+        .update_case(
+            org,
+            opened.id,
+            CasePatch {
+                status: Some(CaseStatus::Resolved),
+                root_cause: Some("queue_capacity".into()),
+                resolution: Some("callback_made".into()),
+                ..Default::default()
+            },
+            Some("olena"),
+            later(3),
+        )
+        .unwrap();
+    assert_eq!(
+        (resolved.resolved_at, resolved.contacts),
+        (Some(later(3)), 1)
+    );
+    assert!(
+        !resolved.breached(later(100)),
+        "resolved within its 4 hours"
+    );
+    let open = store
+        .list_cases(
+            org,
+            &CaseFilter {
+                open: true,
+                ..Default::default()
+            },
+            PageRequest::first(10),
+        )
+        .unwrap();
+    assert!(open.items.iter().all(|c| c.id != opened.id));
+    let closed = store
+        .update_case(
+            org,
+            opened.id,
+            CasePatch {
+                status: Some(CaseStatus::Closed),
+                ..Default::default()
+            },
+            None,
+            later(5),
+        )
+        .unwrap();
+    assert_eq!(
+        (closed.closed_at, closed.resolved_at),
+        (Some(later(5)), Some(later(3)))
+    );
+    assert!(
+        store
+            .update_case(
+                org,
+                opened.id,
+                CasePatch {
+                    status: Some(CaseStatus::InProgress),
+                    ..Default::default()
+                },
+                None,
+                later(6)
+            )
+            .is_err()
+    );
+    let log = store.case_events(org, opened.id).unwrap();
+    let kinds: Vec<CaseEventKind> = log.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            CaseEventKind::Change,
+            CaseEventKind::Change,
+            CaseEventKind::Contact,
+            CaseEventKind::Change,
+            CaseEventKind::Change
+        ]
+    );
+    assert!(
+        log[3].text.contains("resolution: callback_made"),
+        "{}",
+        log[3].text
+    );
+    assert!(matches!(
+        store.add_case_event(org, opened.id, CaseEventKind::Note, None, "  ", later(7)),
+        Err(StoreError::Invalid(e)) if e.field == "text"
+    ));
 }

@@ -11,6 +11,7 @@ pub mod sql;
 mod sql_store;
 
 use chrono::{DateTime, Utc};
+use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
@@ -29,6 +30,7 @@ use dosvid_domain::{
 
 pub use keys::{ApiKey, ApiKeySecret};
 pub use sql_store::SqlStore;
+pub use sql_store::cases::CaseFilter;
 pub use sql_store::surveys::InvitationRequest;
 pub use sql_store::users::{SESSION_HOURS, Session, generate_password};
 
@@ -421,6 +423,38 @@ pub trait Store: Send + Sync + 'static {
     /// Stores one feedback record (a logged complaint or review) and returns its id.
     fn create_feedback(&self, org: OrgId, feedback: NewFeedback, now: DateTime<Utc>)
     -> Result<i64>;
+
+    /// Opens a case (checked with [`NewCase::validate`]); its team defaults to the owner
+    /// department of its touchpoint.
+    fn create_case(
+        &self,
+        org: OrgId,
+        case: NewCase,
+        by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Case>;
+    fn get_case(&self, org: OrgId, id: i64) -> Result<Case>;
+    fn list_cases(&self, org: OrgId, filter: &CaseFilter, page: PageRequest) -> Result<Page<Case>>;
+    /// Changes a case (the patch is checked against it) and logs the change.
+    fn update_case(
+        &self,
+        org: OrgId,
+        id: i64,
+        patch: CasePatch,
+        by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Case>;
+    /// Logs a note or a contact with the customer on a case.
+    fn add_case_event(
+        &self,
+        org: OrgId,
+        id: i64,
+        kind: CaseEventKind,
+        by: Option<&str>,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CaseEvent>;
+    fn case_events(&self, org: OrgId, id: i64) -> Result<Vec<CaseEvent>>;
 
     /// Creates a user who signs in with `password` (checked, then hashed with argon2id).
     fn create_user(

@@ -1,5 +1,6 @@
 //! [`SqlStore`]: the [`Store`] implementation shared by every SQL backend.
 
+pub(crate) mod cases;
 mod directory;
 mod facts;
 mod journeys;
@@ -22,6 +23,7 @@ use dosvid_domain::{
 };
 
 use dosvid_domain::NewFeedback;
+use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
@@ -30,8 +32,8 @@ use dosvid_domain::user::{NewUser, User};
 
 use crate::sql::{Backend, Conn, Value};
 use crate::{
-    ApiKey, ApiKeySecret, Filter, Idempotency, InvitationRequest, Page, PageRequest, Result,
-    Session, Signals, Store, StoreError,
+    ApiKey, ApiKeySecret, CaseFilter, Filter, Idempotency, InvitationRequest, Page, PageRequest,
+    Result, Session, Signals, Store, StoreError,
 };
 
 pub struct SqlStore<B: Backend> {
@@ -623,6 +625,56 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<i64> {
         self.backend
             .write(|c| signals::store_one_feedback(c, org, &feedback, now))
+    }
+
+    fn create_case(
+        &self,
+        org: OrgId,
+        case: NewCase,
+        by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Case> {
+        let case = case.validate()?;
+        self.backend
+            .write(|c| cases::create_case(c, org, &case, by, now))
+    }
+
+    fn get_case(&self, org: OrgId, id: i64) -> Result<Case> {
+        self.backend.read(|c| cases::get_case(c, org, id))
+    }
+
+    fn list_cases(&self, org: OrgId, filter: &CaseFilter, page: PageRequest) -> Result<Page<Case>> {
+        self.backend
+            .read(|c| cases::list_cases(c, org, filter, page))
+    }
+
+    fn update_case(
+        &self,
+        org: OrgId,
+        id: i64,
+        patch: CasePatch,
+        by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Case> {
+        self.backend
+            .write(|c| cases::update_case(c, org, id, patch, by, now))
+    }
+
+    fn add_case_event(
+        &self,
+        org: OrgId,
+        id: i64,
+        kind: CaseEventKind,
+        by: Option<&str>,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CaseEvent> {
+        self.backend
+            .write(|c| cases::add_event(c, org, id, kind, by, text, now))
+    }
+
+    fn case_events(&self, org: OrgId, id: i64) -> Result<Vec<CaseEvent>> {
+        self.backend.read(|c| cases::case_events(c, org, id))
     }
 
     fn create_user(

@@ -1,0 +1,313 @@
+//! Cases and their events. A case's team defaults to the owner department of its touchpoint;
+//! every change of status, priority, team, owner or codes is logged as an event in the same
+//! transaction, so the log always tells how a case got where it is.
+
+use chrono::{DateTime, Utc};
+use dosvid_domain::case::{
+    Case, CaseEvent, CaseEventKind, CasePatch, CaseStatus, NewCase, Priority,
+};
+use dosvid_domain::{FieldError, OrgId};
+
+use super::limit;
+use crate::sql::{Conn, Query, Row};
+use crate::{Page, PageRequest, Result, StoreError};
+
+const COLUMNS: &str = "id, title, description, status, priority, team, owner, customer_id, touchpoint_id, \
+    feedback_id, opened_at, due_at, resolved_at, closed_at, root_cause, resolution, contacts";
+
+fn from_row(r: &Row) -> Result<Case> {
+    let bad = |what: &str, v: &str| StoreError::backend(format!("unknown case {what} {v}"));
+    Ok(Case {
+        id: r.int(0)?,
+        title: r.text(1)?,
+        description: r.opt_text(2)?,
+        status: CaseStatus::parse(r.str(3)?)
+            .ok_or_else(|| bad("status", r.str(3).unwrap_or("")))?,
+        priority: Priority::parse(r.str(4)?)
+            .ok_or_else(|| bad("priority", r.str(4).unwrap_or("")))?,
+        team: r.opt_text(5)?,
+        owner: r.opt_text(6)?,
+        customer_id: r.opt_int(7)?,
+        touchpoint_id: r.opt_int(8)?,
+        feedback_id: r.opt_int(9)?,
+        opened_at: r.time(10)?,
+        due_at: r.time(11)?,
+        resolved_at: r.opt_time(12)?,
+        closed_at: r.opt_time(13)?,
+        root_cause: r.opt_text(14)?,
+        resolution: r.opt_text(15)?,
+        contacts: r.int(16)? as u32,
+    })
+}
+
+fn event(
+    c: &mut impl Conn,
+    org: OrgId,
+    case: i64,
+    kind: CaseEventKind,
+    by: Option<&str>,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    c.insert_id(
+        "INSERT INTO case_events (org_id, case_id, kind, at, by_whom, text) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[org.into(), case.into(), kind.as_str().into(), now.into(), by.into(), text.into()],
+    )
+}
+
+pub(super) fn create_case(
+    c: &mut impl Conn,
+    org: OrgId,
+    new: &NewCase,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Case> {
+    let touchpoint = match &new.touchpoint {
+        Some(key) => Some(
+            c.query_opt(
+                "SELECT id, owner_department FROM touchpoints WHERE org_id = $1 AND key = $2",
+                &[org.into(), key.into()],
+            )?
+            .ok_or_else(|| {
+                StoreError::Invalid(FieldError::new(
+                    "touchpoint",
+                    format!("no touchpoint with key '{key}'"),
+                ))
+            })?,
+        ),
+        None => None,
+    };
+    for (field, table, id) in [
+        ("customer_id", "customers", new.customer_id),
+        ("feedback_id", "feedback", new.feedback_id),
+    ] {
+        if let Some(id) = id {
+            let sql = format!("SELECT 1 FROM {table} WHERE org_id = $1 AND id = $2");
+            if c.query_opt(&sql, &[org.into(), id.into()])?.is_none() {
+                return Err(StoreError::Invalid(FieldError::new(
+                    field,
+                    format!("no record with id {id}"),
+                )));
+            }
+        }
+    }
+    let team = match (&new.team, &touchpoint) {
+        (Some(team), _) => Some(team.clone()),
+        (None, Some(row)) => row.opt_text(1)?,
+        (None, None) => None,
+    };
+    let touchpoint_id = touchpoint.as_ref().map(|r| r.int(0)).transpose()?;
+    let id = c.insert_id(
+        "INSERT INTO cases (org_id, title, description, status, priority, team, owner, customer_id, touchpoint_id, \
+         feedback_id, opened_at, due_at) VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11)",
+        &[
+            org.into(),
+            (&new.title).into(),
+            (&new.description).into(),
+            new.priority.as_str().into(),
+            team.into(),
+            (&new.owner).into(),
+            new.customer_id.into(),
+            touchpoint_id.into(),
+            new.feedback_id.into(),
+            now.into(),
+            (now + new.priority.sla()).into(),
+        ],
+    )?;
+    event(c, org, id, CaseEventKind::Change, by, "opened", now)?;
+    get_case(c, org, id)
+}
+
+pub(super) fn get_case(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Case> {
+    let sql = format!("SELECT {COLUMNS} FROM cases WHERE org_id = $1 AND id = $2");
+    c.query_opt(&sql, &[org.into(), id.into()])?
+        .map(|r| from_row(&r))
+        .transpose()?
+        .ok_or_else(|| StoreError::not_found("case", id))
+}
+
+/// Which cases a list shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    /// Only cases still open (not resolved or closed).
+    pub open: bool,
+    pub team: Option<String>,
+    pub owner: Option<String>,
+    /// Opened from (inclusive) and before (exclusive).
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+pub(super) fn list_cases(
+    c: &mut impl Conn,
+    org: OrgId,
+    filter: &CaseFilter,
+    page: PageRequest,
+) -> Result<Page<Case>> {
+    let mut q = Query::new(&format!("SELECT {COLUMNS} FROM cases WHERE org_id = "));
+    let p = q.param(org);
+    q.sql.push_str(&p);
+    q.push(" AND id > {}", [page.after.unwrap_or(0).into()]);
+    if let Some(status) = filter.status {
+        q.push(" AND status = {}", [status.as_str().into()]);
+    }
+    if filter.open {
+        q.sql.push_str(" AND status NOT IN ('resolved', 'closed')");
+    }
+    if let Some(team) = &filter.team {
+        q.push(" AND team = {}", [team.into()]);
+    }
+    if let Some(owner) = &filter.owner {
+        q.push(" AND owner = {}", [owner.into()]);
+    }
+    if let Some(from) = filter.from {
+        q.push(" AND opened_at >= {}", [from.into()]);
+    }
+    if let Some(to) = filter.to {
+        q.push(" AND opened_at < {}", [to.into()]);
+    }
+    let limit = limit(page);
+    q.push(" ORDER BY id LIMIT {}", [i64::from(limit + 1).into()]);
+    let rows = c.query(&q.sql, &q.params)?;
+    let cases = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_items(cases, limit, |c| c.id))
+}
+
+/// Applies a checked patch and logs what changed.
+pub(super) fn update_case(
+    c: &mut impl Conn,
+    org: OrgId,
+    id: i64,
+    patch: CasePatch,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Case> {
+    let current = get_case(c, org, id)?;
+    let patch = patch.validate(&current)?;
+    let mut changes = Vec::new();
+    let status = patch.status.unwrap_or(current.status);
+    if status != current.status {
+        changes.push(format!(
+            "status: {} → {}",
+            current.status.as_str(),
+            status.as_str()
+        ));
+    }
+    let priority = patch.priority.unwrap_or(current.priority);
+    if priority != current.priority {
+        changes.push(format!(
+            "priority: {} → {}",
+            current.priority.as_str(),
+            priority.as_str()
+        ));
+    }
+    let mut text = |name: &str, old: &Option<String>, new: Option<String>| {
+        let value = new.or_else(|| old.clone());
+        if value != *old {
+            changes.push(format!("{name}: {}", value.as_deref().unwrap_or("—")));
+        }
+        value
+    };
+    let team = text("team", &current.team, patch.team);
+    let owner = text("owner", &current.owner, patch.owner);
+    let root_cause = text("root_cause", &current.root_cause, patch.root_cause);
+    let resolution = text("resolution", &current.resolution, patch.resolution);
+    // The clock: a resolution keeps its first time unless the case is reopened.
+    let resolved_at = match status {
+        CaseStatus::Resolved | CaseStatus::Closed => current.resolved_at.or(Some(now)),
+        _ => None,
+    };
+    let closed_at = (status == CaseStatus::Closed).then(|| current.closed_at.unwrap_or(now));
+    let due_at = current.opened_at + priority.sla();
+    c.execute(
+        "UPDATE cases SET status = $1, priority = $2, team = $3, owner = $4, root_cause = $5, resolution = $6, \
+         resolved_at = $7, closed_at = $8, due_at = $9 WHERE org_id = $10 AND id = $11",
+        &[
+            status.as_str().into(),
+            priority.as_str().into(),
+            team.into(),
+            owner.into(),
+            root_cause.into(),
+            resolution.into(),
+            resolved_at.into(),
+            closed_at.into(),
+            due_at.into(),
+            org.into(),
+            id.into(),
+        ],
+    )?;
+    if !changes.is_empty() {
+        event(
+            c,
+            org,
+            id,
+            CaseEventKind::Change,
+            by,
+            &changes.join("; "),
+            now,
+        )?;
+    }
+    get_case(c, org, id)
+}
+
+/// Logs a note or a contact with the customer (which counts towards first-contact resolution).
+pub(super) fn add_event(
+    c: &mut impl Conn,
+    org: OrgId,
+    id: i64,
+    kind: CaseEventKind,
+    by: Option<&str>,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<CaseEvent> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > dosvid_domain::limits::MAX_COMMENT_CHARS {
+        return Err(StoreError::Invalid(FieldError::new(
+            "text",
+            format!(
+                "must be 1 to {} characters",
+                dosvid_domain::limits::MAX_COMMENT_CHARS
+            ),
+        )));
+    }
+    get_case(c, org, id)?;
+    let event_id = event(c, org, id, kind, by, text, now)?;
+    if kind == CaseEventKind::Contact {
+        c.execute(
+            "UPDATE cases SET contacts = contacts + 1 WHERE org_id = $1 AND id = $2",
+            &[org.into(), id.into()],
+        )?;
+    }
+    Ok(CaseEvent {
+        id: event_id,
+        kind,
+        at: now,
+        by: by.map(str::to_owned),
+        text: text.to_owned(),
+    })
+}
+
+pub(super) fn case_events(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Vec<CaseEvent>> {
+    get_case(c, org, id)?;
+    c.query(
+        "SELECT id, kind, at, by_whom, text FROM case_events WHERE org_id = $1 AND case_id = $2 ORDER BY id",
+        &[org.into(), id.into()],
+    )?
+    .iter()
+    .map(|r| {
+        let kind = match r.str(1)? {
+            "note" => CaseEventKind::Note,
+            "contact" => CaseEventKind::Contact,
+            _ => CaseEventKind::Change,
+        };
+        Ok(CaseEvent {
+            id: r.int(0)?,
+            kind,
+            at: r.time(2)?,
+            by: r.opt_text(3)?,
+            text: r.text(4)?,
+        })
+    })
+    .collect()
+}
