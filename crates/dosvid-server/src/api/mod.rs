@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document built from these handlers.
 
 pub(crate) mod analytics;
+mod cases;
 mod directory;
 mod journeys;
 mod signals;
@@ -46,6 +47,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "analytics", description = "Questions about the feedback: metrics by slice, trends, the journey map"),
         (name = "settings", description = "The organisation's settings"),
         (name = "text", description = "What Dosvid reads in comments"),
+        (name = "cases", description = "Cases that close the loop, and the service metrics measured from them"),
         (name = "surveys", description = "Surveys, personal invitations, responses, SERVQUAL gaps; complaints and reviews logged by agents"),
     )
 )]
@@ -113,6 +115,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(text::get_themes, text::put_themes))
         .routes(routes!(text::theme_report))
         .routes(routes!(text::emerging_themes))
+        .routes(routes!(cases::list_cases, cases::create_case))
+        .routes(routes!(cases::metrics))
+        .routes(routes!(cases::get_case, cases::update_case))
+        .routes(routes!(cases::list_events, cases::add_event))
         .routes(routes!(surveys::list_surveys, surveys::create_survey))
         .routes(routes!(
             surveys::get_survey,

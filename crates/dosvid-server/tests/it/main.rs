@@ -3,6 +3,7 @@
 
 mod analytics;
 mod browser;
+mod cases;
 mod helpers;
 mod ingestion;
 mod resources;

@@ -1,0 +1,292 @@
+//! Cases through the API: open, list, change, log notes and contacts, and the service metrics
+//! measured from them — MTTR (mean, median, p90), FCR, SLA compliance and the backlog — by team,
+//! priority or touchpoint.
+
+use std::collections::BTreeMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use chrono::Utc;
+use dosvid_domain::FieldError;
+use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, CaseStatus, NewCase};
+use dosvid_metrics::Estimate;
+use dosvid_store::{CaseFilter, all_pages};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{Id, ListResponse};
+use crate::error::ErrorBody;
+use crate::extract::{ApiJson, Auth, ListParams};
+use crate::{ApiError, AppState};
+
+/// Open a case by hand (rules open them too, as they land).
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCase,
+    responses((status = 201, body = Case), (status = 422, body = ErrorBody)))]
+pub async fn create_case(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(case): ApiJson<NewCase>,
+) -> Result<(StatusCode, Json<Case>), ApiError> {
+    let case = state
+        .run(move |s| s.create_case(auth.org, case, Some("api"), Utc::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(case)))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CaseParams {
+    /// new, in_progress, waiting_for_customer, resolved, closed.
+    pub status: Option<String>,
+    /// `true`: only cases not resolved or closed.
+    pub open: Option<bool>,
+    pub team: Option<String>,
+    pub owner: Option<String>,
+    /// Opened from (inclusive).
+    pub from: Option<String>,
+    /// Opened before (exclusive).
+    pub to: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+    /// `/cases/metrics`: `team` (default), `priority` or `touchpoint`.
+    pub group_by: Option<String>,
+}
+
+impl CaseParams {
+    fn filter(&self) -> Result<CaseFilter, FieldError> {
+        let times = ListParams {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..Default::default()
+        }
+        .filter(Utc::now())?;
+        Ok(CaseFilter {
+            status: self
+                .status
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    CaseStatus::parse(s).ok_or_else(|| {
+                        FieldError::new(
+                            "status",
+                            "must be new, in_progress, waiting_for_customer, resolved or closed",
+                        )
+                    })
+                })
+                .transpose()?,
+            open: self.open.unwrap_or(false),
+            team: self.team.clone().filter(|t| !t.is_empty()),
+            owner: self.owner.clone().filter(|o| !o.is_empty()),
+            from: times.from,
+            to: times.to,
+        })
+    }
+}
+
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+}
+
+/// List cases, oldest first.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseParams),
+    responses((status = 200, body = ListResponse<Case>), (status = 422, body = ErrorBody)))]
+pub async fn list_cases(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    params: Result<Query<CaseParams>, QueryRejection>,
+) -> Result<Json<ListResponse<Case>>, ApiError> {
+    let params = query(params)?;
+    let filter = params.filter()?;
+    let page = ListParams {
+        cursor: params.cursor.clone(),
+        limit: params.limit.clone(),
+        ..Default::default()
+    }
+    .page()?;
+    Ok(Json(
+        state
+            .run(move |s| s.list_cases(auth.org, &filter, page))
+            .await?
+            .into(),
+    ))
+}
+
+/// A case.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = Case), (status = 404, body = ErrorBody)))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<Case>, ApiError> {
+    Ok(Json(state.run(move |s| s.get_case(auth.org, id)).await?))
+}
+
+/// Change a case: status (new → in progress → waiting for customer → resolved → closed; a
+/// resolved case may be reopened), priority (its due time follows), team, owner, codes. A
+/// resolution code is required to resolve.
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)), request_body = CasePatch,
+    responses((status = 200, body = Case), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_case(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    ApiJson(patch): ApiJson<CasePatch>,
+) -> Result<Json<Case>, ApiError> {
+    Ok(Json(
+        state
+            .run(move |s| s.update_case(auth.org, id, patch, Some("api"), Utc::now()))
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventInput {
+    /// `note` (internal) or `contact` (with the customer; counts for FCR).
+    pub kind: CaseEventKind,
+    pub text: String,
+    /// Who wrote it.
+    pub by: Option<String>,
+}
+
+/// Log a note or a contact with the customer on a case.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/events", tag = "cases", params(("id" = i64, Path)), request_body = EventInput,
+    responses((status = 201, body = CaseEvent), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_event(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<EventInput>,
+) -> Result<(StatusCode, Json<CaseEvent>), ApiError> {
+    if input.kind == CaseEventKind::Change {
+        return Err(FieldError::new(
+            "kind",
+            "must be note or contact; changes are logged by PATCH",
+        )
+        .into());
+    }
+    let by = dosvid_domain::error::short_text("by", input.by.as_deref())?;
+    let event = state
+        .run(move |s| {
+            s.add_case_event(
+                auth.org,
+                id,
+                input.kind,
+                by.as_deref(),
+                &input.text,
+                Utc::now(),
+            )
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(event)))
+}
+
+/// A case's log: changes, notes and contacts, oldest first.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CaseEvent>), (status = 404, body = ErrorBody)))]
+pub async fn list_events(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<Vec<CaseEvent>>, ApiError> {
+    Ok(Json(state.run(move |s| s.case_events(auth.org, id)).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Hours {
+    pub mean: f64,
+    pub median: f64,
+    pub p90: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseMetricsRow {
+    /// The group's team, priority or touchpoint id (`null`: none).
+    pub group: Option<String>,
+    /// Cases opened in the period.
+    pub cases: u64,
+    /// Of those, resolved (or closed after resolution).
+    pub resolved: u64,
+    /// Time from opening to resolution of the resolved ones, in hours.
+    pub mttr_hours: Option<Hours>,
+    /// Resolved with exactly one contact with the customer, of the resolved.
+    pub fcr: Estimate,
+    /// Resolved by their due time, of the resolved (open ones past due count as misses).
+    pub sla_compliance: Estimate,
+    /// Still open now.
+    pub backlog: u64,
+}
+
+/// Service metrics from cases opened in the period: MTTR, FCR, SLA compliance, backlog.
+#[utoipa::path(get, path = "/api/v1/cases/metrics", tag = "cases", params(CaseParams),
+    responses((status = 200, body = Vec<CaseMetricsRow>), (status = 422, body = ErrorBody)))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    params: Result<Query<CaseParams>, QueryRejection>,
+) -> Result<Json<Vec<CaseMetricsRow>>, ApiError> {
+    let params = query(params)?;
+    let filter = params.filter()?;
+    let group_by = params.group_by.clone().unwrap_or_else(|| "team".into());
+    let key: fn(&Case) -> Option<String> = match group_by.as_str() {
+        "team" => |c| c.team.clone(),
+        "priority" => |c| Some(c.priority.as_str().to_owned()),
+        "touchpoint" => |c| c.touchpoint_id.map(|t| t.to_string()),
+        _ => {
+            return Err(FieldError::new("group_by", "must be team, priority or touchpoint").into());
+        }
+    };
+    let cases = state
+        .run(move |s| all_pages(|p| s.list_cases(auth.org, &filter, p)))
+        .await?;
+    let now = Utc::now();
+    let mut groups: BTreeMap<Option<String>, Vec<&Case>> = BTreeMap::new();
+    for case in &cases {
+        groups.entry(key(case)).or_default().push(case);
+    }
+    let min_sample = 1;
+    let rows = groups
+        .into_iter()
+        .map(|(group, cases)| {
+            let resolved: Vec<&&Case> = cases.iter().filter(|c| c.resolved_at.is_some()).collect();
+            let hours: Vec<f64> = resolved
+                .iter()
+                .filter_map(|c| {
+                    c.resolved_at
+                        .map(|r| (r - c.opened_at).num_seconds() as f64 / 3600.0)
+                })
+                .collect();
+            let judged: Vec<&&Case> = cases
+                .iter()
+                .filter(|c| c.resolved_at.is_some() || c.breached(now))
+                .collect();
+            CaseMetricsRow {
+                group,
+                cases: cases.len() as u64,
+                resolved: resolved.len() as u64,
+                mttr_hours: dosvid_metrics::mttr(&hours).map(|d| Hours {
+                    mean: d.mean,
+                    median: d.median,
+                    p90: d.p90,
+                }),
+                fcr: dosvid_metrics::fcr(
+                    resolved.iter().filter(|c| c.contacts == 1).count() as u64,
+                    resolved.len() as u64,
+                    min_sample,
+                ),
+                sla_compliance: dosvid_metrics::percent(
+                    judged.iter().filter(|c| !c.breached(now)).count() as u64,
+                    judged.len() as u64,
+                    min_sample,
+                ),
+                backlog: cases.iter().filter(|c| c.status.open()).count() as u64,
+            }
+        })
+        .collect();
+    Ok(Json(rows))
+}

@@ -1,0 +1,131 @@
+//! Cases through the API, and MTTR and FCR against a hand calculation on the exported cases.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::api_test;
+use crate::helpers::TestApp;
+
+api_test!(
+    cases_close_the_loop_and_their_metrics_equal_a_hand_calculation,
+    cases
+);
+async fn cases(app: TestApp) {
+    let open = |title: &str| {
+        let app = app.clone();
+        let body =
+            json!({"title": title, "touchpoint": "contact-centre.queue", "priority": "high"});
+        async move {
+            let created = app.post("/api/v1/cases", &body).await;
+            assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+            created.body
+        }
+    };
+    let (one, two, three) = (
+        open("Waited 40 min").await,
+        open("Dropped twice").await,
+        open("No answer").await,
+    );
+    let queue = app
+        .all("/api/v1/touchpoints")
+        .await
+        .into_iter()
+        .find(|t| t["key"] == "contact-centre.queue")
+        .unwrap();
+    assert_eq!(
+        one["team"], queue["owner_department"],
+        "the owner department's case"
+    );
+    assert_eq!(one["status"], "new");
+
+    let path = |case: &Value, rest: &str| format!("/api/v1/cases/{}{rest}", case["id"]);
+    let contact = |case: &Value| {
+        let app = app.clone();
+        let url = path(case, "/events");
+        async move {
+            let logged = app
+                .post(
+                    &url,
+                    &json!({"kind": "contact", "text": "Called the customer back", "by": "olena"}),
+                )
+                .await;
+            assert_eq!(logged.status, StatusCode::CREATED, "{}", logged.body);
+        }
+    };
+    contact(&one).await;
+    contact(&two).await;
+    contact(&two).await;
+    let unresolved = app
+        .patch(&path(&one, ""), &json!({"status": "resolved"}))
+        .await;
+    assert_eq!(
+        (unresolved.status, unresolved.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "resolution")
+    );
+    for case in [&one, &two] {
+        let done = app
+            .patch(&path(case, ""), &json!({"status": "resolved", "resolution": "callback_made", "root_cause": "queue_capacity"}))
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    }
+    let weird = app
+        .patch(&path(&three, ""), &json!({"status": "lost"}))
+        .await;
+    assert_eq!(weird.error_field(), "status");
+    let change = app
+        .post(
+            &path(&three, "/events"),
+            &json!({"kind": "change", "text": "x"}),
+        )
+        .await;
+    assert_eq!(change.error_field(), "kind");
+    let log = app.get(&path(&two, "/events")).await;
+    let kinds: Vec<&str> = log
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["change", "contact", "contact", "change"]);
+
+    // The metrics against the exported cases.
+    let exported = app.all("/api/v1/cases").await;
+    assert_eq!(exported.len(), 3);
+    let time = |v: &Value| v.as_str().unwrap().parse::<DateTime<Utc>>().unwrap();
+    let hours: Vec<f64> = exported
+        .iter()
+        .filter(|c| !c["resolved_at"].is_null())
+        .map(|c| (time(&c["resolved_at"]) - time(&c["opened_at"])).num_seconds() as f64 / 3600.0)
+        .collect();
+    let mean = hours.iter().sum::<f64>() / hours.len() as f64;
+    let in_one_contact = exported
+        .iter()
+        .filter(|c| !c["resolved_at"].is_null() && c["contacts"] == 1)
+        .count();
+    let metrics = app.get("/api/v1/cases/metrics?group_by=team").await;
+    assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.body);
+    let row = &metrics.body[0];
+    assert_eq!(
+        (
+            row["cases"].as_u64(),
+            row["resolved"].as_u64(),
+            row["backlog"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    assert!((row["mttr_hours"]["mean"].as_f64().unwrap() - mean).abs() < 1e-9);
+    assert_eq!(
+        row["fcr"]["value"].as_f64(),
+        Some(100.0 * in_one_contact as f64 / 2.0)
+    );
+    assert_eq!(
+        row["sla_compliance"]["value"].as_f64(),
+        Some(100.0),
+        "resolved in minutes"
+    );
+    let open_only = app.all("/api/v1/cases?open=true").await;
+    assert_eq!(open_only.len(), 1);
+    assert_eq!(open_only[0]["id"], three["id"]);
+}
