@@ -55,6 +55,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/feedback/export.csv",
             axum::routing::get(super::explorer::export),
         )
+        .route("/cases", axum::routing::get(super::cases::inbox))
+        .route(
+            "/cases/{id}",
+            axum::routing::get(super::cases::show).post(super::cases::update),
+        )
+        .route(
+            "/cases/{id}/events",
+            axum::routing::post(super::cases::add_event),
+        )
         .route("/customers", axum::routing::get(super::customers::list))
         .route(
             "/customers/{id}",
@@ -340,7 +349,7 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
         html! {
             nav.bar aria-label=(ui.app) {
                 a.brand href="/" { (ui.app) }
-                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/feedback", ui.feedback), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/settings", ui.settings)]
+                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/settings", ui.settings)]
                     .into_iter()
                     .filter(|(path, _)| *path != "/settings" || signed.user().role == dosvid_domain::user::Role::Admin) {
                     a href=(path) aria-current=[(here == path).then_some("page")] { (name) }

@@ -359,6 +359,21 @@ pub struct Ui {
     pub value: &'static str,
     pub move_up: &'static str,
     pub remove: &'static str,
+    pub cases: &'static str,
+    pub mine: &'static str,
+    pub breaching: &'static str,
+    pub all_open: &'static str,
+    pub priority: &'static str,
+    pub due: &'static str,
+    pub overdue: &'static str,
+    pub no_cases: &'static str,
+    /// New, in progress, waiting for the customer, resolved, closed.
+    pub case_statuses: [&'static str; 5],
+    pub root_cause: &'static str,
+    pub resolution: &'static str,
+    pub add_note: &'static str,
+    pub add_contact: &'static str,
+    pub log: &'static str,
 }
 
 const UK_UI: Ui = Ui {
@@ -512,6 +527,20 @@ const UK_UI: Ui = Ui {
     value: "Значення",
     move_up: "Вище",
     remove: "Прибрати",
+    cases: "Звернення",
+    mine: "Мої",
+    breaching: "Під загрозою SLA",
+    all_open: "Усі відкриті",
+    priority: "Пріоритет",
+    due: "Термін",
+    overdue: "прострочено",
+    no_cases: "Звернень немає.",
+    case_statuses: ["нове", "в роботі", "чекаємо клієнта", "вирішене", "закрите"],
+    root_cause: "Причина (код)",
+    resolution: "Рішення (код)",
+    add_note: "Додати нотатку",
+    add_contact: "Записати контакт з клієнтом",
+    log: "Журнал",
 };
 
 const EN_UI: Ui = Ui {
@@ -665,6 +694,26 @@ const EN_UI: Ui = Ui {
     value: "Value",
     move_up: "Up",
     remove: "Remove",
+    cases: "Cases",
+    mine: "Mine",
+    breaching: "Breaching soon",
+    all_open: "All open",
+    priority: "Priority",
+    due: "Due",
+    overdue: "overdue",
+    no_cases: "No cases.",
+    case_statuses: [
+        "new",
+        "in progress",
+        "waiting for the customer",
+        "resolved",
+        "closed",
+    ],
+    root_cause: "Root cause (code)",
+    resolution: "Resolution (code)",
+    add_note: "Add a note",
+    add_contact: "Log a contact with the customer",
+    log: "Log",
 };
 
 const RU_UI: Ui = Ui {
@@ -818,6 +867,20 @@ const RU_UI: Ui = Ui {
     value: "Значение",
     move_up: "Выше",
     remove: "Убрать",
+    cases: "Обращения",
+    mine: "Мои",
+    breaching: "Под угрозой SLA",
+    all_open: "Все открытые",
+    priority: "Приоритет",
+    due: "Срок",
+    overdue: "просрочено",
+    no_cases: "Обращений нет.",
+    case_statuses: ["новое", "в работе", "ждём клиента", "решено", "закрыто"],
+    root_cause: "Причина (код)",
+    resolution: "Решение (код)",
+    add_note: "Добавить заметку",
+    add_contact: "Записать контакт с клиентом",
+    log: "Журнал",
 };
 
 impl Lang {

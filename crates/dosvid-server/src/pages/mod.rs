@@ -4,6 +4,7 @@
 //! survey the link names.
 
 mod app;
+mod cases;
 mod charts;
 mod customers;
 mod dashboard;

@@ -797,3 +797,84 @@ async fn journey_editor(app: TestApp) {
         stage_added.html
     );
 }
+
+api_test!(an_agent_works_a_case_from_the_inbox_to_resolved, inbox);
+async fn inbox(app: TestApp) {
+    let email = agent(&app, Role::Agent).await;
+    let created = app
+        .post(
+            "/api/v1/cases",
+            &json!({"title": "Сорок хвилин у черзі", "priority": "urgent", "owner": email, "touchpoint": "contact-centre.queue"}),
+        )
+        .await;
+    let id = created.body["id"].to_string();
+    app.post(
+        "/api/v1/cases",
+        &json!({"title": "Someone else's", "owner": "other@kvant.example"}),
+    )
+    .await;
+    let cookie = sign_in(&app, &email).await;
+    let signed = [("cookie", cookie.as_str())];
+    let mine = app.page("GET", "/cases?view=mine", &[], &signed).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.html);
+    assert!(mine.html.contains("Сорок хвилин у черзі") && !mine.html.contains("Someone else"));
+    let soon = app.page("GET", "/cases?view=breaching", &[], &signed).await;
+    assert!(
+        soon.html.contains(&format!("data-case=\"{id}\"")),
+        "urgent: due in 4 hours"
+    );
+
+    let page = app.page("GET", &format!("/cases/{id}"), &[], &signed).await;
+    let csrf = page.hidden("csrf");
+    let logged = app
+        .page(
+            "POST",
+            &format!("/cases/{id}/events"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "contact"),
+                ("text", "Передзвонила, вибачилась"),
+            ],
+            &signed,
+        )
+        .await;
+    assert!(logged.html.contains("Передзвонила"), "{}", logged.html);
+    let refused = app
+        .page(
+            "POST",
+            &format!("/cases/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("status", "resolved"),
+                ("priority", "urgent"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("resolution"), "{}", refused.html);
+    let resolved = app
+        .page(
+            "POST",
+            &format!("/cases/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("status", "resolved"),
+                ("priority", "urgent"),
+                ("resolution", "callback_made"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.html);
+    let stored = app.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(
+        (
+            stored.body["status"].as_str(),
+            stored.body["contacts"].as_u64()
+        ),
+        (Some("resolved"), Some(1))
+    );
+    let open = app.page("GET", "/cases", &[], &signed).await;
+    assert!(!open.html.contains("Сорок хвилин у черзі"));
+}

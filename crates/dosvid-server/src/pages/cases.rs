@@ -1,0 +1,274 @@
+//! The inbox of team leads and agents — their own cases, a team's, those breaching their SLA
+//! soon — and the case page: its details, status and codes, and its log of changes, notes and
+//! contacts with the customer.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{Duration, Utc};
+use dosvid_domain::case::{Case, CaseEventKind, CasePatch, CaseStatus, Priority};
+use dosvid_store::{CaseFilter, all_pages};
+use maud::html;
+use serde::Deserialize;
+
+use super::app::{SignedIn, app_page, csrf_ok};
+use super::{Form, given, html_response};
+use crate::AppState;
+
+/// An open case due within this long counts as breaching soon.
+const SOON_HOURS: i64 = 4;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InboxParams {
+    /// `mine`, `breaching` or `open` (default).
+    view: Option<String>,
+    team: Option<String>,
+}
+
+fn status_name(ui: &super::i18n::Ui, status: CaseStatus) -> &'static str {
+    ui.case_statuses[CaseStatus::ALL
+        .iter()
+        .position(|s| *s == status)
+        .unwrap_or(0)]
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Query(params): Query<InboxParams>,
+) -> Response {
+    let ui = signed.lang().ui();
+    let org = signed.session.user.org_id;
+    let view = params.view.clone().unwrap_or_else(|| "open".into());
+    let me = signed.session.user.email.clone();
+    let filter = CaseFilter {
+        open: true,
+        owner: (view == "mine").then(|| me.clone()),
+        team: given(&params.team),
+        ..Default::default()
+    };
+    let read = state
+        .run(move |s| all_pages(|p| s.list_cases(org, &filter, p)))
+        .await;
+    let now = Utc::now();
+    let mut cases: Vec<Case> = read.unwrap_or_default();
+    if view == "breaching" {
+        cases.retain(|c| c.due_at <= now + Duration::hours(SOON_HOURS));
+    }
+    cases.sort_by_key(|c| c.due_at);
+    let mut teams: Vec<String> = cases.iter().filter_map(|c| c.team.clone()).collect();
+    teams.sort();
+    teams.dedup();
+    let link = |v: &str| format!("/cases?view={v}");
+    let body = html! {
+        h1 { (ui.cases) }
+        p {
+            @for (v, name) in [("open", ui.all_open), ("mine", ui.mine), ("breaching", ui.breaching)] {
+                @if v == view { strong { (name) } } @else { a href=(link(v)) { (name) } }
+                " · "
+            }
+        }
+        @if cases.is_empty() { p { (ui.no_cases) } }
+        @else {
+            div.scroll { table {
+                thead { tr { th { (ui.due) } th { (ui.cases) } th { (ui.priority) } th { (ui.status) } th { "team" } th { (ui.owner) } } }
+                tbody {
+                    @for c in &cases {
+                        tr data-case=(c.id) {
+                            td.num {
+                                (c.due_at.format("%Y-%m-%d %H:%M"))
+                                @if c.breached(now) { br; strong.down { (ui.overdue) } }
+                            }
+                            td { a href={ "/cases/" (c.id) } { (c.title) } }
+                            td { (c.priority.as_str()) }
+                            td { (status_name(ui, c.status)) }
+                            td { (c.team.as_deref().unwrap_or("—")) }
+                            td { (c.owner.as_deref().unwrap_or("—")) }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    html_response(StatusCode::OK, app_page(&signed, "/cases", ui.cases, body))
+}
+
+async fn case_page(
+    state: &AppState,
+    signed: &SignedIn,
+    id: i64,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let ui = signed.lang().ui();
+    let org = signed.session.user.org_id;
+    let read = state
+        .run(move |s| Ok((s.get_case(org, id)?, s.case_events(org, id)?)))
+        .await;
+    let Ok((case, log)) = read else {
+        let body = html! { h1 { (ui.cases) } p.error role="alert" { (ui.no_match) } };
+        return html_response(
+            StatusCode::NOT_FOUND,
+            app_page(signed, "/cases", ui.cases, body),
+        );
+    };
+    let now = Utc::now();
+    let csrf = &signed.session.csrf;
+    let body = html! {
+        h1 { (case.title) }
+        p.meta {
+            (ui.status) ": " strong { (status_name(ui, case.status)) } " · " (ui.priority) ": " (case.priority.as_str())
+            " · " (ui.due) ": " (case.due_at.format("%Y-%m-%d %H:%M"))
+            @if case.breached(now) { " · " strong.down { (ui.overdue) } }
+            @if let Some(customer) = case.customer_id { " · " a href={ "/customers/" (customer) } { (ui.customer) " " (customer) } }
+            @if let Some(touchpoint) = case.touchpoint_id { " · " a href={ "/touchpoints/" (touchpoint) } { (ui.touchpoint) } }
+        }
+        @if let Some(description) = &case.description { p { (description) } }
+        @if let Some(error) = &error { p.error role="alert" { (error) } }
+        form.filters method="post" action={ "/cases/" (case.id) } {
+            input type="hidden" name="csrf" value=(csrf);
+            div.filter {
+                label for="status" { (ui.status) }
+                select #status name="status" {
+                    @for s in CaseStatus::ALL {
+                        @if s == case.status || case.status.can_become(s) {
+                            option value=(s.as_str()) selected[s == case.status] { (status_name(ui, s)) }
+                        }
+                    }
+                }
+            }
+            div.filter {
+                label for="priority" { (ui.priority) }
+                select #priority name="priority" {
+                    @for p in [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent] {
+                        option value=(p.as_str()) selected[p == case.priority] { (p.as_str()) }
+                    }
+                }
+            }
+            div.filter { label for="team" { "team" } input #team type="text" name="team" value=[case.team.as_deref()]; }
+            div.filter { label for="owner" { (ui.owner) } input #owner type="text" name="owner" value=[case.owner.as_deref()]; }
+            div.filter { label for="root_cause" { (ui.root_cause) } input #root_cause type="text" name="root_cause" value=[case.root_cause.as_deref()]; }
+            div.filter { label for="resolution" { (ui.resolution) } input #resolution type="text" name="resolution" value=[case.resolution.as_deref()]; }
+            div.filter { button.primary type="submit" { (ui.save) } }
+        }
+        form.fields method="post" action={ "/cases/" (case.id) "/events" } {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="text" { (ui.comment) }
+            textarea #text name="text" required maxlength="10000" {}
+            div.buttons {
+                button.primary type="submit" name="kind" value="contact" { (ui.add_contact) }
+                button.secondary type="submit" name="kind" value="note" { (ui.add_note) }
+            }
+        }
+        h2 { (ui.log) }
+        ul.comments {
+            @for e in log.iter().rev() {
+                li {
+                    p.meta { (e.at.format("%Y-%m-%d %H:%M")) " · " (e.kind.as_str()) @if let Some(by) = &e.by { " · " (by) } }
+                    p.comment { (e.text) }
+                }
+            }
+        }
+    };
+    html_response(status, app_page(signed, "/cases", &case.title, body))
+}
+
+fn id_of(raw: &str) -> i64 {
+    raw.parse().unwrap_or(0)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Path(id): Path<String>,
+) -> Response {
+    case_page(&state, &signed, id_of(&id), None, StatusCode::OK).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let id = id_of(&id);
+    let form = Form::parse(&body);
+    let ui = signed.lang().ui();
+    if !csrf_ok(&form, &headers, &signed) {
+        return case_page(
+            &state,
+            &signed,
+            id,
+            Some(ui.form_expired.into()),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let patch = CasePatch {
+        status: form.one("status").and_then(CaseStatus::parse),
+        priority: form.one("priority").and_then(Priority::parse),
+        team: form.text("team"),
+        owner: form.text("owner"),
+        root_cause: form.text("root_cause"),
+        resolution: form.text("resolution"),
+    };
+    let (org, by) = (
+        signed.session.user.org_id,
+        signed.session.user.email.clone(),
+    );
+    match state
+        .run(move |s| s.update_case(org, id, patch, Some(&by), Utc::now()))
+        .await
+    {
+        Ok(_) => case_page(&state, &signed, id, None, StatusCode::OK).await,
+        Err(e) => {
+            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
+            case_page(&state, &signed, id, Some(message), e.status).await
+        }
+    }
+}
+
+pub async fn add_event(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let id = id_of(&id);
+    let form = Form::parse(&body);
+    let ui = signed.lang().ui();
+    if !csrf_ok(&form, &headers, &signed) {
+        return case_page(
+            &state,
+            &signed,
+            id,
+            Some(ui.form_expired.into()),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let kind = if form.one("kind") == Some("contact") {
+        CaseEventKind::Contact
+    } else {
+        CaseEventKind::Note
+    };
+    let text = form.one("text").unwrap_or_default().to_owned();
+    let (org, by) = (
+        signed.session.user.org_id,
+        signed.session.user.email.clone(),
+    );
+    match state
+        .run(move |s| s.add_case_event(org, id, kind, Some(&by), &text, Utc::now()))
+        .await
+    {
+        Ok(_) => case_page(&state, &signed, id, None, StatusCode::OK).await,
+        Err(e) => {
+            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
+            case_page(&state, &signed, id, Some(message), e.status).await
+        }
+    }
+}
