@@ -2,6 +2,7 @@
 //! leave (interactions, feedback records, transactions), as validated types. No I/O happens here;
 //! the current time is always a parameter so that validation is reproducible in tests.
 
+pub mod alert;
 pub mod case;
 pub mod customer;
 pub mod error;

@@ -114,6 +114,7 @@ pub fn log(
         Err(e) => return Err(e),
     };
     analytics.feedback_written(store, org, &[id]);
+    crate::alerts::after_feedback(store, org, &[id]);
     Ok(Ok(ComplaintLogged {
         feedback_id: id,
         language,

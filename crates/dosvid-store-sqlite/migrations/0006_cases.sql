@@ -1,5 +1,15 @@
 -- Cases that close the loop (issue 7), and what happened on each: notes, contacts with the
--- customer, changes. due_at = opened_at + the priority's SLA.
+-- customer, changes. due_at = opened_at + the priority's SLA. Alert rules on single records
+-- open cases at ingest; a rule opens at most one case per record.
+CREATE TABLE alert_rules (
+    id            INTEGER PRIMARY KEY,
+    org_id        INTEGER NOT NULL REFERENCES organisations (id),
+    name          TEXT NOT NULL,
+    enabled       INTEGER NOT NULL,
+    definition    TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+
 CREATE TABLE cases (
     id            INTEGER PRIMARY KEY,
     org_id        INTEGER NOT NULL REFERENCES organisations (id),
@@ -18,8 +28,10 @@ CREATE TABLE cases (
     closed_at     INTEGER,
     root_cause    TEXT,
     resolution    TEXT,
-    contacts      INTEGER NOT NULL DEFAULT 0
+    contacts      INTEGER NOT NULL DEFAULT 0,
+    rule_id       INTEGER REFERENCES alert_rules (id)
 );
+CREATE UNIQUE INDEX cases_rule_record ON cases (org_id, rule_id, feedback_id);
 CREATE INDEX cases_open ON cases (org_id, status, due_at);
 
 CREATE TABLE case_events (

@@ -1092,4 +1092,33 @@ fn a_case_goes_from_open_to_closed_with_its_log(store: &dyn Store) {
         store.add_case_event(org, opened.id, CaseEventKind::Note, None, "  ", later(7)),
         Err(StoreError::Invalid(e)) if e.field == "text"
     ));
+
+    // A rule opens one case per record, and its cases outlive it.
+    let rule: dosvid_domain::alert::RuleDefinition = serde_json::from_value(serde_json::json!({
+        "name": "Detractor", "when": {"nps_at_most": 6}}))
+    .unwrap();
+    let rule = store.create_rule(org, rule, now()).unwrap();
+    assert_eq!(store.list_rules(org).unwrap().len(), 1);
+    let record = store
+        .list_feedback(org, &Filter::default(), PageRequest::first(1))
+        .unwrap()
+        .items[0]
+        .id;
+    let about = NewCase {
+        title: "Detractor".into(),
+        feedback_id: Some(record),
+        ..Default::default()
+    };
+    let first = store
+        .open_rule_case(org, rule.id, about.clone(), now())
+        .unwrap();
+    assert!(first.is_some());
+    assert!(
+        store
+            .open_rule_case(org, rule.id, about, now())
+            .unwrap()
+            .is_none()
+    );
+    store.delete_rule(org, rule.id).unwrap();
+    assert!(store.get_case(org, first.unwrap().id).is_ok());
 }

@@ -11,6 +11,7 @@ pub mod sql;
 mod sql_store;
 
 use chrono::{DateTime, Utc};
+use dosvid_domain::alert::{Rule, RuleDefinition};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
@@ -433,7 +434,21 @@ pub trait Store: Send + Sync + 'static {
         by: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Case>;
+    /// Opens the case a rule asks for about a record, unless the rule already opened one for
+    /// that record (`None`).
+    fn open_rule_case(
+        &self,
+        org: OrgId,
+        rule: i64,
+        case: NewCase,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Case>>;
     fn get_case(&self, org: OrgId, id: i64) -> Result<Case>;
+    fn create_rule(&self, org: OrgId, rule: RuleDefinition, now: DateTime<Utc>) -> Result<Rule>;
+    fn list_rules(&self, org: OrgId) -> Result<Vec<Rule>>;
+    fn update_rule(&self, org: OrgId, id: i64, rule: RuleDefinition) -> Result<Rule>;
+    /// Deletes a rule; the cases it opened stay.
+    fn delete_rule(&self, org: OrgId, id: i64) -> Result<()>;
     fn list_cases(&self, org: OrgId, filter: &CaseFilter, page: PageRequest) -> Result<Page<Case>>;
     /// Changes a case (the patch is checked against it) and logs the change.
     fn update_case(

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::Utc;
 use dosvid_domain::FieldError;
+use dosvid_domain::alert::{Rule, RuleDefinition};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, CaseStatus, NewCase};
 use dosvid_metrics::Estimate;
 use dosvid_store::{CaseFilter, all_pages};
@@ -289,4 +290,58 @@ pub async fn metrics(
         })
         .collect();
     Ok(Json(rows))
+}
+
+/// Alert rules on single records: conditions on scores, source, severity, sentiment, emotions,
+/// themes, touchpoint (with everything below it), channel and customer attributes; each record
+/// stored (by a batch, a survey answer or a logged complaint) that matches opens one case.
+#[utoipa::path(get, path = "/api/v1/alert-rules", tag = "cases",
+    responses((status = 200, body = Vec<Rule>)))]
+pub async fn list_rules(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Json<Vec<Rule>>, ApiError> {
+    Ok(Json(state.run(move |s| s.list_rules(auth.org)).await?))
+}
+
+/// Create a rule.
+#[utoipa::path(post, path = "/api/v1/alert-rules", tag = "cases", request_body = RuleDefinition,
+    responses((status = 201, body = Rule), (status = 422, body = ErrorBody)))]
+pub async fn create_rule(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(rule): ApiJson<RuleDefinition>,
+) -> Result<(StatusCode, Json<Rule>), ApiError> {
+    let rule = state
+        .run(move |s| s.create_rule(auth.org, rule, Utc::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(rule)))
+}
+
+/// Replace a rule (set `enabled: false` to pause it).
+#[utoipa::path(put, path = "/api/v1/alert-rules/{id}", tag = "cases", params(("id" = i64, Path)), request_body = RuleDefinition,
+    responses((status = 200, body = Rule), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_rule(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    ApiJson(rule): ApiJson<RuleDefinition>,
+) -> Result<Json<Rule>, ApiError> {
+    Ok(Json(
+        state
+            .run(move |s| s.update_rule(auth.org, id, rule))
+            .await?,
+    ))
+}
+
+/// Delete a rule; the cases it opened stay.
+#[utoipa::path(delete, path = "/api/v1/alert-rules/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    state.run(move |s| s.delete_rule(auth.org, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

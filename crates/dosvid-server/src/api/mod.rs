@@ -119,6 +119,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::metrics))
         .routes(routes!(cases::get_case, cases::update_case))
         .routes(routes!(cases::list_events, cases::add_event))
+        .routes(routes!(cases::list_rules, cases::create_rule))
+        .routes(routes!(cases::put_rule, cases::delete_rule))
         .routes(routes!(surveys::list_surveys, surveys::create_survey))
         .routes(routes!(
             surveys::get_survey,

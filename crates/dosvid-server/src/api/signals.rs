@@ -124,7 +124,10 @@ async fn ingest<I: SignalInput>(
             let report = store.ingest(auth.org, wrap(records), idempotency, now)?;
             let stored: Vec<i64> = report.ids.iter().flatten().copied().collect();
             match I::KIND {
-                RecordKind::Feedback => analytics.feedback_written(store, auth.org, &stored),
+                RecordKind::Feedback => {
+                    analytics.feedback_written(store, auth.org, &stored);
+                    crate::alerts::after_feedback(store, auth.org, &stored);
+                }
                 RecordKind::Transactions => {
                     analytics.transactions_written(store, auth.org, &stored)
                 }

@@ -480,6 +480,7 @@ fn finish(
     let done = store.complete_response(ctx.org, response.id, &answers, feedback, now)?;
     if let Some(id) = done.feedback_id {
         analytics.feedback_written(store, ctx.org, &[id]);
+        crate::alerts::after_feedback(store, ctx.org, &[id]);
     }
     Ok(Outcome::Redirect(ctx.action.clone()))
 }

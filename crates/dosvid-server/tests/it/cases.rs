@@ -129,3 +129,87 @@ async fn cases(app: TestApp) {
     assert_eq!(open_only.len(), 1);
     assert_eq!(open_only[0]["id"], three["id"]);
 }
+
+api_test!(
+    a_premium_detractor_opens_a_case_for_the_touchpoint_owner_at_once,
+    rules
+);
+async fn rules(app: TestApp) {
+    let bad = app
+        .post(
+            "/api/v1/alert-rules",
+            &json!({"name": "Everything", "when": {}}),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "when")
+    );
+    let rule = app
+        .post(
+            "/api/v1/alert-rules",
+            &json!({"name": "Premium detractor", "when": {"nps_at_most": 6, "customer": {"segment": ["premium"]}},
+                    "open_case": {"priority": "high"}}),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    app.post(
+        "/api/v1/customers",
+        &json!({"external_id": "vip-1", "segment": "premium"}),
+    )
+    .await;
+    app.post(
+        "/api/v1/customers",
+        &json!({"external_id": "mass-1", "segment": "mass"}),
+    )
+    .await;
+    let batch = json!({"records": [
+        {"external_id": "f-1", "customer_external_id": "vip-1", "touchpoint": "contact-centre.queue", "nps": 2,
+         "comment": "Сорок хвилин на лінії", "occurred_at": "2026-03-02T10:00:00Z"},
+        {"external_id": "f-2", "customer_external_id": "mass-1", "touchpoint": "contact-centre.queue", "nps": 2,
+         "occurred_at": "2026-03-02T10:00:00Z"},
+        {"external_id": "f-3", "customer_external_id": "vip-1", "touchpoint": "contact-centre.queue", "nps": 9,
+         "occurred_at": "2026-03-02T10:00:00Z"}
+    ]});
+    let started = std::time::Instant::now();
+    let stored = app.post("/api/v1/feedback:batch", &batch).await;
+    assert_eq!(stored.body["created"], 3, "{}", stored.body);
+    let cases = app.all("/api/v1/cases").await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "within a second"
+    );
+    assert_eq!(cases.len(), 1, "only the premium detractor: {cases:?}");
+    let queue = app
+        .all("/api/v1/touchpoints")
+        .await
+        .into_iter()
+        .find(|t| t["key"] == "contact-centre.queue")
+        .unwrap();
+    assert_eq!(cases[0]["team"], queue["owner_department"]);
+    assert_eq!(cases[0]["priority"], "high");
+    assert!(cases[0]["title"].as_str().unwrap().contains("Сорок хвилин"));
+
+    // The same record again, or the batch again: no second case.
+    app.post("/api/v1/feedback:batch", &batch).await;
+    assert_eq!(app.all("/api/v1/cases").await.len(), 1);
+
+    // Paused, the rule opens nothing.
+    let id = rule.body["id"].clone();
+    let paused = app
+        .put(
+            &format!("/api/v1/alert-rules/{id}"),
+            &json!({"name": "Premium detractor", "enabled": false, "when": {"nps_at_most": 6, "customer": {"segment": ["premium"]}}}),
+        )
+        .await;
+    assert_eq!(paused.body["enabled"], false, "{}", paused.body);
+    app.post(
+        "/api/v1/feedback:batch",
+        &json!({"records": [{"customer_external_id": "vip-1", "nps": 0, "occurred_at": "2026-03-03T10:00:00Z"}]}),
+    )
+    .await;
+    assert_eq!(app.all("/api/v1/cases").await.len(), 1);
+    let deleted = app.delete(&format!("/api/v1/alert-rules/{id}")).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.all("/api/v1/cases").await.len(), 1, "its cases stay");
+}

@@ -3,6 +3,7 @@
 //! transaction, so the log always tells how a case got where it is.
 
 use chrono::{DateTime, Utc};
+use dosvid_domain::alert::{Rule, RuleDefinition};
 use dosvid_domain::case::{
     Case, CaseEvent, CaseEventKind, CasePatch, CaseStatus, NewCase, Priority,
 };
@@ -55,13 +56,25 @@ fn event(
     )
 }
 
+/// Opens a case; for a rule, only the first for a record (`None` when the rule already opened
+/// one for it: a record re-sent is not a new problem).
 pub(super) fn create_case(
     c: &mut impl Conn,
     org: OrgId,
     new: &NewCase,
+    rule: Option<i64>,
     by: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Case> {
+) -> Result<Option<Case>> {
+    if let (Some(rule), Some(feedback)) = (rule, new.feedback_id) {
+        let opened = c.query_opt(
+            "SELECT id FROM cases WHERE org_id = $1 AND rule_id = $2 AND feedback_id = $3",
+            &[org.into(), rule.into(), feedback.into()],
+        )?;
+        if opened.is_some() {
+            return Ok(None);
+        }
+    }
     let touchpoint = match &new.touchpoint {
         Some(key) => Some(
             c.query_opt(
@@ -99,7 +112,7 @@ pub(super) fn create_case(
     let touchpoint_id = touchpoint.as_ref().map(|r| r.int(0)).transpose()?;
     let id = c.insert_id(
         "INSERT INTO cases (org_id, title, description, status, priority, team, owner, customer_id, touchpoint_id, \
-         feedback_id, opened_at, due_at) VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11)",
+         feedback_id, opened_at, due_at, rule_id) VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         &[
             org.into(),
             (&new.title).into(),
@@ -112,10 +125,85 @@ pub(super) fn create_case(
             new.feedback_id.into(),
             now.into(),
             (now + new.priority.sla()).into(),
+            rule.into(),
         ],
     )?;
     event(c, org, id, CaseEventKind::Change, by, "opened", now)?;
-    get_case(c, org, id)
+    get_case(c, org, id).map(Some)
+}
+
+fn rule_from_row(r: &Row) -> Result<Rule> {
+    let mut definition: RuleDefinition = serde_json::from_str(r.str(2)?)
+        .map_err(|e| StoreError::backend(format!("stored rule: {e}")))?;
+    definition.enabled = r.bool(1)?;
+    Ok(Rule {
+        id: r.int(0)?,
+        definition,
+        created_at: r.time(3)?,
+    })
+}
+
+pub(super) fn create_rule(
+    c: &mut impl Conn,
+    org: OrgId,
+    rule: &RuleDefinition,
+    now: DateTime<Utc>,
+) -> Result<Rule> {
+    let definition = serde_json::to_string(rule).map_err(StoreError::backend)?;
+    let id = c.insert_id(
+        "INSERT INTO alert_rules (org_id, name, enabled, definition, created_at) VALUES ($1, $2, $3, $4, $5)",
+        &[org.into(), (&rule.name).into(), rule.enabled.into(), definition.into(), now.into()],
+    )?;
+    get_rule(c, org, id)
+}
+
+pub(super) fn get_rule(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Rule> {
+    c.query_opt(
+        "SELECT id, enabled, definition, created_at FROM alert_rules WHERE org_id = $1 AND id = $2",
+        &[org.into(), id.into()],
+    )?
+    .map(|r| rule_from_row(&r))
+    .transpose()?
+    .ok_or_else(|| StoreError::not_found("alert rule", id))
+}
+
+pub(super) fn list_rules(c: &mut impl Conn, org: OrgId) -> Result<Vec<Rule>> {
+    c.query(
+        "SELECT id, enabled, definition, created_at FROM alert_rules WHERE org_id = $1 ORDER BY id",
+        &[org.into()],
+    )?
+    .iter()
+    .map(rule_from_row)
+    .collect()
+}
+
+pub(super) fn update_rule(
+    c: &mut impl Conn,
+    org: OrgId,
+    id: i64,
+    rule: &RuleDefinition,
+) -> Result<Rule> {
+    get_rule(c, org, id)?;
+    let definition = serde_json::to_string(rule).map_err(StoreError::backend)?;
+    c.execute(
+        "UPDATE alert_rules SET name = $1, enabled = $2, definition = $3 WHERE org_id = $4 AND id = $5",
+        &[(&rule.name).into(), rule.enabled.into(), definition.into(), org.into(), id.into()],
+    )?;
+    get_rule(c, org, id)
+}
+
+/// Deletes a rule; the cases it opened stay, no longer linked to it.
+pub(super) fn delete_rule(c: &mut impl Conn, org: OrgId, id: i64) -> Result<()> {
+    get_rule(c, org, id)?;
+    c.execute(
+        "UPDATE cases SET rule_id = NULL WHERE org_id = $1 AND rule_id = $2",
+        &[org.into(), id.into()],
+    )?;
+    c.execute(
+        "DELETE FROM alert_rules WHERE org_id = $1 AND id = $2",
+        &[org.into(), id.into()],
+    )?;
+    Ok(())
 }
 
 pub(super) fn get_case(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Case> {

@@ -235,6 +235,7 @@ pub(super) fn delete_customer(c: &mut impl Conn, org: OrgId, id: i64) -> Result<
         "transactions",
         "survey_invitations",
         "survey_responses",
+        "cases",
     ] {
         c.execute(
             &format!(

@@ -23,6 +23,7 @@ use dosvid_domain::{
 };
 
 use dosvid_domain::NewFeedback;
+use dosvid_domain::alert::{Rule, RuleDefinition};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
@@ -636,7 +637,41 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<Case> {
         let case = case.validate()?;
         self.backend
-            .write(|c| cases::create_case(c, org, &case, by, now))
+            .write(|c| cases::create_case(c, org, &case, None, by, now))?
+            .ok_or_else(|| StoreError::backend("a case opened by hand was not stored"))
+    }
+
+    fn open_rule_case(
+        &self,
+        org: OrgId,
+        rule: i64,
+        case: NewCase,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Case>> {
+        let case = case.validate()?;
+        let by = format!("rule {rule}");
+        self.backend
+            .write(|c| cases::create_case(c, org, &case, Some(rule), Some(&by), now))
+    }
+
+    fn create_rule(&self, org: OrgId, rule: RuleDefinition, now: DateTime<Utc>) -> Result<Rule> {
+        let rule = rule.validate()?;
+        self.backend
+            .write(|c| cases::create_rule(c, org, &rule, now))
+    }
+
+    fn list_rules(&self, org: OrgId) -> Result<Vec<Rule>> {
+        self.backend.read(|c| cases::list_rules(c, org))
+    }
+
+    fn update_rule(&self, org: OrgId, id: i64, rule: RuleDefinition) -> Result<Rule> {
+        let rule = rule.validate()?;
+        self.backend
+            .write(|c| cases::update_rule(c, org, id, &rule))
+    }
+
+    fn delete_rule(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| cases::delete_rule(c, org, id))
     }
 
     fn get_case(&self, org: OrgId, id: i64) -> Result<Case> {

@@ -1,0 +1,146 @@
+//! Record rules at ingest: every feedback record the server stores (batches, survey answers,
+//! logged complaints) is checked against the organisation's enabled rules, and each match opens
+//! a case for the record's touchpoint's owner team — once per rule and record, however often the
+//! record is re-sent.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use dosvid_domain::alert::RecordView;
+use dosvid_domain::case::{Case, NewCase};
+use dosvid_domain::{Customer, Feedback, OrgId, Touchpoint};
+use dosvid_store::{Filter, Store, all_pages};
+
+/// The attributes of a customer by the names rule conditions use.
+fn customer_attributes(customer: &Customer) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = [
+        ("segment", &customer.segment),
+        ("region", &customer.region),
+        ("plan", &customer.plan),
+        ("language", &customer.language),
+    ]
+    .into_iter()
+    .filter_map(|(name, v)| v.clone().map(|v| (name.to_owned(), v)))
+    .collect();
+    for (name, value) in &customer.attributes {
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned);
+        out.push((format!("attr.{name}"), text));
+    }
+    out
+}
+
+/// A touchpoint's key and the keys of all above it.
+fn lineage(id: Option<i64>, touchpoints: &HashMap<i64, &Touchpoint>) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut at = id;
+    while let Some(t) = at.and_then(|id| touchpoints.get(&id)) {
+        keys.push(t.key.clone());
+        at = t.parent_id;
+        if keys.len() > 16 {
+            break;
+        }
+    }
+    keys
+}
+
+/// The first words of a comment, for a case's title.
+fn excerpt(text: &str) -> String {
+    let mut out: String = text.chars().take(80).collect();
+    if text.chars().count() > 80 {
+        out.push('…');
+    }
+    out
+}
+
+/// Checks the stored records `ids` against the enabled rules and opens the cases they ask for.
+/// Returns the cases opened.
+pub fn feedback_stored(
+    store: &dyn Store,
+    org: OrgId,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> dosvid_store::Result<Vec<Case>> {
+    let rules: Vec<_> = store
+        .list_rules(org)?
+        .into_iter()
+        .filter(|r| r.definition.enabled)
+        .collect();
+    if rules.is_empty() || ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let records: Vec<Feedback> = store.feedback_by_ids(org, ids)?;
+    let touchpoint_list = all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))?;
+    let touchpoints: HashMap<i64, &Touchpoint> =
+        touchpoint_list.iter().map(|t| (t.id, t)).collect();
+    let channels: HashMap<i64, String> = all_pages(|p| store.list_channels(org, p))?
+        .into_iter()
+        .map(|c| (c.id, c.key))
+        .collect();
+    let mut customers: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    let mut opened = Vec::new();
+    for f in &records {
+        let attributes = match f.customer_id {
+            Some(id) => match customers.entry(id) {
+                std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    let found = match store.get_customer(org, id) {
+                        Ok(customer) => customer_attributes(&customer),
+                        Err(dosvid_store::StoreError::NotFound { .. }) => Vec::new(),
+                        Err(e) => return Err(e),
+                    };
+                    slot.insert(found).clone()
+                }
+            },
+            None => Vec::new(),
+        };
+        let view = RecordView {
+            nps: f.nps.map(i64::from),
+            csat: f.csat.map(i64::from),
+            ces: f.ces.map(i64::from),
+            source: f.source.as_str().to_owned(),
+            severity: f
+                .attributes
+                .get("severity")
+                .and_then(|s| s.as_str())
+                .map(str::to_owned),
+            sentiment: f
+                .sentiment
+                .map(|s| dosvid_text::Label::of(s).as_str().to_owned()),
+            emotions: f.emotions.clone(),
+            themes: f.themes.clone(),
+            touchpoints: lineage(f.touchpoint_id, &touchpoints),
+            channel: f.channel_id.and_then(|c| channels.get(&c).cloned()),
+            customer: attributes.into_iter().collect(),
+        };
+        for rule in rules.iter().filter(|r| r.definition.when.matches(&view)) {
+            let title = match &f.comment {
+                Some(comment) => format!("{}: {}", rule.definition.name, excerpt(comment)),
+                None => rule.definition.name.clone(),
+            };
+            let case = NewCase {
+                title,
+                description: f.comment.clone(),
+                priority: rule.definition.open_case.priority,
+                team: rule.definition.open_case.team.clone(),
+                owner: None,
+                customer_id: f.customer_id,
+                touchpoint: view.touchpoints.first().cloned(),
+                feedback_id: Some(f.id),
+            };
+            if let Some(case) = store.open_rule_case(org, rule.id, case, now)? {
+                opened.push(case);
+            }
+        }
+    }
+    Ok(opened)
+}
+
+/// [`feedback_stored`] after a write that has committed: a failure to open a case is logged and
+/// does not undo or fail the write the customer's record came in by.
+pub fn after_feedback(store: &dyn Store, org: OrgId, ids: &[i64]) {
+    if let Err(e) = feedback_stored(store, org, ids, Utc::now()) {
+        tracing::error!("alert rules on feedback {ids:?}: {e}");
+    }
+}
