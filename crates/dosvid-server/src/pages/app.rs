@@ -424,12 +424,7 @@ fn complaint_page(
                     p {
                         (ui.language_read) ": " (logged.language.as_deref().unwrap_or("—")) " · "
                         (ui.sentiment) ": "
-                        @match logged.sentiment {
-                            Some(s) if s <= -0.05 => (ui.sentiments[0]),
-                            Some(s) if s >= 0.05 => (ui.sentiments[2]),
-                            Some(_) => (ui.sentiments[1]),
-                            None => "—",
-                        }
+                        (logged.sentiment.map_or("—", |s| ui.sentiment_of(s)))
                         @if !logged.themes.is_empty() { " · " (ui.themes) ": " (logged.themes.join(", ")) }
                     }
                 }

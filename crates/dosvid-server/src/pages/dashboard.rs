@@ -890,7 +890,7 @@ pub async fn touchpoint(
                             (f.occurred_at.format("%Y-%m-%d"))
                             @if let Some(nps) = f.nps { " · NPS " (nps) }
                             @if let Some(s) = f.sentiment {
-                                " · " (ui.sentiment) ": " (ui.sentiments[if s <= -0.05 { 0 } else if s >= 0.05 { 2 } else { 1 }])
+                                " · " (ui.sentiment) ": " (ui.sentiment_of(s))
                             }
                             @if !f.themes.is_empty() { " · " (ui.themes) ": " (f.themes.join(", ")) }
                         }

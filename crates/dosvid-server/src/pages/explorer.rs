@@ -191,18 +191,6 @@ async fn names(state: &AppState, org: i64) -> (Vec<Touchpoint>, Vec<Channel>, Ve
         .unwrap_or_default()
 }
 
-fn sentiment_label(score: Option<f64>) -> Option<usize> {
-    score.map(|s| {
-        if s <= -0.05 {
-            0
-        } else if s >= 0.05 {
-            2
-        } else {
-            1
-        }
-    })
-}
-
 pub async fn explorer(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
@@ -302,7 +290,7 @@ pub async fn explorer(
                                             p.comment lang=[f.language.as_deref()] { (comment) }
                                             p.meta {
                                                 (f.language.as_deref().unwrap_or("—"))
-                                                @if let Some(label) = sentiment_label(f.sentiment) { " · " (ui.sentiments[label]) }
+                                                @if let Some(s) = f.sentiment { " · " (ui.sentiment_of(s)) }
                                                 @if !f.themes.is_empty() { " · " (f.themes.join(", ")) }
                                                 @if !f.emotions.is_empty() { " · " (f.emotions.join(", ")) }
                                             }

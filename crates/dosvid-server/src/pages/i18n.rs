@@ -883,6 +883,17 @@ const RU_UI: Ui = Ui {
     log: "Журнал",
 };
 
+impl Ui {
+    /// A comment's sentiment in words, by the label the analysis gives its score.
+    pub fn sentiment_of(&self, score: f64) -> &'static str {
+        match dosvid_text::Label::of(score) {
+            dosvid_text::Label::Negative => self.sentiments[0],
+            dosvid_text::Label::Neutral => self.sentiments[1],
+            dosvid_text::Label::Positive => self.sentiments[2],
+        }
+    }
+}
+
 impl Lang {
     pub fn ui(self) -> &'static Ui {
         match self {
