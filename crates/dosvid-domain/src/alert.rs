@@ -60,6 +60,9 @@ pub struct CaseAction {
     /// The team; default: the owner department of the record's touchpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    /// A survey (its key) the customer is invited to when the case is resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_survey: Option<String>,
 }
 
 /// A rule as written: the body of `POST /api/v1/alert-rules`.

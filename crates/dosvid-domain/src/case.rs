@@ -117,6 +117,8 @@ pub struct NewCase {
     pub touchpoint: Option<String>,
     /// The feedback record the case answers.
     pub feedback_id: Option<i64>,
+    /// A survey (its key) to invite the customer to when the case is resolved.
+    pub follow_up_survey: Option<String>,
 }
 
 impl NewCase {
@@ -134,6 +136,11 @@ impl NewCase {
                 .map(|k| error::key("touchpoint", k))
                 .transpose()?,
             feedback_id: self.feedback_id,
+            follow_up_survey: self
+                .follow_up_survey
+                .as_deref()
+                .map(|k| error::key("follow_up_survey", k))
+                .transpose()?,
         })
     }
 }
@@ -231,6 +238,11 @@ pub struct Case {
     pub resolution: Option<String>,
     /// Contacts with the customer logged on the case.
     pub contacts: u32,
+    /// The survey the customer is invited to on resolution, the invitation once sent, and the
+    /// feedback record of their answer once given.
+    pub follow_up_survey: Option<String>,
+    pub follow_up_invitation_id: Option<i64>,
+    pub follow_up_feedback_id: Option<i64>,
 }
 
 impl Case {
@@ -295,6 +307,9 @@ mod tests {
             root_cause: None,
             resolution: None,
             contacts: 0,
+            follow_up_survey: None,
+            follow_up_invitation_id: None,
+            follow_up_feedback_id: None,
         }
     }
 

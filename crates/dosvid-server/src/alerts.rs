@@ -128,6 +128,7 @@ pub fn feedback_stored(
                 customer_id: f.customer_id,
                 touchpoint: view.touchpoints.first().cloned(),
                 feedback_id: Some(f.id),
+                follow_up_survey: rule.definition.open_case.follow_up_survey.clone(),
             };
             if let Some(case) = store.open_rule_case(org, rule.id, case, now)? {
                 opened.push(case);
@@ -142,5 +143,52 @@ pub fn feedback_stored(
 pub fn after_feedback(store: &dyn Store, org: OrgId, ids: &[i64]) {
     if let Err(e) = feedback_stored(store, org, ids, Utc::now()) {
         tracing::error!("alert rules on feedback {ids:?}: {e}");
+    }
+}
+
+/// After a case is resolved: invites its customer to its follow-up survey (under the fatigue
+/// rule), once. The answer is linked to the case through the invitation. Failures are logged on
+/// the case or in the server log; they never undo the resolution.
+pub fn case_resolved(store: &dyn Store, org: OrgId, case: &Case) {
+    use dosvid_domain::case::{CaseEventKind, CaseStatus};
+    let (Some(customer), Some(survey)) = (case.customer_id, &case.follow_up_survey) else {
+        return;
+    };
+    if case.status != CaseStatus::Resolved || case.follow_up_invitation_id.is_some() {
+        return;
+    }
+    let now = Utc::now();
+    let outcome = (|| -> dosvid_store::Result<Option<String>> {
+        let survey = store.survey_by_key(org, survey)?;
+        if survey.status != dosvid_domain::survey::SurveyStatus::Active {
+            return Ok(Some(format!("the survey '{}' is not active", survey.key)));
+        }
+        let request = dosvid_store::InvitationRequest {
+            customer: dosvid_domain::CustomerRef {
+                id: Some(customer),
+                ..Default::default()
+            },
+            interaction_id: None,
+            language: None,
+        };
+        Ok(match store.invite(org, &survey, &request, now)? {
+            Ok(invitation) => {
+                store.set_case_follow_up(org, case.id, invitation.id, now)?;
+                None
+            }
+            Err(fatigued) => Some(fatigued.message),
+        })
+    })();
+    match outcome {
+        Ok(None) => {}
+        Ok(Some(why)) => {
+            let text = format!("follow-up survey not sent: {why}");
+            if let Err(e) =
+                store.add_case_event(org, case.id, CaseEventKind::Note, None, &text, now)
+            {
+                tracing::error!("case {}: {e}", case.id);
+            }
+        }
+        Err(e) => tracing::error!("follow-up survey of case {}: {e}", case.id),
     }
 }

@@ -29,7 +29,10 @@ CREATE TABLE cases (
     root_cause    TEXT,
     resolution    TEXT,
     contacts      INTEGER NOT NULL DEFAULT 0,
-    rule_id       BIGINT REFERENCES alert_rules (id)
+    rule_id       BIGINT REFERENCES alert_rules (id),
+    -- The survey (its key) the customer is invited to when the case is resolved, and the invitation.
+    follow_up_survey        TEXT,
+    follow_up_invitation_id BIGINT REFERENCES survey_invitations (id)
 );
 CREATE UNIQUE INDEX cases_rule_record ON cases (org_id, rule_id, feedback_id);
 CREATE INDEX cases_open ON cases (org_id, status, due_at);

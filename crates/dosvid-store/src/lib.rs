@@ -470,6 +470,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<CaseEvent>;
     fn case_events(&self, org: OrgId, id: i64) -> Result<Vec<CaseEvent>>;
+    /// Records the follow-up survey invitation sent when the case was resolved.
+    fn set_case_follow_up(
+        &self,
+        org: OrgId,
+        id: i64,
+        invitation: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Case>;
 
     /// Creates a user who signs in with `password` (checked, then hashed with argon2id).
     fn create_user(

@@ -140,7 +140,11 @@ pub async fn update_case(
 ) -> Result<Json<Case>, ApiError> {
     Ok(Json(
         state
-            .run(move |s| s.update_case(auth.org, id, patch, Some("api"), Utc::now()))
+            .run(move |s| {
+                let case = s.update_case(auth.org, id, patch, Some("api"), Utc::now())?;
+                crate::alerts::case_resolved(s, auth.org, &case);
+                s.get_case(auth.org, id)
+            })
             .await?,
     ))
 }

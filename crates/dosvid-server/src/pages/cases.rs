@@ -102,12 +102,25 @@ async fn case_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    let base = state.public_url.as_deref().unwrap_or("").to_owned();
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
     let read = state
-        .run(move |s| Ok((s.get_case(org, id)?, s.case_events(org, id)?)))
+        .run(move |s| {
+            let case = s.get_case(org, id)?;
+            // The personal link the customer was sent, to give them again if they ask.
+            let follow_up = match case.follow_up_invitation_id {
+                Some(invitation) => {
+                    let invitation = s.get_invitation(org, invitation)?;
+                    let signer = dosvid_domain::survey_link::Signer::new(&s.survey_secret(org)?);
+                    Some(signer.invitation_token(org, invitation.id, invitation.expires_at))
+                }
+                None => None,
+            };
+            Ok((case, s.case_events(org, id)?, follow_up))
+        })
         .await;
-    let Ok((case, log)) = read else {
+    let Ok((case, log, follow_up)) = read else {
         let body = html! { h1 { (ui.cases) } p.error role="alert" { (ui.no_match) } };
         return html_response(
             StatusCode::NOT_FOUND,
@@ -126,6 +139,12 @@ async fn case_page(
             @if let Some(touchpoint) = case.touchpoint_id { " · " a href={ "/touchpoints/" (touchpoint) } { (ui.touchpoint) } }
         }
         @if let Some(description) = &case.description { p { (description) } }
+        @if let Some(token) = &follow_up {
+            p.meta {
+                (ui.personal_link) ": " code.secret { (base) "/p/" (token) }
+                @if let Some(answer) = case.follow_up_feedback_id { " · " (ui.feedback) " #" (answer) }
+            }
+        }
         @if let Some(error) = &error { p.error role="alert" { (error) } }
         form.filters method="post" action={ "/cases/" (case.id) } {
             input type="hidden" name="csrf" value=(csrf);
@@ -220,7 +239,11 @@ pub async fn update(
         signed.session.user.email.clone(),
     );
     match state
-        .run(move |s| s.update_case(org, id, patch, Some(&by), Utc::now()))
+        .run(move |s| {
+            let case = s.update_case(org, id, patch, Some(&by), Utc::now())?;
+            crate::alerts::case_resolved(s, org, &case);
+            Ok(case)
+        })
         .await
     {
         Ok(_) => case_page(&state, &signed, id, None, StatusCode::OK).await,

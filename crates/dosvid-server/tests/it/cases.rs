@@ -213,3 +213,74 @@ async fn rules(app: TestApp) {
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(app.all("/api/v1/cases").await.len(), 1, "its cases stay");
 }
+
+api_test!(
+    a_resolved_case_invites_its_customer_to_the_follow_up_survey_once,
+    follow_up
+);
+async fn follow_up(app: TestApp) {
+    let survey = app
+        .post(
+            "/api/v1/surveys",
+            &json!({"key": "after-case", "title": {"en": "Did we fix it?"}, "languages": ["en"],
+                    "questions": [{"id": "csat", "type": "csat", "text": {"en": "How satisfied are you now?"}}]}),
+        )
+        .await;
+    assert_eq!(survey.status, StatusCode::CREATED, "{}", survey.body);
+    app.post(
+        "/api/v1/customers",
+        &json!({"external_id": "vip-2", "segment": "premium"}),
+    )
+    .await;
+    app.post(
+        "/api/v1/alert-rules",
+        &json!({"name": "Premium detractor", "when": {"nps_at_most": 6, "customer": {"segment": ["premium"]}},
+                "open_case": {"priority": "urgent", "follow_up_survey": "after-case"}}),
+    )
+    .await;
+    let records = json!({"records": [
+        {"customer_external_id": "vip-2", "nps": 1, "touchpoint": "contact-centre.queue", "occurred_at": "2026-03-02T10:00:00Z"},
+        {"customer_external_id": "vip-2", "nps": 2, "touchpoint": "contact-centre.queue", "occurred_at": "2026-03-03T10:00:00Z"}
+    ]});
+    app.post("/api/v1/feedback:batch", &records).await;
+    let cases = app.all("/api/v1/cases").await;
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases[0]["follow_up_survey"], "after-case");
+    let resolve = |case: &Value| {
+        let app = app.clone();
+        let url = format!("/api/v1/cases/{}", case["id"]);
+        async move {
+            app.patch(
+                &url,
+                &json!({"status": "resolved", "resolution": "callback_made"}),
+            )
+            .await
+        }
+    };
+    let first = resolve(&cases[0]).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let invitation = first.body["follow_up_invitation_id"].clone();
+    assert!(invitation.is_i64(), "{}", first.body);
+    // Reopened and resolved again: the customer is not asked twice.
+    app.patch(
+        &format!("/api/v1/cases/{}", cases[0]["id"]),
+        &json!({"status": "in_progress"}),
+    )
+    .await;
+    let again = resolve(&cases[0]).await;
+    assert_eq!(again.body["follow_up_invitation_id"], invitation);
+    // The same customer's second case, resolved the same day: the fatigue rule holds, and says so.
+    let second = resolve(&cases[1]).await;
+    assert!(second.body["follow_up_invitation_id"].is_null());
+    let log = app
+        .get(&format!("/api/v1/cases/{}/events", cases[1]["id"]))
+        .await;
+    assert!(
+        log.body.as_array().unwrap().iter().any(|e| e["text"]
+            .as_str()
+            .unwrap()
+            .contains("follow-up survey not sent")),
+        "{}",
+        log.body
+    );
+}

@@ -13,8 +13,12 @@ use super::limit;
 use crate::sql::{Conn, Query, Row};
 use crate::{Page, PageRequest, Result, StoreError};
 
-const COLUMNS: &str = "id, title, description, status, priority, team, owner, customer_id, touchpoint_id, \
-    feedback_id, opened_at, due_at, resolved_at, closed_at, root_cause, resolution, contacts";
+const COLUMNS: &str = "c.id, c.title, c.description, c.status, c.priority, c.team, c.owner, c.customer_id, \
+    c.touchpoint_id, c.feedback_id, c.opened_at, c.due_at, c.resolved_at, c.closed_at, c.root_cause, c.resolution, \
+    c.contacts, c.follow_up_survey, c.follow_up_invitation_id, r.feedback_id";
+/// A case with the answer to its follow-up survey, if any.
+const FROM: &str =
+    "FROM cases c LEFT JOIN survey_responses r ON r.invitation_id = c.follow_up_invitation_id";
 
 fn from_row(r: &Row) -> Result<Case> {
     let bad = |what: &str, v: &str| StoreError::backend(format!("unknown case {what} {v}"));
@@ -38,6 +42,9 @@ fn from_row(r: &Row) -> Result<Case> {
         root_cause: r.opt_text(14)?,
         resolution: r.opt_text(15)?,
         contacts: r.int(16)? as u32,
+        follow_up_survey: r.opt_text(17)?,
+        follow_up_invitation_id: r.opt_int(18)?,
+        follow_up_feedback_id: r.opt_int(19)?,
     })
 }
 
@@ -112,7 +119,8 @@ pub(super) fn create_case(
     let touchpoint_id = touchpoint.as_ref().map(|r| r.int(0)).transpose()?;
     let id = c.insert_id(
         "INSERT INTO cases (org_id, title, description, status, priority, team, owner, customer_id, touchpoint_id, \
-         feedback_id, opened_at, due_at, rule_id) VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         feedback_id, opened_at, due_at, rule_id, follow_up_survey) \
+         VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         &[
             org.into(),
             (&new.title).into(),
@@ -126,6 +134,7 @@ pub(super) fn create_case(
             now.into(),
             (now + new.priority.sla()).into(),
             rule.into(),
+            (&new.follow_up_survey).into(),
         ],
     )?;
     event(c, org, id, CaseEventKind::Change, by, "opened", now)?;
@@ -207,7 +216,7 @@ pub(super) fn delete_rule(c: &mut impl Conn, org: OrgId, id: i64) -> Result<()> 
 }
 
 pub(super) fn get_case(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Case> {
-    let sql = format!("SELECT {COLUMNS} FROM cases WHERE org_id = $1 AND id = $2");
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE c.org_id = $1 AND c.id = $2");
     c.query_opt(&sql, &[org.into(), id.into()])?
         .map(|r| from_row(&r))
         .transpose()?
@@ -233,30 +242,31 @@ pub(super) fn list_cases(
     filter: &CaseFilter,
     page: PageRequest,
 ) -> Result<Page<Case>> {
-    let mut q = Query::new(&format!("SELECT {COLUMNS} FROM cases WHERE org_id = "));
+    let mut q = Query::new(&format!("SELECT {COLUMNS} {FROM} WHERE c.org_id = "));
     let p = q.param(org);
     q.sql.push_str(&p);
-    q.push(" AND id > {}", [page.after.unwrap_or(0).into()]);
+    q.push(" AND c.id > {}", [page.after.unwrap_or(0).into()]);
     if let Some(status) = filter.status {
-        q.push(" AND status = {}", [status.as_str().into()]);
+        q.push(" AND c.status = {}", [status.as_str().into()]);
     }
     if filter.open {
-        q.sql.push_str(" AND status NOT IN ('resolved', 'closed')");
+        q.sql
+            .push_str(" AND c.status NOT IN ('resolved', 'closed')");
     }
     if let Some(team) = &filter.team {
-        q.push(" AND team = {}", [team.into()]);
+        q.push(" AND c.team = {}", [team.into()]);
     }
     if let Some(owner) = &filter.owner {
-        q.push(" AND owner = {}", [owner.into()]);
+        q.push(" AND c.owner = {}", [owner.into()]);
     }
     if let Some(from) = filter.from {
-        q.push(" AND opened_at >= {}", [from.into()]);
+        q.push(" AND c.opened_at >= {}", [from.into()]);
     }
     if let Some(to) = filter.to {
-        q.push(" AND opened_at < {}", [to.into()]);
+        q.push(" AND c.opened_at < {}", [to.into()]);
     }
     let limit = limit(page);
-    q.push(" ORDER BY id LIMIT {}", [i64::from(limit + 1).into()]);
+    q.push(" ORDER BY c.id LIMIT {}", [i64::from(limit + 1).into()]);
     let rows = c.query(&q.sql, &q.params)?;
     let cases = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     Ok(Page::from_items(cases, limit, |c| c.id))
@@ -336,6 +346,30 @@ pub(super) fn update_case(
             now,
         )?;
     }
+    get_case(c, org, id)
+}
+
+/// Records the follow-up invitation sent on resolution.
+pub(super) fn set_follow_up(
+    c: &mut impl Conn,
+    org: OrgId,
+    id: i64,
+    invitation: i64,
+    now: DateTime<Utc>,
+) -> Result<Case> {
+    c.execute(
+        "UPDATE cases SET follow_up_invitation_id = $1 WHERE org_id = $2 AND id = $3",
+        &[invitation.into(), org.into(), id.into()],
+    )?;
+    event(
+        c,
+        org,
+        id,
+        CaseEventKind::Change,
+        None,
+        "follow-up survey sent",
+        now,
+    )?;
     get_case(c, org, id)
 }
 

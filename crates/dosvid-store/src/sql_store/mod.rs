@@ -712,6 +712,17 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend.read(|c| cases::case_events(c, org, id))
     }
 
+    fn set_case_follow_up(
+        &self,
+        org: OrgId,
+        id: i64,
+        invitation: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Case> {
+        self.backend
+            .write(|c| cases::set_follow_up(c, org, id, invitation, now))
+    }
+
     fn create_user(
         &self,
         org: OrgId,
