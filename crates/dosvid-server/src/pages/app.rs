@@ -101,6 +101,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/settings", axum::routing::get(super::settings::show))
         .route(
+            "/settings/rules",
+            axum::routing::get(super::rules::show).post(super::rules::create),
+        )
+        .route(
+            "/settings/rules/{id}/toggle",
+            axum::routing::post(super::rules::toggle),
+        )
+        .route(
+            "/settings/rules/{id}/delete",
+            axum::routing::post(super::rules::delete),
+        )
+        .route(
             "/settings/journey",
             axum::routing::get(super::journey::show),
         )

@@ -64,6 +64,9 @@ pub async fn inbox(
     let link = |v: &str| format!("/cases?view={v}");
     let body = html! {
         h1 { (ui.cases) }
+        @if signed.session.user.role.manages_surveys() {
+            p { a href="/settings/rules" { (ui.rules) } }
+        }
         p {
             @for (v, name) in [("open", ui.all_open), ("mine", ui.mine), ("breaching", ui.breaching)] {
                 @if v == view { strong { (name) } } @else { a href=(link(v)) { (name) } }

@@ -374,6 +374,13 @@ pub struct Ui {
     pub add_note: &'static str,
     pub add_contact: &'static str,
     pub log: &'static str,
+    pub rules: &'static str,
+    pub rule_hint: &'static str,
+    pub add_rule: &'static str,
+    pub enabled: &'static str,
+    pub paused: &'static str,
+    pub pause: &'static str,
+    pub resume: &'static str,
 }
 
 const UK_UI: Ui = Ui {
@@ -541,6 +548,13 @@ const UK_UI: Ui = Ui {
     add_note: "Додати нотатку",
     add_contact: "Записати контакт з клієнтом",
     log: "Журнал",
+    rules: "Правила сповіщень",
+    rule_hint: "Умови when: nps_at_most, nps_at_least, csat_at_most, ces_at_most, source, severity, sentiment, emotion, theme, touchpoint, channel, customer; open_case: priority, team, follow_up_survey. Кожен запис, що підходить, відкриває одне звернення.",
+    add_rule: "Додати правило",
+    enabled: "діє",
+    paused: "призупинене",
+    pause: "Призупинити",
+    resume: "Увімкнути",
 };
 
 const EN_UI: Ui = Ui {
@@ -714,6 +728,13 @@ const EN_UI: Ui = Ui {
     add_note: "Add a note",
     add_contact: "Log a contact with the customer",
     log: "Log",
+    rules: "Alert rules",
+    rule_hint: "Conditions in when: nps_at_most, nps_at_least, csat_at_most, ces_at_most, source, severity, sentiment, emotion, theme, touchpoint, channel, customer; open_case: priority, team, follow_up_survey. Every matching record opens one case.",
+    add_rule: "Add the rule",
+    enabled: "active",
+    paused: "paused",
+    pause: "Pause",
+    resume: "Resume",
 };
 
 const RU_UI: Ui = Ui {
@@ -881,6 +902,13 @@ const RU_UI: Ui = Ui {
     add_note: "Добавить заметку",
     add_contact: "Записать контакт с клиентом",
     log: "Журнал",
+    rules: "Правила оповещений",
+    rule_hint: "Условия when: nps_at_most, nps_at_least, csat_at_most, ces_at_most, source, severity, sentiment, emotion, theme, touchpoint, channel, customer; open_case: priority, team, follow_up_survey. Каждая подходящая запись открывает одно обращение.",
+    add_rule: "Добавить правило",
+    enabled: "действует",
+    paused: "приостановлено",
+    pause: "Приостановить",
+    resume: "Включить",
 };
 
 impl Ui {

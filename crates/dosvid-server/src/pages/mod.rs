@@ -11,6 +11,7 @@ mod dashboard;
 mod explorer;
 mod i18n;
 mod journey;
+mod rules;
 mod settings;
 mod survey;
 mod surveys;

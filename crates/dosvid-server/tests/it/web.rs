@@ -878,3 +878,65 @@ async fn inbox(app: TestApp) {
     let open = app.page("GET", "/cases", &[], &signed).await;
     assert!(!open.html.contains("Сорок хвилин у черзі"));
 }
+
+api_test!(
+    a_cx_manager_writes_pauses_and_deletes_an_alert_rule,
+    rule_editor
+);
+async fn rule_editor(app: TestApp) {
+    let manager = agent(&app, Role::CxManager).await;
+    let cookie = sign_in(&app, &manager).await;
+    let signed = [("cookie", cookie.as_str())];
+    let page = app.page("GET", "/settings/rules", &[], &signed).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let csrf = page.hidden("csrf");
+    let empty = app
+        .page(
+            "POST",
+            "/settings/rules",
+            &[("csrf", &csrf), ("rule", r#"{"name": "All", "when": {}}"#)],
+            &signed,
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.html.contains("when:"), "{}", empty.html);
+    let rule = r#"{"name": "Security complaint", "when": {"source": ["complaint"], "theme": ["security"]}, "open_case": {"priority": "urgent"}}"#;
+    let added = app
+        .page(
+            "POST",
+            "/settings/rules",
+            &[("csrf", &csrf), ("rule", rule)],
+            &signed,
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.html);
+    let rules = app.get("/api/v1/alert-rules").await;
+    let id = rules.body[0]["id"].to_string();
+    assert_eq!(rules.body[0]["open_case"]["priority"], "urgent");
+    app.page(
+        "POST",
+        &format!("/settings/rules/{id}/toggle"),
+        &[("csrf", &csrf)],
+        &signed,
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/alert-rules").await.body[0]["enabled"],
+        false
+    );
+    app.page(
+        "POST",
+        &format!("/settings/rules/{id}/delete"),
+        &[("csrf", &csrf)],
+        &signed,
+    )
+    .await;
+    assert_eq!(
+        app.get("/api/v1/alert-rules")
+            .await
+            .body
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}

@@ -1,0 +1,182 @@
+//! The rule editor (administrators and CX managers): the record rules with their conditions,
+//! paused or active, and a new rule written as JSON — the body `POST /api/v1/alert-rules` takes,
+//! checked the same way.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use dosvid_domain::alert::RuleDefinition;
+use maud::html;
+
+use super::app::{SignedIn, app_page, csrf_ok};
+use super::{Form, html_response};
+use crate::{ApiError, AppState};
+
+const TEMPLATE: &str = r#"{
+  "name": "Premium detractor",
+  "when": {"nps_at_most": 6, "customer": {"segment": ["premium"]}},
+  "open_case": {"priority": "high"}
+}"#;
+
+async fn render(
+    state: &AppState,
+    signed: &SignedIn,
+    error: Option<String>,
+    text: &str,
+    status: StatusCode,
+) -> Response {
+    let ui = signed.lang().ui();
+    let org = signed.session.user.org_id;
+    let rules = state
+        .run(move |s| s.list_rules(org))
+        .await
+        .unwrap_or_default();
+    let csrf = &signed.session.csrf;
+    let body = html! {
+        h1 { (ui.rules) }
+        @if let Some(error) = &error { p.error role="alert" { (error) } }
+        @if rules.is_empty() { p { (ui.no_cases) } }
+        ul.list {
+            @for rule in &rules {
+                li data-rule=(rule.id) {
+                    strong { (rule.definition.name) } " · "
+                    @if rule.definition.enabled { (ui.enabled) } @else { span.thin { (ui.paused) } }
+                    " · " (rule.definition.open_case.priority.as_str())
+                    br;
+                    code { (serde_json::to_string(&rule.definition.when).unwrap_or_default()) }
+                    " "
+                    form.inline.question-action method="post" action={ "/settings/rules/" (rule.id) "/toggle" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        button.secondary.small type="submit" {
+                            @if rule.definition.enabled { (ui.pause) } @else { (ui.resume) }
+                        }
+                    }
+                    form.inline.question-action method="post" action={ "/settings/rules/" (rule.id) "/delete" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        button.secondary.small type="submit" { (ui.delete) }
+                    }
+                }
+            }
+        }
+        form.fields method="post" action="/settings/rules" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="rule" { (ui.add_rule) }
+            p.hint { (ui.rule_hint) }
+            textarea #rule.code name="rule" rows="8" spellcheck="false" { (text) }
+            div.buttons { button.primary type="submit" { (ui.add_rule) } }
+        }
+    };
+    html_response(status, app_page(signed, "/settings/rules", ui.rules, body))
+}
+
+fn allowed(signed: &SignedIn) -> bool {
+    signed.session.user.role.manages_surveys()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+) -> Response {
+    if !allowed(&signed) {
+        let message = signed.lang().ui().not_allowed.to_owned();
+        return render(&state, &signed, Some(message), "", StatusCode::FORBIDDEN).await;
+    }
+    render(&state, &signed, None, TEMPLATE, StatusCode::OK).await
+}
+
+/// One change, checked (role, CSRF) and made; then the editor again.
+async fn change(
+    state: AppState,
+    signed: SignedIn,
+    headers: HeaderMap,
+    body: Bytes,
+    make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<(), ApiError> + Send + 'static,
+) -> Response {
+    let ui = signed.lang().ui();
+    let form = Form::parse(&body);
+    let typed = form.one("rule").unwrap_or(TEMPLATE).to_owned();
+    if !allowed(&signed) || !csrf_ok(&form, &headers, &signed) {
+        let message = if allowed(&signed) {
+            ui.form_expired
+        } else {
+            ui.not_allowed
+        };
+        return render(
+            &state,
+            &signed,
+            Some(message.into()),
+            &typed,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let org = signed.session.user.org_id;
+    let done = state
+        .run(move |s| Ok(make(s, org, &form)))
+        .await
+        .and_then(|made| made);
+    match done {
+        Ok(()) => render(&state, &signed, None, TEMPLATE, StatusCode::OK).await,
+        Err(e) => {
+            let message = format!("{}: {}", e.field.clone().unwrap_or_default(), e.message);
+            render(&state, &signed, Some(message), &typed, e.status).await
+        }
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, |s, org, form| {
+        let rule: RuleDefinition =
+            dosvid_domain::error::from_json(form.one("rule").unwrap_or_default())?;
+        s.create_rule(org, rule, Utc::now())?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn toggle(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, move |s, org, _| {
+        let id = id.parse().unwrap_or(0);
+        let mut rule = s
+            .list_rules(org)?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| dosvid_store::StoreError::NotFound {
+                entity: "alert rule",
+                id: id.to_string(),
+            })?
+            .definition;
+        rule.enabled = !rule.enabled;
+        s.update_rule(org, id, rule)?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    change(state, signed, headers, body, move |s, org, _| {
+        s.delete_rule(org, id.parse().unwrap_or(0))?;
+        Ok(())
+    })
+    .await
+}
