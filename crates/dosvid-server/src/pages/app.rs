@@ -217,8 +217,52 @@ fn same_origin(headers: &HeaderMap) -> bool {
     origin_host.is_some() && origin_host == host
 }
 
-pub(super) fn csrf_ok(form: &Form, headers: &HeaderMap, signed: &SignedIn) -> bool {
+fn csrf_ok(form: &Form, headers: &HeaderMap, signed: &SignedIn) -> bool {
     same_origin(headers) && form.one("csrf") == Some(signed.session.csrf.as_str())
+}
+
+/// Why a post from a signed-in page is refused: the user's role may not make it (`allowed` is
+/// false), or the form is not the session's own (its CSRF token, its origin). `None` admits it.
+pub(super) fn refusal(
+    signed: &SignedIn,
+    headers: &HeaderMap,
+    form: &Form,
+    allowed: bool,
+) -> Option<&'static str> {
+    let ui = signed.lang().ui();
+    if !allowed {
+        Some(ui.not_allowed)
+    } else if !csrf_ok(form, headers, signed) {
+        Some(ui.form_expired)
+    } else {
+        None
+    }
+}
+
+/// Makes the change an admitted form asks for on a blocking thread; the error is the status and
+/// the message (naming the field) to show on the page.
+pub(super) async fn run_change(
+    state: &AppState,
+    signed: &SignedIn,
+    headers: &HeaderMap,
+    form: Form,
+    allowed: bool,
+    make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<(), crate::ApiError>
+    + Send
+    + 'static,
+) -> Result<(), (StatusCode, String)> {
+    if let Some(message) = refusal(signed, headers, &form, allowed) {
+        return Err((StatusCode::FORBIDDEN, message.to_owned()));
+    }
+    let org = signed.session.user.org_id;
+    state
+        .run(move |s| Ok(make(s, org, &form)))
+        .await
+        .and_then(|made| made)
+        .map_err(|e| {
+            let message = format!("{}: {}", e.field.clone().unwrap_or_default(), e.message);
+            (e.status, message)
+        })
 }
 
 #[derive(Deserialize)]
@@ -401,7 +445,8 @@ async fn choices(state: &AppState, org: i64) -> (Vec<Channel>, Vec<Touchpoint>) 
         .unwrap_or_default()
 }
 
-fn touchpoint_depth(t: &Touchpoint, all: &[Touchpoint]) -> usize {
+/// How deep a touchpoint sits in its tree (0 at the top).
+pub(super) fn touchpoint_depth(t: &Touchpoint, all: &[Touchpoint]) -> usize {
     let mut depth = 0;
     let mut parent = t.parent_id;
     while let Some(id) = parent.filter(|_| depth < 10) {
@@ -527,11 +572,9 @@ pub async fn complaint_post(
             ),
         )
     };
-    if !csrf_ok(&form, &headers, &signed) {
-        return refuse(StatusCode::FORBIDDEN, ui.form_expired);
-    }
-    if !signed.user().role.records_feedback() {
-        return refuse(StatusCode::FORBIDDEN, ui.not_allowed);
+    let allowed = signed.user().role.records_feedback();
+    if let Some(message) = refusal(&signed, &headers, &form, allowed) {
+        return refuse(StatusCode::FORBIDDEN, message);
     }
     let rating = match form.text("rating").map(|r| r.parse::<i64>()) {
         None => None,

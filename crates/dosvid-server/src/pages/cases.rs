@@ -13,7 +13,7 @@ use dosvid_store::{CaseFilter, all_pages};
 use maud::html;
 use serde::Deserialize;
 
-use super::app::{SignedIn, app_page, csrf_ok};
+use super::app::{SignedIn, app_page, refusal};
 use super::{Form, given, html_response};
 use crate::AppState;
 
@@ -218,13 +218,12 @@ pub async fn update(
 ) -> Response {
     let id = id_of(&id);
     let form = Form::parse(&body);
-    let ui = signed.lang().ui();
-    if !csrf_ok(&form, &headers, &signed) {
+    if let Some(message) = refusal(&signed, &headers, &form, true) {
         return case_page(
             &state,
             &signed,
             id,
-            Some(ui.form_expired.into()),
+            Some(message.into()),
             StatusCode::FORBIDDEN,
         )
         .await;
@@ -266,13 +265,12 @@ pub async fn add_event(
 ) -> Response {
     let id = id_of(&id);
     let form = Form::parse(&body);
-    let ui = signed.lang().ui();
-    if !csrf_ok(&form, &headers, &signed) {
+    if let Some(message) = refusal(&signed, &headers, &form, true) {
         return case_page(
             &state,
             &signed,
             id,
-            Some(ui.form_expired.into()),
+            Some(message.into()),
             StatusCode::FORBIDDEN,
         )
         .await;

@@ -15,7 +15,7 @@ use dosvid_domain::{
 use dosvid_store::{Filter, all_pages};
 use maud::html;
 
-use super::app::{SignedIn, app_page, csrf_ok};
+use super::app::{SignedIn, app_page, run_change, touchpoint_depth};
 use super::{Form, html_response};
 use crate::{ApiError, AppState};
 
@@ -35,16 +35,6 @@ enum Outcome {
     None,
     Saved,
     Refused(String),
-}
-
-fn depth(t: &Touchpoint, all: &[Touchpoint]) -> usize {
-    let mut depth = 0;
-    let mut parent = t.parent_id;
-    while let Some(id) = parent.filter(|_| depth < 10) {
-        depth += 1;
-        parent = all.iter().find(|p| p.id == id).and_then(|p| p.parent_id);
-    }
-    depth
 }
 
 /// The touchpoints of a stage in tree order: each followed by the ones below it.
@@ -113,7 +103,7 @@ async fn render(
                             @for t in &ordered {
                                 @let form_id = format!("tp-{}", t.id);
                                 tr data-touchpoint=(t.key) {
-                                    td style={ "padding-left:" (0.5 + depth(t, &touchpoints) as f64 * 1.1) "rem" } {
+                                    td style={ "padding-left:" (0.5 + touchpoint_depth(t, &touchpoints) as f64 * 1.1) "rem" } {
                                         input type="text" name="name" value=(t.name) form=(form_id) aria-label=(ui.touchpoint) required;
                                     }
                                     td { code { (t.key) } }
@@ -224,36 +214,16 @@ async fn change(
     body: Bytes,
     make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<(), ApiError> + Send + 'static,
 ) -> Response {
-    let ui = signed.lang().ui();
     let form = Form::parse(&body);
-    if !allowed(&signed) || !csrf_ok(&form, &headers, &signed) {
-        let message = if allowed(&signed) {
-            ui.form_expired
-        } else {
-            ui.not_allowed
-        };
-        return render(
-            &state,
-            &signed,
-            Outcome::Refused(message.into()),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-    }
-    let org = signed.session.user.org_id;
-    let done = state
-        .run(move |s| Ok(make(s, org, &form)))
-        .await
-        .and_then(|made| made);
-    match done {
+    let allowed = allowed(&signed);
+    match run_change(&state, &signed, &headers, form, allowed, make).await {
         Ok(()) => {
-            state.analytics.directory_changed(org);
+            state
+                .analytics
+                .directory_changed(signed.session.user.org_id);
             render(&state, &signed, Outcome::Saved, StatusCode::OK).await
         }
-        Err(e) => {
-            let message = format!("{}: {}", e.field.clone().unwrap_or_default(), e.message);
-            render(&state, &signed, Outcome::Refused(message), e.status).await
-        }
+        Err((status, message)) => render(&state, &signed, Outcome::Refused(message), status).await,
     }
 }
 

@@ -11,7 +11,7 @@ use chrono::Utc;
 use dosvid_domain::alert::RuleDefinition;
 use maud::html;
 
-use super::app::{SignedIn, app_page, csrf_ok};
+use super::app::{SignedIn, app_page, run_change};
 use super::{Form, html_response};
 use crate::{ApiError, AppState};
 
@@ -87,7 +87,8 @@ pub async fn show(
     render(&state, &signed, None, TEMPLATE, StatusCode::OK).await
 }
 
-/// One change, checked (role, CSRF) and made; then the editor again.
+/// One change, checked (role, CSRF) and made; then the editor again, keeping what was typed
+/// when it is refused.
 async fn change(
     state: AppState,
     signed: SignedIn,
@@ -95,35 +96,12 @@ async fn change(
     body: Bytes,
     make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<(), ApiError> + Send + 'static,
 ) -> Response {
-    let ui = signed.lang().ui();
     let form = Form::parse(&body);
     let typed = form.one("rule").unwrap_or(TEMPLATE).to_owned();
-    if !allowed(&signed) || !csrf_ok(&form, &headers, &signed) {
-        let message = if allowed(&signed) {
-            ui.form_expired
-        } else {
-            ui.not_allowed
-        };
-        return render(
-            &state,
-            &signed,
-            Some(message.into()),
-            &typed,
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-    }
-    let org = signed.session.user.org_id;
-    let done = state
-        .run(move |s| Ok(make(s, org, &form)))
-        .await
-        .and_then(|made| made);
-    match done {
+    let allowed = allowed(&signed);
+    match run_change(&state, &signed, &headers, form, allowed, make).await {
         Ok(()) => render(&state, &signed, None, TEMPLATE, StatusCode::OK).await,
-        Err(e) => {
-            let message = format!("{}: {}", e.field.clone().unwrap_or_default(), e.message);
-            render(&state, &signed, Some(message), &typed, e.status).await
-        }
+        Err((status, message)) => render(&state, &signed, Some(message), &typed, status).await,
     }
 }
 

@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
 use dosvid_domain::user::{NewUser, Role};
-use maud::{Markup, html};
+use maud::html;
 
-use super::app::{SignedIn, app_page, csrf_ok};
+use super::app::{SignedIn, app_page, refusal};
 use super::{Form, html_response};
 use crate::AppState;
 
@@ -108,45 +108,38 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
     html_response(status, app_page(signed, "/settings", ui.settings, body))
 }
 
-/// Admins only; anyone else gets a refusal page.
-fn refusal(signed: &SignedIn) -> Option<Markup> {
+fn is_admin(signed: &SignedIn) -> bool {
+    signed.session.user.role == Role::Admin
+}
+
+/// The page a refused request gets.
+fn refused(signed: &SignedIn, message: &str) -> Response {
     let ui = signed.lang().ui();
-    (signed.session.user.role != Role::Admin).then(|| {
-        app_page(
-            signed,
-            "/settings",
-            ui.settings,
-            html! { h1 { (ui.settings) } p.error role="alert" { (ui.not_allowed) } },
-        )
-    })
+    let body = html! { h1 { (ui.settings) } p.error role="alert" { (message) } };
+    html_response(
+        StatusCode::FORBIDDEN,
+        app_page(signed, "/settings", ui.settings, body),
+    )
 }
 
 pub async fn show(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
 ) -> Response {
-    if let Some(page) = refusal(&signed) {
-        return html_response(StatusCode::FORBIDDEN, page);
+    if !is_admin(&signed) {
+        return refused(&signed, signed.lang().ui().not_allowed);
     }
     render(&state, &signed, Done::Nothing, StatusCode::OK).await
 }
 
-/// Checks the post (admin, CSRF) and reads its form; a refusal is the page to answer with.
-fn admitted(signed: &SignedIn, headers: &HeaderMap, body: &[u8]) -> Result<Form, Markup> {
-    if let Some(page) = refusal(signed) {
-        return Err(page);
-    }
+/// Reads a post once admitted (an administrator, the session's own form); otherwise the
+/// refusal's message.
+fn admitted(signed: &SignedIn, headers: &HeaderMap, body: &[u8]) -> Result<Form, &'static str> {
     let form = Form::parse(body);
-    if !csrf_ok(&form, headers, signed) {
-        let ui = signed.lang().ui();
-        return Err(app_page(
-            signed,
-            "/settings",
-            ui.settings,
-            html! { h1 { (ui.settings) } p.error role="alert" { (ui.form_expired) } },
-        ));
+    match refusal(signed, headers, &form, is_admin(signed)) {
+        Some(message) => Err(message),
+        None => Ok(form),
     }
-    Ok(form)
 }
 
 pub async fn add_user(
@@ -157,7 +150,7 @@ pub async fn add_user(
 ) -> Response {
     let form = match admitted(&signed, &headers, &body) {
         Ok(form) => form,
-        Err(refused) => return html_response(StatusCode::FORBIDDEN, refused),
+        Err(message) => return refused(&signed, message),
     };
     let user = NewUser {
         email: form.one("email").unwrap_or_default().to_owned(),
@@ -207,7 +200,7 @@ pub async fn add_key(
 ) -> Response {
     let form = match admitted(&signed, &headers, &body) {
         Ok(form) => form,
-        Err(refused) => return html_response(StatusCode::FORBIDDEN, refused),
+        Err(message) => return refused(&signed, message),
     };
     let name = form.one("name").unwrap_or_default().to_owned();
     let org = signed.session.user.org_id;
@@ -241,7 +234,7 @@ pub async fn revoke_key(
 ) -> Response {
     let form = match admitted(&signed, &headers, &body) {
         Ok(form) => form,
-        Err(refused) => return html_response(StatusCode::FORBIDDEN, refused),
+        Err(message) => return refused(&signed, message),
     };
     let org = signed.session.user.org_id;
     let Some(id) = form.one("id").and_then(|id| id.parse::<i64>().ok()) else {

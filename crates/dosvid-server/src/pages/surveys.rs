@@ -15,7 +15,7 @@ use dosvid_domain::{CustomerRef, FieldError};
 use dosvid_store::{InvitationRequest, all_pages};
 use maud::{Markup, html};
 
-use super::app::{SignedIn, app_page, csrf_ok};
+use super::app::{SignedIn, app_page, refusal};
 use super::{Form, html_response};
 use crate::AppState;
 
@@ -132,16 +132,30 @@ fn read_definition(text: &str) -> Result<SurveyDefinition, FieldError> {
 }
 
 /// Why a change is not admitted: the wrong role, or not the session's own form.
-fn not_admitted(signed: &SignedIn, headers: &HeaderMap, form: &Form) -> Option<Response> {
-    let ui = signed.lang().ui();
-    let message = if !signed.session.user.role.manages_surveys() {
-        ui.not_allowed
-    } else if !csrf_ok(form, headers, signed) {
-        ui.form_expired
-    } else {
-        return None;
-    };
-    Some(refused(signed, StatusCode::FORBIDDEN, message))
+fn not_admitted(signed: &SignedIn, headers: &HeaderMap, form: &Form) -> Option<&'static str> {
+    refusal(
+        signed,
+        headers,
+        form,
+        signed.session.user.role.manages_surveys(),
+    )
+}
+
+/// A change to survey `id`: the form once admitted, or the status and message to refuse with.
+fn admit(
+    signed: &SignedIn,
+    headers: &HeaderMap,
+    body: &[u8],
+    id: &str,
+) -> Result<(Form, i64), (StatusCode, &'static str)> {
+    let form = Form::parse(body);
+    if let Some(message) = not_admitted(signed, headers, &form) {
+        return Err((StatusCode::FORBIDDEN, message));
+    }
+    match id_of(id) {
+        Some(id) => Ok((form, id)),
+        None => Err((StatusCode::NOT_FOUND, signed.lang().ui().no_match)),
+    }
 }
 
 pub async fn create(
@@ -151,8 +165,8 @@ pub async fn create(
     body: Bytes,
 ) -> Response {
     let form = Form::parse(&body);
-    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
-        return refusal;
+    if let Some(message) = not_admitted(&signed, &headers, &form) {
+        return refused(&signed, StatusCode::FORBIDDEN, message);
     }
     let text = form.one("definition").unwrap_or_default().to_owned();
     let org = signed.session.user.org_id;
@@ -485,12 +499,9 @@ async fn edit_questions(
     body: Bytes,
     edit: impl FnOnce(&mut SurveyDefinition, &Form) -> Result<(), FieldError> + Send + 'static,
 ) -> Response {
-    let form = Form::parse(&body);
-    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
-        return refusal;
-    }
-    let Some(id) = id_of(&id) else {
-        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+    let (form, id) = match admit(&signed, &headers, &body, &id) {
+        Ok(admitted) => admitted,
+        Err((status, message)) => return refused(&signed, status, message),
     };
     let org = signed.session.user.org_id;
     let saved = state
@@ -590,12 +601,11 @@ pub async fn set_status(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
-        return refusal;
-    }
-    let (Some(id), Some(status)) = (id_of(&id), form.one("status").and_then(SurveyStatus::parse))
-    else {
+    let (form, id) = match admit(&signed, &headers, &body, &id) {
+        Ok(admitted) => admitted,
+        Err((status, message)) => return refused(&signed, status, message),
+    };
+    let Some(status) = form.one("status").and_then(SurveyStatus::parse) else {
         return refused(
             &signed,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -620,12 +630,9 @@ pub async fn save_definition(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
-        return refusal;
-    }
-    let Some(id) = id_of(&id) else {
-        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+    let (form, id) = match admit(&signed, &headers, &body, &id) {
+        Ok(admitted) => admitted,
+        Err((status, message)) => return refused(&signed, status, message),
     };
     let text = form.one("definition").unwrap_or_default().to_owned();
     let org = signed.session.user.org_id;
@@ -673,12 +680,9 @@ pub async fn invite(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    if let Some(refusal) = not_admitted(&signed, &headers, &form) {
-        return refusal;
-    }
-    let Some(id) = id_of(&id) else {
-        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+    let (form, id) = match admit(&signed, &headers, &body, &id) {
+        Ok(admitted) => admitted,
+        Err((status, message)) => return refused(&signed, status, message),
     };
     let wanted = form.one("customer").unwrap_or_default().to_owned();
     let org = signed.session.user.org_id;
