@@ -69,6 +69,13 @@ pub enum Priority {
 }
 
 impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Priority::Low => "low",
@@ -79,14 +86,7 @@ impl Priority {
     }
 
     pub fn parse(raw: &str) -> Option<Priority> {
-        [
-            Priority::Low,
-            Priority::Normal,
-            Priority::High,
-            Priority::Urgent,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == raw)
+        Priority::ALL.into_iter().find(|p| p.as_str() == raw)
     }
 
     /// How long a case of this priority may take to resolve.

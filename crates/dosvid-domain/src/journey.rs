@@ -30,6 +30,17 @@ pub enum ChannelKind {
 }
 
 impl ChannelKind {
+    pub const ALL: [ChannelKind; 8] = [
+        ChannelKind::Website,
+        ChannelKind::MobileApp,
+        ChannelKind::Email,
+        ChannelKind::Phone,
+        ChannelKind::Chat,
+        ChannelKind::Social,
+        ChannelKind::Office,
+        ChannelKind::Custom,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChannelKind::Website => "website",
@@ -44,7 +55,7 @@ impl ChannelKind {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
+        ChannelKind::ALL.into_iter().find(|k| k.as_str() == raw)
     }
 }
 

@@ -164,7 +164,7 @@ async fn case_page(
             div.filter {
                 label for="priority" { (ui.priority) }
                 select #priority name="priority" {
-                    @for p in [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent] {
+                    @for p in Priority::ALL {
                         option value=(p.as_str()) selected[p == case.priority] { (p.as_str()) }
                     }
                 }

@@ -19,17 +19,6 @@ use super::app::{SignedIn, app_page, run_change, touchpoint_depth};
 use super::{Form, html_response};
 use crate::{ApiError, AppState};
 
-const KINDS: [ChannelKind; 8] = [
-    ChannelKind::Website,
-    ChannelKind::MobileApp,
-    ChannelKind::Email,
-    ChannelKind::Phone,
-    ChannelKind::Chat,
-    ChannelKind::Social,
-    ChannelKind::Office,
-    ChannelKind::Custom,
-];
-
 /// What the last change did.
 enum Outcome {
     None,
@@ -173,7 +162,7 @@ async fn render(
             div.filter { label for="channel-key" { (ui.key) } input #channel-key type="text" name="key" required; }
             div.filter {
                 label for="channel-kind" { (ui.kind) }
-                select #channel-kind name="kind" { @for k in KINDS { option value=(k.as_str()) selected[k == ChannelKind::Custom] { (k.as_str()) } } }
+                select #channel-kind name="kind" { @for k in ChannelKind::ALL { option value=(k.as_str()) selected[k == ChannelKind::Custom] { (k.as_str()) } } }
             }
             div.filter { button.primary type="submit" { (ui.add_channel) } }
         }
