@@ -147,21 +147,23 @@ pub fn after_feedback(store: &dyn Store, org: OrgId, ids: &[i64]) {
 }
 
 /// After a case is resolved: invites its customer to its follow-up survey (under the fatigue
-/// rule), once. The answer is linked to the case through the invitation. Failures are logged on
-/// the case or in the server log; they never undo the resolution.
-pub fn case_resolved(store: &dyn Store, org: OrgId, case: &Case) {
+/// rule), once. The answer is linked to the case through the invitation. Returns the case as it
+/// now stands. Failures are logged on the case or in the server log; they never undo the
+/// resolution.
+pub fn case_resolved(store: &dyn Store, org: OrgId, case: Case) -> Case {
     use dosvid_domain::case::{CaseEventKind, CaseStatus};
-    let (Some(customer), Some(survey)) = (case.customer_id, &case.follow_up_survey) else {
-        return;
+    let (Some(customer), Some(survey)) = (case.customer_id, case.follow_up_survey.clone()) else {
+        return case;
     };
     if case.status != CaseStatus::Resolved || case.follow_up_invitation_id.is_some() {
-        return;
+        return case;
     }
     let now = Utc::now();
-    let outcome = (|| -> dosvid_store::Result<Option<String>> {
-        let survey = store.survey_by_key(org, survey)?;
+    // Ok(Ok(case)): the link is sent; Ok(Err(why)): it may not be.
+    let sent = (|| -> dosvid_store::Result<Result<Case, String>> {
+        let survey = store.survey_by_key(org, &survey)?;
         if survey.status != dosvid_domain::survey::SurveyStatus::Active {
-            return Ok(Some(format!("the survey '{}' is not active", survey.key)));
+            return Ok(Err(format!("the survey '{}' is not active", survey.key)));
         }
         let request = dosvid_store::InvitationRequest {
             customer: dosvid_domain::CustomerRef {
@@ -172,16 +174,13 @@ pub fn case_resolved(store: &dyn Store, org: OrgId, case: &Case) {
             language: None,
         };
         Ok(match store.invite(org, &survey, &request, now)? {
-            Ok(invitation) => {
-                store.set_case_follow_up(org, case.id, invitation.id, now)?;
-                None
-            }
-            Err(fatigued) => Some(fatigued.message),
+            Ok(invitation) => Ok(store.set_case_follow_up(org, case.id, invitation.id, now)?),
+            Err(fatigued) => Err(fatigued.message),
         })
     })();
-    match outcome {
-        Ok(None) => {}
-        Ok(Some(why)) => {
+    match sent {
+        Ok(Ok(updated)) => return updated,
+        Ok(Err(why)) => {
             let text = format!("follow-up survey not sent: {why}");
             if let Err(e) =
                 store.add_case_event(org, case.id, CaseEventKind::Note, None, &text, now)
@@ -191,4 +190,5 @@ pub fn case_resolved(store: &dyn Store, org: OrgId, case: &Case) {
         }
         Err(e) => tracing::error!("follow-up survey of case {}: {e}", case.id),
     }
+    case
 }

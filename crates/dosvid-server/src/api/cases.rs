@@ -142,8 +142,7 @@ pub async fn update_case(
         state
             .run(move |s| {
                 let case = s.update_case(auth.org, id, patch, Some("api"), Utc::now())?;
-                crate::alerts::case_resolved(s, auth.org, &case);
-                s.get_case(auth.org, id)
+                Ok(crate::alerts::case_resolved(s, auth.org, case))
             })
             .await?,
     ))

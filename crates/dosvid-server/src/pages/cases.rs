@@ -243,8 +243,7 @@ pub async fn update(
     match state
         .run(move |s| {
             let case = s.update_case(org, id, patch, Some(&by), Utc::now())?;
-            crate::alerts::case_resolved(s, org, &case);
-            Ok(case)
+            Ok(crate::alerts::case_resolved(s, org, case))
         })
         .await
     {

@@ -244,7 +244,7 @@ fn context(
                 return refuse(StatusCode::NOT_FOUND);
             };
             let signer = Signer::new(&store.survey_secret(org)?);
-            let (response, action) = match signer.verify(token, now) {
+            let (response, survey, action) = match signer.verify(token, now) {
                 Ok(LinkToken::Invitation { invitation, .. }) => {
                     let invitation = store.get_invitation(org, invitation)?;
                     let survey = store.get_survey(org, invitation.survey_id)?;
@@ -265,14 +265,15 @@ fn context(
                         },
                         now,
                     )?;
-                    (response, format!("/p/{token}"))
+                    (response, survey, format!("/p/{token}"))
                 }
                 Ok(LinkToken::Response { response, .. }) => {
-                    (store.get_response(org, response)?, format!("/r/{token}"))
+                    let response = store.get_response(org, response)?;
+                    let survey = store.get_survey(org, response.survey_id)?;
+                    (response, survey, format!("/r/{token}"))
                 }
                 Err(_) => return refuse(StatusCode::FORBIDDEN),
             };
-            let survey = store.get_survey(org, response.survey_id)?;
             let definition = if response.version == survey.version {
                 survey.definition.clone()
             } else {
