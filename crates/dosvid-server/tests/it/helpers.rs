@@ -49,6 +49,16 @@ pub struct Page {
 }
 
 impl Page {
+    /// The secret a page shows once (a new password, API key or link).
+    pub fn secret(&self) -> String {
+        self.html
+            .split(r#"<code class="secret">"#)
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .unwrap_or_else(|| panic!("no secret in {}", self.html))
+            .to_owned()
+    }
+
     /// The value of the form's hidden input `name`.
     pub fn hidden(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");

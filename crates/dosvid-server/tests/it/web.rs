@@ -350,13 +350,7 @@ async fn settings(app: TestApp) {
         )
         .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.html);
-    let password = added
-        .html
-        .split(r#"<code class="secret">"#)
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .unwrap()
-        .to_owned();
+    let password = added.secret();
     let signed_in = app
         .page(
             "POST",
@@ -396,13 +390,7 @@ async fn settings(app: TestApp) {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.html);
-    let key = created
-        .html
-        .split(r#"<code class="secret">"#)
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .unwrap()
-        .to_owned();
+    let key = created.secret();
     let opened = app
         .send("GET", "/api/v1/organisation", Some(&key), &[], vec![])
         .await;
@@ -590,13 +578,7 @@ async fn survey_management(app: TestApp) {
             &signed,
         )
         .await;
-    let link = linked
-        .html
-        .split(r#"<code class="secret">"#)
-        .nth(1)
-        .and_then(|rest| rest.split('<').next())
-        .unwrap()
-        .to_owned();
+    let link = linked.secret();
     let path = link
         .split_once("/p/")
         .map(|(_, token)| format!("/p/{token}"))
