@@ -13,36 +13,12 @@ use dosvid_domain::{Channel, Stage};
 use dosvid_metrics::Estimate;
 use dosvid_store::all_pages;
 use maud::{Markup, html};
-use serde::Deserialize;
 
 use super::app::{SignedIn, app_page};
 use super::charts::{self, Point};
-use super::{given, html_response};
+use super::{SliceForm, html_response};
 use crate::AppState;
 use crate::api::analytics::SliceParams;
-
-/// The filters a dashboard page offers; blank values mean "all".
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct DashboardParams {
-    from: Option<String>,
-    to: Option<String>,
-    channel: Option<String>,
-    segment: Option<String>,
-    stage: Option<String>,
-}
-
-impl DashboardParams {
-    fn slice(&self) -> SliceParams {
-        SliceParams {
-            from: given(&self.from),
-            to: given(&self.to),
-            channel: given(&self.channel),
-            segment: given(&self.segment),
-            stage: given(&self.stage),
-            ..Default::default()
-        }
-    }
-}
 
 /// The query string of a slice, to show the same question in the API.
 fn query_string(slice: &SliceParams) -> String {
@@ -50,13 +26,22 @@ fn query_string(slice: &SliceParams) -> String {
     for (name, value) in [
         ("from", &slice.from),
         ("to", &slice.to),
-        ("channel", &slice.channel),
-        ("segment", &slice.segment),
         ("stage", &slice.stage),
+        ("touchpoint", &slice.touchpoint),
+        ("channel", &slice.channel),
+        ("source", &slice.source),
+        ("language", &slice.language),
+        ("sentiment", &slice.sentiment),
+        ("theme", &slice.theme),
+        ("emotion", &slice.emotion),
+        ("segment", &slice.segment),
     ] {
         if let Some(v) = value {
             q.append_pair(name, v);
         }
+    }
+    if let Some(has_comment) = slice.has_comment {
+        q.append_pair("has_comment", &has_comment.to_string());
     }
     q.finish()
 }
@@ -381,7 +366,7 @@ struct Overview {
 pub async fn overview(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
-    Query(params): Query<DashboardParams>,
+    Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
     let (channels, stages) = choices(&state, org).await;
@@ -544,7 +529,7 @@ fn tone(metric: Option<&Metric>) -> &'static str {
 pub async fn journey_map(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
-    Query(params): Query<DashboardParams>,
+    Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
     let (channels, stages) = choices(&state, org).await;
@@ -642,7 +627,7 @@ pub async fn touchpoint(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
     axum::extract::Path(id): axum::extract::Path<String>,
-    Query(params): Query<DashboardParams>,
+    Query(params): Query<SliceForm>,
 ) -> Response {
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
@@ -898,7 +883,7 @@ pub async fn touchpoint(
                 }
             }
         }
-        p.meta { (ui.same_in_api) ": " code { "GET /api/v1/overview?" (query_string(&api_slice)) "&touchpoint=" (touchpoint.key) } }
+        p.meta { (ui.same_in_api) ": " code { "GET /api/v1/overview?" (query_string(&api_slice)) } }
     };
     html_response(
         StatusCode::OK,

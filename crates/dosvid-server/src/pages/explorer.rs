@@ -13,12 +13,10 @@ use axum::response::{IntoResponse, Response};
 use dosvid_domain::{Channel, Feedback, FeedbackSource, Touchpoint};
 use dosvid_store::{Filter, all_pages};
 use maud::html;
-use serde::Deserialize;
 
 use super::app::{SignedIn, app_page};
-use super::{given, html_response};
+use super::{SliceForm, html_response};
 use crate::AppState;
-use crate::api::analytics::SliceParams;
 
 const PAGE: usize = 50;
 /// Records read per step of a search.
@@ -27,78 +25,6 @@ const SEARCH_STEP: usize = 2_000;
 const SEARCH_LIMIT: u64 = 200_000;
 /// The most rows one export writes.
 const EXPORT_LIMIT: usize = 200_000;
-
-/// The explorer's filters: the query API's, a search, and the page.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ExplorerParams {
-    from: Option<String>,
-    to: Option<String>,
-    touchpoint: Option<String>,
-    channel: Option<String>,
-    source: Option<String>,
-    language: Option<String>,
-    sentiment: Option<String>,
-    theme: Option<String>,
-    emotion: Option<String>,
-    segment: Option<String>,
-    has_comment: Option<String>,
-    q: Option<String>,
-    page: Option<usize>,
-}
-
-impl ExplorerParams {
-    fn slice(&self) -> SliceParams {
-        SliceParams {
-            from: given(&self.from),
-            to: given(&self.to),
-            touchpoint: given(&self.touchpoint),
-            channel: given(&self.channel),
-            source: given(&self.source),
-            language: given(&self.language),
-            sentiment: given(&self.sentiment),
-            theme: given(&self.theme),
-            emotion: given(&self.emotion),
-            segment: given(&self.segment),
-            has_comment: match self.has_comment.as_deref() {
-                Some("yes") => Some(true),
-                Some("no") => Some(false),
-                _ => None,
-            },
-            ..Default::default()
-        }
-    }
-
-    fn search(&self) -> Option<String> {
-        given(&self.q).map(|q| q.to_lowercase())
-    }
-
-    /// The query string of these filters, with another page.
-    fn link(&self, page: Option<usize>) -> String {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in [
-            ("from", &self.from),
-            ("to", &self.to),
-            ("touchpoint", &self.touchpoint),
-            ("channel", &self.channel),
-            ("source", &self.source),
-            ("language", &self.language),
-            ("sentiment", &self.sentiment),
-            ("theme", &self.theme),
-            ("emotion", &self.emotion),
-            ("segment", &self.segment),
-            ("has_comment", &self.has_comment),
-            ("q", &self.q),
-        ] {
-            if let Some(v) = given(value) {
-                q.append_pair(name, &v);
-            }
-        }
-        if let Some(page) = page.filter(|p| *p > 0) {
-            q.append_pair("page", &page.to_string());
-        }
-        q.finish()
-    }
-}
 
 /// What a listing found: the records of the page, and how many there are (or, for a search,
 /// how many it found in how many it read).
@@ -113,7 +39,7 @@ struct Found {
 async fn find(
     state: &AppState,
     org: i64,
-    params: &ExplorerParams,
+    params: &SliceForm,
     skip: usize,
     take: usize,
 ) -> Result<Found, crate::ApiError> {
@@ -194,7 +120,7 @@ async fn names(state: &AppState, org: i64) -> (Vec<Touchpoint>, Vec<Channel>, Ve
 pub async fn explorer(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
-    Query(params): Query<ExplorerParams>,
+    Query(params): Query<SliceForm>,
 ) -> Response {
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
@@ -320,7 +246,7 @@ pub async fn explorer(
 pub async fn export(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
-    Query(params): Query<ExplorerParams>,
+    Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
     let (touchpoints, channels, _) = names(&state, org).await;

@@ -28,8 +28,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::Deserialize;
 
 use crate::AppState;
+use crate::api::analytics::SliceParams;
 
 pub use i18n::Lang;
 
@@ -87,6 +89,82 @@ impl Form {
             .filter(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
             .collect()
+    }
+}
+
+/// The filters of a page that shows a slice of the feedback (the query API's, as form fields;
+/// blank means all), with the explorer's search and page.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SliceForm {
+    pub(super) from: Option<String>,
+    to: Option<String>,
+    stage: Option<String>,
+    touchpoint: Option<String>,
+    channel: Option<String>,
+    source: Option<String>,
+    language: Option<String>,
+    sentiment: Option<String>,
+    theme: Option<String>,
+    emotion: Option<String>,
+    segment: Option<String>,
+    has_comment: Option<String>,
+    q: Option<String>,
+    page: Option<usize>,
+}
+
+impl SliceForm {
+    pub fn slice(&self) -> SliceParams {
+        SliceParams {
+            from: given(&self.from),
+            to: given(&self.to),
+            stage: given(&self.stage),
+            touchpoint: given(&self.touchpoint),
+            channel: given(&self.channel),
+            source: given(&self.source),
+            language: given(&self.language),
+            sentiment: given(&self.sentiment),
+            theme: given(&self.theme),
+            emotion: given(&self.emotion),
+            segment: given(&self.segment),
+            has_comment: match self.has_comment.as_deref() {
+                Some("yes") => Some(true),
+                Some("no") => Some(false),
+                _ => None,
+            },
+            ..Default::default()
+        }
+    }
+
+    pub fn search(&self) -> Option<String> {
+        given(&self.q).map(|q| q.to_lowercase())
+    }
+
+    /// The query string of these filters, with another page.
+    pub fn link(&self, page: Option<usize>) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("stage", &self.stage),
+            ("touchpoint", &self.touchpoint),
+            ("channel", &self.channel),
+            ("source", &self.source),
+            ("language", &self.language),
+            ("sentiment", &self.sentiment),
+            ("theme", &self.theme),
+            ("emotion", &self.emotion),
+            ("segment", &self.segment),
+            ("has_comment", &self.has_comment),
+            ("q", &self.q),
+        ] {
+            if let Some(v) = given(value) {
+                q.append_pair(name, &v);
+            }
+        }
+        if let Some(page) = page.filter(|p| *p > 0) {
+            q.append_pair("page", &page.to_string());
+        }
+        q.finish()
     }
 }
 
