@@ -15,6 +15,7 @@ pub mod survey;
 pub mod survey_link;
 pub mod time;
 pub mod user;
+pub mod webhook;
 
 pub use customer::{Customer, CustomerPatch, CustomerRef, Identity, IdentityKind, NewCustomer};
 pub use error::FieldError;

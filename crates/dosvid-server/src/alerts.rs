@@ -1,15 +1,18 @@
-//! Record rules at ingest: every feedback record the server stores (batches, survey answers,
-//! logged complaints) is checked against the organisation's enabled rules, and each match opens
-//! a case for the record's touchpoint's owner team — once per rule and record, however often the
-//! record is re-sent.
+//! What follows a stored feedback record: every record the server stores (batches, survey
+//! answers, logged complaints) is checked against the organisation's enabled record rules, and
+//! each match opens a case for the record's touchpoint's owner team — once per rule and record,
+//! however often the record is re-sent — and the webhook events of it all are written.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use dosvid_domain::alert::RecordView;
+use dosvid_domain::alert::{RecordView, Rule};
 use dosvid_domain::case::{Case, NewCase};
+use dosvid_domain::webhook::EventType;
 use dosvid_domain::{Customer, Feedback, OrgId, Touchpoint};
 use dosvid_store::{Filter, Store, all_pages};
+
+use crate::webhooks::{Event, Outbox};
 
 /// The attributes of a customer by the names rule conditions use.
 fn customer_attributes(customer: &Customer) -> Vec<(String, String)> {
@@ -54,23 +57,18 @@ fn excerpt(text: &str) -> String {
     out
 }
 
-/// Checks the stored records `ids` against the enabled rules and opens the cases they ask for.
-/// Returns the cases opened.
-pub fn feedback_stored(
+/// Checks stored records against the enabled rules and opens the cases they ask for. Returns
+/// each rule that matched with the case it opened (none when it had opened one before).
+fn open_cases<'r>(
     store: &dyn Store,
     org: OrgId,
-    ids: &[i64],
+    rules: &'r [Rule],
+    records: &[Feedback],
     now: DateTime<Utc>,
-) -> dosvid_store::Result<Vec<Case>> {
-    let rules: Vec<_> = store
-        .list_rules(org)?
-        .into_iter()
-        .filter(|r| r.definition.enabled)
-        .collect();
-    if rules.is_empty() || ids.is_empty() {
+) -> dosvid_store::Result<Vec<(&'r Rule, Case)>> {
+    if rules.is_empty() || records.is_empty() {
         return Ok(Vec::new());
     }
-    let records: Vec<Feedback> = store.feedback_by_ids(org, ids)?;
     let touchpoint_list = all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))?;
     let touchpoints: HashMap<i64, &Touchpoint> =
         touchpoint_list.iter().map(|t| (t.id, t)).collect();
@@ -80,7 +78,7 @@ pub fn feedback_stored(
         .collect();
     let mut customers: HashMap<i64, Vec<(String, String)>> = HashMap::new();
     let mut opened = Vec::new();
-    for f in &records {
+    for f in records {
         let attributes = match f.customer_id {
             Some(id) => match customers.entry(id) {
                 std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
@@ -131,26 +129,73 @@ pub fn feedback_stored(
                 follow_up_survey: rule.definition.open_case.follow_up_survey.clone(),
             };
             if let Some(case) = store.open_rule_case(org, rule.id, case, now)? {
-                opened.push(case);
+                opened.push((rule, case));
             }
         }
     }
     Ok(opened)
 }
 
-/// [`feedback_stored`] after a write that has committed: a failure to open a case is logged and
-/// does not undo or fail the write the customer's record came in by.
-pub fn after_feedback(store: &dyn Store, org: OrgId, ids: &[i64]) {
-    if let Err(e) = feedback_stored(store, org, ids, Utc::now()) {
-        tracing::error!("alert rules on feedback {ids:?}: {e}");
+/// After feedback records `ids` are stored and committed: the rules are checked (opening cases)
+/// and the webhook events written — `feedback.created` for each record, `alert.fired` and
+/// `case.created` for each case a rule opened. A failure is logged: it does not undo or fail the
+/// write the customer's record came in by.
+pub fn after_feedback(store: &dyn Store, outbox: &Outbox, org: OrgId, ids: &[i64]) {
+    let now = Utc::now();
+    let result = (|| -> dosvid_store::Result<()> {
+        let rules: Vec<Rule> = store
+            .list_rules(org)?
+            .into_iter()
+            .filter(|r| r.definition.enabled)
+            .collect();
+        let announce = outbox.wanted(store, org, EventType::FeedbackCreated);
+        if ids.is_empty() || (rules.is_empty() && !announce) {
+            return Ok(());
+        }
+        let records = store.feedback_by_ids(org, ids)?;
+        let mut events = Vec::new();
+        if announce {
+            events.extend(
+                records
+                    .iter()
+                    .map(|f| (EventType::FeedbackCreated, Event::of(f))),
+            );
+        }
+        for (rule, case) in open_cases(store, org, &rules, &records, now)? {
+            let fired = serde_json::json!({
+                "rule": {"id": rule.id, "name": rule.definition.name, "kind": "record"},
+                "feedback_id": case.feedback_id,
+                "case_id": case.id,
+            });
+            events.push((EventType::AlertFired, Event::of(&fired)));
+            events.push((EventType::CaseCreated, Event::of(&case)));
+        }
+        outbox.emit(store, org, events);
+        Ok(())
+    })();
+    if let Err(e) = result {
+        tracing::error!("after feedback {ids:?}: {e}");
     }
+}
+
+/// After a case was opened by hand: its `case.created` event.
+pub fn case_created(store: &dyn Store, outbox: &Outbox, org: OrgId, case: &Case) {
+    outbox.emit(store, org, vec![(EventType::CaseCreated, Event::of(case))]);
+}
+
+/// After a case was changed or logged on: a resolved case's follow-up survey, then its
+/// `case.updated` event. Returns the case as it now stands.
+pub fn case_updated(store: &dyn Store, outbox: &Outbox, org: OrgId, case: Case) -> Case {
+    let case = case_resolved(store, org, case);
+    outbox.emit(store, org, vec![(EventType::CaseUpdated, Event::of(&case))]);
+    case
 }
 
 /// After a case is resolved: invites its customer to its follow-up survey (under the fatigue
 /// rule), once. The answer is linked to the case through the invitation. Returns the case as it
 /// now stands. Failures are logged on the case or in the server log; they never undo the
 /// resolution.
-pub fn case_resolved(store: &dyn Store, org: OrgId, case: Case) -> Case {
+fn case_resolved(store: &dyn Store, org: OrgId, case: Case) -> Case {
     use dosvid_domain::case::{CaseEventKind, CaseStatus};
     let (Some(customer), Some(survey)) = (case.customer_id, case.follow_up_survey.clone()) else {
         return case;

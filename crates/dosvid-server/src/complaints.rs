@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::analytics::Analytics;
+use crate::webhooks::Outbox;
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -89,7 +90,7 @@ pub struct ComplaintLogged {
 /// Checks and stores a complaint. `Ok(Err(..))` names the field at fault.
 pub fn log(
     store: &dyn Store,
-    analytics: &Analytics,
+    (analytics, outbox): (&Analytics, &Outbox),
     org: OrgId,
     input: ComplaintInput,
     now: DateTime<Utc>,
@@ -114,7 +115,7 @@ pub fn log(
         Err(e) => return Err(e),
     };
     analytics.feedback_written(store, org, &[id]);
-    crate::alerts::after_feedback(store, org, &[id]);
+    crate::alerts::after_feedback(store, outbox, org, &[id]);
     Ok(Ok(ComplaintLogged {
         feedback_id: id,
         language,

@@ -10,6 +10,7 @@ mod complaints;
 mod error;
 mod extract;
 mod pages;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub public_url: Option<Arc<str>>,
     /// Limits how fast one address may use the public survey pages.
     pub(crate) rate_limit: Arc<pages::RateLimiter>,
+    /// Where webhook events are written.
+    pub outbox: Arc<webhooks::Outbox>,
 }
 
 impl AppState {
@@ -41,7 +44,20 @@ impl AppState {
             analytics: Arc::new(Analytics::default()),
             public_url: None,
             rate_limit: Arc::new(pages::RateLimiter::default()),
+            outbox: Arc::new(webhooks::Outbox::new(Default::default())),
         }
+    }
+
+    /// Retries webhook deliveries under `policy` instead of the default schedule.
+    pub fn with_retry_policy(mut self, policy: dosvid_domain::webhook::RetryPolicy) -> Self {
+        self.outbox = Arc::new(webhooks::Outbox::new(policy));
+        self
+    }
+
+    /// Starts the work a serving process does besides answering requests: the webhook
+    /// dispatcher. Call inside the runtime; [`serve`] does.
+    pub fn start_background(&self) -> tokio::task::JoinHandle<()> {
+        webhooks::spawn_dispatcher(self.store.clone(), self.outbox.clone())
     }
 
     /// Sets the address customers reach this server at (see [`AppState::public_url`]).
@@ -105,11 +121,14 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
             tracing::debug!("cannot set TCP_NODELAY: {e}");
         }
     });
+    let background = state.start_background();
     // The peer address is what the public pages' rate limit counts by.
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await?;
+    background.abort();
+    Ok(())
 }
 
 async fn shutdown_signal() {

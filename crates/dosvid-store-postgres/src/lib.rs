@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_surveys.sql")),
     (5, include_str!("../migrations/0005_users.sql")),
     (6, include_str!("../migrations/0006_cases.sql")),
+    (7, include_str!("../migrations/0007_webhooks_alerts.sql")),
 ];
 
 pub struct PgBackend {

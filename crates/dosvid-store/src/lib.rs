@@ -18,6 +18,9 @@ use dosvid_domain::survey::{
 };
 use dosvid_domain::survey_link::Fatigued;
 use dosvid_domain::user::{NewUser, User};
+use dosvid_domain::webhook::{
+    Attempt, Delivery, DeliveryStatus, EventType, RetryPolicy, Webhook, WebhookInput, WebhookPatch,
+};
 use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, FeedbackSource,
     FieldError, Interaction, Journey, JourneyPatch, NewChannel, NewCustomer, NewFeedback,
@@ -34,6 +37,7 @@ pub use sql_store::SqlStore;
 pub use sql_store::cases::CaseFilter;
 pub use sql_store::surveys::InvitationRequest;
 pub use sql_store::users::{SESSION_HOURS, Session, generate_password};
+pub use sql_store::webhooks::DueDelivery;
 
 /// Why a store operation failed. The first variants are the caller's to fix; `Backend` is ours.
 #[derive(Debug, thiserror::Error)]
@@ -478,6 +482,59 @@ pub trait Store: Send + Sync + 'static {
         invitation: i64,
         now: DateTime<Utc>,
     ) -> Result<Case>;
+
+    /// Adds a webhook endpoint (checked) with a fresh signing secret.
+    fn create_webhook(
+        &self,
+        org: OrgId,
+        webhook: WebhookInput,
+        now: DateTime<Utc>,
+    ) -> Result<Webhook>;
+    fn list_webhooks(&self, org: OrgId) -> Result<Vec<Webhook>>;
+    fn get_webhook(&self, org: OrgId, id: i64) -> Result<Webhook>;
+    /// The endpoint's signing secret, `whsec_…`.
+    fn webhook_secret(&self, org: OrgId, id: i64) -> Result<String>;
+    /// Changes an endpoint; enabling a disabled one resumes its pending deliveries.
+    fn update_webhook(&self, org: OrgId, id: i64, patch: WebhookPatch) -> Result<Webhook>;
+    /// Deletes an endpoint with its deliveries.
+    fn delete_webhook(&self, org: OrgId, id: i64) -> Result<()>;
+    /// Whether any enabled endpoint takes `event` (so callers build payloads only when needed).
+    fn webhook_subscribed(&self, org: OrgId, event: EventType) -> Result<bool>;
+    /// Writes a pending delivery for every enabled endpoint subscribed to each event
+    /// `(type, body)`, in one transaction, each event under a fresh id; returns how many.
+    fn enqueue_events(
+        &self,
+        org: OrgId,
+        events: &[(EventType, String)],
+        now: DateTime<Utc>,
+    ) -> Result<usize>;
+    /// Claims up to `limit` due deliveries of every organisation until `lease_until`.
+    fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>>;
+    /// Logs an attempt of a claimed delivery and schedules what follows under `policy`.
+    fn record_delivery_attempt(
+        &self,
+        delivery: &DueDelivery,
+        attempt: &Attempt,
+        delivered: bool,
+        policy: &RetryPolicy,
+    ) -> Result<()>;
+    /// An endpoint's deliveries, newest first.
+    fn list_deliveries(
+        &self,
+        org: OrgId,
+        webhook: i64,
+        status: Option<DeliveryStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Delivery>>;
+    /// One delivery with its log of attempts.
+    fn get_delivery(&self, org: OrgId, id: i64) -> Result<Delivery>;
+    /// Sends a delivered or failed delivery again, with a fresh retry schedule.
+    fn redeliver(&self, org: OrgId, id: i64, now: DateTime<Utc>) -> Result<Delivery>;
 
     /// Creates a user who signs in with `password` (checked, then hashed with argon2id).
     fn create_user(

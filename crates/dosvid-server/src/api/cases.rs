@@ -30,8 +30,13 @@ pub async fn create_case(
     Extension(auth): Extension<Auth>,
     ApiJson(case): ApiJson<NewCase>,
 ) -> Result<(StatusCode, Json<Case>), ApiError> {
+    let outbox = state.outbox.clone();
     let case = state
-        .run(move |s| s.create_case(auth.org, case, Some("api"), Utc::now()))
+        .run(move |s| {
+            let case = s.create_case(auth.org, case, Some("api"), Utc::now())?;
+            crate::alerts::case_created(s, &outbox, auth.org, &case);
+            Ok(case)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(case)))
 }
@@ -138,11 +143,12 @@ pub async fn update_case(
     Id(id): Id,
     ApiJson(patch): ApiJson<CasePatch>,
 ) -> Result<Json<Case>, ApiError> {
+    let outbox = state.outbox.clone();
     Ok(Json(
         state
             .run(move |s| {
                 let case = s.update_case(auth.org, id, patch, Some("api"), Utc::now())?;
-                Ok(crate::alerts::case_resolved(s, auth.org, case))
+                Ok(crate::alerts::case_updated(s, &outbox, auth.org, case))
             })
             .await?,
     ))
@@ -175,16 +181,19 @@ pub async fn add_event(
         .into());
     }
     let by = dosvid_domain::error::short_text("by", input.by.as_deref())?;
+    let outbox = state.outbox.clone();
     let event = state
         .run(move |s| {
-            s.add_case_event(
+            let event = s.add_case_event(
                 auth.org,
                 id,
                 input.kind,
                 by.as_deref(),
                 &input.text,
                 Utc::now(),
-            )
+            )?;
+            crate::alerts::case_updated(s, &outbox, auth.org, s.get_case(auth.org, id)?);
+            Ok(event)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(event)))

@@ -7,6 +7,7 @@ mod journeys;
 mod signals;
 pub(crate) mod surveys;
 mod text;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "settings", description = "The organisation's settings"),
         (name = "text", description = "What Dosvid reads in comments"),
         (name = "cases", description = "Cases that close the loop, and the service metrics measured from them"),
+        (name = "webhooks", description = "Outbound webhooks signed per Standard Webhooks, with their delivery log"),
         (name = "surveys", description = "Surveys, personal invitations, responses, SERVQUAL gaps; complaints and reviews logged by agents"),
     )
 )]
@@ -121,6 +123,16 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list_events, cases::add_event))
         .routes(routes!(cases::list_rules, cases::create_rule))
         .routes(routes!(cases::put_rule, cases::delete_rule))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(
+            webhooks::get_webhook,
+            webhooks::update_webhook,
+            webhooks::delete_webhook
+        ))
+        .routes(routes!(webhooks::get_secret))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::get_delivery))
+        .routes(routes!(webhooks::retry_delivery))
         .routes(routes!(surveys::list_surveys, surveys::create_survey))
         .routes(routes!(
             surveys::get_survey,

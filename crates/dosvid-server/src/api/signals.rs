@@ -105,6 +105,7 @@ async fn ingest<I: SignalInput>(
     let body = read_body(request, &()).await?;
     let idempotency = idempotency(&headers, I::KIND.as_str(), &body)?;
     // Parsing 10,000 records is CPU work: it runs on the blocking thread with the store call.
+    let outbox = state.outbox.clone();
     let report = state
         .write(move |store, analytics| {
             let envelope = match parse_envelope(&body) {
@@ -126,7 +127,7 @@ async fn ingest<I: SignalInput>(
             match I::KIND {
                 RecordKind::Feedback => {
                     analytics.feedback_written(store, auth.org, &stored);
-                    crate::alerts::after_feedback(store, auth.org, &stored);
+                    crate::alerts::after_feedback(store, &outbox, auth.org, &stored);
                 }
                 RecordKind::Transactions => {
                     analytics.transactions_written(store, auth.org, &stored)

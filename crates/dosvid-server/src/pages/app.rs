@@ -610,9 +610,10 @@ pub async fn complaint_post(
         external_id: None,
     };
     let org = signed.user().org_id;
+    let outbox = state.outbox.clone();
     let logged = state
         .write(move |store, analytics| {
-            crate::complaints::log(store, analytics, org, input, Utc::now())
+            crate::complaints::log(store, (analytics, &outbox), org, input, Utc::now())
         })
         .await;
     match logged {

@@ -240,10 +240,11 @@ pub async fn update(
         signed.session.user.org_id,
         signed.session.user.email.clone(),
     );
+    let outbox = state.outbox.clone();
     match state
         .run(move |s| {
             let case = s.update_case(org, id, patch, Some(&by), Utc::now())?;
-            Ok(crate::alerts::case_resolved(s, org, case))
+            Ok(crate::alerts::case_updated(s, &outbox, org, case))
         })
         .await
     {
@@ -284,8 +285,17 @@ pub async fn add_event(
         signed.session.user.org_id,
         signed.session.user.email.clone(),
     );
+    let outbox = state.outbox.clone();
     match state
-        .run(move |s| s.add_case_event(org, id, kind, Some(&by), &text, Utc::now()))
+        .run(move |s| {
+            s.add_case_event(org, id, kind, Some(&by), &text, Utc::now())?;
+            Ok(crate::alerts::case_updated(
+                s,
+                &outbox,
+                org,
+                s.get_case(org, id)?,
+            ))
+        })
         .await
     {
         Ok(_) => case_page(&state, &signed, id, None, StatusCode::OK).await,

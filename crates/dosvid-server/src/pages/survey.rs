@@ -30,6 +30,7 @@ use serde::Deserialize;
 use super::{Form, Lang, html_response, message_page, page};
 use crate::AppState;
 use crate::analytics::Analytics;
+use crate::webhooks::Outbox;
 
 #[derive(Deserialize)]
 pub struct LangParam {
@@ -143,12 +144,13 @@ async fn handle(
 ) -> Response {
     let accepted = Lang::accepted(&headers);
     let fallback = Lang::from_accept(&headers);
+    let outbox = state.outbox.clone();
     let outcome = state
         .write(move |store, analytics| {
             let languages = (lang.as_deref(), accepted.as_slice());
             respond(
                 store,
-                analytics,
+                (analytics, &outbox),
                 entry,
                 languages,
                 form.as_ref(),
@@ -299,7 +301,7 @@ fn context(
 
 fn respond(
     store: &dyn Store,
-    analytics: &Analytics,
+    after: (&Analytics, &Outbox),
     entry: Entry,
     (explicit, accepted): (Option<&str>, &[&str]),
     form: Option<&Form>,
@@ -345,7 +347,7 @@ fn respond(
     };
     let Some(current) = current.filter(|&i| i < ctx.definition.questions.len()) else {
         // Nothing left to ask (every question hidden): the response is complete as it is.
-        return finish(store, analytics, &ctx, answers, now);
+        return finish(store, after, &ctx, answers, now);
     };
     let Some(form) = form else {
         return Ok(Outcome::Page(
@@ -443,7 +445,7 @@ fn respond(
                 response: Some(response),
                 ..ctx
             };
-            finish(store, analytics, &ctx, answers, now)?;
+            finish(store, after, &ctx, answers, now)?;
         }
     }
     Ok(Outcome::Redirect(location))
@@ -453,7 +455,7 @@ fn respond(
 /// the analytics index so the metrics include it at once.
 fn finish(
     store: &dyn Store,
-    analytics: &Analytics,
+    (analytics, outbox): (&Analytics, &Outbox),
     ctx: &Context,
     answers: Answers,
     now: DateTime<Utc>,
@@ -481,7 +483,7 @@ fn finish(
     let done = store.complete_response(ctx.org, response.id, &answers, feedback, now)?;
     if let Some(id) = done.feedback_id {
         analytics.feedback_written(store, ctx.org, &[id]);
-        crate::alerts::after_feedback(store, ctx.org, &[id]);
+        crate::alerts::after_feedback(store, outbox, ctx.org, &[id]);
     }
     Ok(Outcome::Redirect(ctx.action.clone()))
 }

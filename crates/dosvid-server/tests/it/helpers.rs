@@ -12,6 +12,9 @@ use tower::ServiceExt;
 #[derive(Clone)]
 pub struct TestApp {
     pub router: axum::Router,
+    /// The router's state: tests start its background work (`start_background`) when they need
+    /// webhooks delivered.
+    pub state: AppState,
     pub store: Arc<dyn Store>,
     pub key: String,
     _guard: Arc<dyn std::any::Any + Send + Sync>,
@@ -78,14 +81,29 @@ impl Response {
     }
 }
 
+/// Webhook retries in tests: 50 ms, 100 ms, 200 ms…; an endpoint is disabled after five
+/// failures in a row.
+pub fn fast_retries() -> dosvid_domain::webhook::RetryPolicy {
+    dosvid_domain::webhook::RetryPolicy {
+        first_delay: chrono::Duration::milliseconds(50),
+        factor: 2,
+        max_delay: chrono::Duration::seconds(1),
+        max_attempts: 6,
+        disable_after: chrono::Duration::zero(),
+        disable_min_failures: 5,
+    }
+}
+
 impl TestApp {
     fn with_store(store: Arc<dyn Store>, guard: Arc<dyn std::any::Any + Send + Sync>) -> TestApp {
         let org = store.default_org().unwrap();
         let (_, secret) = store
             .create_api_key(org, "tests", chrono::Utc::now())
             .unwrap();
+        let state = AppState::new(store.clone()).with_retry_policy(fast_retries());
         TestApp {
-            router: app(AppState::new(store.clone())),
+            router: app(state.clone()),
+            state,
             store,
             key: secret.expose().to_owned(),
             _guard: guard,

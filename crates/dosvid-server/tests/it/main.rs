@@ -10,6 +10,7 @@ mod resources;
 mod surveys;
 mod text;
 mod web;
+mod webhooks;
 
 /// Declares `name` once per backend, running `body(app)`.
 #[macro_export]

@@ -8,6 +8,7 @@ mod signals;
 pub(crate) mod surveys;
 mod themes;
 pub(crate) mod users;
+pub(crate) mod webhooks;
 
 use std::sync::OnceLock;
 
@@ -30,11 +31,14 @@ use dosvid_domain::survey::{
 };
 use dosvid_domain::survey_link::Fatigued;
 use dosvid_domain::user::{NewUser, User};
+use dosvid_domain::webhook::{
+    Attempt, Delivery, DeliveryStatus, EventType, RetryPolicy, Webhook, WebhookInput, WebhookPatch,
+};
 
 use crate::sql::{Backend, Conn, Value};
 use crate::{
-    ApiKey, ApiKeySecret, CaseFilter, Filter, Idempotency, InvitationRequest, Page, PageRequest,
-    Result, Session, Signals, Store, StoreError,
+    ApiKey, ApiKeySecret, CaseFilter, DueDelivery, Filter, Idempotency, InvitationRequest, Page,
+    PageRequest, Result, Session, Signals, Store, StoreError,
 };
 
 pub struct SqlStore<B: Backend> {
@@ -626,6 +630,91 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<i64> {
         self.backend
             .write(|c| signals::store_one_feedback(c, org, &feedback, now))
+    }
+
+    fn create_webhook(
+        &self,
+        org: OrgId,
+        webhook: WebhookInput,
+        now: DateTime<Utc>,
+    ) -> Result<Webhook> {
+        let webhook = webhook.validate()?;
+        self.backend
+            .write(|c| webhooks::create(c, org, &webhook, now))
+    }
+
+    fn list_webhooks(&self, org: OrgId) -> Result<Vec<Webhook>> {
+        self.backend.read(|c| webhooks::list(c, org))
+    }
+
+    fn get_webhook(&self, org: OrgId, id: i64) -> Result<Webhook> {
+        self.backend.read(|c| webhooks::get(c, org, id))
+    }
+
+    fn webhook_secret(&self, org: OrgId, id: i64) -> Result<String> {
+        self.backend.read(|c| webhooks::secret(c, org, id))
+    }
+
+    fn update_webhook(&self, org: OrgId, id: i64, patch: WebhookPatch) -> Result<Webhook> {
+        self.backend.write(|c| webhooks::update(c, org, id, patch))
+    }
+
+    fn delete_webhook(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| webhooks::delete(c, org, id))
+    }
+
+    fn webhook_subscribed(&self, org: OrgId, event: EventType) -> Result<bool> {
+        self.backend.read(|c| webhooks::subscribed(c, org, event))
+    }
+
+    fn enqueue_events(
+        &self,
+        org: OrgId,
+        events: &[(EventType, String)],
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        self.backend
+            .write(|c| webhooks::enqueue(c, org, events, now))
+    }
+
+    fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>> {
+        self.backend
+            .write(|c| webhooks::claim(c, now, lease_until, limit))
+    }
+
+    fn record_delivery_attempt(
+        &self,
+        delivery: &DueDelivery,
+        attempt: &Attempt,
+        delivered: bool,
+        policy: &RetryPolicy,
+    ) -> Result<()> {
+        self.backend
+            .write(|c| webhooks::record_attempt(c, delivery, attempt, delivered, policy))
+    }
+
+    fn list_deliveries(
+        &self,
+        org: OrgId,
+        webhook: i64,
+        status: Option<DeliveryStatus>,
+        page: PageRequest,
+    ) -> Result<Page<Delivery>> {
+        self.backend
+            .read(|c| webhooks::deliveries(c, org, webhook, status, page))
+    }
+
+    fn get_delivery(&self, org: OrgId, id: i64) -> Result<Delivery> {
+        self.backend.read(|c| webhooks::delivery(c, org, id))
+    }
+
+    fn redeliver(&self, org: OrgId, id: i64, now: DateTime<Utc>) -> Result<Delivery> {
+        self.backend.write(|c| webhooks::redeliver(c, org, id, now))
     }
 
     fn create_case(
