@@ -1,7 +1,10 @@
-//! Alert rules on single records (SPEC §3 item 8): conditions a feedback record is checked
-//! against as it arrives — its scores, source, severity, sentiment, emotions and themes, its
-//! touchpoint (with everything below it), channel and its customer's attributes — and the case a
-//! match opens. Evaluation is pure: the caller gathers what a record is into a [`RecordView`].
+//! Alert rules (SPEC §3 item 8) of two kinds. On single records: conditions a feedback record
+//! is checked against as it arrives — its scores, source, severity, sentiment, emotions and
+//! themes, its touchpoint (with everything below it), channel and its customer's attributes —
+//! and the case a match opens; the caller gathers what a record is into a [`RecordView`]. On
+//! aggregates ([`Watch`]): a metric over the last N days against the M days before, with a
+//! significance test, or against its target, evaluated on a schedule; [`Watch::judge`] decides
+//! from the two windows' estimates. Pure.
 
 use std::collections::BTreeMap;
 
@@ -65,14 +68,246 @@ pub struct CaseAction {
     pub follow_up_survey: Option<String>,
 }
 
-/// A rule as written: the body of `POST /api/v1/alert-rules`.
+/// What an aggregate rule measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WatchMetric {
+    /// NPS, −100…100; a drop is the problem.
+    Nps,
+    /// CSAT top-two-box, % answering 4–5; a drop is the problem.
+    Csat,
+    /// CES, % answering 5–7 (easy); a drop is the problem.
+    Ces,
+    /// The share of comments mentioning `theme`, %; a rise is the problem.
+    ThemeShare,
+}
+
+impl WatchMetric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchMetric::Nps => "nps",
+            WatchMetric::Csat => "csat",
+            WatchMetric::Ces => "ces",
+            WatchMetric::ThemeShare => "theme_share",
+        }
+    }
+
+    /// Whether a fall (not a rise) of the metric is bad news.
+    pub fn falling_is_bad(self) -> bool {
+        self != WatchMetric::ThemeShare
+    }
+}
+
+/// A rule on aggregates, evaluated on a schedule: the metric over the last `recent_days`
+/// against the `baseline_days` before them, fired when the change is significant in the bad
+/// direction (p below `alpha`, divided among the scopes tested) and at least `min_change`
+/// points; or, with a `target`, when the recent value's 95% interval lies wholly on the wrong
+/// side of it. One alert per rule, scope and problem: while the scope keeps firing it is the same
+/// problem, until it has been quiet for `cooldown_days` ([`Watch::same_problem`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Watch {
+    pub metric: WatchMetric,
+    /// Records at these touchpoints or below them (keys); none: every touchpoint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub touchpoint: Vec<String>,
+    /// Channel keys; none: every channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel: Vec<String>,
+    /// The theme of `theme_share` (with its sub-themes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+    /// Test each touchpoint on its own (the significance level is shared among them).
+    #[serde(default)]
+    pub each_touchpoint: bool,
+    #[serde(default = "recent_days")]
+    pub recent_days: u32,
+    #[serde(default = "baseline_days")]
+    pub baseline_days: u32,
+    /// Compare with this value instead of the baseline (NPS points, or %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    #[serde(default = "alpha")]
+    pub alpha: f64,
+    /// Answers needed in each window before anything is concluded.
+    #[serde(default = "min_sample")]
+    pub min_sample: u64,
+    /// The smallest change worth an alert, in points.
+    #[serde(default)]
+    pub min_change: f64,
+    /// Days without firing that end a problem: a scope that fires again sooner is the same
+    /// problem and raises no new alert. Default: `recent_days`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_days: Option<u32>,
+}
+
+fn recent_days() -> u32 {
+    7
+}
+fn baseline_days() -> u32 {
+    28
+}
+fn alpha() -> f64 {
+    0.01
+}
+fn min_sample() -> u64 {
+    30
+}
+
+/// One window's estimate of the watched metric.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct WindowValue {
+    pub value: Option<f64>,
+    pub n: u64,
+    /// The 95% interval.
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
+
+/// What an evaluation of one scope found.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Verdict {
+    /// `all`, or `touchpoint:KEY` when each touchpoint is tested.
+    pub scope: String,
+    pub recent: WindowValue,
+    pub baseline: Option<WindowValue>,
+    /// recent − baseline, points.
+    pub difference: Option<f64>,
+    pub p_value: Option<f64>,
+    /// The level the p-value was held to (`alpha` shared among the scopes).
+    pub level: f64,
+    pub fired: bool,
+    /// Why it fired, or why not.
+    pub reason: String,
+}
+
+impl Watch {
+    pub fn validate(self) -> Result<Watch, FieldError> {
+        let bad = |field: &str, why: &str| Err(FieldError::new(format!("watch.{field}"), why));
+        if !(1..=366).contains(&self.recent_days) {
+            return bad("recent_days", "must be from 1 to 366");
+        }
+        if !(1..=3660).contains(&self.baseline_days) {
+            return bad("baseline_days", "must be from 1 to 3660");
+        }
+        if !(self.alpha > 0.0 && self.alpha <= 0.2) {
+            return bad("alpha", "must be above 0 and at most 0.2");
+        }
+        if !(self.min_change >= 0.0 && self.min_change.is_finite()) {
+            return bad("min_change", "must be 0 or more");
+        }
+        if self.target.is_some_and(|t| !t.is_finite()) {
+            return bad("target", "must be a number");
+        }
+        match (self.metric, &self.theme) {
+            (WatchMetric::ThemeShare, None) => return bad("theme", "theme_share needs a theme"),
+            (WatchMetric::ThemeShare, Some(_)) if self.target.is_some() => {
+                return bad("target", "theme_share compares periods; it has no target");
+            }
+            (m, Some(_)) if m != WatchMetric::ThemeShare => {
+                return bad("theme", "only theme_share watches a theme");
+            }
+            _ => {}
+        }
+        if self.cooldown_days.is_some_and(|d| d > 3660) {
+            return bad("cooldown_days", "must be at most 3660");
+        }
+        Ok(self)
+    }
+
+    /// Days without firing that end a problem.
+    pub fn cooldown(&self) -> u32 {
+        self.cooldown_days.unwrap_or(self.recent_days)
+    }
+
+    /// Whether a scope firing now is still the problem of its latest alert: it fired for it
+    /// `days_since` days ago (the end of the last window that fired), fewer than the cool-down.
+    /// A problem that persists keeps firing day after day and stays one alert; one that went
+    /// quiet for the cool-down and comes back is news.
+    pub fn same_problem(&self, days_since: i64) -> bool {
+        days_since < i64::from(self.cooldown())
+    }
+
+    /// Decides one scope from its windows. `scopes` is how many were tested together: the
+    /// significance level is shared among them (Bonferroni), so testing thirty touchpoints does
+    /// not raise thirty times as many false alarms.
+    pub fn judge(
+        &self,
+        scope: String,
+        scopes: usize,
+        recent: WindowValue,
+        baseline: Option<WindowValue>,
+        change: Option<(f64, f64)>,
+    ) -> Verdict {
+        let level = self.alpha / scopes.max(1) as f64;
+        let mut verdict = Verdict {
+            scope,
+            recent,
+            baseline,
+            difference: change.map(|c| c.0),
+            p_value: change.map(|c| c.1),
+            level,
+            fired: false,
+            reason: String::new(),
+        };
+        let falling = self.metric.falling_is_bad();
+        if recent.n < self.min_sample {
+            verdict.reason = format!(
+                "{} answers in the recent window, fewer than {}",
+                recent.n, self.min_sample
+            );
+            return verdict;
+        }
+        if let Some(target) = self.target {
+            let (Some(value), Some(low), Some(high)) = (recent.value, recent.low, recent.high)
+            else {
+                verdict.reason = "no value".into();
+                return verdict;
+            };
+            let off = if falling { high < target } else { low > target };
+            verdict.difference = Some(value - target);
+            verdict.fired = off;
+            verdict.reason = if off {
+                format!("{value:.1} is off its target {target} (95% interval {low:.1}…{high:.1})")
+            } else {
+                format!("{value:.1} is not clearly off its target {target}")
+            };
+            return verdict;
+        }
+        let Some(base) = baseline.filter(|b| b.n >= self.min_sample) else {
+            verdict.reason = format!(
+                "fewer than {} answers in the baseline window",
+                self.min_sample
+            );
+            return verdict;
+        };
+        let Some((difference, p)) = change else {
+            verdict.reason = "no change could be computed".into();
+            return verdict;
+        };
+        let worse = if falling { -difference } else { difference };
+        verdict.fired = worse > 0.0 && worse >= self.min_change && p < level;
+        verdict.reason = format!(
+            "{:.1} against {:.1}: {difference:+.1} points, p = {p:.4} (level {level:.4})",
+            recent.value.unwrap_or(f64::NAN),
+            base.value.unwrap_or(f64::NAN),
+        );
+        verdict
+    }
+}
+
+/// A rule as written: the body of `POST /api/v1/alert-rules`. A record rule has `when`; an
+/// aggregate rule has `watch`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDefinition {
     pub name: String,
     #[serde(default = "enabled")]
     pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Conditions::is_empty")]
     pub when: Conditions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<Watch>,
     #[serde(default)]
     pub open_case: CaseAction,
 }
@@ -130,11 +365,20 @@ impl RuleDefinition {
                 ));
             }
         }
-        if *w == Conditions::default() {
-            return Err(FieldError::new(
-                "when",
-                "give at least one condition; a rule on every record would open a case for each",
-            ));
+        match (w.is_empty(), self.watch.take()) {
+            (true, None) => {
+                return Err(FieldError::new(
+                    "when",
+                    "give at least one condition (or `watch` for a rule on aggregates); a rule on every record would open a case for each",
+                ));
+            }
+            (false, Some(_)) => {
+                return Err(FieldError::new(
+                    "when",
+                    "a rule has either `when` (records) or `watch` (aggregates), not both",
+                ));
+            }
+            (_, watch) => self.watch = watch.map(Watch::validate).transpose()?,
         }
         self.open_case.team = error::short_text("open_case.team", self.open_case.team.as_deref())?;
         Ok(self)
@@ -148,6 +392,28 @@ pub struct Rule {
     #[serde(flatten)]
     pub definition: RuleDefinition,
     pub created_at: DateTime<Utc>,
+}
+
+/// An alert an aggregate rule fired: one per rule, scope and problem.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Alert {
+    pub id: i64,
+    /// None once the rule is deleted.
+    pub rule_id: Option<i64>,
+    pub scope: String,
+    pub fired_at: DateTime<Utc>,
+    /// The recent window: from (inclusive) and to (exclusive).
+    pub window_from: DateTime<Utc>,
+    pub window_to: DateTime<Utc>,
+    /// The end of the latest window that fired for this problem (it is still on while later
+    /// evaluations fire).
+    pub last_firing: DateTime<Utc>,
+    pub message: String,
+    /// The evaluation that fired it.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    /// The case it opened.
+    pub case_id: Option<i64>,
 }
 
 /// What a rule looks at in one record.
@@ -170,6 +436,10 @@ pub struct RecordView {
 }
 
 impl Conditions {
+    pub fn is_empty(&self) -> bool {
+        *self == Conditions::default()
+    }
+
     pub fn matches(&self, r: &RecordView) -> bool {
         let score = |value: Option<i64>, test: &dyn Fn(i64) -> bool| value.is_some_and(test);
         let any = |wanted: &[String], have: &[String]| {

@@ -146,7 +146,7 @@ pub fn after_feedback(store: &dyn Store, outbox: &Outbox, org: OrgId, ids: &[i64
         let rules: Vec<Rule> = store
             .list_rules(org)?
             .into_iter()
-            .filter(|r| r.definition.enabled)
+            .filter(|r| r.definition.enabled && r.definition.watch.is_none())
             .collect();
         let announce = outbox.wanted(store, org, EventType::FeedbackCreated);
         if ids.is_empty() || (rules.is_empty() && !announce) {

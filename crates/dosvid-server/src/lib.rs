@@ -10,6 +10,7 @@ mod complaints;
 mod error;
 mod extract;
 mod pages;
+mod watch;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -55,9 +56,12 @@ impl AppState {
     }
 
     /// Starts the work a serving process does besides answering requests: the webhook
-    /// dispatcher. Call inside the runtime; [`serve`] does.
-    pub fn start_background(&self) -> tokio::task::JoinHandle<()> {
-        webhooks::spawn_dispatcher(self.store.clone(), self.outbox.clone())
+    /// dispatcher and the schedule of aggregate rules. Call inside the runtime; [`serve`] does.
+    pub fn start_background(&self) -> Background {
+        Background(vec![
+            webhooks::spawn_dispatcher(self.store.clone(), self.outbox.clone()),
+            watch::spawn_scheduler(self.clone()),
+        ])
     }
 
     /// Sets the address customers reach this server at (see [`AppState::public_url`]).
@@ -98,6 +102,18 @@ impl AppState {
     ) -> Result<T, ApiError> {
         let analytics = self.analytics.clone();
         self.run(move |store| f(store, &analytics)).await
+    }
+}
+
+/// The tasks of [`AppState::start_background`].
+pub struct Background(Vec<tokio::task::JoinHandle<()>>);
+
+impl Background {
+    /// Stops them (a round already running on a blocking thread finishes).
+    pub fn abort(&self) {
+        for task in &self.0 {
+            task.abort();
+        }
     }
 }
 

@@ -41,8 +41,8 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, id);
 
--- Alerts fired by aggregate rules: one per rule and scope (a touchpoint, a theme) and problem;
--- the cool-down is read from here.
+-- Alerts fired by aggregate rules: one per rule, scope (a touchpoint) and problem; a problem
+-- lasts while evaluations keep firing (last_firing), until it has been quiet for the cool-down.
 CREATE TABLE alerts (
     id          INTEGER PRIMARY KEY,
     org_id      INTEGER NOT NULL REFERENCES organisations (id),
@@ -51,6 +51,7 @@ CREATE TABLE alerts (
     fired_at    INTEGER NOT NULL,
     window_from INTEGER NOT NULL,
     window_to   INTEGER NOT NULL,
+    last_firing INTEGER NOT NULL,
     message     TEXT NOT NULL,
     details     TEXT NOT NULL,
     case_id     INTEGER REFERENCES cases (id)

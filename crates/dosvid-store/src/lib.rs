@@ -11,7 +11,7 @@ pub mod sql;
 mod sql_store;
 
 use chrono::{DateTime, Utc};
-use dosvid_domain::alert::{Rule, RuleDefinition};
+use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
@@ -450,6 +450,7 @@ pub trait Store: Send + Sync + 'static {
     fn get_case(&self, org: OrgId, id: i64) -> Result<Case>;
     fn create_rule(&self, org: OrgId, rule: RuleDefinition, now: DateTime<Utc>) -> Result<Rule>;
     fn list_rules(&self, org: OrgId) -> Result<Vec<Rule>>;
+    fn get_rule(&self, org: OrgId, id: i64) -> Result<Rule>;
     fn update_rule(&self, org: OrgId, id: i64, rule: RuleDefinition) -> Result<Rule>;
     /// Deletes a rule; the cases it opened stay.
     fn delete_rule(&self, org: OrgId, id: i64) -> Result<()>;
@@ -482,6 +483,21 @@ pub trait Store: Send + Sync + 'static {
         invitation: i64,
         now: DateTime<Utc>,
     ) -> Result<Case>;
+
+    /// Every organisation, for the work a server does for all of them (scheduled rules).
+    fn organisations(&self) -> Result<Vec<OrgId>>;
+    /// Records an aggregate rule's alert unless `same_problem` says the latest alert of the
+    /// rule for the same scope stands for it (`None`; that alert is marked still firing).
+    fn record_alert(
+        &self,
+        org: OrgId,
+        alert: &Alert,
+        same_problem: &dyn Fn(&Alert) -> bool,
+    ) -> Result<Option<Alert>>;
+    /// Links an alert to the case it opened.
+    fn set_alert_case(&self, org: OrgId, alert: i64, case: i64) -> Result<()>;
+    /// Alerts, newest first; of one rule when given.
+    fn list_alerts(&self, org: OrgId, rule: Option<i64>, page: PageRequest) -> Result<Page<Alert>>;
 
     /// Adds a webhook endpoint (checked) with a fresh signing secret.
     fn create_webhook(

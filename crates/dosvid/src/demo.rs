@@ -28,6 +28,7 @@ pub fn run(db: &str, scale: u32, listen: SocketAddr, no_serve: bool) -> anyhow::
         );
     }
     let survey = demo_survey(store.as_ref()).context("creating the demo survey")?;
+    demo_rules(store.as_ref()).context("creating the demo's alert rules")?;
     if no_serve {
         return Ok(());
     }
@@ -70,6 +71,28 @@ fn demo_admin(store: &dyn Store) -> anyhow::Result<String> {
         }
     }
     Ok(password)
+}
+
+/// The demo's alert rules, unless it has rules already: premium detractors open a case as they
+/// answer, and the app's NPS is watched week against month — the rule that finds the planted
+/// release drop of September 2025 (`POST /api/v1/alert-rules/{id}/backtest`).
+fn demo_rules(store: &dyn Store) -> anyhow::Result<()> {
+    let org = store.default_org()?;
+    if !store.list_rules(org)?.is_empty() {
+        return Ok(());
+    }
+    let rules = serde_json::json!([
+        {"name": "Premium detractor", "when": {"nps_at_most": 6, "customer": {"segment": ["premium"]}},
+         "open_case": {"priority": "high"}},
+        {"name": "App NPS drop", "watch": {"metric": "nps", "touchpoint": ["mobile-app"], "min_change": 20},
+         "open_case": {"priority": "high"}},
+        {"name": "Touchpoint NPS drop", "watch": {"metric": "nps", "each_touchpoint": true}}
+    ]);
+    for rule in rules.as_array().into_iter().flatten() {
+        let rule: dosvid_domain::alert::RuleDefinition = serde_json::from_value(rule.clone())?;
+        store.create_rule(org, rule, chrono::Utc::now())?;
+    }
+    Ok(())
 }
 
 /// The demo survey's key, creating it if the database does not hold it yet.

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::Utc;
 use dosvid_domain::FieldError;
-use dosvid_domain::alert::{Rule, RuleDefinition};
+use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, CaseStatus, NewCase};
 use dosvid_metrics::Estimate;
 use dosvid_store::{CaseFilter, all_pages};
@@ -356,4 +356,107 @@ pub async fn delete_rule(
 ) -> Result<StatusCode, ApiError> {
     state.run(move |s| s.delete_rule(auth.org, id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn date(field: &str, raw: &str) -> Result<chrono::NaiveDate, FieldError> {
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, "must be a date, YYYY-MM-DD"))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateInput {
+    /// The recent window ends before this day (default: today in the organisation's zone).
+    pub as_of: Option<String>,
+}
+
+/// Evaluate an aggregate rule now (the schedule does every 15 minutes): its verdict per scope,
+/// and the alerts raised — each opening a case and firing `alert.fired`; a scope still firing
+/// for the problem of its latest alert raises nothing new.
+#[utoipa::path(post, path = "/api/v1/alert-rules/{id}/evaluate", tag = "cases", params(("id" = i64, Path)), request_body = EvaluateInput,
+    responses((status = 200, body = crate::watch::Evaluation), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn evaluate_rule(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<EvaluateInput>,
+) -> Result<Json<crate::watch::Evaluation>, ApiError> {
+    let as_of = input
+        .as_of
+        .as_deref()
+        .map(|d| date("as_of", d))
+        .transpose()?;
+    let (analytics, outbox) = (state.analytics.clone(), state.outbox.clone());
+    let evaluation = state
+        .run(move |s| {
+            let rule = s.get_rule(auth.org, id)?;
+            crate::watch::run_rule(s, &analytics, &outbox, auth.org, &rule, as_of)
+        })
+        .await??;
+    Ok(Json(evaluation))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BacktestInput {
+    /// The first and last days evaluated (YYYY-MM-DD).
+    pub from: String,
+    pub to: String,
+}
+
+/// Replay an aggregate rule on every day of a past period, one alert per problem, writing nothing:
+/// the alerts it would have raised and how often (`alert_rate`).
+#[utoipa::path(post, path = "/api/v1/alert-rules/{id}/backtest", tag = "cases", params(("id" = i64, Path)), request_body = BacktestInput,
+    responses((status = 200, body = crate::watch::Backtest), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn backtest_rule(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<BacktestInput>,
+) -> Result<Json<crate::watch::Backtest>, ApiError> {
+    let (from, to) = (date("from", &input.from)?, date("to", &input.to)?);
+    let rule = state.run(move |s| s.get_rule(auth.org, id)).await?;
+    let Some(watch) = rule.definition.watch else {
+        return Err(FieldError::new("id", "the rule watches records, not aggregates").into());
+    };
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| {
+                crate::watch::backtest(index, &watch, from, to)
+            })
+            .await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertParams {
+    /// Only this rule's alerts.
+    pub rule: Option<i64>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+}
+
+/// Alerts raised by aggregate rules, newest first.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "cases", params(AlertParams),
+    responses((status = 200, body = ListResponse<Alert>), (status = 422, body = ErrorBody)))]
+pub async fn list_alerts(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    params: Result<Query<AlertParams>, QueryRejection>,
+) -> Result<Json<ListResponse<Alert>>, ApiError> {
+    let params = query(params)?;
+    let page = ListParams {
+        cursor: params.cursor,
+        limit: params.limit,
+        ..Default::default()
+    }
+    .page()?;
+    let rule = params.rule;
+    Ok(Json(
+        state
+            .run(move |s| s.list_alerts(auth.org, rule, page))
+            .await?
+            .into(),
+    ))
 }

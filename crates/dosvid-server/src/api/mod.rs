@@ -123,6 +123,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list_events, cases::add_event))
         .routes(routes!(cases::list_rules, cases::create_rule))
         .routes(routes!(cases::put_rule, cases::delete_rule))
+        .routes(routes!(cases::evaluate_rule))
+        .routes(routes!(cases::backtest_rule))
+        .routes(routes!(cases::list_alerts))
         .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
         .routes(routes!(
             webhooks::get_webhook,

@@ -113,6 +113,22 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::post(super::rules::delete),
         )
         .route(
+            "/settings/webhooks",
+            axum::routing::get(super::webhooks::show).post(super::webhooks::create),
+        )
+        .route(
+            "/settings/webhooks/{id}/toggle",
+            axum::routing::post(super::webhooks::toggle),
+        )
+        .route(
+            "/settings/webhooks/{id}/delete",
+            axum::routing::post(super::webhooks::delete),
+        )
+        .route(
+            "/settings/webhooks/deliveries/{id}/retry",
+            axum::routing::post(super::webhooks::retry),
+        )
+        .route(
             "/settings/journey",
             axum::routing::get(super::journey::show),
         )
@@ -241,16 +257,16 @@ pub(super) fn refusal(
 
 /// Makes the change an admitted form asks for on a blocking thread; the error is the status and
 /// the message (naming the field) to show on the page.
-pub(super) async fn run_change(
+pub(super) async fn run_change<T: Send + 'static>(
     state: &AppState,
     signed: &SignedIn,
     headers: &HeaderMap,
     form: Form,
     allowed: bool,
-    make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<(), crate::ApiError>
+    make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<T, crate::ApiError>
     + Send
     + 'static,
-) -> Result<(), (StatusCode, String)> {
+) -> Result<T, (StatusCode, String)> {
     if let Some(message) = refusal(signed, headers, &form, allowed) {
         return Err((StatusCode::FORBIDDEN, message.to_owned()));
     }

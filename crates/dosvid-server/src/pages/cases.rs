@@ -65,7 +65,7 @@ pub async fn inbox(
     let body = html! {
         h1 { (ui.cases) }
         @if signed.session.user.role.manages_surveys() {
-            p { a href="/settings/rules" { (ui.rules) } }
+            p { a href="/settings/rules" { (ui.rules) } " · " a href="/settings/webhooks" { (ui.webhooks) } }
         }
         p {
             @for (v, name) in [("open", ui.all_open), ("mine", ui.mine), ("breaching", ui.breaching)] {

@@ -15,6 +15,7 @@ mod rules;
 mod settings;
 mod survey;
 mod surveys;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -1,5 +1,5 @@
-//! The rule editor (administrators and CX managers): the record rules with their conditions,
-//! paused or active, and a new rule written as JSON — the body `POST /api/v1/alert-rules` takes,
+//! The rule editor (administrators and CX managers): the record rules with their conditions and
+//! the aggregate rules with what they watch, paused or active, and a new rule written as JSON — the body `POST /api/v1/alert-rules` takes,
 //! checked the same way.
 
 use axum::Extension;
@@ -46,7 +46,10 @@ async fn render(
                     @if rule.definition.enabled { (ui.enabled) } @else { span.thin { (ui.paused) } }
                     " · " (rule.definition.open_case.priority.as_str())
                     br;
-                    code { (serde_json::to_string(&rule.definition.when).unwrap_or_default()) }
+                    @match &rule.definition.watch {
+                        Some(watch) => code { "watch " (serde_json::to_string(watch).unwrap_or_default()) },
+                        None => code { (serde_json::to_string(&rule.definition.when).unwrap_or_default()) },
+                    }
                     " "
                     form.inline.question-action method="post" action={ "/settings/rules/" (rule.id) "/toggle" } {
                         input type="hidden" name="csrf" value=(csrf);

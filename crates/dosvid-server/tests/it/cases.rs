@@ -284,3 +284,133 @@ async fn follow_up(app: TestApp) {
         log.body
     );
 }
+
+api_test!(
+    an_aggregate_rule_fires_once_for_a_drop_and_opens_a_case,
+    aggregate_rules
+);
+async fn aggregate_rules(app: TestApp) {
+    for (body, field) in [
+        (
+            json!({"name": "x", "when": {"nps_at_most": 6}, "watch": {"metric": "nps"}}),
+            "when",
+        ),
+        (
+            json!({"name": "x", "watch": {"metric": "theme_share"}}),
+            "watch.theme",
+        ),
+        (
+            json!({"name": "x", "watch": {"metric": "nps", "alpha": 0.5}}),
+            "watch.alpha",
+        ),
+    ] {
+        let refused = app.post("/api/v1/alert-rules", &body).await;
+        assert_eq!(
+            (refused.status, refused.error_field()),
+            (StatusCode::UNPROCESSABLE_ENTITY, field),
+            "{}",
+            refused.body
+        );
+    }
+    // 70 days of 40 answers a day at the queue: NPS +10, then −40 from 1 March 2026.
+    let steady = [10, 9, 9, 10, 8, 7, 7, 3, 5, 0];
+    let worse = [10, 9, 8, 7, 6, 5, 4, 3, 2, 0];
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let records: Vec<Value> = (0..70)
+        .flat_map(|d| {
+            let day = start + chrono::Days::new(d);
+            let scores = if day >= chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap() {
+                worse
+            } else {
+                steady
+            };
+            (0..40).map(move |k| {
+                json!({"touchpoint": "contact-centre.queue", "nps": scores[k % 10],
+                       "occurred_at": format!("{day}T{:02}:{:02}:00Z", 8 + k / 6, (k % 6) * 10)})
+            })
+        })
+        .collect();
+    let stored = app
+        .post("/api/v1/feedback:batch", &json!({ "records": records }))
+        .await;
+    assert_eq!(stored.body["created"], 2800, "{}", stored.body);
+
+    let rule = app
+        .post(
+            "/api/v1/alert-rules",
+            &json!({"name": "Queue NPS drop", "watch": {"metric": "nps", "touchpoint": ["contact-centre"],
+                    "each_touchpoint": true}, "open_case": {"priority": "high"}}),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.body);
+    assert_eq!(rule.body["watch"]["recent_days"], 7, "defaults are shown");
+    let id = rule.body["id"].clone();
+
+    let quiet = app
+        .post(
+            &format!("/api/v1/alert-rules/{id}/evaluate"),
+            &json!({"as_of": "2026-02-25"}),
+        )
+        .await;
+    assert_eq!(quiet.status, StatusCode::OK, "{}", quiet.body);
+    assert_eq!(quiet.body["alerts"], json!([]), "{}", quiet.body);
+    assert_eq!(quiet.body["verdicts"][0]["fired"], false);
+
+    let fired = app
+        .post(
+            &format!("/api/v1/alert-rules/{id}/evaluate"),
+            &json!({"as_of": "2026-03-04"}),
+        )
+        .await;
+    let alert = &fired.body["alerts"][0];
+    assert_eq!(
+        alert["scope"], "touchpoint:contact-centre.queue",
+        "{}",
+        fired.body
+    );
+    assert!(alert["details"]["difference"].as_f64().unwrap() < -20.0);
+    let case = app
+        .get(&format!("/api/v1/cases/{}", alert["case_id"]))
+        .await;
+    assert_eq!(case.status, StatusCode::OK, "{}", case.body);
+    assert_eq!(case.body["priority"], "high");
+    let queue = app
+        .all("/api/v1/touchpoints")
+        .await
+        .into_iter()
+        .find(|t| t["key"] == "contact-centre.queue")
+        .unwrap();
+    assert_eq!(case.body["team"], queue["owner_department"]);
+
+    // The next day the drop is still there, but it is the same problem: no second alert.
+    let again = app
+        .post(
+            &format!("/api/v1/alert-rules/{id}/evaluate"),
+            &json!({"as_of": "2026-03-05"}),
+        )
+        .await;
+    assert_eq!(again.body["verdicts"][0]["fired"], true);
+    assert_eq!(again.body["alerts"], json!([]));
+    let alerts = app.get(&format!("/api/v1/alerts?rule={id}")).await;
+    assert_eq!(alerts.body["items"].as_array().unwrap().len(), 1);
+
+    let replay = app
+        .post(
+            &format!("/api/v1/alert-rules/{id}/backtest"),
+            &json!({"from": "2026-02-05", "to": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(replay.status, StatusCode::OK, "{}", replay.body);
+    assert_eq!(
+        replay.body["alerts"], 0,
+        "nothing before the drop: {}",
+        replay.body
+    );
+    let bad = app
+        .post(
+            &format!("/api/v1/alert-rules/{id}/backtest"),
+            &json!({"from": "2026-03-01", "to": "March"}),
+        )
+        .await;
+    assert_eq!(bad.error_field(), "to");
+}

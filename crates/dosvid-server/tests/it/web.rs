@@ -922,3 +922,88 @@ async fn rule_editor(app: TestApp) {
         Some(0)
     );
 }
+
+api_test!(
+    a_cx_manager_adds_pauses_and_deletes_a_webhook_endpoint,
+    webhook_settings
+);
+async fn webhook_settings(app: TestApp) {
+    let agent_user = agent(&app, Role::Agent).await;
+    let agent_cookie = sign_in(&app, &agent_user).await;
+    let refused = app
+        .page(
+            "GET",
+            "/settings/webhooks",
+            &[],
+            &[("cookie", agent_cookie.as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let manager = agent(&app, Role::CxManager).await;
+    let cookie = sign_in(&app, &manager).await;
+    let signed = [("cookie", cookie.as_str())];
+    let page = app.page("GET", "/settings/webhooks", &[], &signed).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let csrf = page.hidden("csrf");
+    let bad = app
+        .page(
+            "POST",
+            "/settings/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", "crm.example.com"),
+                ("events", "case.created"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("url:"), "{}", bad.html);
+    let added = app
+        .page(
+            "POST",
+            "/settings/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", "https://crm.example.com/hooks/dosvid"),
+                ("events", "case.created"),
+                ("events", "alert.fired"),
+                ("description", "CRM"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.html);
+    assert!(added.secret().starts_with("whsec_"));
+    assert!(added.html.contains("https://crm.example.com/hooks/dosvid"));
+    let hooks = app.get("/api/v1/webhooks").await;
+    assert_eq!(
+        hooks.body[0]["events"],
+        json!(["case.created", "alert.fired"])
+    );
+    let secret = app
+        .get(&format!("/api/v1/webhooks/{}/secret", hooks.body[0]["id"]))
+        .await;
+    assert_eq!(
+        secret.body["secret"].as_str(),
+        Some(added.secret().as_str())
+    );
+    let id = hooks.body[0]["id"].to_string();
+    app.page(
+        "POST",
+        &format!("/settings/webhooks/{id}/toggle"),
+        &[("csrf", &csrf)],
+        &signed,
+    )
+    .await;
+    assert_eq!(app.get("/api/v1/webhooks").await.body[0]["enabled"], false);
+    app.page(
+        "POST",
+        &format!("/settings/webhooks/{id}/delete"),
+        &[("csrf", &csrf)],
+        &signed,
+    )
+    .await;
+    assert_eq!(app.get("/api/v1/webhooks").await.body, json!([]));
+}

@@ -261,7 +261,6 @@ async fn retries(app: TestApp) {
     receiver.wait_for(1, Duration::from_secs(5)).await;
     // The server stops after the first failure; a new one on the same database carries on.
     first.abort();
-    let _ = first.await;
     let restarted = dosvid_server::AppState::new(app.store.clone())
         .with_retry_policy(crate::helpers::fast_retries());
     let _second = restarted.start_background();

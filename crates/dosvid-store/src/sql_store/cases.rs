@@ -3,7 +3,7 @@
 //! transaction, so the log always tells how a case got where it is.
 
 use chrono::{DateTime, Utc};
-use dosvid_domain::alert::{Rule, RuleDefinition};
+use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
 use dosvid_domain::case::{
     Case, CaseEvent, CaseEventKind, CasePatch, CaseStatus, NewCase, Priority,
 };
@@ -432,4 +432,107 @@ pub(super) fn case_events(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Vec<
         })
     })
     .collect()
+}
+
+const ALERT_COLUMNS: &str =
+    "id, rule_id, scope, fired_at, window_from, window_to, last_firing, message, details, case_id";
+
+fn alert_from_row(r: &Row) -> Result<Alert> {
+    Ok(Alert {
+        id: r.int(0)?,
+        rule_id: r.opt_int(1)?,
+        scope: r.text(2)?,
+        fired_at: r.time(3)?,
+        window_from: r.time(4)?,
+        window_to: r.time(5)?,
+        last_firing: r.time(6)?,
+        message: r.text(7)?,
+        details: serde_json::from_str(r.str(8)?)
+            .map_err(|e| StoreError::backend(format!("stored alert: {e}")))?,
+        case_id: r.opt_int(9)?,
+    })
+}
+
+/// Records an alert unless `same_problem` says the scope's latest alert of the rule stands for
+/// it — then that alert's `last_firing` moves on and `None` is returned: one problem, one alert.
+/// Reading the latest and writing are one transaction, so two servers evaluating at once raise
+/// it once. `alert.id` and `alert.last_firing` are ignored.
+pub(super) fn record_alert(
+    c: &mut impl Conn,
+    org: OrgId,
+    alert: &Alert,
+    same_problem: &dyn Fn(&Alert) -> bool,
+) -> Result<Option<Alert>> {
+    let latest = c.query_opt(
+        &format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE org_id = $1 AND rule_id = $2 AND scope = $3 \
+             ORDER BY window_to DESC, id DESC LIMIT 1"
+        ),
+        &[org.into(), alert.rule_id.into(), (&alert.scope).into()],
+    )?;
+    if let Some(latest) = latest.map(|r| alert_from_row(&r)).transpose()?
+        && same_problem(&latest)
+    {
+        c.execute(
+            "UPDATE alerts SET last_firing = $1 WHERE id = $2 AND last_firing < $1",
+            &[alert.window_to.into(), latest.id.into()],
+        )?;
+        return Ok(None);
+    }
+    let details = serde_json::to_string(&alert.details).map_err(StoreError::backend)?;
+    let id = c.insert_id(
+        "INSERT INTO alerts (org_id, rule_id, scope, fired_at, window_from, window_to, last_firing, message, details, case_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)",
+        &[
+            org.into(),
+            alert.rule_id.into(),
+            (&alert.scope).into(),
+            alert.fired_at.into(),
+            alert.window_from.into(),
+            alert.window_to.into(),
+            (&alert.message).into(),
+            details.into(),
+            alert.case_id.into(),
+        ],
+    )?;
+    Ok(Some(Alert {
+        id,
+        last_firing: alert.window_to,
+        ..alert.clone()
+    }))
+}
+
+pub(super) fn set_alert_case(c: &mut impl Conn, org: OrgId, alert: i64, case: i64) -> Result<()> {
+    c.execute(
+        "UPDATE alerts SET case_id = $1 WHERE org_id = $2 AND id = $3",
+        &[case.into(), org.into(), alert.into()],
+    )?;
+    Ok(())
+}
+
+/// Alerts, newest first; of one rule when given.
+pub(super) fn list_alerts(
+    c: &mut impl Conn,
+    org: OrgId,
+    rule: Option<i64>,
+    page: PageRequest,
+) -> Result<Page<Alert>> {
+    let limit = limit(page);
+    let rows = c.query(
+        &format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE org_id = $1 AND id < $2 \
+             AND ($3 = 0 OR rule_id = $3) ORDER BY id DESC LIMIT $4"
+        ),
+        &[
+            org.into(),
+            page.after.unwrap_or(i64::MAX).into(),
+            rule.unwrap_or(0).into(),
+            i64::from(limit + 1).into(),
+        ],
+    )?;
+    let alerts = rows
+        .iter()
+        .map(alert_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page::from_items(alerts, limit, |a| a.id))
 }

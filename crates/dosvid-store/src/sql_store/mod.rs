@@ -24,7 +24,7 @@ use dosvid_domain::{
 };
 
 use dosvid_domain::NewFeedback;
-use dosvid_domain::alert::{Rule, RuleDefinition};
+use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
@@ -632,6 +632,35 @@ impl<B: Backend> Store for SqlStore<B> {
             .write(|c| signals::store_one_feedback(c, org, &feedback, now))
     }
 
+    fn organisations(&self) -> Result<Vec<OrgId>> {
+        self.backend.read(|c| {
+            c.query("SELECT id FROM organisations ORDER BY id", &[])?
+                .iter()
+                .map(|r| r.int(0))
+                .collect()
+        })
+    }
+
+    fn record_alert(
+        &self,
+        org: OrgId,
+        alert: &Alert,
+        same_problem: &dyn Fn(&Alert) -> bool,
+    ) -> Result<Option<Alert>> {
+        self.backend
+            .write(|c| cases::record_alert(c, org, alert, same_problem))
+    }
+
+    fn set_alert_case(&self, org: OrgId, alert: i64, case: i64) -> Result<()> {
+        self.backend
+            .write(|c| cases::set_alert_case(c, org, alert, case))
+    }
+
+    fn list_alerts(&self, org: OrgId, rule: Option<i64>, page: PageRequest) -> Result<Page<Alert>> {
+        self.backend
+            .read(|c| cases::list_alerts(c, org, rule, page))
+    }
+
     fn create_webhook(
         &self,
         org: OrgId,
@@ -751,6 +780,10 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn list_rules(&self, org: OrgId) -> Result<Vec<Rule>> {
         self.backend.read(|c| cases::list_rules(c, org))
+    }
+
+    fn get_rule(&self, org: OrgId, id: i64) -> Result<Rule> {
+        self.backend.read(|c| cases::get_rule(c, org, id))
     }
 
     fn update_rule(&self, org: OrgId, id: i64, rule: RuleDefinition) -> Result<Rule> {
