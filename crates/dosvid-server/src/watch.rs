@@ -288,9 +288,14 @@ pub fn run_rule(
     let mut events = Vec::new();
     for v in verdicts.iter().filter(|v| v.fired) {
         let metric = watch.metric.as_str();
+        let place = match v.scope.strip_prefix("touchpoint:") {
+            Some(key) => key.to_owned(),
+            None if watch.touchpoint.is_empty() => "every touchpoint".to_owned(),
+            None => watch.touchpoint.join(", "),
+        };
         let message = format!(
-            "{}: {metric} at {} — {}",
-            rule.definition.name, v.scope, v.reason
+            "{}: {metric} at {place} — {}",
+            rule.definition.name, v.reason
         );
         let alert = Alert {
             id: 0,
