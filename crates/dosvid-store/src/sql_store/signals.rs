@@ -87,6 +87,43 @@ impl Resolver {
 
     /// Finds the customer a reference names, creating one when nobody matches. Identities in the
     /// reference that nobody owns yet are attached to the customer found.
+    /// Looks up, a few hundred at a time, the customers that records name by CRM id alone, so that
+    /// a batch of thousands asks the database a few dozen times instead of once per record.
+    /// References with identities are left to [`Resolver::customer`], which also attaches them.
+    fn prefetch_customers<'a>(
+        &mut self,
+        c: &mut impl Conn,
+        org: OrgId,
+        refs: impl Iterator<Item = &'a CustomerRef>,
+    ) -> Result<()> {
+        const IN_LIST: usize = 500;
+        let mut wanted: Vec<&CustomerRef> = refs
+            .filter(|r| r.id.is_none() && r.identities.is_empty() && r.external_id.is_some())
+            .collect();
+        wanted.sort_unstable_by(|a, b| a.external_id.cmp(&b.external_id));
+        wanted.dedup_by(|a, b| a.external_id == b.external_id);
+        for part in wanted.chunks(IN_LIST) {
+            let placeholders: Vec<String> = (2..part.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT external_id, id FROM customers WHERE org_id = $1 AND external_id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut params = Vec::with_capacity(part.len() + 1);
+            params.push(Value::from(org));
+            params.extend(part.iter().map(|r| Value::from(&r.external_id)));
+            let mut found: HashMap<String, i64> = HashMap::with_capacity(part.len());
+            for row in c.query(&sql, &params)? {
+                found.insert(row.text(0)?, row.int(1)?);
+            }
+            for r in part {
+                if let Some(&id) = r.external_id.as_ref().and_then(|e| found.get(e)) {
+                    self.customers.insert((*r).clone(), id);
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn customer(
         &mut self,
         c: &mut impl Conn,
@@ -380,8 +417,10 @@ fn store_customer(
 
 fn store_all<C: Conn, T>(
     c: &mut C,
+    org: OrgId,
     kind: RecordKind,
     records: &[Result<T, FieldError>],
+    customer: impl Fn(&T) -> Option<&CustomerRef>,
     mut store: impl FnMut(&mut C, &mut Resolver, &T) -> Result<Result<Stored, FieldError>>,
 ) -> Result<BatchReport> {
     let mut report = BatchReport {
@@ -394,6 +433,8 @@ fn store_all<C: Conn, T>(
         replayed: false,
     };
     let mut resolver = Resolver::default();
+    let named = records.iter().flatten().filter_map(&customer);
+    resolver.prefetch_customers(c, org, named)?;
     for (index, record) in records.iter().enumerate() {
         let outcome = match record {
             Ok(record) => store(c, &mut resolver, record)?,
@@ -444,24 +485,38 @@ pub(super) fn ingest(
         }
     }
     let report = match batch {
-        Signals::Customers(records) => {
-            store_all(c, RecordKind::Customers, records, |c, _, customer| {
-                store_customer(c, org, customer, now)
-            })?
-        }
-        Signals::Feedback(records) => store_all(c, RecordKind::Feedback, records, |c, res, f| {
-            store_feedback(c, res, org, f, now)
-        })?,
-        Signals::Interactions(records) => {
-            store_all(c, RecordKind::Interactions, records, |c, res, i| {
-                store_interaction(c, res, org, i, now)
-            })?
-        }
-        Signals::Transactions(records) => {
-            store_all(c, RecordKind::Transactions, records, |c, res, t| {
-                store_transaction(c, res, org, t, now)
-            })?
-        }
+        Signals::Customers(records) => store_all(
+            c,
+            org,
+            RecordKind::Customers,
+            records,
+            |_| None,
+            |c, _, customer| store_customer(c, org, customer, now),
+        )?,
+        Signals::Feedback(records) => store_all(
+            c,
+            org,
+            RecordKind::Feedback,
+            records,
+            |f| f.customer.as_ref(),
+            |c, res, f| store_feedback(c, res, org, f, now),
+        )?,
+        Signals::Interactions(records) => store_all(
+            c,
+            org,
+            RecordKind::Interactions,
+            records,
+            |i| i.customer.as_ref(),
+            |c, res, i| store_interaction(c, res, org, i, now),
+        )?,
+        Signals::Transactions(records) => store_all(
+            c,
+            org,
+            RecordKind::Transactions,
+            records,
+            |t| Some(&t.customer),
+            |c, res, t| store_transaction(c, res, org, t, now),
+        )?,
     };
     if let Some(idem) = idempotency {
         let json = serde_json::to_string(&report).map_err(StoreError::backend)?;
