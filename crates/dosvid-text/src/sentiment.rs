@@ -244,6 +244,67 @@ const UK: &[(&str, f32)] = &[
     ("вирішено", 2.0),
     ("оперативна", 2.5),
     ("компетентні", 2.5),
+    // how customers praise service in reviews
+    ("вищому рівні", 3.0),
+    ("на висоті", 3.0),
+    ("без питань", 2.0),
+    ("без суперечок", 2.0),
+    ("все норм", 1.5),
+    ("приємно вражений", 3.0),
+    ("складнощі", -1.5),
+    ("складнощів", -1.5),
+    ("високому рівні", 3.0),
+    ("чесно", 2.0),
+    ("чесний", 2.0),
+    ("адекватно", 1.5),
+    ("адекватний", 1.5),
+    ("справно", 2.0),
+    ("на зустріч", 2.0),
+    ("ніяких проблем", 2.5),
+    ("жодних проблем", 2.5),
+    ("ввічливі", 2.5),
+    ("привітний", 2.5),
+    ("привітні", 2.5),
+    ("уважний", 2.0),
+    ("оперативність", 2.5),
+    ("прекрасно", 3.0),
+    ("прекрасний", 3.0),
+    ("чудове", 3.0),
+    ("відмінне", 3.0),
+    ("найкраще", 3.0),
+    ("професійний", 2.5),
+    ("професіонали", 2.5),
+    ("компетентний", 2.5),
+    ("вигідно", 2.0),
+    ("вигідна", 2.0),
+    ("акуратно", 2.0),
+    ("широкий асортимент", 2.0),
+    ("подобається", 2.0),
+    ("сподобалася", 2.5),
+    ("вдалий", 2.0),
+    ("вдала", 2.0),
+    // and how they complain
+    ("прикро", -2.0),
+    ("прикрих", -2.0),
+    ("нахабство", -3.0),
+    ("нахабно", -3.0),
+    ("відписка", -2.5),
+    ("відписуються", -2.5),
+    ("не реагують", -2.5),
+    ("не реагували", -2.5),
+    ("марно", -2.0),
+    ("даремно", -2.0),
+    ("обманюють", -3.0),
+    ("збрехали", -3.0),
+    ("погана", -2.0),
+    ("погане", -2.0),
+    ("жахлива", -3.0),
+    ("жахливе", -3.0),
+    ("тріщина", -2.0),
+    ("подряпина", -2.0),
+    ("подряпини", -2.0),
+    ("брудні", -2.0),
+    ("неадекватно", -2.5),
 ];
 
 const RU: &[(&str, f32)] = &[
@@ -369,6 +430,10 @@ const RU: &[(&str, f32)] = &[
     ("суд", -1.0),
     ("мошенничество", -3.5),
     // positive
+    ("без проблем", 2.5),
+    ("никаких проблем", 2.5),
+    ("на высоте", 3.0),
+    ("без вопросов", 2.0),
     ("спасибо", 2.0),
     ("благодарю", 2.5),
     ("благодарен", 2.5),
@@ -657,6 +722,19 @@ const EN: &[(&str, f32)] = &[
     ("hero", 3.0),
 ];
 
+/// Words of negative concord: "(не було) ніяких проблем" denies once, not twice.
+const CONCORD: &[&str] = &[
+    "ніяких",
+    "жодних",
+    "ніякої",
+    "жодної",
+    "ніякого",
+    "жодного",
+    "никаких",
+    "никакой",
+    "никакого",
+];
+
 const NEGATORS: &[&str] = &[
     "не",
     "ні",
@@ -855,7 +933,7 @@ pub(crate) fn sentiment_in(
     let mut scored: Vec<(f32, usize)> = Vec::new();
     let (mut clause, mut contrast_clause) = (0usize, None);
     let (mut negated, mut boost) = (0usize, 1.0f32);
-    let mut previous_stem: &str = "";
+    let (mut previous_stem, mut previous_word): (&str, &str) = ("", "");
     let mut phrase_key = String::new();
     let mut previous_end = span.start;
     for (i, token) in tokens.iter().enumerate() {
@@ -891,6 +969,8 @@ pub(crate) fn sentiment_in(
             // A denial with nothing to deny ("still no answer", "не відповідають") leans negative.
             scored.push((DANGLING_NEGATION, clause));
             negated = 3;
+            // "не працює", "без проблем": phrases that carry their denial start here.
+            (previous_stem, previous_word) = (stems.get(first + i), word);
             continue;
         }
         if INTENSIFIERS.contains(&word) {
@@ -912,15 +992,30 @@ pub(crate) fn sentiment_in(
             None
         };
         let weight = phrase.or_else(|| lexicon.words.get(stem)).copied();
-        previous_stem = stem;
+        let before = previous_word;
+        (previous_stem, previous_word) = (stem, word);
         let Some(mut weight) = weight else {
             negated = negated.saturating_sub(1);
             continue;
         };
+        // A phrase that denies by itself ("не працює", "без проблем") or by negative concord
+        // ("не було ніяких проблем") is not denied again by the negation before it.
+        let self_denying =
+            phrase.is_some() && (NEGATORS.contains(&before) || CONCORD.contains(&before));
         if phrase.is_some() {
             // The phrase replaces what its first word scored.
             if let Some(last) = scored.last_mut() {
                 last.0 = 0.0;
+            }
+        }
+        if self_denying && negated > 0 {
+            negated = 0;
+            if let Some(denial) = scored
+                .iter_mut()
+                .rev()
+                .find(|(w, _)| *w == DANGLING_NEGATION)
+            {
+                denial.0 = 0.0;
             }
         }
         weight *= boost;

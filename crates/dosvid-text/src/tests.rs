@@ -125,6 +125,13 @@ fn sentiment_rules() {
         ("Flight delayed again 😡", Language::En, Negative),
         ("Great crew, thanks!", Language::En, Positive),
         ("What time does the gate open?", Language::En, Neutral),
+        // A denial inside a phrase, and negative concord, deny once.
+        ("Ніколи не виникало ніяких проблем", Language::Uk, Positive),
+        ("Знайшов без проблем", Language::Uk, Positive),
+        ("Телефон не працює", Language::Uk, Negative),
+        ("Все вирішується без складнощів", Language::Uk, Positive),
+        ("Сервіс та асортимент на висоті", Language::Uk, Positive),
+        ("Никаких проблем не было", Language::Ru, Positive),
     ] {
         assert_eq!(sentiment(text, language).label, want, "{text}");
     }
@@ -133,8 +140,8 @@ fn sentiment_rules() {
 #[test]
 fn sentiment_on_the_labelled_sets() {
     // The figure each set must not fall below. The targets: airline ≥ 0.60, hotline
-    // ≥ 0.80 (not reached yet: 0.76), SentiRuEval ≥ 0.50.
-    let floors = [0.60, 0.74, 0.50, 0.50, 0.80, 0.78, 0.68];
+    // ≥ 0.80, SentiRuEval ≥ 0.50.
+    let floors = [0.60, 0.80, 0.50, 0.50, 0.80, 0.78, 0.68];
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
     for (set, floor) in eval::SETS.iter().zip(floors) {
         let Some(pairs) = set.read(&data).unwrap() else {
