@@ -3,7 +3,7 @@
 //! languages (matched on Snowball stems), emoji, and punctuation. A negated word ("не злий",
 //! "not happy") does not count for its emotion.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -301,7 +301,7 @@ fn lexicon(language: Language) -> &'static Lexicon {
     /// one comment, so each Cyrillic lexicon holds the other's words too (stemmed its own way).
     fn build(language: Language, entries: &[(&str, Emotion)], also: &[(&str, Emotion)]) -> Lexicon {
         let stemmer = stemmer(language);
-        let (mut words, mut phrases) = (HashMap::new(), HashMap::new());
+        let (mut words, mut phrases) = (HashMap::default(), HashMap::default());
         for (entry, emotion) in entries.iter().chain(also) {
             let stems: Vec<String> = entry
                 .split(' ')
@@ -324,9 +324,6 @@ fn lexicon(language: Language) -> &'static Lexicon {
         Language::En | Language::Und => EN_LEXICON.get_or_init(|| build(Language::En, EN, &[])),
     }
 }
-
-/// Words after which an emotion word is denied.
-const NEGATORS: &[&str] = &["не", "ні", "нет", "ни", "not", "no", "never"];
 
 /// Emotion scores of a text already split into tokens.
 pub(crate) fn emotions_of(
@@ -354,7 +351,8 @@ pub(crate) fn emotions_of(
         }
         let word = token.text.as_str();
         let stem = stems.get(i);
-        if NEGATORS.contains(&word) || word.ends_with("n't") {
+        // The same denials as sentiment's ("не", "без", "never", "n't", …).
+        if crate::sentiment::role(word) == Some(crate::sentiment::Role::Negator) {
             negated = true;
             previous = stem;
             continue;

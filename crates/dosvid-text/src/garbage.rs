@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use crate::normalize::{Token, TokenKind, tokens};
@@ -74,17 +74,19 @@ fn mojibake(text: &str) -> bool {
     if !text.contains(MOJIBAKE_LEADS) {
         return false;
     }
-    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let pairs = |lead: &dyn Fn(char) -> bool, next: &dyn Fn(char) -> bool| {
-        chars
-            .windows(2)
-            .filter(|w| lead(w[0]) && next(w[1]))
-            .count()
-    };
-    let latin = pairs(&|c| MOJIBAKE_LEADS[..5].contains(&c), &latin1_continuation);
-    let cyrillic = pairs(&|c| c == 'Р' || c == 'С', &cp1251_continuation);
+    // Pairs of neighbouring non-space characters, read in one pass.
+    let (mut chars, mut latin, mut cyrillic) = (0usize, 0usize, 0usize);
+    let mut previous = None;
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        chars += 1;
+        if let Some(p) = previous {
+            latin += usize::from(MOJIBAKE_LEADS[..5].contains(&p) && latin1_continuation(c));
+            cyrillic += usize::from((p == 'Р' || p == 'С') && cp1251_continuation(c));
+        }
+        previous = Some(c);
+    }
     let covered = 2 * latin.max(cyrillic);
-    latin.max(cyrillic) >= 2 && covered * 2 >= chars.len()
+    latin.max(cyrillic) >= 2 && covered * 2 >= chars
 }
 
 /// Keys by row, so that runs of neighbours can be found (Latin and Cyrillic layouts).
@@ -101,7 +103,7 @@ const RU_ROWS: [&str; 3] = ["йцукенгшщзхъ", "фывапролджэ"
 fn key(c: char) -> Option<(usize, usize)> {
     static KEYS: OnceLock<HashMap<char, (usize, usize)>> = OnceLock::new();
     KEYS.get_or_init(|| {
-        let mut keys = HashMap::new();
+        let mut keys = HashMap::default();
         for (row, letters) in ROWS.iter().chain(&RU_ROWS).enumerate() {
             for (col, k) in letters.chars().enumerate() {
                 keys.entry(k).or_insert((row % 3, col));
@@ -116,22 +118,36 @@ fn key(c: char) -> Option<(usize, usize)> {
 /// A word typed by sliding along the keyboard: most neighbouring letters are neighbouring keys.
 /// A letter held down ("ааааа", "милооооо") is emphasis, not mashing: repeats do not count.
 fn mashed(word: &str) -> bool {
-    let mut letters: Vec<char> = word.chars().collect();
-    letters.dedup();
-    let mut distinct = letters.clone();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if letters.len() < 6 || distinct.len() < 4 {
+    if word.len() < 6 {
         return false;
     }
-    let near = letters
-        .windows(2)
-        .filter(|w| match (key(w[0]), key(w[1])) {
-            (Some((r1, c1)), Some((r2, c2))) => r1 == r2 && c1.abs_diff(c2) <= 2,
-            _ => false,
+    // Letters with runs collapsed ("милооооо" is "мило"), counted without collecting them.
+    fn collapsed(word: &str) -> impl Iterator<Item = char> + '_ {
+        let mut previous = None;
+        word.chars().filter(move |&c| {
+            let new = previous != Some(c);
+            previous = Some(c);
+            new
         })
-        .count();
-    near * 10 >= (letters.len() - 1) * 9
+    }
+    let letters = collapsed(word).count();
+    if letters < 6 {
+        return false;
+    }
+    let mut distinct: Vec<char> = Vec::with_capacity(4);
+    let (mut near, mut previous) = (0usize, None);
+    for c in collapsed(word) {
+        if distinct.len() < 4 && !distinct.contains(&c) {
+            distinct.push(c);
+        }
+        if let Some(p) = previous
+            && let (Some((r1, c1)), Some((r2, c2))) = (key(p), key(c))
+        {
+            near += usize::from(r1 == r2 && c1.abs_diff(c2) <= 2);
+        }
+        previous = Some(c);
+    }
+    distinct.len() >= 4 && near * 10 >= (letters - 1) * 9
 }
 
 fn keyboard_mashing(tokens: &[Token]) -> bool {
@@ -192,7 +208,7 @@ fn lookalikes(text: &str, tokens: &[Token]) -> bool {
             ascii += 1;
             letters += 1;
             upper += usize::from(c.is_ascii_uppercase());
-        } else if !c.is_ascii() && c.is_alphabetic() {
+        } else if !c.is_ascii() && crate::normalize::is_letter(c) {
             letters += 1;
         }
     }

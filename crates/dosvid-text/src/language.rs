@@ -3,7 +3,7 @@
 //! the rest; a Cyrillic text with no sign either way is taken as Russian, the likelier of the two
 //! in texts that avoid every Ukrainian letter.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::sync::OnceLock;
 
 use serde::Serialize;

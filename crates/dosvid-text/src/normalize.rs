@@ -8,10 +8,44 @@ const APOSTROPHES: [char; 5] = ['\'', '’', 'ʼ', '`', '‘'];
 
 /// NFC, lower case, and every apostrophe as `'`.
 pub fn normalize(text: &str) -> String {
+    let apostrophe = |c: char| if APOSTROPHES.contains(&c) { '\'' } else { c };
+    // Latin-1 and Cyrillic letters are their own NFC form: most comments skip the composition.
+    if text
+        .chars()
+        .all(|c| u32::from(c) < 0x300 || (0x400..=0x4FF).contains(&u32::from(c)))
+    {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_ascii() {
+                out.push(apostrophe(c.to_ascii_lowercase()));
+            } else {
+                out.extend(c.to_lowercase().map(apostrophe));
+            }
+        }
+        return out;
+    }
     text.nfc()
         .flat_map(char::to_lowercase)
-        .map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c })
+        .map(apostrophe)
         .collect()
+}
+
+/// A letter or digit, answered without Unicode tables for ASCII and Cyrillic.
+pub(crate) fn is_alphanumeric(c: char) -> bool {
+    match u32::from(c) {
+        0..=0x7F => c.is_ascii_alphanumeric(),
+        0x400..=0x481 | 0x48A..=0x52F => true,
+        _ => c.is_alphanumeric(),
+    }
+}
+
+/// A letter, answered without Unicode tables for ASCII and Cyrillic.
+pub(crate) fn is_letter(c: char) -> bool {
+    match u32::from(c) {
+        0..=0x7F => c.is_ascii_alphabetic(),
+        0x400..=0x481 | 0x48A..=0x52F => true,
+        _ => c.is_alphabetic(),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +118,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
             }
             continue;
         }
-        if c.is_alphanumeric() {
+        if is_alphanumeric(c) {
             let mut end = start;
             let mut all_digits = true;
             while let Some(&(i, ch)) = chars.peek() {
@@ -92,9 +126,9 @@ pub fn tokens(text: &str) -> Vec<Token> {
                     && text[i + ch.len_utf8()..]
                         .chars()
                         .next()
-                        .is_some_and(char::is_alphanumeric)
+                        .is_some_and(is_alphanumeric)
                     && end > start;
-                if ch.is_alphanumeric() || combining_mark(ch) || inner {
+                if is_alphanumeric(ch) || combining_mark(ch) || inner {
                     all_digits &= ch.is_ascii_digit();
                     end = i + ch.len_utf8();
                     chars.next();

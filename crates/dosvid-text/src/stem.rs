@@ -1,9 +1,13 @@
 //! Snowball stems of a text's words, computed once per analysis and shared by sentiment,
 //! emotions and themes: stemming is most of the cost of reading a comment, and all three match
-//! their word lists on the same stems. The stems live in one buffer, not a `String` per word.
+//! their word lists on the same stems. The stems live in one buffer, not a `String` per word,
+//! and words seen lately are not stemmed again.
 
-use snowball_stemmers_rs::{Algorithm, Stemmer};
+use std::cell::RefCell;
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+use snowball_stemmers_rs::{Algorithm, Stemmer};
 
 use crate::language::Language;
 use crate::normalize::{Token, TokenKind};
@@ -27,19 +31,45 @@ pub(crate) struct Stems {
     ends: Vec<u32>,
 }
 
+/// Words stemmed lately, per thread and language: customers use few words often, and a hash
+/// look-up costs a fraction of running the Snowball algorithm again.
+const CACHED_WORDS: usize = 200_000;
+
+thread_local! {
+    static CACHE: RefCell<[FxHashMap<Box<str>, Box<str>>; 3]> = RefCell::default();
+}
+
 impl Stems {
     pub(crate) fn of(tokens: &[Token], language: Language) -> Stems {
         let stemmer = stemmer(language);
+        let slot = match language {
+            Language::Uk => 0,
+            Language::Ru => 1,
+            Language::En | Language::Und => 2,
+        };
         let mut stems = Stems {
             buffer: String::with_capacity(tokens.len() * 8),
             ends: Vec::with_capacity(tokens.len()),
         };
-        for token in tokens {
-            if token.kind == TokenKind::Word {
-                stems.buffer.push_str(&stemmer.stem(&token.text));
+        CACHE.with_borrow_mut(|caches| {
+            let cache = &mut caches[slot];
+            for token in tokens {
+                if token.kind == TokenKind::Word {
+                    match cache.get(token.text.as_str()) {
+                        Some(stem) => stems.buffer.push_str(stem),
+                        None => {
+                            let stem = stemmer.stem(&token.text);
+                            stems.buffer.push_str(&stem);
+                            if cache.len() >= CACHED_WORDS {
+                                cache.clear();
+                            }
+                            cache.insert(token.text.as_str().into(), stem.as_ref().into());
+                        }
+                    }
+                }
+                stems.ends.push(stems.buffer.len() as u32);
             }
-            stems.ends.push(stems.buffer.len() as u32);
-        }
+        });
         stems
     }
 

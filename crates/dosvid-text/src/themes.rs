@@ -9,7 +9,9 @@
 //! its Snowball stem (`delay`: delays, delayed). Ukrainian and Russian are often mixed in one
 //! comment, so a Cyrillic comment is matched against the patterns of both.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::language::Language;
 use crate::normalize::{Token, TokenKind};
-use crate::sentiment::{self, CONTRASTS, Sentiment};
+use crate::sentiment::{self, Sentiment};
 use crate::stem::{Stems, stemmer};
 
 /// Most themes a taxonomy may have: the analytics index keeps a record's themes as 64 bits.
@@ -77,7 +79,7 @@ impl Taxonomy {
                 format!("at most {MAX_THEMES} themes"),
             ));
         }
-        let mut keys: HashSet<&str> = HashSet::new();
+        let mut keys: HashSet<&str> = HashSet::default();
         for (i, theme) in self.themes.iter().enumerate() {
             let field = format!("themes[{i}].key");
             let well_formed = !theme.key.is_empty()
@@ -202,7 +204,7 @@ impl Matcher {
             }
         };
         let mut matcher = Matcher::default();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for (code, theme) in taxonomy.themes.iter().enumerate() {
             for source in sources {
                 for pattern in theme.patterns.get(*source).into_iter().flatten() {
@@ -298,7 +300,7 @@ pub(crate) fn themes_of(
     for (i, token) in tokens.iter().enumerate() {
         let gap = &text[previous_end.min(token.start)..token.start];
         if gap.contains(['.', '!', '?', ';', ',', ':', '\n'])
-            || CONTRASTS.contains(&token.text.as_str())
+            || sentiment::role(&token.text) == Some(sentiment::Role::Contrast)
         {
             clause_starts.push((token.start, i));
         }
