@@ -3,8 +3,7 @@
 //! their word lists on the same stems. The stems live in one buffer, not a `String` per word,
 //! and words seen lately are not stemmed again.
 
-use std::cell::RefCell;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use rustc_hash::FxHashMap;
 use snowball_stemmers_rs::{Algorithm, Stemmer};
@@ -31,45 +30,59 @@ pub(crate) struct Stems {
     ends: Vec<u32>,
 }
 
-/// Words stemmed lately, per thread and language: customers use few words often, and a hash
-/// look-up costs a fraction of running the Snowball algorithm again.
+/// Words stemmed lately, per language, shared by all threads: customers use few words often,
+/// and a hash look-up costs a fraction of running the Snowball algorithm again. A text takes
+/// the read lock once; the words it was first to see are added after.
 const CACHED_WORDS: usize = 200_000;
 
-thread_local! {
-    static CACHE: RefCell<[FxHashMap<Box<str>, Box<str>>; 3]> = RefCell::default();
+type Cache = RwLock<FxHashMap<Box<str>, Box<str>>>;
+
+fn cache(language: Language) -> &'static Cache {
+    static CACHES: [OnceLock<Cache>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match language {
+        Language::Uk => 0,
+        Language::Ru => 1,
+        Language::En | Language::Und => 2,
+    };
+    CACHES[slot].get_or_init(Cache::default)
 }
 
 impl Stems {
     pub(crate) fn of(tokens: &[Token], language: Language) -> Stems {
         let stemmer = stemmer(language);
-        let slot = match language {
-            Language::Uk => 0,
-            Language::Ru => 1,
-            Language::En | Language::Und => 2,
-        };
+        let cache = cache(language);
         let mut stems = Stems {
             buffer: String::with_capacity(tokens.len() * 8),
             ends: Vec::with_capacity(tokens.len()),
         };
-        CACHE.with_borrow_mut(|caches| {
-            let cache = &mut caches[slot];
+        let mut learned: Vec<(Box<str>, Box<str>)> = Vec::new();
+        {
+            let known = cache
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             for token in tokens {
                 if token.kind == TokenKind::Word {
-                    match cache.get(token.text.as_str()) {
+                    match known.get(token.text.as_str()) {
                         Some(stem) => stems.buffer.push_str(stem),
                         None => {
                             let stem = stemmer.stem(&token.text);
                             stems.buffer.push_str(&stem);
-                            if cache.len() >= CACHED_WORDS {
-                                cache.clear();
-                            }
-                            cache.insert(token.text.as_str().into(), stem.as_ref().into());
+                            learned.push((token.text.as_str().into(), stem.as_ref().into()));
                         }
                     }
                 }
                 stems.ends.push(stems.buffer.len() as u32);
             }
-        });
+        }
+        if !learned.is_empty() {
+            let mut known = cache
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if known.len() + learned.len() > CACHED_WORDS {
+                known.clear();
+            }
+            known.extend(learned);
+        }
         stems
     }
 
