@@ -204,6 +204,15 @@ enum BenchCommand {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// What reading comments adds to the batch API: the same batches with and without comments.
+    Ingest {
+        /// The labelled sets whose texts become the comments.
+        #[arg(long, default_value = "../shared/data")]
+        data: PathBuf,
+        /// Runs of both; the median counts.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
     /// Time and weight of every web page on the demo company, against 150 ms and 300 KB.
     Pages {
         /// The demo's scale (9 ≈ 1,070,000 feedback records).
@@ -337,6 +346,9 @@ fn main() -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Import { rows, data },
         } => bench::import::run(rows, data),
+        Command::Bench {
+            command: BenchCommand::Ingest { data, repeat },
+        } => bench::ingest::run(&data, repeat),
         Command::Bench {
             command: BenchCommand::Pages { scale, db, repeat },
         } => bench::pages::run(bench::pages::Options { scale, db, repeat }),

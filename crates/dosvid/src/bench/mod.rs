@@ -4,6 +4,7 @@
 
 pub mod analytics;
 pub mod import;
+pub mod ingest;
 pub mod pages;
 pub mod text;
 
