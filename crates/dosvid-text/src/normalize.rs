@@ -39,6 +39,26 @@ pub(crate) fn is_alphanumeric(c: char) -> bool {
     }
 }
 
+/// An upper-case letter, answered without Unicode tables for ASCII and basic Cyrillic.
+pub(crate) fn is_upper(c: char) -> bool {
+    match u32::from(c) {
+        0..=0x7F => c.is_ascii_uppercase(),
+        0x400..=0x42F => true,
+        0x430..=0x45F => false,
+        _ => c.is_uppercase(),
+    }
+}
+
+/// A lower-case letter, answered without Unicode tables for ASCII and basic Cyrillic.
+pub(crate) fn is_lower(c: char) -> bool {
+    match u32::from(c) {
+        0..=0x7F => c.is_ascii_lowercase(),
+        0x400..=0x42F => false,
+        0x430..=0x45F => true,
+        _ => c.is_lowercase(),
+    }
+}
+
 /// A letter, answered without Unicode tables for ASCII and Cyrillic.
 pub(crate) fn is_letter(c: char) -> bool {
     match u32::from(c) {

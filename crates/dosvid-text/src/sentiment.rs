@@ -960,12 +960,12 @@ pub(crate) fn sentiment_in(
 ) -> Sentiment {
     let lexicon = lexicon(language);
     let body = &text[span.clone()];
-    let letters_upper = body.chars().filter(|c| c.is_uppercase()).count();
-    let letters = body
-        .chars()
-        .filter(|&c| crate::normalize::is_letter(c))
-        .count()
-        .max(1);
+    let (mut letters, mut letters_upper) = (0usize, 0usize);
+    for c in body.chars().filter(|&c| crate::normalize::is_letter(c)) {
+        letters += 1;
+        letters_upper += usize::from(crate::normalize::is_upper(c));
+    }
+    let letters = letters.max(1);
     let shouting_text = letters_upper * 10 >= letters * 7;
     // (weight, clause index) of each scored token.
     let mut scored: Vec<(f32, usize)> = Vec::new();
@@ -1072,7 +1072,10 @@ pub(crate) fn sentiment_in(
             }
         }
         let raw = &text[token.start..token.end];
-        if !shouting_text && raw.chars().count() > 2 && raw.chars().all(|c| !c.is_lowercase()) {
+        if !shouting_text
+            && raw.chars().count() > 2
+            && raw.chars().all(|c| !crate::normalize::is_lower(c))
+        {
             weight *= 1.3;
         }
         scored.push((weight, clause));
