@@ -11,7 +11,7 @@ mod error;
 mod extract;
 mod pages;
 mod watch;
-pub mod webhooks;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -33,7 +33,7 @@ pub struct AppState {
     /// Limits how fast one address may use the public survey pages.
     pub(crate) rate_limit: Arc<pages::RateLimiter>,
     /// Where webhook events are written.
-    pub outbox: Arc<webhooks::Outbox>,
+    pub(crate) outbox: Arc<webhooks::Outbox>,
 }
 
 impl AppState {

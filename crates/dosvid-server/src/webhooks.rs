@@ -24,13 +24,13 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_secs(1);
 
 /// Where events are written, and the bell that wakes the dispatcher.
-pub struct Outbox {
+pub(crate) struct Outbox {
     wake: Notify,
     policy: RetryPolicy,
 }
 
 impl Outbox {
-    pub fn new(policy: RetryPolicy) -> Self {
+    pub(crate) fn new(policy: RetryPolicy) -> Self {
         Outbox {
             wake: Notify::new(),
             policy,
@@ -126,7 +126,7 @@ fn agent() -> ureq::Agent {
 
 /// One round: claims what is due and sends it, in parallel threads. Returns how many were
 /// attempted.
-pub fn deliver_due(store: &dyn Store, outbox: &Outbox) -> dosvid_store::Result<usize> {
+pub(crate) fn deliver_due(store: &dyn Store, outbox: &Outbox) -> dosvid_store::Result<usize> {
     let now = Utc::now();
     let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let due = store.claim_deliveries(now, lease, CLAIM)?;
@@ -163,7 +163,10 @@ pub fn deliver_due(store: &dyn Store, outbox: &Outbox) -> dosvid_store::Result<u
 
 /// Runs the dispatcher until the runtime stops: a round whenever an event is written, and at
 /// least every second for retries that fall due.
-pub fn spawn_dispatcher(store: Arc<dyn Store>, outbox: Arc<Outbox>) -> tokio::task::JoinHandle<()> {
+pub(crate) fn spawn_dispatcher(
+    store: Arc<dyn Store>,
+    outbox: Arc<Outbox>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let (s, o) = (store.clone(), outbox.clone());
