@@ -274,6 +274,12 @@ impl Backend for SqliteBackend {
                 .execute_batch(&format!("DROP INDEX IF EXISTS {name}"))
                 .map_err(map_err)?;
         }
+        // Every reference a batch stores was resolved by the store in the same transaction
+        // (found, or created there), so the foreign-key look-ups only repeat that work: off for
+        // this connection while it loads.
+        conn.0
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .map_err(map_err)?;
         Ok(())
     }
 
@@ -282,6 +288,9 @@ impl Backend for SqliteBackend {
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        conn.0
+            .execute_batch("PRAGMA foreign_keys = ON")
+            .map_err(map_err)?;
         create_indexes(&conn.0, Some(table))
     }
 

@@ -161,3 +161,73 @@ fn jsonl_imports_report_rejected_lines_with_their_record() {
     assert_eq!(rows[0]["record"]["external_id"], "c2");
     assert_eq!(rows[1]["line"], 3);
 }
+
+#[test]
+fn a_bulk_import_links_every_record_and_leaves_the_references_and_indexes_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bulk.db");
+    let db = format!("sqlite://{}", path.display());
+    let csv = dir.path().join("feedback.csv");
+    fs::write(
+        &csv,
+        "external_id,customer_external_id,touchpoint,channel,occurred_at,nps\n\
+         b1,C1,contact-centre.queue,phone,2025-06-01 10:00:00,2\n\
+         b2,C2,mobile-app,app,2025-06-02 11:00:00,9\n\
+         b3,C1,mobile-app.login,app,2025-06-03 11:00:00,10\n\
+         b4,C3,nowhere,app,2025-06-04 11:00:00,7\n\
+         b5,,mobile-app,app,2025-06-05 11:00:00,8\n",
+    )
+    .unwrap();
+    let import = || {
+        run(&[
+            "import",
+            "feedback",
+            csv.to_str().unwrap(),
+            "--db",
+            &db,
+            "--bulk",
+            "--batch",
+            "2",
+            "--quiet",
+        ])
+    };
+    let first = import();
+    assert!(
+        first.contains("4 created") && first.contains("1 rejected"),
+        "{first}"
+    );
+    let again = import();
+    assert!(again.contains("4 already stored"), "{again}");
+
+    let store = dosvid_store_sqlite::open(&path, chrono::Utc::now()).unwrap();
+    let rows = |sql: &str| store.query_sql(sql, &[]).unwrap();
+    assert!(
+        rows("PRAGMA foreign_key_check").is_empty(),
+        "every reference points at a stored row"
+    );
+    assert_eq!(
+        rows("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'feedback_customer'")
+            .len(),
+        1,
+        "the index dropped for the load is back"
+    );
+    let linked = rows(
+        "SELECT f.external_id, c.external_id FROM feedback f JOIN customers c ON c.id = f.customer_id \
+         ORDER BY f.external_id",
+    );
+    let linked: Vec<(String, String)> = linked
+        .iter()
+        .map(|r| (r.text(0).unwrap(), r.text(1).unwrap()))
+        .collect();
+    let expected = [("b1", "C1"), ("b2", "C2"), ("b3", "C1")];
+    assert_eq!(
+        linked,
+        expected.map(|(a, b)| (a.to_owned(), b.to_owned())),
+        "one customer per CRM id, across batches"
+    );
+    assert_eq!(
+        rows("SELECT 1 FROM customers").len(),
+        2,
+        "the rejected row created no customer"
+    );
+}
