@@ -134,20 +134,27 @@ fn mashed(word: &str) -> bool {
     if letters < 6 {
         return false;
     }
+    // At least nine pairs in ten must be neighbouring keys: stop at the first miss too many,
+    // which for a real word is usually the first pair.
+    let pairs = letters - 1;
+    let allowed_misses = pairs - (pairs * 9).div_ceil(10);
     let mut distinct: Vec<char> = Vec::with_capacity(4);
-    let (mut near, mut previous) = (0usize, None);
+    let (mut misses, mut previous) = (0usize, None);
     for c in collapsed(word) {
         if distinct.len() < 4 && !distinct.contains(&c) {
             distinct.push(c);
         }
-        if let Some(p) = previous
-            && let (Some((r1, c1)), Some((r2, c2))) = (key(p), key(c))
-        {
-            near += usize::from(r1 == r2 && c1.abs_diff(c2) <= 2);
+        if let Some(p) = previous {
+            let near = matches!((key(p), key(c)), (Some((r1, c1)), Some((r2, c2)))
+                if r1 == r2 && c1.abs_diff(c2) <= 2);
+            misses += usize::from(!near);
+            if misses > allowed_misses {
+                return false;
+            }
         }
         previous = Some(c);
     }
-    distinct.len() >= 4 && near * 10 >= (letters - 1) * 9
+    distinct.len() >= 4
 }
 
 fn keyboard_mashing(tokens: &[Token]) -> bool {
@@ -156,13 +163,16 @@ fn keyboard_mashing(tokens: &[Token]) -> bool {
         .filter(|t| t.kind == TokenKind::Word)
         .map(|t| t.text.as_str())
         .collect();
-    let letters: usize = words.iter().map(|w| w.chars().count()).sum();
     let mashed: usize = words
         .iter()
         .filter(|w| mashed(w))
         .map(|w| w.chars().count())
         .sum();
-    mashed > 0 && mashed * 10 >= letters * 6
+    if mashed == 0 {
+        return false;
+    }
+    let letters: usize = words.iter().map(|w| w.chars().count()).sum();
+    mashed * 10 >= letters * 6
 }
 
 /// Letter pairs common in English words; a text made mostly of other pairs is not English.
