@@ -1047,21 +1047,13 @@ pub(crate) fn sentiment_in(
                 last.0 = 0.0;
             }
         }
-        if self_denying && negated > 0 {
-            negated = 0;
-            if let Some(denial) = scored
-                .iter_mut()
-                .rev()
-                .find(|(w, _)| *w == DANGLING_NEGATION)
-            {
-                denial.0 = 0.0;
-            }
-        }
         weight *= boost;
         boost = 1.0;
         if negated > 0 {
             // "not bad" is mildly good, "not good" bad; the denial's own lean is replaced.
-            weight *= -0.6;
+            if !self_denying {
+                weight *= -0.6;
+            }
             negated = 0;
             if let Some(denial) = scored
                 .iter_mut()
