@@ -36,6 +36,15 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
+    /// The error as a signed-in page shows it: the field, then why.
+    pub(crate) fn page_message(&self) -> String {
+        format!(
+            "{}: {}",
+            self.field.as_deref().unwrap_or_default(),
+            self.message
+        )
+    }
+
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,

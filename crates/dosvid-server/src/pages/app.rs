@@ -275,10 +275,7 @@ pub(super) async fn run_change<T: Send + 'static>(
         .run(move |s| Ok(make(s, org, &form)))
         .await
         .and_then(|made| made)
-        .map_err(|e| {
-            let message = format!("{}: {}", e.field.clone().unwrap_or_default(), e.message);
-            (e.status, message)
-        })
+        .map_err(|e| (e.status, e.page_message()))
 }
 
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ use dosvid_store::{CaseFilter, all_pages};
 use maud::html;
 use serde::Deserialize;
 
-use super::app::{SignedIn, app_page, refusal};
+use super::app::{SignedIn, app_page, run_change};
 use super::{Form, given, html_response};
 use crate::AppState;
 
@@ -209,6 +209,35 @@ pub async fn show(
     case_page(&state, &signed, id_of(&id), None, StatusCode::OK).await
 }
 
+/// One change to a case, checked (CSRF, origin) and made with the signed-in person as its
+/// author; then the case page again, with the refusal when there is one.
+async fn change(
+    state: AppState,
+    signed: SignedIn,
+    headers: HeaderMap,
+    id: i64,
+    body: Bytes,
+    make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form, &str) -> Result<(), crate::ApiError>
+    + Send
+    + 'static,
+) -> Response {
+    let by = signed.session.user.email.clone();
+    let form = Form::parse(&body);
+    let made = run_change(
+        &state,
+        &signed,
+        &headers,
+        form,
+        true,
+        move |s, org, form| make(s, org, form, &by),
+    )
+    .await;
+    match made {
+        Ok(()) => case_page(&state, &signed, id, None, StatusCode::OK).await,
+        Err((status, message)) => case_page(&state, &signed, id, Some(message), status).await,
+    }
+}
+
 pub async fn update(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
@@ -217,43 +246,21 @@ pub async fn update(
     body: Bytes,
 ) -> Response {
     let id = id_of(&id);
-    let form = Form::parse(&body);
-    if let Some(message) = refusal(&signed, &headers, &form, true) {
-        return case_page(
-            &state,
-            &signed,
-            id,
-            Some(message.into()),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-    }
-    let patch = CasePatch {
-        status: form.one("status").and_then(CaseStatus::parse),
-        priority: form.one("priority").and_then(Priority::parse),
-        team: form.text("team"),
-        owner: form.text("owner"),
-        root_cause: form.text("root_cause"),
-        resolution: form.text("resolution"),
-    };
-    let (org, by) = (
-        signed.session.user.org_id,
-        signed.session.user.email.clone(),
-    );
     let outbox = state.outbox.clone();
-    match state
-        .run(move |s| {
-            let case = s.update_case(org, id, patch, Some(&by), Utc::now())?;
-            Ok(crate::alerts::case_updated(s, &outbox, org, case))
-        })
-        .await
-    {
-        Ok(_) => case_page(&state, &signed, id, None, StatusCode::OK).await,
-        Err(e) => {
-            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
-            case_page(&state, &signed, id, Some(message), e.status).await
-        }
-    }
+    change(state, signed, headers, id, body, move |s, org, form, by| {
+        let patch = CasePatch {
+            status: form.one("status").and_then(CaseStatus::parse),
+            priority: form.one("priority").and_then(Priority::parse),
+            team: form.text("team"),
+            owner: form.text("owner"),
+            root_cause: form.text("root_cause"),
+            resolution: form.text("resolution"),
+        };
+        let case = s.update_case(org, id, patch, Some(by), Utc::now())?;
+        crate::alerts::case_updated(s, &outbox, org, case);
+        Ok(())
+    })
+    .await
 }
 
 pub async fn add_event(
@@ -264,44 +271,17 @@ pub async fn add_event(
     body: Bytes,
 ) -> Response {
     let id = id_of(&id);
-    let form = Form::parse(&body);
-    if let Some(message) = refusal(&signed, &headers, &form, true) {
-        return case_page(
-            &state,
-            &signed,
-            id,
-            Some(message.into()),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-    }
-    let kind = if form.one("kind") == Some("contact") {
-        CaseEventKind::Contact
-    } else {
-        CaseEventKind::Note
-    };
-    let text = form.one("text").unwrap_or_default().to_owned();
-    let (org, by) = (
-        signed.session.user.org_id,
-        signed.session.user.email.clone(),
-    );
     let outbox = state.outbox.clone();
-    match state
-        .run(move |s| {
-            s.add_case_event(org, id, kind, Some(&by), &text, Utc::now())?;
-            Ok(crate::alerts::case_updated(
-                s,
-                &outbox,
-                org,
-                s.get_case(org, id)?,
-            ))
-        })
-        .await
-    {
-        Ok(_) => case_page(&state, &signed, id, None, StatusCode::OK).await,
-        Err(e) => {
-            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
-            case_page(&state, &signed, id, Some(message), e.status).await
-        }
-    }
+    change(state, signed, headers, id, body, move |s, org, form, by| {
+        let kind = if form.one("kind") == Some("contact") {
+            CaseEventKind::Contact
+        } else {
+            CaseEventKind::Note
+        };
+        let text = form.one("text").unwrap_or_default();
+        s.add_case_event(org, id, kind, Some(by), text, Utc::now())?;
+        crate::alerts::case_updated(s, &outbox, org, s.get_case(org, id)?);
+        Ok(())
+    })
+    .await
 }

@@ -132,15 +132,7 @@ pub async fn toggle(
 ) -> Response {
     change(state, signed, headers, body, move |s, org, _| {
         let id = id.parse().unwrap_or(0);
-        let mut rule = s
-            .list_rules(org)?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| dosvid_store::StoreError::NotFound {
-                entity: "alert rule",
-                id: id.to_string(),
-            })?
-            .definition;
+        let mut rule = s.get_rule(org, id)?.definition;
         rule.enabled = !rule.enabled;
         s.update_rule(org, id, rule)?;
         Ok(())

@@ -185,10 +185,7 @@ pub async fn add_user(
             .await
         }
         Ok((_, false)) => render(&state, &signed, Done::Nothing, StatusCode::CREATED).await,
-        Err(e) => {
-            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
-            render(&state, &signed, Done::Refused(message), e.status).await
-        }
+        Err(e) => render(&state, &signed, Done::Refused(e.page_message()), e.status).await,
     }
 }
 
@@ -219,10 +216,7 @@ pub async fn add_key(
             )
             .await
         }
-        Err(e) => {
-            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
-            render(&state, &signed, Done::Refused(message), e.status).await
-        }
+        Err(e) => render(&state, &signed, Done::Refused(e.page_message()), e.status).await,
     }
 }
 

@@ -186,7 +186,7 @@ pub async fn create(
         )
             .into_response(),
         Err(e) => {
-            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
+            let message = e.page_message();
             let body = html! { h1 { (ui.new_survey) } (editor(&signed, "/surveys/new", &text, Some(&message))) };
             html_response(e.status, app_page(&signed, "/surveys", ui.new_survey, body))
         }
@@ -658,7 +658,7 @@ pub async fn save_definition(
             .await
         }
         Err(e) => {
-            let message = format!("{}: {}", e.field.unwrap_or_default(), e.message);
+            let message = e.page_message();
             survey_page(
                 &state,
                 &signed,
