@@ -389,33 +389,21 @@ pub fn spawn_scheduler(state: AppState) -> tokio::task::JoinHandle<()> {
 #[cfg(test)]
 mod tests {
     use dosvid_analytics::{Directory, Zone};
+    use dosvid_demo::rng::Rng;
     use dosvid_domain::{FeedbackFact, FeedbackSource, Journey, Stage, Touchpoint};
 
     use super::*;
 
-    /// SplitMix64: a reproducible stream of scores.
-    struct Rng(u64);
-
-    impl Rng {
-        fn unit(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        }
-
-        /// An NPS answer: a promoter with `promoters`, a detractor with `detractors`.
-        fn nps(&mut self, promoters: f64, detractors: f64) -> u8 {
-            let u = self.unit();
-            let pick = self.unit();
-            if u < promoters {
-                9 + (pick * 2.0) as u8
-            } else if u < promoters + detractors {
-                (pick * 7.0) as u8
-            } else {
-                7 + (pick * 2.0) as u8
-            }
+    /// An NPS answer: a promoter with `promoters`, a detractor with `detractors`.
+    fn answer(rng: &mut Rng, promoters: f64, detractors: f64) -> u8 {
+        let u = rng.unit();
+        let pick = rng.unit();
+        if u < promoters {
+            9 + (pick * 2.0) as u8
+        } else if u < promoters + detractors {
+            (pick * 7.0) as u8
+        } else {
+            7 + (pick * 2.0) as u8
         }
     }
 
@@ -453,16 +441,16 @@ mod tests {
                 .collect(),
             themes: Vec::new(),
         };
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut facts = Vec::new();
         for day in 0..DAYS {
             for tp in 1..=touchpoints {
                 for k in 0..per_day {
                     let dropped = tp == 1 && drop_from.is_some_and(|d| day >= d);
                     let nps = if dropped {
-                        rng.nps(0.30, 0.40)
+                        answer(&mut rng, 0.30, 0.40)
                     } else {
-                        rng.nps(0.45, 0.25)
+                        answer(&mut rng, 0.45, 0.25)
                     };
                     facts.push(FeedbackFact {
                         id: facts.len() as i64 + 1,
