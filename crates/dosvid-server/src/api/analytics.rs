@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
-use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
@@ -305,12 +304,6 @@ impl SliceParams {
     }
 }
 
-fn slice(query: Result<Query<SliceParams>, QueryRejection>) -> Result<SliceParams, ApiError> {
-    query
-        .map(|Query(params)| params)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
-}
-
 /// The headline numbers of a slice — n, reach, NPS, CSAT, CES — with intervals and, when the
 /// period has both ends, the change against the period before it.
 #[utoipa::path(get, path = "/api/v1/overview", tag = "analytics", params(SliceParams),
@@ -320,7 +313,7 @@ pub async fn overview(
     Extension(auth): Extension<Auth>,
     query: Result<Query<SliceParams>, QueryRejection>,
 ) -> Result<Json<QueryResult>, ApiError> {
-    let request = slice(query)?.overview()?;
+    let request = super::query_params(query)?.overview()?;
     Ok(Json(
         state
             .ask(auth.org, move |index| index.query(&request))
@@ -336,7 +329,7 @@ pub async fn trend(
     Extension(auth): Extension<Auth>,
     query: Result<Query<SliceParams>, QueryRejection>,
 ) -> Result<Json<QueryResult>, ApiError> {
-    let request = slice(query)?.trend()?;
+    let request = super::query_params(query)?.trend()?;
     Ok(Json(
         state
             .ask(auth.org, move |index| index.query(&request))
@@ -354,7 +347,7 @@ pub async fn journey_map(
     Extension(auth): Extension<Auth>,
     query: Result<Query<SliceParams>, QueryRejection>,
 ) -> Result<Json<JourneyMap>, ApiError> {
-    let params = slice(query)?;
+    let params = super::query_params(query)?;
     let filters = params.filters()?;
     let journey = params.journey();
     Ok(Json(

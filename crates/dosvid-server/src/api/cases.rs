@@ -17,7 +17,7 @@ use dosvid_store::{CaseFilter, all_pages};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Id, ListResponse};
+use super::{Id, ListResponse, query_params};
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth, ListParams};
 use crate::{ApiError, AppState};
@@ -91,12 +91,6 @@ impl CaseParams {
     }
 }
 
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    query
-        .map(|Query(q)| q)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
-}
-
 /// List cases, oldest first.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseParams),
     responses((status = 200, body = ListResponse<Case>), (status = 422, body = ErrorBody)))]
@@ -105,7 +99,7 @@ pub async fn list_cases(
     Extension(auth): Extension<Auth>,
     params: Result<Query<CaseParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Case>>, ApiError> {
-    let params = query(params)?;
+    let params = query_params(params)?;
     let filter = params.filter()?;
     let page = ListParams {
         cursor: params.cursor.clone(),
@@ -243,7 +237,7 @@ pub async fn metrics(
     Extension(auth): Extension<Auth>,
     params: Result<Query<CaseParams>, QueryRejection>,
 ) -> Result<Json<Vec<CaseMetricsRow>>, ApiError> {
-    let params = query(params)?;
+    let params = query_params(params)?;
     let filter = params.filter()?;
     let group_by = params.group_by.clone().unwrap_or_else(|| "team".into());
     let key: fn(&Case) -> Option<String> = match group_by.as_str() {
@@ -445,7 +439,7 @@ pub async fn list_alerts(
     Extension(auth): Extension<Auth>,
     params: Result<Query<AlertParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Alert>>, ApiError> {
-    let params = query(params)?;
+    let params = query_params(params)?;
     let page = ListParams {
         cursor: params.cursor,
         limit: params.limit,

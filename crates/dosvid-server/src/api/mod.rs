@@ -207,12 +207,18 @@ impl<T: ToSchema> From<Page<T>> for ListResponse<T> {
     }
 }
 
+/// A query string's parameters, or the API's error shape when they do not parse.
+pub(crate) fn query_params<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(params)| params)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+}
+
 /// Reads the list parameters, with the API's error shape.
 pub(crate) fn list_params(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<(dosvid_store::Filter, dosvid_store::PageRequest), ApiError> {
-    let Query(params) = query
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let params = query_params(query)?;
     Ok((params.filter(Utc::now())?, params.page()?))
 }
 

@@ -292,8 +292,7 @@ pub async fn list_responses(
     Id(id): Id,
     query: Result<Query<ResponseParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(params) = query
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let params = super::query_params(query)?;
     let list = ListParams {
         cursor: params.cursor,
         limit: params.limit,

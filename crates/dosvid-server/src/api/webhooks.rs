@@ -135,8 +135,7 @@ pub async fn list_deliveries(
     Id(id): Id,
     params: Result<Query<DeliveryParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Delivery>>, ApiError> {
-    let Query(params) = params
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))?;
+    let params = super::query_params(params)?;
     let status = match params.status.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => Some(
             DeliveryStatus::parse(raw)
