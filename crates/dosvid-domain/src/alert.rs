@@ -441,6 +441,12 @@ impl Conditions {
     }
 
     pub fn matches(&self, r: &RecordView) -> bool {
+        self.matches_record(r) && self.matches_customer(&r.customer)
+    }
+
+    /// Every condition but those on the customer: what can be checked before the customer is
+    /// read, which callers then do only for the records that got this far.
+    pub fn matches_record(&self, r: &RecordView) -> bool {
         let score = |value: Option<i64>, test: &dyn Fn(i64) -> bool| value.is_some_and(test);
         let any = |wanted: &[String], have: &[String]| {
             wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
@@ -473,10 +479,13 @@ impl Conditions {
             && themes_match
             && any(&self.touchpoint, &r.touchpoints)
             && is(&self.channel, r.channel.as_ref())
-            && self
-                .customer
-                .iter()
-                .all(|(name, values)| is(values, r.customer.get(name)))
+    }
+
+    /// The conditions on the customer's attributes.
+    pub fn matches_customer(&self, customer: &BTreeMap<String, String>) -> bool {
+        self.customer.iter().all(|(name, values)| {
+            values.is_empty() || customer.get(name).is_some_and(|have| values.contains(have))
+        })
     }
 }
 

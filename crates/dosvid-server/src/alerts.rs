@@ -3,7 +3,7 @@
 //! each match opens a case for the record's touchpoint's owner team — once per rule and record,
 //! however often the record is re-sent — and the webhook events of it all are written.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use dosvid_domain::alert::{RecordView, Rule};
@@ -15,8 +15,8 @@ use dosvid_store::{Filter, Store, all_pages};
 use crate::webhooks::{Event, Outbox};
 
 /// The attributes of a customer by the names rule conditions use.
-fn customer_attributes(customer: &Customer) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = [
+fn customer_attributes(customer: &Customer) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = [
         ("segment", &customer.segment),
         ("region", &customer.region),
         ("plan", &customer.plan),
@@ -29,9 +29,27 @@ fn customer_attributes(customer: &Customer) -> Vec<(String, String)> {
         let text = value
             .as_str()
             .map_or_else(|| value.to_string(), str::to_owned);
-        out.push((format!("attr.{name}"), text));
+        out.insert(format!("attr.{name}"), text);
     }
     out
+}
+
+/// A customer's attributes, read once per batch (none for a customer since erased).
+fn attributes_of<'c>(
+    store: &dyn Store,
+    org: OrgId,
+    id: i64,
+    known: &'c mut HashMap<i64, BTreeMap<String, String>>,
+) -> dosvid_store::Result<&'c BTreeMap<String, String>> {
+    if let std::collections::hash_map::Entry::Vacant(slot) = known.entry(id) {
+        let found = match store.get_customer(org, id) {
+            Ok(customer) => customer_attributes(&customer),
+            Err(dosvid_store::StoreError::NotFound { .. }) => BTreeMap::new(),
+            Err(e) => return Err(e),
+        };
+        slot.insert(found);
+    }
+    Ok(&known[&id])
 }
 
 /// A touchpoint's key and the keys of all above it.
@@ -76,23 +94,11 @@ fn open_cases<'r>(
         .into_iter()
         .map(|c| (c.id, c.key))
         .collect();
-    let mut customers: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    // Customers are read only for records that meet a rule's other conditions.
+    let mut customers: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
+    let nobody = BTreeMap::new();
     let mut opened = Vec::new();
     for f in records {
-        let attributes = match f.customer_id {
-            Some(id) => match customers.entry(id) {
-                std::collections::hash_map::Entry::Occupied(known) => known.get().clone(),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    let found = match store.get_customer(org, id) {
-                        Ok(customer) => customer_attributes(&customer),
-                        Err(dosvid_store::StoreError::NotFound { .. }) => Vec::new(),
-                        Err(e) => return Err(e),
-                    };
-                    slot.insert(found).clone()
-                }
-            },
-            None => Vec::new(),
-        };
         let view = RecordView {
             nps: f.nps.map(i64::from),
             csat: f.csat.map(i64::from),
@@ -110,9 +116,22 @@ fn open_cases<'r>(
             themes: f.themes.clone(),
             touchpoints: lineage(f.touchpoint_id, &touchpoints),
             channel: f.channel_id.and_then(|c| channels.get(&c).cloned()),
-            customer: attributes.into_iter().collect(),
+            customer: BTreeMap::new(),
         };
-        for rule in rules.iter().filter(|r| r.definition.when.matches(&view)) {
+        for rule in rules {
+            let when = &rule.definition.when;
+            if !when.matches_record(&view) {
+                continue;
+            }
+            if !when.customer.is_empty() {
+                let attributes = match f.customer_id {
+                    Some(id) => attributes_of(store, org, id, &mut customers)?,
+                    None => &nobody,
+                };
+                if !when.matches_customer(attributes) {
+                    continue;
+                }
+            }
             let title = match &f.comment {
                 Some(comment) => format!("{}: {}", rule.definition.name, excerpt(comment)),
                 None => rule.definition.name.clone(),
