@@ -184,7 +184,7 @@ fn customers_are_recognised_by_any_of_their_identities(store: &dyn Store) {
         serde_json::json!({"customer_phone": "+380501112233", "nps": 9, "occurred_at": "2025-06-01T10:00:00Z"}),
     )];
     let report = store
-        .ingest(org, Signals::Feedback(batch), None, now())
+        .ingest(org, &Signals::Feedback(batch), None, now())
         .unwrap();
     let record = store
         .list_feedback(org, &Filter::default(), PageRequest::first(10))
@@ -217,7 +217,7 @@ fn a_batch_stores_valid_records_whole_and_reports_the_rest(store: &dyn Store) {
         ),
     ];
     let report = store
-        .ingest(org, Signals::Feedback(batch), None, now())
+        .ingest(org, &Signals::Feedback(batch), None, now())
         .unwrap();
     assert_eq!(
         (report.received, report.created, report.duplicates),
@@ -275,11 +275,11 @@ fn a_retried_batch_stores_nothing_new(store: &dyn Store) {
         request_hash: "h1".into(),
     };
     let first = store
-        .ingest(org, Signals::Feedback(records()), Some(key.clone()), now())
+        .ingest(org, &Signals::Feedback(records()), Some(key.clone()), now())
         .unwrap();
     assert_eq!((first.created, first.replayed), (50, false));
     let again = store
-        .ingest(org, Signals::Feedback(records()), Some(key.clone()), now())
+        .ingest(org, &Signals::Feedback(records()), Some(key.clone()), now())
         .unwrap();
     assert!(again.replayed);
     assert_eq!(again.ids, first.ids);
@@ -288,12 +288,12 @@ fn a_retried_batch_stores_nothing_new(store: &dyn Store) {
         ..key
     };
     assert!(matches!(
-        store.ingest(org, Signals::Feedback(records()), Some(mismatch), now()),
+        store.ingest(org, &Signals::Feedback(records()), Some(mismatch), now()),
         Err(StoreError::IdempotencyMismatch)
     ));
     // Without the key, the records' external ids still make the retry a no-op.
     let no_key = store
-        .ingest(org, Signals::Feedback(records()), None, now())
+        .ingest(org, &Signals::Feedback(records()), None, now())
         .unwrap();
     assert_eq!((no_key.created, no_key.duplicates), (0, 50));
     assert_eq!(no_key.ids, first.ids);
@@ -592,7 +592,7 @@ fn interactions_and_transactions_resolve_their_references(store: &dyn Store) {
     .map(|j| serde_json::from_value::<InteractionInput>(j).unwrap().validate(now(), dosvid_text::Themes::default_themes()))
     .collect();
     let report = store
-        .ingest(org, Signals::Interactions(interactions), None, now())
+        .ingest(org, &Signals::Interactions(interactions), None, now())
         .unwrap();
     assert_eq!((report.created, report.rejected.len()), (2, 1));
     assert_eq!(report.rejected[0].field, "channel");
@@ -610,7 +610,7 @@ fn interactions_and_transactions_resolve_their_references(store: &dyn Store) {
     let report = store
         .ingest(
             org,
-            Signals::Transactions(vec![
+            &Signals::Transactions(vec![
                 money
                     .clone()
                     .validate(now(), dosvid_text::Themes::default_themes()),
@@ -679,7 +679,7 @@ fn deleting_a_customer_keeps_their_scores_anonymised(store: &dyn Store) {
         serde_json::json!({"customer_email": "c100@example.com", "nps": 8, "occurred_at": "2025-06-30"}),
     )];
     let report = store
-        .ingest(org, Signals::Feedback(batch), None, now())
+        .ingest(org, &Signals::Feedback(batch), None, now())
         .unwrap();
     let f = store
         .list_feedback(
@@ -717,7 +717,7 @@ fn comments_are_tagged_with_the_taxonomy_in_force(store: &dyn Store) {
             "comment": "Обурений! Тариф подорожчав без попередження"
         }))];
         store
-            .ingest(org, Signals::Feedback(batch), None, now())
+            .ingest(org, &Signals::Feedback(batch), None, now())
             .unwrap();
         themes_of("t1")
     };
@@ -817,7 +817,7 @@ fn surveys_keep_their_versions_invitations_and_one_finished_response(store: &dyn
     let report = store
         .ingest(
             org,
-            Signals::Interactions(vec![Ok(interaction)]),
+            &Signals::Interactions(vec![Ok(interaction)]),
             None,
             now(),
         )

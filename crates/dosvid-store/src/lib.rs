@@ -309,7 +309,7 @@ pub trait Store: Send + Sync + 'static {
     fn ingest(
         &self,
         org: OrgId,
-        batch: Signals,
+        batch: &Signals,
         idempotency: Option<Idempotency>,
         now: DateTime<Utc>,
     ) -> Result<BatchReport>;

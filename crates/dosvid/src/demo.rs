@@ -133,7 +133,7 @@ fn build(store: &dyn Store, scale: u32) -> anyhow::Result<()> {
             .expect("valid template"),
     );
     let ingest = |signals: Signals| -> anyhow::Result<()> {
-        let report = store.ingest(org, signals, None, chrono::Utc::now())?;
+        let report = store.ingest(org, &signals, None, chrono::Utc::now())?;
         if let Some(r) = report.rejected.first() {
             anyhow::bail!(
                 "the demo generator made an invalid {} record: {}: {}",

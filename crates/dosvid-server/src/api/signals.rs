@@ -142,7 +142,7 @@ async fn ingest<I: SignalInput>(
             let now = Utc::now();
             let themes = analytics.themes(store, auth.org)?;
             let records = validate_all::<I>(&envelope.records, now, &themes);
-            let report = store.ingest(auth.org, wrap(records), idempotency, now)?;
+            let report = store.ingest(auth.org, &wrap(records), idempotency, now)?;
             let stored: Vec<i64> = report.ids.iter().flatten().copied().collect();
             match I::KIND {
                 RecordKind::Feedback => {

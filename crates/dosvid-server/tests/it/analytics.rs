@@ -84,7 +84,7 @@ fn ingest_random(store: &dyn Store, rng: &mut Rng, from: usize, n: usize) -> Vec
         })
         .collect();
     let report = store
-        .ingest(org, dosvid_store::Signals::Feedback(records), None, now)
+        .ingest(org, &dosvid_store::Signals::Feedback(records), None, now)
         .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     report.ids.into_iter().flatten().collect()
@@ -113,7 +113,12 @@ fn interact_random(store: &dyn Store, rng: &mut Rng, from: usize, n: usize) -> V
         })
         .collect();
     let report = store
-        .ingest(org, dosvid_store::Signals::Interactions(records), None, now)
+        .ingest(
+            org,
+            &dosvid_store::Signals::Interactions(records),
+            None,
+            now,
+        )
         .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     report.ids.into_iter().flatten().collect()
@@ -306,7 +311,7 @@ fn index_matches_sql<B: Backend>(store: SqlStore<B>) {
         })
         .collect();
     store
-        .ingest(org, dosvid_store::Signals::Customers(customers), None, now)
+        .ingest(org, &dosvid_store::Signals::Customers(customers), None, now)
         .unwrap();
     let mut rng = Rng(20251123);
     ingest_random(&store, &mut rng, 0, 1500);

@@ -403,13 +403,13 @@ impl<B: Backend> Store for SqlStore<B> {
     fn ingest(
         &self,
         org: OrgId,
-        batch: Signals,
+        batch: &Signals,
         idempotency: Option<Idempotency>,
         now: DateTime<Utc>,
     ) -> Result<BatchReport> {
         let attempt = || {
             self.backend
-                .write(|c| signals::ingest(c, org, &batch, idempotency.as_ref(), now))
+                .write(|c| signals::ingest(c, org, batch, idempotency.as_ref(), now))
         };
         match attempt() {
             // Two requests with the same key raced: the loser's insert of the key failed after
