@@ -293,7 +293,9 @@ const EMOJI: &[(&str, Emotion)] = &[
 
 struct Lexicon {
     words: HashMap<String, Emotion>,
+    /// Two-word phrases ("a b"), and the stems they start with.
     phrases: HashMap<String, Emotion>,
+    phrase_starts: rustc_hash::FxHashSet<String>,
 }
 
 fn lexicon(language: Language) -> &'static Lexicon {
@@ -302,6 +304,7 @@ fn lexicon(language: Language) -> &'static Lexicon {
     fn build(language: Language, entries: &[(&str, Emotion)], also: &[(&str, Emotion)]) -> Lexicon {
         let stemmer = stemmer(language);
         let (mut words, mut phrases) = (HashMap::default(), HashMap::default());
+        let mut phrase_starts = rustc_hash::FxHashSet::default();
         for (entry, emotion) in entries.iter().chain(also) {
             let stems: Vec<String> = entry
                 .split(' ')
@@ -310,10 +313,15 @@ fn lexicon(language: Language) -> &'static Lexicon {
             if stems.len() == 1 {
                 words.entry(stems[0].clone()).or_insert(*emotion);
             } else {
+                phrase_starts.insert(stems[0].clone());
                 phrases.entry(stems.join(" ")).or_insert(*emotion);
             }
         }
-        Lexicon { words, phrases }
+        Lexicon {
+            words,
+            phrases,
+            phrase_starts,
+        }
     }
     static UK_LEXICON: OnceLock<Lexicon> = OnceLock::new();
     static RU_LEXICON: OnceLock<Lexicon> = OnceLock::new();
@@ -349,19 +357,22 @@ pub(crate) fn emotions_of(
             TokenKind::Word => {}
             _ => continue,
         }
-        let word = token.text.as_str();
         let stem = stems.get(i);
         // The same denials as sentiment's ("не", "без", "never", "n't", …).
-        if crate::sentiment::role(word) == Some(crate::sentiment::Role::Negator) {
+        if token.class.role == Some(crate::sentiment::Role::Negator) {
             negated = true;
             previous = stem;
             continue;
         }
-        phrase_key.clear();
-        phrase_key.push_str(previous);
-        phrase_key.push(' ');
-        phrase_key.push_str(stem);
-        let phrase = lexicon.phrases.get(&phrase_key);
+        let phrase = if lexicon.phrase_starts.contains(previous) {
+            phrase_key.clear();
+            phrase_key.push_str(previous);
+            phrase_key.push(' ');
+            phrase_key.push_str(stem);
+            lexicon.phrases.get(&phrase_key)
+        } else {
+            None
+        };
         if let Some(e) = phrase.or_else(|| lexicon.words.get(stem)) {
             // "не розумію" is confusion itself; other denied emotions do not count.
             if !negated || phrase.is_some() {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
-use crate::normalize::{Token, TokenKind, tokens};
+use crate::normalize::{Counts, Token, TokenKind, tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -50,7 +50,7 @@ pub(crate) fn garbage_of(text: &str, tokens: &[Token]) -> Option<Garbage> {
         Some(Garbage::Mojibake)
     } else if keyboard_mashing(tokens) {
         Some(Garbage::KeyboardMashing)
-    } else if lookalikes(text, tokens) {
+    } else if lookalikes(tokens) {
         Some(Garbage::LatinLookalikes)
     } else {
         None
@@ -70,8 +70,20 @@ fn cp1251_continuation(c: char) -> bool {
 /// The characters a mojibake pair starts with.
 const MOJIBAKE_LEADS: [char; 7] = ['Ð', 'Ñ', 'Ã', 'Â', 'â', 'Р', 'С'];
 
+/// Whether any of [`MOJIBAKE_LEADS`] occurs, found by its UTF-8 bytes (Ð Ñ Ã Â â are C3 xx,
+/// Р С are D0 A0/A1) without decoding the characters of the text that has none, nearly all.
+fn has_lead(text: &str) -> bool {
+    !text.is_ascii()
+        && text.as_bytes().windows(2).any(|w| {
+            matches!(
+                w,
+                [0xC3, 0x82 | 0x83 | 0x90 | 0x91 | 0xA2] | [0xD0, 0xA0 | 0xA1]
+            )
+        })
+}
+
 fn mojibake(text: &str) -> bool {
-    if !text.contains(MOJIBAKE_LEADS) {
+    if !has_lead(text) {
         return false;
     }
     // Pairs of neighbouring non-space characters, read in one pass.
@@ -158,20 +170,16 @@ fn mashed(word: &str) -> bool {
 }
 
 fn keyboard_mashing(tokens: &[Token]) -> bool {
-    let words: Vec<&str> = tokens
-        .iter()
-        .filter(|t| t.kind == TokenKind::Word)
-        .map(|t| t.text.as_str())
-        .collect();
-    let mashed: usize = words
-        .iter()
-        .filter(|w| mashed(w))
-        .map(|w| w.chars().count())
+    let words = tokens.iter().filter(|t| t.kind == TokenKind::Word);
+    let mashed: u32 = words
+        .clone()
+        .filter(|w| mashed(&w.text))
+        .map(|w| w.counts.chars)
         .sum();
     if mashed == 0 {
         return false;
     }
-    let letters: usize = words.iter().map(|w| w.chars().count()).sum();
+    let letters: u32 = words.map(|w| w.counts.chars).sum();
     mashed * 10 >= letters * 6
 }
 
@@ -211,17 +219,9 @@ pub(crate) fn unlike_english(tokens: &[Token]) -> bool {
     pairs >= 12 && rare * 100 >= pairs * 40
 }
 
-fn lookalikes(text: &str, tokens: &[Token]) -> bool {
-    let (mut letters, mut ascii, mut upper) = (0usize, 0usize, 0usize);
-    for c in text.chars() {
-        if c.is_ascii_alphabetic() {
-            ascii += 1;
-            letters += 1;
-            upper += usize::from(c.is_ascii_uppercase());
-        } else if !c.is_ascii() && crate::normalize::is_letter(c) {
-            letters += 1;
-        }
-    }
+fn lookalikes(tokens: &[Token]) -> bool {
+    let counts = Counts::sum(tokens);
+    let (letters, ascii, upper) = (counts.letters, counts.ascii, counts.ascii_upper);
     // OCR output of print is capitals; mixed-case Latin text is someone's writing.
     ascii * 10 >= letters * 9
         && upper * 10 >= ascii * 7
@@ -234,5 +234,18 @@ fn lookalikes(text: &str, tokens: &[Token]) -> bool {
 fn has_english_word(tokens: &[Token]) -> bool {
     tokens
         .iter()
-        .any(|t| t.text.len() >= 3 && crate::language::is_english_word(&t.text))
+        .any(|t| t.text.len() >= 3 && t.class.frequent & crate::class::EN != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_mojibake_lead_is_found_by_its_bytes() {
+        for lead in super::MOJIBAKE_LEADS {
+            assert!(super::has_lead(&format!("ab{lead}c")), "{lead}");
+        }
+        // Other characters with the same first byte are not leads.
+        assert!(!super::has_lead("Привіт, ÿ ü"));
+        assert!(!super::has_lead("plain text"));
+    }
 }

@@ -3,11 +3,9 @@
 //! the rest; a Cyrillic text with no sign either way is taken as Russian, the likelier of the two
 //! in texts that avoid every Ukrainian letter.
 
-use rustc_hash::FxHashSet as HashSet;
-use std::sync::OnceLock;
-
 use serde::Serialize;
 
+use crate::class;
 use crate::normalize::{Token, TokenKind, tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
@@ -32,7 +30,7 @@ impl Language {
 }
 
 /// Frequent Ukrainian words spelt without the letters only Ukrainian has.
-const UK_WORDS: &[&str] = &[
+pub(crate) const UK_WORDS: &[&str] = &[
     "що",
     "як",
     "та",
@@ -92,7 +90,7 @@ const UK_WORDS: &[&str] = &[
 ];
 
 /// Frequent Russian words spelt without the letters only Russian has.
-const RU_WORDS: &[&str] = &[
+pub(crate) const RU_WORDS: &[&str] = &[
     "и",
     "что",
     "как",
@@ -148,7 +146,7 @@ const RU_WORDS: &[&str] = &[
 ];
 
 /// Frequent English words: enough of them tell English from other Latin-script text.
-const EN_WORDS: &[&str] = &[
+pub(crate) const EN_WORDS: &[&str] = &[
     "the", "a", "an", "and", "or", "but", "to", "of", "in", "on", "at", "for", "with", "is", "are",
     "was", "were", "be", "been", "it", "this", "that", "i", "you", "he", "she", "we", "they", "my",
     "your", "our", "me", "not", "no", "yes", "do", "does", "did", "have", "has", "had", "can",
@@ -157,27 +155,9 @@ const EN_WORDS: &[&str] = &[
     "still", "time", "if", "out", "up", "there", "their", "by", "about", "phone", "customer",
 ];
 
-/// A word list as a set, built once.
-fn set(
-    list: &'static [&'static str],
-    cell: &'static OnceLock<HashSet<&'static str>>,
-) -> &'static HashSet<&'static str> {
-    cell.get_or_init(|| list.iter().copied().collect())
-}
-
-static UK_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-static RU_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-static EN_SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-
 /// Whether a word is among the most frequent of any of the three languages.
 pub(crate) fn is_frequent_word(word: &str) -> bool {
-    set(UK_WORDS, &UK_SET).contains(word)
-        || set(RU_WORDS, &RU_SET).contains(word)
-        || set(EN_WORDS, &EN_SET).contains(word)
-}
-
-pub(crate) fn is_english_word(word: &str) -> bool {
-    set(EN_WORDS, &EN_SET).contains(word)
+    crate::class::class(word).frequent != 0
 }
 
 pub fn detect_language(text: &str) -> Language {
@@ -186,33 +166,22 @@ pub fn detect_language(text: &str) -> Language {
 
 /// [`detect_language`] of a text already split into tokens.
 pub(crate) fn language_of(tokens: &[Token]) -> Language {
-    let (mut cyrillic, mut latin) = (0usize, 0usize);
-    let (mut uk, mut ru, mut en) = (0usize, 0usize, 0usize);
+    let (mut cyrillic, mut latin) = (0u32, 0u32);
+    let (mut uk, mut ru, mut en) = (0u32, 0u32, 0u32);
     for token in tokens.iter().filter(|t| t.kind == TokenKind::Word) {
-        let word = token.text.as_str();
-        for c in word.chars() {
-            match c {
-                'і' | 'ї' | 'є' | 'ґ' => {
-                    cyrillic += 1;
-                    uk += 3;
-                }
-                'ы' | 'э' | 'ъ' | 'ё' => {
-                    cyrillic += 1;
-                    ru += 3;
-                }
-                '\'' => {}
-                c if ('\u{0400}'..='\u{04FF}').contains(&c) => cyrillic += 1,
-                c if c.is_ascii_alphabetic() => latin += 1,
-                _ => {}
-            }
-        }
+        let counts = &token.counts;
+        cyrillic += counts.cyrillic;
+        latin += counts.ascii;
+        uk += 3 * counts.uk_only;
+        ru += 3 * counts.ru_only;
         // An apostrophe between Cyrillic letters is Ukrainian spelling (м'ята).
-        if word.contains('\'') && word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
+        if counts.apostrophes > 0 && counts.cyrillic > 0 {
             uk += 2;
         }
-        uk += 2 * usize::from(set(UK_WORDS, &UK_SET).contains(word));
-        ru += 2 * usize::from(set(RU_WORDS, &RU_SET).contains(word));
-        en += usize::from(is_english_word(word));
+        let frequent = token.class.frequent;
+        uk += 2 * u32::from(frequent & class::UK != 0);
+        ru += 2 * u32::from(frequent & class::RU != 0);
+        en += u32::from(frequent & class::EN != 0);
     }
     if cyrillic + latin < 2 {
         return Language::Und;

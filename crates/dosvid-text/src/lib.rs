@@ -3,6 +3,7 @@
 //! OCR'd into Latin look-alikes, mojibake, keyboard mashing). Pure, no models downloaded: the
 //! word lists and rules are ours. `eval` alone reads files: the labelled sets it is measured on.
 
+mod class;
 mod emerging;
 mod emotion;
 pub mod eval;

@@ -3,6 +3,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::class::{Class, class};
+
 /// The apostrophes people type inside Ukrainian words (м'ята, сім’я, пʼять), read as one.
 const APOSTROPHES: [char; 5] = ['\'', '’', 'ʼ', '`', '‘'];
 
@@ -85,6 +87,90 @@ pub struct Token {
     /// Byte range in the text given to [`tokens`].
     pub start: usize,
     pub end: usize,
+    /// The token's characters as written, counted while it was split off.
+    pub(crate) counts: Counts,
+    /// What the word is, if it is a frequent one (words only).
+    pub(crate) class: Class,
+}
+
+/// Counts of a token's characters as written, made in the one pass that splits the text, so
+/// that language, garbage and sentiment do not walk the characters again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub chars: u32,
+    pub letters: u32,
+    pub upper: u32,
+    pub lower: u32,
+    /// ASCII letters, and those of them in upper case.
+    pub ascii: u32,
+    pub ascii_upper: u32,
+    /// Letters of the Cyrillic block, and those only Ukrainian (і ї є ґ) or only Russian
+    /// (ы э ъ ё) has, in either case.
+    pub cyrillic: u32,
+    pub uk_only: u32,
+    pub ru_only: u32,
+    pub apostrophes: u32,
+}
+
+impl Counts {
+    fn add(&mut self, c: char) {
+        self.chars += 1;
+        if c.is_ascii() {
+            if c.is_ascii_alphabetic() {
+                let upper = u32::from(c.is_ascii_uppercase());
+                self.letters += 1;
+                self.ascii += 1;
+                self.upper += upper;
+                self.ascii_upper += upper;
+                self.lower += 1 - upper;
+            } else if APOSTROPHES.contains(&c) {
+                self.apostrophes += 1;
+            }
+            return;
+        }
+        if ('\u{0400}'..='\u{04FF}').contains(&c) {
+            self.cyrillic += 1;
+            match c {
+                'і' | 'ї' | 'є' | 'ґ' | 'І' | 'Ї' | 'Є' | 'Ґ' => self.uk_only += 1,
+                'ы' | 'э' | 'ъ' | 'ё' | 'Ы' | 'Э' | 'Ъ' | 'Ё' => self.ru_only += 1,
+                _ => {}
+            }
+        }
+        if APOSTROPHES.contains(&c) {
+            self.apostrophes += 1;
+        }
+        if is_letter(c) {
+            self.letters += 1;
+        }
+        self.upper += u32::from(is_upper(c));
+        self.lower += u32::from(is_lower(c));
+    }
+
+    fn of(text: &str) -> Counts {
+        let mut counts = Counts::default();
+        for c in text.chars() {
+            counts.add(c);
+        }
+        counts
+    }
+
+    pub fn sum<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> Counts {
+        let mut sum = Counts::default();
+        for t in tokens {
+            let c = &t.counts;
+            sum.chars += c.chars;
+            sum.letters += c.letters;
+            sum.upper += c.upper;
+            sum.lower += c.lower;
+            sum.ascii += c.ascii;
+            sum.ascii_upper += c.ascii_upper;
+            sum.cyrillic += c.cyrillic;
+            sum.uk_only += c.uk_only;
+            sum.ru_only += c.ru_only;
+            sum.apostrophes += c.apostrophes;
+        }
+        sum
+    }
 }
 
 pub(crate) fn is_emoji(c: char) -> bool {
@@ -108,6 +194,8 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 text: c.to_string(),
                 start,
                 end: start + c.len_utf8(),
+                counts: Counts::default(),
+                class: Class::default(),
             });
             continue;
         }
@@ -132,6 +220,8 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 text: chunk.to_lowercase(),
                 start,
                 end: chunk_end,
+                counts: Counts::of(chunk),
+                class: Class::default(),
             });
             while chars.peek().is_some_and(|&(i, _)| i < chunk_end) {
                 chars.next();
@@ -141,6 +231,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
         if is_alphanumeric(c) {
             let mut end = start;
             let mut all_digits = true;
+            let mut counts = Counts::default();
             while let Some(&(i, ch)) = chars.peek() {
                 let inner = (APOSTROPHES.contains(&ch) || ch == '-')
                     && text[i + ch.len_utf8()..]
@@ -150,21 +241,26 @@ pub fn tokens(text: &str) -> Vec<Token> {
                     && end > start;
                 if is_alphanumeric(ch) || combining_mark(ch) || inner {
                     all_digits &= ch.is_ascii_digit();
+                    counts.add(ch);
                     end = i + ch.len_utf8();
                     chars.next();
                 } else {
                     break;
                 }
             }
+            let text = normalize(&text[start..end]);
+            let (kind, class) = if all_digits {
+                (TokenKind::Number, Class::default())
+            } else {
+                (TokenKind::Word, class(&text))
+            };
             out.push(Token {
-                kind: if all_digits {
-                    TokenKind::Number
-                } else {
-                    TokenKind::Word
-                },
-                text: normalize(&text[start..end]),
+                kind,
+                text,
                 start,
                 end,
+                counts,
+                class,
             });
             continue;
         }

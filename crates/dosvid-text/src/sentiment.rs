@@ -732,32 +732,8 @@ pub(crate) enum Role {
     Concord,
 }
 
-/// The role of a word, if it has one: one hash look-up instead of scanning five lists.
-pub(crate) fn role(word: &str) -> Option<Role> {
-    static ROLES: OnceLock<HashMap<&'static str, Role>> = OnceLock::new();
-    let roles = ROLES.get_or_init(|| {
-        let mut roles = HashMap::default();
-        for (words, role) in [
-            (CONCORD, Role::Concord),
-            (SOFTENERS, Role::Softener),
-            (INTENSIFIERS, Role::Intensifier),
-            (NEGATORS, Role::Negator),
-            (CONTRASTS, Role::Contrast),
-        ] {
-            for w in words {
-                roles.insert(*w, role);
-            }
-        }
-        roles
-    });
-    roles
-        .get(word)
-        .copied()
-        .or_else(|| word.ends_with("n't").then_some(Role::Negator))
-}
-
 /// Words of negative concord: "(не було) ніяких проблем" denies once, not twice.
-const CONCORD: &[&str] = &[
+pub(crate) const CONCORD: &[&str] = &[
     "ніяких",
     "жодних",
     "ніякої",
@@ -769,7 +745,7 @@ const CONCORD: &[&str] = &[
     "никакого",
 ];
 
-const NEGATORS: &[&str] = &[
+pub(crate) const NEGATORS: &[&str] = &[
     "не",
     "ні",
     "нема",
@@ -786,7 +762,7 @@ const NEGATORS: &[&str] = &[
     "neither",
     "nor",
 ];
-const INTENSIFIERS: &[&str] = &[
+pub(crate) const INTENSIFIERS: &[&str] = &[
     "дуже",
     "надзвичайно",
     "абсолютно",
@@ -811,7 +787,7 @@ const INTENSIFIERS: &[&str] = &[
     "incredibly",
     "most",
 ];
-const SOFTENERS: &[&str] = &[
+pub(crate) const SOFTENERS: &[&str] = &[
     "трохи",
     "трішки",
     "досить",
@@ -960,18 +936,13 @@ pub(crate) fn sentiment_in(
 ) -> Sentiment {
     let lexicon = lexicon(language);
     let body = &text[span.clone()];
-    let (mut letters, mut letters_upper) = (0usize, 0usize);
-    for c in body.chars().filter(|&c| crate::normalize::is_letter(c)) {
-        letters += 1;
-        letters_upper += usize::from(crate::normalize::is_upper(c));
-    }
-    let letters = letters.max(1);
-    let shouting_text = letters_upper * 10 >= letters * 7;
+    let counts = crate::normalize::Counts::sum(tokens);
+    let shouting_text = counts.upper * 10 >= counts.letters.max(1) * 7;
     // (weight, clause index) of each scored token.
     let mut scored: Vec<(f32, usize)> = Vec::new();
     let (mut clause, mut contrast_clause) = (0usize, None);
     let (mut negated, mut boost) = (0usize, 1.0f32);
-    let (mut previous_stem, mut previous_word): (&str, &str) = ("", "");
+    let (mut previous_stem, mut previous_role): (&str, Option<Role>) = ("", None);
     let mut phrase_key = String::new();
     let mut previous_end = span.start;
     for (i, token) in tokens.iter().enumerate() {
@@ -996,8 +967,7 @@ pub(crate) fn sentiment_in(
             TokenKind::Word => {}
             _ => continue,
         }
-        let word = token.text.as_str();
-        let word_role = role(word);
+        let word_role = token.class.role;
         if word_role == Some(Role::Contrast) {
             clause += 1;
             contrast_clause = Some(clause);
@@ -1009,7 +979,7 @@ pub(crate) fn sentiment_in(
             scored.push((DANGLING_NEGATION, clause));
             negated = 3;
             // "не працює", "без проблем": phrases that carry their denial start here.
-            (previous_stem, previous_word) = (stems.get(first + i), word);
+            (previous_stem, previous_role) = (stems.get(first + i), word_role);
             continue;
         }
         if word_role == Some(Role::Intensifier) {
@@ -1031,8 +1001,8 @@ pub(crate) fn sentiment_in(
             None
         };
         let weight = phrase.or_else(|| lexicon.words.get(stem)).copied();
-        let before = previous_word;
-        (previous_stem, previous_word) = (stem, word);
+        let before = previous_role;
+        (previous_stem, previous_role) = (stem, word_role);
         let Some(mut weight) = weight else {
             negated = negated.saturating_sub(1);
             continue;
@@ -1040,7 +1010,7 @@ pub(crate) fn sentiment_in(
         // A phrase that denies by itself ("не працює", "без проблем") or by negative concord
         // ("не було ніяких проблем") is not denied again by the negation before it.
         let self_denying =
-            phrase.is_some() && matches!(role(before), Some(Role::Negator | Role::Concord));
+            phrase.is_some() && matches!(before, Some(Role::Negator | Role::Concord));
         if phrase.is_some() {
             // The phrase replaces what its first word scored.
             if let Some(last) = scored.last_mut() {
@@ -1063,11 +1033,7 @@ pub(crate) fn sentiment_in(
                 denial.0 = 0.0;
             }
         }
-        let raw = &text[token.start..token.end];
-        if !shouting_text
-            && raw.chars().count() > 2
-            && raw.chars().all(|c| !crate::normalize::is_lower(c))
-        {
+        if !shouting_text && token.counts.chars > 2 && token.counts.lower == 0 {
             weight *= 1.3;
         }
         scored.push((weight, clause));

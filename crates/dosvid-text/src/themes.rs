@@ -183,13 +183,16 @@ struct Pattern {
     rest: Vec<Atom>,
 }
 
+/// A prefix that patterns start with, and those patterns.
+type Prefix = (String, Vec<u32>);
+
 /// The patterns of one language, found by their first word.
 #[derive(Debug, Clone, Default)]
 struct Matcher {
     by_stem: HashMap<String, Vec<u32>>,
-    by_prefix: HashMap<String, Vec<u32>>,
-    /// The lengths (in bytes) of the prefixes, longest first.
-    prefix_lengths: Vec<usize>,
+    /// Prefix patterns by their first two characters (every prefix has two at least): a word
+    /// looks up its own first two once, then tests the few prefixes found there.
+    by_prefix: HashMap<(char, char), Vec<Prefix>>,
     patterns: Vec<Pattern>,
 }
 
@@ -221,18 +224,27 @@ impl Matcher {
                     match first {
                         Atom::Stem(s) => matcher.by_stem.entry(s).or_default().push(id),
                         Atom::Prefix(p) => {
-                            if !matcher.prefix_lengths.contains(&p.len()) {
-                                matcher.prefix_lengths.push(p.len());
+                            let prefixes = matcher.by_prefix.entry(first_two(&p)).or_default();
+                            match prefixes.iter_mut().find(|(known, _)| *known == p) {
+                                Some((_, ids)) => ids.push(id),
+                                None => prefixes.push((p, vec![id])),
                             }
-                            matcher.by_prefix.entry(p).or_default().push(id)
                         }
                     }
                 }
             }
         }
-        matcher.prefix_lengths.sort_unstable_by(|a, b| b.cmp(a));
+        // Longest prefixes first, as the most specific pattern names a theme's span.
+        for prefixes in matcher.by_prefix.values_mut() {
+            prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        }
         matcher
     }
+}
+
+fn first_two(word: &str) -> (char, char) {
+    let mut chars = word.chars();
+    (chars.next().unwrap_or(' '), chars.next().unwrap_or(' '))
 }
 
 /// A compiled taxonomy: its themes' keys and a matcher per language.
@@ -300,7 +312,7 @@ pub(crate) fn themes_of(
     for (i, token) in tokens.iter().enumerate() {
         let gap = &text[previous_end.min(token.start)..token.start];
         if gap.contains(['.', '!', '?', ';', ',', ':', '\n'])
-            || sentiment::role(&token.text) == Some(sentiment::Role::Contrast)
+            || token.class.role == Some(sentiment::Role::Contrast)
         {
             clause_starts.push((token.start, i));
         }
@@ -318,11 +330,11 @@ pub(crate) fn themes_of(
         if let Some(ids) = matcher.by_stem.get(stems.get(i)) {
             candidates.extend(ids);
         }
-        for &length in &matcher.prefix_lengths {
-            if let Some(prefix) = word.get(..length)
-                && let Some(ids) = matcher.by_prefix.get(prefix)
-            {
-                candidates.extend(ids);
+        if let Some(prefixes) = matcher.by_prefix.get(&first_two(word)) {
+            for (prefix, ids) in prefixes {
+                if word.starts_with(prefix.as_str()) {
+                    candidates.extend(ids);
+                }
             }
         }
         for &id in &candidates {
