@@ -61,7 +61,7 @@ impl Emotions {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Emotion {
+pub(crate) enum Emotion {
     Anger,
     Frustration,
     Anxiety,
@@ -333,6 +333,15 @@ fn lexicon(language: Language) -> &'static Lexicon {
     }
 }
 
+/// A stem's emotion as a word, and whether it starts a phrase, in the lexicon of a language.
+pub(crate) fn lexicon_facts(stem: &str, language: Language) -> (Option<Emotion>, bool) {
+    let lexicon = lexicon(language);
+    (
+        lexicon.words.get(stem).copied(),
+        lexicon.phrase_starts.contains(stem),
+    )
+}
+
 /// Emotion scores of a text already split into tokens.
 pub(crate) fn emotions_of(
     text: &str,
@@ -343,7 +352,8 @@ pub(crate) fn emotions_of(
     let lexicon = lexicon(language);
     let mut counts = [0.0f32; 7];
     let mut add = |emotion: Emotion, weight: f32| counts[emotion as usize] += weight;
-    let mut previous: &str = "";
+    // The previous word's stem, and whether it starts a phrase.
+    let mut previous: (&str, bool) = ("", false);
     let mut phrase_key = String::new();
     let mut negated = false;
     for (i, token) in tokens.iter().enumerate() {
@@ -357,30 +367,30 @@ pub(crate) fn emotions_of(
             TokenKind::Word => {}
             _ => continue,
         }
-        let stem = stems.get(i);
+        let (stem, facts) = (stems.get(i), stems.facts(i));
         // The same denials as sentiment's ("не", "без", "never", "n't", …).
         if token.class.role == Some(crate::sentiment::Role::Negator) {
             negated = true;
-            previous = stem;
+            previous = (stem, facts.emotion_phrase);
             continue;
         }
-        let phrase = if lexicon.phrase_starts.contains(previous) {
+        let phrase = if previous.1 {
             phrase_key.clear();
-            phrase_key.push_str(previous);
+            phrase_key.push_str(previous.0);
             phrase_key.push(' ');
             phrase_key.push_str(stem);
             lexicon.phrases.get(&phrase_key)
         } else {
             None
         };
-        if let Some(e) = phrase.or_else(|| lexicon.words.get(stem)) {
+        if let Some(e) = phrase.copied().or(facts.emotion) {
             // "не розумію" is confusion itself; other denied emotions do not count.
             if !negated || phrase.is_some() {
-                add(*e, 1.0);
+                add(e, 1.0);
             }
         }
         negated = false;
-        previous = stem;
+        previous = (stem, facts.emotion_phrase);
     }
     let questions = text.matches('?').count() as f32;
     if questions >= 2.0 {

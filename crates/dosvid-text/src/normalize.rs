@@ -180,7 +180,11 @@ pub(crate) fn is_emoji(c: char) -> bool {
 
 /// Splits a text into tokens. Words keep inner apostrophes and hyphens (сім'я, Wi-Fi).
 pub fn tokens(text: &str) -> Vec<Token> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.len() / 5 + 1);
+    // Only a chunk holding an '@' or starting "http"/"www." can be noise: the next '@' and the
+    // start of its chunk are kept, so that other tokens need not find their chunk's end.
+    let mut at: Option<(usize, usize)> = None;
+    let mut searched_to = 0;
     let mut chars = text.char_indices().peekable();
     while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
@@ -200,21 +204,21 @@ pub fn tokens(text: &str) -> Vec<Token> {
             continue;
         }
         // A whitespace-delimited chunk decides links and mentions as a whole.
-        let chunk_end = text[start..]
-            .find(char::is_whitespace)
-            .map_or(text.len(), |i| start + i);
-        let chunk = &text[start..chunk_end];
-        let starts = |prefix: &str| {
-            chunk
-                .get(..prefix.len())
-                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-        };
-        if c == '@'
-            || starts("http://")
-            || starts("https://")
-            || starts("www.")
-            || (chunk.contains('@') && chunk.contains('.'))
+        if at.is_none_or(|(_, position)| position < start) && searched_to <= start {
+            at = text[start..].find('@').map(|i| {
+                let position = start + i;
+                let chunk_start = text[..position].rfind(char::is_whitespace).map_or(0, |w| {
+                    w + text[w..].chars().next().map_or(1, char::len_utf8)
+                });
+                (chunk_start, position)
+            });
+            searched_to = at.map_or(text.len() + 1, |(_, position)| position + 1);
+        }
+        let in_at_chunk = at.is_some_and(|(from, position)| from <= start && start <= position);
+        if (in_at_chunk || matches!(c, 'h' | 'H' | 'w' | 'W'))
+            && let Some(chunk_end) = noise_chunk(text, start, c)
         {
+            let chunk = &text[start..chunk_end];
             out.push(Token {
                 kind: TokenKind::Noise,
                 text: chunk.to_lowercase(),
@@ -232,6 +236,9 @@ pub fn tokens(text: &str) -> Vec<Token> {
             let mut end = start;
             let mut all_digits = true;
             let mut counts = Counts::default();
+            // Lower-cased as it is read; text outside Latin-1 and Cyrillic is normalised whole.
+            let mut normal = String::with_capacity(8);
+            let mut simple = true;
             while let Some(&(i, ch)) = chars.peek() {
                 let inner = (APOSTROPHES.contains(&ch) || ch == '-')
                     && text[i + ch.len_utf8()..]
@@ -242,13 +249,18 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 if is_alphanumeric(ch) || combining_mark(ch) || inner {
                     all_digits &= ch.is_ascii_digit();
                     counts.add(ch);
+                    simple = simple && push_lower(&mut normal, ch);
                     end = i + ch.len_utf8();
                     chars.next();
                 } else {
                     break;
                 }
             }
-            let text = normalize(&text[start..end]);
+            let text = if simple {
+                normal
+            } else {
+                normalize(&text[start..end])
+            };
             let (kind, class) = if all_digits {
                 (TokenKind::Number, Class::default())
             } else {
@@ -267,6 +279,47 @@ pub fn tokens(text: &str) -> Vec<Token> {
         chars.next();
     }
     out
+}
+
+/// The end of the whitespace-delimited chunk starting at `start` when it is a link, an e-mail
+/// address or an @mention.
+fn noise_chunk(text: &str, start: usize, c: char) -> Option<usize> {
+    let rest = &text[start..];
+    let starts = |prefix: &str| {
+        rest.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    let link = starts("http://") || starts("https://") || starts("www.");
+    let chunk_end = rest
+        .find(char::is_whitespace)
+        .map_or(text.len(), |i| start + i);
+    let chunk = &text[start..chunk_end];
+    (c == '@' || link || (chunk.contains('@') && chunk.contains('.'))).then_some(chunk_end)
+}
+
+/// Appends `c` as [`normalize`] writes it, when that needs no composition: false (and nothing
+/// appended) for a character outside Latin-1 and Cyrillic.
+fn push_lower(out: &mut String, c: char) -> bool {
+    let code = u32::from(c);
+    if c.is_ascii() {
+        out.push(if c == '`' {
+            '\''
+        } else {
+            c.to_ascii_lowercase()
+        });
+    } else if (0x410..=0x42F).contains(&code) {
+        out.push(char::from_u32(code + 0x20).unwrap_or(c));
+    } else if (0x430..=0x45F).contains(&code) {
+        out.push(c);
+    } else if code < 0x300 || (0x400..=0x4FF).contains(&code) {
+        out.extend(
+            c.to_lowercase()
+                .map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c }),
+        );
+    } else {
+        return false;
+    }
+    true
 }
 
 /// Combining marks (a stress mark, a decomposed й) stay inside their word.

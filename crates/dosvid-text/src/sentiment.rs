@@ -906,6 +906,15 @@ fn lexicon(language: Language) -> &'static Lexicon {
     }
 }
 
+/// A stem's weight as a word, and whether it starts a phrase, in the lexicon of a language.
+pub(crate) fn lexicon_facts(stem: &str, language: Language) -> (Option<f32>, bool) {
+    let lexicon = lexicon(language);
+    (
+        lexicon.words.get(stem).copied(),
+        lexicon.phrase_starts.contains(stem),
+    )
+}
+
 /// The sentiment of a text in a language (see [`crate::detect_language`]).
 pub fn sentiment(text: &str, language: Language) -> Sentiment {
     let tokens = tokens(text);
@@ -943,6 +952,7 @@ pub(crate) fn sentiment_in(
     let (mut clause, mut contrast_clause) = (0usize, None);
     let (mut negated, mut boost) = (0usize, 1.0f32);
     let (mut previous_stem, mut previous_role): (&str, Option<Role>) = ("", None);
+    let mut previous_starts_phrase = false;
     let mut phrase_key = String::new();
     let mut previous_end = span.start;
     for (i, token) in tokens.iter().enumerate() {
@@ -980,6 +990,7 @@ pub(crate) fn sentiment_in(
             negated = 3;
             // "не працює", "без проблем": phrases that carry their denial start here.
             (previous_stem, previous_role) = (stems.get(first + i), word_role);
+            previous_starts_phrase = stems.facts(first + i).sentiment_phrase;
             continue;
         }
         if word_role == Some(Role::Intensifier) {
@@ -991,7 +1002,8 @@ pub(crate) fn sentiment_in(
             continue;
         }
         let stem = stems.get(first + i);
-        let phrase = if lexicon.phrase_starts.contains(previous_stem) {
+        let facts = stems.facts(first + i);
+        let phrase = if previous_starts_phrase {
             phrase_key.clear();
             phrase_key.push_str(previous_stem);
             phrase_key.push(' ');
@@ -1000,9 +1012,10 @@ pub(crate) fn sentiment_in(
         } else {
             None
         };
-        let weight = phrase.or_else(|| lexicon.words.get(stem)).copied();
+        let weight = phrase.copied().or(facts.sentiment);
         let before = previous_role;
         (previous_stem, previous_role) = (stem, word_role);
+        previous_starts_phrase = facts.sentiment_phrase;
         let Some(mut weight) = weight else {
             negated = negated.saturating_sub(1);
             continue;

@@ -8,6 +8,7 @@ use std::sync::{OnceLock, RwLock};
 use rustc_hash::FxHashMap;
 use snowball_stemmers_rs::{Algorithm, Stemmer};
 
+use crate::emotion::Emotion;
 use crate::language::Language;
 use crate::normalize::{Token, TokenKind};
 
@@ -23,11 +24,38 @@ pub(crate) fn stemmer(language: Language) -> &'static Stemmer {
     }
 }
 
-/// The stem of every token (empty for tokens that are not words), in token order.
+/// What the sentiment and emotion lexicons of a language say of a stem, looked up once, when a
+/// word is first stemmed, instead of on every reading of the word.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Facts {
+    pub sentiment: Option<f32>,
+    /// The stem starts a two-word sentiment phrase.
+    pub sentiment_phrase: bool,
+    pub emotion: Option<Emotion>,
+    /// The stem starts a two-word emotion phrase.
+    pub emotion_phrase: bool,
+}
+
+impl Facts {
+    fn of(stem: &str, language: Language) -> Facts {
+        let (sentiment, sentiment_phrase) = crate::sentiment::lexicon_facts(stem, language);
+        let (emotion, emotion_phrase) = crate::emotion::lexicon_facts(stem, language);
+        Facts {
+            sentiment,
+            sentiment_phrase,
+            emotion,
+            emotion_phrase,
+        }
+    }
+}
+
+/// The stem of every token (empty for tokens that are not words) and its [`Facts`], in token
+/// order.
 #[derive(Debug, Default)]
 pub(crate) struct Stems {
     buffer: String,
     ends: Vec<u32>,
+    facts: Vec<Facts>,
 }
 
 /// Words stemmed lately, per language, shared by all threads: customers use few words often,
@@ -35,7 +63,10 @@ pub(crate) struct Stems {
 /// the read lock once; the words it was first to see are added after.
 const CACHED_WORDS: usize = 200_000;
 
-type Cache = RwLock<FxHashMap<Box<str>, Box<str>>>;
+/// A word's stem and what the lexicons say of it.
+type Known = (Box<str>, Facts);
+
+type Cache = RwLock<FxHashMap<Box<str>, Known>>;
 
 fn cache(language: Language) -> &'static Cache {
     static CACHES: [OnceLock<Cache>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
@@ -54,24 +85,32 @@ impl Stems {
         let mut stems = Stems {
             buffer: String::with_capacity(tokens.len() * 8),
             ends: Vec::with_capacity(tokens.len()),
+            facts: Vec::with_capacity(tokens.len()),
         };
-        let mut learned: Vec<(Box<str>, Box<str>)> = Vec::new();
+        let mut learned: Vec<(Box<str>, Known)> = Vec::new();
         {
             let known = cache
                 .read()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             for token in tokens {
+                let mut facts = Facts::default();
                 if token.kind == TokenKind::Word {
                     match known.get(token.text.as_str()) {
-                        Some(stem) => stems.buffer.push_str(stem),
+                        Some((stem, known_facts)) => {
+                            stems.buffer.push_str(stem);
+                            facts = *known_facts;
+                        }
                         None => {
                             let stem = stemmer.stem(&token.text);
+                            facts = Facts::of(&stem, language);
                             stems.buffer.push_str(&stem);
-                            learned.push((token.text.as_str().into(), stem.as_ref().into()));
+                            learned
+                                .push((token.text.as_str().into(), (stem.as_ref().into(), facts)));
                         }
                     }
                 }
                 stems.ends.push(stems.buffer.len() as u32);
+                stems.facts.push(facts);
             }
         }
         if !learned.is_empty() {
@@ -90,5 +129,10 @@ impl Stems {
     pub(crate) fn get(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.buffer[start..self.ends[i] as usize]
+    }
+
+    /// What the lexicons say of token `i`'s stem.
+    pub(crate) fn facts(&self, i: usize) -> Facts {
+        self.facts[i]
     }
 }

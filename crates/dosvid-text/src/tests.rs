@@ -23,6 +23,30 @@ fn normalisation_folds_case_and_apostrophes_and_composes() {
             "Word:рази"
         ]
     );
+    // Addresses, mentions and links are noise wherever they stand; words around them are not.
+    let words: Vec<String> =
+        tokens("Пишіть на (info@kvant.ua), @Kvant або WWW.kvant.ua; who@ what. me@x, Ölçü ШВИДКО")
+            .into_iter()
+            .map(|t| format!("{:?}:{}", t.kind, t.text))
+            .collect();
+    assert_eq!(
+        words,
+        [
+            "Word:пишіть",
+            "Word:на",
+            "Noise:(info@kvant.ua),",
+            "Noise:@kvant",
+            "Word:або",
+            "Noise:www.kvant.ua;",
+            "Word:who",
+            "Noise:@",
+            "Word:what",
+            "Word:me",
+            "Noise:@x,",
+            "Word:ölçü",
+            "Word:швидко",
+        ]
+    );
 }
 
 #[test]
