@@ -9,7 +9,6 @@
 
 use serde::Serialize;
 
-use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use crate::normalize::{Counts, Token, TokenKind, tokens};
@@ -112,19 +111,28 @@ const ROWS: [&str; 6] = [
 ];
 const RU_ROWS: [&str; 3] = ["йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"];
 
-fn key(c: char) -> Option<(usize, usize)> {
-    static KEYS: OnceLock<HashMap<char, (usize, usize)>> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let mut keys = HashMap::default();
+/// A key's row and column: a table for ASCII and one for the Cyrillic block, built once.
+fn key(c: char) -> Option<(u8, u8)> {
+    type Keys = ([Option<(u8, u8)>; 128], [Option<(u8, u8)>; 256]);
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    let (latin, cyrillic) = KEYS.get_or_init(|| {
+        let mut keys: Keys = ([None; 128], [None; 256]);
         for (row, letters) in ROWS.iter().chain(&RU_ROWS).enumerate() {
             for (col, k) in letters.chars().enumerate() {
-                keys.entry(k).or_insert((row % 3, col));
+                let slot = match u32::from(k) {
+                    code @ 0..=0x7F => &mut keys.0[code as usize],
+                    code => &mut keys.1[(code - 0x400) as usize],
+                };
+                slot.get_or_insert((row as u8 % 3, col as u8));
             }
         }
         keys
-    })
-    .get(&c)
-    .copied()
+    });
+    match u32::from(c) {
+        code @ 0..=0x7F => latin[code as usize],
+        code @ 0x400..=0x4FF => cyrillic[(code - 0x400) as usize],
+        _ => None,
+    }
 }
 
 /// A word typed by sliding along the keyboard: most neighbouring letters are neighbouring keys.

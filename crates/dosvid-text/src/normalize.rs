@@ -185,14 +185,14 @@ pub fn tokens(text: &str) -> Vec<Token> {
     // start of its chunk are kept, so that other tokens need not find their chunk's end.
     let mut at: Option<(usize, usize)> = None;
     let mut searched_to = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
+    let mut start = 0;
+    while start < text.len() {
+        let c = char_at(text, start);
         if c.is_whitespace() {
-            chars.next();
+            start += c.len_utf8();
             continue;
         }
         if is_emoji(c) {
-            chars.next();
             out.push(Token {
                 kind: TokenKind::Emoji,
                 text: c.to_string(),
@@ -201,20 +201,21 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 counts: Counts::default(),
                 class: Class::default(),
             });
+            start += c.len_utf8();
             continue;
         }
-        // A whitespace-delimited chunk decides links and mentions as a whole.
         if at.is_none_or(|(_, position)| position < start) && searched_to <= start {
             at = text[start..].find('@').map(|i| {
                 let position = start + i;
-                let chunk_start = text[..position].rfind(char::is_whitespace).map_or(0, |w| {
-                    w + text[w..].chars().next().map_or(1, char::len_utf8)
-                });
+                let chunk_start = text[..position]
+                    .rfind(char::is_whitespace)
+                    .map_or(0, |w| w + char_at(text, w).len_utf8());
                 (chunk_start, position)
             });
             searched_to = at.map_or(text.len() + 1, |(_, position)| position + 1);
         }
         let in_at_chunk = at.is_some_and(|(from, position)| from <= start && start <= position);
+        // A whitespace-delimited chunk decides links and mentions as a whole.
         if (in_at_chunk || matches!(c, 'h' | 'H' | 'w' | 'W'))
             && let Some(chunk_end) = noise_chunk(text, start, c)
         {
@@ -227,58 +228,71 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 counts: Counts::of(chunk),
                 class: Class::default(),
             });
-            while chars.peek().is_some_and(|&(i, _)| i < chunk_end) {
-                chars.next();
-            }
+            start = chunk_end;
             continue;
         }
         if is_alphanumeric(c) {
-            let mut end = start;
-            let mut all_digits = true;
-            let mut counts = Counts::default();
-            // Lower-cased as it is read; text outside Latin-1 and Cyrillic is normalised whole.
-            let mut normal = String::with_capacity(8);
-            let mut simple = true;
-            while let Some(&(i, ch)) = chars.peek() {
-                let inner = (APOSTROPHES.contains(&ch) || ch == '-')
-                    && text[i + ch.len_utf8()..]
-                        .chars()
-                        .next()
-                        .is_some_and(is_alphanumeric)
-                    && end > start;
-                if is_alphanumeric(ch) || combining_mark(ch) || inner {
-                    all_digits &= ch.is_ascii_digit();
-                    counts.add(ch);
-                    simple = simple && push_lower(&mut normal, ch);
-                    end = i + ch.len_utf8();
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            let text = if simple {
-                normal
-            } else {
-                normalize(&text[start..end])
-            };
-            let (kind, class) = if all_digits {
-                (TokenKind::Number, Class::default())
-            } else {
-                (TokenKind::Word, class(&text))
-            };
-            out.push(Token {
-                kind,
-                text,
-                start,
-                end,
-                counts,
-                class,
-            });
+            let token = word(text, start);
+            start = token.end;
+            out.push(token);
             continue;
         }
-        chars.next();
+        start += c.len_utf8();
     }
     out
+}
+
+/// The character at byte `i` of the text (a character boundary).
+fn char_at(text: &str, i: usize) -> char {
+    match text.as_bytes()[i] {
+        b if b.is_ascii() => char::from(b),
+        _ => text[i..].chars().next().unwrap_or_default(),
+    }
+}
+
+/// The word or number starting at byte `start` (an alphanumeric character), lower-cased as it
+/// is read; a word with characters outside Latin-1 and Cyrillic is normalised whole.
+fn word(text: &str, start: usize) -> Token {
+    let mut end = start;
+    let mut all_digits = true;
+    let mut counts = Counts::default();
+    let mut normal = String::with_capacity(8);
+    let mut simple = true;
+    while end < text.len() {
+        let ch = char_at(text, end);
+        let next = end + ch.len_utf8();
+        let inner = || {
+            (APOSTROPHES.contains(&ch) || ch == '-')
+                && end > start
+                && text.len() > next
+                && is_alphanumeric(char_at(text, next))
+        };
+        if !(is_alphanumeric(ch) || combining_mark(ch) || inner()) {
+            break;
+        }
+        all_digits &= ch.is_ascii_digit();
+        counts.add(ch);
+        simple = simple && push_lower(&mut normal, ch);
+        end = next;
+    }
+    let normal = if simple {
+        normal
+    } else {
+        normalize(&text[start..end])
+    };
+    let (kind, class) = if all_digits {
+        (TokenKind::Number, Class::default())
+    } else {
+        (TokenKind::Word, class(&normal))
+    };
+    Token {
+        kind,
+        text: normal,
+        start,
+        end,
+        counts,
+        class,
+    }
 }
 
 /// The end of the whitespace-delimited chunk starting at `start` when it is a link, an e-mail
