@@ -12,6 +12,7 @@ mod extract;
 mod pages;
 mod watch;
 mod webhooks;
+mod workers;
 
 use std::sync::Arc;
 

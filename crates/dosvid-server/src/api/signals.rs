@@ -5,6 +5,9 @@
 //! stored; the stored ones commit in one transaction before the answer is sent. An
 //! `Idempotency-Key` header makes a retried request answer as the first one did, storing nothing.
 
+use std::sync::Arc;
+
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -23,6 +26,7 @@ use sha2::{Digest, Sha256};
 use super::{ListResponse, list_params};
 use crate::error::ErrorBody;
 use crate::extract::{Auth, ListParams, read_body};
+use crate::workers::Workers;
 use crate::{ApiError, AppState};
 
 #[derive(Deserialize)]
@@ -95,31 +99,59 @@ fn parse_envelope(body: &[u8]) -> Result<Envelope<'_>, ApiError> {
     Ok(envelope)
 }
 
-/// Parses and checks every record of a batch — reading each comment is most of the work — on
-/// every core, keeping the batch's order.
+/// Reads and validates the records of a batch (comments analysed) on every core: the caller's
+/// thread takes the first part, the [`Workers`] the rest, each from the shared request body.
 fn validate_all<I: SignalInput>(
+    body: &Bytes,
     raws: &[&RawValue],
     now: chrono::DateTime<Utc>,
-    themes: &dosvid_text::Themes,
-) -> Vec<Result<I::Valid, FieldError>> {
-    let validate = |raw: &&RawValue| {
-        dosvid_domain::error::from_json::<I>(raw.get()).and_then(|r| r.validate(now, themes))
+    themes: &Arc<dosvid_text::Themes>,
+) -> Vec<Result<I::Valid, FieldError>>
+where
+    I::Valid: Send + 'static,
+{
+    let validate = move |raw: &str, themes: &dosvid_text::Themes| {
+        dosvid_domain::error::from_json::<I>(raw).and_then(|r| r.validate(now, themes))
     };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part = raws.len().div_ceil(cores).max(256);
+    let workers = Workers::global();
+    let part = raws.len().div_ceil(workers.threads() + 1).max(256);
     if raws.len() <= part {
-        return raws.iter().map(validate).collect();
+        return raws.iter().map(|raw| validate(raw.get(), themes)).collect();
     }
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = raws
-            .chunks(part)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(validate).collect::<Vec<_>>()))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| p.join().expect("validating a batch"))
-            .collect()
-    })
+    // The workers' parts, as byte ranges of the body they share.
+    let base = body.as_ptr() as usize;
+    let answers: Vec<_> = raws[part..]
+        .chunks(part)
+        .map(|chunk| {
+            let ranges: Vec<(usize, usize)> = chunk
+                .iter()
+                .map(|raw| {
+                    let start = raw.get().as_ptr() as usize - base;
+                    (start, start + raw.get().len())
+                })
+                .collect();
+            let (body, themes) = (body.clone(), themes.clone());
+            workers.run(move || {
+                ranges
+                    .into_iter()
+                    .map(
+                        |(start, end)| match std::str::from_utf8(&body[start..end]) {
+                            Ok(raw) => validate(raw, &themes),
+                            Err(e) => Err(FieldError::new("records", e.to_string())),
+                        },
+                    )
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut records: Vec<_> = raws[..part]
+        .iter()
+        .map(|raw| validate(raw.get(), themes))
+        .collect();
+    for answer in answers {
+        records.extend(answer.recv().expect("a worker validating a batch"));
+    }
+    records
 }
 
 async fn ingest<I: SignalInput>(
@@ -128,7 +160,10 @@ async fn ingest<I: SignalInput>(
     headers: HeaderMap,
     request: Request,
     wrap: fn(Vec<Result<I::Valid, FieldError>>) -> Signals,
-) -> Result<Json<BatchReport>, ApiError> {
+) -> Result<Json<BatchReport>, ApiError>
+where
+    I::Valid: Send + 'static,
+{
     let body = read_body(request, &()).await?;
     let idempotency = idempotency(&headers, I::KIND.as_str(), &body)?;
     // Parsing 10,000 records is CPU work: it runs on the blocking thread with the store call.
@@ -141,7 +176,7 @@ async fn ingest<I: SignalInput>(
             };
             let now = Utc::now();
             let themes = analytics.themes(store, auth.org)?;
-            let records = validate_all::<I>(&envelope.records, now, &themes);
+            let records = validate_all::<I>(&body, &envelope.records, now, &themes);
             let report = store.ingest(auth.org, &wrap(records), idempotency, now)?;
             let stored: Vec<i64> = report.ids.iter().flatten().copied().collect();
             match I::KIND {
