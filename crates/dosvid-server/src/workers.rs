@@ -9,7 +9,6 @@ type Job = Box<dyn FnOnce() + Send>;
 
 pub struct Workers {
     jobs: Mutex<Sender<Job>>,
-    threads: usize,
 }
 
 impl Workers {
@@ -49,13 +48,7 @@ impl Workers {
         }
         Workers {
             jobs: Mutex::new(jobs),
-            threads,
         }
-    }
-
-    /// How many threads there are.
-    pub fn threads(&self) -> usize {
-        self.threads
     }
 
     /// Runs `f` on a worker; its answer arrives on the returned channel.

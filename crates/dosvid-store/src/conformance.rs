@@ -6,7 +6,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use dosvid_domain::customer::{IdentityInput, NewCustomerInput};
 use dosvid_domain::{
     CustomerPatch, FeedbackInput, FeedbackSource, IdentityKind, InteractionInput, NewStage,
-    NewTouchpoint, SignalInput, StagePatch, TouchpointPatch, TransactionInput, TransactionKind,
+    NewTouchpoint, RecordKind, SignalInput, StagePatch, TouchpointPatch, TransactionInput,
+    TransactionKind,
 };
 
 use crate::{Filter, Idempotency, PageRequest, Signals, Store, StoreError};
@@ -41,6 +42,7 @@ pub fn run(store: &dyn Store) {
     customers_are_recognised_by_any_of_their_identities(store);
     a_batch_stores_valid_records_whole_and_reports_the_rest(store);
     a_retried_batch_stores_nothing_new(store);
+    a_batch_in_parts_is_one_batch(store);
     lists_filter_by_time_touchpoint_subtree_channel_and_customer(store);
     the_touchpoint_tree_stays_a_tree(store);
     stages_keep_their_order(store);
@@ -309,6 +311,67 @@ fn a_retried_batch_stores_nothing_new(store: &dyn Store) {
                 .is_some_and(|e| e.starts_with("retry-")))
             .count(),
         50
+    );
+}
+
+fn a_batch_in_parts_is_one_batch(store: &dyn Store) {
+    let org = store.default_org().unwrap();
+    let part = |from: usize, to: usize| {
+        Signals::Feedback(
+            (from..to)
+                .map(|i| {
+                    let nps = if i == 7 { 11 } else { i % 11 };
+                    feedback(serde_json::json!({"external_id": format!("part-{i}"), "customer_external_id": format!("PC-{}", i % 3), "nps": nps, "occurred_at": "2025-06-21"}))
+                })
+                .collect(),
+        )
+    };
+    let key = Idempotency {
+        key: "parts-1".into(),
+        request_hash: "p1".into(),
+    };
+    let mut parts = [part(0, 4), part(4, 10), part(10, 12)].into_iter();
+    let report = store
+        .ingest_parts(
+            org,
+            RecordKind::Feedback,
+            &mut parts,
+            Some(key.clone()),
+            now(),
+        )
+        .unwrap();
+    assert_eq!((report.received, report.created), (12, 11));
+    assert_eq!(report.ids.len(), 12);
+    // The rejected record is named by its place in the whole batch, not in its part.
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(
+        (report.rejected[0].index, report.rejected[0].field.as_str()),
+        (7, "nps")
+    );
+    assert!(report.ids[7].is_none() && report.ids[8].is_some());
+    // A replay answers the first report and reads no part.
+    let mut unread = [part(0, 12)].into_iter();
+    let again = store
+        .ingest_parts(org, RecordKind::Feedback, &mut unread, Some(key), now())
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.ids, report.ids);
+    assert_eq!(unread.len(), 1);
+    // A part of another kind is refused, and the transaction with it: nothing is stored.
+    let mut mixed = [part(100, 101), Signals::Interactions(Vec::new())].into_iter();
+    assert!(
+        store
+            .ingest_parts(org, RecordKind::Feedback, &mut mixed, None, now())
+            .is_err()
+    );
+    let stored = store
+        .list_feedback(org, &Filter::default(), PageRequest::first(1000))
+        .unwrap()
+        .items;
+    assert!(
+        !stored
+            .iter()
+            .any(|f| f.external_id.as_deref() == Some("part-100"))
     );
 }
 

@@ -202,6 +202,17 @@ pub enum Signals {
     Transactions(Vec<Result<NewTransaction, FieldError>>),
 }
 
+impl Signals {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Signals::Customers(_) => RecordKind::Customers,
+            Signals::Feedback(_) => RecordKind::Feedback,
+            Signals::Interactions(_) => RecordKind::Interactions,
+            Signals::Transactions(_) => RecordKind::Transactions,
+        }
+    }
+}
+
 /// An `Idempotency-Key` with a hash of the request it arrived with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Idempotency {
@@ -310,6 +321,18 @@ pub trait Store: Send + Sync + 'static {
         &self,
         org: OrgId,
         batch: &Signals,
+        idempotency: Option<Idempotency>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchReport>;
+    /// [`Store::ingest`] of a batch of one kind that arrives in parts, each read while the one
+    /// before is stored (the API reads comments on one core while another stores): one
+    /// transaction, one report, its indices counted from the start of the batch. A replayed
+    /// idempotency key answers without reading any part.
+    fn ingest_parts(
+        &self,
+        org: OrgId,
+        kind: RecordKind,
+        parts: &mut dyn Iterator<Item = Signals>,
         idempotency: Option<Idempotency>,
         now: DateTime<Utc>,
     ) -> Result<BatchReport>;

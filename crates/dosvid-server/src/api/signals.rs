@@ -5,12 +5,16 @@
 //! stored; the stored ones commit in one transaction before the answer is sent. An
 //! `Idempotency-Key` header makes a retried request answer as the first one did, storing nothing.
 
+use std::cell::Cell;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
+use axum::http::HeaderName;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
 use dosvid_domain::limits::MAX_BATCH_RECORDS;
@@ -99,31 +103,35 @@ fn parse_envelope(body: &[u8]) -> Result<Envelope<'_>, ApiError> {
     Ok(envelope)
 }
 
-/// Reads and validates the records of a batch (comments analysed) on every core: the caller's
-/// thread takes the first part, the [`Workers`] the rest, each from the shared request body.
-fn validate_all<I: SignalInput>(
+/// Records the caller reads before the store starts, and the records of each later part.
+const FIRST_PART: usize = 64;
+const PART: usize = 128;
+
+/// Reads the records of a batch in parts, in order: the [`Workers`] start on every part but the
+/// first at once, the caller reads the first, and each later part is waited for when the store
+/// asks for it — so comments are read on the other cores while the caller stores the parts
+/// before. Small parts keep the store from waiting long for the first and the last. Each worker
+/// reads its records from the shared request body.
+/// `waited` adds up the time the caller spent reading or waiting for records.
+fn read_parts<'a, I: SignalInput>(
     body: &Bytes,
     raws: &[&RawValue],
     now: chrono::DateTime<Utc>,
     themes: &Arc<dosvid_text::Themes>,
-) -> Vec<Result<I::Valid, FieldError>>
+    waited: &'a Cell<Duration>,
+) -> impl Iterator<Item = Vec<Result<I::Valid, FieldError>>> + 'a
 where
     I::Valid: Send + 'static,
 {
     let validate = move |raw: &str, themes: &dosvid_text::Themes| {
         dosvid_domain::error::from_json::<I>(raw).and_then(|r| r.validate(now, themes))
     };
-    let workers = Workers::global();
-    let part = raws.len().div_ceil(workers.threads() + 1).max(256);
-    if raws.len() <= part {
-        return raws.iter().map(|raw| validate(raw.get(), themes)).collect();
-    }
-    // The workers' parts, as byte ranges of the body they share.
+    let first = raws.len().min(FIRST_PART);
     let base = body.as_ptr() as usize;
-    let answers: Vec<_> = raws[part..]
-        .chunks(part)
-        .map(|chunk| {
-            let ranges: Vec<(usize, usize)> = chunk
+    let later: Vec<_> = raws[first..]
+        .chunks(PART)
+        .map(|part| {
+            let ranges: Vec<(usize, usize)> = part
                 .iter()
                 .map(|raw| {
                     let start = raw.get().as_ptr() as usize - base;
@@ -131,7 +139,7 @@ where
                 })
                 .collect();
             let (body, themes) = (body.clone(), themes.clone());
-            workers.run(move || {
+            Workers::global().run(move || {
                 ranges
                     .into_iter()
                     .map(
@@ -144,14 +152,18 @@ where
             })
         })
         .collect();
-    let mut records: Vec<_> = raws[..part]
+    let started = Instant::now();
+    let first: Vec<_> = raws[..first]
         .iter()
         .map(|raw| validate(raw.get(), themes))
         .collect();
-    for answer in answers {
-        records.extend(answer.recv().expect("a worker validating a batch"));
-    }
-    records
+    waited.set(started.elapsed());
+    std::iter::once(first).chain(later.into_iter().map(|answer| {
+        let started = Instant::now();
+        let part = answer.recv().expect("a worker reading a batch");
+        waited.set(waited.get() + started.elapsed());
+        part
+    }))
 }
 
 async fn ingest<I: SignalInput>(
@@ -160,7 +172,7 @@ async fn ingest<I: SignalInput>(
     headers: HeaderMap,
     request: Request,
     wrap: fn(Vec<Result<I::Valid, FieldError>>) -> Signals,
-) -> Result<Json<BatchReport>, ApiError>
+) -> Result<Response, ApiError>
 where
     I::Valid: Send + 'static,
 {
@@ -176,25 +188,30 @@ where
             };
             let now = Utc::now();
             let themes = analytics.themes(store, auth.org)?;
-            let records = validate_all::<I>(&body, &envelope.records, now, &themes);
-            let report = store.ingest(auth.org, &wrap(records), idempotency, now)?;
-            let stored: Vec<i64> = report.ids.iter().flatten().copied().collect();
+            let (started, read) = (Instant::now(), Cell::new(Duration::ZERO));
+            let mut parts =
+                read_parts::<I>(&body, &envelope.records, now, &themes, &read).map(wrap);
+            let report = store.ingest_parts(auth.org, I::KIND, &mut parts, idempotency, now)?;
+            let stored = Instant::now();
+            let ids: Vec<i64> = report.ids.iter().flatten().copied().collect();
             match I::KIND {
                 RecordKind::Feedback => {
-                    analytics.feedback_written(store, auth.org, &stored);
-                    crate::alerts::after_feedback(store, &outbox, auth.org, &stored);
+                    analytics.feedback_written(store, auth.org, &ids);
+                    crate::alerts::after_feedback(store, &outbox, auth.org, &ids);
                 }
-                RecordKind::Transactions => {
-                    analytics.transactions_written(store, auth.org, &stored)
-                }
-                RecordKind::Customers => analytics.customers_written(store, auth.org, &stored),
-                RecordKind::Interactions => {
-                    analytics.interactions_written(store, auth.org, &stored)
-                }
+                RecordKind::Transactions => analytics.transactions_written(store, auth.org, &ids),
+                RecordKind::Customers => analytics.customers_written(store, auth.org, &ids),
+                RecordKind::Interactions => analytics.interactions_written(store, auth.org, &ids),
             }
-            Ok(Ok(report))
+            let timing = [
+                ("read", read.get()),
+                ("store", stored - started - read.get()),
+                ("index", stored.elapsed()),
+            ];
+            Ok(Ok((report, timing)))
         })
         .await??;
+    let (report, timing) = report;
     if report.received > 0 && report.rejected.len() == report.received {
         let mut error = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -204,45 +221,57 @@ where
         error.rejected = report.rejected;
         return Err(error);
     }
-    Ok(Json(report))
+    let header = HeaderName::from_static("server-timing");
+    Ok(([(header, server_timing(&timing))], Json(report)).into_response())
+}
+
+/// `Server-Timing` (W3C) of a batch: `read` is the time the request spent reading records
+/// (validating, analysing comments) or waiting for the workers reading them, `store` the rest of
+/// the transaction, `index` the analytics index and the rules after it.
+fn server_timing(parts: &[(&str, Duration)]) -> String {
+    parts
+        .iter()
+        .map(|(name, took)| format!("{name};dur={:.3}", took.as_secs_f64() * 1e3))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Store a batch of feedback records.
 #[utoipa::path(post, path = "/api/v1/feedback:batch", tag = "signals", request_body = BatchRequest<FeedbackInput>,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request store nothing new")),
-    responses((status = 200, body = BatchReport), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = BatchReport, headers(("Server-Timing" = String, description = "read;dur=MS (reading the records and their comments, as far as the store waited for it), store;dur=MS, index;dur=MS"))), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn feedback_batch(
     State(state): State<AppState>,
     Extension(auth): Extension<Auth>,
     headers: HeaderMap,
     request: Request,
-) -> Result<Json<BatchReport>, ApiError> {
+) -> Result<Response, ApiError> {
     ingest::<FeedbackInput>(state, auth, headers, request, Signals::Feedback).await
 }
 
 /// Store a batch of interactions.
 #[utoipa::path(post, path = "/api/v1/interactions:batch", tag = "signals", request_body = BatchRequest<InteractionInput>,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request store nothing new")),
-    responses((status = 200, body = BatchReport), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = BatchReport, headers(("Server-Timing" = String, description = "read;dur=MS (reading the records and their comments, as far as the store waited for it), store;dur=MS, index;dur=MS"))), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn interactions_batch(
     State(state): State<AppState>,
     Extension(auth): Extension<Auth>,
     headers: HeaderMap,
     request: Request,
-) -> Result<Json<BatchReport>, ApiError> {
+) -> Result<Response, ApiError> {
     ingest::<InteractionInput>(state, auth, headers, request, Signals::Interactions).await
 }
 
 /// Store a batch of transactions.
 #[utoipa::path(post, path = "/api/v1/transactions:batch", tag = "signals", request_body = BatchRequest<TransactionInput>,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry of this request store nothing new")),
-    responses((status = 200, body = BatchReport), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = BatchReport, headers(("Server-Timing" = String, description = "read;dur=MS (reading the records and their comments, as far as the store waited for it), store;dur=MS, index;dur=MS"))), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn transactions_batch(
     State(state): State<AppState>,
     Extension(auth): Extension<Auth>,
     headers: HeaderMap,
     request: Request,
-) -> Result<Json<BatchReport>, ApiError> {
+) -> Result<Response, ApiError> {
     ingest::<TransactionInput>(state, auth, headers, request, Signals::Transactions).await
 }
 

@@ -40,6 +40,7 @@ pub fn run<F: std::future::Future<Output = ()>>(
 
 pub struct Response {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub body: Value,
 }
 
@@ -148,6 +149,7 @@ impl TestApp {
             .await
             .unwrap();
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
@@ -157,7 +159,11 @@ impl TestApp {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Response { status, body }
+        Response {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A browser-like request to a public page: no API key, a form body when given. Returns

@@ -64,6 +64,48 @@ async fn mixed_batch(app: TestApp) {
     assert_eq!(stored[0]["comment"], "Півгодини в черзі, жах");
     // Rejected records created no customers.
     assert_eq!(app.all("/api/v1/customers").await.len(), 2);
+
+    // A batch larger than a part is read by the workers, part by part, and stored as one:
+    // rejections are named by their place in the whole batch, ids come in the records' order.
+    let records: Vec<Value> = (0..700)
+        .map(|i| {
+            let nps = if [100, 350, 699].contains(&i) { 11 } else { i % 11 };
+            json!({"external_id": format!("big-{i}"), "nps": nps, "comment": format!("Відповіли за {i} хвилин, дякую"), "occurred_at": t})
+        })
+        .collect();
+    let answer = app.post("/api/v1/feedback:batch", &batch(records)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["created"], 697);
+    let rejected: Vec<u64> = answer.body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rejected, [100, 350, 699]);
+    let ids: Vec<i64> = answer.body["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "ids in the records' order"
+    );
+    let stored = app.all("/api/v1/feedback").await;
+    let big_500 = stored
+        .iter()
+        .find(|f| f["external_id"] == "big-500")
+        .unwrap();
+    assert_eq!(big_500["nps"], 500 % 11);
+    assert!(big_500["sentiment"].as_f64().unwrap() > 0.05, "{big_500}");
+    assert_eq!(big_500["emotions"], json!(["gratitude"]));
+    // The answer says where its time went.
+    let timing = answer.headers["server-timing"].to_str().unwrap();
+    for part in ["read;dur=", "store;dur=", "index;dur="] {
+        assert!(timing.contains(part), "{timing}");
+    }
 }
 
 api_test!(

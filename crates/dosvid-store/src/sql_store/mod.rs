@@ -10,6 +10,7 @@ mod themes;
 pub(crate) mod users;
 pub(crate) mod webhooks;
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
@@ -56,6 +57,31 @@ impl<B: Backend> SqlStore<B> {
         };
         store.backend.write(|c| bootstrap(c, now))?;
         Ok(store)
+    }
+
+    fn ingest_in_parts<'a>(
+        &self,
+        org: OrgId,
+        kind: RecordKind,
+        parts: &mut dyn Iterator<Item = Cow<'a, Signals>>,
+        idempotency: Option<Idempotency>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchReport> {
+        let mut attempt = || {
+            self.backend
+                .write(|c| signals::ingest(c, org, kind, &mut *parts, idempotency.as_ref(), now))
+        };
+        match attempt() {
+            // Two requests with the same key raced: the loser's insert of the key failed after
+            // the winner committed, so a second attempt finds and replays the winner's answer
+            // (reading no part).
+            Err(StoreError::UniqueViolation(what))
+                if idempotency.is_some() && what.contains("idempotency") =>
+            {
+                attempt()
+            }
+            other => other,
+        }
     }
 
     /// Runs a read-only SQL query (`$1` placeholders): for checks that compare an answer with
@@ -407,20 +433,20 @@ impl<B: Backend> Store for SqlStore<B> {
         idempotency: Option<Idempotency>,
         now: DateTime<Utc>,
     ) -> Result<BatchReport> {
-        let attempt = || {
-            self.backend
-                .write(|c| signals::ingest(c, org, batch, idempotency.as_ref(), now))
-        };
-        match attempt() {
-            // Two requests with the same key raced: the loser's insert of the key failed after
-            // the winner committed, so a second attempt finds and replays the winner's answer.
-            Err(StoreError::UniqueViolation(what))
-                if idempotency.is_some() && what.contains("idempotency") =>
-            {
-                attempt()
-            }
-            other => other,
-        }
+        let mut parts = std::iter::once(Cow::Borrowed(batch));
+        self.ingest_in_parts(org, batch.kind(), &mut parts, idempotency, now)
+    }
+
+    fn ingest_parts(
+        &self,
+        org: OrgId,
+        kind: RecordKind,
+        parts: &mut dyn Iterator<Item = Signals>,
+        idempotency: Option<Idempotency>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchReport> {
+        let mut parts = parts.map(Cow::Owned);
+        self.ingest_in_parts(org, kind, &mut parts, idempotency, now)
     }
 
     fn begin_bulk_load(&self, kind: RecordKind) -> Result<()> {

@@ -1,6 +1,8 @@
 //! Ingestion of signals and their lists. A batch resolves every reference inside its own
 //! transaction, so a record is stored with all it points at, or not at all.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use foldhash::HashMap;
 
@@ -416,29 +418,26 @@ fn store_customer(
     Ok(Ok(stored))
 }
 
+/// Stores the records of one part of a batch, whose first record is number `offset` of the
+/// batch, and adds what happened to each to the batch's report.
+#[allow(clippy::too_many_arguments)]
 fn store_all<C: Conn, T>(
     c: &mut C,
     org: OrgId,
-    kind: RecordKind,
+    report: &mut BatchReport,
+    offset: usize,
     records: &[Result<T, FieldError>],
+    resolver: &mut Resolver,
     customer: impl Fn(&T) -> Option<&CustomerRef>,
     mut store: impl FnMut(&mut C, &mut Resolver, &T) -> Result<Result<Stored, FieldError>>,
-) -> Result<BatchReport> {
-    let mut report = BatchReport {
-        kind,
-        received: records.len(),
-        created: 0,
-        duplicates: 0,
-        rejected: Vec::new(),
-        ids: Vec::with_capacity(records.len()),
-        replayed: false,
-    };
-    let mut resolver = Resolver::default();
+) -> Result<()> {
+    report.received += records.len();
+    report.ids.reserve(records.len());
     let named = records.iter().flatten().filter_map(&customer);
     resolver.prefetch_customers(c, org, named)?;
     for (index, record) in records.iter().enumerate() {
         let outcome = match record {
-            Ok(record) => store(c, &mut resolver, record)?,
+            Ok(record) => store(c, resolver, record)?,
             Err(e) => Err(e.clone()),
         };
         match outcome {
@@ -452,7 +451,7 @@ fn store_all<C: Conn, T>(
             }
             Err(FieldError { field, message }) => {
                 report.rejected.push(Rejection {
-                    index,
+                    index: offset + index,
                     field,
                     message,
                 });
@@ -460,13 +459,17 @@ fn store_all<C: Conn, T>(
             }
         }
     }
-    Ok(report)
+    Ok(())
 }
 
+/// Stores a batch of one kind of record, in parts, inside the caller's transaction: the
+/// report counts the records of every part, indices from the start of the batch. With an
+/// idempotency key already used, answers the first report and reads no part.
 pub(super) fn ingest(
     c: &mut impl Conn,
     org: OrgId,
-    batch: &Signals,
+    kind: RecordKind,
+    parts: &mut dyn Iterator<Item = Cow<'_, Signals>>,
     idempotency: Option<&Idempotency>,
     now: DateTime<Utc>,
 ) -> Result<BatchReport> {
@@ -485,40 +488,68 @@ pub(super) fn ingest(
             return Ok(report);
         }
     }
-    let report = match batch {
-        Signals::Customers(records) => store_all(
-            c,
-            org,
-            RecordKind::Customers,
-            records,
-            |_| None,
-            |c, _, customer| store_customer(c, org, customer, now),
-        )?,
-        Signals::Feedback(records) => store_all(
-            c,
-            org,
-            RecordKind::Feedback,
-            records,
-            |f| f.customer.as_ref(),
-            |c, res, f| store_feedback(c, res, org, f, now),
-        )?,
-        Signals::Interactions(records) => store_all(
-            c,
-            org,
-            RecordKind::Interactions,
-            records,
-            |i| i.customer.as_ref(),
-            |c, res, i| store_interaction(c, res, org, i, now),
-        )?,
-        Signals::Transactions(records) => store_all(
-            c,
-            org,
-            RecordKind::Transactions,
-            records,
-            |t| Some(&t.customer),
-            |c, res, t| store_transaction(c, res, org, t, now),
-        )?,
+    let mut report = BatchReport {
+        kind,
+        received: 0,
+        created: 0,
+        duplicates: 0,
+        rejected: Vec::new(),
+        ids: Vec::new(),
+        replayed: false,
     };
+    let mut resolver = Resolver::default();
+    for part in parts {
+        if part.kind() != kind {
+            return Err(StoreError::Backend(format!(
+                "a part of {} in a batch of {}",
+                part.kind().as_str(),
+                kind.as_str()
+            )));
+        }
+        let (r, offset) = (&mut resolver, report.received);
+        match part.as_ref() {
+            Signals::Customers(records) => store_all(
+                c,
+                org,
+                &mut report,
+                offset,
+                records,
+                r,
+                |_| None,
+                |c, _, customer| store_customer(c, org, customer, now),
+            )?,
+            Signals::Feedback(records) => store_all(
+                c,
+                org,
+                &mut report,
+                offset,
+                records,
+                r,
+                |f| f.customer.as_ref(),
+                |c, res, f| store_feedback(c, res, org, f, now),
+            )?,
+            Signals::Interactions(records) => store_all(
+                c,
+                org,
+                &mut report,
+                offset,
+                records,
+                r,
+                |i| i.customer.as_ref(),
+                |c, res, i| store_interaction(c, res, org, i, now),
+            )?,
+            Signals::Transactions(records) => store_all(
+                c,
+                org,
+                &mut report,
+                offset,
+                records,
+                r,
+                |t| Some(&t.customer),
+                |c, res, t| store_transaction(c, res, org, t, now),
+            )?,
+        }
+    }
     if let Some(idem) = idempotency {
         let json = serde_json::to_string(&report).map_err(StoreError::backend)?;
         c.execute(

@@ -1,8 +1,12 @@
 //! `dosvid bench ingest`: what reading comments adds to the batch API. The same 100 batches of
 //! 1,000 feedback records are sent to a fresh server twice — once with comments on 30% of the
 //! records (texts of the labelled sets in `../shared/data`: tweets, reviews, in three
-//! languages) and once without — and the time the server took to answer is compared. The
-//! difference also holds storing the comments, so it bounds the cost of reading them.
+//! languages) and once without, in alternating order — and compared two ways:
+//! - `comments_add`: the time to answer, with comments over without. It holds sending,
+//!   parsing and storing the comments' text too, so it bounds the cost of reading them;
+//! - `reading_adds`: the time the server's requests spent reading records or waiting for the
+//!   workers reading them (`read` of its `Server-Timing` header), with comments minus
+//!   without, over the time to answer without: what analysing the comments adds.
 
 use std::path::Path;
 use std::time::Instant;
@@ -43,8 +47,9 @@ fn batches(comments: &[String], run: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Seconds the server spent answering the batches, on a fresh database.
-fn send(bodies: &[Vec<u8>], scratch: &Path, name: &str) -> anyhow::Result<f64> {
+/// Seconds to answer the batches, on a fresh database, and the seconds the server reported
+/// as `read` in `Server-Timing`.
+fn send(bodies: &[Vec<u8>], scratch: &Path, name: &str) -> anyhow::Result<(f64, f64)> {
     let file = scratch.join(format!("{name}.db"));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
@@ -65,7 +70,7 @@ fn send(bodies: &[Vec<u8>], scratch: &Path, name: &str) -> anyhow::Result<f64> {
         .build()
         .into();
     let url = format!("{}/api/v1/feedback:batch", server.address);
-    let mut seconds = 0.0;
+    let (mut seconds, mut read) = (0.0, 0.0);
     for body in bodies {
         let started = Instant::now();
         let response = agent
@@ -78,8 +83,23 @@ fn send(bodies: &[Vec<u8>], scratch: &Path, name: &str) -> anyhow::Result<f64> {
         if response.status() != 200 {
             bail!("a batch was answered {}", response.status());
         }
+        read += response
+            .headers()
+            .get("server-timing")
+            .and_then(|t| t.to_str().ok())
+            .and_then(read_ms)
+            .context("no read time in Server-Timing")?
+            / 1e3;
     }
-    Ok(seconds)
+    Ok((seconds, read))
+}
+
+/// The `read;dur=MS` entry of a `Server-Timing` header.
+fn read_ms(timing: &str) -> Option<f64> {
+    timing
+        .split(',')
+        .find_map(|entry| entry.trim().strip_prefix("read;dur="))
+        .and_then(|ms| ms.parse().ok())
 }
 
 pub fn run(data: &Path, repeat: usize) -> anyhow::Result<()> {
@@ -97,18 +117,29 @@ pub fn run(data: &Path, repeat: usize) -> anyhow::Result<()> {
     }
     let scratch = scratch_dir()?;
     let (with, without) = (batches(&comments, "c"), batches(&[], "n"));
-    let mut added = Vec::new();
+    let (mut comments_add, mut reading_adds) = (Vec::new(), Vec::new());
     for run in 0..repeat.max(1) {
-        let a = send(&with, &scratch, &format!("with-{run}"))?;
-        let b = send(&without, &scratch, &format!("without-{run}"))?;
-        let adds = 100.0 * (a - b) / b;
+        // Alternating which goes first: the first server of a pair starts on a colder machine.
+        let ((a, read_a), (b, read_b)) = if run % 2 == 0 {
+            let a = send(&with, &scratch, &format!("with-{run}"))?;
+            (a, send(&without, &scratch, &format!("without-{run}"))?)
+        } else {
+            let b = send(&without, &scratch, &format!("without-{run}"))?;
+            (send(&with, &scratch, &format!("with-{run}"))?, b)
+        };
+        let (all, reading) = (100.0 * (a - b) / b, 100.0 * (read_a - read_b) / b);
         println!(
-            "ingest_api batches={BATCHES} records={} comments=30% with_comments_s={a:.2} without_s={b:.2} analysis_adds={adds:.1}%",
+            "ingest_api batches={BATCHES} records={} comments=30% with_comments_s={a:.2} without_s={b:.2} read_with_s={read_a:.3} read_without_s={read_b:.3} comments_add={all:.1}% reading_adds={reading:.1}%",
             BATCHES * RECORDS
         );
-        added.push(adds);
+        comments_add.push(all);
+        reading_adds.push(reading);
     }
-    println!("ingest_api median analysis_adds={:.1}%", median(added));
+    println!(
+        "ingest_api median comments_add={:.1}% reading_adds={:.1}%",
+        median(comments_add),
+        median(reading_adds)
+    );
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
 }
