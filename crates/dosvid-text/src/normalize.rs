@@ -91,6 +91,23 @@ pub struct Token {
     pub(crate) counts: Counts,
     /// What the word is, if it is a frequent one (words only).
     pub(crate) class: Class,
+    /// What stands between the token before (or the start of the text) and this one: bits
+    /// [`PUNCTUATION`] and [`NEWLINE`].
+    pub(crate) gap: u8,
+}
+
+/// A sentence or list mark (`. ! ? ; , :`) before a token: a clause ends there.
+pub(crate) const PUNCTUATION: u8 = 1;
+/// A line break before a token.
+pub(crate) const NEWLINE: u8 = 2;
+
+/// The [`Token::gap`] bit a skipped character sets.
+fn gap_bit(c: char) -> u8 {
+    match c {
+        '.' | '!' | '?' | ';' | ',' | ':' => PUNCTUATION,
+        '\n' => NEWLINE,
+        _ => 0,
+    }
 }
 
 /// Counts of a token's characters as written, made in the one pass that splits the text, so
@@ -185,10 +202,11 @@ pub fn tokens(text: &str) -> Vec<Token> {
     // start of its chunk are kept, so that other tokens need not find their chunk's end.
     let mut at: Option<(usize, usize)> = None;
     let mut searched_to = 0;
-    let mut start = 0;
+    let (mut start, mut gap) = (0, 0u8);
     while start < text.len() {
         let c = char_at(text, start);
         if c.is_whitespace() {
+            gap |= gap_bit(c);
             start += c.len_utf8();
             continue;
         }
@@ -200,6 +218,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 end: start + c.len_utf8(),
                 counts: Counts::default(),
                 class: Class::default(),
+                gap: std::mem::take(&mut gap),
             });
             start += c.len_utf8();
             continue;
@@ -227,16 +246,19 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 end: chunk_end,
                 counts: Counts::of(chunk),
                 class: Class::default(),
+                gap: std::mem::take(&mut gap),
             });
             start = chunk_end;
             continue;
         }
         if is_alphanumeric(c) {
-            let token = word(text, start);
+            let mut token = word(text, start);
+            token.gap = std::mem::take(&mut gap);
             start = token.end;
             out.push(token);
             continue;
         }
+        gap |= gap_bit(c);
         start += c.len_utf8();
     }
     out
@@ -292,6 +314,7 @@ fn word(text: &str, start: usize) -> Token {
         end,
         counts,
         class,
+        gap: 0,
     }
 }
 

@@ -954,11 +954,10 @@ pub(crate) fn sentiment_in(
     let (mut previous_stem, mut previous_role): (&str, Option<Role>) = ("", None);
     let mut previous_starts_phrase = false;
     let mut phrase_key = String::new();
-    let mut previous_end = span.start;
     for (i, token) in tokens.iter().enumerate() {
-        let gap = &text[previous_end.min(token.start)..token.start];
-        previous_end = token.end;
-        if gap.contains(['.', '!', '?', ';', ',', ':']) {
+        // A clause read alone starts at its first token: what stood before it is not in it.
+        let read_alone = i == 0 && span.start == token.start;
+        if !read_alone && token.gap & crate::normalize::PUNCTUATION != 0 {
             clause += 1;
             negated = 0;
             boost = 1.0;

@@ -308,15 +308,12 @@ pub(crate) fn themes_of(
     // Each clause's first byte and first token.
     let mut clause_of = Vec::with_capacity(tokens.len());
     let mut clause_starts = vec![(0usize, 0usize)];
-    let mut previous_end = 0;
     for (i, token) in tokens.iter().enumerate() {
-        let gap = &text[previous_end.min(token.start)..token.start];
-        if gap.contains(['.', '!', '?', ';', ',', ':', '\n'])
+        if token.gap & (crate::normalize::PUNCTUATION | crate::normalize::NEWLINE) != 0
             || token.class.role == Some(sentiment::Role::Contrast)
         {
             clause_starts.push((token.start, i));
         }
-        previous_end = token.end;
         clause_of.push(clause_starts.len() - 1);
     }
     let mut found: Vec<(u16, usize, usize, usize)> = Vec::new();
