@@ -85,8 +85,7 @@ fn mojibake(text: &str, tokens: &[Token]) -> bool {
     // Each pair starts with a lead, and pairs must cover half the non-space characters (of
     // which the tokens hold a part): real text with a capital Р or С stops here.
     let leads = leads(text);
-    let in_tokens: u32 = tokens.iter().map(|t| t.counts.chars).sum();
-    if leads < 2 || 4 * leads < in_tokens as usize {
+    if leads < 2 || 4 * leads < tokens.iter().map(|t| t.counts.chars as usize).sum() {
         return false;
     }
     // Pairs of neighbouring non-space characters, read in one pass.
@@ -145,40 +144,34 @@ fn mashed(word: &str) -> bool {
     if word.len() < 6 {
         return false;
     }
-    // Letters with runs collapsed ("милооооо" is "мило"), counted without collecting them.
-    fn collapsed(word: &str) -> impl Iterator<Item = char> + '_ {
-        let mut previous = None;
-        word.chars().filter(move |&c| {
-            let new = previous != Some(c);
-            previous = Some(c);
-            new
-        })
-    }
-    let letters = collapsed(word).count();
-    if letters < 6 {
-        return false;
-    }
-    // At least nine pairs in ten must be neighbouring keys: stop at the first miss too many,
-    // which for a real word is usually the first pair.
-    let pairs = letters - 1;
-    let allowed_misses = pairs - (pairs * 9).div_ceil(10);
-    let mut distinct: Vec<char> = Vec::with_capacity(4);
-    let (mut misses, mut previous) = (0usize, None);
-    for c in collapsed(word) {
-        if distinct.len() < 4 && !distinct.contains(&c) {
-            distinct.push(c);
+    // At least nine pairs in ten must be neighbouring keys. The letters (runs collapsed:
+    // "милооооо" is "мило") are counted in the same pass, so the pass stops at the first miss
+    // too many for a word of the word's length in bytes, at least as many as its letters —
+    // for a real word usually the first pair.
+    let allowed = |pairs: usize| pairs - (pairs * 9).div_ceil(10);
+    let most_allowed = allowed(word.len() - 1);
+    let (mut distinct, mut kinds) = (['\0'; 4], 0usize);
+    let (mut letters, mut misses, mut previous) = (0usize, 0usize, None);
+    for c in word.chars() {
+        if previous == Some(c) {
+            continue;
+        }
+        letters += 1;
+        if kinds < 4 && !distinct[..kinds].contains(&c) {
+            distinct[kinds] = c;
+            kinds += 1;
         }
         if let Some(p) = previous {
             let near = matches!((key(p), key(c)), (Some((r1, c1)), Some((r2, c2)))
                 if r1 == r2 && c1.abs_diff(c2) <= 2);
             misses += usize::from(!near);
-            if misses > allowed_misses {
+            if misses > most_allowed {
                 return false;
             }
         }
         previous = Some(c);
     }
-    distinct.len() >= 4
+    letters >= 6 && misses <= allowed(letters - 1) && kinds >= 4
 }
 
 fn keyboard_mashing(tokens: &[Token]) -> bool {
