@@ -111,7 +111,9 @@ const PART: usize = 128;
 /// first at once, the caller reads the first, and each later part is waited for when the store
 /// asks for it — so comments are read on the other cores while the caller stores the parts
 /// before. Small parts keep the store from waiting long for the first and the last. Each worker
-/// reads its records from the shared request body.
+/// reads its records from the shared request body; a request's parts are queued before the
+/// next request's, so a store waiting for its parts never waits for another's.
+///
 /// `waited` adds up the time the caller spent reading or waiting for records.
 fn read_parts<'a, I: SignalInput>(
     body: &Bytes,
