@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::language::{is_frequent_word, language_of};
+use crate::language::language_of;
 use crate::normalize::{TokenKind, tokens};
 use crate::stem::Stems;
 
@@ -24,7 +24,7 @@ pub fn key_phrases(text: &str) -> Vec<String> {
     for (i, token) in tokens.iter().enumerate() {
         let content = token.kind == TokenKind::Word
             && token.text.chars().count() >= 3
-            && !is_frequent_word(&token.text);
+            && token.class.frequent == 0;
         if !content {
             previous = None;
             continue;

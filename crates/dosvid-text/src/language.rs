@@ -155,11 +155,6 @@ pub(crate) const EN_WORDS: &[&str] = &[
     "still", "time", "if", "out", "up", "there", "their", "by", "about", "phone", "customer",
 ];
 
-/// Whether a word is among the most frequent of any of the three languages.
-pub(crate) fn is_frequent_word(word: &str) -> bool {
-    crate::class::class(word).frequent != 0
-}
-
 pub fn detect_language(text: &str) -> Language {
     language_of(&tokens(text))
 }

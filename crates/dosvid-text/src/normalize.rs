@@ -10,25 +10,14 @@ const APOSTROPHES: [char; 5] = ['\'', '’', 'ʼ', '`', '‘'];
 
 /// NFC, lower case, and every apostrophe as `'`.
 pub fn normalize(text: &str) -> String {
-    let apostrophe = |c: char| if APOSTROPHES.contains(&c) { '\'' } else { c };
     // Latin-1 and Cyrillic letters are their own NFC form: most comments skip the composition.
-    if text
-        .chars()
-        .all(|c| u32::from(c) < 0x300 || (0x400..=0x4FF).contains(&u32::from(c)))
-    {
-        let mut out = String::with_capacity(text.len());
-        for c in text.chars() {
-            if c.is_ascii() {
-                out.push(apostrophe(c.to_ascii_lowercase()));
-            } else {
-                out.extend(c.to_lowercase().map(apostrophe));
-            }
-        }
+    let mut out = String::with_capacity(text.len());
+    if text.chars().all(|c| push_lower(&mut out, c)) {
         return out;
     }
     text.nfc()
         .flat_map(char::to_lowercase)
-        .map(apostrophe)
+        .map(|c| if APOSTROPHES.contains(&c) { '\'' } else { c })
         .collect()
 }
 
@@ -334,8 +323,9 @@ fn noise_chunk(text: &str, start: usize, c: char) -> Option<usize> {
     (c == '@' || link || (chunk.contains('@') && chunk.contains('.'))).then_some(chunk_end)
 }
 
-/// Appends `c` as [`normalize`] writes it, when that needs no composition: false (and nothing
-/// appended) for a character outside Latin-1 and Cyrillic.
+/// Appends `c` lower-cased, with `'` for an apostrophe, when it needs no composition: false
+/// (and nothing appended) for a character outside Latin-1 and Cyrillic. [`normalize`] and the
+/// tokenizer both write characters with it.
 fn push_lower(out: &mut String, c: char) -> bool {
     let code = u32::from(c);
     if c.is_ascii() {

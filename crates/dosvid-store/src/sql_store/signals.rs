@@ -418,19 +418,19 @@ fn store_customer(
     Ok(Ok(stored))
 }
 
-/// Stores the records of one part of a batch, whose first record is number `offset` of the
-/// batch, and adds what happened to each to the batch's report.
-#[allow(clippy::too_many_arguments)]
+/// Stores the records of one part of a batch and adds what happened to each to the batch's
+/// report, which counts the records of the parts before (the first of this one is number
+/// `report.received` of the batch).
 fn store_all<C: Conn, T>(
     c: &mut C,
     org: OrgId,
     report: &mut BatchReport,
-    offset: usize,
     records: &[Result<T, FieldError>],
     resolver: &mut Resolver,
     customer: impl Fn(&T) -> Option<&CustomerRef>,
     mut store: impl FnMut(&mut C, &mut Resolver, &T) -> Result<Result<Stored, FieldError>>,
 ) -> Result<()> {
+    let offset = report.received;
     report.received += records.len();
     report.ids.reserve(records.len());
     let named = records.iter().flatten().filter_map(&customer);
@@ -506,13 +506,12 @@ pub(super) fn ingest(
                 kind.as_str()
             )));
         }
-        let (r, offset) = (&mut resolver, report.received);
+        let r = &mut resolver;
         match part.as_ref() {
             Signals::Customers(records) => store_all(
                 c,
                 org,
                 &mut report,
-                offset,
                 records,
                 r,
                 |_| None,
@@ -522,7 +521,6 @@ pub(super) fn ingest(
                 c,
                 org,
                 &mut report,
-                offset,
                 records,
                 r,
                 |f| f.customer.as_ref(),
@@ -532,7 +530,6 @@ pub(super) fn ingest(
                 c,
                 org,
                 &mut report,
-                offset,
                 records,
                 r,
                 |i| i.customer.as_ref(),
@@ -542,7 +539,6 @@ pub(super) fn ingest(
                 c,
                 org,
                 &mut report,
-                offset,
                 records,
                 r,
                 |t| Some(&t.customer),

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, bail};
-use dosvid_text::eval::{SETS, evaluate, warm_throughput};
+use dosvid_text::eval::{SETS, evaluate, warm_passes};
 use serde_json::Value;
 
 const VADER: &str = r#"
@@ -45,7 +45,7 @@ pub fn run(data: &Path) -> anyhow::Result<()> {
             continue;
         };
         let report = evaluate(set, &pairs);
-        let warm = warm_throughput(&pairs, 5);
+        let warm = pairs.len() as f64 / super::median(warm_passes(&pairs, 5)).max(1e-9);
         println!(
             "{} texts={} language={:.4} garbage={} accuracy={:.3} macro_f1={:.3} first_pass_texts_per_s={:.0} texts_per_s={warm:.0}",
             set.name,
