@@ -119,17 +119,26 @@ pub(crate) struct Counts {
 }
 
 impl Counts {
+    /// Counts an ASCII letter or digit.
+    fn add_ascii_alphanumeric(&mut self, b: u8) {
+        self.chars += 1;
+        if b.is_ascii_alphabetic() {
+            let upper = u32::from(b.is_ascii_uppercase());
+            self.letters += 1;
+            self.ascii += 1;
+            self.upper += upper;
+            self.ascii_upper += upper;
+            self.lower += 1 - upper;
+        }
+    }
+
     fn add(&mut self, c: char) {
+        if c.is_ascii_alphanumeric() {
+            return self.add_ascii_alphanumeric(c as u8);
+        }
         self.chars += 1;
         if c.is_ascii() {
-            if c.is_ascii_alphabetic() {
-                let upper = u32::from(c.is_ascii_uppercase());
-                self.letters += 1;
-                self.ascii += 1;
-                self.upper += upper;
-                self.ascii_upper += upper;
-                self.lower += 1 - upper;
-            } else if APOSTROPHES.contains(&c) {
+            if APOSTROPHES.contains(&c) {
                 self.apostrophes += 1;
             }
             return;
@@ -224,7 +233,8 @@ pub fn tokens(text: &str) -> Vec<Token> {
         }
         let in_at_chunk = at.is_some_and(|(from, position)| from <= start && start <= position);
         // A whitespace-delimited chunk decides links and mentions as a whole.
-        if (in_at_chunk || matches!(c, 'h' | 'H' | 'w' | 'W'))
+        // Outside an '@' chunk only a link can be noise.
+        if (in_at_chunk || (matches!(c, 'h' | 'H' | 'w' | 'W') && is_link(&text[start..])))
             && let Some(chunk_end) = noise_chunk(text, start, c)
         {
             let chunk = &text[start..chunk_end];
@@ -269,7 +279,17 @@ fn word(text: &str, start: usize) -> Token {
     let mut counts = Counts::default();
     let mut normal = String::with_capacity(8);
     let mut simple = true;
+    let bytes = text.as_bytes();
     while end < text.len() {
+        // ASCII letters and digits, most of Latin text, need no decoding and no table.
+        let b = bytes[end];
+        if b.is_ascii_alphanumeric() {
+            all_digits &= b.is_ascii_digit();
+            counts.add_ascii_alphanumeric(b);
+            normal.push(char::from(b.to_ascii_lowercase()));
+            end += 1;
+            continue;
+        }
         let ch = char_at(text, end);
         let next = end + ch.len_utf8();
         let inner = || {
@@ -311,16 +331,21 @@ fn word(text: &str, start: usize) -> Token {
 /// address or an @mention.
 fn noise_chunk(text: &str, start: usize, c: char) -> Option<usize> {
     let rest = &text[start..];
-    let starts = |prefix: &str| {
-        rest.get(..prefix.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-    };
-    let link = starts("http://") || starts("https://") || starts("www.");
+    let link = is_link(rest);
     let chunk_end = rest
         .find(char::is_whitespace)
         .map_or(text.len(), |i| start + i);
     let chunk = &text[start..chunk_end];
     (c == '@' || link || (chunk.contains('@') && chunk.contains('.'))).then_some(chunk_end)
+}
+
+/// Whether a text starts with a link (`http://`, `https://`, `www.`).
+fn is_link(text: &str) -> bool {
+    let starts = |prefix: &str| {
+        text.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    starts("http://") || starts("https://") || starts("www.")
 }
 
 /// Appends `c` lower-cased, with `'` for an apostrophe, when it needs no composition: false
