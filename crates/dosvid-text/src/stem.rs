@@ -3,6 +3,7 @@
 //! their word lists on the same stems. The stems live in one buffer, not a `String` per word,
 //! and words seen lately are not stemmed again.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{OnceLock, RwLock};
 
 use rustc_hash::FxHashMap;
@@ -49,33 +50,63 @@ impl Facts {
     }
 }
 
-/// The stem of every token (empty for tokens that are not words) and its [`Facts`], in token
-/// order.
+/// The stem of every token (empty for tokens that are not words), its [`Facts`], and the id
+/// the word has in the cache of words stemmed lately, in token order.
 #[derive(Debug, Default)]
 pub(crate) struct Stems {
     buffer: String,
     ends: Vec<u32>,
     facts: Vec<Facts>,
+    ids: Vec<u32>,
+    /// The cache generation the ids belong to.
+    generation: u64,
 }
+
+/// [`Stems`]' id of a token that is not a cached word.
+const NO_ID: u32 = u32::MAX;
 
 /// Words stemmed lately, per language, shared by all threads: customers use few words often,
 /// and a hash look-up costs a fraction of running the Snowball algorithm again. A text takes
 /// the read lock once; the words it was first to see are added after.
 const CACHED_WORDS: usize = 200_000;
 
-/// A word's stem and what the lexicons say of it.
-type Known = (Box<str>, Facts);
+/// A word's stem, what the lexicons say of it, and its id: a number no other word of the cache
+/// has in the same generation, with which others (a taxonomy's matcher) remember what they found
+/// of the word without hashing it again.
+struct Known {
+    stem: Box<str>,
+    facts: Facts,
+    id: u32,
+}
 
-type Cache = RwLock<FxHashMap<Box<str>, Known>>;
+#[derive(Default)]
+struct Cache {
+    words: FxHashMap<Box<str>, Known>,
+    /// Changes (to a number never used before) when the cache is emptied and ids start again.
+    generation: u64,
+}
 
-fn cache(language: Language) -> &'static Cache {
-    static CACHES: [OnceLock<Cache>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+impl Cache {
+    fn new_generation() -> u64 {
+        static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+        GENERATIONS.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+fn cache(language: Language) -> &'static RwLock<Cache> {
+    static CACHES: [OnceLock<RwLock<Cache>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let slot = match language {
         Language::Uk => 0,
         Language::Ru => 1,
         Language::En | Language::Und => 2,
     };
-    CACHES[slot].get_or_init(Cache::default)
+    CACHES[slot].get_or_init(|| {
+        RwLock::new(Cache {
+            words: FxHashMap::default(),
+            generation: Cache::new_generation(),
+        })
+    })
 }
 
 impl Stems {
@@ -86,41 +117,66 @@ impl Stems {
             buffer: String::with_capacity(tokens.len() * 8),
             ends: Vec::with_capacity(tokens.len()),
             facts: Vec::with_capacity(tokens.len()),
+            ids: Vec::with_capacity(tokens.len()),
+            generation: 0,
         };
-        let mut learned: Vec<(Box<str>, Known)> = Vec::new();
+        // (token, word, stem, facts) of the words the cache does not know yet.
+        let mut learned: Vec<(usize, Box<str>, Box<str>, Facts)> = Vec::new();
         {
             let known = cache
                 .read()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            for token in tokens {
-                let mut facts = Facts::default();
+            stems.generation = known.generation;
+            for (i, token) in tokens.iter().enumerate() {
+                let (mut facts, mut id) = (Facts::default(), NO_ID);
                 if token.kind == TokenKind::Word {
-                    match known.get(token.text.as_str()) {
-                        Some((stem, known_facts)) => {
-                            stems.buffer.push_str(stem);
-                            facts = *known_facts;
+                    match known.words.get(token.text.as_str()) {
+                        Some(word) => {
+                            stems.buffer.push_str(&word.stem);
+                            (facts, id) = (word.facts, word.id);
                         }
                         None => {
                             let stem = stemmer.stem(&token.text);
                             facts = Facts::of(&stem, language);
                             stems.buffer.push_str(&stem);
-                            learned
-                                .push((token.text.as_str().into(), (stem.as_ref().into(), facts)));
+                            learned.push((
+                                i,
+                                token.text.as_str().into(),
+                                stem.as_ref().into(),
+                                facts,
+                            ));
                         }
                     }
                 }
                 stems.ends.push(stems.buffer.len() as u32);
                 stems.facts.push(facts);
+                stems.ids.push(id);
             }
         }
         if !learned.is_empty() {
             let mut known = cache
                 .write()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if known.len() + learned.len() > CACHED_WORDS {
-                known.clear();
+            if known.words.len() + learned.len() > CACHED_WORDS {
+                known.words.clear();
+                known.generation = Cache::new_generation();
             }
-            known.extend(learned);
+            if known.generation != stems.generation {
+                // The ids read before belong to the generation just ended.
+                stems.ids.fill(NO_ID);
+                stems.generation = known.generation;
+            }
+            for (i, word, stem, facts) in learned {
+                // Ids are the order words entered this generation in (another text may have
+                // entered the word meanwhile: its id stays).
+                let next = known.words.len() as u32;
+                let entry = known.words.entry(word).or_insert(Known {
+                    stem,
+                    facts,
+                    id: next,
+                });
+                stems.ids[i] = entry.id;
+            }
         }
         stems
     }
@@ -134,5 +190,16 @@ impl Stems {
     /// What the lexicons say of token `i`'s stem.
     pub(crate) fn facts(&self, i: usize) -> Facts {
         self.facts[i]
+    }
+
+    /// Token `i`'s word's id in the cache of words stemmed lately (of [`Stems::generation`]);
+    /// `None` for a token that is not a word.
+    pub(crate) fn id(&self, i: usize) -> Option<u32> {
+        Some(self.ids[i]).filter(|id| *id != NO_ID)
+    }
+
+    /// The cache generation the ids belong to.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 }

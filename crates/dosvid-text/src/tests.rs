@@ -294,7 +294,10 @@ fn themes_are_found_in_each_language_with_the_sentiment_of_their_clause() {
         ),
         ("Все добре", &[][..]),
     ] {
-        assert_eq!(themes_found(text), want, "{text}");
+        // The second reading finds the words' patterns in the matcher's memo.
+        for _ in 0..2 {
+            assert_eq!(themes_found(text), want, "{text}");
+        }
     }
 }
 
@@ -344,6 +347,24 @@ fn the_default_taxonomy_covers_the_loyalty_factors_and_a_bad_one_is_refused() {
         .patterns
         .insert("en".into(), vec!["wa*it".into()]);
     assert_eq!(bad.compile().unwrap_err().field, "themes[0].patterns.en[0]");
+    // Each taxonomy remembers its own patterns of the words it read.
+    let esim: Taxonomy = serde_json::from_str(
+        r#"{"themes": [{"key": "esim", "patterns": {"uk": ["esim", "активац*"], "en": ["esim"]}}]}"#,
+    )
+    .unwrap();
+    let esim = esim.compile().unwrap();
+    for _ in 0..2 {
+        for text in ["Активація eSIM не проходить", "eSIM activation fails again"]
+        {
+            let own: Vec<String> = analyze_with(text, &esim)
+                .themes
+                .into_iter()
+                .map(|m| m.theme)
+                .collect();
+            assert_eq!(own, ["esim"], "{text}");
+            assert!(!analyze(text).theme_keys().contains(&"esim"), "{text}");
+        }
+    }
 }
 
 #[test]

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -187,13 +187,55 @@ struct Pattern {
 type Prefix = (String, Vec<u32>);
 
 /// The patterns of one language, found by their first word.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct Matcher {
     by_stem: HashMap<String, Vec<u32>>,
     /// Prefix patterns by their first two characters (every prefix has two at least): a word
     /// looks up its own first two once, then tests the few prefixes found there.
     by_prefix: HashMap<(char, char), Vec<Prefix>>,
     patterns: Vec<Pattern>,
+    memo: RwLock<Memo>,
+}
+
+/// The patterns each word read lately may start, by the word's id in the stem cache (see
+/// [`Stems::id`]): a word seen before costs the look-up of a number, not the hashing of its
+/// stem and the testing of prefixes. A text takes the read lock once; what it was first to find
+/// is added after.
+#[derive(Debug, Default)]
+struct Memo {
+    /// The stem cache generation the ids belong to.
+    generation: u64,
+    /// A word's range of `pool`.
+    words: HashMap<u32, (u32, u32)>,
+    pool: Vec<u32>,
+}
+
+const MEMO_WORDS: usize = 200_000;
+
+/// A word's candidate patterns found while reading a text, to be remembered after: its id, and
+/// its range of the text's list of them.
+type Found = (u32, std::ops::Range<usize>);
+
+impl Memo {
+    /// Remembers what a text found, unless its ids are of a generation already ended.
+    fn learn(&mut self, generation: u64, learned: &[Found], candidates: &[u32]) {
+        if generation < self.generation {
+            return;
+        }
+        if generation > self.generation || self.words.len() + learned.len() > MEMO_WORDS {
+            self.words.clear();
+            self.pool.clear();
+            self.generation = generation;
+        }
+        let Memo { words, pool, .. } = self;
+        for (id, range) in learned {
+            words.entry(*id).or_insert_with(|| {
+                let start = pool.len() as u32;
+                pool.extend_from_slice(&candidates[range.clone()]);
+                (start, range.len() as u32)
+            });
+        }
+    }
 }
 
 impl Matcher {
@@ -240,6 +282,20 @@ impl Matcher {
         }
         matcher
     }
+
+    /// The patterns a word with this stem may start, in the order they are tried.
+    fn candidates(&self, word: &str, stem: &str, out: &mut Vec<u32>) {
+        if let Some(ids) = self.by_stem.get(stem) {
+            out.extend(ids);
+        }
+        if let Some(prefixes) = self.by_prefix.get(&first_two(word)) {
+            for (prefix, ids) in prefixes {
+                if word.starts_with(prefix.as_str()) {
+                    out.extend(ids);
+                }
+            }
+        }
+    }
 }
 
 fn first_two(word: &str) -> (char, char) {
@@ -248,7 +304,7 @@ fn first_two(word: &str) -> (char, char) {
 }
 
 /// A compiled taxonomy: its themes' keys and a matcher per language.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Themes {
     keys: Vec<String>,
     uk: Matcher,
@@ -320,21 +376,30 @@ pub(crate) fn themes_of(
     let words: Vec<usize> = (0..tokens.len())
         .filter(|&i| tokens[i].kind == TokenKind::Word)
         .collect();
-    let mut candidates: Vec<u32> = Vec::new();
+    let memo = matcher
+        .memo
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let memo_current = memo.generation == stems.generation();
+    // The candidates of the words the memo did not know, and where each word's are.
+    let (mut fresh, mut learned): (Vec<u32>, Vec<Found>) = (Vec::new(), Vec::new());
     for (w, &i) in words.iter().enumerate() {
-        let word = tokens[i].text.as_str();
-        candidates.clear();
-        if let Some(ids) = matcher.by_stem.get(stems.get(i)) {
-            candidates.extend(ids);
-        }
-        if let Some(prefixes) = matcher.by_prefix.get(&first_two(word)) {
-            for (prefix, ids) in prefixes {
-                if word.starts_with(prefix.as_str()) {
-                    candidates.extend(ids);
+        let id = stems.id(i);
+        let remembered = id
+            .filter(|_| memo_current)
+            .and_then(|id| memo.words.get(&id));
+        let candidates = match remembered {
+            Some(&(start, len)) => &memo.pool[start as usize..(start + len) as usize],
+            None => {
+                let start = fresh.len();
+                matcher.candidates(&tokens[i].text, stems.get(i), &mut fresh);
+                if let Some(id) = id {
+                    learned.push((id, start..fresh.len()));
                 }
+                &fresh[start..]
             }
-        }
-        for &id in &candidates {
+        };
+        for &id in candidates {
             let pattern = &matcher.patterns[id as usize];
             let Some(following) = words.get(w + 1..w + 1 + pattern.rest.len()) else {
                 continue;
@@ -351,6 +416,14 @@ pub(crate) fn themes_of(
                 found.push((pattern.theme, tokens[i].start, tokens[last].end, clause));
             }
         }
+    }
+    drop(memo);
+    if !learned.is_empty() {
+        matcher
+            .memo
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .learn(stems.generation(), &learned, &fresh);
     }
     // A clause's sentiment is read from the tokens and stems already made.
     let mut clause_sentiments: Vec<Option<Sentiment>> = vec![None; clause_starts.len()];
