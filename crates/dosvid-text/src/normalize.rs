@@ -1,6 +1,8 @@
 //! Normalisation (NFC, lower case, one apostrophe) and tokens: words, numbers, emoji, and the
 //! noise of messages (links, @mentions) kept apart so that it does not count as language.
 
+use std::borrow::Cow;
+
 use unicode_normalization::UnicodeNormalization;
 
 use crate::class::{Class, class};
@@ -69,10 +71,11 @@ pub enum TokenKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
+pub struct Token<'a> {
     pub kind: TokenKind,
-    /// Normalised text (a hashtag's word without `#`).
-    pub text: String,
+    /// Normalised text (a hashtag's word without `#`), borrowed from the text when it is
+    /// normal as written.
+    pub text: Cow<'a, str>,
     /// Byte range in the text given to [`tokens`].
     pub start: usize,
     pub end: usize,
@@ -169,7 +172,7 @@ impl Counts {
         counts
     }
 
-    pub fn sum<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> Counts {
+    pub fn sum<'a, 't: 'a>(tokens: impl IntoIterator<Item = &'a Token<'t>>) -> Counts {
         let mut sum = Counts::default();
         for t in tokens {
             let c = &t.counts;
@@ -194,7 +197,7 @@ pub(crate) fn is_emoji(c: char) -> bool {
 }
 
 /// Splits a text into tokens. Words keep inner apostrophes and hyphens (сім'я, Wi-Fi).
-pub fn tokens(text: &str) -> Vec<Token> {
+pub fn tokens(text: &str) -> Vec<Token<'_>> {
     let mut out = Vec::with_capacity(text.len() / 5 + 1);
     // Only a chunk holding an '@' or starting "http"/"www." can be noise: the next '@' and the
     // start of its chunk are kept, so that other tokens need not find their chunk's end.
@@ -211,7 +214,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
         if is_emoji(c) {
             out.push(Token {
                 kind: TokenKind::Emoji,
-                text: c.to_string(),
+                text: Cow::Borrowed(&text[start..start + c.len_utf8()]),
                 start,
                 end: start + c.len_utf8(),
                 counts: Counts::default(),
@@ -240,7 +243,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
             let chunk = &text[start..chunk_end];
             out.push(Token {
                 kind: TokenKind::Noise,
-                text: chunk.to_lowercase(),
+                text: Cow::Owned(chunk.to_lowercase()),
                 start,
                 end: chunk_end,
                 counts: Counts::of(chunk),
@@ -273,20 +276,25 @@ fn char_at(text: &str, i: usize) -> char {
 
 /// The word or number starting at byte `start` (an alphanumeric character), lower-cased as it
 /// is read; a word with characters outside Latin-1 and Cyrillic is normalised whole.
-fn word(text: &str, start: usize) -> Token {
-    let mut end = start;
-    let mut all_digits = true;
-    let mut counts = Counts::default();
-    let mut normal = String::with_capacity(8);
-    let mut simple = true;
+fn word(text: &str, start: usize) -> Token<'_> {
     let bytes = text.as_bytes();
+    let (mut end, mut all_digits, mut counts) = (start, true, Counts::default());
+    // The lower-case form is written from the first character that changes in it: most words
+    // are in lower case already, and borrowed from the text.
+    let mut lowered: Option<String> = None;
+    let mut simple = true;
     while end < text.len() {
         // ASCII letters and digits, most of Latin text, need no decoding and no table.
         let b = bytes[end];
         if b.is_ascii_alphanumeric() {
             all_digits &= b.is_ascii_digit();
             counts.add_ascii_alphanumeric(b);
-            normal.push(char::from(b.to_ascii_lowercase()));
+            if b.is_ascii_uppercase() && lowered.is_none() {
+                lowered = Some(lowered_from(text, start, end));
+            }
+            if let Some(lowered) = &mut lowered {
+                lowered.push(char::from(b.to_ascii_lowercase()));
+            }
             end += 1;
             continue;
         }
@@ -303,13 +311,19 @@ fn word(text: &str, start: usize) -> Token {
         }
         all_digits &= ch.is_ascii_digit();
         counts.add(ch);
-        simple = simple && push_lower(&mut normal, ch);
+        let unchanged = matches!(ch, '\u{430}'..='\u{45F}' | '\'' | '-');
+        if !unchanged && lowered.is_none() {
+            lowered = Some(lowered_from(text, start, end));
+        }
+        if let Some(lowered) = &mut lowered {
+            simple = simple && push_lower(lowered, ch);
+        }
         end = next;
     }
-    let normal = if simple {
-        normal
-    } else {
-        normalize(&text[start..end])
+    let normal = match lowered {
+        None => Cow::Borrowed(&text[start..end]),
+        Some(lowered) if simple => Cow::Owned(lowered),
+        Some(_) => Cow::Owned(normalize(&text[start..end])),
     };
     let (kind, class) = if all_digits {
         (TokenKind::Number, Class::default())
@@ -325,6 +339,13 @@ fn word(text: &str, start: usize) -> Token {
         class,
         gap: 0,
     }
+}
+
+/// A word's lower-case form begun with its characters before `end`, which need no change.
+fn lowered_from(text: &str, start: usize, end: usize) -> String {
+    let mut lowered = String::with_capacity(end - start + 8);
+    lowered.push_str(&text[start..end]);
+    lowered
 }
 
 /// The end of the whitespace-delimited chunk starting at `start` when it is a link, an e-mail

@@ -130,7 +130,7 @@ impl Stems {
             for (i, token) in tokens.iter().enumerate() {
                 let (mut facts, mut id) = (Facts::default(), NO_ID);
                 if token.kind == TokenKind::Word {
-                    match known.words.get(token.text.as_str()) {
+                    match known.words.get(&*token.text) {
                         Some(word) => {
                             stems.buffer.push_str(&word.stem);
                             (facts, id) = (word.facts, word.id);
@@ -141,7 +141,7 @@ impl Stems {
                             stems.buffer.push_str(&stem);
                             learned.push((
                                 i,
-                                token.text.as_str().into(),
+                                token.text.as_ref().into(),
                                 stem.as_ref().into(),
                                 facts,
                             ));
