@@ -121,23 +121,34 @@ pub(crate) struct Counts {
     pub apostrophes: u32,
 }
 
+/// ASCII letters and digits of a word, counted in registers as the word is read.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ascii {
+    all: u32,
+    digits: u32,
+    upper: u32,
+}
+
 impl Counts {
-    /// Counts an ASCII letter or digit.
-    fn add_ascii_alphanumeric(&mut self, b: u8) {
-        self.chars += 1;
-        if b.is_ascii_alphabetic() {
-            let upper = u32::from(b.is_ascii_uppercase());
-            self.letters += 1;
-            self.ascii += 1;
-            self.upper += upper;
-            self.ascii_upper += upper;
-            self.lower += 1 - upper;
-        }
+    /// Counts ASCII letters and digits: how many, and of them digits and upper-case letters.
+    fn add_ascii_alphanumerics(&mut self, Ascii { all, digits, upper }: Ascii) {
+        let letters = all - digits;
+        self.chars += all;
+        self.letters += letters;
+        self.ascii += letters;
+        self.upper += upper;
+        self.ascii_upper += upper;
+        self.lower += letters - upper;
     }
 
     fn add(&mut self, c: char) {
         if c.is_ascii_alphanumeric() {
-            return self.add_ascii_alphanumeric(c as u8);
+            let b = c as u8;
+            return self.add_ascii_alphanumerics(Ascii {
+                all: 1,
+                digits: u32::from(b.is_ascii_digit()),
+                upper: u32::from(b.is_ascii_uppercase()),
+            });
         }
         self.chars += 1;
         if c.is_ascii() {
@@ -278,7 +289,7 @@ fn char_at(text: &str, i: usize) -> char {
 /// is read; a word with characters outside Latin-1 and Cyrillic is normalised whole.
 fn word(text: &str, start: usize) -> Token<'_> {
     let bytes = text.as_bytes();
-    let (mut end, mut all_digits, mut counts) = (start, true, Counts::default());
+    let (mut end, mut counts, mut ascii) = (start, Counts::default(), Ascii::default());
     // The lower-case form is written from the first character that changes in it: most words
     // are in lower case already, and borrowed from the text.
     let mut lowered: Option<String> = None;
@@ -287,9 +298,11 @@ fn word(text: &str, start: usize) -> Token<'_> {
         // ASCII letters and digits, most of Latin text, need no decoding and no table.
         let b = bytes[end];
         if b.is_ascii_alphanumeric() {
-            all_digits &= b.is_ascii_digit();
-            counts.add_ascii_alphanumeric(b);
-            if b.is_ascii_uppercase() && lowered.is_none() {
+            let upper = b.is_ascii_uppercase();
+            ascii.all += 1;
+            ascii.digits += u32::from(b.is_ascii_digit());
+            ascii.upper += u32::from(upper);
+            if upper && lowered.is_none() {
                 lowered = Some(lowered_from(text, start, end));
             }
             if let Some(lowered) = &mut lowered {
@@ -309,7 +322,6 @@ fn word(text: &str, start: usize) -> Token<'_> {
         if !(is_alphanumeric(ch) || combining_mark(ch) || inner()) {
             break;
         }
-        all_digits &= ch.is_ascii_digit();
         counts.add(ch);
         let unchanged = matches!(ch, '\u{430}'..='\u{45F}' | '\'' | '-');
         if !unchanged && lowered.is_none() {
@@ -320,6 +332,9 @@ fn word(text: &str, start: usize) -> Token<'_> {
         }
         end = next;
     }
+    // Only ASCII digits make a number.
+    let all_digits = counts.chars == 0 && ascii.digits == ascii.all;
+    counts.add_ascii_alphanumerics(ascii);
     let normal = match lowered {
         None => Cow::Borrowed(&text[start..end]),
         Some(lowered) if simple => Cow::Owned(lowered),

@@ -199,41 +199,73 @@ struct Matcher {
 
 /// The patterns each word read lately may start, by the word's id in the stem cache (see
 /// [`Stems::id`]): a word seen before costs the look-up of a number, not the hashing of its
-/// stem and the testing of prefixes. A text takes the read lock once; what it was first to find
-/// is added after.
+/// stem and the testing of prefixes. Two bits per word say whether its patterns are known and
+/// whether there are any, so that the words of no theme (most) are answered from a table small
+/// enough to stay in the processor's cache. A text takes the read lock once; what it was first
+/// to find is added after.
 #[derive(Debug, Default)]
 struct Memo {
     /// The stem cache generation the ids belong to.
     generation: u64,
-    /// A word's range of `pool`.
+    /// [`KNOWN`] and [`SOME`] of word `id` at bits `2 * (id % 32)` of `bits[id / 32]`.
+    bits: Vec<u64>,
+    /// The range of `pool` of each word with patterns.
     words: HashMap<u32, (u32, u32)>,
     pool: Vec<u32>,
 }
 
-const MEMO_WORDS: usize = 200_000;
+const KNOWN: u64 = 1;
+const SOME: u64 = 2;
+
+/// Most words with patterns a memo keeps before it starts again.
+const MEMO_WORDS: usize = 100_000;
 
 /// A word's candidate patterns found while reading a text, to be remembered after: its id, and
 /// its range of the text's list of them.
 type Found = (u32, std::ops::Range<usize>);
 
 impl Memo {
+    /// The patterns word `id` may start, if known.
+    fn get(&self, id: u32) -> Option<&[u32]> {
+        let (slot, shift) = ((id / 32) as usize, 2 * (id % 32));
+        let bits = self.bits.get(slot).map_or(0, |b| b >> shift);
+        if bits & KNOWN == 0 {
+            None
+        } else if bits & SOME == 0 {
+            Some(&[])
+        } else {
+            let (start, len) = self.words.get(&id).copied().unwrap_or_default();
+            Some(&self.pool[start as usize..(start + len) as usize])
+        }
+    }
+
     /// Remembers what a text found, unless its ids are of a generation already ended.
     fn learn(&mut self, generation: u64, learned: &[Found], candidates: &[u32]) {
         if generation < self.generation {
             return;
         }
         if generation > self.generation || self.words.len() + learned.len() > MEMO_WORDS {
+            self.bits.clear();
             self.words.clear();
             self.pool.clear();
             self.generation = generation;
         }
-        let Memo { words, pool, .. } = self;
         for (id, range) in learned {
-            words.entry(*id).or_insert_with(|| {
-                let start = pool.len() as u32;
-                pool.extend_from_slice(&candidates[range.clone()]);
-                (start, range.len() as u32)
-            });
+            let (slot, shift) = ((id / 32) as usize, 2 * (id % 32));
+            if self.bits.len() <= slot {
+                self.bits.resize(slot + 1, 0);
+            }
+            if self.bits[slot] >> shift & KNOWN != 0 {
+                continue;
+            }
+            let mut bits = KNOWN;
+            if !range.is_empty() {
+                bits |= SOME;
+                let start = self.pool.len() as u32;
+                self.pool.extend_from_slice(&candidates[range.clone()]);
+                self.words.insert(*id, (start, range.len() as u32));
+            }
+            self.bits[slot] |= bits << shift;
         }
     }
 }
@@ -385,11 +417,9 @@ pub(crate) fn themes_of(
     let (mut fresh, mut learned): (Vec<u32>, Vec<Found>) = (Vec::new(), Vec::new());
     for (w, &i) in words.iter().enumerate() {
         let id = stems.id(i);
-        let remembered = id
-            .filter(|_| memo_current)
-            .and_then(|id| memo.words.get(&id));
+        let remembered = id.filter(|_| memo_current).and_then(|id| memo.get(id));
         let candidates = match remembered {
-            Some(&(start, len)) => &memo.pool[start as usize..(start + len) as usize],
+            Some(candidates) => candidates,
             None => {
                 let start = fresh.len();
                 matcher.candidates(&tokens[i].text, stems.get(i), &mut fresh);
