@@ -11,14 +11,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::language::language_of;
-use crate::normalize::{TokenKind, tokens};
-use crate::stem::Stems;
+use crate::normalize::{TokenKind, tokens_with};
+use crate::stem::{Stems, Vocabulary};
 
 /// The key phrases of a comment: the stems of its content words (three letters or more, not
 /// among the most frequent words) and "stem stem" for adjacent pairs of them, each once.
 pub fn key_phrases(text: &str) -> Vec<String> {
-    let tokens = tokens(text);
-    let stems = Stems::of(&tokens, language_of(&tokens));
+    let vocabulary = Vocabulary::read();
+    let tokens = tokens_with(text, &vocabulary);
+    let stems = Stems::of(&tokens, language_of(&tokens), vocabulary);
     let mut out: Vec<String> = Vec::new();
     let mut previous: Option<&str> = None;
     for (i, token) in tokens.iter().enumerate() {

@@ -65,7 +65,8 @@ pub fn analyze(text: &str) -> Analysis {
 /// Reads a comment: its language, whether it is garbage, and — for readable text — its
 /// sentiment, emotions and themes. Every word is stemmed once, for all three.
 pub fn analyze_with(text: &str, themes: &Themes) -> Analysis {
-    let tokens = tokens(text);
+    let vocabulary = stem::Vocabulary::read();
+    let tokens = normalize::tokens_with(text, &vocabulary);
     let garbage = garbage::garbage_of(text, &tokens).map(|kind| GarbageReport {
         kind,
         reason: kind.reason(),
@@ -80,7 +81,7 @@ pub fn analyze_with(text: &str, themes: &Themes) -> Analysis {
         };
     }
     let language = language::language_of(&tokens);
-    let stems = stem::Stems::of(&tokens, language);
+    let stems = stem::Stems::of(&tokens, language, vocabulary);
     Analysis {
         language,
         garbage,

@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::class::{Class, class};
+use crate::class::Class;
+use crate::stem::{NO_ID, Vocabulary};
 
 /// The apostrophes people type inside Ukrainian words (м'ята, сім’я, пʼять), read as one.
 const APOSTROPHES: [char; 5] = ['\'', '’', 'ʼ', '`', '‘'];
@@ -83,6 +84,8 @@ pub struct Token<'a> {
     pub(crate) counts: Counts,
     /// What the word is, if it is a frequent one (words only).
     pub(crate) class: Class,
+    /// The word's id in the vocabulary the text was split with, or [`NO_ID`].
+    pub(crate) id: u32,
     /// What stands between the token before (or the start of the text) and this one: bits
     /// [`PUNCTUATION`] and [`NEWLINE`].
     pub(crate) gap: u8,
@@ -209,6 +212,11 @@ pub(crate) fn is_emoji(c: char) -> bool {
 
 /// Splits a text into tokens. Words keep inner apostrophes and hyphens (сім'я, Wi-Fi).
 pub fn tokens(text: &str) -> Vec<Token<'_>> {
+    tokens_with(text, &Vocabulary::read())
+}
+
+/// [`tokens`], each word looked up in the vocabulary.
+pub(crate) fn tokens_with<'a>(text: &'a str, vocabulary: &Vocabulary) -> Vec<Token<'a>> {
     let mut out = Vec::with_capacity(text.len() / 5 + 1);
     // Only a chunk holding an '@' or starting "http"/"www." can be noise: the next '@' and the
     // start of its chunk are kept, so that other tokens need not find their chunk's end.
@@ -230,6 +238,7 @@ pub fn tokens(text: &str) -> Vec<Token<'_>> {
                 end: start + c.len_utf8(),
                 counts: Counts::default(),
                 class: Class::default(),
+                id: NO_ID,
                 gap: std::mem::take(&mut gap),
             });
             start += c.len_utf8();
@@ -259,13 +268,14 @@ pub fn tokens(text: &str) -> Vec<Token<'_>> {
                 end: chunk_end,
                 counts: Counts::of(chunk),
                 class: Class::default(),
+                id: NO_ID,
                 gap: std::mem::take(&mut gap),
             });
             start = chunk_end;
             continue;
         }
         if is_alphanumeric(c) {
-            let mut token = word(text, start);
+            let mut token = word(text, start, vocabulary);
             token.gap = std::mem::take(&mut gap);
             start = token.end;
             out.push(token);
@@ -287,29 +297,34 @@ fn char_at(text: &str, i: usize) -> char {
 
 /// The word or number starting at byte `start` (an alphanumeric character), lower-cased as it
 /// is read; a word with characters outside Latin-1 and Cyrillic is normalised whole.
-fn word(text: &str, start: usize) -> Token<'_> {
+fn word<'a>(text: &'a str, start: usize, vocabulary: &Vocabulary) -> Token<'a> {
     let bytes = text.as_bytes();
     let (mut end, mut counts, mut ascii) = (start, Counts::default(), Ascii::default());
     // The lower-case form is written from the first character that changes in it: most words
     // are in lower case already, and borrowed from the text.
     let mut lowered: Option<String> = None;
     let mut simple = true;
-    while end < text.len() {
-        // ASCII letters and digits, most of Latin text, need no decoding and no table.
-        let b = bytes[end];
-        if b.is_ascii_alphanumeric() {
-            let upper = b.is_ascii_uppercase();
-            ascii.all += 1;
+    loop {
+        // A run of ASCII letters and digits, most of Latin text: no decoding, no table, and
+        // lower-cased as a whole when it has capitals.
+        let run = end;
+        let upper = ascii.upper;
+        while let Some(&b) = bytes.get(end).filter(|b| b.is_ascii_alphanumeric()) {
             ascii.digits += u32::from(b.is_ascii_digit());
-            ascii.upper += u32::from(upper);
-            if upper && lowered.is_none() {
-                lowered = Some(lowered_from(text, start, end));
-            }
-            if let Some(lowered) = &mut lowered {
-                lowered.push(char::from(b.to_ascii_lowercase()));
-            }
+            ascii.upper += u32::from(b.is_ascii_uppercase());
             end += 1;
-            continue;
+        }
+        ascii.all += (end - run) as u32;
+        if ascii.upper > upper && lowered.is_none() {
+            lowered = Some(lowered_from(text, start, run));
+        }
+        if let Some(lowered) = &mut lowered {
+            let from = lowered.len();
+            lowered.push_str(&text[run..end]);
+            lowered[from..].make_ascii_lowercase();
+        }
+        if end == text.len() {
+            break;
         }
         let ch = char_at(text, end);
         let next = end + ch.len_utf8();
@@ -340,10 +355,10 @@ fn word(text: &str, start: usize) -> Token<'_> {
         Some(lowered) if simple => Cow::Owned(lowered),
         Some(_) => Cow::Owned(normalize(&text[start..end])),
     };
-    let (kind, class) = if all_digits {
-        (TokenKind::Number, Class::default())
+    let (kind, (id, class)) = if all_digits {
+        (TokenKind::Number, (NO_ID, Class::default()))
     } else {
-        (TokenKind::Word, class(&normal))
+        (TokenKind::Word, vocabulary.look_up(&normal))
     };
     Token {
         kind,
@@ -352,6 +367,7 @@ fn word(text: &str, start: usize) -> Token<'_> {
         end,
         counts,
         class,
+        id,
         gap: 0,
     }
 }

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::language::Language;
-use crate::normalize::{Token, TokenKind, tokens};
-use crate::stem::{Stems, stemmer};
+use crate::normalize::{Token, TokenKind, tokens_with};
+use crate::stem::{Stems, Vocabulary, stemmer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -917,8 +917,9 @@ pub(crate) fn lexicon_facts(stem: &str, language: Language) -> (Option<f32>, boo
 
 /// The sentiment of a text in a language (see [`crate::detect_language`]).
 pub fn sentiment(text: &str, language: Language) -> Sentiment {
-    let tokens = tokens(text);
-    let stems = Stems::of(&tokens, language);
+    let vocabulary = Vocabulary::read();
+    let tokens = tokens_with(text, &vocabulary);
+    let stems = Stems::of(&tokens, language, vocabulary);
     sentiment_of(text, &tokens, &stems, language)
 }
 

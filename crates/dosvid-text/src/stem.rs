@@ -1,15 +1,18 @@
-//! Snowball stems of a text's words, computed once per analysis and shared by sentiment,
-//! emotions and themes: stemming is most of the cost of reading a comment, and all three match
-//! their word lists on the same stems. The stems live in one buffer, not a `String` per word,
-//! and words seen lately are not stemmed again.
+//! Snowball stems of a text's words, shared by sentiment, emotions and themes, which all match
+//! their word lists on stems; and the vocabulary: the words read lately, shared by all threads,
+//! each with an id, its class and, per language, its stem and what the lexicons say of it.
+//! Customers use few words often: a word is looked up once per reading, when the text is split
+//! into tokens, and stemmed, classed and looked up in the lexicons once per vocabulary. Its id
+//! lets others (a taxonomy's matcher) remember what they found of it without hashing it again.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{OnceLock, RwLock};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard};
 
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 use snowball_stemmers_rs::{Algorithm, Stemmer};
 
+use crate::class::{Class, class};
 use crate::emotion::Emotion;
 use crate::language::Language;
 use crate::normalize::{Token, TokenKind};
@@ -51,157 +54,192 @@ impl Facts {
     }
 }
 
-/// The stem of every token (empty for tokens that are not words), its [`Facts`], and the id
-/// the word has in the cache of words stemmed lately, in token order.
+/// The stem of every token (empty for tokens that are not words), its [`Facts`], and the word's
+/// id in the vocabulary, in token order.
 #[derive(Debug, Default)]
 pub(crate) struct Stems {
-    buffer: String,
-    ends: Vec<u32>,
-    facts: Vec<Facts>,
-    ids: Vec<u32>,
-    /// The cache generation the ids belong to.
+    stems: Vec<Stem>,
+    /// The vocabulary generation the ids belong to.
     generation: u64,
 }
 
-/// [`Stems`]' id of a token that is not a cached word.
-const NO_ID: u32 = u32::MAX;
-
-/// Words stemmed lately, per language, shared by all threads: customers use few words often,
-/// and a hash look-up costs a fraction of running the Snowball algorithm again. A text takes
-/// the read lock once; the words it was first to see are added after.
-const CACHED_WORDS: usize = 200_000;
-
-/// A word's stem, what the lexicons say of it, and its id: a number no other word of the cache
-/// has in the same generation, with which others (a taxonomy's matcher) remember what they found
-/// of the word without hashing it again.
-struct Known {
+#[derive(Debug, Clone, Default)]
+struct Stem {
     stem: SmolStr,
     facts: Facts,
     id: u32,
 }
 
-#[derive(Default)]
-struct Cache {
-    /// Words and stems are kept inline (up to 23 bytes), so that finding a word and reading its
-    /// stem touch one place in memory, not three.
-    words: FxHashMap<SmolStr, Known>,
-    /// Changes (to a number never used before) when the cache is emptied and ids start again.
+/// The id of a token that is not a word of the vocabulary.
+pub(crate) const NO_ID: u32 = u32::MAX;
+
+/// Most words the vocabulary holds before it starts again.
+const MOST_WORDS: usize = 200_000;
+
+/// Words and stems are kept inline (up to 23 bytes): finding a word and reading its stem touch
+/// the entry alone.
+#[derive(Debug)]
+pub(crate) struct Vocabulary {
+    ids: FxHashMap<SmolStr, u32>,
+    words: Vec<Word>,
+    /// Changes (to a number never used before) when the vocabulary is emptied and ids start
+    /// again.
     generation: u64,
 }
 
-impl Cache {
-    fn new_generation() -> u64 {
-        static GENERATIONS: AtomicU64 = AtomicU64::new(1);
-        GENERATIONS.fetch_add(1, Ordering::Relaxed)
-    }
+#[derive(Debug, Default)]
+struct Word {
+    class: Class,
+    /// By [`slot`] of language.
+    stems: [Option<(SmolStr, Facts)>; 3],
 }
 
-fn cache(language: Language) -> &'static RwLock<Cache> {
-    static CACHES: [OnceLock<RwLock<Cache>>; 3] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let slot = match language {
+/// Where a language's stems are kept (English for undetermined text, as its stemmer).
+fn slot(language: Language) -> usize {
+    match language {
         Language::Uk => 0,
         Language::Ru => 1,
         Language::En | Language::Und => 2,
-    };
-    CACHES[slot].get_or_init(|| {
-        RwLock::new(Cache {
-            words: FxHashMap::default(),
-            generation: Cache::new_generation(),
+    }
+}
+
+fn new_generation() -> u64 {
+    static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+    GENERATIONS.fetch_add(1, Ordering::Relaxed)
+}
+
+impl Vocabulary {
+    fn lock() -> &'static RwLock<Vocabulary> {
+        static VOCABULARY: OnceLock<RwLock<Vocabulary>> = OnceLock::new();
+        VOCABULARY.get_or_init(|| {
+            RwLock::new(Vocabulary {
+                ids: FxHashMap::default(),
+                words: Vec::new(),
+                generation: new_generation(),
+            })
         })
-    })
+    }
+
+    /// The vocabulary to read a text with. The guard is held while the text is split and
+    /// stemmed, and must not be asked for again meanwhile.
+    pub(crate) fn read() -> RwLockReadGuard<'static, Vocabulary> {
+        Vocabulary::lock()
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A normalised word's id and class; [`NO_ID`] for a word not read lately.
+    pub(crate) fn look_up(&self, word: &str) -> (u32, Class) {
+        match self.ids.get(word) {
+            Some(&id) => (id, self.words[id as usize].class),
+            None => (NO_ID, class(word)),
+        }
+    }
 }
 
 impl Stems {
-    pub(crate) fn of(tokens: &[Token], language: Language) -> Stems {
-        let stemmer = stemmer(language);
-        let cache = cache(language);
+    /// The stems of a text's tokens, split with `vocabulary`, which is released before the words
+    /// it did not know are added to it.
+    pub(crate) fn of(
+        tokens: &[Token],
+        language: Language,
+        vocabulary: RwLockReadGuard<'static, Vocabulary>,
+    ) -> Stems {
+        let slot = slot(language);
         let mut stems = Stems {
-            buffer: String::with_capacity(tokens.len() * 8),
-            ends: Vec::with_capacity(tokens.len()),
-            facts: Vec::with_capacity(tokens.len()),
-            ids: Vec::with_capacity(tokens.len()),
-            generation: 0,
+            stems: Vec::with_capacity(tokens.len()),
+            generation: vocabulary.generation,
         };
-        // (token, word, stem, facts) of the words the cache does not know yet.
-        let mut learned: Vec<(usize, SmolStr, SmolStr, Facts)> = Vec::new();
-        {
-            let known = cache
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            stems.generation = known.generation;
-            for (i, token) in tokens.iter().enumerate() {
-                let (mut facts, mut id) = (Facts::default(), NO_ID);
-                if token.kind == TokenKind::Word {
-                    match known.words.get(&*token.text) {
-                        Some(word) => {
-                            stems.buffer.push_str(&word.stem);
-                            (facts, id) = (word.facts, word.id);
-                        }
-                        None => {
-                            let stem = stemmer.stem(&token.text);
-                            facts = Facts::of(&stem, language);
-                            stems.buffer.push_str(&stem);
-                            learned.push((
-                                i,
-                                token.text.as_ref().into(),
-                                stem.as_ref().into(),
-                                facts,
-                            ));
-                        }
-                    }
-                }
-                stems.ends.push(stems.buffer.len() as u32);
-                stems.facts.push(facts);
-                stems.ids.push(id);
-            }
-        }
-        if !learned.is_empty() {
-            let mut known = cache
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if known.words.len() + learned.len() > CACHED_WORDS {
-                known.words.clear();
-                known.generation = Cache::new_generation();
-            }
-            if known.generation != stems.generation {
-                // The ids read before belong to the generation just ended.
-                stems.ids.fill(NO_ID);
-                stems.generation = known.generation;
-            }
-            for (i, word, stem, facts) in learned {
-                // Ids are the order words entered this generation in (another text may have
-                // entered the word meanwhile: its id stays).
-                let next = known.words.len() as u32;
-                let entry = known.words.entry(word).or_insert(Known {
-                    stem,
-                    facts,
-                    id: next,
+        // The tokens whose words the vocabulary does not know in this language yet.
+        let mut learned: Vec<usize> = Vec::new();
+        for (i, token) in tokens.iter().enumerate() {
+            if token.kind != TokenKind::Word {
+                stems.stems.push(Stem {
+                    id: NO_ID,
+                    ..Stem::default()
                 });
-                stems.ids[i] = entry.id;
+                continue;
             }
+            let known = vocabulary
+                .words
+                .get(token.id as usize)
+                .and_then(|w| w.stems[slot].as_ref());
+            let (stem, facts) = match known {
+                Some((stem, facts)) => (stem.clone(), *facts),
+                None => {
+                    learned.push(i);
+                    let stem = SmolStr::new(stemmer(language).stem(&token.text));
+                    let facts = Facts::of(&stem, language);
+                    (stem, facts)
+                }
+            };
+            stems.stems.push(Stem {
+                stem,
+                facts,
+                id: token.id,
+            });
+        }
+        drop(vocabulary);
+        if !learned.is_empty() {
+            stems.learn(tokens, slot, &learned);
         }
         stems
     }
 
+    /// Adds the words the vocabulary did not know, and gives them their ids.
+    fn learn(&mut self, tokens: &[Token], slot: usize, learned: &[usize]) {
+        let mut vocabulary = Vocabulary::lock()
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if vocabulary.words.len() + learned.len() > MOST_WORDS {
+            vocabulary.ids.clear();
+            vocabulary.words.clear();
+            vocabulary.generation = new_generation();
+        }
+        if vocabulary.generation != self.generation {
+            // The ids the text was read with belong to the generation just ended.
+            for stem in &mut self.stems {
+                stem.id = NO_ID;
+            }
+            self.generation = vocabulary.generation;
+        }
+        let Vocabulary { ids, words, .. } = &mut *vocabulary;
+        for &i in learned {
+            let token = &tokens[i];
+            // Another text may have added the word meanwhile: its id stays.
+            let id = match self.stems[i].id {
+                NO_ID => *ids.entry(SmolStr::new(&token.text)).or_insert_with(|| {
+                    words.push(Word {
+                        class: token.class,
+                        ..Word::default()
+                    });
+                    (words.len() - 1) as u32
+                }),
+                id => id,
+            };
+            let stem = &self.stems[i];
+            words[id as usize].stems[slot].get_or_insert_with(|| (stem.stem.clone(), stem.facts));
+            self.stems[i].id = id;
+        }
+    }
+
     /// The stem of token `i`.
     pub(crate) fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.buffer[start..self.ends[i] as usize]
+        &self.stems[i].stem
     }
 
     /// What the lexicons say of token `i`'s stem.
     pub(crate) fn facts(&self, i: usize) -> Facts {
-        self.facts[i]
+        self.stems[i].facts
     }
 
-    /// Token `i`'s word's id in the cache of words stemmed lately (of [`Stems::generation`]);
-    /// `None` for a token that is not a word.
+    /// Token `i`'s word's id in the vocabulary (of [`Stems::generation`]); `None` for a token
+    /// that is not a word.
     pub(crate) fn id(&self, i: usize) -> Option<u32> {
-        Some(self.ids[i]).filter(|id| *id != NO_ID)
+        Some(self.stems[i].id).filter(|id| *id != NO_ID)
     }
 
-    /// The cache generation the ids belong to.
+    /// The vocabulary generation the ids belong to.
     pub(crate) fn generation(&self) -> u64 {
         self.generation
     }
