@@ -80,18 +80,13 @@ const MOST_WORDS: usize = 200_000;
 /// the entry alone.
 #[derive(Debug)]
 pub(crate) struct Vocabulary {
-    ids: FxHashMap<SmolStr, u32>,
-    words: Vec<Word>,
+    /// Each word's id and class.
+    ids: FxHashMap<SmolStr, (u32, Class)>,
+    /// By id: the word's stem and facts in each language (by [`slot`]) it was read in.
+    words: Vec<[Option<(SmolStr, Facts)>; 3]>,
     /// Changes (to a number never used before) when the vocabulary is emptied and ids start
     /// again.
     generation: u64,
-}
-
-#[derive(Debug, Default)]
-struct Word {
-    class: Class,
-    /// By [`slot`] of language.
-    stems: [Option<(SmolStr, Facts)>; 3],
 }
 
 /// Where a language's stems are kept (English for undetermined text, as its stemmer).
@@ -130,10 +125,10 @@ impl Vocabulary {
 
     /// A normalised word's id and class; [`NO_ID`] for a word not read lately.
     pub(crate) fn look_up(&self, word: &str) -> (u32, Class) {
-        match self.ids.get(word) {
-            Some(&id) => (id, self.words[id as usize].class),
-            None => (NO_ID, class(word)),
-        }
+        self.ids
+            .get(word)
+            .copied()
+            .unwrap_or_else(|| (NO_ID, class(word)))
     }
 }
 
@@ -163,7 +158,7 @@ impl Stems {
             let known = vocabulary
                 .words
                 .get(token.id as usize)
-                .and_then(|w| w.stems[slot].as_ref());
+                .and_then(|stems| stems[slot].as_ref());
             let (stem, facts) = match known {
                 Some((stem, facts)) => (stem.clone(), *facts),
                 None => {
@@ -208,17 +203,18 @@ impl Stems {
             let token = &tokens[i];
             // Another text may have added the word meanwhile: its id stays.
             let id = match self.stems[i].id {
-                NO_ID => *ids.entry(SmolStr::new(&token.text)).or_insert_with(|| {
-                    words.push(Word {
-                        class: token.class,
-                        ..Word::default()
-                    });
-                    (words.len() - 1) as u32
-                }),
+                NO_ID => {
+                    ids.entry(SmolStr::new(&token.text))
+                        .or_insert_with(|| {
+                            words.push(Default::default());
+                            ((words.len() - 1) as u32, token.class)
+                        })
+                        .0
+                }
                 id => id,
             };
             let stem = &self.stems[i];
-            words[id as usize].stems[slot].get_or_insert_with(|| (stem.stem.clone(), stem.facts));
+            words[id as usize][slot].get_or_insert_with(|| (stem.stem.clone(), stem.facts));
             self.stems[i].id = id;
         }
     }

@@ -392,22 +392,6 @@ pub(crate) fn themes_of(
     if matcher.patterns.is_empty() {
         return Vec::new();
     }
-    // Clause boundaries: sentence and list punctuation between tokens, and contrast words.
-    // Each clause's first byte and first token.
-    let mut clause_of = Vec::with_capacity(tokens.len());
-    let mut clause_starts = vec![(0usize, 0usize)];
-    for (i, token) in tokens.iter().enumerate() {
-        if token.gap & (crate::normalize::PUNCTUATION | crate::normalize::NEWLINE) != 0
-            || token.class.role == Some(sentiment::Role::Contrast)
-        {
-            clause_starts.push((token.start, i));
-        }
-        clause_of.push(clause_starts.len() - 1);
-    }
-    let mut found: Vec<(u16, usize, usize, usize)> = Vec::new();
-    let words: Vec<usize> = (0..tokens.len())
-        .filter(|&i| tokens[i].kind == TokenKind::Word)
-        .collect();
     let memo = matcher
         .memo
         .read()
@@ -415,14 +399,27 @@ pub(crate) fn themes_of(
     let memo_current = memo.generation == stems.generation();
     // The candidates of the words the memo did not know, and where each word's are.
     let (mut fresh, mut learned): (Vec<u32>, Vec<Found>) = (Vec::new(), Vec::new());
-    for (w, &i) in words.iter().enumerate() {
+    let mut found: Vec<Theme> = Vec::new();
+    // The clause being read: its number, first byte and first token.
+    let mut clause = Clause::default();
+    for (i, token) in tokens.iter().enumerate() {
+        if starts_clause(token) {
+            clause = Clause {
+                number: clause.number + 1,
+                start: token.start,
+                first: i,
+            };
+        }
+        if token.kind != TokenKind::Word {
+            continue;
+        }
         let id = stems.id(i);
         let remembered = id.filter(|_| memo_current).and_then(|id| memo.get(id));
         let candidates = match remembered {
             Some(candidates) => candidates,
             None => {
                 let start = fresh.len();
-                matcher.candidates(&tokens[i].text, stems.get(i), &mut fresh);
+                matcher.candidates(&token.text, stems.get(i), &mut fresh);
                 if let Some(id) = id {
                     learned.push((id, start..fresh.len()));
                 }
@@ -431,19 +428,19 @@ pub(crate) fn themes_of(
         };
         for &id in candidates {
             let pattern = &matcher.patterns[id as usize];
-            let Some(following) = words.get(w + 1..w + 1 + pattern.rest.len()) else {
+            let Some(last) = rest_matches(&pattern.rest, tokens, stems, i) else {
                 continue;
             };
-            let all = pattern.rest.iter().zip(following).all(|(atom, &j)| {
-                clause_of[j] == clause_of[i] && atom.matches(&tokens[j].text, stems.get(j))
-            });
-            if !all {
-                continue;
-            }
-            let last = following.last().copied().unwrap_or(i);
-            let clause = clause_of[i];
-            if !found.iter().any(|f| f.0 == pattern.theme && f.3 == clause) {
-                found.push((pattern.theme, tokens[i].start, tokens[last].end, clause));
+            let known = found
+                .iter()
+                .any(|f| f.theme == pattern.theme && f.clause.number == clause.number);
+            if !known {
+                found.push(Theme {
+                    theme: pattern.theme,
+                    start: token.start,
+                    end: tokens[last].end,
+                    clause,
+                });
             }
         }
     }
@@ -455,32 +452,87 @@ pub(crate) fn themes_of(
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .learn(stems.generation(), &learned, &fresh);
     }
-    // A clause's sentiment is read from the tokens and stems already made.
-    let mut clause_sentiments: Vec<Option<Sentiment>> = vec![None; clause_starts.len()];
+    // A clause's sentiment is read from the tokens and stems already made; a clause's themes
+    // are found one after another.
+    let mut read: Option<(usize, Sentiment)> = None;
     found
         .into_iter()
-        .map(|(theme, start, end, clause)| {
-            let sentiment = *clause_sentiments[clause].get_or_insert_with(|| {
-                let (from, first) = clause_starts[clause];
-                let (to, next) = clause_starts
-                    .get(clause + 1)
-                    .copied()
-                    .unwrap_or((text.len(), tokens.len()));
-                sentiment::sentiment_in(
-                    text,
-                    from..to,
-                    &tokens[first..next],
-                    stems,
-                    first,
-                    language,
-                )
-            });
-            ThemeMatch {
-                theme: themes.keys[usize::from(theme)].clone(),
-                start,
-                end,
-                sentiment,
-            }
-        })
+        .map(
+            |Theme {
+                 theme,
+                 start,
+                 end,
+                 clause,
+             }| {
+                let sentiment = match read {
+                    Some((number, sentiment)) if number == clause.number => sentiment,
+                    _ => {
+                        let next = (clause.first + 1..tokens.len())
+                            .find(|&k| starts_clause(&tokens[k]))
+                            .unwrap_or(tokens.len());
+                        let to = tokens.get(next).map_or(text.len(), |t| t.start);
+                        let sentiment = sentiment::sentiment_in(
+                            text,
+                            clause.start..to,
+                            &tokens[clause.first..next],
+                            stems,
+                            clause.first,
+                            language,
+                        );
+                        read = Some((clause.number, sentiment));
+                        sentiment
+                    }
+                };
+                ThemeMatch {
+                    theme: themes.keys[usize::from(theme)].clone(),
+                    start,
+                    end,
+                    sentiment,
+                }
+            },
+        )
         .collect()
+}
+
+/// A clause of a text: its number (0 for the first), first byte and first token.
+#[derive(Debug, Clone, Copy, Default)]
+struct Clause {
+    number: usize,
+    start: usize,
+    first: usize,
+}
+
+/// A theme found: its code, the bytes of the words matched, and its clause.
+struct Theme {
+    theme: u16,
+    start: usize,
+    end: usize,
+    clause: Clause,
+}
+
+/// Sentence and list punctuation before a token, and a contrast word, start a clause.
+fn starts_clause(token: &Token) -> bool {
+    token.gap & (crate::normalize::PUNCTUATION | crate::normalize::NEWLINE) != 0
+        || token.class.role == Some(sentiment::Role::Contrast)
+}
+
+/// The last token of a pattern whose first word is token `i`, when the words after it in the
+/// same clause match the rest of the pattern.
+fn rest_matches(rest: &[Atom], tokens: &[Token], stems: &Stems, i: usize) -> Option<usize> {
+    let (mut last, mut crossed) = (i, false);
+    for atom in rest {
+        // The next word, and whether a clause starts before it or with it.
+        loop {
+            last += 1;
+            let token = tokens.get(last)?;
+            crossed |= starts_clause(token);
+            if token.kind == TokenKind::Word {
+                break;
+            }
+        }
+        if crossed || !atom.matches(&tokens[last].text, stems.get(last)) {
+            return None;
+        }
+    }
+    Some(last)
 }
