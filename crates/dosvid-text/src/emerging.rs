@@ -37,6 +37,7 @@ pub fn key_phrases(text: &str) -> Vec<String> {
         out.push(stem.to_owned());
         previous = Some(stem);
     }
+    stems.learn(&tokens);
     let mut seen = HashSet::new();
     out.retain(|p| seen.insert(p.clone()));
     out

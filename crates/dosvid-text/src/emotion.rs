@@ -371,7 +371,7 @@ pub(crate) fn emotions_of(
         // The same denials as sentiment's ("не", "без", "never", "n't", …).
         if token.class.role == Some(crate::sentiment::Role::Negator) {
             negated = true;
-            previous = (stem, facts.emotion_phrase);
+            previous = (stem, facts.emotion_phrase());
             continue;
         }
         let phrase = if previous.1 {
@@ -383,14 +383,14 @@ pub(crate) fn emotions_of(
         } else {
             None
         };
-        if let Some(e) = phrase.copied().or(facts.emotion) {
+        if let Some(e) = phrase.copied().or(facts.emotion()) {
             // "не розумію" is confusion itself; other denied emotions do not count.
             if !negated || phrase.is_some() {
                 add(e, 1.0);
             }
         }
         negated = false;
-        previous = (stem, facts.emotion_phrase);
+        previous = (stem, facts.emotion_phrase());
     }
     let questions = text.matches('?').count() as f32;
     if questions >= 2.0 {

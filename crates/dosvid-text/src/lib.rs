@@ -82,13 +82,15 @@ pub fn analyze_with(text: &str, themes: &Themes) -> Analysis {
     }
     let language = language::language_of(&tokens);
     let stems = stem::Stems::of(&tokens, language, vocabulary);
-    Analysis {
+    let analysis = Analysis {
         language,
         garbage,
         sentiment: Some(sentiment::sentiment_of(text, &tokens, &stems, language)),
         emotions: Some(emotion::emotions_of(text, &tokens, &stems, language)),
         themes: themes::themes_of(text, &tokens, &stems, language, themes),
-    }
+    };
+    stems.learn(&tokens);
+    analysis
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::class::Class;
-use crate::stem::{NO_ID, Vocabulary};
+use crate::stem::{Facts, Known, NO_ID, Vocabulary};
 
 /// The apostrophes people type inside Ukrainian words (м'ята, сім’я, пʼять), read as one.
 const APOSTROPHES: [char; 5] = ['\'', '’', 'ʼ', '`', '‘'];
@@ -71,7 +71,7 @@ pub enum TokenKind {
     Noise,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Token<'a> {
     pub kind: TokenKind,
     /// Normalised text (a hashtag's word without `#`), borrowed from the text when it is
@@ -86,6 +86,8 @@ pub struct Token<'a> {
     pub(crate) class: Class,
     /// The word's id in the vocabulary the text was split with, or [`NO_ID`].
     pub(crate) id: u32,
+    /// What the lexicons say of the word's stem in each language it was read in before.
+    pub(crate) facts: [Facts; 3],
     /// What stands between the token before (or the start of the text) and this one: bits
     /// [`PUNCTUATION`] and [`NEWLINE`].
     pub(crate) gap: u8,
@@ -239,6 +241,7 @@ pub(crate) fn tokens_with<'a>(text: &'a str, vocabulary: &Vocabulary) -> Vec<Tok
                 counts: Counts::default(),
                 class: Class::default(),
                 id: NO_ID,
+                facts: Default::default(),
                 gap: std::mem::take(&mut gap),
             });
             start += c.len_utf8();
@@ -269,6 +272,7 @@ pub(crate) fn tokens_with<'a>(text: &'a str, vocabulary: &Vocabulary) -> Vec<Tok
                 counts: Counts::of(chunk),
                 class: Class::default(),
                 id: NO_ID,
+                facts: Default::default(),
                 gap: std::mem::take(&mut gap),
             });
             start = chunk_end;
@@ -355,8 +359,8 @@ fn word<'a>(text: &'a str, start: usize, vocabulary: &Vocabulary) -> Token<'a> {
         Some(lowered) if simple => Cow::Owned(lowered),
         Some(_) => Cow::Owned(normalize(&text[start..end])),
     };
-    let (kind, (id, class)) = if all_digits {
-        (TokenKind::Number, (NO_ID, Class::default()))
+    let (kind, Known { id, class, facts }) = if all_digits {
+        (TokenKind::Number, Known::NONE)
     } else {
         (TokenKind::Word, vocabulary.look_up(&normal))
     };
@@ -368,6 +372,7 @@ fn word<'a>(text: &'a str, start: usize, vocabulary: &Vocabulary) -> Token<'a> {
         counts,
         class,
         id,
+        facts,
         gap: 0,
     }
 }

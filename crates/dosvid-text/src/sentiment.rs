@@ -920,7 +920,9 @@ pub fn sentiment(text: &str, language: Language) -> Sentiment {
     let vocabulary = Vocabulary::read();
     let tokens = tokens_with(text, &vocabulary);
     let stems = Stems::of(&tokens, language, vocabulary);
-    sentiment_of(text, &tokens, &stems, language)
+    let sentiment = sentiment_of(text, &tokens, &stems, language);
+    stems.learn(&tokens);
+    sentiment
 }
 
 /// [`sentiment`] of a text already split into tokens and stemmed.
@@ -990,7 +992,7 @@ pub(crate) fn sentiment_in(
             negated = 3;
             // "не працює", "без проблем": phrases that carry their denial start here.
             (previous_stem, previous_role) = (stems.get(first + i), word_role);
-            previous_starts_phrase = stems.facts(first + i).sentiment_phrase;
+            previous_starts_phrase = stems.facts(first + i).sentiment_phrase();
             continue;
         }
         if word_role == Some(Role::Intensifier) {
@@ -1012,10 +1014,10 @@ pub(crate) fn sentiment_in(
         } else {
             None
         };
-        let weight = phrase.copied().or(facts.sentiment);
+        let weight = phrase.copied().or(facts.sentiment());
         let before = previous_role;
         (previous_stem, previous_role) = (stem, word_role);
-        previous_starts_phrase = facts.sentiment_phrase;
+        previous_starts_phrase = facts.sentiment_phrase();
         let Some(mut weight) = weight else {
             negated = negated.saturating_sub(1);
             continue;

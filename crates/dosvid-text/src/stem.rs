@@ -30,45 +30,83 @@ pub(crate) fn stemmer(language: Language) -> &'static Stemmer {
 }
 
 /// What the sentiment and emotion lexicons of a language say of a stem, looked up once, when a
-/// word is first stemmed, instead of on every reading of the word.
-#[derive(Debug, Clone, Copy, Default)]
+/// word is first stemmed, instead of on every reading of the word; in eight bytes, as the
+/// vocabulary keeps three of them beside each word.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Facts {
-    pub sentiment: Option<f32>,
-    /// The stem starts a two-word sentiment phrase.
-    pub sentiment_phrase: bool,
-    pub emotion: Option<Emotion>,
-    /// The stem starts a two-word emotion phrase.
-    pub emotion_phrase: bool,
+    sentiment: f32,
+    emotion: Option<Emotion>,
+    /// [`STEMMED`], [`SENTIMENT`], [`SENTIMENT_PHRASE`], [`EMOTION_PHRASE`].
+    flags: u8,
 }
+
+/// Bits of [`Facts::flags`]: the word was stemmed (the facts are known), the stem has a
+/// sentiment weight, it starts a two-word sentiment phrase, or an emotion phrase.
+const STEMMED: u8 = 1;
+const SENTIMENT: u8 = 2;
+const SENTIMENT_PHRASE: u8 = 4;
+const EMOTION_PHRASE: u8 = 8;
 
 impl Facts {
     fn of(stem: &str, language: Language) -> Facts {
         let (sentiment, sentiment_phrase) = crate::sentiment::lexicon_facts(stem, language);
         let (emotion, emotion_phrase) = crate::emotion::lexicon_facts(stem, language);
+        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
         Facts {
-            sentiment,
-            sentiment_phrase,
+            sentiment: sentiment.unwrap_or_default(),
             emotion,
-            emotion_phrase,
+            flags: STEMMED
+                | flag(sentiment.is_some(), SENTIMENT)
+                | flag(sentiment_phrase, SENTIMENT_PHRASE)
+                | flag(emotion_phrase, EMOTION_PHRASE),
         }
+    }
+
+    pub(crate) fn stemmed(self) -> bool {
+        self.flags & STEMMED != 0
+    }
+
+    pub(crate) fn sentiment(self) -> Option<f32> {
+        (self.flags & SENTIMENT != 0).then_some(self.sentiment)
+    }
+
+    pub(crate) fn sentiment_phrase(self) -> bool {
+        self.flags & SENTIMENT_PHRASE != 0
+    }
+
+    pub(crate) fn emotion(self) -> Option<Emotion> {
+        self.emotion
+    }
+
+    pub(crate) fn emotion_phrase(self) -> bool {
+        self.flags & EMOTION_PHRASE != 0
     }
 }
 
-/// The stem of every token (empty for tokens that are not words), its [`Facts`], and the word's
-/// id in the vocabulary, in token order.
-#[derive(Debug, Default)]
+/// The stems of a text's tokens (empty for tokens that are not words), their [`Facts`], and
+/// the words' ids in the vocabulary, in token order. The vocabulary is read while they are in
+/// use (a known word's stem is read from it only when asked for); [`Stems::learn`] then adds
+/// the words it did not know.
+#[derive(Debug)]
 pub(crate) struct Stems {
+    vocabulary: RwLockReadGuard<'static, Vocabulary>,
+    slot: usize,
     stems: Vec<Stem>,
+    /// The tokens stemmed for this text, with their stems.
+    fresh: Vec<(usize, SmolStr)>,
     /// The vocabulary generation the ids belong to.
     generation: u64,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Stem {
-    stem: SmolStr,
     facts: Facts,
     id: u32,
+    /// The stem's place in [`Stems::fresh`], or [`NOT_FRESH`].
+    fresh: u32,
 }
+
+const NOT_FRESH: u32 = u32::MAX;
 
 /// The id of a token that is not a word of the vocabulary.
 pub(crate) const NO_ID: u32 = u32::MAX;
@@ -76,17 +114,26 @@ pub(crate) const NO_ID: u32 = u32::MAX;
 /// Most words the vocabulary holds before it starts again.
 const MOST_WORDS: usize = 200_000;
 
-/// Words and stems are kept inline (up to 23 bytes): finding a word and reading its stem touch
-/// the entry alone.
+/// The words read lately. What is read of every word (id, class, facts) is kept beside the word
+/// itself, inline (words of up to 23 bytes), so that a word costs one place in memory; its stems
+/// are kept apart, read only when a phrase or a pattern needs them.
 #[derive(Debug)]
 pub(crate) struct Vocabulary {
-    /// Each word's id and class.
-    ids: FxHashMap<SmolStr, (u32, Class)>,
-    /// By id: the word's stem and facts in each language (by [`slot`]) it was read in.
-    words: Vec<[Option<(SmolStr, Facts)>; 3]>,
+    words: FxHashMap<SmolStr, Known>,
+    /// By id, the word's stem in each language (by [`slot`]) it was read in.
+    stems: Vec<[SmolStr; 3]>,
     /// Changes (to a number never used before) when the vocabulary is emptied and ids start
     /// again.
     generation: u64,
+}
+
+/// What the vocabulary knows of a word.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Known {
+    pub id: u32,
+    pub class: Class,
+    /// By language ([`slot`]); [`Facts::stemmed`] once read in it.
+    pub facts: [Facts; 3],
 }
 
 /// Where a language's stems are kept (English for undetermined text, as its stemmer).
@@ -103,125 +150,141 @@ fn new_generation() -> u64 {
     GENERATIONS.fetch_add(1, Ordering::Relaxed)
 }
 
+impl Known {
+    /// Nothing known: not a word.
+    pub(crate) const NONE: Known = Known {
+        id: NO_ID,
+        class: Class {
+            role: None,
+            frequent: 0,
+        },
+        facts: [Facts {
+            sentiment: 0.0,
+            emotion: None,
+            flags: 0,
+        }; 3],
+    };
+}
+
 impl Vocabulary {
     fn lock() -> &'static RwLock<Vocabulary> {
         static VOCABULARY: OnceLock<RwLock<Vocabulary>> = OnceLock::new();
         VOCABULARY.get_or_init(|| {
             RwLock::new(Vocabulary {
-                ids: FxHashMap::default(),
-                words: Vec::new(),
+                words: FxHashMap::default(),
+                stems: Vec::new(),
                 generation: new_generation(),
             })
         })
     }
 
-    /// The vocabulary to read a text with. The guard is held while the text is split and
-    /// stemmed, and must not be asked for again meanwhile.
+    /// The vocabulary to read a text with: held while the text is split, stemmed and read, and
+    /// not to be asked for again meanwhile.
     pub(crate) fn read() -> RwLockReadGuard<'static, Vocabulary> {
         Vocabulary::lock()
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// A normalised word's id and class; [`NO_ID`] for a word not read lately.
-    pub(crate) fn look_up(&self, word: &str) -> (u32, Class) {
-        self.ids
-            .get(word)
-            .copied()
-            .unwrap_or_else(|| (NO_ID, class(word)))
+    /// What is known of a normalised word: for a word not read lately, [`NO_ID`], its class
+    /// and no facts.
+    pub(crate) fn look_up(&self, word: &str) -> Known {
+        self.words.get(word).copied().unwrap_or_else(|| Known {
+            id: NO_ID,
+            class: class(word),
+            facts: Default::default(),
+        })
     }
 }
 
 impl Stems {
-    /// The stems of a text's tokens, split with `vocabulary`, which is released before the words
-    /// it did not know are added to it.
+    /// The stems of a text's tokens, split with `vocabulary`.
     pub(crate) fn of(
         tokens: &[Token],
         language: Language,
         vocabulary: RwLockReadGuard<'static, Vocabulary>,
     ) -> Stems {
         let slot = slot(language);
-        let mut stems = Stems {
-            stems: Vec::with_capacity(tokens.len()),
-            generation: vocabulary.generation,
-        };
-        // The tokens whose words the vocabulary does not know in this language yet.
-        let mut learned: Vec<usize> = Vec::new();
+        let mut stems = Vec::with_capacity(tokens.len());
+        let mut fresh = Vec::new();
         for (i, token) in tokens.iter().enumerate() {
-            if token.kind != TokenKind::Word {
-                stems.stems.push(Stem {
-                    id: NO_ID,
-                    ..Stem::default()
-                });
-                continue;
-            }
-            let known = vocabulary
-                .words
-                .get(token.id as usize)
-                .and_then(|stems| stems[slot].as_ref());
-            let (stem, facts) = match known {
-                Some((stem, facts)) => (stem.clone(), *facts),
-                None => {
-                    learned.push(i);
-                    let stem = SmolStr::new(stemmer(language).stem(&token.text));
-                    let facts = Facts::of(&stem, language);
-                    (stem, facts)
-                }
-            };
-            stems.stems.push(Stem {
-                stem,
-                facts,
+            let mut stem = Stem {
+                facts: Facts::default(),
                 id: token.id,
-            });
+                fresh: NOT_FRESH,
+            };
+            if token.kind == TokenKind::Word {
+                stem.facts = match token.facts[slot] {
+                    facts if facts.stemmed() => facts,
+                    _ => {
+                        let word_stem = SmolStr::new(stemmer(language).stem(&token.text));
+                        let facts = Facts::of(&word_stem, language);
+                        stem.fresh = fresh.len() as u32;
+                        fresh.push((i, word_stem));
+                        facts
+                    }
+                };
+            }
+            stems.push(stem);
         }
-        drop(vocabulary);
-        if !learned.is_empty() {
-            stems.learn(tokens, slot, &learned);
+        Stems {
+            generation: vocabulary.generation,
+            vocabulary,
+            slot,
+            stems,
+            fresh,
         }
-        stems
     }
-
-    /// Adds the words the vocabulary did not know, and gives them their ids.
-    fn learn(&mut self, tokens: &[Token], slot: usize, learned: &[usize]) {
+    /// Adds the words the vocabulary did not know, releasing it first.
+    pub(crate) fn learn(self, tokens: &[Token]) {
+        let Stems {
+            vocabulary,
+            slot,
+            stems: read,
+            fresh,
+            ..
+        } = self;
+        drop(vocabulary);
+        if fresh.is_empty() {
+            return;
+        }
         let mut vocabulary = Vocabulary::lock()
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if vocabulary.words.len() + learned.len() > MOST_WORDS {
-            vocabulary.ids.clear();
+        if vocabulary.stems.len() + fresh.len() > MOST_WORDS {
             vocabulary.words.clear();
+            vocabulary.stems.clear();
             vocabulary.generation = new_generation();
         }
-        if vocabulary.generation != self.generation {
-            // The ids the text was read with belong to the generation just ended.
-            for stem in &mut self.stems {
-                stem.id = NO_ID;
-            }
-            self.generation = vocabulary.generation;
-        }
-        let Vocabulary { ids, words, .. } = &mut *vocabulary;
-        for &i in learned {
+        let Vocabulary { words, stems, .. } = &mut *vocabulary;
+        for (i, stem) in fresh {
             let token = &tokens[i];
-            // Another text may have added the word meanwhile: its id stays.
-            let id = match self.stems[i].id {
-                NO_ID => {
-                    ids.entry(SmolStr::new(&token.text))
-                        .or_insert_with(|| {
-                            words.push(Default::default());
-                            ((words.len() - 1) as u32, token.class)
-                        })
-                        .0
+            // Another text may have added the word meanwhile.
+            let known = words.entry(SmolStr::new(&token.text)).or_insert_with(|| {
+                stems.push(Default::default());
+                Known {
+                    id: (stems.len() - 1) as u32,
+                    class: token.class,
+                    facts: Default::default(),
                 }
-                id => id,
-            };
-            let stem = &self.stems[i];
-            words[id as usize][slot].get_or_insert_with(|| (stem.stem.clone(), stem.facts));
-            self.stems[i].id = id;
+            });
+            if !known.facts[slot].stemmed() {
+                known.facts[slot] = read[i].facts;
+                stems[known.id as usize][slot] = stem;
+            }
         }
     }
 
     /// The stem of token `i`.
     pub(crate) fn get(&self, i: usize) -> &str {
-        &self.stems[i].stem
+        let stem = &self.stems[i];
+        if stem.fresh != NOT_FRESH {
+            &self.fresh[stem.fresh as usize].1
+        } else if stem.id != NO_ID {
+            &self.vocabulary.stems[stem.id as usize][self.slot]
+        } else {
+            ""
+        }
     }
 
     /// What the lexicons say of token `i`'s stem.
@@ -230,7 +293,7 @@ impl Stems {
     }
 
     /// Token `i`'s word's id in the vocabulary (of [`Stems::generation`]); `None` for a token
-    /// that is not a word.
+    /// that is not a word or a word the vocabulary does not know yet.
     pub(crate) fn id(&self, i: usize) -> Option<u32> {
         Some(self.stems[i].id).filter(|id| *id != NO_ID)
     }
