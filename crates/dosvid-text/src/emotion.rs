@@ -352,8 +352,9 @@ pub(crate) fn emotions_of(
     let lexicon = lexicon(language);
     let mut counts = [0.0f32; 7];
     let mut add = |emotion: Emotion, weight: f32| counts[emotion as usize] += weight;
-    // The previous word's stem, and whether it starts a phrase.
-    let mut previous: (&str, bool) = ("", false);
+    // The previous word (its token, read for its stem only when it starts a phrase), and
+    // whether it starts a phrase.
+    let mut previous: (usize, bool) = (0, false);
     let mut phrase_key = String::new();
     let mut negated = false;
     for (i, token) in tokens.iter().enumerate() {
@@ -367,18 +368,18 @@ pub(crate) fn emotions_of(
             TokenKind::Word => {}
             _ => continue,
         }
-        let (stem, facts) = (stems.get(i), stems.facts(i));
+        let facts = stems.facts(i);
         // The same denials as sentiment's ("не", "без", "never", "n't", …).
         if token.class.role == Some(crate::sentiment::Role::Negator) {
             negated = true;
-            previous = (stem, facts.emotion_phrase());
+            previous = (i, facts.emotion_phrase());
             continue;
         }
         let phrase = if previous.1 {
             phrase_key.clear();
-            phrase_key.push_str(previous.0);
+            phrase_key.push_str(stems.get(previous.0));
             phrase_key.push(' ');
-            phrase_key.push_str(stem);
+            phrase_key.push_str(stems.get(i));
             lexicon.phrases.get(&phrase_key)
         } else {
             None
@@ -390,7 +391,7 @@ pub(crate) fn emotions_of(
             }
         }
         negated = false;
-        previous = (stem, facts.emotion_phrase());
+        previous = (i, facts.emotion_phrase());
     }
     let questions = text.matches('?').count() as f32;
     if questions >= 2.0 {

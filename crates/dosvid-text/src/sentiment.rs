@@ -954,7 +954,8 @@ pub(crate) fn sentiment_in(
     let mut scored: Vec<(f32, usize)> = Vec::new();
     let (mut clause, mut contrast_clause) = (0usize, None);
     let (mut negated, mut boost) = (0usize, 1.0f32);
-    let (mut previous_stem, mut previous_role): (&str, Option<Role>) = ("", None);
+    // The previous word (its token, read for its stem only when it starts a phrase) and role.
+    let (mut previous, mut previous_role): (usize, Option<Role>) = (0, None);
     let mut previous_starts_phrase = false;
     let mut phrase_key = String::new();
     for (i, token) in tokens.iter().enumerate() {
@@ -991,7 +992,7 @@ pub(crate) fn sentiment_in(
             scored.push((DANGLING_NEGATION, clause));
             negated = 3;
             // "не працює", "без проблем": phrases that carry their denial start here.
-            (previous_stem, previous_role) = (stems.get(first + i), word_role);
+            (previous, previous_role) = (first + i, word_role);
             previous_starts_phrase = stems.facts(first + i).sentiment_phrase();
             continue;
         }
@@ -1003,20 +1004,19 @@ pub(crate) fn sentiment_in(
             boost = 0.6;
             continue;
         }
-        let stem = stems.get(first + i);
         let facts = stems.facts(first + i);
         let phrase = if previous_starts_phrase {
             phrase_key.clear();
-            phrase_key.push_str(previous_stem);
+            phrase_key.push_str(stems.get(previous));
             phrase_key.push(' ');
-            phrase_key.push_str(stem);
+            phrase_key.push_str(stems.get(first + i));
             lexicon.phrases.get(&phrase_key)
         } else {
             None
         };
         let weight = phrase.copied().or(facts.sentiment());
         let before = previous_role;
-        (previous_stem, previous_role) = (stem, word_role);
+        (previous, previous_role) = (first + i, word_role);
         previous_starts_phrase = facts.sentiment_phrase();
         let Some(mut weight) = weight else {
             negated = negated.saturating_sub(1);
