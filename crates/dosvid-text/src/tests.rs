@@ -47,6 +47,22 @@ fn normalisation_folds_case_and_apostrophes_and_composes() {
             "Word:швидко",
         ]
     );
+    // Long Latin words are read eight bytes at a time: capitals and digits are counted across
+    // the chunks, and a word ends wherever a chunk's first non-alphanumeric byte is.
+    let read: Vec<(String, TokenKind, u32, u32)> =
+        tokens("WiFi2GoSUPERfast123,ok 12345678901 abcdefghéijk")
+            .into_iter()
+            .map(|t| (t.text.into_owned(), t.kind, t.counts.upper, t.counts.chars))
+            .collect();
+    assert_eq!(
+        read,
+        [
+            ("wifi2gosuperfast123".into(), TokenKind::Word, 8, 19),
+            ("ok".into(), TokenKind::Word, 0, 2),
+            ("12345678901".into(), TokenKind::Number, 0, 11),
+            ("abcdefghéijk".into(), TokenKind::Word, 0, 12),
+        ]
+    );
 }
 
 #[test]
