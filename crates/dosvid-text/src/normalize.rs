@@ -387,7 +387,7 @@ fn ascii_run(bytes: &[u8], mut i: usize, ascii: &mut Ascii) -> usize {
         let x = chunk & !HIGH;
         let digits = at_least(x, b'0') & !at_least(x, b'9' + 1) & ascii_bytes;
         let upper = at_least(x, b'A') & !at_least(x, b'Z' + 1) & ascii_bytes;
-        let folded = x | ONES * 0x20;
+        let folded = x | (ONES * 0x20);
         let letters = at_least(folded, b'a') & !at_least(folded, b'z' + 1) & ascii_bytes;
         // Bytes before the first that is neither.
         let run = ((!(digits | letters) & HIGH).trailing_zeros() / 8) as usize;
