@@ -1,6 +1,7 @@
-//! What a frequent word is, found with one look-up when a text is split into tokens: the role it
-//! plays for the words around it (sentiment, emotions, clause boundaries) and the languages it
-//! is among the most frequent words of (language identification, garbage, key phrases).
+//! What a word is, found once per word of the vocabulary: the role it plays for the words
+//! around it (sentiment, emotions, clause boundaries), the languages it is among the most
+//! frequent words of (language identification, garbage, key phrases), and whether it was typed
+//! by mashing the keyboard (garbage).
 
 use std::sync::OnceLock;
 
@@ -19,6 +20,8 @@ pub(crate) struct Class {
     pub role: Option<Role>,
     /// The languages ([`UK`], [`RU`], [`EN`]) the word is among the most frequent words of.
     pub frequent: u8,
+    /// Typed by sliding along the keyboard (see [`crate::garbage`]).
+    pub mashed: bool,
 }
 
 /// The class of a normalised word.
@@ -48,5 +51,6 @@ pub(crate) fn class(word: &str) -> Class {
     if class.role.is_none() && word.ends_with("n't") {
         class.role = Some(Role::Negator);
     }
+    class.mashed = crate::garbage::mashed(word);
     class
 }

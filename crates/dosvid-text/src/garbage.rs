@@ -140,7 +140,7 @@ fn key(c: char) -> Option<(u8, u8)> {
 
 /// A word typed by sliding along the keyboard: most neighbouring letters are neighbouring keys.
 /// A letter held down ("ааааа", "милооооо") is emphasis, not mashing: repeats do not count.
-fn mashed(word: &str) -> bool {
+pub(crate) fn mashed(word: &str) -> bool {
     if word.len() < 6 {
         return false;
     }
@@ -178,7 +178,7 @@ fn keyboard_mashing(tokens: &[Token]) -> bool {
     let words = tokens.iter().filter(|t| t.kind == TokenKind::Word);
     let mashed: u32 = words
         .clone()
-        .filter(|w| mashed(&w.text))
+        .filter(|w| w.class.mashed)
         .map(|w| w.counts.chars)
         .sum();
     if mashed == 0 {

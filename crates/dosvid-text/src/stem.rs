@@ -157,6 +157,7 @@ impl Known {
         class: Class {
             role: None,
             frequent: 0,
+            mashed: false,
         },
         facts: [Facts {
             sentiment: 0.0,
