@@ -82,7 +82,8 @@ pub struct Token<'a> {
     pub end: usize,
     /// The token's characters as written, counted while it was split off.
     pub(crate) counts: Counts,
-    /// What the word is, if it is a frequent one (words only).
+    /// What the word is (words only): its role, the languages it is frequent in, whether it
+    /// was typed by mashing the keyboard.
     pub(crate) class: Class,
     /// The word's id in the vocabulary the text was split with, or [`NO_ID`].
     pub(crate) id: u32,

@@ -151,7 +151,7 @@ fn new_generation() -> u64 {
 }
 
 impl Known {
-    /// Nothing known: not a word.
+    /// Nothing known: a number, or a word not read lately (with its class).
     pub(crate) const NONE: Known = Known {
         id: NO_ID,
         class: Class {
@@ -191,9 +191,8 @@ impl Vocabulary {
     /// and no facts.
     pub(crate) fn look_up(&self, word: &str) -> Known {
         self.words.get(word).copied().unwrap_or_else(|| Known {
-            id: NO_ID,
             class: class(word),
-            facts: Default::default(),
+            ..Known::NONE
         })
     }
 }
@@ -236,6 +235,7 @@ impl Stems {
             fresh,
         }
     }
+
     /// Adds the words the vocabulary did not know, releasing it first.
     pub(crate) fn learn(self, tokens: &[Token]) {
         let Stems {
