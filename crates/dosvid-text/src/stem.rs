@@ -66,6 +66,11 @@ impl Facts {
         self.flags & STEMMED != 0
     }
 
+    /// The lexicons have something to say of the stem: a weight, an emotion, a phrase it starts.
+    fn says_something(self) -> bool {
+        self.flags & !STEMMED != 0 || self.emotion.is_some()
+    }
+
     pub(crate) fn sentiment(self) -> Option<f32> {
         (self.flags & SENTIMENT != 0).then_some(self.sentiment)
     }
@@ -92,8 +97,8 @@ pub(crate) struct Stems {
     vocabulary: RwLockReadGuard<'static, Vocabulary>,
     slot: usize,
     stems: Vec<Stem>,
-    /// The tokens stemmed for this text, with their stems.
-    fresh: Vec<(usize, SmolStr)>,
+    /// The words stemmed for this text.
+    fresh: Vec<Fresh>,
     /// The vocabulary generation the ids belong to.
     generation: u64,
 }
@@ -107,6 +112,31 @@ struct Stem {
 }
 
 const NOT_FRESH: u32 = u32::MAX;
+
+/// A word stemmed in a language for the first time, to be learned after the text.
+#[derive(Debug)]
+struct Fresh {
+    token: usize,
+    slot: usize,
+    stem: SmolStr,
+    facts: Facts,
+}
+
+/// The language whose lexicons a word of a Ukrainian or Russian comment is read with when it is
+/// not the comment's: English for a word of Latin letters, the other of the two for a Cyrillic
+/// word the comment's language has nothing to say of.
+fn mixed_in(token: &Token, language: Language, facts: Facts) -> Option<Language> {
+    let other = match language {
+        Language::Uk => Language::Ru,
+        Language::Ru => Language::Uk,
+        Language::En | Language::Und => return None,
+    };
+    if token.counts.cyrillic == 0 && token.counts.ascii > 0 {
+        Some(Language::En)
+    } else {
+        (!facts.says_something()).then_some(other)
+    }
+}
 
 /// The id of a token that is not a word of the vocabulary.
 pub(crate) const NO_ID: u32 = u32::MAX;
@@ -207,6 +237,23 @@ impl Stems {
         let slot = slot(language);
         let mut stems = Vec::with_capacity(tokens.len());
         let mut fresh = Vec::new();
+        // A word's facts in a language: the vocabulary's, or found now (and learned after).
+        let mut facts_in = |i: usize, token: &Token, language: Language| -> (Facts, u32) {
+            match token.facts[self::slot(language)] {
+                facts if facts.stemmed() => (facts, NOT_FRESH),
+                _ => {
+                    let word_stem = SmolStr::new(stemmer(language).stem(&token.text));
+                    let facts = Facts::of(&word_stem, language);
+                    fresh.push(Fresh {
+                        token: i,
+                        slot: self::slot(language),
+                        stem: word_stem,
+                        facts,
+                    });
+                    (facts, (fresh.len() - 1) as u32)
+                }
+            }
+        };
         for (i, token) in tokens.iter().enumerate() {
             let mut stem = Stem {
                 facts: Facts::default(),
@@ -214,16 +261,16 @@ impl Stems {
                 fresh: NOT_FRESH,
             };
             if token.kind == TokenKind::Word {
-                stem.facts = match token.facts[slot] {
-                    facts if facts.stemmed() => facts,
-                    _ => {
-                        let word_stem = SmolStr::new(stemmer(language).stem(&token.text));
-                        let facts = Facts::of(&word_stem, language);
-                        stem.fresh = fresh.len() as u32;
-                        fresh.push((i, word_stem));
-                        facts
+                (stem.facts, stem.fresh) = facts_in(i, token, language);
+                // Ukrainian and Russian comments mix in each other's words and English ones:
+                // such a word is read with its own language's lexicons (the stem the themes and
+                // phrases use stays the comment's).
+                if let Some(other) = mixed_in(token, language, stem.facts) {
+                    let (facts, _) = facts_in(i, token, other);
+                    if facts.says_something() {
+                        stem.facts = facts;
                     }
-                };
+                }
             }
             stems.push(stem);
         }
@@ -239,11 +286,7 @@ impl Stems {
     /// Adds the words the vocabulary did not know, releasing it first.
     pub(crate) fn learn(self, tokens: &[Token]) {
         let Stems {
-            vocabulary,
-            slot,
-            stems: read,
-            fresh,
-            ..
+            vocabulary, fresh, ..
         } = self;
         drop(vocabulary);
         if fresh.is_empty() {
@@ -258,8 +301,14 @@ impl Stems {
             vocabulary.generation = new_generation();
         }
         let Vocabulary { words, stems, .. } = &mut *vocabulary;
-        for (i, stem) in fresh {
-            let token = &tokens[i];
+        for Fresh {
+            token,
+            slot,
+            stem,
+            facts,
+        } in fresh
+        {
+            let token = &tokens[token];
             // Another text may have added the word meanwhile.
             let known = words.entry(SmolStr::new(&token.text)).or_insert_with(|| {
                 stems.push(Default::default());
@@ -270,7 +319,7 @@ impl Stems {
                 }
             });
             if !known.facts[slot].stemmed() {
-                known.facts[slot] = read[i].facts;
+                known.facts[slot] = facts;
                 stems[known.id as usize][slot] = stem;
             }
         }
@@ -280,7 +329,7 @@ impl Stems {
     pub(crate) fn get(&self, i: usize) -> &str {
         let stem = &self.stems[i];
         if stem.fresh != NOT_FRESH {
-            &self.fresh[stem.fresh as usize].1
+            &self.fresh[stem.fresh as usize].stem
         } else if stem.id != NO_ID {
             &self.vocabulary.stems[stem.id as usize][self.slot]
         } else {

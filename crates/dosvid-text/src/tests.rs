@@ -172,9 +172,29 @@ fn sentiment_rules() {
         ("Все вирішується без складнощів", Language::Uk, Positive),
         ("Сервіс та асортимент на висоті", Language::Uk, Positive),
         ("Никаких проблем не было", Language::Ru, Positive),
+        // Mixed comments: a Russian or English word in a Ukrainian comment (and the reverse)
+        // is read with its own language's lexicon.
+        ("Доставка ужасная", Language::Uk, Negative),
+        ("Доставка жахлива", Language::Ru, Negative),
+        ("Все дуже good", Language::Uk, Positive),
+        ("Всё супер, thanks", Language::Ru, Positive),
     ] {
         assert_eq!(sentiment(text, language).label, want, "{text}");
     }
+    // A theme's clause in another language keeps its feeling.
+    let mixed: Vec<(String, Label)> = analyze("Доставка ужасная, але персонал чудовий")
+        .themes
+        .into_iter()
+        .map(|m| (m.theme, m.sentiment.label))
+        .filter(|(theme, _)| theme == "time.delivery" || theme == "staff")
+        .collect();
+    assert_eq!(
+        mixed,
+        [
+            ("time.delivery".to_owned(), Negative),
+            ("staff".to_owned(), Positive)
+        ]
+    );
 }
 
 #[test]
