@@ -197,7 +197,7 @@ struct Matcher {
     memo: RwLock<Memo>,
 }
 
-/// The patterns each word read lately may start, by the word's id in the stem cache (see
+/// The patterns each word read lately may start, by the word's id in the vocabulary (see
 /// [`Stems::id`]): a word seen before costs the look-up of a number, not the hashing of its
 /// stem and the testing of prefixes. Two bits per word say whether its patterns are known and
 /// whether there are any, so that the words of no theme (most) are answered from a table small
@@ -205,7 +205,7 @@ struct Matcher {
 /// to find is added after.
 #[derive(Debug, Default)]
 struct Memo {
-    /// The stem cache generation the ids belong to.
+    /// The vocabulary generation the ids belong to.
     generation: u64,
     /// [`KNOWN`] and [`SOME`] of word `id` at bits `2 * (id % 32)` of `bits[id / 32]`.
     bits: Vec<u64>,
