@@ -187,6 +187,7 @@ const RU: &[(&str, Emotion)] = &[
     ("ура", Joy),
     ("круто", Joy),
     ("спасибо", Gratitude),
+    ("спс", Gratitude),
     ("благодарю", Gratitude),
     ("благодарен", Gratitude),
     ("благодарна", Gratitude),

@@ -66,9 +66,16 @@ impl Facts {
         self.flags & STEMMED != 0
     }
 
-    /// The lexicons have something to say of the stem: a weight, an emotion, a phrase it starts.
-    fn says_something(self) -> bool {
-        self.flags & !STEMMED != 0 || self.emotion.is_some()
+    /// These facts, with the weight and the emotion of `other` where these have none (phrases
+    /// stay these facts' own: they are looked up in their language's lexicon).
+    fn or(self, other: Facts) -> Facts {
+        let mut facts = self;
+        if self.sentiment().is_none() && other.sentiment().is_some() {
+            facts.sentiment = other.sentiment;
+            facts.flags |= SENTIMENT;
+        }
+        facts.emotion = self.emotion.or(other.emotion);
+        facts
     }
 
     pub(crate) fn sentiment(self) -> Option<f32> {
@@ -122,9 +129,9 @@ struct Fresh {
     facts: Facts,
 }
 
-/// The language whose lexicons a word of a Ukrainian or Russian comment is read with when it is
-/// not the comment's: English for a word of Latin letters, the other of the two for a Cyrillic
-/// word the comment's language has nothing to say of.
+/// The language whose lexicons a word of a Ukrainian or Russian comment is also read with: English
+/// for a word of Latin letters (whose facts come first), the other of the two for a Cyrillic word
+/// the comment's language gives no weight or no emotion.
 fn mixed_in(token: &Token, language: Language, facts: Facts) -> Option<Language> {
     let other = match language {
         Language::Uk => Language::Ru,
@@ -134,7 +141,7 @@ fn mixed_in(token: &Token, language: Language, facts: Facts) -> Option<Language>
     if token.counts.cyrillic == 0 && token.counts.ascii > 0 {
         Some(Language::En)
     } else {
-        (!facts.says_something()).then_some(other)
+        (facts.sentiment().is_none() || facts.emotion().is_none()).then_some(other)
     }
 }
 
@@ -267,9 +274,11 @@ impl Stems {
                 // phrases use stays the comment's).
                 if let Some(other) = mixed_in(token, language, stem.facts) {
                     let (facts, _) = facts_in(i, token, other);
-                    if facts.says_something() {
-                        stem.facts = facts;
-                    }
+                    stem.facts = if other == Language::En {
+                        facts.or(stem.facts)
+                    } else {
+                        stem.facts.or(facts)
+                    };
                 }
             }
             stems.push(stem);

@@ -178,6 +178,14 @@ fn sentiment_rules() {
         ("Доставка жахлива", Language::Ru, Negative),
         ("Все дуже good", Language::Uk, Positive),
         ("Всё супер, thanks", Language::Ru, Positive),
+        // "жах" has no letter only Ukrainian has: a comment of it reads as Russian.
+        ("Жах", Language::Ru, Negative),
+        // Short comments as customers write them.
+        ("Ок спс", Language::Ru, Positive),
+        ("Больше никогда не закажу", Language::Ru, Negative),
+        ("Більше ніколи", Language::Uk, Negative),
+        ("Маршрутка опоздала на час", Language::Ru, Negative),
+        ("Потяг запізнився", Language::Uk, Negative),
     ] {
         assert_eq!(sentiment(text, language).label, want, "{text}");
     }
