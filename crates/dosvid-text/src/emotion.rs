@@ -3,14 +3,14 @@
 //! languages (matched on Snowball stems), emoji, and punctuation. A negated word ("не злий",
 //! "not happy") does not count for its emotion.
 
-use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
 use crate::language::Language;
+use crate::lexicon::Lexicon;
 use crate::normalize::{Token, TokenKind};
-use crate::stem::{Stems, stemmer};
+use crate::stem::Stems;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Emotions {
@@ -292,55 +292,18 @@ const EMOJI: &[(&str, Emotion)] = &[
     ("🤯", Surprise),
 ];
 
-struct Lexicon {
-    words: HashMap<String, Emotion>,
-    /// Two-word phrases ("a b"), and the stems they start with.
-    phrases: HashMap<String, Emotion>,
-    phrase_starts: rustc_hash::FxHashSet<String>,
-}
-
-fn lexicon(language: Language) -> &'static Lexicon {
-    /// `entries`, then `also` where they say nothing: Ukrainian and Russian are often mixed in
-    /// one comment, so each Cyrillic lexicon holds the other's words too (stemmed its own way).
-    fn build(language: Language, entries: &[(&str, Emotion)], also: &[(&str, Emotion)]) -> Lexicon {
-        let stemmer = stemmer(language);
-        let (mut words, mut phrases) = (HashMap::default(), HashMap::default());
-        let mut phrase_starts = rustc_hash::FxHashSet::default();
-        for (entry, emotion) in entries.iter().chain(also) {
-            let stems: Vec<String> = entry
-                .split(' ')
-                .map(|w| stemmer.stem(w).into_owned())
-                .collect();
-            if stems.len() == 1 {
-                words.entry(stems[0].clone()).or_insert(*emotion);
-            } else {
-                phrase_starts.insert(stems[0].clone());
-                phrases.entry(stems.join(" ")).or_insert(*emotion);
-            }
-        }
-        Lexicon {
-            words,
-            phrases,
-            phrase_starts,
-        }
-    }
-    static UK_LEXICON: OnceLock<Lexicon> = OnceLock::new();
-    static RU_LEXICON: OnceLock<Lexicon> = OnceLock::new();
-    static EN_LEXICON: OnceLock<Lexicon> = OnceLock::new();
+/// The emotion lexicon of a language. Ukrainian and Russian are often mixed in one comment, so
+/// each Cyrillic lexicon holds the other's words too (stemmed its own way), its own standing
+/// where both have a word.
+pub(crate) fn lexicon(language: Language) -> &'static Lexicon<Emotion> {
+    static UK_LEXICON: OnceLock<Lexicon<Emotion>> = OnceLock::new();
+    static RU_LEXICON: OnceLock<Lexicon<Emotion>> = OnceLock::new();
+    static EN_LEXICON: OnceLock<Lexicon<Emotion>> = OnceLock::new();
     match language {
-        Language::Uk => UK_LEXICON.get_or_init(|| build(Language::Uk, UK, RU)),
-        Language::Ru => RU_LEXICON.get_or_init(|| build(Language::Ru, RU, UK)),
-        Language::En | Language::Und => EN_LEXICON.get_or_init(|| build(Language::En, EN, &[])),
+        Language::Uk => UK_LEXICON.get_or_init(|| Lexicon::new(Language::Uk, RU.iter().chain(UK))),
+        Language::Ru => RU_LEXICON.get_or_init(|| Lexicon::new(Language::Ru, UK.iter().chain(RU))),
+        Language::En | Language::Und => EN_LEXICON.get_or_init(|| Lexicon::new(Language::En, EN)),
     }
-}
-
-/// A stem's emotion as a word, and whether it starts a phrase, in the lexicon of a language.
-pub(crate) fn lexicon_facts(stem: &str, language: Language) -> (Option<Emotion>, bool) {
-    let lexicon = lexicon(language);
-    (
-        lexicon.words.get(stem).copied(),
-        lexicon.phrase_starts.contains(stem),
-    )
 }
 
 /// Emotion scores of a text already split into tokens.
@@ -376,16 +339,11 @@ pub(crate) fn emotions_of(
             previous = (i, facts.emotion_phrase());
             continue;
         }
-        let phrase = if previous.1 {
-            phrase_key.clear();
-            phrase_key.push_str(stems.get(previous.0));
-            phrase_key.push(' ');
-            phrase_key.push_str(stems.get(i));
-            lexicon.phrases.get(&phrase_key)
-        } else {
-            None
-        };
-        if let Some(e) = phrase.copied().or(facts.emotion()) {
+        let phrase = previous
+            .1
+            .then(|| lexicon.phrase(stems.get(previous.0), stems.get(i), &mut phrase_key))
+            .flatten();
+        if let Some(e) = phrase.or(facts.emotion()) {
             // "не розумію" is confusion itself; other denied emotions do not count.
             if !negated || phrase.is_some() {
                 add(e, 1.0);

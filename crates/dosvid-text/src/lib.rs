@@ -9,6 +9,7 @@ mod emotion;
 pub mod eval;
 mod garbage;
 mod language;
+mod lexicon;
 mod normalize;
 mod sentiment;
 mod stem;

@@ -4,14 +4,14 @@
 //! softeners, contrast (what follows "але", "но", "but" weighs more), emoji, exclamation marks
 //! and capitals.
 
-use rustc_hash::FxHashMap as HashMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
 use crate::language::Language;
+use crate::lexicon::Lexicon;
 use crate::normalize::{Token, TokenKind, tokens_with};
-use crate::stem::{Stems, Vocabulary, stemmer};
+use crate::stem::{Stems, Vocabulary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -871,61 +871,16 @@ const EMOJI: &[(&str, f32)] = &[
     ("😎", 2.0),
 ];
 
-struct Lexicon {
-    /// Stemmed single words → weight.
-    words: HashMap<String, f32>,
-    /// Stemmed two-word phrases ("a b") → weight, and the stems phrases start with.
-    phrases: HashMap<String, f32>,
-    phrase_starts: rustc_hash::FxHashSet<String>,
-}
-
-impl Lexicon {
-    fn new(language: Language, entries: &[(&str, f32)]) -> Self {
-        let stemmer = stemmer(language);
-        let (mut words, mut phrases) = (HashMap::default(), HashMap::default());
-        let mut phrase_starts = rustc_hash::FxHashSet::default();
-        for (entry, weight) in entries {
-            let stems: Vec<String> = entry
-                .split(' ')
-                .map(|w| stemmer.stem(w).into_owned())
-                .collect();
-            match &stems[..] {
-                [one] => {
-                    words.insert(one.clone(), *weight);
-                }
-                [a, b] => {
-                    phrase_starts.insert(a.clone());
-                    phrases.insert(format!("{a} {b}"), *weight);
-                }
-                _ => {}
-            }
-        }
-        Lexicon {
-            words,
-            phrases,
-            phrase_starts,
-        }
-    }
-}
-
-fn lexicon(language: Language) -> &'static Lexicon {
-    static UK_LEXICON: OnceLock<Lexicon> = OnceLock::new();
-    static RU_LEXICON: OnceLock<Lexicon> = OnceLock::new();
-    static EN_LEXICON: OnceLock<Lexicon> = OnceLock::new();
+/// The sentiment lexicon of a language.
+pub(crate) fn lexicon(language: Language) -> &'static Lexicon<f32> {
+    static UK_LEXICON: OnceLock<Lexicon<f32>> = OnceLock::new();
+    static RU_LEXICON: OnceLock<Lexicon<f32>> = OnceLock::new();
+    static EN_LEXICON: OnceLock<Lexicon<f32>> = OnceLock::new();
     match language {
         Language::Uk => UK_LEXICON.get_or_init(|| Lexicon::new(Language::Uk, UK)),
         Language::Ru => RU_LEXICON.get_or_init(|| Lexicon::new(Language::Ru, RU)),
         Language::En | Language::Und => EN_LEXICON.get_or_init(|| Lexicon::new(Language::En, EN)),
     }
-}
-
-/// A stem's weight as a word, and whether it starts a phrase, in the lexicon of a language.
-pub(crate) fn lexicon_facts(stem: &str, language: Language) -> (Option<f32>, bool) {
-    let lexicon = lexicon(language);
-    (
-        lexicon.words.get(stem).copied(),
-        lexicon.phrase_starts.contains(stem),
-    )
 }
 
 /// The sentiment of a text in a language (see [`crate::detect_language`]).
@@ -1018,16 +973,10 @@ pub(crate) fn sentiment_in(
             continue;
         }
         let facts = stems.facts(first + i);
-        let phrase = if previous_starts_phrase {
-            phrase_key.clear();
-            phrase_key.push_str(stems.get(previous));
-            phrase_key.push(' ');
-            phrase_key.push_str(stems.get(first + i));
-            lexicon.phrases.get(&phrase_key)
-        } else {
-            None
-        };
-        let weight = phrase.copied().or(facts.sentiment());
+        let phrase = previous_starts_phrase
+            .then(|| lexicon.phrase(stems.get(previous), stems.get(first + i), &mut phrase_key))
+            .flatten();
+        let weight = phrase.or(facts.sentiment());
         let before = previous_role;
         (previous, previous_role) = (first + i, word_role);
         previous_starts_phrase = facts.sentiment_phrase();

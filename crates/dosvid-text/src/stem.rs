@@ -49,8 +49,8 @@ const EMOTION_PHRASE: u8 = 8;
 
 impl Facts {
     fn of(stem: &str, language: Language) -> Facts {
-        let (sentiment, sentiment_phrase) = crate::sentiment::lexicon_facts(stem, language);
-        let (emotion, emotion_phrase) = crate::emotion::lexicon_facts(stem, language);
+        let (sentiment, sentiment_phrase) = crate::sentiment::lexicon(language).facts(stem);
+        let (emotion, emotion_phrase) = crate::emotion::lexicon(language).facts(stem);
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
         Facts {
             sentiment: sentiment.unwrap_or_default(),
