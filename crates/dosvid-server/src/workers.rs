@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 type Job = Box<dyn FnOnce() + Send>;
 
 pub struct Workers {
-    jobs: Mutex<Sender<Job>>,
+    jobs: Sender<Job>,
 }
 
 impl Workers {
@@ -46,9 +46,7 @@ impl Workers {
                 })
                 .expect("spawning a worker thread");
         }
-        Workers {
-            jobs: Mutex::new(jobs),
-        }
+        Workers { jobs }
     }
 
     /// Runs `f` on a worker; its answer arrives on the returned channel.
@@ -57,12 +55,7 @@ impl Workers {
         let job: Job = Box::new(move || {
             let _ = answer.send(f());
         });
-        let sent = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .send(job);
-        if let Err(mpsc::SendError(job)) = sent {
+        if let Err(mpsc::SendError(job)) = self.jobs.send(job) {
             // No worker is left: run it here.
             job();
         }
