@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::class::Class;
-use crate::stem::{Facts, Known, NO_ID, Vocabulary};
+use crate::stem::{Facts, Known, Vocabulary};
 
 /// The apostrophes people type inside Ukrainian words (м'ята, сім’я, пʼять), read as one.
 const APOSTROPHES: [char; 5] = ['\'', '’', 'ʼ', '`', '‘'];
@@ -92,6 +92,30 @@ pub struct Token<'a> {
     /// What stands between the token before (or the start of the text) and this one: bits
     /// [`PUNCTUATION`] and [`NEWLINE`].
     pub(crate) gap: u8,
+}
+
+impl<'a> Token<'a> {
+    /// A token the vocabulary says nothing of (an emoji, noise).
+    fn unknown(
+        kind: TokenKind,
+        text: Cow<'a, str>,
+        bytes: std::ops::Range<usize>,
+        counts: Counts,
+        gap: u8,
+    ) -> Token<'a> {
+        let Known { id, class, facts } = Known::NONE;
+        Token {
+            kind,
+            text,
+            start: bytes.start,
+            end: bytes.end,
+            counts,
+            class,
+            id,
+            facts,
+            gap,
+        }
+    }
 }
 
 /// A sentence or list mark (`. ! ? ; , :`) before a token: a clause ends there.
@@ -234,17 +258,14 @@ pub(crate) fn tokens_with<'a>(text: &'a str, vocabulary: &Vocabulary) -> Vec<Tok
             continue;
         }
         if is_emoji(c) {
-            out.push(Token {
-                kind: TokenKind::Emoji,
-                text: Cow::Borrowed(&text[start..start + c.len_utf8()]),
-                start,
-                end: start + c.len_utf8(),
-                counts: Counts::default(),
-                class: Class::default(),
-                id: NO_ID,
-                facts: Default::default(),
-                gap: std::mem::take(&mut gap),
-            });
+            let end = start + c.len_utf8();
+            out.push(Token::unknown(
+                TokenKind::Emoji,
+                Cow::Borrowed(&text[start..end]),
+                start..end,
+                Counts::default(),
+                std::mem::take(&mut gap),
+            ));
             start += c.len_utf8();
             continue;
         }
@@ -261,21 +282,18 @@ pub(crate) fn tokens_with<'a>(text: &'a str, vocabulary: &Vocabulary) -> Vec<Tok
         let in_at_chunk = at.is_some_and(|(from, position)| from <= start && start <= position);
         // A whitespace-delimited chunk decides links and mentions as a whole.
         // Outside an '@' chunk only a link can be noise.
-        if (in_at_chunk || (matches!(c, 'h' | 'H' | 'w' | 'W') && is_link(&text[start..])))
-            && let Some(chunk_end) = noise_chunk(text, start, c)
+        let link = matches!(c, 'h' | 'H' | 'w' | 'W') && is_link(&text[start..]);
+        if (in_at_chunk || link)
+            && let Some(chunk_end) = noise_chunk(text, start, c, link)
         {
             let chunk = &text[start..chunk_end];
-            out.push(Token {
-                kind: TokenKind::Noise,
-                text: Cow::Owned(chunk.to_lowercase()),
-                start,
-                end: chunk_end,
-                counts: Counts::of(chunk),
-                class: Class::default(),
-                id: NO_ID,
-                facts: Default::default(),
-                gap: std::mem::take(&mut gap),
-            });
+            out.push(Token::unknown(
+                TokenKind::Noise,
+                Cow::Owned(chunk.to_lowercase()),
+                start..chunk_end,
+                Counts::of(chunk),
+                std::mem::take(&mut gap),
+            ));
             start = chunk_end;
             continue;
         }
@@ -420,10 +438,9 @@ fn lowered_from(text: &str, start: usize, end: usize) -> String {
 }
 
 /// The end of the whitespace-delimited chunk starting at `start` when it is a link, an e-mail
-/// address or an @mention.
-fn noise_chunk(text: &str, start: usize, c: char) -> Option<usize> {
+/// address or an @mention (`link`: the chunk starts like a link).
+fn noise_chunk(text: &str, start: usize, c: char, link: bool) -> Option<usize> {
     let rest = &text[start..];
-    let link = is_link(rest);
     let chunk_end = rest
         .find(char::is_whitespace)
         .map_or(text.len(), |i| start + i);
