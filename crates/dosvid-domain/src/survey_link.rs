@@ -2,6 +2,10 @@
 //! asked again. A token carries what it stands for in plain digits and a truncated
 //! HMAC-SHA256 over them with the organisation's survey secret: nothing to look up to reject a
 //! forged or expired one, and nothing personal in the URL.
+//!
+//! A tag is accepted only at its full length (128 bits) and compared in constant time: a check
+//! that took a shorter tag would let a two-character tag be guessed in 256 tries. A secret can
+//! be rotated: links signed with the one before stay valid until its grace period ends.
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -37,9 +41,58 @@ pub enum TokenError {
     Expired,
 }
 
+/// How far ahead of this server's clock a form's issue time may be: another server sharing
+/// the database may run a little ahead. Anything further ahead was not issued by us.
+const CLOCK_SKEW_SECONDS: i64 = 120;
+
+/// An organisation's signing secrets: the one in force, and the one it replaced while links
+/// signed with it are still honoured.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningSecrets {
+    pub current: Vec<u8>,
+    pub retired: Option<RetiredSecret>,
+}
+
+/// A secret that no longer signs, still accepted until `accepted_until`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RetiredSecret {
+    pub secret: Vec<u8>,
+    pub accepted_until: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SigningSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningSecrets")
+            .field(
+                "retired_until",
+                &self.retired.as_ref().map(|r| r.accepted_until),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningSecrets {
+    /// A signer that signs with the current secret and, until its grace period ends, also
+    /// accepts what the retired one signed.
+    pub fn signer(&self) -> Signer {
+        Signer {
+            mac: mac(&self.current),
+            retired: self
+                .retired
+                .as_ref()
+                .map(|r| (mac(&r.secret), r.accepted_until)),
+        }
+    }
+}
+
+fn mac(secret: &[u8]) -> Hmac<Sha256> {
+    Hmac::new_from_slice(secret).expect("HMAC takes a key of any length")
+}
+
 /// Signs with one organisation's secret.
 pub struct Signer {
     mac: Hmac<Sha256>,
+    retired: Option<(Hmac<Sha256>, DateTime<Utc>)>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -65,7 +118,8 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 impl Signer {
     pub fn new(secret: &[u8]) -> Signer {
         Signer {
-            mac: Hmac::new_from_slice(secret).expect("HMAC takes a key of any length"),
+            mac: mac(secret),
+            retired: None,
         }
     }
 
@@ -75,12 +129,28 @@ impl Signer {
         hex(&mac.finalize().into_bytes()[..TAG_BYTES])
     }
 
-    fn check(&self, message: &str, tag: &str) -> Result<(), TokenError> {
+    /// Whether `tag` is the full tag of `message` under the current secret, or under the
+    /// retired one while it is still honoured. `verify_truncated_left` compares in constant
+    /// time; the length is checked first because it would accept any shorter prefix.
+    fn check(&self, message: &str, tag: &str, now: DateTime<Utc>) -> Result<(), TokenError> {
         let tag = unhex(tag).ok_or(TokenError::Malformed)?;
-        let mut mac = self.mac.clone();
-        mac.update(message.as_bytes());
-        mac.verify_truncated_left(&tag)
-            .map_err(|_| TokenError::BadSignature)
+        if tag.len() != TAG_BYTES {
+            return Err(TokenError::BadSignature);
+        }
+        let honoured = std::iter::once(&self.mac).chain(
+            self.retired
+                .iter()
+                .filter(|(_, until)| now <= *until)
+                .map(|(mac, _)| mac),
+        );
+        for mac in honoured {
+            let mut mac = mac.clone();
+            mac.update(message.as_bytes());
+            if mac.verify_truncated_left(&tag).is_ok() {
+                return Ok(());
+            }
+        }
+        Err(TokenError::BadSignature)
     }
 
     /// `p{org}.{invitation}.{expires}.{tag}`.
@@ -101,7 +171,7 @@ impl Signer {
     /// Verifies a link token read by [`peek_org`].
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<LinkToken, TokenError> {
         let (body, tag) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
-        self.check(body, tag)?;
+        self.check(body, tag, now)?;
         let parsed = parse(body).ok_or(TokenError::Malformed)?;
         if parsed.3 < now.timestamp() {
             return Err(TokenError::Expired);
@@ -135,8 +205,12 @@ impl Signer {
     ) -> Result<(), TokenError> {
         let (issued, tag) = token.split_once('.').ok_or(TokenError::Malformed)?;
         let issued_at: i64 = issued.parse().map_err(|_| TokenError::Malformed)?;
-        self.check(&format!("f|{scope}|{question}|{issued}"), tag)?;
-        if now.timestamp() - issued_at > FORM_VALID_HOURS * 3600 {
+        self.check(&format!("f|{scope}|{question}|{issued}"), tag, now)?;
+        let age = now.timestamp() - issued_at;
+        if age < -CLOCK_SKEW_SECONDS {
+            return Err(TokenError::BadSignature);
+        }
+        if age > FORM_VALID_HOURS * 3600 {
             return Err(TokenError::Expired);
         }
         Ok(())
@@ -256,6 +330,70 @@ mod tests {
             signer.verify_form(&form, "r1.5.99.ab", "nps", at(12)),
             Err(TokenError::Expired)
         );
+    }
+
+    #[test]
+    fn a_short_tag_is_never_accepted_whatever_its_bytes() {
+        let signer = Signer::new(b"secret");
+        let token = signer.invitation_token(1, 1, at(20));
+        let (body, tag) = token.rsplit_once('.').unwrap();
+        assert_eq!(tag.len(), 2 * TAG_BYTES);
+        // Every one- and two-byte guess fails, and so does the real tag cut short.
+        for guess in 0..=u16::MAX {
+            for bytes in [&guess.to_be_bytes()[1..], &guess.to_be_bytes()[..]] {
+                if guess > 255 && bytes.len() == 1 {
+                    continue;
+                }
+                let forged = format!("{body}.{}", hex(bytes));
+                assert!(signer.verify(&forged, at(10)).is_err(), "{forged}");
+            }
+        }
+        for cut in (2..2 * TAG_BYTES).step_by(2) {
+            let short = format!("{body}.{}", &tag[..cut]);
+            assert_eq!(signer.verify(&short, at(10)), Err(TokenError::BadSignature));
+        }
+        let form = signer.form_token("s1.1", "nps", at(10));
+        let (issued, tag) = form.split_once('.').unwrap();
+        let short = format!("{issued}.{}", &tag[..2]);
+        assert!(signer.verify_form(&short, "s1.1", "nps", at(10)).is_err());
+    }
+
+    #[test]
+    fn a_form_issued_in_the_future_is_refused() {
+        let signer = Signer::new(b"secret");
+        let future = signer.form_token("s1.1", "nps", at(20));
+        assert_eq!(
+            signer.verify_form(&future, "s1.1", "nps", at(10)),
+            Err(TokenError::BadSignature)
+        );
+        let slightly = signer.form_token("s1.1", "nps", at(10) + Duration::seconds(30));
+        assert_eq!(signer.verify_form(&slightly, "s1.1", "nps", at(10)), Ok(()));
+    }
+
+    #[test]
+    fn a_retired_secret_is_honoured_until_its_grace_period_ends() {
+        let old = SigningSecrets {
+            current: b"old".to_vec(),
+            retired: None,
+        };
+        let sent = old.signer().invitation_token(1, 7, at(28));
+        let rotated = SigningSecrets {
+            current: b"new".to_vec(),
+            retired: Some(RetiredSecret {
+                secret: b"old".to_vec(),
+                accepted_until: at(15),
+            }),
+        };
+        let signer = rotated.signer();
+        assert!(
+            signer.verify(&sent, at(14)).is_ok(),
+            "within the grace period"
+        );
+        assert_eq!(signer.verify(&sent, at(16)), Err(TokenError::BadSignature));
+        let fresh = signer.invitation_token(1, 7, at(28));
+        assert_ne!(fresh, sent, "new links are signed with the new secret");
+        assert!(signer.verify(&fresh, at(20)).is_ok());
+        assert!(old.signer().verify(&fresh, at(10)).is_err());
     }
 
     #[test]

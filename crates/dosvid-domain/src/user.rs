@@ -43,15 +43,52 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == raw)
     }
 
-    /// Whether the role may create and change surveys.
-    pub fn manages_surveys(self) -> bool {
-        matches!(self, Role::Admin | Role::CxManager)
+    /// Whether the role may do `action`: the one table of who may change what in the web
+    /// application. Every form a page posts names its action; reading is open to every role.
+    pub fn may(self, action: Action) -> bool {
+        use Role::*;
+        let allowed: &[Role] = match action {
+            Action::Administer => &[Admin],
+            Action::ManageSurveys
+            | Action::EditJourney
+            | Action::ManageRules
+            | Action::ManageWebhooks => &[Admin, CxManager],
+            Action::WorkCases => &[Admin, CxManager, TeamLead, Agent],
+            Action::RecordFeedback => &[Admin, CxManager, Analyst, TeamLead, Agent],
+        };
+        allowed.contains(&self)
     }
+}
 
-    /// Whether the role may record what customers said (log complaints, reviews).
-    pub fn records_feedback(self) -> bool {
-        self != Role::Viewer
-    }
+/// A kind of change a person makes in the web application (see [`Role::may`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// People, API keys, the survey-link secret.
+    Administer,
+    /// Create, edit, activate and close surveys; invite customers.
+    ManageSurveys,
+    /// Channels, stages and touchpoints.
+    EditJourney,
+    /// Alert rules.
+    ManageRules,
+    /// Webhook endpoints and their deliveries.
+    ManageWebhooks,
+    /// Change a case (status, owner, priority…) and add notes and contacts to it.
+    WorkCases,
+    /// Record what customers said: log complaints and reviews.
+    RecordFeedback,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::Administer,
+        Action::ManageSurveys,
+        Action::EditJourney,
+        Action::ManageRules,
+        Action::ManageWebhooks,
+        Action::WorkCases,
+        Action::RecordFeedback,
+    ];
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_users.sql")),
     (6, include_str!("../migrations/0006_cases.sql")),
     (7, include_str!("../migrations/0007_webhooks_alerts.sql")),
+    (8, include_str!("../migrations/0008_security.sql")),
 ];
 
 pub struct PgBackend {

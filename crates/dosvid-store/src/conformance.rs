@@ -856,9 +856,18 @@ fn surveys_keep_their_versions_invitations_and_one_finished_response(store: &dyn
     assert_eq!(changed.version, 2);
     assert_eq!(store.survey_version(org, survey.id, 1).unwrap(), v1);
     assert_eq!(store.survey_by_key(org, "visit").unwrap().id, survey.id);
-    let secret = store.survey_secret(org).unwrap();
-    assert!(secret.len() >= 32);
-    assert_eq!(store.survey_secret(org).unwrap(), secret, "made once");
+    let secrets = store.survey_secrets(org).unwrap();
+    assert!(secrets.current.len() >= 32 && secrets.retired.is_none());
+    assert_eq!(store.survey_secrets(org).unwrap(), secrets, "made once");
+    let grace = now() + chrono::Duration::days(30);
+    let rotated = store.rotate_survey_secret(org, grace).unwrap();
+    assert_ne!(rotated.current, secrets.current);
+    let retired = rotated.retired.clone().expect("the old secret is kept");
+    assert_eq!(
+        (retired.secret, retired.accepted_until),
+        (secrets.current, grace)
+    );
+    assert_eq!(store.survey_secrets(org).unwrap(), rotated);
 
     // Invitations: only known customers, only their own interactions, under the fatigue rule.
     let customer = store

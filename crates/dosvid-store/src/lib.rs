@@ -16,7 +16,7 @@ use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
-use dosvid_domain::survey_link::Fatigued;
+use dosvid_domain::survey_link::{Fatigued, SigningSecrets};
 use dosvid_domain::user::{NewUser, User};
 use dosvid_domain::webhook::{
     Attempt, Delivery, DeliveryStatus, EventType, RetryPolicy, Webhook, WebhookInput, WebhookPatch,
@@ -401,8 +401,15 @@ pub trait Store: Send + Sync + 'static {
     fn delete_survey(&self, org: OrgId, id: i64) -> Result<()>;
     fn list_surveys(&self, org: OrgId, page: PageRequest) -> Result<Page<Survey>>;
     fn survey_version(&self, org: OrgId, survey: i64, version: i64) -> Result<SurveyDefinition>;
-    /// The secret that signs the organisation's survey links and forms.
-    fn survey_secret(&self, org: OrgId) -> Result<Vec<u8>>;
+    /// The secrets that sign the organisation's survey links and forms (made on first use).
+    fn survey_secrets(&self, org: OrgId) -> Result<SigningSecrets>;
+    /// Signs with a new secret from now on; links signed with the one it replaces stay valid
+    /// until `accepted_until`.
+    fn rotate_survey_secret(
+        &self,
+        org: OrgId,
+        accepted_until: DateTime<Utc>,
+    ) -> Result<SigningSecrets>;
     /// A personal invitation, unless the fatigue rule forbids asking the customer now.
     fn invite(
         &self,

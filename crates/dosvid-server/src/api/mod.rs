@@ -145,6 +145,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(surveys::get_definition))
         .routes(routes!(surveys::invite))
+        .routes(routes!(surveys::rotate_secret))
         .routes(routes!(surveys::list_responses))
         .routes(routes!(surveys::servqual))
         .routes(routes!(surveys::log_complaint))

@@ -199,6 +199,48 @@ pub struct InvitationView {
     pub token: String,
 }
 
+/// How long links signed with the replaced secret stay valid, unless the request says.
+const DEFAULT_GRACE_DAYS: i64 = 30;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateSecretInput {
+    /// Days links already sent (personal invitations, responses in progress) stay valid; 0
+    /// invalidates them at once (after a leak). Default 30, at most 365.
+    pub grace_days: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SecretRotated {
+    /// Links signed before the rotation are accepted until then.
+    pub previous_accepted_until: DateTime<Utc>,
+}
+
+/// Sign survey links and forms with a new secret from now on. Links already sent stay valid for
+/// `grace_days`; after a leak, rotate with `grace_days: 0`.
+#[utoipa::path(post, path = "/api/v1/surveys/secret:rotate", tag = "surveys", request_body = RotateSecretInput,
+    responses((status = 200, body = SecretRotated), (status = 422, body = ErrorBody)))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(input): ApiJson<RotateSecretInput>,
+) -> Result<Json<SecretRotated>, ApiError> {
+    let days = input.grace_days.unwrap_or(DEFAULT_GRACE_DAYS);
+    if !(0..=365).contains(&days) {
+        return Err(ApiError::invalid(FieldError::new(
+            "grace_days",
+            "must be a whole number of days from 0 to 365",
+        )));
+    }
+    let until = Utc::now() + chrono::Duration::days(days);
+    state
+        .run(move |s| s.rotate_survey_secret(auth.org, until))
+        .await?;
+    Ok(Json(SecretRotated {
+        previous_accepted_until: until,
+    }))
+}
+
 /// Invite a customer ("survey customer X about interaction Y"): returns the personal link, or
 /// says why not — the survey is not active (409 `survey_not_active`) or the customer was asked
 /// too recently (409 `survey_fatigue`, with the date the next invitation is possible).
@@ -244,18 +286,16 @@ pub async fn invite(
                 .with_field("status")));
             }
             let invited = s.invite(auth.org, &survey, &request, Utc::now())?;
-            Ok(Ok((invited, s.survey_secret(auth.org)?)))
+            Ok(Ok((invited, s.survey_secrets(auth.org)?)))
         })
         .await??;
     let invitation = invitation.map_err(|refused| {
         ApiError::new(StatusCode::CONFLICT, "survey_fatigue", refused.message)
             .with_field("customer")
     })?;
-    let token = dosvid_domain::survey_link::Signer::new(&secret).invitation_token(
-        auth.org,
-        invitation.id,
-        invitation.expires_at,
-    );
+    let token = secret
+        .signer()
+        .invitation_token(auth.org, invitation.id, invitation.expires_at);
     Ok((
         StatusCode::CREATED,
         Json(InvitationView {

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use chrono::Utc;
-use dosvid_domain::user::User;
+use dosvid_domain::user::{Action, User};
 use dosvid_domain::{Channel, Touchpoint};
 use dosvid_store::{Filter, SESSION_HOURS, Session, all_pages};
 use maud::{Markup, html};
@@ -31,6 +31,11 @@ pub struct SignedIn {
 impl SignedIn {
     fn user(&self) -> &User {
         &self.session.user
+    }
+
+    /// Whether the signed-in person's role may do `action` ([`Role::may`], the one table).
+    pub(super) fn may(&self, action: Action) -> bool {
+        self.session.user.role.may(action)
     }
 
     pub(super) fn lang(&self) -> Lang {
@@ -173,6 +178,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::post(super::settings::revoke_key),
         )
         .route(
+            "/settings/survey-secret",
+            axum::routing::post(super::settings::rotate_survey_secret),
+        )
+        .route(
             "/complaints/new",
             axum::routing::get(complaint_form).post(complaint_post),
         )
@@ -237,16 +246,16 @@ fn csrf_ok(form: &Form, headers: &HeaderMap, signed: &SignedIn) -> bool {
     same_origin(headers) && form.one("csrf") == Some(signed.session.csrf.as_str())
 }
 
-/// Why a post from a signed-in page is refused: the user's role may not make it (`allowed` is
-/// false), or the form is not the session's own (its CSRF token, its origin). `None` admits it.
+/// Why a post from a signed-in page is refused: the user's role may not do `action`, or the form
+/// is not the session's own (its CSRF token, its origin). `None` admits it.
 pub(super) fn refusal(
     signed: &SignedIn,
     headers: &HeaderMap,
     form: &Form,
-    allowed: bool,
+    action: Action,
 ) -> Option<&'static str> {
     let ui = signed.lang().ui();
-    if !allowed {
+    if !signed.may(action) {
         Some(ui.not_allowed)
     } else if !csrf_ok(form, headers, signed) {
         Some(ui.form_expired)
@@ -262,12 +271,12 @@ pub(super) async fn run_change<T: Send + 'static>(
     signed: &SignedIn,
     headers: &HeaderMap,
     form: Form,
-    allowed: bool,
+    action: Action,
     make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<T, crate::ApiError>
     + Send
     + 'static,
 ) -> Result<T, (StatusCode, String)> {
-    if let Some(message) = refusal(signed, headers, &form, allowed) {
+    if let Some(message) = refusal(signed, headers, &form, action) {
         return Err((StatusCode::FORBIDDEN, message.to_owned()));
     }
     let org = signed.session.user.org_id;
@@ -420,7 +429,7 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
                 a.brand href="/" { (ui.app) }
                 @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/settings", ui.settings)]
                     .into_iter()
-                    .filter(|(path, _)| *path != "/settings" || signed.user().role == dosvid_domain::user::Role::Admin) {
+                    .filter(|(path, _)| *path != "/settings" || signed.may(Action::Administer)) {
                     a href=(path) aria-current=[(here == path).then_some("page")] { (name) }
                 }
                 span.grow {}
@@ -585,8 +594,7 @@ pub async fn complaint_post(
             ),
         )
     };
-    let allowed = signed.user().role.records_feedback();
-    if let Some(message) = refusal(&signed, &headers, &form, allowed) {
+    if let Some(message) = refusal(&signed, &headers, &form, Action::RecordFeedback) {
         return refuse(StatusCode::FORBIDDEN, message);
     }
     let rating = match form.text("rating").map(|r| r.parse::<i64>()) {

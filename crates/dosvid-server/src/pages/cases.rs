@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Duration, Utc};
 use dosvid_domain::case::{Case, CaseEventKind, CasePatch, CaseStatus, Priority};
+use dosvid_domain::user::Action;
 use dosvid_store::{CaseFilter, all_pages};
 use maud::html;
 use serde::Deserialize;
@@ -64,7 +65,7 @@ pub async fn inbox(
     let link = |v: &str| format!("/cases?view={v}");
     let body = html! {
         h1 { (ui.cases) }
-        @if signed.session.user.role.manages_surveys() {
+        @if signed.may(Action::ManageRules) {
             p { a href="/settings/rules" { (ui.rules) } " · " a href="/settings/webhooks" { (ui.webhooks) } }
         }
         p {
@@ -115,7 +116,7 @@ async fn case_page(
             let follow_up = match case.follow_up_invitation_id {
                 Some(invitation) => {
                     let invitation = s.get_invitation(org, invitation)?;
-                    let signer = dosvid_domain::survey_link::Signer::new(&s.survey_secret(org)?);
+                    let signer = s.survey_secrets(org)?.signer();
                     Some(signer.invitation_token(org, invitation.id, invitation.expires_at))
                 }
                 None => None,
@@ -228,7 +229,7 @@ async fn change(
         &signed,
         &headers,
         form,
-        true,
+        Action::WorkCases,
         move |s, org, form| make(s, org, form, &by),
     )
     .await;

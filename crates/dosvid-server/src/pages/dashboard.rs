@@ -9,6 +9,7 @@ use axum::response::Response;
 use dosvid_analytics::{
     Bucket, CxIndexRequest, CxIndexResult, JourneyMap, Metric, QueryRequest, QueryResult,
 };
+use dosvid_domain::user::Action;
 use dosvid_domain::{Channel, Stage};
 use dosvid_metrics::Estimate;
 use dosvid_store::all_pages;
@@ -562,7 +563,7 @@ pub async fn journey_map(
     let query_string = query_string(&slice);
     let body = html! {
         h1 { (ui.journey_map) ": " (map.journey) }
-        @if signed.session.user.role.manages_surveys() {
+        @if signed.may(Action::ManageSurveys) {
             p { a href="/settings/journey" { (ui.journey_editor) } }
         }
         (filter_form("/journey", ui, &slice, &choices))

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
+use dosvid_domain::user::Action;
 use dosvid_domain::{
     ChannelKind, FieldError, NewChannel, NewStage, NewTouchpoint, StagePatch, Touchpoint,
     TouchpointPatch,
@@ -174,8 +175,11 @@ async fn render(
 }
 
 fn allowed(signed: &SignedIn) -> bool {
-    signed.session.user.role.manages_surveys()
+    signed.may(ACTION)
 }
+
+/// What every form of this page does.
+const ACTION: Action = Action::EditJourney;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -204,8 +208,7 @@ async fn change(
     make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<(), ApiError> + Send + 'static,
 ) -> Response {
     let form = Form::parse(&body);
-    let allowed = allowed(&signed);
-    match run_change(&state, &signed, &headers, form, allowed, make).await {
+    match run_change(&state, &signed, &headers, form, ACTION, make).await {
         Ok(()) => {
             state
                 .analytics

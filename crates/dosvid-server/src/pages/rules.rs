@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
 use dosvid_domain::alert::RuleDefinition;
+use dosvid_domain::user::Action;
 use maud::html;
 
 use super::app::{SignedIn, app_page, run_change};
@@ -76,8 +77,11 @@ async fn render(
 }
 
 fn allowed(signed: &SignedIn) -> bool {
-    signed.session.user.role.manages_surveys()
+    signed.may(ACTION)
 }
+
+/// What every form of this page does.
+const ACTION: Action = Action::ManageRules;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -101,8 +105,7 @@ async fn change(
 ) -> Response {
     let form = Form::parse(&body);
     let typed = form.one("rule").unwrap_or(TEMPLATE).to_owned();
-    let allowed = allowed(&signed);
-    match run_change(&state, &signed, &headers, form, allowed, make).await {
+    match run_change(&state, &signed, &headers, form, ACTION, make).await {
         Ok(()) => render(&state, &signed, None, TEMPLATE, StatusCode::OK).await,
         Err((status, message)) => render(&state, &signed, Some(message), &typed, status).await,
     }

@@ -1,5 +1,6 @@
-//! Settings an administrator keeps: the people who sign in and the API keys integrators use.
-//! Only administrators see or change them; a new password or key is shown once and never kept.
+//! Settings an administrator keeps: the people who sign in, the API keys integrators use, and
+//! the secret survey links are signed with. Only administrators see or change them; a new
+//! password or key is shown once and never kept.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -7,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
-use dosvid_domain::user::{NewUser, Role};
+use dosvid_domain::user::{Action, NewUser, Role};
 use maud::html;
 
 use super::app::{SignedIn, app_page, refusal};
@@ -19,6 +20,7 @@ enum Done {
     Nothing,
     /// A secret to copy now: a new user's password, or a new API key.
     Secret(&'static str, String),
+    Said(&'static str),
     Refused(String),
 }
 
@@ -26,9 +28,15 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
     let lists = state
-        .run(move |s| Ok((s.list_users(org)?, s.list_api_keys(org)?)))
+        .run(move |s| {
+            let retired = s.survey_secrets(org)?.retired;
+            let honoured_until = retired
+                .map(|r| r.accepted_until)
+                .filter(|until| *until > Utc::now());
+            Ok((s.list_users(org)?, s.list_api_keys(org)?, honoured_until))
+        })
         .await;
-    let (users, keys) = match lists {
+    let (users, keys, honoured_until) = match lists {
         Ok(lists) => lists,
         Err(e) => return axum::response::IntoResponse::into_response(e),
     };
@@ -39,6 +47,7 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
             Done::Secret(what, secret) => {
                 div.notice role="status" { p { (what) } p { code.secret { (secret) } } }
             }
+            Done::Said(what) => { div.notice role="status" { p { (what) } } }
             Done::Refused(message) => { p.error role="alert" { (message) } }
             Done::Nothing => {}
         }
@@ -104,12 +113,27 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
                 div.filter { button.primary type="submit" { (ui.add_key) } }
             }
         }
+        section {
+            h2 { (ui.survey_links) }
+            p.meta { (ui.survey_links_hint) }
+            @if let Some(until) = honoured_until {
+                p { (ui.previous_links_until) " " (until.format("%Y-%m-%d %H:%M UTC")) }
+            }
+            form.filters method="post" action="/settings/survey-secret" {
+                input type="hidden" name="csrf" value=(csrf);
+                div.filter {
+                    label for="grace_days" { (ui.grace_days) }
+                    input #grace_days type="number" name="grace_days" min="0" max="365" value="30" required;
+                }
+                div.filter { button.secondary type="submit" { (ui.rotate_secret) } }
+            }
+        }
     };
     html_response(status, app_page(signed, "/settings", ui.settings, body))
 }
 
 fn is_admin(signed: &SignedIn) -> bool {
-    signed.session.user.role == Role::Admin
+    signed.may(Action::Administer)
 }
 
 /// The page a refused request gets.
@@ -136,7 +160,7 @@ pub async fn show(
 /// refusal's message.
 fn admitted(signed: &SignedIn, headers: &HeaderMap, body: &[u8]) -> Result<Form, &'static str> {
     let form = Form::parse(body);
-    match refusal(signed, headers, &form, is_admin(signed)) {
+    match refusal(signed, headers, &form, Action::Administer) {
         Some(message) => Err(message),
         None => Ok(form),
     }
@@ -246,5 +270,41 @@ pub async fn revoke_key(
     {
         Ok(()) => render(&state, &signed, Done::Nothing, StatusCode::OK).await,
         Err(e) => render(&state, &signed, Done::Refused(e.message), e.status).await,
+    }
+}
+
+pub async fn rotate_survey_secret(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = match admitted(&signed, &headers, &body) {
+        Ok(form) => form,
+        Err(message) => return refused(&signed, message),
+    };
+    let ui = signed.lang().ui();
+    let Some(days) = form
+        .one("grace_days")
+        .and_then(|d| d.trim().parse::<i64>().ok())
+        .filter(|d| (0..=365).contains(d))
+    else {
+        let message = format!("{}: 0–365", ui.grace_days);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render(&state, &signed, Done::Refused(message), status).await;
+    };
+    let org = signed.session.user.org_id;
+    let until = Utc::now() + chrono::Duration::days(days);
+    match state.run(move |s| s.rotate_survey_secret(org, until)).await {
+        Ok(_) => {
+            render(
+                &state,
+                &signed,
+                Done::Said(ui.secret_rotated),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => render(&state, &signed, Done::Refused(e.page_message()), e.status).await,
     }
 }

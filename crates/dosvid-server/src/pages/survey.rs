@@ -228,7 +228,7 @@ fn context(
     match entry {
         Entry::Start { org, key } => {
             let survey = store.survey_by_key(*org, key)?;
-            let signer = Signer::new(&store.survey_secret(*org)?);
+            let signer = store.survey_secrets(*org)?.signer();
             let lang = lang_of(&survey.definition, &in_order(explicit, None, accepted));
             Ok(Ok(Context {
                 org: *org,
@@ -245,7 +245,7 @@ fn context(
             let Some(org) = peek_org(token) else {
                 return refuse(StatusCode::NOT_FOUND);
             };
-            let signer = Signer::new(&store.survey_secret(org)?);
+            let signer = store.survey_secrets(org)?.signer();
             let (response, survey, action) = match signer.verify(token, now) {
                 Ok(LinkToken::Invitation { invitation, .. }) => {
                     let invitation = store.get_invitation(org, invitation)?;

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use dosvid_domain::survey::{Survey, SurveyDefinition, SurveyStatus};
-use dosvid_domain::survey_link::Signer;
+use dosvid_domain::user::Action;
 use dosvid_domain::{CustomerRef, FieldError};
 use dosvid_store::{InvitationRequest, all_pages};
 use maud::{Markup, html};
@@ -51,7 +51,7 @@ pub async fn list(
     let (lang, ui) = (signed.lang(), signed.lang().ui());
     let body = html! {
         h1 { (ui.surveys) }
-        @if signed.session.user.role.manages_surveys() {
+        @if signed.may(Action::ManageSurveys) {
             p { a href="/surveys/new" { (ui.new_survey) } }
         }
         @if surveys.is_empty() { p { (ui.no_surveys) } }
@@ -116,7 +116,7 @@ fn refused(signed: &SignedIn, status: StatusCode, message: &str) -> Response {
 
 pub async fn new_form(Extension(signed): Extension<SignedIn>) -> Response {
     let ui = signed.lang().ui();
-    if !signed.session.user.role.manages_surveys() {
+    if !signed.may(Action::ManageSurveys) {
         return refused(&signed, StatusCode::FORBIDDEN, ui.not_allowed);
     }
     let body = html! { h1 { (ui.new_survey) } (editor(&signed, "/surveys/new", TEMPLATE, None)) };
@@ -133,12 +133,7 @@ fn read_definition(text: &str) -> Result<SurveyDefinition, FieldError> {
 
 /// Why a change is not admitted: the wrong role, or not the session's own form.
 fn not_admitted(signed: &SignedIn, headers: &HeaderMap, form: &Form) -> Option<&'static str> {
-    refusal(
-        signed,
-        headers,
-        form,
-        signed.session.user.role.manages_surveys(),
-    )
+    refusal(signed, headers, form, Action::ManageSurveys)
 }
 
 /// A change to survey `id`: the form once admitted, or the status and message to refuse with.
@@ -229,7 +224,7 @@ async fn survey_page(
     };
     let code = signed.lang().code();
     let base = state.base_url(headers);
-    let manages = signed.session.user.role.manages_surveys();
+    let manages = signed.may(Action::ManageSurveys);
     let csrf = &signed.session.csrf;
     let def = &survey.definition;
     let text_of = |texts: &dosvid_domain::survey::Texts| {
@@ -706,7 +701,7 @@ pub async fn invite(
             };
             Ok(match s.invite(org, &survey, &request, Utc::now())? {
                 Ok(invitation) => {
-                    let signer = Signer::new(&s.survey_secret(org)?);
+                    let signer = s.survey_secrets(org)?.signer();
                     Ok(signer.invitation_token(org, invitation.id, invitation.expires_at))
                 }
                 Err(fatigued) => Err(fatigued.message),

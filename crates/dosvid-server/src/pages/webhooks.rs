@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
+use dosvid_domain::user::Action;
 use dosvid_domain::webhook::{DeliveryStatus, EventType, WebhookInput, WebhookPatch};
 use dosvid_store::PageRequest;
 use maud::html;
@@ -133,8 +134,11 @@ async fn render(
 }
 
 fn allowed(signed: &SignedIn) -> bool {
-    signed.session.user.role.manages_surveys()
+    signed.may(ACTION)
 }
+
+/// What every form of this page does.
+const ACTION: Action = Action::ManageWebhooks;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -159,8 +163,7 @@ async fn change(
     + 'static,
 ) -> Response {
     let form = Form::parse(&body);
-    let allowed = allowed(&signed);
-    let made = run_change(&state, &signed, &headers, form, allowed, make).await;
+    let made = run_change(&state, &signed, &headers, form, ACTION, make).await;
     // A resumed endpoint or a delivery sent again goes out now.
     state.outbox.wake();
     match made {

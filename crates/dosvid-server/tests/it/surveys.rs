@@ -452,3 +452,89 @@ async fn complaints(app: TestApp) {
         .await;
     assert_eq!(bad.error_field(), "severity");
 }
+
+api_test!(
+    a_link_or_form_token_cut_short_is_refused_and_a_rotated_secret_honours_sent_links_for_the_grace_period,
+    forged_tags_and_rotation
+);
+async fn forged_tags_and_rotation(app: TestApp) {
+    app.post("/api/v1/customers", &json!({"external_id": "crm-1"}))
+        .await;
+    let survey = app.post("/api/v1/surveys", &after_call_survey()).await;
+    let id = survey.body["id"].as_i64().unwrap();
+    let invited = app
+        .post(
+            &format!("/api/v1/surveys/{id}/invitations"),
+            &json!({"customer_external_id": "crm-1"}),
+        )
+        .await;
+    let token = invited.body["token"].as_str().unwrap().to_owned();
+    let (body, tag) = token.rsplit_once('.').unwrap();
+    assert_eq!(tag.len(), 32, "a 128-bit tag");
+
+    // The real tag cut short matches every byte it keeps: only its full length is accepted.
+    for cut in [2, 8, 30] {
+        let short = format!("/p/{body}.{}", &tag[..cut]);
+        let refused = app.page("GET", &short, &[], &UK).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{short}");
+    }
+    let expiry_moved = format!(
+        "/p/{}.4102444800.{}",
+        body.rsplit_once('.').unwrap().0,
+        &tag[..2]
+    );
+    let refused = app.page("GET", &expiry_moved, &[], &UK).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // A form token cut short, or claiming to be issued far in the future, is refused.
+    let path = format!("/p/{token}");
+    let shown = app.page("GET", &path, &[], &UK).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let ft = shown.hidden("ft");
+    let (_, ft_tag) = ft.split_once('.').unwrap();
+    for forged in [
+        format!("9999999999.{}", &ft_tag[..2]),
+        format!("{}.{}", ft.split_once('.').unwrap().0, &ft_tag[..2]),
+    ] {
+        let posted = app
+            .page(
+                "POST",
+                &path,
+                &[("ft", &forged), ("q", "nps"), ("a", "0")],
+                &UK,
+            )
+            .await;
+        assert_eq!(posted.status, StatusCode::FORBIDDEN, "{forged}");
+    }
+
+    // Rotation: a link already sent keeps working through the grace period, not after it.
+    let out_of_range = app
+        .post("/api/v1/surveys/secret:rotate", &json!({"grace_days": 400}))
+        .await;
+    assert_eq!(
+        (out_of_range.status, out_of_range.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "grace_days")
+    );
+    let rotated = app
+        .post("/api/v1/surveys/secret:rotate", &json!({"grace_days": 30}))
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    assert!(rotated.body["previous_accepted_until"].is_string());
+    let still = app.page("GET", &path, &[], &UK).await;
+    assert_eq!(still.status, StatusCode::OK, "within the grace period");
+    let posted = app
+        .page(
+            "POST",
+            &path,
+            &[("ft", &still.hidden("ft")), ("q", "nps"), ("a", "9")],
+            &UK,
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.html);
+    let at_once = app
+        .post("/api/v1/surveys/secret:rotate", &json!({"grace_days": 0}))
+        .await;
+    assert_eq!(at_once.status, StatusCode::OK);
+    let refused = app.page("GET", &path, &[], &UK).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "two rotations later");
+}

@@ -2,7 +2,7 @@
 //! behalf, change the interface language, sign out. Nobody who is not signed in sees anything.
 
 use axum::http::StatusCode;
-use dosvid_domain::user::{NewUser, Role};
+use dosvid_domain::user::{Action, NewUser, Role};
 use serde_json::json;
 
 use crate::api_test;
@@ -1006,4 +1006,98 @@ async fn webhook_settings(app: TestApp) {
     )
     .await;
     assert_eq!(app.get("/api/v1/webhooks").await.body, json!([]));
+}
+
+/// Every form a signed-in page posts, with the action it stands for in `Role::may`.
+const FORM_ACTIONS: &[(&str, Action)] = &[
+    ("/cases/1", Action::WorkCases),
+    ("/cases/1/events", Action::WorkCases),
+    ("/surveys/new", Action::ManageSurveys),
+    ("/surveys/1/status", Action::ManageSurveys),
+    ("/surveys/1/definition", Action::ManageSurveys),
+    ("/surveys/1/questions", Action::ManageSurveys),
+    ("/surveys/1/questions/nps/up", Action::ManageSurveys),
+    ("/surveys/1/invite", Action::ManageSurveys),
+    ("/settings/rules", Action::ManageRules),
+    ("/settings/rules/1/toggle", Action::ManageRules),
+    ("/settings/rules/1/delete", Action::ManageRules),
+    ("/settings/webhooks", Action::ManageWebhooks),
+    ("/settings/webhooks/1/toggle", Action::ManageWebhooks),
+    ("/settings/webhooks/1/delete", Action::ManageWebhooks),
+    (
+        "/settings/webhooks/deliveries/1/retry",
+        Action::ManageWebhooks,
+    ),
+    ("/settings/stages", Action::EditJourney),
+    ("/settings/stages/1", Action::EditJourney),
+    ("/settings/touchpoints", Action::EditJourney),
+    ("/settings/touchpoints/1", Action::EditJourney),
+    ("/settings/touchpoints/1/move", Action::EditJourney),
+    ("/settings/touchpoints/1/delete", Action::EditJourney),
+    ("/settings/channels", Action::EditJourney),
+    ("/settings/users", Action::Administer),
+    ("/settings/keys", Action::Administer),
+    ("/settings/keys/revoke", Action::Administer),
+    ("/settings/survey-secret", Action::Administer),
+    ("/complaints/new", Action::RecordFeedback),
+];
+
+api_test!(
+    every_form_refuses_each_role_its_action_is_not_granted_to,
+    form_actions_by_role
+);
+async fn form_actions_by_role(app: TestApp) {
+    let case = app
+        .post("/api/v1/cases", &json!({"title": "Чекав 40 хвилин"}))
+        .await;
+    assert_eq!(case.status, StatusCode::CREATED, "{}", case.body);
+    let not_allowed = "Ваша роль не дозволяє цього.";
+    let mut signed_in = Vec::new();
+    for role in Role::ALL {
+        let cookie = sign_in(&app, &agent(&app, role).await).await;
+        let csrf = app
+            .page("GET", "/complaints/new", &[], &[("cookie", &cookie)])
+            .await
+            .hidden("csrf");
+        signed_in.push((role, cookie, csrf));
+    }
+    // The roles refused go first, so that what they are refused is still there to change.
+    for (path, action) in FORM_ACTIONS {
+        let mut roles: Vec<_> = signed_in.iter().collect();
+        roles.sort_by_key(|(role, ..)| role.may(*action));
+        for (role, cookie, csrf) in roles {
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("status", "closed"),
+                ("text", "Нотатка"),
+                ("grace_days", "0"),
+            ];
+            let page = app
+                .page("POST", path, &form, &[("cookie", cookie.as_str())])
+                .await;
+            if role.may(*action) {
+                assert!(!page.html.contains(not_allowed), "{role:?} {path}");
+            } else {
+                assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?} {path}");
+                assert!(page.html.contains(not_allowed), "{role:?} {path}");
+            }
+        }
+        if *path == "/cases/1/events" {
+            let events = case_log(&app).await;
+            let notes = events.iter().filter(|e| e["text"] == "Нотатка").count();
+            let workers = Role::ALL.iter().filter(|r| r.may(*action)).count();
+            assert_eq!(notes, workers, "one note per role that works cases");
+        }
+    }
+    // Nothing in the case's log was done by a role that may not work cases.
+    let log = case_log(&app).await;
+    for role in Role::ALL.iter().filter(|r| !r.may(Action::WorkCases)) {
+        let email = format!("{}@kvant.example", role.as_str());
+        assert!(!log.iter().any(|e| e["by"] == email.as_str()), "{log:?}");
+    }
+}
+
+async fn case_log(app: &TestApp) -> Vec<serde_json::Value> {
+    let log = app.get("/api/v1/cases/1/events").await;
+    log.body.as_array().unwrap().clone()
 }

@@ -30,7 +30,7 @@ use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
-use dosvid_domain::survey_link::Fatigued;
+use dosvid_domain::survey_link::{Fatigued, SigningSecrets};
 use dosvid_domain::user::{NewUser, User};
 use dosvid_domain::webhook::{
     Attempt, Delivery, DeliveryStatus, EventType, RetryPolicy, Webhook, WebhookInput, WebhookPatch,
@@ -566,12 +566,21 @@ impl<B: Backend> Store for SqlStore<B> {
             .read(|c| surveys::survey_version(c, org, survey, version))
     }
 
-    fn survey_secret(&self, org: OrgId) -> Result<Vec<u8>> {
+    fn survey_secrets(&self, org: OrgId) -> Result<SigningSecrets> {
         // Every public page needs the secret: read it without taking the writer.
-        match self.backend.read(|c| surveys::stored_secret(c, org))? {
-            Some(secret) => Ok(secret),
+        match self.backend.read(|c| surveys::stored_secrets(c, org))? {
+            Some(secrets) => Ok(secrets),
             None => self.backend.write(|c| surveys::make_secret(c, org)),
         }
+    }
+
+    fn rotate_survey_secret(
+        &self,
+        org: OrgId,
+        accepted_until: DateTime<Utc>,
+    ) -> Result<SigningSecrets> {
+        self.backend
+            .write(|c| surveys::rotate_secret(c, org, accepted_until))
     }
 
     fn invite(

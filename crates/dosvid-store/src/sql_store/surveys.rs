@@ -7,7 +7,7 @@ use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, ResponseStatus, Survey, SurveyDefinition, SurveyResponse,
     SurveyStatus,
 };
-use dosvid_domain::survey_link::{Fatigued, LastAsked, fatigue};
+use dosvid_domain::survey_link::{Fatigued, LastAsked, RetiredSecret, SigningSecrets, fatigue};
 use dosvid_domain::{CustomerRef, FieldError, NewFeedback, OrgId, Ref};
 
 use super::{directory, limit, signals};
@@ -201,31 +201,70 @@ pub(super) fn survey_version(
     json(row.str(0)?)
 }
 
-/// The organisation's stored secret for signing links, if it has one yet.
-pub(super) fn stored_secret(c: &mut impl Conn, org: OrgId) -> Result<Option<Vec<u8>>> {
-    Ok(c.query_opt(
-        "SELECT survey_secret FROM organisations WHERE id = $1",
-        &[org.into()],
-    )?
-    .ok_or_else(|| StoreError::not_found("organisation", org))?
-    .opt_text(0)?
-    .map(String::into_bytes))
+/// The organisation's stored secrets for signing links, if it has one yet.
+pub(super) fn stored_secrets(c: &mut impl Conn, org: OrgId) -> Result<Option<SigningSecrets>> {
+    let row = c
+        .query_opt(
+            "SELECT survey_secret, survey_secret_retired, survey_secret_retired_until \
+             FROM organisations WHERE id = $1",
+            &[org.into()],
+        )?
+        .ok_or_else(|| StoreError::not_found("organisation", org))?;
+    let Some(current) = row.opt_text(0)? else {
+        return Ok(None);
+    };
+    let retired = match (row.opt_text(1)?, row.opt_time(2)?) {
+        (Some(secret), Some(accepted_until)) => Some(RetiredSecret {
+            secret: secret.into_bytes(),
+            accepted_until,
+        }),
+        _ => None,
+    };
+    Ok(Some(SigningSecrets {
+        current: current.into_bytes(),
+        retired,
+    }))
+}
+
+fn fresh_secret() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(StoreError::backend)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Makes the organisation's secret unless it has one. Two servers racing to make it both read
 /// back the one that was stored.
-pub(super) fn make_secret(c: &mut impl Conn, org: OrgId) -> Result<Vec<u8>> {
-    if let Some(secret) = stored_secret(c, org)? {
-        return Ok(secret);
+pub(super) fn make_secret(c: &mut impl Conn, org: OrgId) -> Result<SigningSecrets> {
+    if let Some(secrets) = stored_secrets(c, org)? {
+        return Ok(secrets);
     }
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(StoreError::backend)?;
-    let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     c.execute(
         "UPDATE organisations SET survey_secret = $1 WHERE id = $2 AND survey_secret IS NULL",
-        &[fresh.into(), org.into()],
+        &[fresh_secret()?.into(), org.into()],
     )?;
-    stored_secret(c, org)?.ok_or_else(|| StoreError::backend("the survey secret was not stored"))
+    stored_secrets(c, org)?.ok_or_else(|| StoreError::backend("the survey secret was not stored"))
+}
+
+/// Replaces the organisation's secret with a new one; the one replaced keeps being accepted
+/// until `accepted_until` (a secret retired before is forgotten).
+pub(super) fn rotate_secret(
+    c: &mut impl Conn,
+    org: OrgId,
+    accepted_until: DateTime<Utc>,
+) -> Result<SigningSecrets> {
+    let current = make_secret(c, org)?.current;
+    let current = String::from_utf8(current).map_err(StoreError::backend)?;
+    c.execute(
+        "UPDATE organisations SET survey_secret = $1, survey_secret_retired = $2, \
+         survey_secret_retired_until = $3 WHERE id = $4",
+        &[
+            fresh_secret()?.into(),
+            current.into(),
+            accepted_until.into(),
+            org.into(),
+        ],
+    )?;
+    stored_secrets(c, org)?.ok_or_else(|| StoreError::backend("the survey secret was not stored"))
 }
 
 /// Who and what an invitation is for.
