@@ -69,16 +69,38 @@ fn migrate(client: &mut Client) -> Result<()> {
 }
 
 fn map_err(e: postgres::Error) -> StoreError {
-    if let Some(db) = e.as_db_error() {
-        let what = format!("{} ({})", db.message(), db.constraint().unwrap_or_default());
-        if *db.code() == SqlState::UNIQUE_VIOLATION {
-            return StoreError::UniqueViolation(what);
-        }
-        if *db.code() == SqlState::FOREIGN_KEY_VIOLATION {
-            return StoreError::ForeignKeyViolation(what);
-        }
+    let Some(db) = e.as_db_error() else {
+        return StoreError::backend(e);
+    };
+    let what = format!("{} ({})", db.message(), db.constraint().unwrap_or_default());
+    if *db.code() == SqlState::UNIQUE_VIOLATION {
+        return StoreError::UniqueViolation(what);
     }
-    StoreError::backend(e)
+    if *db.code() == SqlState::FOREIGN_KEY_VIOLATION {
+        return StoreError::ForeignKeyViolation(what);
+    }
+    // "db error" alone tells the operator nothing: keep the server's own words.
+    StoreError::Backend(format!(
+        "PostgreSQL {} {}: {}{}",
+        db.severity(),
+        db.code().code(),
+        db.message(),
+        db.detail().map(|d| format!(" ({d})")).unwrap_or_default()
+    ))
+}
+
+/// PostgreSQL refuses a text containing U+0000; say so as the caller's fault, not ours.
+fn check_text(params: &[Value]) -> Result<()> {
+    if params
+        .iter()
+        .any(|p| matches!(p, Value::Text(t) if t.contains('\0')))
+    {
+        return Err(StoreError::invalid(
+            "text",
+            "must not contain the NUL character (U+0000)",
+        ));
+    }
+    Ok(())
 }
 
 pub struct PgConn {
@@ -175,7 +197,20 @@ fn read_column(row: &postgres::Row, i: usize) -> Result<Value> {
 }
 
 impl Conn for PgConn {
+    fn serialize_on(&mut self, key: i64) -> Result<()> {
+        // Two-key advisory locks in this class are Dosvid's: the class keeps them apart from
+        // any other application's on a shared server.
+        const CLASS: i32 = 0x0d05_f1d0;
+        let key = i32::try_from(key).map_err(StoreError::backend)?;
+        self.query(
+            "SELECT pg_advisory_xact_lock($1, $2)::text",
+            &[i64::from(CLASS).into(), i64::from(key).into()],
+        )
+        .map(drop)
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
+        check_text(params)?;
         let stmt = self.statement(sql)?;
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =
@@ -190,6 +225,7 @@ impl Conn for PgConn {
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        check_text(params)?;
         let stmt = self.statement(sql)?;
         let params: Vec<Param> = params.iter().map(Param).collect();
         let refs: Vec<&(dyn ToSql + Sync)> =

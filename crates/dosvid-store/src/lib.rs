@@ -65,6 +65,10 @@ impl StoreError {
         StoreError::Backend(e.to_string())
     }
 
+    pub fn invalid(field: &str, message: &str) -> Self {
+        StoreError::Invalid(FieldError::new(field, message))
+    }
+
     pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Self {
         StoreError::NotFound {
             entity,

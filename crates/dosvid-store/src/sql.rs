@@ -209,6 +209,14 @@ pub trait Conn {
         self.query_opt(sql, params)?
             .ok_or_else(|| StoreError::Backend(format!("no row returned by: {sql}")))
     }
+
+    /// Inside a write: waits until no other transaction holding `key` runs, and holds it until
+    /// this one ends. Batches that create customers take it per organisation, so that two
+    /// batches naming the same new customers in opposite orders queue instead of deadlocking.
+    /// A backend with one writer at a time (SQLite) has nothing to do.
+    fn serialize_on(&mut self, _key: i64) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A database: it hands out connections and runs transactions. Implemented by the backend crates.

@@ -275,3 +275,44 @@ async fn other_signals(app: TestApp) {
     let bad = app.get("/api/v1/transactions?channel_id=1").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+api_test!(
+    two_batches_naming_the_same_new_customers_in_opposite_orders_both_succeed,
+    opposite_orders
+);
+async fn opposite_orders(app: TestApp) {
+    let record = |i: usize, batch: &str| {
+        json!({"external_id": format!("{batch}-{i}"), "customer_email": format!("c{i}@example.com"),
+               "nps": i % 11, "occurred_at": "2026-03-02T08:15:00Z"})
+    };
+    for round in 0..3 {
+        let ascending = batch((0..500).map(|i| record(i, &format!("a{round}"))).collect());
+        let descending = batch(
+            (0..500)
+                .rev()
+                .map(|i| record(i, &format!("d{round}")))
+                .collect(),
+        );
+        let (a, d) = tokio::join!(
+            app.post("/api/v1/feedback:batch", &ascending),
+            app.post("/api/v1/feedback:batch", &descending),
+        );
+        for answer in [a, d] {
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            assert_eq!(answer.body["created"], 500, "{}", answer.body);
+        }
+    }
+    // One customer per e-mail, each with its e-mail, and each holding its six records.
+    let customers = app.all("/api/v1/customers").await;
+    assert_eq!(customers.len(), 500);
+    for customer in &customers {
+        let id = customer["id"].as_i64().unwrap();
+        assert_eq!(
+            customer["identities"].as_array().map(Vec::len),
+            Some(1),
+            "{customer}"
+        );
+        let records = app.all(&format!("/api/v1/feedback?customer_id={id}")).await;
+        assert_eq!(records.len(), 6, "{customer}");
+    }
+}

@@ -85,6 +85,36 @@ pub(super) fn attach_identity(
     Ok(n == 1)
 }
 
+/// Gives a customer just created its identities. If another transaction created the same
+/// person meanwhile (its identity committed while this one waited on it), the new profile is
+/// dropped and the other's id returned: the person is never split in two, and no customer is
+/// left without the identity that made it.
+pub(super) fn claim_identities(
+    c: &mut impl Conn,
+    org: OrgId,
+    created: i64,
+    identities: &[Identity],
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    for identity in identities {
+        if attach_identity(c, org, created, identity, now)? {
+            continue;
+        }
+        if let Some(owner) = identity_owner(c, org, identity)?
+            && owner != created
+        {
+            for sql in [
+                "DELETE FROM customer_identities WHERE org_id = $1 AND customer_id = $2",
+                "DELETE FROM customers WHERE org_id = $1 AND id = $2",
+            ] {
+                c.execute(sql, &[org.into(), created.into()])?;
+            }
+            return Ok(owner);
+        }
+    }
+    Ok(created)
+}
+
 fn add_identities(
     c: &mut impl Conn,
     org: OrgId,

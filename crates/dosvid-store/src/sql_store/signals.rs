@@ -182,7 +182,8 @@ impl Resolver {
                     external_id: r.external_id.clone(),
                     ..Default::default()
                 };
-                directory::insert_customer(c, org, &new, now)?
+                let id = directory::insert_customer(c, org, &new, now)?;
+                directory::claim_identities(c, org, id, &r.identities, now)?
             }
         };
         for identity in &r.identities {
@@ -407,7 +408,15 @@ fn store_customer(
             }
             Stored::Duplicate(id)
         }
-        None => Stored::Created(directory::insert_customer(c, org, new, now)?),
+        None => {
+            let id = directory::insert_customer(c, org, new, now)?;
+            let owner = directory::claim_identities(c, org, id, &new.identities, now)?;
+            if owner != id {
+                // Someone created this person while we waited: the record updates them.
+                return store_customer(c, org, new, now);
+            }
+            Stored::Created(id)
+        }
     };
     let id = match stored {
         Stored::Created(id) | Stored::Duplicate(id) => id,
@@ -497,6 +506,7 @@ pub(super) fn ingest(
         ids: Vec::new(),
         replayed: false,
     };
+    c.serialize_on(org)?;
     let mut resolver = Resolver::default();
     for part in parts {
         if part.kind() != kind {
