@@ -52,6 +52,7 @@ pub struct Identity {
 
 impl Identity {
     pub fn parse(kind: IdentityKind, raw: &str, field: &str) -> Result<Identity, FieldError> {
+        crate::error::plain_text(field, raw)?;
         let value = match kind {
             IdentityKind::Email => normalise_email(raw),
             IdentityKind::Phone => normalise_phone(raw),

@@ -20,11 +20,24 @@ impl FieldError {
     }
 }
 
+/// The rule every text Dosvid keeps obeys, whatever the field: no NUL character (PostgreSQL
+/// cannot store it, and no person types it). Valid Unicode is the type's; length is the field's.
+pub fn plain_text(field: &str, value: &str) -> Result<(), FieldError> {
+    if value.contains('\0') {
+        return Err(FieldError::new(
+            field,
+            "must not contain the NUL character (U+0000)",
+        ));
+    }
+    Ok(())
+}
+
 /// Trims a short text field and checks its length; empty text counts as absent.
 pub fn short_text(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
+    plain_text(field, value)?;
     if value.chars().count() > crate::limits::MAX_TEXT_CHARS {
         return Err(FieldError::new(
             field,
@@ -74,6 +87,10 @@ pub fn attributes(
     }
     for (name, value) in &attributes {
         let path = format!("{field}.{name}");
+        plain_text(field, name)?;
+        if let serde_json::Value::String(s) = value {
+            plain_text(&path, s)?;
+        }
         if name.trim().is_empty() || name.len() > 64 {
             return Err(FieldError::new(
                 field,
@@ -123,6 +140,16 @@ pub fn language(field: &str, value: Option<&str>) -> Result<Option<String>, Fiel
 /// Deserialises one JSON value, naming the field that fails (`nps`, `attributes.tier`); an
 /// unknown field is named itself, and a value of the wrong shape altogether is named `body`.
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FieldError> {
+    // A NUL can only arrive escaped; finding where is paid for only when the escape is there.
+    if text.contains("\\u0000")
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(text)
+        && let Some(path) = nul_path(&value)
+    {
+        return Err(FieldError::new(
+            if path.is_empty() { "body".into() } else { path },
+            "must not contain the NUL character (U+0000)",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let message = e.inner().to_string();
@@ -143,4 +170,26 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FieldE
         };
         FieldError::new(field, message)
     })
+}
+
+/// The dotted path of the first string (or key) in `value` holding a NUL character.
+fn nul_path(value: &serde_json::Value) -> Option<String> {
+    let join = |head: &str, tail: Option<String>| match tail.as_deref() {
+        None | Some("") => head.to_owned(),
+        Some(tail) => format!("{head}.{tail}"),
+    };
+    match value {
+        serde_json::Value::String(s) => s.contains('\0').then(String::new),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v).map(|tail| join(&i.to_string(), Some(tail)))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                return Some(k.replace('\0', "\\u0000"));
+            }
+            nul_path(v).map(|tail| join(k, Some(tail)))
+        }),
+        _ => None,
+    }
 }

@@ -86,12 +86,7 @@ fn comment(value: Option<String>) -> Result<Option<String>, FieldError> {
             ),
         ));
     }
-    if trimmed.contains('\0') {
-        return Err(FieldError::new(
-            "comment",
-            "must not contain NUL characters",
-        ));
-    }
+    error::plain_text("comment", trimmed)?;
     Ok(Some(trimmed.to_owned()))
 }
 

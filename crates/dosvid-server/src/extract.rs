@@ -28,6 +28,34 @@ pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// Whether percent-encoded text (an address, a form body) holds a NUL character, raw or as `%00`.
+pub fn holds_nul(encoded: &[u8]) -> bool {
+    encoded.contains(&0) || encoded.windows(3).any(|w| w == b"%00")
+}
+
+/// [`holds_nul`] for a request's path and query.
+pub fn address_holds_nul(uri: &axum::http::Uri) -> bool {
+    holds_nul(uri.path_and_query().map_or("", |p| p.as_str()).as_bytes())
+}
+
+/// Refuses an API request whose address holds a NUL character (`%00`) before any handler or
+/// store sees it; JSON bodies are checked field by field (`dosvid_domain::error::from_json`).
+pub async fn refuse_nul_address(req: Request, next: Next) -> Result<Response, ApiError> {
+    if address_holds_nul(req.uri()) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the address must not contain the NUL character (%00)",
+        )
+        .with_field(if req.uri().path().contains("%00") {
+            "path"
+        } else {
+            "query"
+        }));
+    }
+    Ok(next.run(req).await)
+}
+
 /// A JSON body with the API's error shape on failure.
 pub struct ApiJson<T>(pub T);
 

@@ -167,6 +167,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/openapi.json",
             get(move || async move { Json(doc.as_ref().clone()) }),
         )
+        // Inside the key check: without a key, no answer tells which endpoints exist.
+        .route("/api/v1/{*rest}", axum::routing::any(no_such_endpoint))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             analytics::track_directory_changes,
@@ -178,12 +180,17 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(api)
-        .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
-        })
+        .fallback(no_such_endpoint)
+        .layer(axum::middleware::from_fn(
+            crate::extract::refuse_nul_address,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+async fn no_such_endpoint() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
 
 async fn healthz() -> &'static str {

@@ -56,8 +56,46 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(app::routes(state.clone()))
+        .layer(axum::middleware::from_fn(refuse_nul))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state)
+}
+
+/// Refuses a page request whose address or form holds a NUL character (`%00`), before any
+/// handler reads it: no text Dosvid keeps may hold one (`dosvid_domain::error::plain_text`),
+/// and a form is the only body a page takes.
+async fn refuse_nul(req: Request, next: Next) -> Response {
+    let lang = Lang::from_accept(req.headers());
+    let refuse = || {
+        let t = lang.t();
+        message_page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            t.bad_request_title,
+            t.nul_character,
+        )
+    };
+    if crate::extract::address_holds_nul(req.uri()) {
+        return refuse();
+    }
+    if req.method() != axum::http::Method::POST {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
+        let t = lang.t();
+        return message_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            lang,
+            t.bad_request_title,
+            t.too_large,
+        );
+    };
+    if crate::extract::holds_nul(&bytes) {
+        return refuse();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 /// A submitted form, with repeated fields kept (a multiple choice sends one per option).

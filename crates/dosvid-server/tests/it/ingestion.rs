@@ -316,3 +316,90 @@ async fn opposite_orders(app: TestApp) {
         assert_eq!(records.len(), 6, "{customer}");
     }
 }
+
+api_test!(
+    text_with_a_nul_character_is_refused_naming_the_field_and_fails_alone_in_a_batch,
+    nul_characters
+);
+async fn nul_characters(app: TestApp) {
+    let t = "2026-03-02T08:15:00Z";
+    let mut records: Vec<Value> = (0..996)
+        .map(|i| json!({"external_id": format!("ok-{i}"), "nps": 9, "occurred_at": t}))
+        .collect();
+    records.push(json!({"external_id": "a\u{0}b", "nps": 1, "occurred_at": t}));
+    records.push(json!({"customer_external_id": "c\u{0}", "nps": 1, "occurred_at": t}));
+    records.push(json!({"nps": 1, "occurred_at": t, "attributes": {"tier": "x\u{0}"}}));
+    records.push(json!({"nps": 1, "occurred_at": t, "attributes": {"k\u{0}": "x"}}));
+    let answer = app.post("/api/v1/feedback:batch", &batch(records)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.body["created"], 996, "{}", answer.body);
+    let fields: Vec<&str> = answer.body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "external_id",
+            "customer_external_id",
+            "attributes.tier",
+            "attributes.k\\u0000"
+        ]
+    );
+
+    for (path, body, field) in [
+        ("/api/v1/customers", json!({"name": "Ір\u{0}ина"}), "name"),
+        (
+            "/api/v1/customers",
+            json!({"external_id": "x", "attributes": {"a": "\u{0}"}}),
+            "attributes.a",
+        ),
+        (
+            "/api/v1/channels",
+            json!({"key": "fax", "name": "F\u{0}", "kind": "offline"}),
+            "name",
+        ),
+        ("/api/v1/cases", json!({"title": "\u{0}"}), "title"),
+    ] {
+        let refused = app.post(path, &body).await;
+        assert_eq!(
+            (refused.status, refused.error_field()),
+            (StatusCode::UNPROCESSABLE_ENTITY, field),
+            "{path}: {}",
+            refused.body
+        );
+    }
+    let search = app.get("/api/v1/customers?q=%00").await;
+    assert_eq!(search.status, StatusCode::BAD_REQUEST, "{}", search.body);
+    assert_eq!(search.body["error"]["field"], "query");
+
+    // Pages, signed in or not: a clear 400, nothing stored.
+    let login = app
+        .page(
+            "POST",
+            "/login",
+            &[("email", "a\u{0}@b.c"), ("password", "x")],
+            &[],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::BAD_REQUEST);
+    assert!(login.html.contains("U+0000"), "{}", login.html);
+    let start = app.page("GET", "/s/1/a%00b", &[], &[]).await;
+    assert_eq!(start.status, StatusCode::BAD_REQUEST);
+}
+
+api_test!(
+    an_unknown_endpoint_answers_401_without_a_key_and_404_with_one,
+    unknown_endpoints
+);
+async fn unknown_endpoints(app: TestApp) {
+    let anonymous = app
+        .send("GET", "/api/v1/no-such-thing", None, &[], Vec::new())
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let known = app.get("/api/v1/no-such-thing").await;
+    assert_eq!(known.status, StatusCode::NOT_FOUND);
+    assert_eq!(known.body["error"]["code"], "not_found");
+}
