@@ -7,6 +7,7 @@ mod alerts;
 pub mod analytics;
 mod api;
 mod complaints;
+mod download;
 mod error;
 mod extract;
 mod pages;

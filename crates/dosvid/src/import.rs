@@ -3,7 +3,10 @@
 //! go back to the reader to be freed, since freeing on the allocating thread is cheaper and the
 //! writer is the slower of the two. Rejected rows
 //! go, with their line and reason, to a file beside the input, so they can be fixed and re-sent;
-//! records with external ids make a re-run of the same file add nothing.
+//! records with external ids make a re-run of the same file add nothing. A file in another
+//! encoding (the cp1251, KOI8-R and UTF-16 that spreadsheets export) is read with `--encoding`;
+//! a quote opened and never closed, which would read the rows after it into one field, is
+//! caught and its row rejected with the lines it swallowed.
 
 use std::fmt;
 use std::fs::File;
@@ -32,7 +35,34 @@ pub struct Options {
     pub progress: bool,
     /// Suspend rebuildable indexes during the load; `None` decides by file size.
     pub bulk: Option<bool>,
+    /// The file's encoding when it is not UTF-8.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
 }
+
+/// The encodings `--encoding` takes: name → encoding.
+pub fn parse_encoding(name: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    Ok(match name.to_ascii_lowercase().replace('_', "-").as_str() {
+        "utf-8" | "utf8" => encoding_rs::UTF_8,
+        "cp1251" | "windows-1251" => encoding_rs::WINDOWS_1251,
+        "koi8-r" | "koi8r" => encoding_rs::KOI8_R,
+        "koi8-u" | "koi8u" => encoding_rs::KOI8_U,
+        // A byte-order mark, when there is one, says which UTF-16.
+        "utf-16" | "utf-16le" => encoding_rs::UTF_16LE,
+        "utf-16be" => encoding_rs::UTF_16BE,
+        other => {
+            return Err(format!(
+                "unknown encoding '{other}'; use utf-8, cp1251, koi8-r, koi8-u, utf-16 (le) or utf-16be"
+            ));
+        }
+    })
+}
+
+/// A quoted field spanning more lines than this is a quote never closed, not a comment.
+const MAX_FIELD_LINES: usize = 50;
+
+/// Said of text that is not UTF-8: what to do about it.
+const ENCODING_HINT: &str =
+    "if the file was saved in another encoding, pass --encoding cp1251, koi8-r or utf-16";
 
 /// Files at least this large are loaded in bulk mode unless told otherwise: below it, rebuilding
 /// the indexes of an already large table could cost more than maintaining them.
@@ -189,7 +219,15 @@ where
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let reader = BufReader::with_capacity(1 << 20, bar.wrap_read(file));
+    let file: Box<dyn Read + Send> = match options.encoding {
+        Some(encoding) => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .build(bar.wrap_read(file)),
+        ),
+        None => Box::new(bar.wrap_read(file)),
+    };
+    let reader = BufReader::with_capacity(1 << 20, file);
     let renames = parse_renames(&options.map)?;
     let org = store.default_org()?;
     let themes = store.themes(org)?;
@@ -317,7 +355,7 @@ fn read_csv<I: SignalInput, R: Read>(
         .context("cannot read the CSV header")?
         .clone();
     let headers = csv::StringRecord::from_byte_record(header_bytes.clone())
-        .context("the CSV header is not valid UTF-8")?;
+        .with_context(|| format!("the CSV header is not valid UTF-8; {ENCODING_HINT}"))?;
     let (columns, projected) = plan_columns::<I>(&headers, renames)?;
     let now = chrono::Utc::now();
     let mut chunk = Chunk::with_capacity(batch);
@@ -330,8 +368,11 @@ fn read_csv<I: SignalInput, R: Read>(
             Err(e) => bail!("cannot read the CSV file: {e}"),
         }
         let line = raw.position().map_or(0, |p| p.line());
-        let record = parse_csv_row::<I>(&raw, &headers, &columns, &projected, &mut row)
-            .and_then(|r| r.validate(now, themes));
+        let record = match runaway_quote(&raw, &headers, line) {
+            Some(error) => Err(error),
+            None => parse_csv_row::<I>(&raw, &headers, &columns, &projected, &mut row)
+                .and_then(|r| r.validate(now, themes)),
+        };
         chunk.lines.push(line);
         chunk.records.push(record);
         chunk.raws.push(Raw::Csv(std::mem::take(&mut raw)));
@@ -343,6 +384,45 @@ fn read_csv<I: SignalInput, R: Read>(
         pipe.send(&mut chunk, 0);
     }
     Ok(header_bytes)
+}
+
+/// A quote opened in a field and never closed reads the rows after it into that field, and the
+/// row may still have the right number of fields. Such a field spans many lines, or holds lines
+/// that read as rows of their own (as many fields as the header).
+fn runaway_quote(
+    raw: &csv::ByteRecord,
+    headers: &csv::StringRecord,
+    line: u64,
+) -> Option<FieldError> {
+    let (i, field) = raw
+        .iter()
+        .enumerate()
+        .find(|(_, field)| field.contains(&b'\n'))?;
+    let field = field.trim_ascii_end();
+    let lines = field.split(|b| *b == b'\n').count();
+    let row_like = || {
+        field.split(|b| *b == b'\n').skip(1).any(|text| {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text);
+            let mut record = csv::ByteRecord::new();
+            headers.len() > 1
+                && matches!(reader.read_byte_record(&mut record), Ok(true))
+                && record.len() == headers.len()
+        })
+    };
+    if lines <= MAX_FIELD_LINES && !row_like() {
+        return None;
+    }
+    let last = line + lines as u64 - 1;
+    Some(FieldError::new(
+        headers.get(i).unwrap_or("row"),
+        format!(
+            "a quote opened on line {line} is not closed where its row ends: lines {}–{last} were read into this field; close the quote and import these lines again",
+            line + 1
+        ),
+    ))
 }
 
 fn parse_csv_row<I: SignalInput>(
@@ -361,8 +441,12 @@ fn parse_csv_row<I: SignalInput>(
     row.clear();
     let mut attributes = Attributes::new();
     for (i, (bytes, column)) in raw.iter().zip(columns).enumerate() {
-        let text = std::str::from_utf8(bytes)
-            .map_err(|e| FieldError::new(&headers[i], format!("is not valid UTF-8 text: {e}")))?;
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            FieldError::new(
+                &headers[i],
+                format!("is not valid UTF-8 text ({e}); {ENCODING_HINT}"),
+            )
+        })?;
         match column {
             Column::Field => row.push_field(text),
             Column::Attribute(name) if !text.is_empty() => {

@@ -91,6 +91,10 @@ enum Command {
         /// Maintain indexes row by row even for a large file.
         #[arg(long)]
         no_bulk: bool,
+        /// The file's encoding when it is not UTF-8: cp1251, koi8-r, koi8-u, utf-16 (little
+        /// endian unless a byte-order mark says otherwise) or utf-16be.
+        #[arg(long, value_parser = import::parse_encoding)]
+        encoding: Option<&'static encoding_rs::Encoding>,
     },
     /// Export records as CSV or JSONL.
     Export {
@@ -303,6 +307,7 @@ fn main() -> anyhow::Result<()> {
             quiet,
             bulk,
             no_bulk,
+            encoding,
         } => {
             let store = db::open(&db.db)?;
             let bulk = if bulk {
@@ -319,6 +324,7 @@ fn main() -> anyhow::Result<()> {
                 batch: batch.max(1),
                 progress: !quiet,
                 bulk,
+                encoding,
             };
             let summary = import::run(store.as_ref(), kind.record_kind(), &file, &options)?;
             println!("{summary}");

@@ -448,7 +448,7 @@ pub(crate) fn responses_csv(
                 None => row.push(String::new()),
             }
         }
-        out.write_record(&row)?;
+        crate::download::write_row(&mut out, &row)?;
     }
     out.into_inner().map_err(|e| e.into_error().into())
 }

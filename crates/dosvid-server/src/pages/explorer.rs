@@ -284,24 +284,27 @@ pub async fn export(
     let opt = |v: Option<i16>| v.map(|v| v.to_string()).unwrap_or_default();
     let written = out.write_record(head).and_then(|()| {
         for f in &found.records {
-            out.write_record([
-                f.id.to_string(),
-                f.occurred_at.to_rfc3339(),
-                f.customer_id.map(|c| c.to_string()).unwrap_or_default(),
-                key(f.touchpoint_id, &touchpoint_keys),
-                key(f.channel_id, &channel_keys),
-                f.source.as_str().to_owned(),
-                opt(f.nps),
-                opt(f.csat),
-                opt(f.ces),
-                opt(f.rating),
-                opt(f.rating_scale),
-                f.comment.clone().unwrap_or_default(),
-                f.language.clone().unwrap_or_default(),
-                f.sentiment.map(|s| format!("{s:.3}")).unwrap_or_default(),
-                f.themes.join(" "),
-                f.emotions.join(" "),
-            ])?;
+            crate::download::write_row(
+                &mut out,
+                [
+                    f.id.to_string(),
+                    f.occurred_at.to_rfc3339(),
+                    f.customer_id.map(|c| c.to_string()).unwrap_or_default(),
+                    key(f.touchpoint_id, &touchpoint_keys),
+                    key(f.channel_id, &channel_keys),
+                    f.source.as_str().to_owned(),
+                    opt(f.nps),
+                    opt(f.csat),
+                    opt(f.ces),
+                    opt(f.rating),
+                    opt(f.rating_scale),
+                    f.comment.clone().unwrap_or_default(),
+                    f.language.clone().unwrap_or_default(),
+                    f.sentiment.map(|s| format!("{s:.3}")).unwrap_or_default(),
+                    f.themes.join(" "),
+                    f.emotions.join(" "),
+                ],
+            )?;
         }
         Ok(())
     });

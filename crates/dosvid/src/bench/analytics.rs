@@ -223,6 +223,7 @@ fn import(
         batch: 10_000,
         progress: false,
         bulk: None,
+        encoding: None,
     };
     let summary = crate::import::run(store, kind, file, &options)?;
     if summary.rejected > 0 {

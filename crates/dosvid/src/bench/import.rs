@@ -111,6 +111,7 @@ pub fn run(rows: usize, keep: Option<PathBuf>) -> anyhow::Result<()> {
         batch: 10_000,
         progress: false,
         bulk: None,
+        encoding: None,
     };
     let started = Instant::now();
     let summary = crate::import::run(

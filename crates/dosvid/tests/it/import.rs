@@ -231,3 +231,116 @@ fn a_bulk_import_links_every_record_and_leaves_the_references_and_indexes_whole(
         "the rejected row created no customer"
     );
 }
+
+/// The `_line` and `_error` of each rejected row.
+fn rejected_lines(path: &std::path::Path) -> Vec<(u64, String)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[r.len() - 3].parse().unwrap(), r[r.len() - 1].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_quote_never_closed_rejects_its_row_with_the_lines_it_swallowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("quotes.db").display());
+    let row = |i: usize, comment: &str| format!("r{i},2025-06-01 10:00:00,{},{comment}\n", i % 11);
+    // A stray quote near the end (two rows swallowed, the field count still right) and one in
+    // the middle closed by the next quoted comment.
+    let mut text = String::from("external_id,occurred_at,nps,comment\n");
+    for i in 1..=2000 {
+        text += &match i {
+            1000 => row(i, "\"Чекав, а потім"),
+            1003 => row(i, "\"все добре\""),
+            1998 => row(i, "\"Довго"),
+            _ => row(i, "Нормально"),
+        };
+    }
+    let csv = dir.path().join("feedback.csv");
+    fs::write(&csv, text).unwrap();
+    let summary = run(&[
+        "import",
+        "feedback",
+        csv.to_str().unwrap(),
+        "--db",
+        &db,
+        "--quiet",
+    ]);
+    assert!(
+        summary.contains("1993 created") && summary.contains("2 rejected"),
+        "{summary}"
+    );
+    let rejected = rejected_lines(&dir.path().join("feedback.rejected.csv"));
+    let lines: Vec<u64> = rejected.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, [1001, 1999], "{rejected:?}");
+    assert!(rejected[0].1.contains("lines 1002–1004"), "{rejected:?}");
+    assert!(rejected[1].1.contains("lines 2000–2001"), "{rejected:?}");
+}
+
+#[test]
+fn a_cp1251_or_utf16_file_is_read_with_its_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("encodings.db").display());
+    let text = "external_id,occurred_at,nps,comment\nw1,2025-06-01,3,Дуже довго чекав\n";
+    let cp1251 = dir.path().join("cp1251.csv");
+    fs::write(&cp1251, encoding_rs::WINDOWS_1251.encode(text).0).unwrap();
+    let refused = crate::dosvid()
+        .args([
+            "import",
+            "feedback",
+            cp1251.to_str().unwrap(),
+            "--db",
+            &db,
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stdout);
+    assert!(said.contains("1 rejected"), "{said}");
+    // The row is kept as it was, in its own encoding.
+    let rejects = fs::read(dir.path().join("cp1251.rejected.csv")).unwrap();
+    let rejects = String::from_utf8_lossy(&rejects);
+    assert!(rejects.contains("--encoding cp1251"), "{rejects}");
+
+    let read = run(&[
+        "import",
+        "feedback",
+        cp1251.to_str().unwrap(),
+        "--db",
+        &db,
+        "--quiet",
+        "--encoding",
+        "cp1251",
+    ]);
+    assert!(read.contains("1 created"), "{read}");
+    let utf16 = dir.path().join("utf16.csv");
+    let mut bytes = vec![0xff, 0xfe];
+    for unit in text.replace("w1", "w2").encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    fs::write(&utf16, bytes).unwrap();
+    let read = run(&[
+        "import",
+        "feedback",
+        utf16.to_str().unwrap(),
+        "--db",
+        &db,
+        "--quiet",
+        "--encoding",
+        "utf-16",
+    ]);
+    assert!(read.contains("1 created"), "{read}");
+    let exported = run(&["export", "feedback", "--db", &db]);
+    assert_eq!(
+        exported.matches("Дуже довго чекав").count(),
+        2,
+        "{exported}"
+    );
+}
