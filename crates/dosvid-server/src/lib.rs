@@ -7,6 +7,7 @@ mod alerts;
 pub mod analytics;
 mod api;
 mod complaints;
+mod connections;
 mod download;
 mod error;
 mod extract;
@@ -22,6 +23,7 @@ use dosvid_store::Store;
 
 use crate::analytics::Analytics;
 
+pub use connections::Limits;
 pub use error::ApiError;
 
 /// What every request handler can reach.
@@ -121,7 +123,47 @@ impl Background {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    api::router(state.clone()).merge(pages::router(state))
+    let https = state
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    api::router(state.clone())
+        .merge(pages::router(state))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            security_headers(https, req, next)
+        }))
+}
+
+/// Headers every answer carries: no content sniffing (a JSON or CSV answer is never run as a
+/// page), no `Referer` from pages (a survey link's token would leave with it), and, served over
+/// https, HSTS.
+async fn security_headers(
+    https: bool,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if html {
+        headers
+            .entry(header::REFERRER_POLICY)
+            .or_insert(HeaderValue::from_static("no-referrer"));
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
 }
 
 /// The OpenAPI 3.1 document of the API, as served at `/api/v1/openapi.json`.
@@ -129,24 +171,29 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api::openapi()
 }
 
-/// Serves `app` until ctrl-c or SIGTERM, then finishes the requests in flight.
+/// Serves `app` until ctrl-c or SIGTERM, then finishes the requests in flight; connections
+/// are limited as [`Limits::for_this_process`] says.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // Without TCP_NODELAY the last segment of a large answer waits for the client's delayed
-    // acknowledgement: 40 ms added to every big response.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {e}");
-        }
-    });
+    serve_with(
+        listener,
+        state,
+        Limits::for_this_process(),
+        shutdown_signal(),
+    )
+    .await
+}
+
+/// [`serve`] with chosen connection limits, until `shutdown` completes.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
     let background = state.start_background();
-    // The peer address is what the public pages' rate limit counts by.
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let served = connections::serve(listener, app(state), limits, shutdown).await;
     background.abort();
-    Ok(())
+    served
 }
 
 async fn shutdown_signal() {

@@ -181,6 +181,13 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(api)
         .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take this method",
+            )
+        })
         .layer(axum::middleware::from_fn(
             crate::extract::refuse_nul_address,
         ))

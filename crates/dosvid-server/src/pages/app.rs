@@ -191,6 +191,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 fn cookie_secret(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
+}
+
+fn cookie_value(headers: &HeaderMap, cookie: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -198,7 +202,7 @@ fn cookie_secret(headers: &HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == COOKIE && !value.is_empty()).then(|| value.to_owned())
+            (name == cookie && !value.is_empty()).then(|| value.to_owned())
         })
 }
 
@@ -232,18 +236,10 @@ pub async fn require_user(State(state): State<AppState>, mut req: Request, next:
     next.run(req).await
 }
 
-/// A post from another site (its `Origin` names another host) is refused whatever it carries.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin.split("://").nth(1);
-    origin_host.is_some() && origin_host == host
-}
-
-fn csrf_ok(form: &Form, headers: &HeaderMap, signed: &SignedIn) -> bool {
-    same_origin(headers) && form.one("csrf") == Some(signed.session.csrf.as_str())
+/// Whether the form is the session's own. (A post from another site was refused before it got
+/// here: `super::refuse_foreign_origin`.)
+fn csrf_ok(form: &Form, _headers: &HeaderMap, signed: &SignedIn) -> bool {
+    form.one("csrf") == Some(signed.session.csrf.as_str())
 }
 
 /// Why a post from a signed-in page is refused: the user's role may not do `action`, or the form
@@ -298,7 +294,34 @@ fn safe_next(next: Option<&str>) -> &str {
         .unwrap_or("/")
 }
 
-fn login_page(lang: Lang, next: &str, error: Option<&str>, email: &str) -> Markup {
+/// The cookie a sign-in form's token is checked against (double submit): a page of another site
+/// can post to `/login` but can neither read this cookie nor set it.
+const LOGIN_COOKIE: &str = "dosvid_login";
+
+/// The sign-in page with a fresh form token, and the cookie that carries it.
+fn login_page(
+    lang: Lang,
+    next: &str,
+    error: Option<&str>,
+    email: &str,
+    status: StatusCode,
+) -> Response {
+    let mut bytes = [0u8; 16];
+    if let Err(e) = getrandom::fill(&mut bytes) {
+        return crate::ApiError::internal(format!("no randomness for a form token: {e}"))
+            .into_response();
+    }
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut response = html_response(status, login_markup(lang, next, error, email, &token));
+    let cookie =
+        format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=86400");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn login_markup(lang: Lang, next: &str, error: Option<&str>, email: &str, token: &str) -> Markup {
     let ui = lang.ui();
     page(
         lang,
@@ -307,6 +330,7 @@ fn login_page(lang: Lang, next: &str, error: Option<&str>, email: &str) -> Marku
             h1 { (ui.sign_in_title) }
             @if let Some(error) = error { p.error role="alert" { (error) } }
             form.fields method="post" action="/login" {
+                input type="hidden" name="csrf" value=(token);
                 input type="hidden" name="next" value=(next);
                 label for="email" { (ui.email) }
                 input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
@@ -331,7 +355,7 @@ pub async fn login_form(
         return redirect(safe_next(params.next.as_deref()));
     }
     let next = safe_next(params.next.as_deref()).to_owned();
-    html_response(StatusCode::OK, login_page(lang, &next, None, ""))
+    login_page(lang, &next, None, "", StatusCode::OK)
 }
 
 pub async fn login_post(
@@ -342,11 +366,10 @@ pub async fn login_post(
     let lang = Lang::from_accept(&headers);
     let form = Form::parse(&body);
     let next = safe_next(form.one("next")).to_owned();
-    if !same_origin(&headers) {
-        return html_response(
-            StatusCode::FORBIDDEN,
-            login_page(lang, &next, Some(lang.ui().form_expired), ""),
-        );
+    let token = cookie_value(&headers, LOGIN_COOKIE);
+    if token.is_none() || form.one("csrf") != token.as_deref() {
+        let expired = Some(lang.ui().form_expired);
+        return login_page(lang, &next, expired, "", StatusCode::FORBIDDEN);
     }
     let email = form.one("email").unwrap_or_default().to_owned();
     let password = form.one("password").unwrap_or_default().to_owned();
@@ -371,10 +394,10 @@ pub async fn login_post(
             }
             response
         }
-        Ok(None) => html_response(
-            StatusCode::UNAUTHORIZED,
-            login_page(lang, &next, Some(lang.ui().wrong_password), &email),
-        ),
+        Ok(None) => {
+            let wrong = Some(lang.ui().wrong_password);
+            login_page(lang, &next, wrong, &email, StatusCode::UNAUTHORIZED)
+        }
         Err(e) => e.into_response(),
     }
 }

@@ -56,9 +56,60 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(app::routes(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refuse_foreign_origin,
+        ))
         .layer(axum::middleware::from_fn(refuse_nul))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state)
+}
+
+/// Refuses a post from a page of another site, whatever it carries: its `Origin`, when the
+/// browser sends one, must be this server as the browser reached it — the `Host` it asked, or
+/// the public address (`--public-url`) a proxy in front answers at.
+async fn refuse_foreign_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.method() == axum::http::Method::POST
+        && let Some(origin) = req.headers().get(axum::http::header::ORIGIN)
+        && !same_origin(
+            origin.to_str().unwrap_or_default(),
+            req.headers(),
+            state.public_url.as_deref(),
+        )
+    {
+        let lang = Lang::from_accept(req.headers());
+        let t = lang.t();
+        return message_page(
+            StatusCode::FORBIDDEN,
+            lang,
+            t.bad_request_title,
+            t.expired_form,
+        );
+    }
+    next.run(req).await
+}
+
+fn same_origin(origin: &str, headers: &axum::http::HeaderMap, public_url: Option<&str>) -> bool {
+    // The public address's scheme and host, without any path it is served under.
+    let public_origin = public_url.map(|url| {
+        let after_scheme = url.find("://").map_or(0, |i| i + 3);
+        match url[after_scheme..].find('/') {
+            Some(path) => &url[..after_scheme + path],
+            None => url,
+        }
+    });
+    if public_origin.is_some_and(|public| public.eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, host)| host);
+    origin_host.is_some() && origin_host == host
 }
 
 /// Refuses a page request whose address or form holds a NUL character (`%00`), before any

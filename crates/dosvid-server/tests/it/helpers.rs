@@ -168,6 +168,22 @@ impl TestApp {
 
     /// A browser-like request to a public page: no API key, a form body when given. Returns
     /// the status, the `Location` header and the page.
+    /// Signs in as a browser does: the form is shown first, with its token and cookie.
+    pub async fn login(&self, email: &str, password: &str, next: Option<&str>) -> Page {
+        let form = self.page("GET", "/login", &[], &[]).await;
+        let cookie = form.cookie.as_deref().expect("the form's cookie");
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        let csrf = form.hidden("csrf");
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+        ];
+        fields.extend(next.map(|next| ("next", next)));
+        self.page("POST", "/login", &fields, &[("cookie", &cookie)])
+            .await
+    }
+
     pub async fn page(
         &self,
         method: &str,

@@ -4,6 +4,7 @@
 mod analytics;
 mod browser;
 mod cases;
+mod connections;
 mod helpers;
 mod ingestion;
 mod resources;

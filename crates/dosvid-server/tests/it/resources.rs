@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use serde_json::json;
+use tower::ServiceExt;
 
 use crate::api_test;
 use crate::helpers::TestApp;
@@ -256,4 +257,45 @@ async fn journeys_stages_and_touchpoints_can_be_edited(app: TestApp) {
         app.get(&format!("/api/v1/touchpoints/{tid}")).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+api_test!(
+    answers_carry_security_headers_and_a_wrong_method_gets_the_error_shape,
+    security_headers
+);
+async fn security_headers(app: TestApp) {
+    let json = app.get("/api/v1/customers").await;
+    assert_eq!(json.headers["x-content-type-options"], "nosniff");
+    let page = app
+        .router
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/login")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert!(page.headers().get("strict-transport-security").is_none());
+
+    let wrong = app
+        .send("PUT", "/api/v1/feedback:batch", Some(&app.key), &[], vec![])
+        .await;
+    assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong.body["error"]["code"], "method_not_allowed");
+
+    // Behind https, browsers are told to keep to it.
+    let state =
+        dosvid_server::AppState::new(app.store.clone()).with_public_url("https://cx.example.com");
+    let behind = dosvid_server::app(state)
+        .oneshot(
+            axum::http::Request::get("/healthz")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(behind.headers().contains_key("strict-transport-security"));
 }

@@ -33,18 +33,7 @@ async fn agent(app: &TestApp, role: Role) -> String {
 
 /// Signs in and returns the `Cookie` header to send.
 async fn sign_in(app: &TestApp, email: &str) -> String {
-    let page = app
-        .page(
-            "POST",
-            "/login",
-            &[
-                ("email", email),
-                ("password", PASSWORD),
-                ("next", "/complaints/new"),
-            ],
-            &[],
-        )
-        .await;
+    let page = app.login(email, PASSWORD, Some("/complaints/new")).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
     assert_eq!(page.location.as_deref(), Some("/complaints/new"));
     let cookie = page.cookie.unwrap();
@@ -74,16 +63,20 @@ async fn agent_logs_a_complaint(app: TestApp) {
         app.page("GET", "/", &[], &[]).await.location.as_deref(),
         Some("/login")
     );
-    let wrong = app
+    let wrong = app.login(&email, "not the password", None).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(!wrong.cookie.unwrap_or_default().contains("dosvid_session"));
+    // A post that did not come from the sign-in form (no token, or another's) is refused.
+    let forged = app
         .page(
             "POST",
             "/login",
-            &[("email", &email), ("password", "not the password")],
-            &[],
+            &[("email", &email), ("password", PASSWORD), ("csrf", "0f")],
+            &[("cookie", "dosvid_login=aa")],
         )
         .await;
-    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert!(wrong.cookie.is_none());
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!forged.cookie.unwrap_or_default().contains("dosvid_session"));
 
     let cookie = sign_in(&app, &email).await;
     let signed = [("cookie", cookie.as_str())];
@@ -351,17 +344,7 @@ async fn settings(app: TestApp) {
         .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.html);
     let password = added.secret();
-    let signed_in = app
-        .page(
-            "POST",
-            "/login",
-            &[
-                ("email", "new.agent@kvant.example"),
-                ("password", &password),
-            ],
-            &[],
-        )
-        .await;
+    let signed_in = app.login("new.agent@kvant.example", &password, None).await;
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
     let duplicate = app
         .page(
@@ -1100,4 +1083,53 @@ async fn form_actions_by_role(app: TestApp) {
 async fn case_log(app: &TestApp) -> Vec<serde_json::Value> {
     let log = app.get("/api/v1/cases/1/events").await;
     log.body.as_array().unwrap().clone()
+}
+
+api_test!(
+    behind_a_public_url_a_sign_in_from_it_is_accepted_and_one_from_elsewhere_refused,
+    origin_behind_a_proxy
+);
+async fn origin_behind_a_proxy(app: TestApp) {
+    let email = agent(&app, Role::Agent).await;
+    let mut behind = app.clone();
+    let state =
+        dosvid_server::AppState::new(app.store.clone()).with_public_url("https://cx.example.com");
+    behind.router = dosvid_server::app(state);
+    let form = behind.page("GET", "/login", &[], &[]).await;
+    let cookie = form
+        .cookie
+        .as_deref()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = form.hidden("csrf");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("email", &email),
+        ("password", PASSWORD),
+    ];
+    // The proxy reaches the server as 127.0.0.1:8080; the browser says where it really is.
+    let sign_in = |origin: &'static str| {
+        let (behind, cookie) = (behind.clone(), cookie.clone());
+        let fields = fields.map(|(k, v)| (k, v.to_owned()));
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let headers = [
+                ("cookie", cookie.as_str()),
+                ("origin", origin),
+                ("host", "127.0.0.1:8080"),
+            ];
+            behind
+                .page("POST", "/login", &fields, &headers)
+                .await
+                .status
+        }
+    };
+    assert_eq!(sign_in("https://evil.example").await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        sign_in("https://cx.example.com").await,
+        StatusCode::SEE_OTHER
+    );
 }

@@ -66,9 +66,30 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .timeout_global(Some(Duration::from_secs(120)))
         .build()
         .into();
+    // The sign-in form first: its token and the cookie that carries it.
+    let mut form = agent.get(&format!("{base}/login")).call()?;
+    let login_cookie = form
+        .headers()
+        .get("set-cookie")
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+        .context("the sign-in form set no cookie")?;
+    let html = form.body_mut().read_to_string()?;
+    let token = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .context("the sign-in form has no token")?
+        .to_owned();
     let signed_in = agent
         .post(&format!("{base}/login"))
-        .send_form([("email", USER), ("password", password.as_str())])?;
+        .header("cookie", &login_cookie)
+        .send_form([
+            ("csrf", token.as_str()),
+            ("email", USER),
+            ("password", password.as_str()),
+        ])?;
     let cookie = signed_in
         .headers()
         .get("set-cookie")
