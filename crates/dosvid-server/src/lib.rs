@@ -11,6 +11,7 @@ mod connections;
 mod download;
 mod error;
 mod extract;
+mod network;
 mod pages;
 mod watch;
 mod webhooks;
@@ -25,6 +26,7 @@ use crate::analytics::Analytics;
 
 pub use connections::Limits;
 pub use error::ApiError;
+pub use network::Network;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -38,6 +40,8 @@ pub struct AppState {
     pub(crate) rate_limit: Arc<pages::RateLimiter>,
     /// Where webhook events are written.
     pub(crate) outbox: Arc<webhooks::Outbox>,
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub(crate) trusted_proxies: Arc<[Network]>,
 }
 
 impl AppState {
@@ -49,13 +53,28 @@ impl AppState {
             analytics: Arc::new(Analytics::default()),
             public_url: None,
             rate_limit: Arc::new(pages::RateLimiter::default()),
-            outbox: Arc::new(webhooks::Outbox::new(Default::default())),
+            outbox: Arc::new(webhooks::Outbox::new(Default::default(), Vec::new())),
+            trusted_proxies: Arc::new([]),
         }
     }
 
     /// Retries webhook deliveries under `policy` instead of the default schedule.
     pub fn with_retry_policy(mut self, policy: dosvid_domain::webhook::RetryPolicy) -> Self {
-        self.outbox = Arc::new(webhooks::Outbox::new(policy));
+        let allowed = self.outbox.allowed_networks().to_vec();
+        self.outbox = Arc::new(webhooks::Outbox::new(policy, allowed));
+        self
+    }
+
+    /// Lets webhooks be sent to these private networks (receivers inside the company's own
+    /// network); any other private, loopback or link-local address is refused.
+    pub fn with_webhook_networks(mut self, allowed: Vec<Network>) -> Self {
+        self.outbox = Arc::new(webhooks::Outbox::new(self.outbox.policy(), allowed));
+        self
+    }
+
+    /// Trusts these proxies' `X-Forwarded-For` for the client's address (the rate limit's).
+    pub fn with_trusted_proxies(mut self, proxies: Vec<Network>) -> Self {
+        self.trusted_proxies = proxies.into();
         self
     }
 

@@ -4,15 +4,18 @@
 //! each attempt; failures are retried under the [`RetryPolicy`]. Because the outbox is in the
 //! database, deliveries survive a restart and several servers can share the work.
 
+use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use dosvid_domain::OrgId;
 use dosvid_domain::webhook::{self, Attempt, EventType, RetryPolicy};
+use dosvid_domain::{FieldError, OrgId};
 use dosvid_store::{DueDelivery, Store};
 use serde::Serialize;
 use tokio::sync::Notify;
+
+use crate::network::{self, Network};
 
 /// Deliveries claimed per round.
 const CLAIM: u32 = 32;
@@ -27,14 +30,65 @@ const POLL: Duration = Duration::from_secs(1);
 pub(crate) struct Outbox {
     wake: Notify,
     policy: RetryPolicy,
+    /// Private networks an administrator allows receivers in (`--webhook-allow-network`).
+    allowed: Vec<Network>,
 }
 
 impl Outbox {
-    pub(crate) fn new(policy: RetryPolicy) -> Self {
+    pub(crate) fn new(policy: RetryPolicy, allowed: Vec<Network>) -> Self {
         Outbox {
             wake: Notify::new(),
             policy,
+            allowed,
         }
+    }
+
+    pub(crate) fn policy(&self) -> RetryPolicy {
+        self.policy.clone()
+    }
+
+    pub(crate) fn allowed_networks(&self) -> &[Network] {
+        &self.allowed
+    }
+
+    /// Refuses an address a receiver may not be at: not on the public internet and in no
+    /// network an administrator allowed.
+    fn check_address(&self, ip: IpAddr) -> Result<(), String> {
+        if network::is_public(ip) || self.allowed.iter().any(|n| n.contains(ip)) {
+            return Ok(());
+        }
+        Err(format!(
+            "{ip} is a private, loopback or link-local address; an administrator may allow its network with --webhook-allow-network"
+        ))
+    }
+
+    /// Checks an endpoint's URL when it is set: a host written as an address, or `localhost`,
+    /// must be allowed. Names are resolved, and checked again, before each delivery.
+    pub(crate) fn check_url(&self, url: &str) -> Result<(), FieldError> {
+        let host = target(url).map_err(|e| FieldError::new("url", e))?.0;
+        let literal = match host.parse::<IpAddr>() {
+            Ok(ip) => Some(ip),
+            Err(_) if host.eq_ignore_ascii_case("localhost") => Some(IpAddr::from([127, 0, 0, 1])),
+            Err(_) => None,
+        };
+        match literal {
+            Some(ip) => self
+                .check_address(ip)
+                .map_err(|e| FieldError::new("url", e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Resolves the receiver's name and checks every address it has.
+    fn check_target(&self, url: &str) -> Result<(), String> {
+        let (host, port) = target(url)?;
+        let addresses = (host.as_str(), port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?;
+        for address in addresses {
+            self.check_address(address.ip())?;
+        }
+        Ok(())
     }
 
     /// Writes events for the endpoints subscribed to them. A failure is logged: it never
@@ -81,15 +135,30 @@ impl Event {
     }
 }
 
+/// The host (without IPv6 brackets) and port a URL names.
+fn target(url: &str) -> Result<(String, u16), String> {
+    let uri: axum::http::Uri = url.parse().map_err(|e| format!("not a URL: {e}"))?;
+    let host = uri.host().ok_or("the URL names no host")?;
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let https = uri.scheme_str() == Some("https");
+    Ok((host, uri.port_u16().unwrap_or(if https { 443 } else { 80 })))
+}
+
 /// POSTs one delivery; returns the attempt and whether the receiver took it (any 2xx).
-fn send(agent: &ureq::Agent, delivery: &DueDelivery) -> (Attempt, bool) {
+fn send(agent: &ureq::Agent, outbox: &Outbox, delivery: &DueDelivery) -> (Attempt, bool) {
     let at = Utc::now();
     let started = Instant::now();
     let timestamp = at.timestamp();
     let body = delivery.payload.as_bytes();
-    let result = match webhook::signature(&delivery.secret, &delivery.event_id, timestamp, body) {
-        None => Err("the endpoint's secret is malformed".to_owned()),
-        Some(signature) => agent
+    let signature = webhook::signature(&delivery.secret, &delivery.event_id, timestamp, body);
+    let checked = outbox.check_target(&delivery.url);
+    let result = match (signature, checked) {
+        (_, Err(refused)) => Err(refused),
+        (None, _) => Err("the endpoint's secret is malformed".to_owned()),
+        (Some(signature), Ok(())) => agent
             .post(&delivery.url)
             .header("content-type", "application/json")
             .header("user-agent", "Dosvid-Webhooks/1")
@@ -137,7 +206,7 @@ pub(crate) fn deliver_due(store: &dyn Store, outbox: &Outbox) -> dosvid_store::R
     let sent: Vec<(Attempt, bool)> = std::thread::scope(|scope| {
         let handles: Vec<_> = due
             .iter()
-            .map(|d| scope.spawn(|| send(&agent, d)))
+            .map(|d| scope.spawn(|| send(&agent, outbox, d)))
             .collect();
         handles
             .into_iter()

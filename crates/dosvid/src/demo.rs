@@ -12,7 +12,13 @@ use dosvid_store::{Filter, PageRequest, Signals, Store};
 /// Records per transaction while building.
 const CHUNK: usize = 10_000;
 
-pub fn run(db: &str, scale: u32, listen: SocketAddr, no_serve: bool) -> anyhow::Result<()> {
+pub fn run(
+    db: &str,
+    scale: u32,
+    listen: SocketAddr,
+    no_serve: bool,
+    exposure: crate::Exposure,
+) -> anyhow::Result<()> {
     let store = crate::db::open(db)?;
     let org = store.default_org()?;
     if store
@@ -43,7 +49,7 @@ pub fn run(db: &str, scale: u32, listen: SocketAddr, no_serve: bool) -> anyhow::
          API description: http://{listen}/api/v1/openapi.json (with the same key)\n",
         key = secret.expose()
     );
-    crate::serve(store, listen, None, Some(banner))
+    crate::serve(store, listen, exposure, Some(banner))
 }
 
 /// The demo's administrator, who signs in to the web application.

@@ -38,6 +38,24 @@ struct DbArg {
     db: String,
 }
 
+/// How the server meets the network around it.
+#[derive(clap::Args, Default)]
+struct Exposure {
+    /// The address customers reach this server at (e.g. https://cx.example.com), used in
+    /// the survey links it hands out and accepted as the origin of forms; default: the address
+    /// each request was made to.
+    #[arg(long, env = "DOSVID_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Proxies (address or CIDR, repeatable) whose X-Forwarded-For names the client for the
+    /// rate limit; without one, the header is ignored.
+    #[arg(long, env = "DOSVID_TRUSTED_PROXY", value_delimiter = ',')]
+    trusted_proxy: Vec<dosvid_server::Network>,
+    /// Private networks (CIDR, repeatable) webhooks may be sent to; any other private,
+    /// loopback or link-local address is refused.
+    #[arg(long, env = "DOSVID_WEBHOOK_ALLOW_NETWORK", value_delimiter = ',')]
+    webhook_allow_network: Vec<dosvid_server::Network>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API.
@@ -46,10 +64,8 @@ enum Command {
         db: DbArg,
         #[arg(long, env = "DOSVID_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// The address customers reach this server at (e.g. https://cx.example.com), used in
-        /// the survey links it hands out; default: the address each API call was made to.
-        #[arg(long, env = "DOSVID_PUBLIC_URL")]
-        public_url: Option<String>,
+        #[command(flatten)]
+        exposure: Exposure,
     },
     /// Build the demo company into a database (if it is empty) and serve it.
     Demo {
@@ -63,6 +79,8 @@ enum Command {
         /// Build the data and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        exposure: Exposure,
     },
     /// Import customers or signals from CSV or JSONL (chosen by extension, or --format).
     Import {
@@ -285,17 +303,18 @@ fn main() -> anyhow::Result<()> {
         Command::Serve {
             db,
             listen,
-            public_url,
+            exposure,
         } => {
             let store = db::open(&db.db)?;
-            serve(store, listen, public_url.as_deref(), None)
+            serve(store, listen, exposure, None)
         }
         Command::Demo {
             scale,
             listen,
             db,
             no_serve,
-        } => demo::run(&db, scale, listen, no_serve),
+            exposure,
+        } => demo::run(&db, scale, listen, no_serve, exposure),
         Command::Import {
             kind,
             file,
@@ -441,14 +460,16 @@ fn main() -> anyhow::Result<()> {
 fn serve(
     store: db::SharedStore,
     listen: SocketAddr,
-    public_url: Option<&str>,
+    exposure: Exposure,
     banner: Option<String>,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let mut state = dosvid_server::AppState::new(store.clone());
-    if let Some(url) = public_url {
+    let mut state = dosvid_server::AppState::new(store.clone())
+        .with_trusted_proxies(exposure.trusted_proxy)
+        .with_webhook_networks(exposure.webhook_allow_network);
+    if let Some(url) = &exposure.public_url {
         state = state.with_public_url(url);
     }
     let org = store.default_org()?;

@@ -43,6 +43,7 @@ pub async fn create_webhook(
     Extension(auth): Extension<Auth>,
     ApiJson(input): ApiJson<WebhookInput>,
 ) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
+    state.outbox.check_url(input.url.trim())?;
     let created = state
         .run(move |s| {
             let webhook = s.create_webhook(auth.org, input, Utc::now())?;
@@ -83,6 +84,9 @@ pub async fn update_webhook(
     Id(id): Id,
     ApiJson(patch): ApiJson<WebhookPatch>,
 ) -> Result<Json<Webhook>, ApiError> {
+    if let Some(url) = &patch.url {
+        state.outbox.check_url(url.trim())?;
+    }
     let outbox = state.outbox.clone();
     let webhook = state
         .run(move |s| s.update_webhook(auth.org, id, patch))

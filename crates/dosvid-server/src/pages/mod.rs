@@ -300,10 +300,15 @@ impl RateLimiter {
 
 async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Requests that did not come through a socket (in-process tests) share one bucket.
-    let ip = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = crate::network::client_ip(peer, forwarded, &state.trusted_proxies);
     if !state.rate_limit.admit(ip, Instant::now()) {
         let lang = Lang::from_accept(req.headers());
         let mut response = message_page(

@@ -178,7 +178,10 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    change(state, signed, headers, body, |s, org, form| {
+    let outbox = state.outbox.clone();
+    change(state, signed, headers, body, move |s, org, form| {
+        let url = form.one("url").unwrap_or_default().trim();
+        outbox.check_url(url)?;
         let events = form
             .all("events")
             .into_iter()

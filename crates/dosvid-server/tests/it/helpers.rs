@@ -84,6 +84,11 @@ impl Response {
 
 /// Webhook retries in tests: 50 ms, 100 ms, 200 ms…; an endpoint is disabled after five
 /// failures in a row.
+/// The loopback network, where test receivers listen.
+pub fn loopback() -> dosvid_server::Network {
+    "127.0.0.0/8".parse().unwrap()
+}
+
 pub fn fast_retries() -> dosvid_domain::webhook::RetryPolicy {
     dosvid_domain::webhook::RetryPolicy {
         first_delay: chrono::Duration::milliseconds(50),
@@ -101,7 +106,10 @@ impl TestApp {
         let (_, secret) = store
             .create_api_key(org, "tests", chrono::Utc::now())
             .unwrap();
-        let state = AppState::new(store.clone()).with_retry_policy(fast_retries());
+        // Test receivers listen on loopback, which only an administrator may allow.
+        let state = AppState::new(store.clone())
+            .with_retry_policy(fast_retries())
+            .with_webhook_networks(vec![loopback()]);
         TestApp {
             router: app(state.clone()),
             state,

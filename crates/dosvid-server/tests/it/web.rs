@@ -1133,3 +1133,47 @@ async fn origin_behind_a_proxy(app: TestApp) {
         StatusCode::SEE_OTHER
     );
 }
+
+api_test!(
+    behind_a_trusted_proxy_the_rate_limit_counts_each_forwarded_client,
+    forwarded_clients
+);
+async fn forwarded_clients(app: TestApp) {
+    // In-process requests come from 0.0.0.0: here, the proxy.
+    let mut behind = app.clone();
+    let state = dosvid_server::AppState::new(app.store.clone())
+        .with_trusted_proxies(vec!["0.0.0.0/32".parse().unwrap()]);
+    behind.router = dosvid_server::app(state);
+    let visit = |client: &'static str| {
+        let behind = behind.clone();
+        async move {
+            let headers = [("x-forwarded-for", client)];
+            behind.page("GET", "/login", &[], &headers).await.status
+        }
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..61 {
+        statuses.push(visit("203.0.113.1").await);
+    }
+    assert_eq!(statuses[59], StatusCode::OK);
+    assert_eq!(
+        statuses[60],
+        StatusCode::TOO_MANY_REQUESTS,
+        "one client's burst is spent"
+    );
+    assert_eq!(
+        visit("203.0.113.2").await,
+        StatusCode::OK,
+        "another client has its own"
+    );
+    // Without the trust, the header is ignored: everyone is the proxy.
+    let mut direct = Vec::new();
+    for _ in 0..61 {
+        direct.push(
+            app.page("GET", "/login", &[], &[("x-forwarded-for", "198.51.100.7")])
+                .await
+                .status,
+        );
+    }
+    assert_eq!(direct[60], StatusCode::TOO_MANY_REQUESTS);
+}

@@ -262,7 +262,8 @@ async fn retries(app: TestApp) {
     // The server stops after the first failure; a new one on the same database carries on.
     first.abort();
     let restarted = dosvid_server::AppState::new(app.store.clone())
-        .with_retry_policy(crate::helpers::fast_retries());
+        .with_retry_policy(crate::helpers::fast_retries())
+        .with_webhook_networks(vec![crate::helpers::loopback()]);
     let _second = restarted.start_background();
     let got = receiver.wait_for(3, Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -337,4 +338,81 @@ async fn disabling(app: TestApp) {
     let deleted = app.delete(&path).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
+}
+
+api_test!(
+    webhooks_to_private_loopback_or_metadata_addresses_are_refused_unless_allowed,
+    private_targets
+);
+async fn private_targets(app: TestApp) {
+    // A server that allows no private network.
+    let mut strict = app.clone();
+    strict.state = dosvid_server::AppState::new(app.store.clone())
+        .with_retry_policy(crate::helpers::fast_retries());
+    strict.router = dosvid_server::app(strict.state.clone());
+    for url in [
+        "http://169.254.169.254/latest/meta-data",
+        "http://127.0.0.1:9/hooks",
+        "http://localhost/hooks",
+        "http://[::1]:8080/hooks",
+        "http://10.0.0.5/hooks",
+    ] {
+        let refused = strict
+            .post(
+                "/api/v1/webhooks",
+                &json!({"url": url, "events": ["case.created"]}),
+            )
+            .await;
+        assert_eq!(
+            (refused.status, refused.error_field()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "url"),
+            "{url}: {}",
+            refused.body
+        );
+    }
+    let named = strict
+        .post(
+            "/api/v1/webhooks",
+            &json!({"url": "https://hooks.example.com/x", "events": ["case.created"]}),
+        )
+        .await;
+    assert_eq!(
+        named.status,
+        StatusCode::CREATED,
+        "names are checked when sent"
+    );
+
+    // An endpoint stored while loopback was allowed: the strict server resolves and refuses it.
+    let receiver = Receiver::start(vec![]);
+    let (hook, _) = subscribe(&app, &receiver.url, json!(["case.created"])).await;
+    let _dispatcher = strict.state.start_background();
+    strict
+        .post("/api/v1/cases", &json!({"title": "Card blocked abroad"}))
+        .await;
+    let path = format!("/api/v1/webhooks/{}/deliveries", hook["id"]);
+    let started = Instant::now();
+    let error = loop {
+        let items = strict.get(&path).await.body["items"].clone();
+        if let Some(delivery) = items.as_array().and_then(|i| i.first())
+            && delivery["attempts"].as_u64().unwrap_or(0) > 0
+        {
+            let log = strict
+                .get(&format!("/api/v1/webhook-deliveries/{}", delivery["id"]))
+                .await;
+            break log.body["log"][0]["error"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no attempt: {items}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        error.contains("127.0.0.1") && error.contains("--webhook-allow-network"),
+        "{error}"
+    );
+    assert!(receiver.received().is_empty(), "nothing was sent");
 }

@@ -30,8 +30,14 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .unwrap_or_else(|| scratch.join(format!("demo-{}.db", options.scale)));
     let db = format!("sqlite://{}", path.display());
     if !path.exists() {
-        crate::demo::run(&db, options.scale, "127.0.0.1:0".parse()?, true)
-            .context("building the demo company")?;
+        crate::demo::run(
+            &db,
+            options.scale,
+            "127.0.0.1:0".parse()?,
+            true,
+            Default::default(),
+        )
+        .context("building the demo company")?;
     }
     let (password, queue) = {
         let store = crate::db::open(&db)?;
