@@ -154,7 +154,9 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Headers every answer carries: no content sniffing (a JSON or CSV answer is never run as a
-/// page), no `Referer` from pages (a survey link's token would leave with it), and, served over
+/// page), no `Referer` from pages to other sites (a survey link's token would leave with it;
+/// `same-origin`, not `no-referrer`, under which browsers send `Origin: null` on the server's own
+/// forms and the origin check could not tell them from a foreign post), and, served over
 /// https, HSTS.
 async fn security_headers(
     https: bool,
@@ -174,7 +176,7 @@ async fn security_headers(
     if html {
         headers
             .entry(header::REFERRER_POLICY)
-            .or_insert(HeaderValue::from_static("no-referrer"));
+            .or_insert(HeaderValue::from_static("same-origin"));
     }
     if https {
         headers.insert(

@@ -56,6 +56,16 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(app::routes(state.clone()))
+        .method_not_allowed_fallback(|headers: axum::http::HeaderMap| async move {
+            let lang = Lang::from_accept(&headers);
+            let t = lang.t();
+            message_page(
+                StatusCode::METHOD_NOT_ALLOWED,
+                lang,
+                t.bad_request_title,
+                t.wrong_method,
+            )
+        })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             refuse_foreign_origin,

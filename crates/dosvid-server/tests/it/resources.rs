@@ -277,7 +277,7 @@ async fn security_headers(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(page.headers()["x-content-type-options"], "nosniff");
-    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(page.headers()["referrer-policy"], "same-origin");
     assert!(page.headers().get("strict-transport-security").is_none());
 
     let wrong = app
@@ -285,6 +285,15 @@ async fn security_headers(app: TestApp) {
         .await;
     assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong.body["error"]["code"], "method_not_allowed");
+    let page = app
+        .page("PUT", "/login", &[], &[("accept-language", "en")])
+        .await;
+    assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        page.html.contains("does not take this kind of request"),
+        "{}",
+        page.html
+    );
 
     // Behind https, browsers are told to keep to it.
     let state =
