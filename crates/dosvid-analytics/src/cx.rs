@@ -27,9 +27,9 @@ use crate::scan::{Filter, Histograms, Key};
 pub const RETENTION_WINDOW_DAYS: i64 = 90;
 
 /// Codes of the derived retention column.
-const UNKNOWN: u8 = 0;
-const LAPSED: u8 = 1;
-const RETAINED: u8 = 2;
+pub(crate) const UNKNOWN: u8 = 0;
+pub(crate) const LAPSED: u8 = 1;
+pub(crate) const RETAINED: u8 = 2;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -127,50 +127,52 @@ impl Index {
     /// Whether each feedback record's customer was active within the window after it.
     fn retained_column(&self) -> Arc<Vec<u8>> {
         self.retained
-            .get_or_init(|| {
-                let mut active: Vec<(u32, i64)> = self
-                    .transactions
-                    .iter()
-                    .filter(|t| t.customer != NO_CUSTOMER && t.kind != TransactionKind::Refund)
-                    .map(|t| (t.customer, t.second))
-                    .collect();
-                active.sort_unstable();
-                let mut starts = vec![0usize; self.customers.len() + 1];
-                for &(customer, _) in &active {
-                    starts[customer as usize + 1] += 1;
-                }
-                for i in 1..starts.len() {
-                    starts[i] += starts[i - 1];
-                }
-                let rows = &self.rows;
-                let latest = rows
-                    .second
-                    .iter()
-                    .copied()
-                    .chain(self.transactions.iter().map(|t| t.second))
-                    .max()
-                    .unwrap_or(i64::MIN);
-                let window = RETENTION_WINDOW_DAYS * 86_400;
-                let column = (0..rows.len())
-                    .map(|r| {
-                        let customer = rows.customer[r];
-                        if customer == NO_CUSTOMER {
-                            return UNKNOWN;
-                        }
-                        let at = rows.second[r];
-                        let times =
-                            &active[starts[customer as usize]..starts[customer as usize + 1]];
-                        let next = times.partition_point(|&(_, t)| t <= at);
-                        match times.get(next) {
-                            Some(&(_, t)) if t <= at + window => RETAINED,
-                            _ if at + window <= latest => LAPSED,
-                            _ => UNKNOWN,
-                        }
-                    })
-                    .collect();
-                Arc::new(column)
-            })
+            .get_or_init(|| Arc::new(self.active_after(RETENTION_WINDOW_DAYS)))
             .clone()
+    }
+
+    /// For each feedback record: whether its customer bought or paid within `days` after it
+    /// ([`RETAINED`]), did not ([`LAPSED`]), or cannot be judged yet or is unknown ([`UNKNOWN`]).
+    pub(crate) fn active_after(&self, days: i64) -> Vec<u8> {
+        let mut active: Vec<(u32, i64)> = self
+            .transactions
+            .iter()
+            .filter(|t| t.customer != NO_CUSTOMER && t.kind != TransactionKind::Refund)
+            .map(|t| (t.customer, t.second))
+            .collect();
+        active.sort_unstable();
+        let mut starts = vec![0usize; self.customers.len() + 1];
+        for &(customer, _) in &active {
+            starts[customer as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let rows = &self.rows;
+        let latest = rows
+            .second
+            .iter()
+            .copied()
+            .chain(self.transactions.iter().map(|t| t.second))
+            .max()
+            .unwrap_or(i64::MIN);
+        let window = days * 86_400;
+        (0..rows.len())
+            .map(|r| {
+                let customer = rows.customer[r];
+                if customer == NO_CUSTOMER {
+                    return UNKNOWN;
+                }
+                let at = rows.second[r];
+                let times = &active[starts[customer as usize]..starts[customer as usize + 1]];
+                let next = times.partition_point(|&(_, t)| t <= at);
+                match times.get(next) {
+                    Some(&(_, t)) if t <= at + window => RETAINED,
+                    _ if at + window <= latest => LAPSED,
+                    _ => UNKNOWN,
+                }
+            })
+            .collect()
     }
 
     pub fn cx_index(&self, request: &CxIndexRequest) -> Result<CxIndexResult, FieldError> {

@@ -4,6 +4,7 @@
 
 pub mod calendar;
 mod cx;
+mod drivers;
 mod index;
 mod journey;
 mod query;
@@ -15,6 +16,10 @@ pub use calendar::{Bucket, Zone};
 pub use cx::{
     Component, CxIndexRequest, CxIndexResult, CxIndexRow, CxWeights, RETENTION_WINDOW_DAYS,
 };
+pub use drivers::{
+    Driver, DriversRequest, DriversResult, MatrixPoint, Outcome, PrioritiesRequest,
+    PrioritiesResult, Problem,
+};
 pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
 pub use journey::{JourneyMap, StageMeasures, TouchpointMeasures};
 pub use query::{
@@ -24,5 +29,7 @@ pub use query::{
 pub use revenue::{RetentionRequest, RetentionResult, RetentionRow};
 pub use themes::{ThemeReport, ThemeReportRequest, ThemeRow};
 
+#[cfg(test)]
+mod drivers_tests;
 #[cfg(test)]
 mod tests;

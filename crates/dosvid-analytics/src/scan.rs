@@ -275,6 +275,16 @@ impl Scan {
         }
     }
 
+    /// Calls `each` with every row that passes, in row order.
+    pub(crate) fn for_each_row(&self, index: &Index, mut each: impl FnMut(usize)) {
+        let rows = self.columns(index);
+        let mut selection = Vec::with_capacity(CHUNK);
+        for chunk in 0..rows.zones.len() {
+            self.select(index, rows, chunk, &mut selection);
+            selection.iter().for_each(|&r| each(r as usize));
+        }
+    }
+
     /// How many rows pass, and `take` of them newest first after skipping `skip` (rows are in
     /// time order; rows appended since the build come last, so they count as the newest).
     pub(crate) fn rows_newest_first(

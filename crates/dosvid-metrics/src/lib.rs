@@ -3,6 +3,7 @@
 //! called significant only when a test says so. Pure functions over counts and sums, so the
 //! analytics index can keep only those and the API can explain every number.
 
+pub mod regression;
 pub mod stats;
 
 use serde::Serialize;

@@ -9,8 +9,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
 use dosvid_analytics::{
-    Bucket, CxIndexRequest, CxIndexResult, Filters, Index, JourneyMap, Measure, Named, OneOrMany,
-    QueryRequest, QueryResult, RetentionRequest, RetentionResult,
+    Bucket, CxIndexRequest, CxIndexResult, DriversRequest, DriversResult, Filters, Index,
+    JourneyMap, Measure, Named, OneOrMany, PrioritiesRequest, PrioritiesResult, QueryRequest,
+    QueryResult, RetentionRequest, RetentionResult,
 };
 use dosvid_domain::{FieldError, Organisation, OrganisationPatch};
 use serde::Deserialize;
@@ -72,6 +73,43 @@ pub async fn cx_index(
     Ok(Json(
         state
             .ask(auth.org, move |index| index.cx_index(&request))
+            .await?,
+    ))
+}
+
+/// Key drivers: what moves NPS, CSAT, CES or churn. Every value of the factors (themes,
+/// touchpoints, channels, customer attributes) is an indicator in one least-squares model of the
+/// outcome; each value's relative importance (Johnson's relative weights, summing to R²) and its
+/// effect with everything else equal, with bootstrap intervals over customers, p-values and
+/// Benjamini–Hochberg control of false discoveries at 5%.
+#[utoipa::path(post, path = "/api/v1/drivers", tag = "insights", request_body = DriversRequest,
+    responses((status = 200, body = DriversResult), (status = 422, body = ErrorBody)))]
+pub async fn drivers(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(request): ApiJson<DriversRequest>,
+) -> Result<Json<DriversResult>, ApiError> {
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.drivers(&request))
+            .await?,
+    ))
+}
+
+/// What to fix first: each problem (a value that makes the outcome worse) scored by prevalence
+/// (the share of customers whose answers carry it) × impact (its effect) × the affected
+/// customers' value (their revenue relative to everyone's), with the complaints about it beside;
+/// and the importance × performance matrix.
+#[utoipa::path(post, path = "/api/v1/priorities", tag = "insights", request_body = PrioritiesRequest,
+    responses((status = 200, body = PrioritiesResult), (status = 422, body = ErrorBody)))]
+pub async fn priorities(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(request): ApiJson<PrioritiesRequest>,
+) -> Result<Json<PrioritiesResult>, ApiError> {
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.priorities(&request))
             .await?,
     ))
 }

@@ -46,6 +46,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "journeys", description = "Channels, journeys, stages and touchpoints"),
         (name = "signals", description = "Interactions, feedback records and transactions"),
         (name = "analytics", description = "Questions about the feedback: metrics by slice, trends, the journey map"),
+        (name = "insights", description = "Why the experience is what it is: key drivers and what to fix first"),
         (name = "settings", description = "The organisation's settings"),
         (name = "text", description = "What Dosvid reads in comments"),
         (name = "cases", description = "Cases that close the loop, and the service metrics measured from them"),
@@ -113,6 +114,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::journey_map))
         .routes(routes!(analytics::retention))
         .routes(routes!(analytics::cx_index))
+        .routes(routes!(analytics::drivers))
+        .routes(routes!(analytics::priorities))
         .routes(routes!(text::analyze))
         .routes(routes!(text::get_themes, text::put_themes))
         .routes(routes!(text::theme_report))

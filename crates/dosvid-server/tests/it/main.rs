@@ -7,6 +7,7 @@ mod cases;
 mod connections;
 mod helpers;
 mod ingestion;
+mod insights;
 mod resources;
 mod surveys;
 mod text;

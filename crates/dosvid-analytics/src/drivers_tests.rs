@@ -1,0 +1,211 @@
+//! Driver models on simulated companies: planted effects are found with the right sign and
+//! size, and where nothing is planted, fewer than 5% of values are called significant.
+
+use dosvid_domain::{CustomerFact, FeedbackFact, FeedbackSource, TransactionFact, TransactionKind};
+
+use crate::tests::{Rng, directory};
+use crate::*;
+
+/// Customers with a segment and region; records at touchpoints with themes; NPS from a base
+/// plus the planted effects plus noise.
+fn company(
+    seed: u64,
+    records: usize,
+    planted: bool,
+) -> (Vec<CustomerFact>, Vec<FeedbackFact>, Vec<TransactionFact>) {
+    let mut rng = Rng(seed);
+    let regions = ["north", "south", "east", "west"];
+    let customers: Vec<CustomerFact> = (1..=2_000)
+        .map(|id| CustomerFact {
+            id,
+            segment: Some(if rng.chance(0.3) { "premium" } else { "mass" }.into()),
+            region: Some(regions[rng.below(4) as usize].into()),
+            plan: None,
+            language: None,
+            attributes: Default::default(),
+        })
+        .collect();
+    let tps = [10, 11, 12, 20, 21];
+    let tags = ["", "a.x", "a.y", "b"];
+    let feedback = (0..records)
+        .map(|i| {
+            let customer = 1 + rng.below(2_000) as i64;
+            let c = &customers[customer as usize - 1];
+            let touchpoint = tps[rng.below(5) as usize];
+            let has_comment = rng.chance(0.5);
+            let tag = if has_comment {
+                tags[rng.below(4) as usize]
+            } else {
+                ""
+            };
+            let mut score = 7.0 + (rng.below(1000) as f64 / 1000.0 - 0.5) * 6.0;
+            if planted {
+                if tag == "a.x" {
+                    score -= 3.0;
+                }
+                if touchpoint == 21 {
+                    score -= 1.5;
+                }
+                if c.region.as_deref() == Some("east") {
+                    score -= 1.0;
+                }
+                if c.segment.as_deref() == Some("premium") {
+                    score += 1.0;
+                }
+            }
+            FeedbackFact {
+                id: i as i64 + 1,
+                customer_id: Some(customer),
+                touchpoint_id: Some(touchpoint),
+                channel_id: Some(1),
+                source: FeedbackSource::Survey,
+                occurred_at: (1_735_689_600 + rng.below(300 * 86_400) as i64) * 1_000_000,
+                nps: Some(score.round().clamp(0.0, 10.0) as u8),
+                csat: None,
+                ces: None,
+                has_comment,
+                language: None,
+                sentiment: has_comment.then_some(0.0),
+                themes: has_comment.then(|| tag.to_owned()),
+                emotions: 0,
+            }
+        })
+        .collect();
+    let transactions = (1..=2_000)
+        .map(|id| TransactionFact {
+            id,
+            customer_id: Some(id),
+            occurred_at: (1_735_689_600 + 200 * 86_400) * 1_000_000,
+            amount_minor: if customers[id as usize - 1].segment.as_deref() == Some("premium") {
+                50_000
+            } else {
+                10_000
+            },
+            currency: "UAH".into(),
+            kind: TransactionKind::Purchase,
+        })
+        .collect();
+    (customers, feedback, transactions)
+}
+
+fn index_of(seed: u64, records: usize, planted: bool) -> Index {
+    let (customers, feedback, transactions) = company(seed, records, planted);
+    let mut index = Index::new(Zone::utc(), directory());
+    index.upsert_customers(&customers);
+    index.append_feedback(&feedback);
+    index.append_transactions(&transactions);
+    index.finish_build();
+    index
+}
+
+fn request() -> DriversRequest {
+    DriversRequest {
+        factors: ["theme", "touchpoint", "segment", "region"]
+            .map(String::from)
+            .to_vec(),
+        replicates: Some(100),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn planted_drivers_are_found_with_their_sign_and_size() {
+    let index = index_of(1, 20_000, true);
+    let result = index.drivers(&request()).unwrap();
+    let driver = |factor: &str, value: &str| {
+        result
+            .drivers
+            .iter()
+            .find(|d| d.factor == factor && d.value == value)
+            .unwrap_or_else(|| panic!("{factor} {value}: {:?}", result.drivers))
+    };
+    let theme = driver("theme", "a.x");
+    assert!(
+        theme.significant && (theme.effect + 3.0).abs() < 0.25,
+        "{theme:?}"
+    );
+    assert!(theme.effect_low < theme.effect && theme.effect < theme.effect_high);
+    assert_eq!(result.drivers[0].value, "a.x", "the strongest driver first");
+    let touchpoint = driver("touchpoint", "tp-21");
+    assert!(
+        touchpoint.significant && touchpoint.effect < -0.8,
+        "{touchpoint:?}"
+    );
+    let region = driver("region", "east");
+    assert!(region.significant && region.effect < -0.5, "{region:?}");
+    let premium = driver("segment", "premium");
+    assert!(premium.significant && premium.effect > 0.4, "{premium:?}");
+    let b = driver("theme", "b");
+    assert!(!b.significant, "{b:?}");
+    let total: f64 = result.drivers.iter().map(|d| d.importance).sum();
+    assert!(
+        total <= result.r2 + 1e-6 && result.r2 > 0.2,
+        "{total} of {}",
+        result.r2
+    );
+    assert!(result.r2_low <= result.r2 && result.r2 <= result.r2_high);
+
+    // What to fix first: the planted theme, touching a quarter of the comments.
+    let priorities = index
+        .priorities(&PrioritiesRequest {
+            factors: request().factors,
+            replicates: Some(50),
+            ..Default::default()
+        })
+        .unwrap();
+    let first = &priorities.problems[0];
+    assert_eq!(
+        (first.factor.as_str(), first.value.as_str()),
+        ("theme", "a.x")
+    );
+    assert!(first.revenue_at_risk_minor > 0 && first.customers > 0);
+    assert!(
+        priorities
+            .problems
+            .iter()
+            .all(|p| p.factor != "segment" || p.value != "premium")
+    );
+    assert!(priorities.matrix.iter().any(|m| m.value == "tp-21"));
+}
+
+#[test]
+fn without_planted_effects_fewer_than_five_percent_of_values_are_significant() {
+    let (mut values, mut significant) = (0, 0);
+    for seed in 0..20 {
+        let index = index_of(100 + seed, 3_000, false);
+        let result = index.drivers(&request()).unwrap();
+        for d in result
+            .drivers
+            .iter()
+            .filter(|d| d.factor != "control" && !d.low_sample)
+        {
+            values += 1;
+            significant += usize::from(d.significant);
+        }
+    }
+    assert!(values > 200, "{values}");
+    assert!(
+        (significant as f64) < 0.05 * values as f64,
+        "{significant} of {values} called significant"
+    );
+}
+
+#[test]
+fn bad_driver_requests_name_the_field() {
+    let index = index_of(3, 500, true);
+    let bad = |request: DriversRequest| index.drivers(&request).unwrap_err().field;
+    let factors = |f: &[&str]| DriversRequest {
+        factors: f.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    assert_eq!(bad(factors(&["stage", "touchpoint"])), "factors");
+    assert_eq!(bad(factors(&["theme", "theme"])), "factors[1]");
+    assert_eq!(bad(factors(&["shoe_size"])), "factors[0]");
+    assert_eq!(
+        bad(DriversRequest {
+            replicates: Some(5),
+            ..Default::default()
+        }),
+        "replicates"
+    );
+}

@@ -1,0 +1,133 @@
+//! Insights through the API, on a company loaded through the API with planted effects: what
+//! drives NPS and what to fix first.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api_test;
+use crate::helpers::TestApp;
+
+/// 400 customers; 1,200 survey answers where waiting in the queue costs four points and the
+/// eastern region one; many complaints about prices, which do not move NPS.
+async fn company(app: &TestApp) {
+    let regions = ["north", "south", "east", "west"];
+    for i in 0..400 {
+        let customer = json!({"external_id": format!("c{i}"),
+            "segment": if i % 3 == 0 { "premium" } else { "mass" }, "region": regions[i % 4]});
+        let created = app.post("/api/v1/customers", &customer).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    let mut records = Vec::new();
+    for i in 0..1_200usize {
+        let customer = (i / 3) % 400;
+        let queue = i % 4 == 0;
+        let price = i % 5 == 0;
+        let comment = match (queue, price) {
+            (true, _) => "Довго чекав у черзі на лінії, оператор не відповідав",
+            (false, true) => "Тарифи дорогі, але обслуговування нормальне",
+            _ if i % 2 == 0 => "Все добре, дякую",
+            _ => "",
+        };
+        let mut score = 8 + (i % 3) as i64 - 1;
+        if queue {
+            score -= 4;
+        }
+        if customer % 4 == 2 {
+            score -= 1;
+        }
+        let mut record = json!({"external_id": format!("f{i}"), "customer_external_id": format!("c{customer}"),
+            "touchpoint": "contact-centre", "channel": "phone", "nps": score.clamp(0, 10),
+            "occurred_at": format!("2026-0{}-1{}T10:00:00Z", 1 + i % 6, i % 10)});
+        if !comment.is_empty() {
+            record["comment"] = json!(comment);
+        }
+        records.push(record);
+    }
+    for i in 0..150usize {
+        records.push(
+            json!({"external_id": format!("k{i}"), "customer_external_id": format!("c{}", i % 400),
+            "source": "complaint", "comment": "Ціни завищені, дуже дорого",
+            "occurred_at": "2026-03-05T10:00:00Z"}),
+        );
+    }
+    let loaded = app
+        .post("/api/v1/feedback:batch", &json!({ "records": records }))
+        .await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    assert_eq!(loaded.body["rejected"], json!([]), "{}", loaded.body);
+    let transactions: Vec<Value> = (0..400)
+        .map(|i| json!({"external_id": format!("t{i}"), "customer_external_id": format!("c{i}"),
+                        "amount_minor": 100_000 + (i % 3) * 50_000, "currency": "UAH", "kind": "purchase",
+                        "occurred_at": "2026-05-01T10:00:00Z"}))
+        .collect();
+    let loaded = app
+        .post(
+            "/api/v1/transactions:batch",
+            &json!({ "records": transactions }),
+        )
+        .await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+}
+
+api_test!(
+    drivers_find_the_planted_theme_and_region_and_priorities_rank_it_above_the_complaints,
+    drivers_and_priorities
+);
+async fn drivers_and_priorities(app: TestApp) {
+    company(&app).await;
+    let answer = app
+        .post(
+            "/api/v1/drivers",
+            &json!({"outcome": "nps", "factors": ["theme", "region", "segment"], "replicates": 100}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let drivers = answer.body["drivers"].as_array().unwrap();
+    let top = &drivers[0];
+    assert_eq!(top["value"], "time.queue", "{}", answer.body);
+    assert!(
+        top["effect"].as_f64().unwrap() < -3.0 && top["significant"] == true,
+        "{top}"
+    );
+    let east = drivers.iter().find(|d| d["value"] == "east").unwrap();
+    assert!(
+        east["effect"].as_f64().unwrap() < 0.0 && east["significant"] == true,
+        "{east}"
+    );
+    let sum: f64 = drivers
+        .iter()
+        .map(|d| d["importance"].as_f64().unwrap())
+        .sum();
+    assert!(sum <= answer.body["r2"].as_f64().unwrap() + 1e-6);
+
+    let priorities = app
+        .post(
+            "/api/v1/priorities",
+            &json!({"factors": ["theme", "region"], "replicates": 50}),
+        )
+        .await;
+    assert_eq!(priorities.status, StatusCode::OK, "{}", priorities.body);
+    let problems = priorities.body["problems"].as_array().unwrap();
+    let rank = |value: &str| problems.iter().position(|p| p["value"] == value);
+    let queue = rank("time.queue").expect("the queue is a problem");
+    assert_eq!(queue, 0, "{}", priorities.body);
+    assert!(
+        rank("finance.price").is_none_or(|price| price > queue),
+        "prices are complained about, not what moves NPS"
+    );
+    assert!(problems[queue]["revenue_at_risk_minor"].as_i64().unwrap() > 0);
+    assert_eq!(priorities.body["currency"], "UAH");
+    // Nobody complained about the queue: surveys found it, complaints would not have.
+    assert_eq!(problems[queue]["complaints"], 0);
+
+    let refused = app
+        .post(
+            "/api/v1/drivers",
+            &json!({"factors": ["stage", "touchpoint"]}),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "factors")
+    );
+}
