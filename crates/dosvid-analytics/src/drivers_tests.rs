@@ -209,3 +209,116 @@ fn bad_driver_requests_name_the_field() {
         "replicates"
     );
 }
+
+#[test]
+fn the_value_chain_shows_detractors_churning_more_and_spending_less() {
+    let mut rng = Rng(9);
+    let day = |d: i64| (1_735_689_600 + d * 86_400) * 1_000_000;
+    let customers: Vec<CustomerFact> = (1..=1_500)
+        .map(|id| CustomerFact {
+            id,
+            segment: None,
+            region: None,
+            plan: None,
+            language: None,
+            attributes: Default::default(),
+        })
+        .collect();
+    let mut feedback = Vec::new();
+    let mut transactions = Vec::new();
+    for id in 1..=1_500i64 {
+        let nps = rng.below(11) as u8;
+        // The last 100 answered too late for their horizon to end.
+        let answered = if id > 1_400 { 390 } else { 10 };
+        feedback.push(FeedbackFact {
+            id,
+            customer_id: Some(id),
+            touchpoint_id: None,
+            channel_id: None,
+            source: FeedbackSource::Survey,
+            occurred_at: day(answered),
+            nps: Some(nps),
+            csat: None,
+            ces: None,
+            has_comment: false,
+            language: None,
+            sentiment: None,
+            themes: None,
+            emotions: 0,
+        });
+        let stays = if nps >= 9 {
+            0.9
+        } else if nps <= 6 {
+            0.5
+        } else {
+            0.75
+        };
+        if rng.chance(stays) {
+            transactions.push(TransactionFact {
+                id,
+                customer_id: Some(id),
+                occurred_at: day(60),
+                amount_minor: if nps >= 9 { 30_000 } else { 20_000 },
+                currency: "UAH".into(),
+                kind: TransactionKind::Purchase,
+            });
+        }
+    }
+    transactions.push(TransactionFact {
+        id: 99_999,
+        customer_id: None,
+        occurred_at: day(400),
+        amount_minor: 1,
+        currency: "UAH".into(),
+        kind: TransactionKind::Purchase,
+    });
+    let mut index = Index::new(Zone::utc(), directory());
+    index.upsert_customers(&customers);
+    index.append_feedback(&feedback);
+    index.append_transactions(&transactions);
+    index.finish_build();
+    let chain = index
+        .value_chain(&ValueChainRequest {
+            horizon_days: Some(180),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(chain.too_recent, 100);
+    let group = |name: &str| chain.groups.iter().find(|g| g.group == name).unwrap();
+    let (promoters, detractors) = (group("promoter"), group("detractor"));
+    assert_eq!(chain.groups.iter().map(|g| g.customers).sum::<u64>(), 1_400);
+    let churn = |g: &ValueChainGroup| g.churn.value.unwrap();
+    assert!((churn(promoters) - 10.0).abs() < 5.0, "{promoters:?}");
+    assert!((churn(detractors) - 50.0).abs() < 6.0, "{detractors:?}");
+    let difference = detractors.churn_vs_first.unwrap();
+    assert!(difference.significant && difference.difference > 30.0);
+    assert!(detractors.revenue_vs_first.unwrap().difference < 0.0);
+    assert!(chain.nps_point.unwrap().revenue_minor > 0.0);
+
+    // nps_group is a dimension of every question.
+    let by_group = index
+        .query(&QueryRequest {
+            measures: vec![Measure::N],
+            group_by: vec!["nps_group".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let n_of = |name: &str| {
+        by_group
+            .rows
+            .iter()
+            .find(|r| r.group["nps_group"].as_deref() == Some(name))
+            .map_or(0, |r| r.n)
+    };
+    let promoters = feedback.iter().filter(|f| f.nps >= Some(9)).count() as u64;
+    let detractors = feedback.iter().filter(|f| f.nps <= Some(6)).count() as u64;
+    assert_eq!(
+        (n_of("promoter"), n_of("detractor")),
+        (promoters, detractors)
+    );
+    assert_eq!(
+        n_of("promoter") + n_of("passive") + n_of("detractor"),
+        1_500
+    );
+    assert_eq!(chain.currency.as_deref(), Some("UAH"));
+}

@@ -11,6 +11,7 @@ mod query;
 mod revenue;
 mod scan;
 mod themes;
+mod value_chain;
 
 pub use calendar::{Bucket, Zone};
 pub use cx::{
@@ -28,6 +29,9 @@ pub use query::{
 };
 pub use revenue::{RetentionRequest, RetentionResult, RetentionRow};
 pub use themes::{ThemeReport, ThemeReportRequest, ThemeRow};
+pub use value_chain::{
+    NpsPointValue, ValueChainBy, ValueChainGroup, ValueChainRequest, ValueChainResult,
+};
 
 #[cfg(test)]
 mod drivers_tests;

@@ -767,6 +767,15 @@ impl Index {
                 rank: vec![3, 0, 1, 2],
                 time: false,
             },
+            "nps_group" => Dimension {
+                name: name.to_owned(),
+                key: Key::NpsGroup,
+                labels: [None, Some("detractor"), Some("passive"), Some("promoter")]
+                    .map(|l| l.map(str::to_owned))
+                    .to_vec(),
+                rank: vec![3, 0, 1, 2],
+                time: false,
+            },
             // Themes and emotions keep the taxonomy's and the list's order, "none" last.
             "theme" | "emotion" => {
                 let (key, names): (Key, Vec<String>) = if name == "theme" {
@@ -795,7 +804,7 @@ impl Index {
                     FieldError::new(
                         field,
                         "must be touchpoint, stage, channel, source, language, has_comment, \
-                         sentiment, theme, emotion, time, \
+                         sentiment, nps_group, theme, emotion, time, \
                          day, week, month, quarter, year, or a customer attribute (segment, region, \
                          plan, attr.NAME)",
                     )

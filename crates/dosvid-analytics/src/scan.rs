@@ -84,6 +84,9 @@ pub(crate) enum Filter {
     CustomerSlot(u32),
 }
 
+/// The NPS group code of each NPS column value (11 is "not answered").
+const NPS_GROUPS: [u32; 16] = [1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 3, 0, 0, 0, 0, 0];
+
 /// How a grouping dimension gives a row its code.
 #[derive(Debug, Clone)]
 pub(crate) enum Key {
@@ -95,6 +98,8 @@ pub(crate) enum Key {
     Language,
     Comment,
     Sentiment,
+    /// The NPS answer's group: 0 none, then detractor, passive, promoter.
+    NpsGroup,
     /// Local day − `first` → bucket code.
     Time {
         first: i32,
@@ -358,6 +363,9 @@ impl Scan {
                     Key::Language => fold(keys, sel, n, |r| u32::from(rows.language[r])),
                     Key::Comment => fold(keys, sel, n, |r| u32::from(rows.comment[r])),
                     Key::Sentiment => fold(keys, sel, n, |r| u32::from(rows.sentiment[r])),
+                    Key::NpsGroup => {
+                        fold(keys, sel, n, |r| NPS_GROUPS[usize::from(rows.nps[r]) & 15])
+                    }
                     Key::Time { first, buckets } => {
                         fold(keys, sel, n, |r| buckets[(rows.day[r] - first) as usize])
                     }

@@ -11,7 +11,7 @@ use axum::{Extension, Json};
 use dosvid_analytics::{
     Bucket, CxIndexRequest, CxIndexResult, DriversRequest, DriversResult, Filters, Index,
     JourneyMap, Measure, Named, OneOrMany, PrioritiesRequest, PrioritiesResult, QueryRequest,
-    QueryResult, RetentionRequest, RetentionResult,
+    QueryResult, RetentionRequest, RetentionResult, ValueChainRequest, ValueChainResult,
 };
 use dosvid_domain::{FieldError, Organisation, OrganisationPatch};
 use serde::Deserialize;
@@ -110,6 +110,24 @@ pub async fn priorities(
     Ok(Json(
         state
             .ask(auth.org, move |index| index.priorities(&request))
+            .await?,
+    ))
+}
+
+/// The value chain: customers grouped by their latest answer in the period (NPS group, CSAT
+/// group or sentiment) and what they did in the `horizon_days` after — churn, retention,
+/// revenue per customer, expansion, contacts — each with its interval and the difference from
+/// the first group with its significance; and what one point of NPS is worth.
+#[utoipa::path(post, path = "/api/v1/value-chain", tag = "insights", request_body = ValueChainRequest,
+    responses((status = 200, body = ValueChainResult), (status = 422, body = ErrorBody)))]
+pub async fn value_chain(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(request): ApiJson<ValueChainRequest>,
+) -> Result<Json<ValueChainResult>, ApiError> {
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.value_chain(&request))
             .await?,
     ))
 }

@@ -120,6 +120,25 @@ async fn drivers_and_priorities(app: TestApp) {
     // Nobody complained about the queue: surveys found it, complaints would not have.
     assert_eq!(problems[queue]["complaints"], 0);
 
+    let chain = app
+        .post(
+            "/api/v1/value-chain",
+            &json!({"by": "nps_group", "horizon_days": 30, "to": "2026-04-01"}),
+        )
+        .await;
+    assert_eq!(chain.status, StatusCode::OK, "{}", chain.body);
+    let groups: Vec<&str> = chain.body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["promoter", "passive", "detractor"]);
+    let bad = app
+        .post("/api/v1/value-chain", &json!({"horizon_days": 0}))
+        .await;
+    assert_eq!(bad.error_field(), "horizon_days");
+
     let refused = app
         .post(
             "/api/v1/drivers",
