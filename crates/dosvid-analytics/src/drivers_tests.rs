@@ -322,3 +322,89 @@ fn the_value_chain_shows_detractors_churning_more_and_spending_less() {
     );
     assert_eq!(chain.currency.as_deref(), Some("UAH"));
 }
+
+#[test]
+fn a_funnel_finds_the_planted_drop_on_its_channel_and_step() {
+    let mut rng = Rng(11);
+    let day = |d: f64| ((1_735_689_600.0 + d * 86_400.0) as i64) * 1_000_000;
+    let mut interactions = Vec::new();
+    let mut push = |customer: i64, touchpoint: i64, channel: i64, at: f64| {
+        interactions.push(dosvid_domain::InteractionFact {
+            id: interactions.len() as i64 + 1,
+            customer_id: Some(customer),
+            touchpoint_id: Some(touchpoint),
+            channel_id: channel,
+            occurred_at: day(at),
+        });
+    };
+    let (mut started, mut second, mut third) = (0u64, 0u64, 0u64);
+    for customer in 1..=3_000i64 {
+        let channel = 1 + rng.below(2) as i64;
+        let start = rng.below(200) as f64;
+        push(customer, 10, channel, start);
+        started += 1;
+        let goes_on = if channel == 2 { 0.4 } else { 0.8 };
+        if rng.chance(goes_on) {
+            // A sub-touchpoint of step 2's touchpoint counts for it.
+            push(customer, 20, channel, start + 1.0);
+            second += 1;
+            if rng.chance(0.7) {
+                // Too late for the window for one in ten.
+                let late = rng.chance(0.1);
+                push(customer, 21, channel, start + if late { 40.0 } else { 3.0 });
+                third += u64::from(!late);
+            }
+        }
+    }
+    interactions.sort_by_key(|i| i.occurred_at);
+    let customers: Vec<CustomerFact> = (1..=3_000)
+        .map(|id| CustomerFact {
+            id,
+            segment: None,
+            region: None,
+            plan: None,
+            language: None,
+            attributes: Default::default(),
+        })
+        .collect();
+    let mut index = Index::new(Zone::utc(), directory());
+    index.upsert_customers(&customers);
+    index.append_interactions(&interactions);
+    index.finish_build();
+    let step = |key: &str| FunnelStep {
+        touchpoint: Some(Named::Key(key.into())),
+        stage: None,
+    };
+    let request = FunnelRequest {
+        steps: vec![step("tp-10"), step("tp-20"), step("tp-21")],
+        within_days: Some(30),
+        group_by: Some("channel".into()),
+        ..Default::default()
+    };
+    let funnel = index.funnel(&request).unwrap();
+    let counts: Vec<u64> = funnel.overall.steps.iter().map(|s| s.customers).collect();
+    // tp-11 and tp-12 sit under tp-10, so step one counts them too; none were used here.
+    assert_eq!(counts, [started, second, third]);
+    let drop = funnel.largest_drop.clone().expect("the planted drop");
+    assert_eq!(
+        (drop.step.as_str(), drop.group.as_deref()),
+        ("tp-20", Some("ch-2"))
+    );
+    assert!(drop.difference < -30.0, "{drop:?}");
+    assert_eq!(funnel.groups.len(), 2);
+
+    let refused = index
+        .funnel(&FunnelRequest {
+            steps: vec![step("tp-10")],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(refused.field, "steps");
+    let unknown = index
+        .funnel(&FunnelRequest {
+            steps: vec![step("tp-10"), step("nowhere")],
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(unknown.field, "steps[1].touchpoint");
+}

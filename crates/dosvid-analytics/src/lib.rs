@@ -5,6 +5,7 @@
 pub mod calendar;
 mod cx;
 mod drivers;
+mod funnel;
 mod index;
 mod journey;
 mod query;
@@ -20,6 +21,9 @@ pub use cx::{
 pub use drivers::{
     Driver, DriversRequest, DriversResult, MatrixPoint, Outcome, PrioritiesRequest,
     PrioritiesResult, Problem,
+};
+pub use funnel::{
+    FunnelDrop, FunnelGroup, FunnelRequest, FunnelResult, FunnelStep, FunnelStepResult,
 };
 pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
 pub use journey::{JourneyMap, StageMeasures, TouchpointMeasures};

@@ -9,9 +9,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
 use dosvid_analytics::{
-    Bucket, CxIndexRequest, CxIndexResult, DriversRequest, DriversResult, Filters, Index,
-    JourneyMap, Measure, Named, OneOrMany, PrioritiesRequest, PrioritiesResult, QueryRequest,
-    QueryResult, RetentionRequest, RetentionResult, ValueChainRequest, ValueChainResult,
+    Bucket, CxIndexRequest, CxIndexResult, DriversRequest, DriversResult, Filters, FunnelRequest,
+    FunnelResult, Index, JourneyMap, Measure, Named, OneOrMany, PrioritiesRequest,
+    PrioritiesResult, QueryRequest, QueryResult, RetentionRequest, RetentionResult,
+    ValueChainRequest, ValueChainResult,
 };
 use dosvid_domain::{FieldError, Organisation, OrganisationPatch};
 use serde::Deserialize;
@@ -128,6 +129,24 @@ pub async fn value_chain(
     Ok(Json(
         state
             .ask(auth.org, move |index| index.value_chain(&request))
+            .await?,
+    ))
+}
+
+/// A journey funnel: of the customers whose first step fell in the period, how many reached
+/// each next step in order within `within_days` (interactions and feedback records), overall
+/// and per group, with the largest significant drop flagged. Without steps: the journey's
+/// stages in order.
+#[utoipa::path(post, path = "/api/v1/funnel", tag = "insights", request_body = FunnelRequest,
+    responses((status = 200, body = FunnelResult), (status = 422, body = ErrorBody)))]
+pub async fn funnel(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(request): ApiJson<FunnelRequest>,
+) -> Result<Json<FunnelResult>, ApiError> {
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.funnel(&request))
             .await?,
     ))
 }

@@ -150,3 +150,57 @@ async fn drivers_and_priorities(app: TestApp) {
         (StatusCode::UNPROCESSABLE_ENTITY, "factors")
     );
 }
+
+api_test!(
+    a_funnel_over_interactions_flags_the_planted_drop_by_channel,
+    funnel
+);
+async fn funnel(app: TestApp) {
+    let mut records = Vec::new();
+    for i in 0..600usize {
+        let channel = if i % 2 == 0 { "web" } else { "app" };
+        let at = |day: usize| format!("2026-03-{:02}T10:00:00Z", 1 + day);
+        records.push(json!({"external_id": format!("i{i}-1"), "customer_external_id": format!("c{i}"),
+            "touchpoint": "e-shop", "channel": channel, "kind": "visit", "occurred_at": at(i % 20)}));
+        // On the app, four in five never get to delivery; on the web, one in five.
+        let goes_on = if channel == "app" {
+            i % 5 == 1
+        } else {
+            i % 5 != 0
+        };
+        if goes_on {
+            records.push(json!({"external_id": format!("i{i}-2"), "customer_external_id": format!("c{i}"),
+                "touchpoint": "e-shop.delivery", "channel": channel, "kind": "visit", "occurred_at": at(i % 20 + 2)}));
+        }
+    }
+    let loaded = app
+        .post("/api/v1/interactions:batch", &json!({ "records": records }))
+        .await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    let answer = app
+        .post(
+            "/api/v1/funnel",
+            &json!({"steps": [{"touchpoint": "e-shop"}, {"touchpoint": "e-shop.delivery"}],
+                    "within_days": 7, "group_by": "channel"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let steps = &answer.body["overall"]["steps"];
+    assert_eq!(steps[0]["customers"], 600);
+    assert_eq!(steps[1]["customers"], 60 + 240, "{}", answer.body);
+    assert_eq!(
+        answer.body["largest_drop"]["group"], "app",
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.body["largest_drop"]["step"], "e-shop.delivery");
+
+    // Without steps: the journey's stages.
+    let stages = app.post("/api/v1/funnel", &json!({})).await;
+    assert_eq!(stages.status, StatusCode::OK, "{}", stages.body);
+    assert!(stages.body["steps"].as_array().unwrap().len() >= 2);
+    let refused = app
+        .post("/api/v1/funnel", &json!({"filters": {"theme": "time"}}))
+        .await;
+    assert_eq!(refused.error_field(), "filters.theme");
+}
