@@ -893,6 +893,15 @@ pub struct MatrixPoint {
 
 impl Index {
     pub fn priorities(&self, request: &PrioritiesRequest) -> Result<PrioritiesResult, FieldError> {
+        self.drivers_and_priorities(request)
+            .map(|(_, priorities)| priorities)
+    }
+
+    /// The drivers and the priorities from one model (a page shows both).
+    pub fn drivers_and_priorities(
+        &self,
+        request: &PrioritiesRequest,
+    ) -> Result<(DriversResult, PrioritiesResult), FieldError> {
         let days = i64::from(request.revenue_days.unwrap_or(365));
         if !(1..=3650).contains(&days) {
             return Err(FieldError::new("revenue_days", "must be 1 to 3650"));
@@ -968,6 +977,8 @@ impl Index {
         let total_revenue = revenue_of(&everyone);
         let mean_revenue = total_revenue as f64 / total_customers.max(1) as f64;
         let by_value = by_value(&answer);
+        let by_value: BTreeMap<(String, String), Driver> =
+            by_value.into_iter().map(|(k, d)| (k, d.clone())).collect();
         let worse = |effect: f64| {
             if outcome.higher_is_worse() {
                 effect
@@ -1019,14 +1030,15 @@ impl Index {
             });
         }
         problems.sort_by(|a, b| b.priority.total_cmp(&a.priority));
-        Ok(PrioritiesResult {
+        let priorities = PrioritiesResult {
             outcome,
             period: model.period.clone(),
             customers: total_customers,
             currency,
             problems,
             matrix,
-        })
+        };
+        Ok((answer, priorities))
     }
 
     /// Each customer slot's revenue over the `days` before the latest transaction, in the

@@ -60,6 +60,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/feedback/export.csv",
             axum::routing::get(super::explorer::export),
         )
+        .route("/insights", axum::routing::get(super::insights::show))
         .route("/cases", axum::routing::get(super::cases::inbox))
         .route(
             "/cases/{id}",
@@ -450,7 +451,7 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
         html! {
             nav.bar aria-label=(ui.app) {
                 a.brand href="/" { (ui.app) }
-                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/settings", ui.settings)]
+                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/insights", ui.insights), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/settings", ui.settings)]
                     .into_iter()
                     .filter(|(path, _)| *path != "/settings" || signed.may(Action::Administer)) {
                     a href=(path) aria-current=[(here == path).then_some("page")] { (name) }

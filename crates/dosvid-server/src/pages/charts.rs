@@ -267,6 +267,87 @@ pub fn heatmap(
 }
 
 /// The chart styles, for the page's stylesheet.
+/// One horizontal bar of [`importance`]: a value with its interval; `bad` colours it as a
+/// harm, `thin` fades it (too few answers).
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+    pub bad: bool,
+    pub thin: bool,
+}
+
+/// Horizontal bars with interval whiskers, largest first, for driver importance.
+pub fn importance(title: &str, bars: &[Bar]) -> Markup {
+    const ROW: f64 = 22.0;
+    const LABEL: f64 = 220.0;
+    let top = bars
+        .iter()
+        .map(|b| b.high.max(b.value))
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    let scale = |v: f64| LABEL + (W - LABEL - RIGHT) * (v / top).clamp(0.0, 1.0);
+    let height = ROW * bars.len() as f64 + 8.0;
+    let summary: Vec<String> = bars
+        .iter()
+        .map(|b| format!("{}: {:.3}", b.label, b.value))
+        .collect();
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            svg viewBox={ "0 0 " (W) " " (height) } role="img" aria-label={ (title) ". " (summary.join("; ")) } {
+                title { (title) }
+                @for (i, b) in bars.iter().enumerate() {
+                    @let y = 4.0 + ROW * i as f64;
+                    @let class = format!("bar {}{}", if b.bad { "bad" } else { "good" }, if b.thin { " thin" } else { "" });
+                    text.axis x=(LABEL - 6.0) y=(format!("{:.1}", y + ROW * 0.65)) text-anchor="end" { (b.label) }
+                    rect class=(class) x=(LABEL) y=(format!("{:.1}", y + 3.0)) width=(format!("{:.1}", scale(b.value) - LABEL)) height=(ROW - 8.0) {
+                        title { (b.label) ": " (format!("{:.3} [{:.3}; {:.3}]", b.value, b.low, b.high)) }
+                    }
+                    line.whisker x1=(format!("{:.1}", scale(b.low))) x2=(format!("{:.1}", scale(b.high))) y1=(format!("{:.1}", y + ROW / 2.0)) y2=(format!("{:.1}", y + ROW / 2.0)) {}
+                }
+            }
+        }
+    }
+}
+
+/// A scatter of labelled points (importance against performance): the upper-left corner —
+/// important and scoring low — is where to act.
+pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[(String, f64, f64)]) -> Markup {
+    let (x_max, (y_min, y_max)) = points.iter().fold(
+        (0.0f64, (f64::INFINITY, f64::NEG_INFINITY)),
+        |(x, (lo, hi)), p| (x.max(p.1), (lo.min(p.2), hi.max(p.2))),
+    );
+    let x_max = x_max.max(1e-9);
+    let (y_min, y_max) = if y_min.is_finite() {
+        (y_min - 0.5, y_max + 0.5)
+    } else {
+        (0.0, 1.0)
+    };
+    let x = |v: f64| LEFT + (W - LEFT - RIGHT) * v / x_max;
+    let y = |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v - y_min) / (y_max - y_min).max(1e-9));
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            svg viewBox={ "0 0 " (W) " " (H) } role="img" aria-label=(title) {
+                title { (title) }
+                line.grid x1=(LEFT) x2=(W - RIGHT) y1=(H - BOTTOM) y2=(H - BOTTOM) {}
+                line.grid x1=(LEFT) x2=(LEFT) y1=(TOP) y2=(H - BOTTOM) {}
+                text.axis x=(W - RIGHT) y=(H - 8.0) text-anchor="end" { (x_label) " →" }
+                text.axis x=(4.0) y=(TOP + 4.0) { (y_label) }
+                @for (label, px, py) in points {
+                    circle.dot cx=(format!("{:.1}", x(*px))) cy=(format!("{:.1}", y(*py))) r="4" {
+                        title { (label) ": " (format!("{px:.3}; {py:.2}")) }
+                    }
+                    text.axis x=(format!("{:.1}", x(*px) + 6.0)) y=(format!("{:.1}", y(*py) + 4.0)) { (label) }
+                }
+            }
+        }
+    }
+}
+
 pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;margin-bottom:.25rem}\
      .chart svg{width:100%;height:auto;max-height:320px;display:block}\
      .chart .grid{stroke:#dde3ea;stroke-width:1}\
@@ -275,6 +356,7 @@ pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;
      .chart .line{fill:none;stroke:#0b57a4;stroke-width:2.5}\
      .chart .dot{fill:#0b57a4}.chart .dot.thin{fill:#fff;stroke:#0b57a4;stroke-width:1.5}\
      .chart .bar{fill:#8a96a3}.chart .bar.bad{fill:#c0392b}.chart .bar.mid{fill:#d68910}.chart .bar.good{fill:#2e7d32}\
+     .chart .bar.thin{opacity:.35}.chart .whisker{stroke:#1b1f24;stroke-width:1.5}\
      .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.85rem;margin:.3rem 0}\
      .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px;background:#8a96a3}\
      .swatch.bad{background:#c0392b}.swatch.mid{background:#d68910}.swatch.good{background:#2e7d32}\

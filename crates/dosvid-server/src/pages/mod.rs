@@ -10,6 +10,7 @@ mod customers;
 mod dashboard;
 mod explorer;
 mod i18n;
+mod insights;
 mod journey;
 mod rules;
 mod settings;

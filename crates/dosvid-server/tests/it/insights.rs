@@ -204,3 +204,66 @@ async fn funnel(app: TestApp) {
         .await;
     assert_eq!(refused.error_field(), "filters.theme");
 }
+
+api_test!(
+    the_insights_page_shows_the_apis_drivers_priorities_and_value_chain,
+    insights_page
+);
+async fn insights_page(app: TestApp) {
+    company(&app).await;
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let org = store.default_org().unwrap();
+        let user = dosvid_domain::user::NewUser {
+            email: "analyst@kvant.example".into(),
+            name: "Аналітик".into(),
+            role: dosvid_domain::user::Role::Analyst,
+            language: "uk".into(),
+        };
+        store
+            .create_user(org, user, "дуже-надійний-пароль", chrono::Utc::now())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let signed = app
+        .login("analyst@kvant.example", "дуже-надійний-пароль", None)
+        .await;
+    let cookie = signed.cookie.unwrap().split(';').next().unwrap().to_owned();
+    let page = app
+        .page("GET", "/insights", &[], &[("cookie", cookie.as_str())])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(
+        page.html.contains("Що рухає NPS"),
+        "in the reader's language"
+    );
+    let api = app
+        .post(
+            "/api/v1/drivers",
+            &json!({"outcome": "nps", "factors": ["theme", "touchpoint", "segment", "region"]}),
+        )
+        .await;
+    let top = &api.body["drivers"][0];
+    let row = page
+        .html
+        .split(&format!(
+            "data-driver=\"{}:{}\"",
+            top["factor"].as_str().unwrap(),
+            top["value"].as_str().unwrap()
+        ))
+        .nth(1)
+        .expect("the API's top driver is on the page");
+    let importance = format!("{:.3}", top["importance"].as_f64().unwrap());
+    let effect = format!("{:+.2}", top["effect"].as_f64().unwrap());
+    assert!(
+        row.contains(&importance) && row.contains(&effect),
+        "{importance} {effect}: {row:.400}"
+    );
+    assert!(page.html.contains("data-problem=\"theme:time.queue\""));
+    assert!(page.html.contains("data-group=\"detractor\""));
+    assert!(
+        page.html.contains("/api/v1/drivers"),
+        "the page names its API call"
+    );
+}

@@ -1,0 +1,315 @@
+//! The Insights page: what drives the outcome, what to fix first, what answers are worth
+//! afterwards, and where customers drop out of the journey. Every number is the answer of the
+//! API request shown under its section (`/api/v1/drivers`, `/priorities`, `/value-chain`,
+//! `/funnel`), asked of the same index.
+
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use dosvid_analytics::{
+    DriversResult, FunnelRequest, FunnelResult, Outcome, PrioritiesRequest, PrioritiesResult,
+    ValueChainRequest, ValueChainResult,
+};
+use dosvid_metrics::Estimate;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::app::{SignedIn, app_page};
+use super::charts;
+use super::html_response;
+use super::i18n::Ui;
+use crate::AppState;
+
+const FACTORS: [&str; 4] = ["theme", "touchpoint", "segment", "region"];
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InsightsParams {
+    /// `nps` (default), `csat`, `ces` or `churn`.
+    pub outcome: Option<String>,
+}
+
+struct Insights {
+    drivers: DriversResult,
+    priorities: PrioritiesResult,
+    value_chain: ValueChainResult,
+    funnel: FunnelResult,
+    /// Theme key → its name in the reader's language.
+    theme_names: Vec<(String, String)>,
+}
+
+fn outcome_of(raw: Option<&str>) -> Outcome {
+    match raw {
+        Some("csat") => Outcome::Csat,
+        Some("ces") => Outcome::Ces,
+        Some("churn") => Outcome::Churn,
+        _ => Outcome::Nps,
+    }
+}
+
+fn outcome_key(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Nps => "nps",
+        Outcome::Csat => "csat",
+        Outcome::Ces => "ces",
+        Outcome::Churn => "churn",
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Query(params): Query<InsightsParams>,
+) -> Response {
+    let org = signed.session.user.org_id;
+    let lang = signed.lang();
+    let ui = lang.ui();
+    let outcome = outcome_of(params.outcome.as_deref());
+    let code = lang.code().to_owned();
+    let theme_names = state
+        .run(move |s| {
+            Ok(s.taxonomy(org)?
+                .themes
+                .into_iter()
+                .map(|t| {
+                    let name = t
+                        .names
+                        .get(&code)
+                        .or_else(|| t.names.values().next())
+                        .cloned()
+                        .unwrap_or_else(|| t.key.clone());
+                    (t.key, name)
+                })
+                .collect::<Vec<_>>())
+        })
+        .await
+        .unwrap_or_default();
+    let answer = state
+        .ask(org, move |index| {
+            let request = PrioritiesRequest {
+                outcome,
+                factors: FACTORS.map(str::to_owned).to_vec(),
+                ..Default::default()
+            };
+            let (drivers, priorities) = index.drivers_and_priorities(&request)?;
+            let value_chain = index.value_chain(&ValueChainRequest::default())?;
+            let funnel = index.funnel(&FunnelRequest::default())?;
+            Ok(Insights {
+                drivers,
+                priorities,
+                value_chain,
+                funnel,
+                theme_names,
+            })
+        })
+        .await;
+    let body = match answer {
+        Ok(insights) => render(ui, outcome, &insights),
+        Err(e) => html! {
+            h1 { (ui.insights) }
+            (outcome_links(ui, outcome))
+            p.error role="alert" { (ui.no_model) " " (e.message) }
+        },
+    };
+    html_response(
+        StatusCode::OK,
+        app_page(&signed, "/insights", ui.insights, body),
+    )
+}
+
+fn outcome_links(ui: &Ui, current: Outcome) -> Markup {
+    html! {
+        p {
+            (ui.outcome) ": "
+            @for (i, outcome) in [Outcome::Nps, Outcome::Csat, Outcome::Ces, Outcome::Churn].into_iter().enumerate() {
+                @if i > 0 { " · " }
+                @let key = outcome_key(outcome);
+                @if outcome == current {
+                    strong { (key.to_uppercase()) }
+                } @else {
+                    a href={ "/insights?outcome=" (key) } { (key.to_uppercase()) }
+                }
+            }
+        }
+    }
+}
+
+/// The request behind a section, to copy.
+fn api_call(ui: &Ui, path: &str, body: &str) -> Markup {
+    html! {
+        details.api {
+            summary { (ui.api_call) }
+            pre { code { "POST " (path) "\n" (body) } }
+        }
+    }
+}
+
+fn pct(e: &Estimate) -> String {
+    match (e.value, e.low_sample) {
+        (Some(v), false) => format!("{v:.1}%"),
+        (Some(v), true) => format!("({v:.1}%)"),
+        (None, _) => "—".to_owned(),
+    }
+}
+
+fn money(minor: f64) -> String {
+    let units = minor / 100.0;
+    if units.abs() >= 10_000.0 {
+        format!("{:.0}k", units / 1000.0)
+    } else {
+        format!("{units:.0}")
+    }
+}
+
+fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
+    let name = |factor: &str, value: &str| -> String {
+        let factor_name = match factor {
+            "theme" => ui.factor_theme,
+            "touchpoint" => ui.factor_touchpoint,
+            "segment" => ui.factor_segment,
+            "region" => ui.factor_region,
+            other => other,
+        };
+        let value = if factor == "theme" {
+            insights
+                .theme_names
+                .iter()
+                .find(|(k, _)| k == value)
+                .map_or(value, |(_, n)| n.as_str())
+        } else {
+            value
+        };
+        format!("{value} ({factor_name})")
+    };
+    let d = &insights.drivers;
+    let worse = |effect: f64| {
+        if outcome == Outcome::Churn {
+            effect > 0.0
+        } else {
+            effect < 0.0
+        }
+    };
+    let shown: Vec<_> = d
+        .drivers
+        .iter()
+        .filter(|x| !x.reference && x.factor != "control")
+        .take(15)
+        .collect();
+    let bars: Vec<charts::Bar> = shown
+        .iter()
+        .map(|x| charts::Bar {
+            label: name(&x.factor, &x.value),
+            value: x.importance,
+            low: x.importance_low,
+            high: x.importance_high,
+            bad: worse(x.effect),
+            thin: x.low_sample,
+        })
+        .collect();
+    let key = outcome_key(outcome);
+    let drivers_body = format!(
+        "{{\"outcome\": \"{key}\", \"factors\": [\"theme\", \"touchpoint\", \"segment\", \"region\"]}}"
+    );
+    let p = &insights.priorities;
+    let v = &insights.value_chain;
+    let f = &insights.funnel;
+    let group_name = |g: &str| -> String {
+        match g {
+            "promoter" => ui.promoter,
+            "passive" => ui.passive,
+            "detractor" => ui.detractor,
+            other => other,
+        }
+        .to_owned()
+    };
+    html! {
+        h1 { (ui.insights) }
+        (outcome_links(ui, outcome))
+        section #drivers {
+            h2 { (ui.drivers_title) " — " (key.to_uppercase()) }
+            p.meta { (ui.drivers_hint) " n = " (d.n) ", R² = " (format!("{:.2}", d.r2)) " [" (format!("{:.2}", d.r2_low)) "; " (format!("{:.2}", d.r2_high)) "]" }
+            (charts::importance(ui.importance, &bars))
+            div.scroll { table {
+                thead { tr { th { } th { (ui.importance) } th { (ui.effect) } th { "n" } th { } } }
+                tbody {
+                    @for x in &shown {
+                        tr data-driver=(format!("{}:{}", x.factor, x.value)) {
+                            td { (name(&x.factor, &x.value)) }
+                            td { (format!("{:.3}", x.importance)) }
+                            td { (format!("{:+.2} [{:+.2}; {:+.2}]", x.effect, x.effect_low, x.effect_high)) }
+                            td { (x.n) }
+                            td { @if x.significant { (ui.driver_significant) } @else if x.low_sample { (ui.not_enough) } }
+                        }
+                    }
+                }
+            } }
+            (api_call(ui, "/api/v1/drivers", &drivers_body))
+        }
+        section #priorities {
+            h2 { (ui.priorities_title) }
+            p.meta { (ui.priorities_hint) }
+            div.scroll { table {
+                thead { tr { th {} th { (ui.prevalence) } th { (ui.impact) } th { (ui.customers_affected) } th { (ui.revenue_at_risk) @if let Some(c) = &p.currency { " (" (c) ")" } } th { (ui.complaints_logged) } } }
+                tbody {
+                    @for x in p.problems.iter().take(10) {
+                        tr data-problem=(format!("{}:{}", x.factor, x.value)) {
+                            td { (name(&x.factor, &x.value)) @if !x.significant { " (" (ui.not_significant) ")" } }
+                            td { (format!("{:.1}%", 100.0 * x.prevalence)) }
+                            td { (format!("{:.2}", x.impact)) }
+                            td { (x.customers) }
+                            td { (money(x.revenue_at_risk_minor as f64)) }
+                            td { (x.complaints) }
+                        }
+                    }
+                }
+            } }
+            @let points: Vec<(String, f64, f64)> = p.matrix.iter().filter(|m| m.factor == "touchpoint" || m.factor == "theme").take(25).map(|m| (name(&m.factor, &m.value), m.importance, m.performance)).collect();
+            (charts::scatter(ui.matrix_title, ui.importance, ui.performance, &points))
+            (api_call(ui, "/api/v1/priorities", &drivers_body))
+        }
+        section #value-chain {
+            h2 { (ui.value_chain_title) }
+            p.meta { (ui.value_chain_hint) " " (v.horizon_days) " d." }
+            div.scroll { table {
+                thead { tr { th {} th { (ui.customers_followed) } th { (ui.churn) } th { (ui.retention) } th { (ui.revenue_per_customer) } th { (ui.expansion) } th { (ui.contacts_per_customer) } } }
+                tbody {
+                    @for g in &v.groups {
+                        tr data-group=(g.group) {
+                            td { (group_name(&g.group)) }
+                            td { (g.customers) }
+                            td { (pct(&g.churn)) @if let Some(c) = g.churn_vs_first { @if c.significant { " *" } } }
+                            td { (pct(&g.retention)) }
+                            td { (g.revenue_per_customer.value.map_or("—".to_owned(), money)) }
+                            td { (pct(&g.expansion)) }
+                            td { (g.contacts.value.map_or("—".to_owned(), |c| format!("{c:.1}"))) }
+                        }
+                    }
+                }
+            } }
+            @if let Some(point) = &v.nps_point {
+                p { (ui.nps_point_worth) ": " strong { (money(point.revenue_minor)) @if let Some(c) = &v.currency { " " (c) } } }
+                p.meta { (point.assumptions) }
+            }
+            (api_call(ui, "/api/v1/value-chain", "{\"by\": \"nps_group\", \"horizon_days\": 180}"))
+        }
+        section #funnel {
+            h2 { (ui.funnel_title) }
+            p.meta { (ui.funnel_hint) }
+            @let labels: Vec<String> = f.overall.steps.iter().map(|s| s.step.clone()).collect();
+            @let counts: Vec<u64> = f.overall.steps.iter().map(|s| s.customers).collect();
+            (charts::bars(ui.funnel_title, &labels, &counts, |_| "mid"))
+            div.scroll { table {
+                thead { tr { th {} th { (ui.customers_affected) } th { (ui.conversion) } th { (ui.drop_off) } } }
+                tbody {
+                    @for s in &f.overall.steps {
+                        tr { td { (s.step) } td { (s.customers) } td { (pct(&s.conversion)) } td { (format!("{:.1}%", s.drop_off)) } }
+                    }
+                }
+            } }
+            @if let Some(drop) = &f.largest_drop {
+                p { (ui.largest_drop) ": " strong { (drop.step) } " — " (format!("{:.1}% / {:.1}%", drop.conversion, drop.others)) }
+            }
+            (api_call(ui, "/api/v1/funnel", "{}"))
+        }
+    }
+}
