@@ -4,7 +4,7 @@
 //! customer attribute). Each step's conversion has its Wilson interval; the step and group
 //! whose conversion falls furthest below the other groups' at that step, significantly after
 //! Benjamini–Hochberg over every (step, group), is flagged. Without steps, the funnel is the
-//! journey's stages in order.
+//! journey's stages in order (those where anything happens).
 //!
 //! A customer's attempt starts at their first first-step event in the period and moves on at
 //! the earliest matching event of the next step; events are read once in time order, so ten
@@ -35,7 +35,7 @@ pub struct FunnelStep {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FunnelRequest {
-    /// Two to twelve steps; default: the first journey's stages in order.
+    /// Two to twelve steps; default: the first journey's stages in order (those with events).
     #[serde(default)]
     pub steps: Vec<FunnelStep>,
     /// Days from the first step in which the others count (default 30).
@@ -311,6 +311,14 @@ impl Index {
                 .journeys
                 .first()
                 .ok_or_else(|| FieldError::new("steps", "there is no journey; name the steps"))?;
+            // Stages nothing happens at (no event at any of their touchpoints) would stop every
+            // customer at the door: the default funnel runs through the stages that have events.
+            let mut used = vec![false; self.touchpoints.cardinality()];
+            for columns in [&self.interactions, &self.rows] {
+                for &code in &columns.touchpoint {
+                    used[usize::from(code)] = true;
+                }
+            }
             let mut names = Vec::new();
             let mut accept = Vec::new();
             for stage in &journey.stages {
@@ -320,8 +328,11 @@ impl Index {
                     .filter(|t| t.stage_id == stage.id)
                     .map(|t| t.id)
                     .collect();
-                names.push(stage.name.clone());
-                accept.push(accept_touchpoints(&ids));
+                let stage_accepts = accept_touchpoints(&ids);
+                if stage_accepts.iter().zip(&used).any(|(a, u)| *a && *u) {
+                    names.push(stage.name.clone());
+                    accept.push(stage_accepts);
+                }
             }
             if names.len() < 2 {
                 return Err(FieldError::new(

@@ -313,8 +313,11 @@ pub fn importance(title: &str, bars: &[Bar]) -> Markup {
     }
 }
 
-/// A scatter of labelled points (importance against performance): the upper-left corner —
-/// important and scoring low — is where to act.
+/// Points of a scatter that carry their name on the chart.
+const LABELLED: usize = 8;
+
+/// A scatter of labelled points (importance against performance), most important first: the
+/// lower-right corner — important and scoring low — is where to act.
 pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[(String, f64, f64)]) -> Markup {
     let (x_max, (y_min, y_max)) = points.iter().fold(
         (0.0f64, (f64::INFINITY, f64::NEG_INFINITY)),
@@ -337,11 +340,17 @@ pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[(String, f64
                 line.grid x1=(LEFT) x2=(LEFT) y1=(TOP) y2=(H - BOTTOM) {}
                 text.axis x=(W - RIGHT) y=(H - 8.0) text-anchor="end" { (x_label) " →" }
                 text.axis x=(4.0) y=(TOP + 4.0) { (y_label) }
-                @for (label, px, py) in points {
+                @for (i, (label, px, py)) in points.iter().enumerate() {
                     circle.dot cx=(format!("{:.1}", x(*px))) cy=(format!("{:.1}", y(*py))) r="4" {
                         title { (label) ": " (format!("{px:.3}; {py:.2}")) }
                     }
-                    text.axis x=(format!("{:.1}", x(*px) + 6.0)) y=(format!("{:.1}", y(*py) + 4.0)) { (label) }
+                    // Only the most important are named on the chart (the rest in their
+                    // tooltips), and names near the right edge run leftwards.
+                    @if i < LABELLED {
+                        @let right = x(*px) > W * 0.6;
+                        text.axis x=(format!("{:.1}", x(*px) + if right { -6.0 } else { 6.0 })) y=(format!("{:.1}", y(*py) + 4.0))
+                            text-anchor=(if right { "end" } else { "start" }) { (label) }
+                    }
                 }
             }
         }

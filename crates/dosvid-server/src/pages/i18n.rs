@@ -349,6 +349,8 @@ pub struct Ui {
     pub expansion: &'static str,
     pub contacts_per_customer: &'static str,
     pub nps_point_worth: &'static str,
+    /// What the NPS point's worth assumes: the horizon in days, the customers followed.
+    pub nps_point_assumptions: fn(u32, u64) -> String,
     pub funnel_title: &'static str,
     pub funnel_hint: &'static str,
     pub conversion: &'static str,
@@ -581,6 +583,11 @@ const UK_UI: Ui = Ui {
     expansion: "Зростання",
     contacts_per_customer: "Звернень на клієнта",
     nps_point_worth: "Один пункт NPS вартий",
+    nps_point_assumptions: |days, n| {
+        format!(
+            "Один пункт NPS — це один клієнт із 200, що перейшов від критиків до промоутерів; вважаємо, що такий клієнт приносить за {days} днів середній дохід промоутера замість критика (різницю груп спостережено, а не доведено причинність); враховано {n} клієнтів."
+        )
+    },
     funnel_title: "Воронка шляху",
     funnel_hint: "Клієнти, що дійшли до кожного етапу по черзі.",
     conversion: "Конверсія",
@@ -809,6 +816,11 @@ const EN_UI: Ui = Ui {
     expansion: "Expansion",
     contacts_per_customer: "Contacts per customer",
     nps_point_worth: "One NPS point is worth",
+    nps_point_assumptions: |days, n| {
+        format!(
+            "One point of NPS is one customer in 200 moving from detractor to promoter; such a customer is assumed to bring the promoters' mean revenue instead of the detractors' over {days} days (the groups' difference is observed, not proven causal); {n} customers followed."
+        )
+    },
     funnel_title: "Journey funnel",
     funnel_hint: "Customers reaching each stage in turn.",
     conversion: "Conversion",
@@ -1043,6 +1055,11 @@ const RU_UI: Ui = Ui {
     expansion: "Рост",
     contacts_per_customer: "Обращений на клиента",
     nps_point_worth: "Один пункт NPS стоит",
+    nps_point_assumptions: |days, n| {
+        format!(
+            "Один пункт NPS — это один клиент из 200, перешедший от критиков к промоутерам; считаем, что такой клиент приносит за {days} дней средний доход промоутера вместо критика (разница групп наблюдается, причинность не доказана); учтено {n} клиентов."
+        )
+    },
     funnel_title: "Воронка пути",
     funnel_hint: "Клиенты, дошедшие до каждого этапа по очереди.",
     conversion: "Конверсия",

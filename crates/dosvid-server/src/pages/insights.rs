@@ -11,6 +11,7 @@ use dosvid_analytics::{
     DriversResult, FunnelRequest, FunnelResult, Outcome, PrioritiesRequest, PrioritiesResult,
     ValueChainRequest, ValueChainResult,
 };
+use dosvid_domain::FieldError;
 use dosvid_metrics::Estimate;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -29,11 +30,11 @@ pub struct InsightsParams {
     pub outcome: Option<String>,
 }
 
+/// Each section's answer, or why it has none (a section without data does not hide the others).
 struct Insights {
-    drivers: DriversResult,
-    priorities: PrioritiesResult,
-    value_chain: ValueChainResult,
-    funnel: FunnelResult,
+    model: Result<(DriversResult, PrioritiesResult), FieldError>,
+    value_chain: Result<ValueChainResult, FieldError>,
+    funnel: Result<FunnelResult, FieldError>,
     /// Theme key → its name in the reader's language.
     theme_names: Vec<(String, String)>,
 }
@@ -91,14 +92,10 @@ pub async fn show(
                 factors: FACTORS.map(str::to_owned).to_vec(),
                 ..Default::default()
             };
-            let (drivers, priorities) = index.drivers_and_priorities(&request)?;
-            let value_chain = index.value_chain(&ValueChainRequest::default())?;
-            let funnel = index.funnel(&FunnelRequest::default())?;
             Ok(Insights {
-                drivers,
-                priorities,
-                value_chain,
-                funnel,
+                model: index.drivers_and_priorities(&request),
+                value_chain: index.value_chain(&ValueChainRequest::default()),
+                funnel: index.funnel(&FunnelRequest::default()),
                 theme_names,
             })
         })
@@ -161,6 +158,24 @@ fn money(minor: f64) -> String {
     }
 }
 
+/// The matrix's touchpoints and themes, most important first.
+fn matrix_points(
+    p: &PrioritiesResult,
+    name: &dyn Fn(&str, &str) -> String,
+) -> Vec<(String, f64, f64)> {
+    let mut points: Vec<_> = p
+        .matrix
+        .iter()
+        .filter(|m| m.factor == "touchpoint" || m.factor == "theme")
+        .collect();
+    points.sort_by(|a, b| b.importance.total_cmp(&a.importance));
+    points
+        .into_iter()
+        .take(25)
+        .map(|m| (name(&m.factor, &m.value), m.importance, m.performance))
+        .collect()
+}
+
 fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
     let name = |factor: &str, value: &str| -> String {
         let factor_name = match factor {
@@ -181,7 +196,33 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
         };
         format!("{value} ({factor_name})")
     };
-    let d = &insights.drivers;
+    let unavailable =
+        |e: &FieldError| html! { p.meta role="status" { (ui.no_model) " " (e.message) } };
+    html! {
+        h1 { (ui.insights) }
+        (outcome_links(ui, outcome))
+        @match &insights.model {
+            Ok((d, p)) => { (model_sections(ui, outcome, d, p, &name)) }
+            Err(e) => { section #drivers { h2 { (ui.drivers_title) } (unavailable(e)) } }
+        }
+        @match &insights.value_chain {
+            Ok(v) => { (value_chain_section(ui, v)) }
+            Err(e) => { section #value-chain { h2 { (ui.value_chain_title) } (unavailable(e)) } }
+        }
+        @match &insights.funnel {
+            Ok(f) => { (funnel_section(ui, f)) }
+            Err(e) => { section #funnel { h2 { (ui.funnel_title) } (unavailable(e)) } }
+        }
+    }
+}
+
+fn model_sections(
+    ui: &Ui,
+    outcome: Outcome,
+    d: &DriversResult,
+    p: &PrioritiesResult,
+    name: &dyn Fn(&str, &str) -> String,
+) -> Markup {
     let worse = |effect: f64| {
         if outcome == Outcome::Churn {
             effect > 0.0
@@ -210,21 +251,7 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
     let drivers_body = format!(
         "{{\"outcome\": \"{key}\", \"factors\": [\"theme\", \"touchpoint\", \"segment\", \"region\"]}}"
     );
-    let p = &insights.priorities;
-    let v = &insights.value_chain;
-    let f = &insights.funnel;
-    let group_name = |g: &str| -> String {
-        match g {
-            "promoter" => ui.promoter,
-            "passive" => ui.passive,
-            "detractor" => ui.detractor,
-            other => other,
-        }
-        .to_owned()
-    };
     html! {
-        h1 { (ui.insights) }
-        (outcome_links(ui, outcome))
         section #drivers {
             h2 { (ui.drivers_title) " — " (key.to_uppercase()) }
             p.meta { (ui.drivers_hint) " n = " (d.n) ", R² = " (format!("{:.2}", d.r2)) " [" (format!("{:.2}", d.r2_low)) "; " (format!("{:.2}", d.r2_high)) "]" }
@@ -263,10 +290,24 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
                     }
                 }
             } }
-            @let points: Vec<(String, f64, f64)> = p.matrix.iter().filter(|m| m.factor == "touchpoint" || m.factor == "theme").take(25).map(|m| (name(&m.factor, &m.value), m.importance, m.performance)).collect();
+            @let points = matrix_points(p, &name);
             (charts::scatter(ui.matrix_title, ui.importance, ui.performance, &points))
             (api_call(ui, "/api/v1/priorities", &drivers_body))
         }
+    }
+}
+
+fn value_chain_section(ui: &Ui, v: &ValueChainResult) -> Markup {
+    let group_name = |g: &str| -> String {
+        match g {
+            "promoter" => ui.promoter,
+            "passive" => ui.passive,
+            "detractor" => ui.detractor,
+            other => other,
+        }
+        .to_owned()
+    };
+    html! {
         section #value-chain {
             h2 { (ui.value_chain_title) }
             p.meta { (ui.value_chain_hint) " " (v.horizon_days) " d." }
@@ -288,10 +329,15 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
             } }
             @if let Some(point) = &v.nps_point {
                 p { (ui.nps_point_worth) ": " strong { (money(point.revenue_minor)) @if let Some(c) = &v.currency { " " (c) } } }
-                p.meta { (point.assumptions) }
+                p.meta { ((ui.nps_point_assumptions)(v.horizon_days, v.groups.iter().map(|g| g.customers).sum())) }
             }
             (api_call(ui, "/api/v1/value-chain", "{\"by\": \"nps_group\", \"horizon_days\": 180}"))
         }
+    }
+}
+
+fn funnel_section(ui: &Ui, f: &FunnelResult) -> Markup {
+    html! {
         section #funnel {
             h2 { (ui.funnel_title) }
             p.meta { (ui.funnel_hint) }

@@ -168,6 +168,11 @@ async fn funnel(app: TestApp) {
         } else {
             i % 5 != 0
         };
+        if i % 3 == 0 {
+            // A call later on: the journey's next stage, for the default funnel.
+            records.push(json!({"external_id": format!("i{i}-3"), "customer_external_id": format!("c{i}"),
+                "touchpoint": "contact-centre", "channel": "phone", "kind": "call", "occurred_at": at(i % 20 + 4)}));
+        }
         if goes_on {
             records.push(json!({"external_id": format!("i{i}-2"), "customer_external_id": format!("c{i}"),
                 "touchpoint": "e-shop.delivery", "channel": channel, "kind": "visit", "occurred_at": at(i % 20 + 2)}));
