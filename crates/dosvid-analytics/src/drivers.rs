@@ -1074,6 +1074,40 @@ impl Index {
     }
 }
 
+/// A driver model's design, to check the fit against another implementation: each indicator's
+/// (factor, value), each record's active indicators and outcome, and the fitted intercept and
+/// coefficients (0 for an indicator merged into an identical one).
+#[derive(Debug, Clone)]
+pub struct DriverDesign {
+    pub columns: Vec<(String, String)>,
+    pub rows: Vec<(Vec<u16>, f64)>,
+    pub intercept: f64,
+    pub coefficients: Vec<f64>,
+}
+
+impl Index {
+    pub fn driver_design(&self, request: &DriversRequest) -> Result<DriverDesign, FieldError> {
+        let model = self.driver_model(request)?;
+        let mut active = Vec::new();
+        let rows = model
+            .rows
+            .iter()
+            .zip(&model.outcomes)
+            .map(|(&r, &y)| {
+                model.design.active(self, r as usize, &mut active);
+                let kept = active.iter().filter(|&&j| model.design.merged[j].is_none());
+                (kept.map(|&j| j as u16).collect(), y)
+            })
+            .collect();
+        Ok(DriverDesign {
+            columns: model.design.columns.clone(),
+            rows,
+            intercept: model.fit.intercept,
+            coefficients: model.fit.coefficients.clone(),
+        })
+    }
+}
+
 /// The drivers of an answer by (factor, value).
 fn by_value(result: &DriversResult) -> BTreeMap<(String, String), &Driver> {
     result

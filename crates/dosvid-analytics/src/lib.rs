@@ -19,7 +19,7 @@ pub use cx::{
     Component, CxIndexRequest, CxIndexResult, CxIndexRow, CxWeights, RETENTION_WINDOW_DAYS,
 };
 pub use drivers::{
-    Driver, DriversRequest, DriversResult, MatrixPoint, Outcome, PrioritiesRequest,
+    Driver, DriverDesign, DriversRequest, DriversResult, MatrixPoint, Outcome, PrioritiesRequest,
     PrioritiesResult, Problem,
 };
 pub use funnel::{

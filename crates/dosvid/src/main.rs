@@ -235,6 +235,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Key drivers of a million records with about 60 indicators, bootstrap included, against
+    /// NumPy least squares on the same indicator matrix.
+    Insights {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        /// Runs; the median counts.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
     /// Time and weight of every web page on the demo company, against 150 ms and 300 KB.
     Pages {
         /// The demo's scale (9 ≈ 1,070,000 feedback records).
@@ -374,6 +383,9 @@ fn main() -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Ingest { data, repeat },
         } => bench::ingest::run(&data, repeat),
+        Command::Bench {
+            command: BenchCommand::Insights { rows, repeat },
+        } => bench::insights::run(rows, repeat),
         Command::Bench {
             command: BenchCommand::Pages { scale, db, repeat },
         } => bench::pages::run(bench::pages::Options { scale, db, repeat }),

@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod import;
 pub mod ingest;
+pub mod insights;
 pub mod pages;
 pub mod text;
 
