@@ -408,3 +408,74 @@ fn a_funnel_finds_the_planted_drop_on_its_channel_and_step() {
         .unwrap_err();
     assert_eq!(unknown.field, "steps[1].touchpoint");
 }
+
+#[test]
+fn the_touchpoint_where_a_bad_experience_is_followed_by_churn_is_suggested_as_a_moment_of_truth() {
+    let mut rng = Rng(21);
+    let day = |d: i64| (1_735_689_600 + d * 86_400) * 1_000_000;
+    let customers: Vec<CustomerFact> = (1..=4_000)
+        .map(|id| CustomerFact {
+            id,
+            segment: None,
+            region: None,
+            plan: None,
+            language: None,
+            attributes: Default::default(),
+        })
+        .collect();
+    let (mut feedback, mut transactions) = (Vec::new(), Vec::new());
+    for id in 1..=4_000i64 {
+        let touchpoint = [10, 20, 21][rng.below(3) as usize];
+        let nps = rng.below(11) as u8;
+        feedback.push(FeedbackFact {
+            id,
+            customer_id: Some(id),
+            touchpoint_id: Some(touchpoint),
+            channel_id: None,
+            source: FeedbackSource::Survey,
+            occurred_at: day(10),
+            nps: Some(nps),
+            csat: None,
+            ces: None,
+            has_comment: false,
+            language: None,
+            sentiment: None,
+            themes: None,
+            emotions: 0,
+        });
+        let leaves = if touchpoint == 21 && nps <= 6 {
+            0.7
+        } else {
+            0.15
+        };
+        if !rng.chance(leaves) {
+            transactions.push(TransactionFact {
+                id,
+                customer_id: Some(id),
+                occurred_at: day(40),
+                amount_minor: 10_000,
+                currency: "UAH".into(),
+                kind: TransactionKind::Recurring,
+            });
+        }
+    }
+    transactions.push(TransactionFact {
+        id: 99_999,
+        customer_id: None,
+        occurred_at: day(300),
+        amount_minor: 1,
+        currency: "UAH".into(),
+        kind: TransactionKind::Purchase,
+    });
+    let mut index = Index::new(Zone::utc(), directory());
+    index.upsert_customers(&customers);
+    index.append_feedback(&feedback);
+    index.append_transactions(&transactions);
+    index.finish_build();
+    let moments = index.moments_of_truth(&MomentsRequest::default()).unwrap();
+    let first = &moments.touchpoints[0];
+    assert_eq!(first.touchpoint, "tp-21");
+    assert!(first.suggested && first.difference > 40.0, "{first:?}");
+    let elsewhere: Vec<_> = moments.touchpoints.iter().filter(|m| m.suggested).collect();
+    assert_eq!(elsewhere.len(), 1, "{elsewhere:?}");
+}

@@ -8,6 +8,7 @@ mod drivers;
 mod funnel;
 mod index;
 mod journey;
+mod moments;
 mod query;
 mod revenue;
 mod scan;
@@ -27,6 +28,7 @@ pub use funnel::{
 };
 pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
 pub use journey::{JourneyMap, StageMeasures, TouchpointMeasures};
+pub use moments::{Moment, MomentsRequest, MomentsResult};
 pub use query::{
     ComparePeriod, CompareTo, Distribution, Filters, MAX_GROUP_BY, MAX_GROUPS, Measure, Metric,
     Named, OneOrMany, Period, QueryRequest, QueryResult, RecordPage, ResultRow,

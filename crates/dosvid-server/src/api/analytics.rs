@@ -10,9 +10,9 @@ use axum::response::Response;
 use axum::{Extension, Json};
 use dosvid_analytics::{
     Bucket, CxIndexRequest, CxIndexResult, DriversRequest, DriversResult, Filters, FunnelRequest,
-    FunnelResult, Index, JourneyMap, Measure, Named, OneOrMany, PrioritiesRequest,
-    PrioritiesResult, QueryRequest, QueryResult, RetentionRequest, RetentionResult,
-    ValueChainRequest, ValueChainResult,
+    FunnelResult, Index, JourneyMap, Measure, MomentsRequest, MomentsResult, Named, OneOrMany,
+    PrioritiesRequest, PrioritiesResult, QueryRequest, QueryResult, RetentionRequest,
+    RetentionResult, ValueChainRequest, ValueChainResult,
 };
 use dosvid_domain::{FieldError, Organisation, OrganisationPatch};
 use serde::Deserialize;
@@ -147,6 +147,23 @@ pub async fn funnel(
     Ok(Json(
         state
             .ask(auth.org, move |index| index.funnel(&request))
+            .await?,
+    ))
+}
+
+/// Moments of truth from data: for each touchpoint, how much more the customers who were
+/// detractors there churn in the horizon than the others who answered there — the touchpoints
+/// where that difference is significant are suggested, beside the ones marked in the journey.
+#[utoipa::path(post, path = "/api/v1/moments-of-truth", tag = "insights", request_body = MomentsRequest,
+    responses((status = 200, body = MomentsResult), (status = 422, body = ErrorBody)))]
+pub async fn moments_of_truth(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(request): ApiJson<MomentsRequest>,
+) -> Result<Json<MomentsResult>, ApiError> {
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.moments_of_truth(&request))
             .await?,
     ))
 }

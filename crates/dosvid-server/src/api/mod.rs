@@ -118,6 +118,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::priorities))
         .routes(routes!(analytics::value_chain))
         .routes(routes!(analytics::funnel))
+        .routes(routes!(analytics::moments_of_truth))
         .routes(routes!(text::analyze))
         .routes(routes!(text::get_themes, text::put_themes))
         .routes(routes!(text::theme_report))

@@ -351,6 +351,12 @@ pub struct Ui {
     pub nps_point_worth: &'static str,
     /// What the NPS point's worth assumes: the horizon in days, the customers followed.
     pub nps_point_assumptions: fn(u32, u64) -> String,
+    pub moments_title: &'static str,
+    pub moments_hint: &'static str,
+    pub marked_by_hand: &'static str,
+    pub suggested_by_data: &'static str,
+    pub churn_detractors: &'static str,
+    pub churn_others: &'static str,
     pub funnel_title: &'static str,
     pub funnel_hint: &'static str,
     pub conversion: &'static str,
@@ -588,6 +594,12 @@ const UK_UI: Ui = Ui {
             "Один пункт NPS — це один клієнт із 200, що перейшов від критиків до промоутерів; вважаємо, що такий клієнт приносить за {days} днів середній дохід промоутера замість критика (різницю груп спостережено, а не доведено причинність); враховано {n} клієнтів."
         )
     },
+    moments_title: "Моменти істини",
+    moments_hint: "Точки контакту, де поганий досвід найсильніше передбачає відтік: відтік критиків проти решти, хто відповідав там.",
+    marked_by_hand: "позначено вручну",
+    suggested_by_data: "підказано даними",
+    churn_detractors: "Відтік критиків",
+    churn_others: "Відтік решти",
     funnel_title: "Воронка шляху",
     funnel_hint: "Клієнти, що дійшли до кожного етапу по черзі.",
     conversion: "Конверсія",
@@ -821,6 +833,12 @@ const EN_UI: Ui = Ui {
             "One point of NPS is one customer in 200 moving from detractor to promoter; such a customer is assumed to bring the promoters' mean revenue instead of the detractors' over {days} days (the groups' difference is observed, not proven causal); {n} customers followed."
         )
     },
+    moments_title: "Moments of truth",
+    moments_hint: "The touchpoints where a bad experience best predicts churn: detractors' churn against the others who answered there.",
+    marked_by_hand: "marked by hand",
+    suggested_by_data: "suggested by the data",
+    churn_detractors: "Detractors' churn",
+    churn_others: "Others' churn",
     funnel_title: "Journey funnel",
     funnel_hint: "Customers reaching each stage in turn.",
     conversion: "Conversion",
@@ -1060,6 +1078,12 @@ const RU_UI: Ui = Ui {
             "Один пункт NPS — это один клиент из 200, перешедший от критиков к промоутерам; считаем, что такой клиент приносит за {days} дней средний доход промоутера вместо критика (разница групп наблюдается, причинность не доказана); учтено {n} клиентов."
         )
     },
+    moments_title: "Моменты истины",
+    moments_hint: "Точки контакта, где плохой опыт сильнее всего предсказывает отток: отток критиков против остальных, кто отвечал там.",
+    marked_by_hand: "отмечено вручную",
+    suggested_by_data: "подсказано данными",
+    churn_detractors: "Отток критиков",
+    churn_others: "Отток остальных",
     funnel_title: "Воронка пути",
     funnel_hint: "Клиенты, дошедшие до каждого этапа по очереди.",
     conversion: "Конверсия",

@@ -8,8 +8,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use dosvid_analytics::{
-    DriversResult, FunnelRequest, FunnelResult, Outcome, PrioritiesRequest, PrioritiesResult,
-    ValueChainRequest, ValueChainResult,
+    DriversResult, FunnelRequest, FunnelResult, MomentsRequest, MomentsResult, Outcome,
+    PrioritiesRequest, PrioritiesResult, ValueChainRequest, ValueChainResult,
 };
 use dosvid_domain::FieldError;
 use dosvid_metrics::Estimate;
@@ -35,6 +35,7 @@ struct Insights {
     model: Result<(DriversResult, PrioritiesResult), FieldError>,
     value_chain: Result<ValueChainResult, FieldError>,
     funnel: Result<FunnelResult, FieldError>,
+    moments: Result<MomentsResult, FieldError>,
     /// Theme key → its name in the reader's language.
     theme_names: Vec<(String, String)>,
 }
@@ -96,6 +97,7 @@ pub async fn show(
                 model: index.drivers_and_priorities(&request),
                 value_chain: index.value_chain(&ValueChainRequest::default()),
                 funnel: index.funnel(&FunnelRequest::default()),
+                moments: index.moments_of_truth(&MomentsRequest::default()),
                 theme_names,
             })
         })
@@ -208,6 +210,10 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
         @match &insights.value_chain {
             Ok(v) => { (value_chain_section(ui, v)) }
             Err(e) => { section #value-chain { h2 { (ui.value_chain_title) } (unavailable(e)) } }
+        }
+        @match &insights.moments {
+            Ok(m) => { (moments_section(ui, m)) }
+            Err(e) => { section #moments { h2 { (ui.moments_title) } (unavailable(e)) } }
         }
         @match &insights.funnel {
             Ok(f) => { (funnel_section(ui, f)) }
@@ -332,6 +338,33 @@ fn value_chain_section(ui: &Ui, v: &ValueChainResult) -> Markup {
                 p.meta { ((ui.nps_point_assumptions)(v.horizon_days, v.groups.iter().map(|g| g.customers).sum())) }
             }
             (api_call(ui, "/api/v1/value-chain", "{\"by\": \"nps_group\", \"horizon_days\": 180}"))
+        }
+    }
+}
+
+fn moments_section(ui: &Ui, m: &MomentsResult) -> Markup {
+    html! {
+        section #moments {
+            h2 { (ui.moments_title) }
+            p.meta { (ui.moments_hint) " " (m.horizon_days) " d." }
+            div.scroll { table {
+                thead { tr { th {} th { (ui.churn_detractors) } th { (ui.churn_others) } th {} } }
+                tbody {
+                    @for t in m.touchpoints.iter().take(12) {
+                        tr data-moment=(t.touchpoint) {
+                            td { (t.name) }
+                            td { (pct(&t.churn_detractors)) }
+                            td { (pct(&t.churn_others)) }
+                            td {
+                                @if t.suggested { strong { (ui.suggested_by_data) } }
+                                @if t.suggested && t.marked { " · " }
+                                @if t.marked { (ui.marked_by_hand) }
+                            }
+                        }
+                    }
+                }
+            } }
+            (api_call(ui, "/api/v1/moments-of-truth", "{\"horizon_days\": 90}"))
         }
     }
 }

@@ -134,6 +134,11 @@ async fn drivers_and_priorities(app: TestApp) {
         .map(|g| g["group"].as_str().unwrap())
         .collect();
     assert_eq!(groups, ["promoter", "passive", "detractor"]);
+    let moments = app
+        .post("/api/v1/moments-of-truth", &json!({"min_sample": 5}))
+        .await;
+    assert_eq!(moments.status, StatusCode::OK, "{}", moments.body);
+    assert!(moments.body["touchpoints"].is_array());
     let bad = app
         .post("/api/v1/value-chain", &json!({"horizon_days": 0}))
         .await;
