@@ -73,8 +73,8 @@ impl Outcome {
 pub struct DriversRequest {
     #[serde(default)]
     pub outcome: Outcome,
-    /// `theme`, `touchpoint`, `stage`, `channel`, `source`, `segment`, `region`, `plan`,
-    /// `attr.NAME` (default: theme, touchpoint, segment, region).
+    /// `theme`, `touchpoint`, `stage`, `channel`, `source`, `agent`, `team`, `segment`,
+    /// `region`, `plan`, `attr.NAME` (default: theme, touchpoint, segment, region).
     #[serde(default)]
     pub factors: Vec<String>,
     #[serde(default)]
@@ -562,6 +562,21 @@ impl Index {
                     })
                     .collect();
                 let codes = self.rows.channel.clone();
+                (labels, Box::new(move |r| usize::from(codes[r])))
+            }
+            "agent" | "team" => {
+                let (dict, codes) = if name == "agent" {
+                    (&self.agents, self.rows.agent.clone())
+                } else {
+                    (&self.teams, self.rows.team.clone())
+                };
+                let labels = (0..dict.cardinality())
+                    .map(|c| {
+                        dict.key(c as u16)
+                            .cloned()
+                            .unwrap_or_else(|| "(none)".to_owned())
+                    })
+                    .collect();
                 (labels, Box::new(move |r| usize::from(codes[r])))
             }
             "source" => {

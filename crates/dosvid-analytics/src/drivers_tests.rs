@@ -68,6 +68,8 @@ fn company(
                 sentiment: has_comment.then_some(0.0),
                 themes: has_comment.then(|| tag.to_owned()),
                 emotions: 0,
+                agent: None,
+                team: None,
             }
         })
         .collect();
@@ -245,6 +247,8 @@ fn the_value_chain_shows_detractors_churning_more_and_spending_less() {
             sentiment: None,
             themes: None,
             emotions: 0,
+            agent: None,
+            team: None,
         });
         let stays = if nps >= 9 {
             0.9
@@ -442,6 +446,8 @@ fn the_touchpoint_where_a_bad_experience_is_followed_by_churn_is_suggested_as_a_
             sentiment: None,
             themes: None,
             emotions: 0,
+            agent: None,
+            team: None,
         });
         let leaves = if touchpoint == 21 && nps <= 6 {
             0.7

@@ -130,6 +130,8 @@ impl Index {
             ("filters.theme", f.theme.clone().into_vec().is_empty()),
             ("filters.emotion", f.emotion.clone().into_vec().is_empty()),
             ("filters.has_comment", f.has_comment.is_none()),
+            ("filters.agent", f.agent.clone().into_vec().is_empty()),
+            ("filters.team", f.team.clone().into_vec().is_empty()),
         ];
         if let Some((field, _)) = unsupported.iter().find(|(_, empty)| !empty) {
             return Err(FieldError::new(

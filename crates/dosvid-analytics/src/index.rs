@@ -313,6 +313,9 @@ pub(crate) struct Columns {
     pub(crate) themes: Vec<u64>,
     /// The emotions the comment shows, as bits (see [`dosvid_text::EMOTIONS`]).
     pub(crate) emotions: Vec<u8>,
+    /// Who served the customer: codes of [`Index::agents`] and [`Index::teams`] (0 none).
+    pub(crate) agent: Vec<u16>,
+    pub(crate) team: Vec<u16>,
     /// The first and last second of each chunk of rows.
     pub(crate) zones: Vec<(i64, i64)>,
 }
@@ -350,6 +353,8 @@ impl Columns {
         apply(&mut self.sentiment_score, order);
         apply(&mut self.themes, order);
         apply(&mut self.emotions, order);
+        apply(&mut self.agent, order);
+        apply(&mut self.team, order);
     }
 
     /// Sorts the rows by time, so that time filters skip whole chunks.
@@ -397,6 +402,8 @@ impl Columns {
         self.sentiment_score.shrink_to_fit();
         self.themes.shrink_to_fit();
         self.emotions.shrink_to_fit();
+        self.agent.shrink_to_fit();
+        self.team.shrink_to_fit();
     }
 
     fn heap_bytes(&self) -> usize {
@@ -413,6 +420,7 @@ impl Columns {
             + self.sentiment_score.capacity() * 2
             + self.themes.capacity() * 8
             + self.emotions.capacity()
+            + (self.agent.capacity() + self.team.capacity()) * 2
     }
 
     fn rebuild_zones(&mut self) {
@@ -454,6 +462,8 @@ pub struct Index {
     pub(crate) touchpoints: Dict<i64>,
     pub(crate) channels: Dict<i64>,
     pub(crate) languages: Dict<String>,
+    pub(crate) agents: Dict<String>,
+    pub(crate) teams: Dict<String>,
     /// The range of `rows.day`, for the time bucket tables.
     pub(crate) days: Option<(i32, i32)>,
     feedback_seen: Seen,
@@ -525,6 +535,8 @@ impl Index {
             touchpoints: Dict::new(),
             channels: Dict::new(),
             languages: Dict::new(),
+            agents: Dict::new(),
+            teams: Dict::new(),
             days: None,
             feedback_seen: Seen::new(),
             interactions_seen: Seen::new(),
@@ -640,6 +652,10 @@ impl Index {
                     .fold(0, |bits, b| bits | b),
             );
             rows.emotions.push(fact.emotions);
+            let agent = fact.agent.as_ref().map_or(0, |a| self.agents.code(a));
+            let team = fact.team.as_ref().map_or(0, |t| self.teams.code(t));
+            self.rows.agent.push(agent);
+            self.rows.team.push(team);
         }
         self.rows.extend_zones(first);
     }
@@ -670,6 +686,8 @@ impl Index {
             rows.sentiment_score.push(0);
             rows.themes.push(0);
             rows.emotions.push(0);
+            rows.agent.push(0);
+            rows.team.push(0);
         }
         self.interactions.extend_zones(first);
     }

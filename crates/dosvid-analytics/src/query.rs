@@ -133,6 +133,13 @@ pub struct Filters {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub emotion: OneOrMany<String>,
+    /// Agents who served the customer (as feedback records name them, or their interactions do).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub agent: OneOrMany<String>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub team: OneOrMany<String>,
     /// Customer attributes: `{"segment": ["premium"], "region": "Kyiv", "attr.tariff": "x"}`.
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -361,6 +368,8 @@ impl Index {
                 ),
                 ("filters.theme", f.theme.clone().into_vec().is_empty()),
                 ("filters.emotion", f.emotion.clone().into_vec().is_empty()),
+                ("filters.agent", f.agent.clone().into_vec().is_empty()),
+                ("filters.team", f.team.clone().into_vec().is_empty()),
             ];
             if let Some((field, _)) = feedback_only.iter().find(|(_, absent)| !absent) {
                 return Err(FieldError::new(*field, "interactions have no such field"));
@@ -373,6 +382,8 @@ impl Index {
                     "sentiment",
                     "theme",
                     "emotion",
+                    "agent",
+                    "team",
                 ];
                 if feedback_only.contains(&name.as_str()) {
                     return Err(FieldError::new(
@@ -572,6 +583,20 @@ impl Index {
         if let Some(want) = f.has_comment {
             filters.push(Filter::Comment(want));
         }
+        for (wanted, dict, agent) in [
+            (&f.agent, &self.agents, true),
+            (&f.team, &self.teams, false),
+        ] {
+            let wanted = wanted.clone().into_vec();
+            if !wanted.is_empty() {
+                let mask = dict.mask(|v| v.is_some_and(|v| wanted.contains(v)));
+                filters.push(if agent {
+                    Filter::Agent(mask)
+                } else {
+                    Filter::Team(mask)
+                });
+            }
+        }
         let sentiments = f.sentiment.clone().into_vec();
         if !sentiments.is_empty() {
             let mut accept = [false; 4];
@@ -767,6 +792,14 @@ impl Index {
                 rank: vec![3, 0, 1, 2],
                 time: false,
             },
+            "agent" => by_label(
+                Key::Agent,
+                codes(self.agents.cardinality(), |c| self.agents.key(c).cloned()),
+            ),
+            "team" => by_label(
+                Key::Team,
+                codes(self.teams.cardinality(), |c| self.teams.key(c).cloned()),
+            ),
             "nps_group" => Dimension {
                 name: name.to_owned(),
                 key: Key::NpsGroup,
@@ -804,7 +837,7 @@ impl Index {
                     FieldError::new(
                         field,
                         "must be touchpoint, stage, channel, source, language, has_comment, \
-                         sentiment, nps_group, theme, emotion, time, \
+                         sentiment, nps_group, agent, team, theme, emotion, time, \
                          day, week, month, quarter, year, or a customer attribute (segment, region, \
                          plan, attr.NAME)",
                     )

@@ -68,6 +68,8 @@ impl Histograms {
 pub(crate) enum Filter {
     Touchpoint(Vec<bool>),
     Channel(Vec<bool>),
+    Agent(Vec<bool>),
+    Team(Vec<bool>),
     Source([bool; 5]),
     Language(Vec<bool>),
     Comment(bool),
@@ -100,6 +102,8 @@ pub(crate) enum Key {
     Sentiment,
     /// The NPS answer's group: 0 none, then detractor, passive, promoter.
     NpsGroup,
+    Agent,
+    Team,
     /// Local day − `first` → bucket code.
     Time {
         first: i32,
@@ -252,6 +256,12 @@ impl Scan {
                 Filter::Channel(accept) => {
                     selection.retain(|&r| accept[usize::from(rows.channel[r as usize])])
                 }
+                Filter::Agent(accept) => {
+                    selection.retain(|&r| accept[usize::from(rows.agent[r as usize])])
+                }
+                Filter::Team(accept) => {
+                    selection.retain(|&r| accept[usize::from(rows.team[r as usize])])
+                }
                 Filter::Source(accept) => {
                     selection.retain(|&r| accept[usize::from(rows.source[r as usize])])
                 }
@@ -366,6 +376,8 @@ impl Scan {
                     Key::NpsGroup => {
                         fold(keys, sel, n, |r| NPS_GROUPS[usize::from(rows.nps[r]) & 15])
                     }
+                    Key::Agent => fold(keys, sel, n, |r| u32::from(rows.agent[r])),
+                    Key::Team => fold(keys, sel, n, |r| u32::from(rows.team[r])),
                     Key::Time { first, buckets } => {
                         fold(keys, sel, n, |r| buckets[(rows.day[r] - first) as usize])
                     }

@@ -131,6 +131,8 @@ fn facts(rng: &mut Rng, n: usize) -> (Vec<CustomerFact>, Vec<FeedbackFact>) {
                 .chance(0.7)
                 .then(|| TAGS[rng.below(6) as usize].to_owned()),
             emotions: rng.below(128) as u8 & rng.below(128) as u8,
+            agent: None,
+            team: None,
         })
         .collect();
     (customers, feedback)
@@ -498,6 +500,8 @@ fn comparing_periods_reports_the_change_and_its_significance() {
         sentiment: None,
         themes: None,
         emotions: 0,
+        agent: None,
+        team: None,
     };
     // January: 200 answers, half promoters; February: 200 answers, all detractors.
     let mut facts = Vec::new();
@@ -717,6 +721,8 @@ fn commented(
         sentiment,
         themes: sentiment.map(|_| themes.to_owned()),
         emotions: 0,
+        agent: None,
+        team: None,
     }
 }
 

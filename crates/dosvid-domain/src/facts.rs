@@ -23,6 +23,9 @@ pub struct FeedbackFact {
     pub themes: Option<String>,
     /// The comment's emotions as bits (see [`dosvid_text::EMOTIONS`]).
     pub emotions: u8,
+    /// Who served the customer, when the record names it or answers for an interaction that does.
+    pub agent: Option<String>,
+    pub team: Option<String>,
 }
 
 /// An interaction as analytics sees it: who, where, when.

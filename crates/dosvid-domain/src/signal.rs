@@ -171,6 +171,14 @@ pub struct FeedbackInput {
     pub rating_scale: Option<i64>,
     pub comment: Option<String>,
     pub language: Option<String>,
+    /// The interaction the feedback is about (a call, a visit), by id…
+    pub interaction_id: Option<i64>,
+    /// …or by its external id. The record takes the interaction's agent and team unless it
+    /// names its own.
+    pub interaction_external_id: Option<String>,
+    /// Who served the customer (an agent's id or name).
+    pub agent: Option<String>,
+    pub team: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<Attributes>,
 }
@@ -191,6 +199,10 @@ pub struct NewFeedback {
     pub comment: Option<String>,
     /// As sent, or else as read from the comment.
     pub language: Option<String>,
+    /// The interaction the record answers for.
+    pub interaction: Option<Ref>,
+    pub agent: Option<String>,
+    pub team: Option<String>,
     pub attributes: Attributes,
     /// The comment's sentiment, −1…1 (none for no comment, or garbage).
     pub sentiment: Option<f64>,
@@ -270,6 +282,10 @@ impl SignalInput for FeedbackInput {
         "rating_scale",
         "comment",
         "language",
+        "interaction_id",
+        "interaction_external_id",
+        "agent",
+        "team",
     ];
 
     fn validate(self, now: DateTime<Utc>, themes: &Themes) -> Result<NewFeedback, FieldError> {
@@ -317,6 +333,26 @@ impl SignalInput for FeedbackInput {
             rating_scale: rating.and(rating_scale),
             comment: comment(self.comment)?,
             language: error::language("language", self.language.as_deref())?,
+            // An interaction's external id is the sender's own text, not a key.
+            interaction: match (
+                self.interaction_id,
+                error::short_text(
+                    "interaction_external_id",
+                    self.interaction_external_id.as_deref(),
+                )?,
+            ) {
+                (Some(_), Some(_)) => {
+                    return Err(FieldError::new(
+                        "interaction_external_id",
+                        "give either interaction_external_id or interaction_id, not both",
+                    ));
+                }
+                (Some(id), None) => Some(Ref::Id(id)),
+                (None, Some(external)) => Some(Ref::Key(external)),
+                (None, None) => None,
+            },
+            agent: error::short_text("agent", self.agent.as_deref())?,
+            team: error::short_text("team", self.team.as_deref())?,
             attributes: error::attributes("attributes", self.attributes)?,
             sentiment: None,
             garbage: None,
@@ -354,6 +390,11 @@ pub struct Feedback {
     pub rating_scale: Option<i16>,
     pub comment: Option<String>,
     pub language: Option<String>,
+    /// The interaction the record answers for.
+    pub interaction_id: Option<i64>,
+    /// Who served the customer: as sent, or the interaction's.
+    pub agent: Option<String>,
+    pub team: Option<String>,
     #[schema(value_type = Object)]
     pub attributes: Attributes,
     /// The comment's sentiment, −1…1, read at ingest.

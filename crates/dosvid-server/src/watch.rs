@@ -467,6 +467,8 @@ mod tests {
                         sentiment: None,
                         themes: None,
                         emotions: 0,
+                        agent: None,
+                        team: None,
                     });
                 }
             }

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_cases.sql")),
     (7, include_str!("../migrations/0007_webhooks_alerts.sql")),
     (8, include_str!("../migrations/0008_security.sql")),
+    (9, include_str!("../migrations/0009_feedback_agents.sql")),
 ];
 
 pub struct PgBackend {

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_cases.sql")),
     (7, include_str!("../migrations/0007_webhooks_alerts.sql")),
     (8, include_str!("../migrations/0008_security.sql")),
+    (9, include_str!("../migrations/0009_feedback_agents.sql")),
 ];
 
 /// Secondary indexes a bulk load drops and rebuilds: (table, index, definition). Maintaining an

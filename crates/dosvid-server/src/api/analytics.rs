@@ -264,6 +264,9 @@ pub struct SliceParams {
     pub(crate) theme: Option<String>,
     /// anger, frustration, anxiety, confusion, joy, gratitude, surprise.
     pub(crate) emotion: Option<String>,
+    /// Agents who served the customer.
+    pub(crate) agent: Option<String>,
+    pub(crate) team: Option<String>,
     pub(crate) segment: Option<String>,
     pub(crate) region: Option<String>,
     pub(crate) plan: Option<String>,
@@ -342,6 +345,8 @@ impl SliceParams {
             sentiment: OneOrMany::Many(sentiments),
             theme: OneOrMany::Many(list(&self.theme)),
             emotion: OneOrMany::Many(list(&self.emotion)),
+            agent: OneOrMany::Many(list(&self.agent)),
+            team: OneOrMany::Many(list(&self.team)),
             customer,
         })
     }

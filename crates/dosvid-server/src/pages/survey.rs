@@ -472,6 +472,8 @@ fn finish(
     ) {
         Some(mut input) => {
             input.customer_id = response.customer_id;
+            // A survey about a call or a visit is feedback on it: the agent comes with it.
+            input.interaction_id = response.interaction_id;
             input.touchpoint_id = ctx.survey.touchpoint_id;
             input.channel_id = ctx.survey.channel_id;
             input.occurred_at = Some(now.to_rfc3339());

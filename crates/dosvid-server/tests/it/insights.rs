@@ -277,3 +277,95 @@ async fn insights_page(app: TestApp) {
         "the page names its API call"
     );
 }
+
+api_test!(
+    feedback_about_a_call_takes_its_agent_and_a_planted_bad_agent_is_a_significant_driver,
+    agents
+);
+async fn agents(app: TestApp) {
+    let calls: Vec<Value> = (0..360usize)
+        .map(|i| {
+            json!({"external_id": format!("call-{i}"), "customer_external_id": format!("c{i}"),
+                   "touchpoint": "contact-centre", "channel": "phone", "kind": "call",
+                   "agent": format!("a{}", i % 6), "team": if i % 6 < 3 { "north" } else { "south" },
+                   "occurred_at": format!("2026-02-{:02}T10:00:00Z", 1 + i % 28)})
+        })
+        .collect();
+    let loaded = app
+        .post("/api/v1/interactions:batch", &json!({ "records": calls }))
+        .await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    let mut records: Vec<Value> = (0..360usize)
+        .map(|i| {
+            let nps = if i % 6 == 3 { 4 + i % 2 } else { 8 + i % 3 };
+            json!({"external_id": format!("fb-{i}"), "interaction_external_id": format!("call-{i}"),
+                   "customer_external_id": format!("c{i}"), "nps": nps,
+                   "occurred_at": format!("2026-02-{:02}T11:00:00Z", 1 + i % 28)})
+        })
+        .collect();
+    records.push(json!({"external_id": "fb-own", "agent": "a9", "nps": 9,
+                        "occurred_at": "2026-02-02T11:00:00Z"}));
+    records.push(
+        json!({"external_id": "fb-bad", "interaction_external_id": "call-nowhere",
+                        "nps": 9, "occurred_at": "2026-02-02T11:00:00Z"}),
+    );
+    let loaded = app
+        .post("/api/v1/feedback:batch", &json!({ "records": records }))
+        .await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    assert_eq!(loaded.body["created"], 361);
+    assert_eq!(
+        loaded.body["rejected"][0]["field"],
+        "interaction_external_id"
+    );
+
+    let stored = app.all("/api/v1/feedback").await;
+    let first = stored.iter().find(|f| f["external_id"] == "fb-3").unwrap();
+    assert_eq!(
+        (first["agent"].as_str(), first["team"].as_str()),
+        (Some("a3"), Some("south"))
+    );
+    assert!(first["interaction_id"].is_i64());
+
+    let by_agent = app
+        .post(
+            "/api/v1/query",
+            &json!({"measures": ["n", "nps"], "group_by": ["agent"], "filters": {"team": "south"}}),
+        )
+        .await;
+    assert_eq!(by_agent.status, StatusCode::OK, "{}", by_agent.body);
+    let rows = by_agent.body["rows"].as_array().unwrap();
+    let agents: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r["group"]["agent"].as_str())
+        .collect();
+    assert_eq!(agents.len(), 3, "only the south team: {agents:?}");
+    let worst = rows
+        .iter()
+        .min_by(|a, b| {
+            a["nps"]["value"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["nps"]["value"].as_f64().unwrap())
+        })
+        .unwrap();
+    assert_eq!(worst["group"]["agent"], "a3");
+
+    let drivers = app
+        .post(
+            "/api/v1/drivers",
+            &json!({"factors": ["agent", "team"], "replicates": 100}),
+        )
+        .await;
+    assert_eq!(drivers.status, StatusCode::OK, "{}", drivers.body);
+    let a3 = drivers.body["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["value"] == "a3")
+        .expect("a3 among the drivers");
+    assert!(
+        a3["effect"].as_f64().unwrap() < -2.0 && a3["significant"] == true,
+        "{a3}"
+    );
+}

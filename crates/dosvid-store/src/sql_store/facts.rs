@@ -107,7 +107,7 @@ fn score(row: &Row, i: usize) -> Result<Option<u8>> {
 
 pub(super) fn feedback(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec<FeedbackFact>> {
     let select = "SELECT id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, ces, \
-                  comment IS NOT NULL AND comment <> '', language, sentiment, themes, emotions FROM feedback";
+                  comment IS NOT NULL AND comment <> '', language, sentiment, themes, emotions, agent, team FROM feedback";
     scan(c, select, org, s, |r| {
         Ok(FeedbackFact {
             id: r.int(0)?,
@@ -124,6 +124,8 @@ pub(super) fn feedback(c: &mut impl Conn, org: OrgId, s: FactScan) -> Result<Vec
             sentiment: r.opt_real(11)?,
             themes: r.opt_text(12)?,
             emotions: r.opt_small(13)?.map_or(0, |bits| bits as u8),
+            agent: r.opt_text(14)?,
+            team: r.opt_text(15)?,
         })
     })
 }

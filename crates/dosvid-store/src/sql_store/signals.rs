@@ -30,7 +30,12 @@ struct Resolver {
     touchpoints: HashMap<Ref, Option<i64>>,
     channels: HashMap<Ref, Option<i64>>,
     customers: HashMap<CustomerRef, i64>,
+    /// An interaction's id with its agent and team.
+    interactions: HashMap<Ref, Option<Served>>,
 }
+
+/// The interaction a feedback record answers for: its id, and who served the customer.
+type Served = (i64, Option<String>, Option<String>);
 
 impl Resolver {
     fn lookup(
@@ -54,6 +59,37 @@ impl Resolver {
             .transpose()?;
         cache.insert(r.clone(), found);
         Ok(found)
+    }
+
+    fn interaction(
+        &mut self,
+        c: &mut impl Conn,
+        org: OrgId,
+        r: &Ref,
+    ) -> Result<Result<Served, FieldError>> {
+        if !self.interactions.contains_key(r) {
+            let (column, value) = match r {
+                Ref::Id(id) => ("id", Value::Int(*id)),
+                Ref::Key(external) => ("external_id", Value::from(external)),
+            };
+            let sql = format!(
+                "SELECT id, agent, team FROM interactions WHERE org_id = $1 AND {column} = $2"
+            );
+            let found = c
+                .query_opt(&sql, &[org.into(), value])?
+                .map(|row| Ok::<_, StoreError>((row.int(0)?, row.opt_text(1)?, row.opt_text(2)?)))
+                .transpose()?;
+            self.interactions.insert(r.clone(), found);
+        }
+        Ok(self.interactions[r].clone().ok_or_else(|| match r {
+            Ref::Id(id) => {
+                FieldError::new("interaction_id", format!("no interaction with id {id}"))
+            }
+            Ref::Key(external) => FieldError::new(
+                "interaction_external_id",
+                format!("no interaction with external id '{external}'"),
+            ),
+        }))
     }
 
     fn touchpoint(
@@ -240,6 +276,13 @@ fn store_feedback(
         Some(r) => Some(resolve!(res.customer(c, org, r, now))),
         None => None,
     };
+    let (interaction, agent, team) = match &f.interaction {
+        Some(r) => {
+            let (id, agent, team) = resolve!(res.interaction(c, org, r));
+            (Some(id), f.agent.clone().or(agent), f.team.clone().or(team))
+        }
+        None => (None, f.agent.clone(), f.team.clone()),
+    };
     let params = [
         org.into(),
         (&f.external_id).into(),
@@ -261,11 +304,15 @@ fn store_feedback(
         f.garbage.into(),
         (&f.themes).into(),
         f.emotions.map(i16::from).into(),
+        interaction.into(),
+        agent.into(),
+        team.into(),
     ];
     let sql = "INSERT INTO feedback (org_id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, \
                nps, csat, ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage, \
-               themes, emotions) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+               themes, emotions, interaction_id, agent, team) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+               $21, $22, $23) \
                ON CONFLICT (org_id, external_id) DO NOTHING";
     insert_or_find(c, "feedback", sql, &params, org, &f.external_id).map(Ok)
 }
@@ -679,7 +726,8 @@ pub(super) fn latest_comments(
 }
 
 const FEEDBACK_COLUMNS: &str = "id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, \
-                                ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage, themes, emotions";
+                                ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage, themes, emotions, \
+                                interaction_id, agent, team";
 
 fn feedback_from_row(r: &Row) -> Result<Feedback> {
     Ok(Feedback {
@@ -703,6 +751,9 @@ fn feedback_from_row(r: &Row) -> Result<Feedback> {
         garbage: r.opt_text(17)?,
         themes: dosvid_domain::theme_list(r.opt_text(18)?.as_deref()),
         emotions: dosvid_domain::emotion_list(r.opt_small(19)?.map(|bits| bits as u8)),
+        interaction_id: r.opt_int(20)?,
+        agent: r.opt_text(21)?,
+        team: r.opt_text(22)?,
     })
 }
 

@@ -120,6 +120,8 @@ fn company(rows: usize) -> Index {
                 sentiment: (!themes.is_empty()).then_some(0.0),
                 themes: (!themes.is_empty()).then(|| themes.join(" ")),
                 emotions: 0,
+                agent: None,
+                team: None,
             }
         })
         .collect();
