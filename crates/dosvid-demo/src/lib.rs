@@ -19,6 +19,10 @@
 //! 4. **Detractors churn more**: a customer who gave an NPS of 0–6 in the last three months is
 //!    three times as likely to leave; leaving shows as a `cancellation` call and the end of their
 //!    recurring transactions.
+//! 5. **One agent serves worse**: feedback on the calls of [`WEAK_AGENT`] is
+//!    [`WEAK_AGENT_EFFECT`] points lower; survey answers about a contact name the interaction,
+//!    so they carry its agent and team (find it with `POST /api/v1/drivers` and the factor
+//!    `agent`, or the agents on the Insights page).
 
 mod comments;
 pub mod rng;
@@ -38,6 +42,10 @@ pub const START: (i32, u32) = (2024, 11);
 pub const MONTHS: u32 = 24;
 /// The month app version 5.0 shipped.
 pub const APP_RELEASE_MONTH: (i32, u32) = (2025, 9);
+/// The agent whose customers come away less happy (planted effect 5).
+pub const WEAK_AGENT: &str = "agent-013";
+/// How many points of the 0–10 answer the weak agent costs.
+pub const WEAK_AGENT_EFFECT: f64 = 2.0;
 /// The seed `dosvid demo` uses.
 pub const DEFAULT_SEED: u64 = 20_251_123;
 
@@ -457,6 +465,7 @@ impl Sim {
         effect: f64,
         theme: Theme,
         service: bool,
+        interaction: Option<&str>,
         out: &mut Month,
     ) {
         let rng = &mut self.rng;
@@ -515,7 +524,8 @@ impl Sim {
                 rating_scale: None,
                 comment,
                 language,
-                interaction: None,
+                // Feedback on a contact names it, and so its agent and team.
+                interaction: interaction.map(|id| Ref::Key(id.to_owned())),
                 agent: None,
                 team: None,
                 attributes: Default::default(),
@@ -618,9 +628,12 @@ impl Sim {
             }
             _ => {}
         }
+        if agent.as_deref() == Some(WEAK_AGENT) {
+            effect -= WEAK_AGENT_EFFECT;
+        }
         let external_id = self.next_id("int");
         out.interactions.push(NewInteraction {
-            external_id: Some(external_id),
+            external_id: Some(external_id.clone()),
             customer: Some(customer_ref(c)),
             touchpoint: Some(key(contact.touchpoint)),
             channel: key(channel),
@@ -642,6 +655,7 @@ impl Sim {
                 effect,
                 theme,
                 contact.service,
+                Some(&external_id),
                 out,
             );
         }
@@ -725,7 +739,7 @@ impl Sim {
                 (("social-networks", 0.0, Theme::General), 0.2),
             ]);
             self.survey(
-                c, month, when, touchpoint, "email", effect, theme, false, out,
+                c, month, when, touchpoint, "email", effect, theme, false, None, out,
             );
         }
         if self.rng.chance(0.004) {
@@ -817,6 +831,7 @@ pub fn generate<E>(
                         0.3,
                         Theme::Store,
                         true,
+                        None,
                         &mut out,
                     );
                 }

@@ -351,6 +351,11 @@ pub struct Ui {
     pub nps_point_worth: &'static str,
     /// What the NPS point's worth assumes: the horizon in days, the customers followed.
     pub nps_point_assumptions: fn(u32, u64) -> String,
+    pub agents_title: &'static str,
+    pub agents_hint: &'static str,
+    pub no_agents: &'static str,
+    pub below_company: &'static str,
+    pub above_company: &'static str,
     pub moments_title: &'static str,
     pub moments_hint: &'static str,
     pub marked_by_hand: &'static str,
@@ -594,6 +599,11 @@ const UK_UI: Ui = Ui {
             "Один пункт NPS — це один клієнт із 200, що перейшов від критиків до промоутерів; вважаємо, що такий клієнт приносить за {days} днів середній дохід промоутера замість критика (різницю груп спостережено, а не доведено причинність); враховано {n} клієнтів."
         )
     },
+    agents_title: "Оператори",
+    agents_hint: "NPS відгуків про розмови кожного оператора з 95% інтервалом; вище чи нижче компанії — лише коли інтервал це показує. Компанія:",
+    no_agents: "Відгуки ще не пов’язані з операторами: надсилайте interaction_id або agent.",
+    below_company: "нижче за компанію",
+    above_company: "вище за компанію",
     moments_title: "Моменти істини",
     moments_hint: "Точки контакту, де поганий досвід найсильніше передбачає відтік: відтік критиків проти решти, хто відповідав там.",
     marked_by_hand: "позначено вручну",
@@ -833,6 +843,11 @@ const EN_UI: Ui = Ui {
             "One point of NPS is one customer in 200 moving from detractor to promoter; such a customer is assumed to bring the promoters' mean revenue instead of the detractors' over {days} days (the groups' difference is observed, not proven causal); {n} customers followed."
         )
     },
+    agents_title: "Agents",
+    agents_hint: "The NPS of the feedback on each agent's contacts with its 95% interval; above or below the company only when the interval says so. Company:",
+    no_agents: "No feedback names an agent yet: send interaction_id or agent with it.",
+    below_company: "below the company",
+    above_company: "above the company",
     moments_title: "Moments of truth",
     moments_hint: "The touchpoints where a bad experience best predicts churn: detractors' churn against the others who answered there.",
     marked_by_hand: "marked by hand",
@@ -1078,6 +1093,11 @@ const RU_UI: Ui = Ui {
             "Один пункт NPS — это один клиент из 200, перешедший от критиков к промоутерам; считаем, что такой клиент приносит за {days} дней средний доход промоутера вместо критика (разница групп наблюдается, причинность не доказана); учтено {n} клиентов."
         )
     },
+    agents_title: "Операторы",
+    agents_hint: "NPS отзывов о разговорах каждого оператора с 95% интервалом; выше или ниже компании — только когда это показывает интервал. Компания:",
+    no_agents: "Отзывы ещё не связаны с операторами: передавайте interaction_id или agent.",
+    below_company: "ниже компании",
+    above_company: "выше компании",
     moments_title: "Моменты истины",
     moments_hint: "Точки контакта, где плохой опыт сильнее всего предсказывает отток: отток критиков против остальных, кто отвечал там.",
     marked_by_hand: "отмечено вручную",

@@ -8,8 +8,9 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use dosvid_analytics::{
-    DriversResult, FunnelRequest, FunnelResult, MomentsRequest, MomentsResult, Outcome,
-    PrioritiesRequest, PrioritiesResult, ValueChainRequest, ValueChainResult,
+    DriversResult, FunnelRequest, FunnelResult, Measure, MomentsRequest, MomentsResult, Outcome,
+    PrioritiesRequest, PrioritiesResult, QueryRequest, QueryResult, ValueChainRequest,
+    ValueChainResult,
 };
 use dosvid_domain::FieldError;
 use dosvid_metrics::Estimate;
@@ -36,6 +37,8 @@ struct Insights {
     value_chain: Result<ValueChainResult, FieldError>,
     funnel: Result<FunnelResult, FieldError>,
     moments: Result<MomentsResult, FieldError>,
+    /// NPS by agent, and the company's.
+    agents: Result<(QueryResult, QueryResult), FieldError>,
     /// Theme key → its name in the reader's language.
     theme_names: Vec<(String, String)>,
 }
@@ -98,6 +101,7 @@ pub async fn show(
                 value_chain: index.value_chain(&ValueChainRequest::default()),
                 funnel: index.funnel(&FunnelRequest::default()),
                 moments: index.moments_of_truth(&MomentsRequest::default()),
+                agents: agent_scores(index),
                 theme_names,
             })
         })
@@ -210,6 +214,10 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
         @match &insights.value_chain {
             Ok(v) => { (value_chain_section(ui, v)) }
             Err(e) => { section #value-chain { h2 { (ui.value_chain_title) } (unavailable(e)) } }
+        }
+        @match &insights.agents {
+            Ok((by_agent, company)) => { (agents_section(ui, by_agent, company)) }
+            Err(e) => { section #agents { h2 { (ui.agents_title) } (unavailable(e)) } }
         }
         @match &insights.moments {
             Ok(m) => { (moments_section(ui, m)) }
@@ -338,6 +346,73 @@ fn value_chain_section(ui: &Ui, v: &ValueChainResult) -> Markup {
                 p.meta { ((ui.nps_point_assumptions)(v.horizon_days, v.groups.iter().map(|g| g.customers).sum())) }
             }
             (api_call(ui, "/api/v1/value-chain", "{\"by\": \"nps_group\", \"horizon_days\": 180}"))
+        }
+    }
+}
+
+fn agent_scores(index: &dosvid_analytics::Index) -> Result<(QueryResult, QueryResult), FieldError> {
+    let ask = |group_by: Vec<String>| {
+        index.query(&QueryRequest {
+            measures: vec![Measure::N, Measure::Nps],
+            group_by,
+            ..Default::default()
+        })
+    };
+    Ok((ask(vec!["agent".into()])?, ask(Vec::new())?))
+}
+
+/// Agents by NPS with their intervals: only those with enough answers are ordered, and an agent
+/// is called above or below the company only when the interval says so — no ranking on noise.
+fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Markup {
+    let overall = company
+        .rows
+        .first()
+        .and_then(|r| r.nps.as_ref())
+        .and_then(|m| m.current.value);
+    let mut rows: Vec<_> = by_agent
+        .rows
+        .iter()
+        .filter_map(|r| Some((r.group.get("agent")?.clone()?, r.n, r.nps.as_ref()?.current)))
+        .collect();
+    rows.sort_by(|a, b| {
+        a.2.low_sample.cmp(&b.2.low_sample).then(
+            b.2.value
+                .unwrap_or(f64::MIN)
+                .total_cmp(&a.2.value.unwrap_or(f64::MIN)),
+        )
+    });
+    html! {
+        section #agents {
+            h2 { (ui.agents_title) }
+            p.meta { (ui.agents_hint) @if let Some(o) = overall { " NPS = " (format!("{o:.0}")) } }
+            @if rows.is_empty() {
+                p.meta role="status" { (ui.no_agents) }
+            } @else {
+                div.scroll { table {
+                    thead { tr { th {} th { "n" } th { "NPS" } th {} } }
+                    tbody {
+                        @for (agent, n, nps) in &rows {
+                            tr data-agent=(agent) {
+                                td { a href={ "/feedback?agent=" (agent) } { (agent) } }
+                                td { (n) }
+                                td {
+                                    @if nps.low_sample { (ui.not_enough) } @else {
+                                        (format!("{:.0}", nps.value.unwrap_or(0.0)))
+                                        @if let (Some(lo), Some(hi)) = (nps.low, nps.high) { " [" (format!("{lo:.0}; {hi:.0}")) "]" }
+                                    }
+                                }
+                                td {
+                                    @if let (Some(o), false) = (overall, nps.low_sample) {
+                                        @if nps.high.is_some_and(|h| h < o) { strong { (ui.below_company) } }
+                                        @else if nps.low.is_some_and(|l| l > o) { (ui.above_company) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            (api_call(ui, "/api/v1/query", "{\"measures\": [\"n\", \"nps\"], \"group_by\": [\"agent\"]}"))
         }
     }
 }
