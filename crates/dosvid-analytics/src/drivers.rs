@@ -10,8 +10,11 @@
 //! - *Categorical factors* (touchpoint, stage, channel, source, segment, region, plan,
 //!   `attr.NAME`): a record has one value, so the values are exclusive; the most common value is
 //!   left out as the reference (its indicator would be the sum of the others'). An **effect** is
-//!   reported against the average record of the factor: the value's coefficient minus the
-//!   share-weighted mean of all values' coefficients (the reference's being 0).
+//!   reported against the average record that has a value of the factor: the value's coefficient
+//!   minus the share-weighted mean of the values' coefficients (the reference's being 0). Records
+//!   without a value (feedback not about a call has no agent) are a population of their own, not
+//!   a value: they are neither reported nor part of the average — so agents are compared with
+//!   agents, not with answers about the website.
 //! - *Themes* are many per comment: each is its own indicator, its effect its coefficient
 //!   ("mentioning it, everything else equal"). A comment's themes carry their parents' bits in
 //!   the index; here a parent counts only when none of its children is mentioned ("time, other"),
@@ -655,13 +658,16 @@ impl Design {
                     counts,
                     ..
                 } => {
-                    let total: u64 = counts.iter().sum();
+                    // Against the average of the records that have a value: records without
+                    // one (no agent, because the feedback is not about a call) are a different
+                    // population, not a value to compare with.
+                    let total: u64 = counts[1..].iter().sum();
                     let coefficient = |c: usize| indicator[c].map_or(0.0, |j| coefficients[j]);
-                    let mean: f64 = (0..counts.len())
+                    let mean: f64 = (1..counts.len())
                         .map(|c| counts[c] as f64 * coefficient(c))
                         .sum::<f64>()
                         / total.max(1) as f64;
-                    for c in (0..counts.len()).filter(|&c| self.kept(counts[c], indicator[c])) {
+                    for c in (1..counts.len()).filter(|&c| self.kept(counts[c], indicator[c])) {
                         out.push((name.clone(), labels[c].clone(), coefficient(c) - mean));
                     }
                 }
@@ -686,7 +692,7 @@ impl Design {
                 Factor::Categorical {
                     indicator, counts, ..
                 } => {
-                    for c in (0..counts.len()).filter(|&c| self.kept(counts[c], indicator[c])) {
+                    for c in (1..counts.len()).filter(|&c| self.kept(counts[c], indicator[c])) {
                         out.push((counts[c], indicator[c]));
                     }
                 }
@@ -729,7 +735,7 @@ impl Design {
                     indicator,
                     ..
                 } => {
-                    let kept = |c: usize| self.kept(counts[c], indicator[c]);
+                    let kept = |c: usize| c > 0 && self.kept(counts[c], indicator[c]);
                     let c = code(row);
                     if kept(c) {
                         out.push(offset + (0..c).filter(|&c| kept(c)).count());

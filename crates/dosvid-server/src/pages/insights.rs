@@ -8,9 +8,9 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use dosvid_analytics::{
-    DriversResult, FunnelRequest, FunnelResult, Measure, MomentsRequest, MomentsResult, Outcome,
-    PrioritiesRequest, PrioritiesResult, QueryRequest, QueryResult, ValueChainRequest,
-    ValueChainResult,
+    DriversResult, Filters, FunnelRequest, FunnelResult, Measure, MomentsRequest, MomentsResult,
+    OneOrMany, Outcome, PrioritiesRequest, PrioritiesResult, QueryRequest, QueryResult,
+    ValueChainRequest, ValueChainResult,
 };
 use dosvid_domain::FieldError;
 use dosvid_metrics::Estimate;
@@ -24,6 +24,8 @@ use super::i18n::Ui;
 use crate::AppState;
 
 const FACTORS: [&str; 4] = ["theme", "touchpoint", "segment", "region"];
+/// Agents listed on the page; the API gives them all.
+const MAX_AGENTS: usize = 30;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct InsightsParams {
@@ -351,14 +353,31 @@ fn value_chain_section(ui: &Ui, v: &ValueChainResult) -> Markup {
 }
 
 fn agent_scores(index: &dosvid_analytics::Index) -> Result<(QueryResult, QueryResult), FieldError> {
-    let ask = |group_by: Vec<String>| {
+    let ask = |group_by: Vec<String>, agents: Vec<String>| {
         index.query(&QueryRequest {
             measures: vec![Measure::N, Measure::Nps],
             group_by,
+            filters: Filters {
+                agent: OneOrMany::Many(agents),
+                ..Default::default()
+            },
             ..Default::default()
         })
     };
-    Ok((ask(vec!["agent".into()])?, ask(Vec::new())?))
+    let by_agent = ask(vec!["agent".into()], Vec::new())?;
+    let agents: Vec<String> = by_agent
+        .rows
+        .iter()
+        .filter_map(|r| r.group.get("agent").cloned().flatten())
+        .collect();
+    // The average agent: the answers about every agent's contacts, not all answers (most are
+    // not about a contact with anyone).
+    let all_agents = if agents.is_empty() {
+        ask(Vec::new(), Vec::new())?
+    } else {
+        ask(Vec::new(), agents)?
+    };
+    Ok((by_agent, all_agents))
 }
 
 /// Agents by NPS with their intervals: only those with enough answers are ordered, and an agent
@@ -374,13 +393,24 @@ fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Mar
         .iter()
         .filter_map(|r| Some((r.group.get("agent")?.clone()?, r.n, r.nps.as_ref()?.current)))
         .collect();
+    // Those the interval sets apart first (below, then above), the rest by name: an order
+    // among agents whose intervals overlap would be noise.
+    let standing = |nps: &Estimate| match overall {
+        Some(o) if !nps.low_sample && nps.high.is_some_and(|h| h < o) => 0,
+        Some(o) if !nps.low_sample && nps.low.is_some_and(|l| l > o) => 1,
+        _ => 2,
+    };
     rows.sort_by(|a, b| {
-        a.2.low_sample.cmp(&b.2.low_sample).then(
-            b.2.value
-                .unwrap_or(f64::MIN)
-                .total_cmp(&a.2.value.unwrap_or(f64::MIN)),
-        )
+        standing(&a.2)
+            .cmp(&standing(&b.2))
+            .then(
+                a.2.value
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.2.value.unwrap_or(0.0)),
+            )
+            .then(a.0.cmp(&b.0))
     });
+    let shown = rows.len().min(MAX_AGENTS);
     html! {
         section #agents {
             h2 { (ui.agents_title) }
@@ -391,7 +421,7 @@ fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Mar
                 div.scroll { table {
                     thead { tr { th {} th { "n" } th { "NPS" } th {} } }
                     tbody {
-                        @for (agent, n, nps) in &rows {
+                        @for (agent, n, nps) in &rows[..shown] {
                             tr data-agent=(agent) {
                                 td { a href={ "/feedback?agent=" (agent) } { (agent) } }
                                 td { (n) }
