@@ -23,6 +23,10 @@
 //!    [`WEAK_AGENT_EFFECT`] points lower; survey answers about a contact name the interaction,
 //!    so they carry its agent and team (find it with `POST /api/v1/drivers` and the factor
 //!    `agent`, or the agents on the Insights page).
+//! 6. **The app's checkout loses customers at payment**: of the customers who reach
+//!    `e-shop.checkout`, [`WEB_PAYMENT`] pay on the web and only [`APP_PAYMENT`] on the app (find
+//!    it with `POST /api/v1/funnel` over `e-shop` → `e-shop.checkout` → `e-shop.checkout.payment`
+//!    grouped by `channel`: the largest drop is the app's payment step).
 
 mod comments;
 pub mod rng;
@@ -46,6 +50,12 @@ pub const APP_RELEASE_MONTH: (i32, u32) = (2025, 9);
 pub const WEAK_AGENT: &str = "agent-013";
 /// How many points of the 0–10 answer the weak agent costs.
 pub const WEAK_AGENT_EFFECT: f64 = 2.0;
+/// The share of customers who visit the online shop in a month.
+const SHOP_VISITS: f64 = 0.06;
+/// Of those who reach the checkout, the share who pay: on the web, and on the app (planted
+/// effect 6).
+pub const WEB_PAYMENT: f64 = 0.85;
+pub const APP_PAYMENT: f64 = 0.4;
 /// The seed `dosvid demo` uses.
 pub const DEFAULT_SEED: u64 = 20_251_123;
 
@@ -729,6 +739,43 @@ impl Sim {
         });
     }
 
+    /// A visit to the online shop: the shop, the checkout, the payment — on the app, the
+    /// payment step loses most of those who reach it (planted effect 6).
+    fn shop(&mut self, c: &Customer, month: u32, out: &mut Month) {
+        if !self.rng.chance(SHOP_VISITS) {
+            return;
+        }
+        let channel = *self.rng.pick(&["web", "app"]);
+        let start = at(month, 1 + self.rng.below(28) as u32, &mut self.rng);
+        let pays = if channel == "app" { APP_PAYMENT } else { WEB_PAYMENT };
+        let steps = [
+            ("e-shop", "visit", 1.0),
+            ("e-shop.checkout", "checkout", 0.6),
+            ("e-shop.checkout.payment", "payment", pays),
+        ];
+        let mut when = start;
+        for (touchpoint, kind, goes_on) in steps {
+            if !self.rng.chance(goes_on) {
+                break;
+            }
+            when += chrono::Duration::minutes(self.rng.range(2, 40));
+            let external_id = self.next_id("int");
+            out.interactions.push(NewInteraction {
+                external_id: Some(external_id),
+                customer: Some(customer_ref(c)),
+                touchpoint: Some(key(touchpoint)),
+                channel: key(channel),
+                kind: kind.to_owned(),
+                occurred_at: when,
+                duration_seconds: Some(self.rng.range(20, 600)),
+                outcome: None,
+                agent: None,
+                team: None,
+                attributes: Default::default(),
+            });
+        }
+    }
+
     /// A relationship survey (NPS about the company, not one contact) and the occasional review.
     fn relationship(&mut self, c: &mut Customer, month: u32, out: &mut Month) {
         if month.is_multiple_of(3) && self.rng.chance(0.15) {
@@ -840,6 +887,7 @@ pub fn generate<E>(
             for _ in 0..sim.rng.poisson(1.0) {
                 sim.contact(c, month, &mut out);
             }
+            sim.shop(c, month, &mut out);
             sim.relationship(c, month, &mut out);
             if sim.churns(c, month) {
                 sim.cancellation(c, month, &mut out);
