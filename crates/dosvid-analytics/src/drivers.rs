@@ -932,7 +932,7 @@ impl Index {
         let min_sample = request.min_sample.unwrap_or(30);
         let answer = model.answer(outcome, min_sample);
         let design = &model.design;
-        let effects = design.effects(&model.fit.coefficients);
+        let effects = &model.effects;
         let values = effects.len();
         // Customers carrying each value, in answers that are not complaints, and the outcome's
         // sum over each value's records for the matrix.

@@ -747,7 +747,11 @@ impl Sim {
         }
         let channel = *self.rng.pick(&["web", "app"]);
         let start = at(month, 1 + self.rng.below(28) as u32, &mut self.rng);
-        let pays = if channel == "app" { APP_PAYMENT } else { WEB_PAYMENT };
+        let pays = if channel == "app" {
+            APP_PAYMENT
+        } else {
+            WEB_PAYMENT
+        };
         let steps = [
             ("e-shop", "visit", 1.0),
             ("e-shop.checkout", "checkout", 0.6),
