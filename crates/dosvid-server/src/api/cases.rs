@@ -56,7 +56,7 @@ pub struct CaseParams {
     pub to: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<String>,
-    /// `/cases/metrics`: `team` (default), `priority` or `touchpoint`.
+    /// `/cases/metrics`: `team` (default), `owner`, `priority` or `touchpoint`.
     pub group_by: Option<String>,
 }
 
@@ -242,10 +242,13 @@ pub async fn metrics(
     let group_by = params.group_by.clone().unwrap_or_else(|| "team".into());
     let key: fn(&Case) -> Option<String> = match group_by.as_str() {
         "team" => |c| c.team.clone(),
+        "owner" => |c| c.owner.clone(),
         "priority" => |c| Some(c.priority.as_str().to_owned()),
         "touchpoint" => |c| c.touchpoint_id.map(|t| t.to_string()),
         _ => {
-            return Err(FieldError::new("group_by", "must be team, priority or touchpoint").into());
+            return Err(
+                FieldError::new("group_by", "must be team, owner, priority or touchpoint").into(),
+            );
         }
     };
     let cases = state

@@ -208,6 +208,8 @@ pub struct SliceForm {
     theme: Option<String>,
     emotion: Option<String>,
     segment: Option<String>,
+    /// The agent who served the customer (the Insights page links an agent's feedback here).
+    agent: Option<String>,
     has_comment: Option<String>,
     q: Option<String>,
     page: Option<usize>,
@@ -227,6 +229,7 @@ impl SliceForm {
             theme: given(&self.theme),
             emotion: given(&self.emotion),
             segment: given(&self.segment),
+            agent: given(&self.agent),
             has_comment: match self.has_comment.as_deref() {
                 Some("yes") => Some(true),
                 Some("no") => Some(false),
@@ -255,6 +258,7 @@ impl SliceForm {
             ("theme", &self.theme),
             ("emotion", &self.emotion),
             ("segment", &self.segment),
+            ("agent", &self.agent),
             ("has_comment", &self.has_comment),
             ("q", &self.q),
         ] {

@@ -125,6 +125,19 @@ async fn cases(app: TestApp) {
         Some(100.0),
         "resolved in minutes"
     );
+    // The same by owner: every case counted once, under its owner (or none).
+    let by_owner = app.get("/api/v1/cases/metrics?group_by=owner").await;
+    assert_eq!(by_owner.status, StatusCode::OK, "{}", by_owner.body);
+    let counted: u64 = by_owner
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cases"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, 3);
+    let refused = app.get("/api/v1/cases/metrics?group_by=mood").await;
+    assert_eq!(refused.error_field(), "group_by");
     let open_only = app.all("/api/v1/cases?open=true").await;
     assert_eq!(open_only.len(), 1);
     assert_eq!(open_only[0]["id"], three["id"]);

@@ -368,4 +368,34 @@ async fn agents(app: TestApp) {
         a3["effect"].as_f64().unwrap() < -2.0 && a3["significant"] == true,
         "{a3}"
     );
+
+    // An agent's own feedback, in the explorer the Insights page links to.
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let org = store.default_org().unwrap();
+        let user = dosvid_domain::user::NewUser {
+            email: "lead@kvant.example".into(),
+            name: "Керівниця".into(),
+            role: dosvid_domain::user::Role::TeamLead,
+            language: "uk".into(),
+        };
+        store
+            .create_user(org, user, "дуже-надійний-пароль", chrono::Utc::now())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let signed = app
+        .login("lead@kvant.example", "дуже-надійний-пароль", None)
+        .await;
+    let cookie = signed.cookie.unwrap().split(';').next().unwrap().to_owned();
+    let own = app
+        .page(
+            "GET",
+            "/feedback?agent=a3",
+            &[],
+            &[("cookie", cookie.as_str())],
+        )
+        .await;
+    assert!(own.html.contains("Знайдено записів: 60"), "{}", own.html);
 }
