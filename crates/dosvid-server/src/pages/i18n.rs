@@ -600,7 +600,7 @@ const UK_UI: Ui = Ui {
         )
     },
     agents_title: "Оператори",
-    agents_hint: "NPS відгуків про розмови кожного оператора з 95% інтервалом; вище чи нижче за середнього оператора — лише коли інтервал це показує. Усі оператори разом:",
+    agents_hint: "NPS відгуків про розмови кожного оператора з 95% інтервалом; вище чи нижче за середнього оператора — лише коли різниця значуща з поправкою на кількість операторів (Бенджаміні–Гохберг); решта — за абеткою. Усі оператори разом:",
     no_agents: "Відгуки ще не пов’язані з операторами: надсилайте interaction_id або agent.",
     below_company: "нижче за середнього",
     above_company: "вище за середнього",
@@ -844,7 +844,7 @@ const EN_UI: Ui = Ui {
         )
     },
     agents_title: "Agents",
-    agents_hint: "The NPS of the feedback on each agent's contacts with its 95% interval; above or below the average agent only when the interval says so. All agents together:",
+    agents_hint: "The NPS of the feedback on each agent's contacts with its 95% interval; above or below the average agent only when the difference is significant after correcting for the number of agents (Benjamini–Hochberg); the rest by name. All agents together:",
     no_agents: "No feedback names an agent yet: send interaction_id or agent with it.",
     below_company: "below the average",
     above_company: "above the average",
@@ -1094,7 +1094,7 @@ const RU_UI: Ui = Ui {
         )
     },
     agents_title: "Операторы",
-    agents_hint: "NPS отзывов о разговорах каждого оператора с 95% интервалом; выше или ниже среднего оператора — только когда это показывает интервал. Все операторы вместе:",
+    agents_hint: "NPS отзывов о разговорах каждого оператора с 95% интервалом; выше или ниже среднего оператора — только когда разница значима с поправкой на число операторов (Бенджамини–Хохберг); остальные — по алфавиту. Все операторы вместе:",
     no_agents: "Отзывы ещё не связаны с операторами: передавайте interaction_id или agent.",
     below_company: "ниже среднего",
     above_company: "выше среднего",

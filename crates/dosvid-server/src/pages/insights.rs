@@ -380,35 +380,62 @@ fn agent_scores(index: &dosvid_analytics::Index) -> Result<(QueryResult, QueryRe
     Ok((by_agent, all_agents))
 }
 
-/// Agents by NPS with their intervals: only those with enough answers are ordered, and an agent
-/// is called above or below the company only when the interval says so — no ranking on noise.
+/// Agents by NPS with their intervals. An agent is set apart from the average agent only when
+/// the difference is significant after Benjamini–Hochberg over all agents (a hundred agents
+/// compared one by one would give five "different" ones by chance); the rest are listed by
+/// name — an order among them would be noise.
 fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Markup {
-    let overall = company
+    let company = company
         .rows
         .first()
         .and_then(|r| r.nps.as_ref())
-        .and_then(|m| m.current.value);
+        .map(|m| m.current);
+    let overall = company.and_then(|c| c.value);
+    // The spread of one answer's NPS contribution among all agents' answers, from the
+    // company's interval: each agent's standard error is this over the root of its n (pooled,
+    // so that an agent whose answers are all alike still gets an honest error).
+    let spread = company.and_then(|c| {
+        let (lo, hi) = (c.low?, c.high?);
+        Some((hi - lo) / (2.0 * dosvid_metrics::stats::Z95) * (c.n as f64).sqrt())
+    });
     let mut rows: Vec<_> = by_agent
         .rows
         .iter()
         .filter_map(|r| Some((r.group.get("agent")?.clone()?, r.n, r.nps.as_ref()?.current)))
         .collect();
-    // Those the interval sets apart first (below, then above), the rest by name: an order
-    // among agents whose intervals overlap would be noise.
-    let standing = |nps: &Estimate| match overall {
-        Some(o) if !nps.low_sample && nps.high.is_some_and(|h| h < o) => 0,
-        Some(o) if !nps.low_sample && nps.low.is_some_and(|l| l > o) => 1,
+    let p_value = |nps: &Estimate| -> f64 {
+        match (overall, nps.value, spread, nps.low_sample) {
+            (Some(o), Some(v), Some(sd), false) if sd > 0.0 => {
+                let se = sd / (nps.n as f64).sqrt();
+                dosvid_metrics::stats::two_sided_p_normal((v - o) / se)
+            }
+            _ => 1.0,
+        }
+    };
+    let p_values: Vec<f64> = rows.iter().map(|r| p_value(&r.2)).collect();
+    let apart = dosvid_metrics::regression::benjamini_hochberg(&p_values, 0.05);
+    let apart: std::collections::BTreeSet<String> = rows
+        .iter()
+        .zip(apart)
+        .filter(|(_, apart)| *apart)
+        .map(|(r, _)| r.0.clone())
+        .collect();
+    let standing = |agent: &str, nps: &Estimate| match (overall, nps.value) {
+        (Some(o), Some(v)) if apart.contains(agent) && v < o => 0,
+        (Some(_), Some(_)) if apart.contains(agent) => 1,
         _ => 2,
     };
     rows.sort_by(|a, b| {
-        standing(&a.2)
-            .cmp(&standing(&b.2))
-            .then(
-                a.2.value
-                    .unwrap_or(0.0)
-                    .total_cmp(&b.2.value.unwrap_or(0.0)),
-            )
-            .then(a.0.cmp(&b.0))
+        let (sa, sb) = (standing(&a.0, &a.2), standing(&b.0, &b.2));
+        // Only the agents set apart are ordered by their score.
+        let by_score = if sa < 2 && sb < 2 {
+            a.2.value
+                .unwrap_or(0.0)
+                .total_cmp(&b.2.value.unwrap_or(0.0))
+        } else {
+            std::cmp::Ordering::Equal
+        };
+        sa.cmp(&sb).then(by_score).then(a.0.cmp(&b.0))
     });
     let shown = rows.len().min(MAX_AGENTS);
     html! {
@@ -432,9 +459,10 @@ fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Mar
                                     }
                                 }
                                 td {
-                                    @if let (Some(o), false) = (overall, nps.low_sample) {
-                                        @if nps.high.is_some_and(|h| h < o) { strong { (ui.below_company) } }
-                                        @else if nps.low.is_some_and(|l| l > o) { (ui.above_company) }
+                                    @match standing(agent, nps) {
+                                        0 => { strong { (ui.below_company) } }
+                                        1 => { (ui.above_company) }
+                                        _ => {}
                                     }
                                 }
                             }

@@ -283,11 +283,11 @@ api_test!(
     agents
 );
 async fn agents(app: TestApp) {
-    let calls: Vec<Value> = (0..360usize)
+    let calls: Vec<Value> = (0..720usize)
         .map(|i| {
             json!({"external_id": format!("call-{i}"), "customer_external_id": format!("c{i}"),
                    "touchpoint": "contact-centre", "channel": "phone", "kind": "call",
-                   "agent": format!("a{}", i % 6), "team": if i % 6 < 3 { "north" } else { "south" },
+                   "agent": format!("a{}", i % 24), "team": if i % 24 < 12 { "north" } else { "south" },
                    "occurred_at": format!("2026-02-{:02}T10:00:00Z", 1 + i % 28)})
         })
         .collect();
@@ -295,9 +295,14 @@ async fn agents(app: TestApp) {
         .post("/api/v1/interactions:batch", &json!({ "records": calls }))
         .await;
     assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
-    let mut records: Vec<Value> = (0..360usize)
+    let mut records: Vec<Value> = (0..720usize)
         .map(|i| {
-            let nps = if i % 6 == 3 { 4 + i % 2 } else { 8 + i % 3 };
+            // Every agent but a3 gets the same mix of answers.
+            let nps = if i % 24 == 3 {
+                4 + (i / 24) % 2
+            } else {
+                8 + (i / 24) % 3
+            };
             json!({"external_id": format!("fb-{i}"), "interaction_external_id": format!("call-{i}"),
                    "customer_external_id": format!("c{i}"), "nps": nps,
                    "occurred_at": format!("2026-02-{:02}T11:00:00Z", 1 + i % 28)})
@@ -313,7 +318,7 @@ async fn agents(app: TestApp) {
         .post("/api/v1/feedback:batch", &json!({ "records": records }))
         .await;
     assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
-    assert_eq!(loaded.body["created"], 361);
+    assert_eq!(loaded.body["created"], 721);
     assert_eq!(
         loaded.body["rejected"][0]["field"],
         "interaction_external_id"
@@ -323,14 +328,14 @@ async fn agents(app: TestApp) {
     let first = stored.iter().find(|f| f["external_id"] == "fb-3").unwrap();
     assert_eq!(
         (first["agent"].as_str(), first["team"].as_str()),
-        (Some("a3"), Some("south"))
+        (Some("a3"), Some("north"))
     );
     assert!(first["interaction_id"].is_i64());
 
     let by_agent = app
         .post(
             "/api/v1/query",
-            &json!({"measures": ["n", "nps"], "group_by": ["agent"], "filters": {"team": "south"}}),
+            &json!({"measures": ["n", "nps"], "group_by": ["agent"], "filters": {"team": "north"}}),
         )
         .await;
     assert_eq!(by_agent.status, StatusCode::OK, "{}", by_agent.body);
@@ -339,7 +344,7 @@ async fn agents(app: TestApp) {
         .iter()
         .filter_map(|r| r["group"]["agent"].as_str())
         .collect();
-    assert_eq!(agents.len(), 3, "only the south team: {agents:?}");
+    assert_eq!(agents.len(), 12, "only the north team: {agents:?}");
     let worst = rows
         .iter()
         .min_by(|a, b| {
@@ -397,5 +402,25 @@ async fn agents(app: TestApp) {
             &[("cookie", cookie.as_str())],
         )
         .await;
-    assert!(own.html.contains("Знайдено записів: 60"), "{}", own.html);
+    assert!(own.html.contains("Знайдено записів: 30"), "{}", own.html);
+
+    // On the Insights page, a3 alone is set apart from the average agent, and comes first.
+    let page = app
+        .page("GET", "/insights", &[], &[("cookie", cookie.as_str())])
+        .await;
+    let agents = page
+        .html
+        .split("id=\"agents\"")
+        .nth(1)
+        .expect("the agents section");
+    let first = agents.split("data-agent=\"").nth(1).unwrap();
+    assert!(first.starts_with("a3\""), "{agents:.600}");
+    assert_eq!(
+        agents
+            .matches("<strong>нижче за середнього</strong>")
+            .count(),
+        1,
+        "{agents:.2000}"
+    );
+    assert_eq!(agents.matches("вище за середнього</td>").count(), 0);
 }
