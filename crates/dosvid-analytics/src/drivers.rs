@@ -723,38 +723,54 @@ impl Design {
             .collect()
     }
 
-    /// The values (in [`Design::effects`] order) `row` has, references included.
-    fn row_values(&self, index: &Index, row: usize, out: &mut Vec<usize>) {
-        out.clear();
-        let mut offset = 0;
+    /// Where each factor's codes (or themes) fall among the values of [`Design::effects`],
+    /// worked out once for a pass over the rows.
+    fn value_slots(&self) -> Vec<Vec<Option<usize>>> {
+        let mut next = 0;
+        let mut take = |kept: bool| {
+            kept.then(|| {
+                next += 1;
+                next - 1
+            })
+        };
+        let mut slots = Vec::with_capacity(self.factors.len());
         for factor in &self.factors {
-            match factor {
+            slots.push(match factor {
                 Factor::Categorical {
-                    code,
-                    counts,
-                    indicator,
-                    ..
-                } => {
-                    let kept = |c: usize| c > 0 && self.kept(counts[c], indicator[c]);
-                    let c = code(row);
-                    if kept(c) {
-                        out.push(offset + (0..c).filter(|&c| kept(c)).count());
-                    }
-                    offset += (0..counts.len()).filter(|&c| kept(c)).count();
-                }
-                Factor::Themes { bits, first, .. } => {
+                    counts, indicator, ..
+                } => (0..counts.len())
+                    .map(|c| take(c > 0 && self.kept(counts[c], indicator[c])))
+                    .collect(),
+                Factor::Themes { bits, first, .. } => (0..bits.len())
+                    .map(|i| take(self.merged[first + i].is_none()))
+                    .collect(),
+            });
+        }
+        slots
+    }
+
+    /// The values (in [`Design::effects`] order) `row` has, references included.
+    fn row_values(
+        &self,
+        index: &Index,
+        row: usize,
+        slots: &[Vec<Option<usize>>],
+        out: &mut Vec<usize>,
+    ) {
+        out.clear();
+        for (factor, slots) in self.factors.iter().zip(slots) {
+            match factor {
+                Factor::Categorical { code, .. } => out.extend(slots[code(row)]),
+                Factor::Themes { bits, .. } => {
                     let themes = index.rows.themes[row];
-                    let mut kept = 0;
-                    for (i, (bit, children)) in bits.iter().enumerate() {
-                        if self.merged[first + i].is_some() {
-                            continue;
+                    for ((bit, children), slot) in bits.iter().zip(slots) {
+                        if let Some(v) = slot
+                            && themes & bit != 0
+                            && themes & children == 0
+                        {
+                            out.push(*v);
                         }
-                        if themes & bit != 0 && themes & children == 0 {
-                            out.push(offset + kept);
-                        }
-                        kept += 1;
                     }
-                    offset += kept;
                 }
             }
         }
@@ -945,9 +961,10 @@ impl Index {
         let mut carrying = vec![vec![0u64; 0]; values];
         let mut sums = vec![(0.0f64, 0u64); values];
         let mut own = Vec::new();
+        let slots = design.value_slots();
         for (&r, &y) in model.rows.iter().zip(&model.outcomes) {
             let r = r as usize;
-            design.row_values(self, r, &mut own);
+            design.row_values(self, r, &slots, &mut own);
             for &v in &own {
                 sums[v].0 += y;
                 sums[v].1 += 1;
@@ -974,7 +991,7 @@ impl Index {
         })?;
         plan.current.for_each_row(self, |r| {
             if Some(self.rows.source[r]) == complaint {
-                design.row_values(self, r, &mut own);
+                design.row_values(self, r, &slots, &mut own);
                 for &v in &own {
                     complaints[v] += 1;
                 }
