@@ -297,3 +297,40 @@ impl TestApp {
         }
     }
 }
+
+/// The password of every user the tests create.
+pub const PASSWORD: &str = "дуже-надійний-пароль";
+
+/// Creates a user (on a blocking thread: store calls block).
+pub async fn agent(app: &TestApp, role: dosvid_domain::user::Role) -> String {
+    let store = app.store.clone();
+    let email = format!("{}@kvant.example", role.as_str());
+    let user = dosvid_domain::user::NewUser {
+        email: email.clone(),
+        name: "Ірина".into(),
+        role,
+        language: "uk".into(),
+    };
+    tokio::task::spawn_blocking(move || {
+        let org = store.default_org().unwrap();
+        store
+            .create_user(org, user, PASSWORD, chrono::Utc::now())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    email
+}
+
+/// Signs in and returns the `Cookie` header to send.
+pub async fn sign_in(app: &TestApp, email: &str) -> String {
+    let page = app.login(email, PASSWORD, Some("/complaints/new")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
+    assert_eq!(page.location.as_deref(), Some("/complaints/new"));
+    let cookie = page.cookie.unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_owned()
+}

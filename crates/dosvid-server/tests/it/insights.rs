@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, agent, sign_in};
+use dosvid_domain::user::Role;
 
 /// 400 customers; 1,200 survey answers where waiting in the queue costs four points and the
 /// eastern region one; many complaints about prices, which do not move NPS.
@@ -221,25 +222,7 @@ api_test!(
 );
 async fn insights_page(app: TestApp) {
     company(&app).await;
-    let store = app.store.clone();
-    tokio::task::spawn_blocking(move || {
-        let org = store.default_org().unwrap();
-        let user = dosvid_domain::user::NewUser {
-            email: "analyst@kvant.example".into(),
-            name: "Аналітик".into(),
-            role: dosvid_domain::user::Role::Analyst,
-            language: "uk".into(),
-        };
-        store
-            .create_user(org, user, "дуже-надійний-пароль", chrono::Utc::now())
-            .unwrap();
-    })
-    .await
-    .unwrap();
-    let signed = app
-        .login("analyst@kvant.example", "дуже-надійний-пароль", None)
-        .await;
-    let cookie = signed.cookie.unwrap().split(';').next().unwrap().to_owned();
+    let cookie = sign_in(&app, &agent(&app, Role::Analyst).await).await;
     let page = app
         .page("GET", "/insights", &[], &[("cookie", cookie.as_str())])
         .await;
@@ -375,25 +358,7 @@ async fn agents(app: TestApp) {
     );
 
     // An agent's own feedback, in the explorer the Insights page links to.
-    let store = app.store.clone();
-    tokio::task::spawn_blocking(move || {
-        let org = store.default_org().unwrap();
-        let user = dosvid_domain::user::NewUser {
-            email: "lead@kvant.example".into(),
-            name: "Керівниця".into(),
-            role: dosvid_domain::user::Role::TeamLead,
-            language: "uk".into(),
-        };
-        store
-            .create_user(org, user, "дуже-надійний-пароль", chrono::Utc::now())
-            .unwrap();
-    })
-    .await
-    .unwrap();
-    let signed = app
-        .login("lead@kvant.example", "дуже-надійний-пароль", None)
-        .await;
-    let cookie = signed.cookie.unwrap().split(';').next().unwrap().to_owned();
+    let cookie = sign_in(&app, &agent(&app, Role::TeamLead).await).await;
     let own = app
         .page(
             "GET",

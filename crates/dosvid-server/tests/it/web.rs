@@ -2,47 +2,11 @@
 //! behalf, change the interface language, sign out. Nobody who is not signed in sees anything.
 
 use axum::http::StatusCode;
-use dosvid_domain::user::{Action, NewUser, Role};
+use dosvid_domain::user::{Action, Role};
 use serde_json::json;
 
 use crate::api_test;
-use crate::helpers::TestApp;
-
-const PASSWORD: &str = "дуже-надійний-пароль";
-
-/// Creates a user (on a blocking thread: store calls block).
-async fn agent(app: &TestApp, role: Role) -> String {
-    let store = app.store.clone();
-    let email = format!("{}@kvant.example", role.as_str());
-    let user = NewUser {
-        email: email.clone(),
-        name: "Ірина".into(),
-        role,
-        language: "uk".into(),
-    };
-    tokio::task::spawn_blocking(move || {
-        let org = store.default_org().unwrap();
-        store
-            .create_user(org, user, PASSWORD, chrono::Utc::now())
-            .unwrap();
-    })
-    .await
-    .unwrap();
-    email
-}
-
-/// Signs in and returns the `Cookie` header to send.
-async fn sign_in(app: &TestApp, email: &str) -> String {
-    let page = app.login(email, PASSWORD, Some("/complaints/new")).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
-    assert_eq!(page.location.as_deref(), Some("/complaints/new"));
-    let cookie = page.cookie.unwrap();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    cookie.split(';').next().unwrap().to_owned()
-}
+use crate::helpers::{PASSWORD, TestApp, agent, sign_in};
 
 api_test!(
     an_agent_signs_in_and_logs_a_complaint_that_reaches_the_api,
