@@ -114,28 +114,21 @@ impl Index {
         }
         let min_sample = request.min_sample.unwrap_or(30);
         let f = &request.filters;
-        let unsupported = [
-            ("filters.stage", f.stage.clone().into_vec().is_empty()),
+        let placed = [
+            ("filters.stage", !f.stage.clone().into_vec().is_empty()),
             (
                 "filters.touchpoint",
-                f.touchpoint.clone().into_vec().is_empty(),
+                !f.touchpoint.clone().into_vec().is_empty(),
             ),
-            ("filters.channel", f.channel.clone().into_vec().is_empty()),
-            ("filters.source", f.source.clone().into_vec().is_empty()),
-            ("filters.language", f.language.clone().into_vec().is_empty()),
-            (
-                "filters.sentiment",
-                f.sentiment.clone().into_vec().is_empty(),
-            ),
-            ("filters.theme", f.theme.clone().into_vec().is_empty()),
-            ("filters.emotion", f.emotion.clone().into_vec().is_empty()),
-            ("filters.has_comment", f.has_comment.is_none()),
-            ("filters.agent", f.agent.clone().into_vec().is_empty()),
-            ("filters.team", f.team.clone().into_vec().is_empty()),
+            ("filters.channel", !f.channel.clone().into_vec().is_empty()),
         ];
-        if let Some((field, _)) = unsupported.iter().find(|(_, empty)| !empty) {
+        let refused = placed
+            .into_iter()
+            .find(|(_, set)| *set)
+            .map(|(field, _)| field);
+        if let Some(field) = refused.or_else(|| f.feedback_only()) {
             return Err(FieldError::new(
-                *field,
+                field,
                 "a funnel is filtered by from, to and customer attributes; its steps say where",
             ));
         }

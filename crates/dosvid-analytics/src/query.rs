@@ -147,6 +147,33 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The first filter set that only feedback records can pass (interactions have no source,
+    /// comment or agent).
+    pub(crate) fn feedback_only(&self) -> Option<&'static str> {
+        let set = [
+            ("filters.source", !self.source.clone().into_vec().is_empty()),
+            (
+                "filters.language",
+                !self.language.clone().into_vec().is_empty(),
+            ),
+            ("filters.has_comment", self.has_comment.is_some()),
+            (
+                "filters.sentiment",
+                !self.sentiment.clone().into_vec().is_empty(),
+            ),
+            ("filters.theme", !self.theme.clone().into_vec().is_empty()),
+            (
+                "filters.emotion",
+                !self.emotion.clone().into_vec().is_empty(),
+            ),
+            ("filters.agent", !self.agent.clone().into_vec().is_empty()),
+            ("filters.team", !self.team.clone().into_vec().is_empty()),
+        ];
+        set.into_iter()
+            .find(|(_, set)| *set)
+            .map(|(field, _)| field)
+    }
+
     /// The comparison dashboards make by default: the period just before, when this one has
     /// both ends.
     pub fn previous_period(&self) -> Option<CompareTo> {
@@ -358,21 +385,8 @@ impl Index {
                     "interactions have only n and reach",
                 ));
             }
-            let feedback_only = [
-                ("filters.source", f.source.clone().into_vec().is_empty()),
-                ("filters.language", f.language.clone().into_vec().is_empty()),
-                ("filters.has_comment", f.has_comment.is_none()),
-                (
-                    "filters.sentiment",
-                    f.sentiment.clone().into_vec().is_empty(),
-                ),
-                ("filters.theme", f.theme.clone().into_vec().is_empty()),
-                ("filters.emotion", f.emotion.clone().into_vec().is_empty()),
-                ("filters.agent", f.agent.clone().into_vec().is_empty()),
-                ("filters.team", f.team.clone().into_vec().is_empty()),
-            ];
-            if let Some((field, _)) = feedback_only.iter().find(|(_, absent)| !absent) {
-                return Err(FieldError::new(*field, "interactions have no such field"));
+            if let Some(field) = f.feedback_only() {
+                return Err(FieldError::new(field, "interactions have no such field"));
             }
             for (i, name) in request.group_by.iter().enumerate() {
                 let feedback_only = [

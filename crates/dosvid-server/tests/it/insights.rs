@@ -2,11 +2,11 @@
 //! drives NPS and what to fix first.
 
 use axum::http::StatusCode;
+use dosvid_domain::user::Role;
 use serde_json::{Value, json};
 
 use crate::api_test;
 use crate::helpers::{TestApp, agent, sign_in};
-use dosvid_domain::user::Role;
 
 /// 400 customers; 1,200 survey answers where waiting in the queue costs four points and the
 /// eastern region one; many complaints about prices, which do not move NPS.
