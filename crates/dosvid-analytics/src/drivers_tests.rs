@@ -90,14 +90,60 @@ fn company(
     (customers, feedback, transactions)
 }
 
-fn index_of(seed: u64, records: usize, planted: bool) -> Index {
-    let (customers, feedback, transactions) = company(seed, records, planted);
+/// Customers 1..=n with no attributes.
+fn plain_customers(n: i64) -> Vec<CustomerFact> {
+    (1..=n)
+        .map(|id| CustomerFact {
+            id,
+            segment: None,
+            region: None,
+            plan: None,
+            language: None,
+            attributes: Default::default(),
+        })
+        .collect()
+}
+
+/// Customer `id`'s survey answer: an NPS and nothing else.
+fn survey_answer(id: i64, touchpoint: Option<i64>, occurred_at: i64, nps: u8) -> FeedbackFact {
+    FeedbackFact {
+        id,
+        customer_id: Some(id),
+        touchpoint_id: touchpoint,
+        channel_id: None,
+        source: FeedbackSource::Survey,
+        occurred_at,
+        nps: Some(nps),
+        csat: None,
+        ces: None,
+        has_comment: false,
+        language: None,
+        sentiment: None,
+        themes: None,
+        emotions: 0,
+        agent: None,
+        team: None,
+    }
+}
+
+fn build(
+    customers: &[CustomerFact],
+    feedback: &[FeedbackFact],
+    interactions: &[dosvid_domain::InteractionFact],
+    transactions: &[TransactionFact],
+) -> Index {
     let mut index = Index::new(Zone::utc(), directory());
-    index.upsert_customers(&customers);
-    index.append_feedback(&feedback);
-    index.append_transactions(&transactions);
+    index.upsert_customers(customers);
+    index.append_feedback(feedback);
+    index.append_interactions(interactions);
+    index.append_transactions(transactions);
     index.finish_build();
     index
+}
+
+fn index_of(seed: u64, records: usize, planted: bool) -> Index {
+    let (customers, feedback, transactions) = company(seed, records, planted);
+    build(&customers, &feedback, &[], &transactions)
 }
 
 fn request() -> DriversRequest {
@@ -216,40 +262,14 @@ fn bad_driver_requests_name_the_field() {
 fn the_value_chain_shows_detractors_churning_more_and_spending_less() {
     let mut rng = Rng(9);
     let day = |d: i64| (1_735_689_600 + d * 86_400) * 1_000_000;
-    let customers: Vec<CustomerFact> = (1..=1_500)
-        .map(|id| CustomerFact {
-            id,
-            segment: None,
-            region: None,
-            plan: None,
-            language: None,
-            attributes: Default::default(),
-        })
-        .collect();
+    let customers = plain_customers(1_500);
     let mut feedback = Vec::new();
     let mut transactions = Vec::new();
     for id in 1..=1_500i64 {
         let nps = rng.below(11) as u8;
         // The last 100 answered too late for their horizon to end.
         let answered = if id > 1_400 { 390 } else { 10 };
-        feedback.push(FeedbackFact {
-            id,
-            customer_id: Some(id),
-            touchpoint_id: None,
-            channel_id: None,
-            source: FeedbackSource::Survey,
-            occurred_at: day(answered),
-            nps: Some(nps),
-            csat: None,
-            ces: None,
-            has_comment: false,
-            language: None,
-            sentiment: None,
-            themes: None,
-            emotions: 0,
-            agent: None,
-            team: None,
-        });
+        feedback.push(survey_answer(id, None, day(answered), nps));
         let stays = if nps >= 9 {
             0.9
         } else if nps <= 6 {
@@ -276,11 +296,7 @@ fn the_value_chain_shows_detractors_churning_more_and_spending_less() {
         currency: "UAH".into(),
         kind: TransactionKind::Purchase,
     });
-    let mut index = Index::new(Zone::utc(), directory());
-    index.upsert_customers(&customers);
-    index.append_feedback(&feedback);
-    index.append_transactions(&transactions);
-    index.finish_build();
+    let index = build(&customers, &feedback, &[], &transactions);
     let chain = index
         .value_chain(&ValueChainRequest {
             horizon_days: Some(180),
@@ -361,20 +377,8 @@ fn a_funnel_finds_the_planted_drop_on_its_channel_and_step() {
         }
     }
     interactions.sort_by_key(|i| i.occurred_at);
-    let customers: Vec<CustomerFact> = (1..=3_000)
-        .map(|id| CustomerFact {
-            id,
-            segment: None,
-            region: None,
-            plan: None,
-            language: None,
-            attributes: Default::default(),
-        })
-        .collect();
-    let mut index = Index::new(Zone::utc(), directory());
-    index.upsert_customers(&customers);
-    index.append_interactions(&interactions);
-    index.finish_build();
+    let customers = plain_customers(3_000);
+    let index = build(&customers, &[], &interactions, &[]);
     let step = |key: &str| FunnelStep {
         touchpoint: Some(Named::Key(key.into())),
         stage: None,
@@ -417,38 +421,12 @@ fn a_funnel_finds_the_planted_drop_on_its_channel_and_step() {
 fn the_touchpoint_where_a_bad_experience_is_followed_by_churn_is_suggested_as_a_moment_of_truth() {
     let mut rng = Rng(21);
     let day = |d: i64| (1_735_689_600 + d * 86_400) * 1_000_000;
-    let customers: Vec<CustomerFact> = (1..=4_000)
-        .map(|id| CustomerFact {
-            id,
-            segment: None,
-            region: None,
-            plan: None,
-            language: None,
-            attributes: Default::default(),
-        })
-        .collect();
+    let customers = plain_customers(4_000);
     let (mut feedback, mut transactions) = (Vec::new(), Vec::new());
     for id in 1..=4_000i64 {
         let touchpoint = [10, 20, 21][rng.below(3) as usize];
         let nps = rng.below(11) as u8;
-        feedback.push(FeedbackFact {
-            id,
-            customer_id: Some(id),
-            touchpoint_id: Some(touchpoint),
-            channel_id: None,
-            source: FeedbackSource::Survey,
-            occurred_at: day(10),
-            nps: Some(nps),
-            csat: None,
-            ces: None,
-            has_comment: false,
-            language: None,
-            sentiment: None,
-            themes: None,
-            emotions: 0,
-            agent: None,
-            team: None,
-        });
+        feedback.push(survey_answer(id, Some(touchpoint), day(10), nps));
         let leaves = if touchpoint == 21 && nps <= 6 {
             0.7
         } else {
@@ -473,11 +451,7 @@ fn the_touchpoint_where_a_bad_experience_is_followed_by_churn_is_suggested_as_a_
         currency: "UAH".into(),
         kind: TransactionKind::Purchase,
     });
-    let mut index = Index::new(Zone::utc(), directory());
-    index.upsert_customers(&customers);
-    index.append_feedback(&feedback);
-    index.append_transactions(&transactions);
-    index.finish_build();
+    let index = build(&customers, &feedback, &[], &transactions);
     let moments = index.moments_of_truth(&MomentsRequest::default()).unwrap();
     let first = &moments.touchpoints[0];
     assert_eq!(first.touchpoint, "tp-21");
