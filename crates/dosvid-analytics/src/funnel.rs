@@ -100,10 +100,19 @@ pub struct FunnelDrop {
 /// A customer's way through the funnel.
 #[derive(Clone, Copy)]
 struct Attempt {
-    /// Steps reached.
+    /// Seconds after the earliest event.
+    started: u32,
+    group: u16,
+    /// Steps reached (0: not started).
     reached: u8,
-    started: i64,
-    group: u32,
+}
+
+impl Attempt {
+    const NONE: Attempt = Attempt {
+        started: 0,
+        group: 0,
+        reached: 0,
+    };
 }
 
 impl Index {
@@ -147,48 +156,64 @@ impl Index {
         let (group_labels, group_of) = self.funnel_groups(request.group_by.as_deref())?;
         let window = i64::from(within) * 86_400;
         let (from, to) = (plan.current.from, plan.current.to);
-        let mut attempts: Vec<Option<Attempt>> = vec![None; self.customers.len()];
-        let sources: [(&Columns, bool); 2] = [(&self.interactions, true), (&self.rows, false)];
-        // Both kinds of events, merged in time order.
-        let mut next = [0usize; 2];
-        loop {
-            let pick = (0..2)
-                .filter(|&k| next[k] < sources[k].0.len())
-                .min_by_key(|&k| sources[k].0.second[next[k]]);
-            let Some(k) = pick else { break };
-            let (columns, interaction) = sources[k];
-            let r = next[k];
-            next[k] += 1;
-            let customer = columns.customer[r];
-            if customer == NO_CUSTOMER || !admitted(customer) {
-                continue;
-            }
-            let (second, touchpoint) = (columns.second[r], usize::from(columns.touchpoint[r]));
-            match &mut attempts[customer as usize] {
-                None => {
-                    if accept[0][touchpoint] && from <= second && second < to {
-                        attempts[customer as usize] = Some(Attempt {
-                            reached: 1,
-                            started: second,
-                            group: group_of(columns, r, interaction, customer),
-                        });
+        let steps = names.len();
+        // Attempts are kept small (8 bytes): their start as seconds after the earliest event.
+        let base = [&self.interactions, &self.rows]
+            .iter()
+            .filter_map(|c| c.second.iter().min())
+            .min()
+            .copied()
+            .unwrap_or(0);
+        // Each range of customers is followed through all the events by its own thread.
+        let parts = self.by_customer_range(|slots| {
+            let (first, last) = (slots.start, slots.end);
+            let mut attempts = vec![Attempt::NONE; last - first];
+            let sources: [(&Columns, bool); 2] = [(&self.interactions, true), (&self.rows, false)];
+            // Both kinds of events, merged in time order.
+            let mut next = [0usize; 2];
+            let lengths = [sources[0].0.len(), sources[1].0.len()];
+            loop {
+                let k = match (next[0] < lengths[0], next[1] < lengths[1]) {
+                    (true, true) => {
+                        usize::from(sources[1].0.second[next[1]] < sources[0].0.second[next[0]])
                     }
+                    (true, false) => 0,
+                    (false, true) => 1,
+                    (false, false) => break,
+                };
+                let (columns, interaction) = sources[k];
+                let r = next[k];
+                next[k] += 1;
+                let customer = columns.customer[r];
+                let slot = customer as usize;
+                if customer == NO_CUSTOMER || slot < first || slot >= last || !admitted(customer) {
+                    continue;
                 }
-                Some(attempt) => {
+                let (second, touchpoint) = (columns.second[r], usize::from(columns.touchpoint[r]));
+                let attempt = &mut attempts[slot - first];
+                if attempt.reached == 0 {
+                    if accept[0][touchpoint] && from <= second && second < to {
+                        *attempt = Attempt {
+                            reached: 1,
+                            started: u32::try_from(second - base).unwrap_or(u32::MAX),
+                            group: group_of(columns, r, interaction, customer),
+                        };
+                    }
+                } else {
                     let step = usize::from(attempt.reached);
-                    if step < accept.len()
+                    if step < steps
                         && accept[step][touchpoint]
-                        && second <= attempt.started + window
+                        && second - base <= i64::from(attempt.started) + window
                     {
                         attempt.reached += 1;
                     }
                 }
             }
-        }
-        let steps = names.len();
+            attempts
+        });
         let mut overall = vec![0u64; steps];
-        let mut by_group: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
-        for attempt in attempts.iter().flatten() {
+        let mut by_group: BTreeMap<u16, Vec<u64>> = BTreeMap::new();
+        for attempt in parts.iter().flatten().filter(|a| a.reached > 0) {
             let counts = by_group
                 .entry(attempt.group)
                 .or_insert_with(|| vec![0; steps]);
@@ -396,7 +421,7 @@ impl Index {
     ) -> Result<
         (
             Vec<Option<String>>,
-            Box<dyn Fn(&Columns, usize, bool, u32) -> u32 + '_>,
+            Box<dyn Fn(&Columns, usize, bool, u32) -> u16 + Sync + '_>,
         ),
         FieldError,
     > {
@@ -411,10 +436,7 @@ impl Index {
                             .map(|ch| ch.key.clone())
                     })
                     .collect();
-                Ok((
-                    labels,
-                    Box::new(|columns, r, _, _| u32::from(columns.channel[r])),
-                ))
+                Ok((labels, Box::new(|columns, r, _, _| columns.channel[r])))
             }
             Some(name) => {
                 let column = self.customer_column("group_by", name)?;
@@ -424,7 +446,7 @@ impl Index {
                     .collect();
                 Ok((
                     labels,
-                    Box::new(move |_, _, _, customer| u32::from(column.values[customer as usize])),
+                    Box::new(move |_, _, _, customer| column.values[customer as usize]),
                 ))
             }
         }

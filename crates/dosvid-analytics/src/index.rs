@@ -552,6 +552,38 @@ impl Index {
         self.rows.len()
     }
 
+    /// `work` run on each of a few ranges of customer slots, in parallel: for passes over all
+    /// events that keep per-customer state, so that the state each thread touches at random
+    /// stays in its share of the cache. The results are in slot order.
+    pub(crate) fn by_customer_range<T: Send>(
+        &self,
+        work: impl Fn(std::ops::Range<usize>) -> T + Sync,
+    ) -> Vec<T> {
+        let slots = self.customers.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get().min(8))
+            .min(slots.div_ceil(65_536).max(1));
+        if threads == 1 {
+            return vec![work(0..slots)];
+        }
+        let share = slots.div_ceil(threads);
+        std::thread::scope(|scope| {
+            let work = &work;
+            let handles: Vec<_> = (0..threads)
+                .map(|t| scope.spawn(move || work(t * share..((t + 1) * share).min(slots))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a thread of a customer pass panicked"))
+                .collect()
+        })
+    }
+
+    /// Interactions held.
+    pub fn interactions(&self) -> usize {
+        self.interactions.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.len() == 0
     }

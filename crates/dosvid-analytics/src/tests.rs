@@ -919,3 +919,195 @@ fn the_distribution_counts_each_score() {
     }
     assert_eq!(d.ces.len(), 7);
 }
+
+/// A company large enough that funnels and the value chain split their customers between
+/// threads: both answers against a brute-force walk of each customer's own events.
+#[test]
+fn funnels_and_the_value_chain_match_each_customers_own_history_across_threads() {
+    use dosvid_domain::{InteractionFact, TransactionFact, TransactionKind};
+    const CUSTOMERS: i64 = 150_000;
+    const DAY: i64 = 86_400;
+    let start = 1_735_689_600;
+    let mut rng = Rng(99);
+    let mut index = Index::new(Zone::utc(), directory());
+    index.upsert_customers(
+        &(1..=CUSTOMERS)
+            .map(|id| CustomerFact {
+                id,
+                segment: None,
+                region: None,
+                plan: None,
+                language: None,
+                attributes: Default::default(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    // Each customer's events: (second, touchpoint, channel, nps); seconds are distinct within a
+    // customer, so "after" means one thing.
+    type Event = (i64, i64, i64, Option<u8>);
+    let touchpoints = [10, 11, 12, 20, 21];
+    let mut histories: Vec<Vec<Event>> = Vec::new();
+    let mut purchases: Vec<Vec<(i64, i64)>> = Vec::new();
+    let (mut interactions, mut feedback, mut transactions) = (Vec::new(), Vec::new(), Vec::new());
+    for customer in 1..=CUSTOMERS {
+        let mut events = Vec::new();
+        let count = rng.below(5);
+        for j in 0..count + 1 {
+            let second = start + rng.below(60 * 24 * 40) as i64 * 60 + j as i64;
+            let touchpoint = touchpoints[rng.below(5) as usize];
+            let channel = 1 + rng.below(3) as i64;
+            let answer = (j == count).then(|| rng.below(11) as u8);
+            if answer.is_none() || rng.chance(0.5) {
+                events.push((second, touchpoint, channel, answer));
+            }
+        }
+        for &(second, touchpoint, channel, nps) in &events {
+            if nps.is_some() {
+                feedback.push(FeedbackFact {
+                    id: feedback.len() as i64 + 1,
+                    customer_id: Some(customer),
+                    touchpoint_id: Some(touchpoint),
+                    channel_id: Some(channel),
+                    source: FeedbackSource::Survey,
+                    occurred_at: second * 1_000_000,
+                    nps,
+                    csat: None,
+                    ces: None,
+                    has_comment: false,
+                    language: None,
+                    sentiment: None,
+                    themes: None,
+                    emotions: 0,
+                    agent: None,
+                    team: None,
+                });
+            } else {
+                interactions.push(InteractionFact {
+                    id: interactions.len() as i64 + 1,
+                    customer_id: Some(customer),
+                    touchpoint_id: Some(touchpoint),
+                    channel_id: channel,
+                    occurred_at: second * 1_000_000,
+                });
+            }
+        }
+        let mut bought = Vec::new();
+        for _ in 0..rng.below(3) {
+            let second = start + rng.below(60 * DAY as u64) as i64;
+            let amount = 100 * (1 + rng.below(50) as i64);
+            bought.push((second, amount));
+            transactions.push(TransactionFact {
+                id: transactions.len() as i64 + 1,
+                customer_id: Some(customer),
+                occurred_at: second * 1_000_000,
+                amount_minor: amount,
+                currency: "UAH".into(),
+                kind: TransactionKind::Purchase,
+            });
+        }
+        events.sort();
+        histories.push(events);
+        purchases.push(bought);
+    }
+    index.append_interactions(&interactions);
+    index.append_feedback(&feedback);
+    index.append_transactions(&transactions);
+    index.finish_build();
+
+    // The funnel tp-10 (with 11 and 12 below it) → tp-20 → tp-21 within 5 days, by channel.
+    let steps = [&[10, 11, 12][..], &[20], &[21]];
+    let window = 5 * DAY;
+    let mut expected: BTreeMap<i64, [u64; 3]> = BTreeMap::new();
+    for events in &histories {
+        let mut reached = 0;
+        let mut began = (0, 0);
+        for &(second, touchpoint, channel, _) in events {
+            if reached == 0 {
+                if steps[0].contains(&touchpoint) {
+                    reached = 1;
+                    began = (second, channel);
+                }
+            } else if reached < 3
+                && steps[reached].contains(&touchpoint)
+                && second <= began.0 + window
+            {
+                reached += 1;
+            }
+        }
+        let counts = expected.entry(began.1).or_default();
+        for count in counts.iter_mut().take(reached) {
+            *count += 1;
+        }
+    }
+    let step = |key: &str| FunnelStep {
+        touchpoint: Some(Named::Key(key.into())),
+        stage: None,
+    };
+    let funnel = index
+        .funnel(&FunnelRequest {
+            steps: vec![step("tp-10"), step("tp-20"), step("tp-21")],
+            within_days: Some(5),
+            group_by: Some("channel".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    for group in &funnel.groups {
+        let channel: i64 = group.group.as_deref().unwrap()[3..].parse().unwrap();
+        let ours: Vec<u64> = group.steps.iter().map(|s| s.customers).collect();
+        assert_eq!(ours, expected[&channel], "channel {channel}");
+    }
+    assert_eq!(funnel.groups.len(), 3);
+
+    // The value chain over 10 days after each customer's answer in the first 20 days.
+    let horizon = 10 * DAY;
+    let end = histories
+        .iter()
+        .flatten()
+        .map(|e| e.0)
+        .chain(purchases.iter().flatten().map(|p| p.0))
+        .max()
+        .unwrap();
+    let mut expected = [(0u64, 0u64, 0i64, 0u64); 3];
+    for (events, bought) in histories.iter().zip(&purchases) {
+        let Some(&(at, _, _, Some(nps))) = events
+            .iter()
+            .rfind(|e| e.3.is_some() && e.0 < start + 20 * DAY)
+        else {
+            continue;
+        };
+        if at + horizon > end {
+            continue;
+        }
+        let group = match nps {
+            9.. => 0,
+            7..=8 => 1,
+            _ => 2,
+        };
+        let within = |t: i64| t > at && t <= at + horizon;
+        let revenue: i64 = bought.iter().filter(|p| within(p.0)).map(|p| p.1).sum();
+        let contacts = events
+            .iter()
+            .filter(|e| e.3.is_none() && within(e.0))
+            .count();
+        let tally = &mut expected[group];
+        tally.0 += 1;
+        tally.1 += u64::from(!bought.iter().any(|p| within(p.0)));
+        tally.2 += revenue;
+        tally.3 += contacts as u64;
+    }
+    let chain = index
+        .value_chain(&ValueChainRequest {
+            from: Some("2025-01-01".into()),
+            to: Some("2025-01-21".into()),
+            horizon_days: Some(10),
+            ..Default::default()
+        })
+        .unwrap();
+    for (group, (customers, churned, revenue, contacts)) in chain.groups.iter().zip(expected) {
+        assert_eq!(group.customers, customers, "{}", group.group);
+        let n = customers as f64;
+        assert!((group.churn.value.unwrap() - 100.0 * churned as f64 / n).abs() < 1e-9);
+        assert!((group.revenue_per_customer.value.unwrap() - revenue as f64 / n).abs() < 1e-6);
+        assert!((group.contacts.value.unwrap() - contacts as f64 / n).abs() < 1e-9);
+    }
+}

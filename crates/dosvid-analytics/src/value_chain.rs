@@ -86,56 +86,7 @@ pub struct NpsPointValue {
 /// The group of a record's answer, if it has one.
 type GroupOf<'a> = Box<dyn Fn(usize) -> Option<usize> + 'a>;
 
-/// Per customer: their transactions in the main currency (second, signed amount, counts as a
-/// purchase) and their interactions' seconds, both sorted.
-struct Histories {
-    starts: Vec<usize>,
-    money: Vec<(i64, i64, bool)>,
-    contact_starts: Vec<usize>,
-    contacts: Vec<i64>,
-}
-
 impl Index {
-    fn histories(&self, currency: Option<u16>) -> Histories {
-        let slots = self.customers.len();
-        let mut money: Vec<(u32, i64, i64, bool)> = self
-            .transactions
-            .iter()
-            .filter(|t| t.customer != NO_CUSTOMER && Some(t.currency) == currency)
-            .map(|t| {
-                let refund = t.kind == TransactionKind::Refund;
-                let amount = if refund {
-                    -t.amount_minor.abs()
-                } else {
-                    t.amount_minor
-                };
-                (t.customer, t.second, amount, !refund)
-            })
-            .collect();
-        money.sort_unstable();
-        let mut contacts: Vec<(u32, i64)> = (0..self.interactions.len())
-            .filter(|&r| self.interactions.customer[r] != NO_CUSTOMER)
-            .map(|r| (self.interactions.customer[r], self.interactions.second[r]))
-            .collect();
-        contacts.sort_unstable();
-        let starts_of = |keys: &mut dyn Iterator<Item = u32>| {
-            let mut starts = vec![0usize; slots + 1];
-            for k in keys {
-                starts[k as usize + 1] += 1;
-            }
-            for i in 1..starts.len() {
-                starts[i] += starts[i - 1];
-            }
-            starts
-        };
-        Histories {
-            starts: starts_of(&mut money.iter().map(|m| m.0)),
-            money: money.iter().map(|m| (m.1, m.2, m.3)).collect(),
-            contact_starts: starts_of(&mut contacts.iter().map(|c| c.0)),
-            contacts: contacts.iter().map(|c| c.1).collect(),
-        }
-    }
-
     pub fn value_chain(&self, request: &ValueChainRequest) -> Result<ValueChainResult, FieldError> {
         let horizon = request.horizon_days.unwrap_or(180);
         if !(1..=3650).contains(&horizon) {
@@ -212,7 +163,6 @@ impl Index {
         });
         let (currency, _) = self.revenue_by_customer(1);
         let currency_code = currency.as_ref().and_then(|c| self.currencies.code_of(c));
-        let histories = self.histories(currency_code);
         let end = self
             .rows
             .second
@@ -222,6 +172,80 @@ impl Index {
             .chain(self.transactions.iter().map(|t| t.second))
             .max()
             .unwrap_or(i64::MIN);
+        // The customers followed, each from their answer on; the others are `None`.
+        let mut too_recent = 0;
+        let followed: Vec<Option<i64>> = latest
+            .iter()
+            .map(|answer| {
+                let (at, _) = (*answer)?;
+                if at + h > end {
+                    too_recent += 1;
+                    return None;
+                }
+                Some(at)
+            })
+            .collect();
+        // What each followed customer did: one pass over the transactions and one over the
+        // interactions, in whatever order they are held.
+        #[derive(Default, Clone, Copy)]
+        struct After {
+            bought: bool,
+            revenue: i64,
+            revenue_before: i64,
+        }
+        let mut after = vec![After::default(); followed.len()];
+        for t in &self.transactions {
+            if t.customer == NO_CUSTOMER || Some(t.currency) != currency_code {
+                continue;
+            }
+            let slot = t.customer as usize;
+            let Some(at) = followed[slot] else { continue };
+            let refund = t.kind == TransactionKind::Refund;
+            let amount = if refund {
+                -t.amount_minor.abs()
+            } else {
+                t.amount_minor
+            };
+            let a = &mut after[slot];
+            if t.second > at && t.second <= at + h {
+                a.bought |= !refund;
+                a.revenue += amount;
+            } else if t.second > at - h && t.second <= at {
+                a.revenue_before += amount;
+            }
+        }
+        // Contacts: each range of customers counted by its own thread, on 8 bytes a customer
+        // (the answer as seconds after the earliest one, and the count) so that what a thread
+        // touches at random stays in its share of the cache.
+        const NOT_FOLLOWED: u32 = u32::MAX;
+        let base = followed.iter().flatten().min().copied().unwrap_or(0);
+        let contacts: Vec<u32> = self
+            .by_customer_range(|slots| {
+                let mut state: Vec<(u32, u32)> = followed[slots.clone()]
+                    .iter()
+                    .map(|at| {
+                        let since = at.map(|at| u32::try_from(at - base).unwrap_or(NOT_FOLLOWED));
+                        (since.unwrap_or(NOT_FOLLOWED), 0)
+                    })
+                    .collect();
+                let columns = &self.interactions;
+                for (&customer, &second) in columns.customer.iter().zip(&columns.second) {
+                    let slot = customer as usize;
+                    if !slots.contains(&slot) {
+                        continue;
+                    }
+                    let (answered, count) = &mut state[slot - slots.start];
+                    let after = second - base - i64::from(*answered);
+                    if *answered != NOT_FOLLOWED && after > 0 && after <= h {
+                        *count += 1;
+                    }
+                }
+                state
+                    .into_iter()
+                    .map(|(_, count)| count)
+                    .collect::<Vec<u32>>()
+            })
+            .concat();
         #[derive(Default, Clone)]
         struct Tally {
             customers: u64,
@@ -231,32 +255,17 @@ impl Index {
             contacts: Moments,
         }
         let mut tallies = vec![Tally::default(); 3];
-        let mut too_recent = 0;
         for (slot, answer) in latest.iter().enumerate() {
-            let Some((at, group)) = *answer else { continue };
-            if at + h > end {
-                too_recent += 1;
+            let (Some((_, group)), Some(_)) = (*answer, followed[slot]) else {
                 continue;
-            }
-            let money = &histories.money[histories.starts[slot]..histories.starts[slot + 1]];
-            let (mut bought, mut after, mut before) = (false, 0i64, 0i64);
-            for &(t, amount, purchase) in money {
-                if t > at && t <= at + h {
-                    bought |= purchase;
-                    after += amount;
-                } else if t > at - h && t <= at {
-                    before += amount;
-                }
-            }
-            let contacts = &histories.contacts
-                [histories.contact_starts[slot]..histories.contact_starts[slot + 1]];
-            let contacted = contacts.iter().filter(|&&t| t > at && t <= at + h).count();
+            };
+            let a = after[slot];
             let tally = &mut tallies[group];
             tally.customers += 1;
-            tally.churned += u64::from(!bought);
-            tally.expanded += u64::from(after > before);
-            tally.revenue.add(after as f64);
-            tally.contacts.add(contacted as f64);
+            tally.churned += u64::from(!a.bought);
+            tally.expanded += u64::from(a.revenue > a.revenue_before);
+            tally.revenue.add(a.revenue as f64);
+            tally.contacts.add(f64::from(contacts[slot]));
         }
         let first = tallies[0].clone();
         let groups: Vec<ValueChainGroup> = tallies

@@ -244,6 +244,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// The journey funnel and the value chain over ten million interactions of a million
+    /// customers, against DuckDB answering the same questions in SQL on the same data.
+    Journey {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 10_000_000)]
+        interactions: usize,
+        /// Runs of each; the median counts.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
     /// Time and weight of every web page on the demo company, against 150 ms and 300 KB.
     Pages {
         /// The demo's scale (9 ≈ 1,070,000 feedback records).
@@ -386,6 +397,14 @@ fn main() -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Insights { rows, repeat },
         } => bench::insights::run(rows, repeat),
+        Command::Bench {
+            command:
+                BenchCommand::Journey {
+                    customers,
+                    interactions,
+                    repeat,
+                },
+        } => bench::journey::run(customers, interactions, repeat),
         Command::Bench {
             command: BenchCommand::Pages { scale, db, repeat },
         } => bench::pages::run(bench::pages::Options { scale, db, repeat }),

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod import;
 pub mod ingest;
 pub mod insights;
+pub mod journey;
 pub mod pages;
 pub mod text;
 
