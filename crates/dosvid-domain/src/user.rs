@@ -100,6 +100,9 @@ pub struct User {
     pub role: Role,
     /// The interface language: `uk`, `en` or `ru`.
     pub language: String,
+    /// The agent id interactions and feedback name this person by (`agent-013`), if they serve
+    /// customers: their own scores and the comments about them are on `/me`.
+    pub agent: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -112,6 +115,8 @@ pub struct NewUser {
     pub name: String,
     pub role: Role,
     pub language: String,
+    /// The agent id interactions name this person by.
+    pub agent: Option<String>,
 }
 
 impl NewUser {
@@ -132,6 +137,7 @@ impl NewUser {
             name: error::required_text("name", Some(&self.name))?,
             role: self.role,
             language,
+            agent: error::short_text("agent", self.agent.as_deref())?,
         })
     }
 }
@@ -162,10 +168,19 @@ mod tests {
             name: "Olena".into(),
             role: Role::Agent,
             language: language.into(),
+            agent: Some(" agent-013 ".into()),
         };
         assert_eq!(
             user(" Olena@Kvant.UA ", "uk").validate().unwrap().email,
             "olena@kvant.ua"
+        );
+        assert_eq!(
+            user("o@kvant.ua", "uk")
+                .validate()
+                .unwrap()
+                .agent
+                .as_deref(),
+            Some("agent-013")
         );
         assert_eq!(user("olena", "uk").validate().unwrap_err().field, "email");
         assert_eq!(

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_webhooks_alerts.sql")),
     (8, include_str!("../migrations/0008_security.sql")),
     (9, include_str!("../migrations/0009_feedback_agents.sql")),
+    (10, include_str!("../migrations/0010_user_agent.sql")),
 ];
 
 pub struct PgBackend {

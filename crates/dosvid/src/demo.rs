@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use dosvid_demo::Batch;
 use dosvid_domain::RecordKind;
+use dosvid_domain::user::Role;
 use dosvid_store::{Filter, PageRequest, Signals, Store};
 
 /// Records per transaction while building.
@@ -38,11 +39,27 @@ pub fn run(
     if no_serve {
         return Ok(());
     }
-    let password = demo_admin(store.as_ref()).context("creating the demo's administrator")?;
+    let password = demo_user(
+        store.as_ref(),
+        DEMO_ADMIN,
+        "Адміністратор",
+        Role::Admin,
+        None,
+    )
+    .context("creating the demo's administrator")?;
+    let agent_password = demo_user(
+        store.as_ref(),
+        DEMO_AGENT,
+        "Оксана Коваль",
+        Role::Agent,
+        Some(DEMO_AGENT_ID),
+    )
+    .context("creating the demo's agent")?;
     let (_, secret) = store.create_api_key(org, "demo", chrono::Utc::now())?;
     let banner = format!(
         "Dosvid is serving the demo company at http://{listen}\n\
          Sign in: http://{listen}/login as {DEMO_ADMIN} with password {password}\n\
+         An agent's own view (/me): sign in as {DEMO_AGENT} with password {agent_password}\n\
          API key: {key}\n\
          Survey:  http://{listen}/s/{org}/{survey} (answer it; it counts in the metrics at once)\n\
          Try:     curl -H 'Authorization: Bearer {key}' 'http://{listen}/api/v1/touchpoints?limit=5'\n\
@@ -54,24 +71,34 @@ pub fn run(
 
 /// The demo's administrator, who signs in to the web application.
 const DEMO_ADMIN: &str = "admin@kvant.example";
+/// One of the demo's contact-centre agents, who sees their own scores and comments on `/me`.
+const DEMO_AGENT: &str = "operator@kvant.example";
+const DEMO_AGENT_ID: &str = "agent-042";
 
-/// Creates the demo's administrator, or gives them a new password: it is printed on every start,
-/// and only its hash is kept.
-fn demo_admin(store: &dyn Store) -> anyhow::Result<String> {
+/// Creates a demo user, or gives them a new password: it is printed on every start, and only
+/// its hash is kept.
+fn demo_user(
+    store: &dyn Store,
+    email: &str,
+    name: &str,
+    role: Role,
+    agent: Option<&str>,
+) -> anyhow::Result<String> {
     let org = store.default_org()?;
     let password = dosvid_store::generate_password()?;
     match store
         .list_users(org)?
         .into_iter()
-        .find(|u| u.email == DEMO_ADMIN)
+        .find(|u| u.email == email)
     {
         Some(user) => store.set_password(org, user.id, &password)?,
         None => {
             let user = dosvid_domain::user::NewUser {
-                email: DEMO_ADMIN.into(),
-                name: "Адміністратор".into(),
-                role: dosvid_domain::user::Role::Admin,
+                email: email.into(),
+                name: name.into(),
+                role,
                 language: "uk".into(),
+                agent: agent.map(str::to_owned),
             };
             store.create_user(org, user, &password, chrono::Utc::now())?;
         }

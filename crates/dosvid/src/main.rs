@@ -199,6 +199,9 @@ enum UsersCommand {
         /// The interface language: uk, en or ru.
         #[arg(long, default_value = "uk")]
         language: String,
+        /// The agent id interactions and feedback name this person by (their own view: /me).
+        #[arg(long)]
+        agent: Option<String>,
         /// The password (at least 10 characters); read from DOSVID_PASSWORD, else generated.
         #[arg(long, env = "DOSVID_PASSWORD", hide_env_values = true)]
         password: Option<String>,
@@ -452,6 +455,7 @@ fn main() -> anyhow::Result<()> {
                     admin,
                     role,
                     language,
+                    agent,
                     password,
                 },
         } => {
@@ -471,6 +475,7 @@ fn main() -> anyhow::Result<()> {
                 name,
                 role,
                 language,
+                agent,
             };
             let user = store.create_user(org, user, &password, chrono::Utc::now())?;
             eprintln!(

@@ -29,7 +29,7 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
-    fn user(&self) -> &User {
+    pub(super) fn user(&self) -> &User {
         &self.session.user
     }
 
@@ -61,6 +61,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::get(super::explorer::export),
         )
         .route("/insights", axum::routing::get(super::insights::show))
+        .route("/agents/{agent}", axum::routing::get(super::agent::show))
+        .route("/me", axum::routing::get(super::agent::mine))
         .route("/cases", axum::routing::get(super::cases::inbox))
         .route(
             "/cases/{id}",
@@ -451,9 +453,10 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
         html! {
             nav.bar aria-label=(ui.app) {
                 a.brand href="/" { (ui.app) }
-                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/insights", ui.insights), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/settings", ui.settings)]
+                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/insights", ui.insights), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/me", ui.my_feedback), ("/settings", ui.settings)]
                     .into_iter()
-                    .filter(|(path, _)| *path != "/settings" || signed.may(Action::Administer)) {
+                    .filter(|(path, _)| *path != "/settings" || signed.may(Action::Administer))
+                    .filter(|(path, _)| *path != "/me" || signed.user().agent.is_some()) {
                     a href=(path) aria-current=[(here == path).then_some("page")] { (name) }
                 }
                 span.grow {}

@@ -140,7 +140,7 @@ fn outcome_links(ui: &Ui, current: Outcome) -> Markup {
 }
 
 /// The request behind a section, to copy.
-fn api_call(ui: &Ui, path: &str, body: &str) -> Markup {
+pub(super) fn api_call(ui: &Ui, path: &str, body: &str) -> Markup {
     html! {
         details.api {
             summary { (ui.api_call) }
@@ -352,7 +352,9 @@ fn value_chain_section(ui: &Ui, v: &ValueChainResult) -> Markup {
     }
 }
 
-fn agent_scores(index: &dosvid_analytics::Index) -> Result<(QueryResult, QueryResult), FieldError> {
+pub(super) fn agent_scores(
+    index: &dosvid_analytics::Index,
+) -> Result<(QueryResult, QueryResult), FieldError> {
     let ask = |group_by: Vec<String>, agents: Vec<String>| {
         index.query(&QueryRequest {
             measures: vec![Measure::N, Measure::Nps],
@@ -380,55 +382,90 @@ fn agent_scores(index: &dosvid_analytics::Index) -> Result<(QueryResult, QueryRe
     Ok((by_agent, all_agents))
 }
 
-/// Agents by NPS with their intervals. An agent is set apart from the average agent only when
-/// the difference is significant after Benjamini–Hochberg over all agents (a hundred agents
-/// compared one by one would give five "different" ones by chance); the rest are listed by
-/// name — an order among them would be noise.
-fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Markup {
-    let company = company
-        .rows
-        .first()
-        .and_then(|r| r.nps.as_ref())
-        .map(|m| m.current);
-    let overall = company.and_then(|c| c.value);
-    // The spread of one answer's NPS contribution among all agents' answers, from the
-    // company's interval: each agent's standard error is this over the root of its n (pooled,
-    // so that an agent whose answers are all alike still gets an honest error).
-    let spread = company.and_then(|c| {
-        let (lo, hi) = (c.low?, c.high?);
-        Some((hi - lo) / (2.0 * dosvid_metrics::stats::Z95) * (c.n as f64).sqrt())
-    });
-    let mut rows: Vec<_> = by_agent
-        .rows
-        .iter()
-        .filter_map(|r| Some((r.group.get("agent")?.clone()?, r.n, r.nps.as_ref()?.current)))
-        .collect();
-    let p_value = |nps: &Estimate| -> f64 {
-        match (overall, nps.value, spread, nps.low_sample) {
-            (Some(o), Some(v), Some(sd), false) if sd > 0.0 => {
-                let se = sd / (nps.n as f64).sqrt();
-                dosvid_metrics::stats::two_sided_p_normal((v - o) / se)
+/// Where each agent stands against the average agent (the answers about every agent's
+/// contacts). An agent is set apart only when the difference is significant after
+/// Benjamini–Hochberg over all agents (a hundred agents compared one by one would give five
+/// "different" ones by chance).
+pub(super) struct Standings {
+    /// The average agent's NPS.
+    pub overall: Option<f64>,
+    /// Each agent with its n and NPS.
+    pub rows: Vec<(String, u64, Estimate)>,
+    apart: std::collections::BTreeSet<String>,
+}
+
+/// Below the average, above it, or not told apart from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Standing {
+    Below,
+    Above,
+    Within,
+}
+
+impl Standings {
+    pub(super) fn new(by_agent: &QueryResult, company: &QueryResult) -> Standings {
+        let company = company
+            .rows
+            .first()
+            .and_then(|r| r.nps.as_ref())
+            .map(|m| m.current);
+        let overall = company.and_then(|c| c.value);
+        // The spread of one answer's NPS contribution among all agents' answers, from the
+        // company's interval: each agent's standard error is this over the root of its n
+        // (pooled, so that an agent whose answers are all alike still gets an honest error).
+        let spread = company.and_then(|c| {
+            let (lo, hi) = (c.low?, c.high?);
+            Some((hi - lo) / (2.0 * dosvid_metrics::stats::Z95) * (c.n as f64).sqrt())
+        });
+        let rows: Vec<_> = by_agent
+            .rows
+            .iter()
+            .filter_map(|r| Some((r.group.get("agent")?.clone()?, r.n, r.nps.as_ref()?.current)))
+            .collect();
+        let p_value = |nps: &Estimate| -> f64 {
+            match (overall, nps.value, spread, nps.low_sample) {
+                (Some(o), Some(v), Some(sd), false) if sd > 0.0 => {
+                    let se = sd / (nps.n as f64).sqrt();
+                    dosvid_metrics::stats::two_sided_p_normal((v - o) / se)
+                }
+                _ => 1.0,
             }
-            _ => 1.0,
+        };
+        let p_values: Vec<f64> = rows.iter().map(|r| p_value(&r.2)).collect();
+        let apart = dosvid_metrics::regression::benjamini_hochberg(&p_values, 0.05);
+        let apart = rows
+            .iter()
+            .zip(apart)
+            .filter(|(_, apart)| *apart)
+            .map(|(r, _)| r.0.clone())
+            .collect();
+        Standings {
+            overall,
+            rows,
+            apart,
         }
-    };
-    let p_values: Vec<f64> = rows.iter().map(|r| p_value(&r.2)).collect();
-    let apart = dosvid_metrics::regression::benjamini_hochberg(&p_values, 0.05);
-    let apart: std::collections::BTreeSet<String> = rows
-        .iter()
-        .zip(apart)
-        .filter(|(_, apart)| *apart)
-        .map(|(r, _)| r.0.clone())
-        .collect();
-    let standing = |agent: &str, nps: &Estimate| match (overall, nps.value) {
-        (Some(o), Some(v)) if apart.contains(agent) && v < o => 0,
-        (Some(_), Some(_)) if apart.contains(agent) => 1,
-        _ => 2,
-    };
+    }
+
+    pub(super) fn of(&self, agent: &str, nps: &Estimate) -> Standing {
+        match (self.overall, nps.value) {
+            (Some(o), Some(v)) if self.apart.contains(agent) && v < o => Standing::Below,
+            (Some(_), Some(_)) if self.apart.contains(agent) => Standing::Above,
+            _ => Standing::Within,
+        }
+    }
+}
+
+/// Agents by NPS with their intervals: those set apart from the average agent first, by score;
+/// the rest by name — an order among them would be noise.
+fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Markup {
+    let standings = Standings::new(by_agent, company);
+    let overall = standings.overall;
+    let standing = |agent: &str, nps: &Estimate| standings.of(agent, nps);
+    let mut rows = standings.rows.clone();
     rows.sort_by(|a, b| {
         let (sa, sb) = (standing(&a.0, &a.2), standing(&b.0, &b.2));
         // Only the agents set apart are ordered by their score.
-        let by_score = if sa < 2 && sb < 2 {
+        let by_score = if sa != Standing::Within && sb != Standing::Within {
             a.2.value
                 .unwrap_or(0.0)
                 .total_cmp(&b.2.value.unwrap_or(0.0))
@@ -450,7 +487,7 @@ fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Mar
                     tbody {
                         @for (agent, n, nps) in &rows[..shown] {
                             tr data-agent=(agent) {
-                                td { a href={ "/feedback?agent=" (agent) } { (agent) } }
+                                td { a href={ "/agents/" (agent) } { (agent) } }
                                 td { (n) }
                                 td {
                                     @if nps.low_sample { (ui.not_enough) } @else {
@@ -460,9 +497,9 @@ fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Mar
                                 }
                                 td {
                                     @match standing(agent, nps) {
-                                        0 => { strong { (ui.below_company) } }
-                                        1 => { (ui.above_company) }
-                                        _ => {}
+                                        Standing::Below => { strong { (ui.below_company) } }
+                                        Standing::Above => { (ui.above_company) }
+                                        Standing::Within => {}
                                     }
                                 }
                             }

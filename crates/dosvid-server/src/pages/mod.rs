@@ -3,6 +3,7 @@
 //! goes through a per-address rate limit, takes small bodies only and shows nothing but the
 //! survey the link names.
 
+mod agent;
 mod app;
 mod cases;
 mod charts;

@@ -54,10 +54,13 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
         section {
             h2 { (ui.users) }
             div.scroll { table {
-                thead { tr { th { (ui.email) } th { (ui.name) } th { (ui.role) } th { (ui.interface_language) } } }
+                thead { tr { th { (ui.email) } th { (ui.name) } th { (ui.role) } th { (ui.interface_language) } th { (ui.agent_id) } } }
                 tbody {
                     @for u in &users {
-                        tr { td { (u.email) } td { (u.name) } td { (u.role.as_str()) } td { (u.language) } }
+                        tr {
+                            td { (u.email) } td { (u.name) } td { (u.role.as_str()) } td { (u.language) }
+                            td { @if let Some(a) = &u.agent { a href={ "/agents/" (a) } { (a) } } }
+                        }
                     }
                 }
             } }
@@ -77,6 +80,7 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
                         @for code in ["uk", "en", "ru"] { option value=(code) { (code) } }
                     }
                 }
+                div.filter { label for="agent" { (ui.agent_id) } input #agent type="text" name="agent" placeholder="agent-013"; }
                 div.filter { label for="password" { (ui.password_hint) } input #password type="password" name="password" autocomplete="new-password"; }
                 div.filter { button.primary type="submit" { (ui.add_user) } }
             }
@@ -184,6 +188,7 @@ pub async fn add_user(
             .and_then(Role::parse)
             .unwrap_or(Role::Viewer),
         language: form.one("language").unwrap_or("uk").to_owned(),
+        agent: form.one("agent").map(str::to_owned),
     };
     let chosen = form.text("password");
     let org = signed.session.user.org_id;

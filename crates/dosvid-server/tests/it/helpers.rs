@@ -310,6 +310,7 @@ pub async fn agent(app: &TestApp, role: dosvid_domain::user::Role) -> String {
         name: "Ірина".into(),
         role,
         language: "uk".into(),
+        agent: None,
     };
     tokio::task::spawn_blocking(move || {
         let org = store.default_org().unwrap();

@@ -291,6 +291,7 @@ async fn agents(app: TestApp) {
                    "occurred_at": format!("2026-02-{:02}T11:00:00Z", 1 + i % 28)})
         })
         .collect();
+    records[3]["comment"] = json!("Оператор не вислухав і поклав слухавку");
     records.push(json!({"external_id": "fb-own", "agent": "a9", "nps": 9,
                         "occurred_at": "2026-02-02T11:00:00Z"}));
     records.push(
@@ -388,4 +389,69 @@ async fn agents(app: TestApp) {
         "{agents:.2000}"
     );
     assert_eq!(agents.matches("вище за середнього</td>").count(), 0);
+    assert!(agents.contains("href=\"/agents/a3\""));
+
+    // An administrator links a new person to the agent id a3; on /me they see their own scores
+    // (the API's numbers), where they stand, and the comment about their call.
+    let admin = sign_in(&app, &agent(&app, Role::Admin).await).await;
+    let settings = app
+        .page("GET", "/settings", &[], &[("cookie", admin.as_str())])
+        .await;
+    let added = app
+        .page(
+            "POST",
+            "/settings/users",
+            &[
+                ("csrf", &settings.hidden("csrf")),
+                ("email", "a3@kvant.example"),
+                ("name", "Тарас"),
+                ("role", "agent"),
+                ("language", "uk"),
+                ("agent", " a3 "),
+                ("password", crate::helpers::PASSWORD),
+            ],
+            &[("cookie", admin.as_str())],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.html);
+    assert!(added.html.contains("<a href=\"/agents/a3\">a3</a>"));
+    let own = sign_in(&app, "a3@kvant.example").await;
+    let me = app
+        .page("GET", "/me", &[], &[("cookie", own.as_str())])
+        .await;
+    assert_eq!(me.status, StatusCode::SEE_OTHER);
+    assert_eq!(me.location.as_deref(), Some("/agents/a3"));
+    let page = app
+        .page("GET", "/agents/a3", &[], &[("cookie", own.as_str())])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let api = app
+        .post(
+            "/api/v1/query",
+            &json!({"measures": ["n", "nps"], "filters": {"agent": "a3"}}),
+        )
+        .await;
+    let row = &api.body["rows"][0];
+    assert_eq!(row["n"], 30);
+    let nps = format!("{:.0}", row["nps"]["value"].as_f64().unwrap());
+    let scores = page.html.split("id=\"agent-scores\"").nth(1).unwrap();
+    assert!(
+        scores.contains(&format!("<td class=\"num\">30</td><td class=\"num\">{nps}")),
+        "{scores:.1500}"
+    );
+    assert!(scores.contains("<strong>нижче за середнього</strong>"));
+    assert!(page.html.contains("Оператор не вислухав"));
+    assert!(page.html.contains("aria-current=\"page\">Мої відгуки"));
+    // Someone not linked to an agent is told how to be.
+    let analyst = sign_in(&app, &agent(&app, Role::Analyst).await).await;
+    let unlinked = app
+        .page("GET", "/me", &[], &[("cookie", analyst.as_str())])
+        .await;
+    assert_eq!(unlinked.status, StatusCode::OK);
+    assert!(
+        unlinked
+            .html
+            .contains("не пов’язано з ідентифікатором оператора")
+    );
+    assert!(!unlinked.html.contains("href=\"/me\""));
 }

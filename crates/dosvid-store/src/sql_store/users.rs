@@ -71,7 +71,7 @@ pub(super) fn verify_password(password: &str, stored: Option<&str>) -> bool {
         && stored.is_some()
 }
 
-const USER_COLUMNS: &str = "id, org_id, email, name, role, language, created_at";
+const USER_COLUMNS: &str = "id, org_id, email, name, role, language, created_at, agent";
 
 fn user_from_row(r: &Row) -> Result<User> {
     let role = r.str(4)?;
@@ -84,6 +84,7 @@ fn user_from_row(r: &Row) -> Result<User> {
             .ok_or_else(|| StoreError::backend(format!("unknown role {role}")))?,
         language: r.text(5)?,
         created_at: r.time(6)?,
+        agent: r.opt_text(7)?,
     })
 }
 
@@ -96,8 +97,8 @@ pub(super) fn create_user(
 ) -> Result<User> {
     let id = c
         .insert_id(
-            "INSERT INTO users (org_id, email, name, role, language, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO users (org_id, email, name, role, language, password_hash, created_at, agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 org.into(),
                 (&user.email).into(),
@@ -106,6 +107,7 @@ pub(super) fn create_user(
                 (&user.language).into(),
                 password_hash.into(),
                 now.into(),
+                user.agent.as_deref().into(),
             ],
         )
         .map_err(|e| e.in_context("email", "a user with this e-mail already exists", ""))?;
@@ -116,6 +118,7 @@ pub(super) fn create_user(
         name: user.name.clone(),
         role: user.role,
         language: user.language.clone(),
+        agent: user.agent.clone(),
         created_at: now,
     })
 }
@@ -124,7 +127,7 @@ pub(super) fn create_user(
 pub(super) fn user_by_email(c: &mut impl Conn, email: &str) -> Result<Option<(User, String)>> {
     let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
     c.query_opt(&sql, &[email.trim().to_lowercase().into()])?
-        .map(|r| Ok((user_from_row(&r)?, r.text(7)?)))
+        .map(|r| Ok((user_from_row(&r)?, r.text(8)?)))
         .transpose()
 }
 
@@ -192,14 +195,14 @@ pub(super) fn session(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Session>> {
-    let sql = "SELECT u.id, u.org_id, u.email, u.name, u.role, u.language, u.created_at, s.csrf, s.expires_at \
+    let sql = "SELECT u.id, u.org_id, u.email, u.name, u.role, u.language, u.created_at, u.agent, s.csrf, s.expires_at \
                FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = $1 AND s.expires_at > $2";
     c.query_opt(sql, &[token_hash(token).into(), now.into()])?
         .map(|r| {
             Ok(Session {
                 user: user_from_row(&r)?,
-                csrf: r.text(7)?,
-                expires_at: r.time(8)?,
+                csrf: r.text(8)?,
+                expires_at: r.time(9)?,
             })
         })
         .transpose()

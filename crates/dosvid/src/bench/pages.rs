@@ -51,6 +51,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
                     name: "Bench".into(),
                     role: dosvid_domain::user::Role::Admin,
                     language: "en".into(),
+                    agent: None,
                 };
                 store.create_user(org, user, &password, chrono::Utc::now())?;
             }
