@@ -475,6 +475,30 @@ pub struct Index {
     /// Whether each feedback record's customer was active afterwards (see `cx.rs`), computed
     /// on the first question that needs it after a change.
     pub(crate) retained: std::sync::OnceLock<std::sync::Arc<Vec<u8>>>,
+    /// Answers kept until the index changes (see [`Index::remember`]).
+    memo: Memo,
+}
+
+/// Answers kept by name until the index changes; a copy of the index starts without them.
+#[derive(Default)]
+struct Memo(std::sync::Mutex<HashMap<String, std::sync::Arc<dyn std::any::Any + Send + Sync>>>);
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        Memo::default()
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memo")
+    }
+}
+
+impl Memo {
+    fn forget(&mut self) {
+        self.0.get_mut().unwrap_or_else(|e| e.into_inner()).clear();
+    }
 }
 
 fn theme_bits(directory: &Directory) -> FastMap<String, u64> {
@@ -545,6 +569,7 @@ impl Index {
             transactions_seen: Seen::new(),
             building: true,
             retained: std::sync::OnceLock::new(),
+            memo: Memo::default(),
         }
     }
 
@@ -579,6 +604,25 @@ impl Index {
         })
     }
 
+    /// The answer `compute` gives, kept under `key` until the index changes: for the heavy
+    /// questions a page asks on every visit (the insights page's models). Two threads asking at
+    /// once may both compute it; the answer is the same.
+    pub fn remember<T: Send + Sync + 'static>(
+        &self,
+        key: &str,
+        compute: impl FnOnce(&Index) -> T,
+    ) -> std::sync::Arc<T> {
+        let lock = || self.memo.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(kept) = lock().get(key).cloned()
+            && let Ok(kept) = kept.downcast::<T>()
+        {
+            return kept;
+        }
+        let answer = std::sync::Arc::new(compute(self));
+        lock().insert(key.to_owned(), answer.clone());
+        answer
+    }
+
     /// Interactions held.
     pub fn interactions(&self) -> usize {
         self.interactions.len()
@@ -598,12 +642,14 @@ impl Index {
 
     /// Replaces the channels, journeys and touchpoints after any of them changed.
     pub fn set_directory(&mut self, directory: Directory) {
+        self.memo.forget();
         self.theme_bits = theme_bits(&directory);
         self.directory = directory;
     }
 
     /// Counts days in another time zone from now on; every row's day is recomputed.
     pub fn set_zone(&mut self, zone: Zone) {
+        self.memo.forget();
         for columns in [&mut self.rows, &mut self.interactions] {
             columns.day = columns.second.iter().map(|&s| zone.day(s)).collect();
         }
@@ -618,6 +664,7 @@ impl Index {
     }
 
     pub fn upsert_customers(&mut self, facts: &[CustomerFact]) {
+        self.memo.forget();
         for fact in facts {
             self.customers.upsert(fact);
         }
@@ -625,6 +672,7 @@ impl Index {
 
     /// Forgets a customer who was erased: their records stay, without the link to them.
     pub fn remove_customer(&mut self, id: i64) {
+        self.memo.forget();
         self.retained.take();
         if let Some(slot) = self.customers.remove(id) {
             let transactions = self.transactions.iter_mut().map(|t| &mut t.customer);
@@ -643,6 +691,7 @@ impl Index {
     /// Appends records (a page of the build, or new writes); their customers should have been
     /// upserted first, or they are known only by id. Records already in the index are skipped.
     pub fn append_feedback(&mut self, facts: &[FeedbackFact]) {
+        self.memo.forget();
         self.retained.take();
         let first = self.rows.len();
         for fact in facts {
@@ -694,6 +743,7 @@ impl Index {
 
     /// Appends interactions, like [`Index::append_feedback`].
     pub fn append_interactions(&mut self, facts: &[InteractionFact]) {
+        self.memo.forget();
         let first = self.interactions.len();
         for fact in facts {
             if !self.interactions_seen.admit(fact.id, self.building) {
@@ -749,6 +799,7 @@ impl Index {
 
     /// Appends transactions (a page of the build, or new writes); known ones are skipped.
     pub fn append_transactions(&mut self, facts: &[TransactionFact]) {
+        self.memo.forget();
         self.retained.take();
         for fact in facts {
             if !self.transactions_seen.admit(fact.id, self.building) {
@@ -770,6 +821,7 @@ impl Index {
     /// Ends the build from the store: sorts the rows by time, so that time filters skip whole
     /// chunks, and releases spare capacity. Rows appended later go to the end.
     pub fn finish_build(&mut self) {
+        self.memo.forget();
         self.retained.take();
         self.building = false;
         self.rows.sort_by_time();

@@ -1111,3 +1111,23 @@ fn funnels_and_the_value_chain_match_each_customers_own_history_across_threads()
         assert!((group.contacts.value.unwrap() - contacts as f64 / n).abs() < 1e-9);
     }
 }
+
+#[test]
+fn a_remembered_answer_is_kept_until_the_index_changes() {
+    let mut index = Index::new(Zone::utc(), directory());
+    let (customers, records) = facts(&mut Rng(5), 200);
+    index.upsert_customers(&customers);
+    index.append_feedback(&records[..100]);
+    index.finish_build();
+    let asked = std::cell::Cell::new(0);
+    let count = |index: &Index| {
+        asked.set(asked.get() + 1);
+        index.len()
+    };
+    assert_eq!(*index.remember("n", count), 100);
+    assert_eq!(*index.remember("n", count), 100);
+    assert_eq!(asked.get(), 1, "the second question is answered from memory");
+    index.append_feedback(&records[100..]);
+    assert_eq!(*index.remember("n", count), 200);
+    assert_eq!(asked.get(), 2);
+}

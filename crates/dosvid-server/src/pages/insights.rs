@@ -34,15 +34,13 @@ pub struct InsightsParams {
 }
 
 /// Each section's answer, or why it has none (a section without data does not hide the others).
-struct Insights {
+struct Analyses {
     model: Result<(DriversResult, PrioritiesResult), FieldError>,
     value_chain: Result<ValueChainResult, FieldError>,
     funnel: Result<FunnelResult, FieldError>,
     moments: Result<MomentsResult, FieldError>,
     /// NPS by agent, and the company's.
     agents: Result<(QueryResult, QueryResult), FieldError>,
-    /// Theme key → its name in the reader's language.
-    theme_names: Vec<(String, String)>,
 }
 
 fn outcome_of(raw: Option<&str>) -> Outcome {
@@ -91,25 +89,30 @@ pub async fn show(
         })
         .await
         .unwrap_or_default();
+    // The models are computed once per change of the index, not on every visit.
     let answer = state
         .ask(org, move |index| {
-            let request = PrioritiesRequest {
-                outcome,
-                factors: FACTORS.map(str::to_owned).to_vec(),
-                ..Default::default()
-            };
-            Ok(Insights {
-                model: index.drivers_and_priorities(&request),
-                value_chain: index.value_chain(&ValueChainRequest::default()),
-                funnel: index.funnel(&FunnelRequest::default()),
-                moments: index.moments_of_truth(&MomentsRequest::default()),
-                agents: agent_scores(index),
-                theme_names,
-            })
+            Ok(index.remember(
+                &format!("insights-page:{}", outcome_key(outcome)),
+                |index| {
+                    let request = PrioritiesRequest {
+                        outcome,
+                        factors: FACTORS.map(str::to_owned).to_vec(),
+                        ..Default::default()
+                    };
+                    Analyses {
+                        model: index.drivers_and_priorities(&request),
+                        value_chain: index.value_chain(&ValueChainRequest::default()),
+                        funnel: index.funnel(&FunnelRequest::default()),
+                        moments: index.moments_of_truth(&MomentsRequest::default()),
+                        agents: agent_scores(index),
+                    }
+                },
+            ))
         })
         .await;
     let body = match answer {
-        Ok(insights) => render(ui, outcome, &insights),
+        Ok(analyses) => render(ui, outcome, &analyses, &theme_names),
         Err(e) => html! {
             h1 { (ui.insights) }
             (outcome_links(ui, outcome))
@@ -184,7 +187,13 @@ fn matrix_points(
         .collect()
 }
 
-fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
+/// The page; `theme_names` gives each theme key its name in the reader's language.
+fn render(
+    ui: &Ui,
+    outcome: Outcome,
+    insights: &Analyses,
+    theme_names: &[(String, String)],
+) -> Markup {
     let name = |factor: &str, value: &str| -> String {
         let factor_name = match factor {
             "theme" => ui.factor_theme,
@@ -194,8 +203,7 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Insights) -> Markup {
             other => other,
         };
         let value = if factor == "theme" {
-            insights
-                .theme_names
+            theme_names
                 .iter()
                 .find(|(k, _)| k == value)
                 .map_or(value, |(_, n)| n.as_str())
