@@ -6,6 +6,7 @@ pub mod calendar;
 mod cx;
 mod drivers;
 mod funnel;
+mod impact;
 mod index;
 mod journey;
 mod moments;
@@ -26,6 +27,7 @@ pub use drivers::{
 pub use funnel::{
     FunnelDrop, FunnelGroup, FunnelRequest, FunnelResult, FunnelStep, FunnelStepResult,
 };
+pub use impact::{ImpactCell, ImpactMetric, ImpactRequest, ImpactResult, Interval, ParallelTrends};
 pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
 pub use journey::{JourneyMap, StageMeasures, TouchpointMeasures};
 pub use moments::{Moment, MomentsRequest, MomentsResult};

@@ -1126,8 +1126,145 @@ fn a_remembered_answer_is_kept_until_the_index_changes() {
     };
     assert_eq!(*index.remember("n", count), 100);
     assert_eq!(*index.remember("n", count), 100);
-    assert_eq!(asked.get(), 1, "the second question is answered from memory");
+    assert_eq!(
+        asked.get(),
+        1,
+        "the second question is answered from memory"
+    );
     index.append_feedback(&records[100..]);
     assert_eq!(*index.remember("n", count), 200);
     assert_eq!(asked.get(), 2);
+}
+
+/// A company of `customers` in four regions answering NPS over a year; from mid-year, the
+/// answers of `planted` (if any) are `shift` points higher on the 0–10 scale.
+fn initiative_company(seed: u64, customers: i64, planted: Option<&str>, shift: f64) -> Index {
+    use dosvid_domain::{TransactionFact, TransactionKind};
+    const REGIONS: [&str; 4] = ["kyiv", "lviv", "odesa", "dnipro"];
+    let mut rng = Rng(seed);
+    let mut index = Index::new(Zone::utc(), directory());
+    let facts: Vec<CustomerFact> = (1..=customers)
+        .map(|id| CustomerFact {
+            id,
+            segment: None,
+            region: Some(REGIONS[(id % 4) as usize].into()),
+            plan: None,
+            language: None,
+            attributes: Default::default(),
+        })
+        .collect();
+    index.upsert_customers(&facts);
+    let start = 1_735_689_600i64; // 2025-01-01
+    let middle = start + 182 * 86_400;
+    let (mut records, mut payments) = (Vec::new(), Vec::new());
+    for id in 1..=customers {
+        let region = REGIONS[(id % 4) as usize];
+        let loyalty = (rng.below(1000) as f64 / 1000.0 - 0.5) * 4.0;
+        for _ in 0..4 {
+            let second = start + rng.below(364 * 86_400) as i64;
+            let planted_here = planted == Some(region) && second >= middle;
+            let noise = (rng.below(1000) as f64 / 1000.0 - 0.5) * 5.0;
+            let score = 7.0 + loyalty + noise + if planted_here { shift } else { 0.0 };
+            records.push(FeedbackFact {
+                id: records.len() as i64 + 1,
+                customer_id: Some(id),
+                touchpoint_id: Some(10),
+                channel_id: Some(1),
+                source: FeedbackSource::Survey,
+                occurred_at: second * 1_000_000,
+                nps: Some(score.round().clamp(0.0, 10.0) as u8),
+                csat: None,
+                ces: None,
+                has_comment: false,
+                language: None,
+                sentiment: None,
+                themes: None,
+                emotions: 0,
+                agent: None,
+                team: None,
+            });
+            let amount = 1_000 + rng.below(1_000) as i64 + if planted_here { 300 } else { 0 };
+            payments.push(TransactionFact {
+                id: payments.len() as i64 + 1,
+                customer_id: Some(id),
+                occurred_at: second * 1_000_000,
+                amount_minor: amount,
+                currency: "UAH".into(),
+                kind: TransactionKind::Purchase,
+            });
+        }
+    }
+    index.append_feedback(&records);
+    index.append_transactions(&payments);
+    index.finish_build();
+    index
+}
+
+fn region_initiative(region: &str) -> ImpactRequest {
+    ImpactRequest {
+        treated: serde_json::from_value(serde_json::json!({"customer": {"region": region}}))
+            .unwrap(),
+        starts_on: "2025-07-02".into(),
+        before_days: Some(150),
+        after_days: Some(150),
+        cost_minor: Some(100_000),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn an_initiative_planted_in_one_region_is_found_there_and_nowhere_else() {
+    let index = initiative_company(8, 4_000, Some("lviv"), 1.5);
+    let found = index.impact(&region_initiative("lviv")).unwrap();
+    let effect = found.effect.unwrap();
+    // 1.5 points on the 0–10 scale moves many passives to promoters: the NPS rises.
+    assert!(found.significant && effect.low > 0.0, "{found:?}");
+    assert!(found.parallel_trends.as_ref().unwrap().holds);
+    assert!((950..=1_000).contains(&found.treated_customers));
+    let benefit = found.benefit_minor.unwrap();
+    assert!(benefit.low > 0.0, "{benefit:?}");
+    let rox = found.rox.unwrap();
+    assert!((rox.value - (benefit.value - 100_000.0) / 100_000.0).abs() < 1e-9);
+
+    let elsewhere = index.impact(&region_initiative("odesa")).unwrap();
+    assert!(!elsewhere.significant, "{elsewhere:?}");
+    // A placebo start in the first half of the year, before anything happened.
+    let placebo = index
+        .impact(&ImpactRequest {
+            as_if_started_on: Some("2025-04-01".into()),
+            before_days: Some(80),
+            after_days: Some(80),
+            ..region_initiative("lviv")
+        })
+        .unwrap();
+    assert!(placebo.placebo && !placebo.significant, "{placebo:?}");
+
+    let bad = index
+        .impact(&ImpactRequest {
+            starts_on: "soon".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(bad.field, "starts_on");
+}
+
+#[test]
+fn without_an_effect_the_interval_covers_zero_in_at_least_93_percent_of_trials() {
+    let trials = 150;
+    let mut covered = 0;
+    for trial in 0..trials {
+        let index = initiative_company(1_000 + trial, 600, None, 0.0);
+        let answer = index
+            .impact(&ImpactRequest {
+                replicates: Some(200),
+                ..region_initiative("lviv")
+            })
+            .unwrap();
+        let effect = answer.effect.unwrap();
+        covered += usize::from(effect.low <= 0.0 && 0.0 <= effect.high);
+    }
+    assert!(
+        covered * 100 >= 93 * trials as usize,
+        "{covered} of {trials} intervals cover zero"
+    );
 }

@@ -10,9 +10,9 @@ use axum::response::Response;
 use axum::{Extension, Json};
 use dosvid_analytics::{
     Bucket, CxIndexRequest, CxIndexResult, DriversRequest, DriversResult, Filters, FunnelRequest,
-    FunnelResult, Index, JourneyMap, Measure, MomentsRequest, MomentsResult, Named, OneOrMany,
-    PrioritiesRequest, PrioritiesResult, QueryRequest, QueryResult, RetentionRequest,
-    RetentionResult, ValueChainRequest, ValueChainResult,
+    FunnelResult, ImpactRequest, ImpactResult, Index, JourneyMap, Measure, MomentsRequest,
+    MomentsResult, Named, OneOrMany, PrioritiesRequest, PrioritiesResult, QueryRequest,
+    QueryResult, RetentionRequest, RetentionResult, ValueChainRequest, ValueChainResult,
 };
 use dosvid_domain::{FieldError, Organisation, OrganisationPatch};
 use serde::Deserialize;
@@ -129,6 +129,26 @@ pub async fn value_chain(
     Ok(Json(
         state
             .ask(auth.org, move |index| index.value_chain(&request))
+            .await?,
+    ))
+}
+
+/// What an initiative changed: difference in differences of the records it reached
+/// (`treated`) against `comparison` (default: every other record, less the values of the
+/// treated customer attribute that changed at the start themselves) between the `before_days`
+/// before `starts_on` and the `after_days` after; intervals by a bootstrap over customers, a
+/// parallel-trends check on the before period, the benefit in revenue and ROX against
+/// `cost_minor`. `as_if_started_on` runs the same analysis at a placebo date.
+#[utoipa::path(post, path = "/api/v1/impact", tag = "strategy", request_body = ImpactRequest,
+    responses((status = 200, body = ImpactResult), (status = 422, body = ErrorBody)))]
+pub async fn impact(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(request): ApiJson<ImpactRequest>,
+) -> Result<Json<ImpactResult>, ApiError> {
+    Ok(Json(
+        state
+            .ask(auth.org, move |index| index.impact(&request))
             .await?,
     ))
 }

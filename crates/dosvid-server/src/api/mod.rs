@@ -47,6 +47,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "signals", description = "Interactions, feedback records and transactions"),
         (name = "analytics", description = "Questions about the feedback: metrics by slice, trends, the journey map"),
         (name = "insights", description = "Why the experience is what it is: key drivers and what to fix first"),
+        (name = "strategy", description = "Managing the experience: what initiatives changed and their return (ROX)"),
         (name = "settings", description = "The organisation's settings"),
         (name = "text", description = "What Dosvid reads in comments"),
         (name = "cases", description = "Cases that close the loop, and the service metrics measured from them"),
@@ -117,6 +118,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::drivers))
         .routes(routes!(analytics::priorities))
         .routes(routes!(analytics::value_chain))
+        .routes(routes!(analytics::impact))
         .routes(routes!(analytics::funnel))
         .routes(routes!(analytics::moments_of_truth))
         .routes(routes!(text::analyze))

@@ -9,6 +9,7 @@ mod helpers;
 mod ingestion;
 mod insights;
 mod resources;
+mod strategy;
 mod surveys;
 mod text;
 mod web;
