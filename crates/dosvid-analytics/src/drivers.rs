@@ -1082,11 +1082,7 @@ impl Index {
     /// Each customer slot's revenue over the `days` before the latest transaction, in the
     /// currency most transactions use (refunds count against it).
     pub(crate) fn revenue_by_customer(&self, days: i64) -> (Option<String>, Vec<i64>) {
-        let mut per_currency = vec![0u64; self.currencies.cardinality()];
-        for t in &self.transactions {
-            per_currency[usize::from(t.currency)] += 1;
-        }
-        let Some(currency) = (1..per_currency.len()).max_by_key(|&c| per_currency[c]) else {
+        let Some(currency) = self.main_currency() else {
             return (None, Vec::new());
         };
         let latest = self
@@ -1098,8 +1094,7 @@ impl Index {
         let since = latest - days * 86_400;
         let mut revenue = vec![0i64; self.customers.len()];
         for t in &self.transactions {
-            if usize::from(t.currency) == currency && t.customer != NO_CUSTOMER && t.second > since
-            {
+            if t.currency == currency && t.customer != NO_CUSTOMER && t.second > since {
                 let amount = if t.kind == dosvid_domain::TransactionKind::Refund {
                     -t.amount_minor.abs()
                 } else {
@@ -1108,7 +1103,18 @@ impl Index {
                 revenue[t.customer as usize] += amount;
             }
         }
-        (self.currencies.key(currency as u16).cloned(), revenue)
+        (self.currencies.key(currency).cloned(), revenue)
+    }
+
+    /// The code of the currency most transactions use: the one revenue is counted in.
+    pub(crate) fn main_currency(&self) -> Option<u16> {
+        let mut per_currency = vec![0u64; self.currencies.cardinality()];
+        for t in &self.transactions {
+            per_currency[usize::from(t.currency)] += 1;
+        }
+        (1..per_currency.len())
+            .max_by_key(|&c| per_currency[c])
+            .map(|c| c as u16)
     }
 }
 

@@ -160,9 +160,9 @@ impl Index {
         // Attempts are kept small (8 bytes): their start as seconds after the earliest event.
         let base = [&self.interactions, &self.rows]
             .iter()
-            .filter_map(|c| c.second.iter().min())
+            .filter_map(|c| c.span())
+            .map(|(first, _)| first)
             .min()
-            .copied()
             .unwrap_or(0);
         // Each range of customers is followed through all the events by its own thread.
         let parts = self.by_customer_range(|slots| {

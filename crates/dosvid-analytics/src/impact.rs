@@ -20,6 +20,7 @@
 //!   that ROX has an interval too.
 
 use dosvid_domain::{FieldError, TransactionKind};
+use dosvid_metrics::Moments;
 use dosvid_metrics::stats::two_sided_p_normal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -433,8 +434,8 @@ impl Index {
             block.sum[cell] += value;
             block.n[cell] += 1.0;
         }
-        let (currency, _) = self.revenue_by_customer(1);
-        let currency_code = currency.as_ref().and_then(|c| self.currencies.code_of(c));
+        let currency_code = self.main_currency();
+        let currency = currency_code.and_then(|c| self.currencies.key(c).cloned());
         let before_span = start - from;
         for t in &self.transactions {
             if t.customer == NO_CUSTOMER || Some(t.currency) != currency_code {
@@ -622,11 +623,9 @@ impl Index {
     }
 }
 
+/// The replicates' spread: the bootstrap's standard error.
 fn standard_error(values: &[f64]) -> f64 {
-    let n = values.len() as f64;
-    if n < 2.0 {
-        return 0.0;
-    }
-    let mean = values.iter().sum::<f64>() / n;
-    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    let mut moments = Moments::default();
+    values.iter().for_each(|&v| moments.add(v));
+    moments.variance().unwrap_or(0.0).sqrt()
 }

@@ -325,6 +325,14 @@ impl Columns {
         self.second.len()
     }
 
+    /// The first and last second of the rows, from the chunks' ranges.
+    pub(crate) fn span(&self) -> Option<(i64, i64)> {
+        self.zones
+            .iter()
+            .copied()
+            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
+    }
+
     fn push(&mut self, at: Located) {
         self.second.push(at.second);
         self.day.push(at.day);

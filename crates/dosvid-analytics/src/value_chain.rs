@@ -161,14 +161,12 @@ impl Index {
                 *slot = Some((at, group));
             }
         });
-        let (currency, _) = self.revenue_by_customer(1);
-        let currency_code = currency.as_ref().and_then(|c| self.currencies.code_of(c));
-        let end = self
-            .rows
-            .second
+        let currency_code = self.main_currency();
+        let currency = currency_code.and_then(|c| self.currencies.key(c).cloned());
+        let end = [&self.rows, &self.interactions]
             .iter()
-            .chain(&self.interactions.second)
-            .copied()
+            .filter_map(|c| c.span())
+            .map(|(_, last)| last)
             .chain(self.transactions.iter().map(|t| t.second))
             .max()
             .unwrap_or(i64::MIN);

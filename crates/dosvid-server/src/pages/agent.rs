@@ -8,14 +8,15 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use dosvid_analytics::{Bucket, Filters, Measure, OneOrMany, QueryRequest, QueryResult};
+use dosvid_analytics::{Bucket, Filters, Measure, OneOrMany, QueryRequest, QueryResult, ResultRow};
 use dosvid_domain::{Feedback, FieldError, Touchpoint};
 use dosvid_metrics::Estimate;
 use dosvid_store::{Filter, all_pages};
 use maud::{Markup, html};
 
 use super::app::{SignedIn, app_page};
-use super::charts::{self, Point};
+use super::charts;
+use super::dashboard::trend_points;
 use super::html_response;
 use super::i18n::Ui;
 use super::insights::{Standing, Standings, agent_scores, api_call};
@@ -27,41 +28,45 @@ const COMMENTS: usize = 20;
 /// What the index says about one agent.
 struct Scores {
     /// n, NPS, CSAT, CES of the agent's feedback, and of all agents' together.
-    agent: QueryResult,
-    all: QueryResult,
+    agent: Option<ResultRow>,
+    all: Option<ResultRow>,
     standings: Standings,
     trend: QueryResult,
     comment_ids: Vec<i64>,
 }
 
 fn scores(index: &dosvid_analytics::Index, agent: &str) -> Result<Scores, FieldError> {
-    let (by_agent, all_agents) = agent_scores(index)?;
-    let standings = Standings::new(&by_agent, &all_agents);
-    let agents: Vec<String> = standings.rows.iter().map(|r| r.0.clone()).collect();
-    let measures = vec![Measure::N, Measure::Nps, Measure::Csat, Measure::Ces];
-    let ask = |agents: Vec<String>, group_by: Vec<String>| {
-        index.query(&QueryRequest {
-            measures: measures.clone(),
-            filters: Filters {
-                agent: OneOrMany::Many(agents),
-                ..Default::default()
-            },
-            group_by,
-            bucket: Some(Bucket::Month),
-            ..Default::default()
-        })
-    };
-    let commented = Filters {
+    let measures = [Measure::N, Measure::Nps, Measure::Csat, Measure::Ces];
+    let (by_agent, all_agents) = agent_scores(index, &measures)?;
+    let own = Filters {
         agent: OneOrMany::Many(vec![agent.to_owned()]),
-        has_comment: Some(true),
         ..Default::default()
     };
+    let trend = index.query(&QueryRequest {
+        measures: vec![Measure::N, Measure::Nps],
+        filters: own.clone(),
+        group_by: vec!["time".into()],
+        bucket: Some(Bucket::Month),
+        ..Default::default()
+    })?;
+    let commented = Filters {
+        has_comment: Some(true),
+        ..own
+    };
     Ok(Scores {
-        agent: ask(vec![agent.to_owned()], Vec::new())?,
-        all: ask(agents, Vec::new())?,
-        trend: ask(vec![agent.to_owned()], vec!["time".into()])?,
+        agent: by_agent
+            .rows
+            .iter()
+            .find(|r| {
+                r.group
+                    .get("agent")
+                    .is_some_and(|a| a.as_deref() == Some(agent))
+            })
+            .cloned(),
+        all: all_agents.rows.first().cloned(),
+        standings: Standings::new(&by_agent, &all_agents),
+        trend,
         comment_ids: index.feedback_records(&commented, 0, COMMENTS)?.ids,
-        standings,
     })
 }
 
@@ -142,9 +147,8 @@ fn render(
     comments: &[Feedback],
     touchpoints: &[Touchpoint],
 ) -> Markup {
-    let first = |r: &QueryResult| r.rows.first().cloned();
-    let (mine, all) = (first(&scores.agent), first(&scores.all));
-    let metric = |row: &Option<dosvid_analytics::ResultRow>, which: Measure| {
+    let (mine, all) = (&scores.agent, &scores.all);
+    let metric = |row: &Option<ResultRow>, which: Measure| {
         row.as_ref().and_then(|r| {
             match which {
                 Measure::Nps => r.nps.as_ref(),
@@ -154,22 +158,8 @@ fn render(
             .map(|m| m.current)
         })
     };
-    let standing = metric(&mine, Measure::Nps).map(|nps| scores.standings.of(agent, &nps));
-    let points: Vec<Point> = scores
-        .trend
-        .rows
-        .iter()
-        .map(|r| {
-            let nps = r.nps.as_ref().map(|m| &m.current);
-            Point {
-                label: r.group.get("time").cloned().flatten().unwrap_or_default(),
-                value: nps.and_then(|e| e.value),
-                low: nps.and_then(|e| e.low),
-                high: nps.and_then(|e| e.high),
-                thin: nps.is_none_or(|e| e.low_sample),
-            }
-        })
-        .collect();
+    let standing = metric(mine, Measure::Nps).map(|nps| scores.standings.of(agent, &nps));
+    let points = trend_points(&scores.trend);
     let touchpoint = |id: Option<i64>| {
         id.and_then(|id| touchpoints.iter().find(|t| t.id == id))
             .map_or("—", |t| t.name.as_str())
@@ -185,7 +175,7 @@ fn render(
                 div.scroll { table {
                     thead { tr { th {} th { "n" } th { "NPS" } th { "CSAT" } th { "CES" } } }
                     tbody {
-                        @for (label, row) in [(ui.this_agent, &mine), (ui.all_agents, &all)] {
+                        @for (label, row) in [(ui.this_agent, mine), (ui.all_agents, all)] {
                             tr {
                                 th scope="row" { (label) }
                                 td.num { (row.as_ref().map_or(0, |r| r.n)) }

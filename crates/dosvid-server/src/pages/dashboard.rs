@@ -140,7 +140,7 @@ fn segments(index: &dosvid_analytics::Index) -> Result<Vec<String>, dosvid_domai
 }
 
 /// The trend's points, for the chart.
-fn trend_points(trend: &QueryResult) -> Vec<Point> {
+pub(super) fn trend_points(trend: &QueryResult) -> Vec<Point> {
     trend
         .rows
         .iter()

@@ -105,7 +105,7 @@ pub async fn show(
                         value_chain: index.value_chain(&ValueChainRequest::default()),
                         funnel: index.funnel(&FunnelRequest::default()),
                         moments: index.moments_of_truth(&MomentsRequest::default()),
-                        agents: agent_scores(index),
+                        agents: agent_scores(index, &[Measure::N, Measure::Nps]),
                     }
                 },
             ))
@@ -360,12 +360,14 @@ fn value_chain_section(ui: &Ui, v: &ValueChainResult) -> Markup {
     }
 }
 
+/// `measures` of each agent's feedback, and of all agents' together.
 pub(super) fn agent_scores(
     index: &dosvid_analytics::Index,
+    measures: &[Measure],
 ) -> Result<(QueryResult, QueryResult), FieldError> {
     let ask = |group_by: Vec<String>, agents: Vec<String>| {
         index.query(&QueryRequest {
-            measures: vec![Measure::N, Measure::Nps],
+            measures: measures.to_vec(),
             group_by,
             filters: Filters {
                 agent: OneOrMany::Many(agents),
