@@ -1,7 +1,7 @@
 //! Driver models on simulated companies: planted effects are found with the right sign and
 //! size, and where nothing is planted, fewer than 5% of values are called significant.
 
-use dosvid_domain::{CustomerFact, FeedbackFact, FeedbackSource, TransactionFact, TransactionKind};
+use dosvid_domain::{CustomerFact, FeedbackFact, TransactionFact, TransactionKind};
 
 use crate::tests::{Rng, directory};
 use crate::*;
@@ -20,9 +20,7 @@ fn company(
             id,
             segment: Some(if rng.chance(0.3) { "premium" } else { "mass" }.into()),
             region: Some(regions[rng.below(4) as usize].into()),
-            plan: None,
-            language: None,
-            attributes: Default::default(),
+            ..Default::default()
         })
         .collect();
     let tps = [10, 11, 12, 20, 21];
@@ -58,18 +56,12 @@ fn company(
                 customer_id: Some(customer),
                 touchpoint_id: Some(touchpoint),
                 channel_id: Some(1),
-                source: FeedbackSource::Survey,
                 occurred_at: (1_735_689_600 + rng.below(300 * 86_400) as i64) * 1_000_000,
                 nps: Some(score.round().clamp(0.0, 10.0) as u8),
-                csat: None,
-                ces: None,
                 has_comment,
-                language: None,
                 sentiment: has_comment.then_some(0.0),
                 themes: has_comment.then(|| tag.to_owned()),
-                emotions: 0,
-                agent: None,
-                team: None,
+                ..Default::default()
             }
         })
         .collect();
@@ -95,11 +87,7 @@ fn plain_customers(n: i64) -> Vec<CustomerFact> {
     (1..=n)
         .map(|id| CustomerFact {
             id,
-            segment: None,
-            region: None,
-            plan: None,
-            language: None,
-            attributes: Default::default(),
+            ..Default::default()
         })
         .collect()
 }
@@ -110,19 +98,9 @@ fn survey_answer(id: i64, touchpoint: Option<i64>, occurred_at: i64, nps: u8) ->
         id,
         customer_id: Some(id),
         touchpoint_id: touchpoint,
-        channel_id: None,
-        source: FeedbackSource::Survey,
         occurred_at,
         nps: Some(nps),
-        csat: None,
-        ces: None,
-        has_comment: false,
-        language: None,
-        sentiment: None,
-        themes: None,
-        emotions: 0,
-        agent: None,
-        team: None,
+        ..Default::default()
     }
 }
 

@@ -94,9 +94,6 @@ fn facts(rng: &mut Rng, n: usize) -> (Vec<CustomerFact>, Vec<FeedbackFact>) {
             segment: rng
                 .chance(0.9)
                 .then(|| SEGMENTS[rng.below(3) as usize].into()),
-            region: None,
-            plan: None,
-            language: None,
             attributes: if rng.chance(0.5) {
                 serde_json::json!({"tier": rng.below(2)})
                     .as_object()
@@ -105,6 +102,7 @@ fn facts(rng: &mut Rng, n: usize) -> (Vec<CustomerFact>, Vec<FeedbackFact>) {
             } else {
                 Default::default()
             },
+            ..Default::default()
         })
         .collect();
     let tps = [None, Some(10), Some(11), Some(12), Some(20), Some(21)];
@@ -131,8 +129,7 @@ fn facts(rng: &mut Rng, n: usize) -> (Vec<CustomerFact>, Vec<FeedbackFact>) {
                 .chance(0.7)
                 .then(|| TAGS[rng.below(6) as usize].to_owned()),
             emotions: rng.below(128) as u8 & rng.below(128) as u8,
-            agent: None,
-            team: None,
+            ..Default::default()
         })
         .collect();
     (customers, feedback)
@@ -487,21 +484,11 @@ fn comparing_periods_reports_the_change_and_its_significance() {
     let day = |d: i64| (1_735_689_600 + d * 86_400) * 1_000_000;
     let record = |id, at, nps| FeedbackFact {
         id,
-        customer_id: None,
         touchpoint_id: Some(20),
         channel_id: Some(1),
-        source: FeedbackSource::Survey,
         occurred_at: at,
         nps: Some(nps),
-        csat: None,
-        ces: None,
-        has_comment: false,
-        language: None,
-        sentiment: None,
-        themes: None,
-        emotions: 0,
-        agent: None,
-        team: None,
+        ..Default::default()
     };
     // January: 200 answers, half promoters; February: 200 answers, all detractors.
     let mut facts = Vec::new();
@@ -573,10 +560,7 @@ fn retention_and_revenue_by_month_match_hand_counts() {
     let customer = |id, segment: &str| CustomerFact {
         id,
         segment: Some(segment.into()),
-        region: None,
-        plan: None,
-        language: None,
-        attributes: Default::default(),
+        ..Default::default()
     };
     index.upsert_customers(&[
         customer(1, "mass"),
@@ -711,18 +695,14 @@ fn commented(
         customer_id: Some(customer),
         touchpoint_id: Some(10),
         channel_id: Some(1),
-        source: FeedbackSource::Survey,
         occurred_at: (1_735_689_600 + day * 86_400) * 1_000_000,
         nps: Some(nps),
         csat: Some(if nps >= 9 { 5 } else { 2 }),
-        ces: None,
         has_comment: true,
         language: Some("uk".into()),
         sentiment,
         themes: sentiment.map(|_| themes.to_owned()),
-        emotions: 0,
-        agent: None,
-        team: None,
+        ..Default::default()
     }
 }
 
@@ -785,10 +765,7 @@ fn the_cx_index_combines_sentiment_ratings_and_what_customers_did_afterwards() {
             .map(|id| CustomerFact {
                 id,
                 segment: Some("mass".into()),
-                region: None,
-                plan: None,
-                language: None,
-                attributes: Default::default(),
+                ..Default::default()
             })
             .collect::<Vec<_>>(),
     );
@@ -934,11 +911,7 @@ fn funnels_and_the_value_chain_match_each_customers_own_history_across_threads()
         &(1..=CUSTOMERS)
             .map(|id| CustomerFact {
                 id,
-                segment: None,
-                region: None,
-                plan: None,
-                language: None,
-                attributes: Default::default(),
+                ..Default::default()
             })
             .collect::<Vec<_>>(),
     );
@@ -968,18 +941,9 @@ fn funnels_and_the_value_chain_match_each_customers_own_history_across_threads()
                     customer_id: Some(customer),
                     touchpoint_id: Some(touchpoint),
                     channel_id: Some(channel),
-                    source: FeedbackSource::Survey,
                     occurred_at: second * 1_000_000,
                     nps,
-                    csat: None,
-                    ces: None,
-                    has_comment: false,
-                    language: None,
-                    sentiment: None,
-                    themes: None,
-                    emotions: 0,
-                    agent: None,
-                    team: None,
+                    ..Default::default()
                 });
             } else {
                 interactions.push(InteractionFact {
@@ -1146,11 +1110,8 @@ fn initiative_company(seed: u64, customers: i64, planted: Option<&str>, shift: f
     let facts: Vec<CustomerFact> = (1..=customers)
         .map(|id| CustomerFact {
             id,
-            segment: None,
             region: Some(REGIONS[(id % 4) as usize].into()),
-            plan: None,
-            language: None,
-            attributes: Default::default(),
+            ..Default::default()
         })
         .collect();
     index.upsert_customers(&facts);
@@ -1170,18 +1131,9 @@ fn initiative_company(seed: u64, customers: i64, planted: Option<&str>, shift: f
                 customer_id: Some(id),
                 touchpoint_id: Some(10),
                 channel_id: Some(1),
-                source: FeedbackSource::Survey,
                 occurred_at: second * 1_000_000,
                 nps: Some(score.round().clamp(0.0, 10.0) as u8),
-                csat: None,
-                ces: None,
-                has_comment: false,
-                language: None,
-                sentiment: None,
-                themes: None,
-                emotions: 0,
-                agent: None,
-                team: None,
+                ..Default::default()
             });
             let amount = 1_000 + rng.below(1_000) as i64 + if planted_here { 300 } else { 0 };
             payments.push(TransactionFact {

@@ -28,6 +28,30 @@ pub struct FeedbackFact {
     pub team: Option<String>,
 }
 
+impl Default for FeedbackFact {
+    /// A survey record with nothing in it: the start of a record built field by field.
+    fn default() -> Self {
+        FeedbackFact {
+            id: 0,
+            customer_id: None,
+            touchpoint_id: None,
+            channel_id: None,
+            source: FeedbackSource::Survey,
+            occurred_at: 0,
+            nps: None,
+            csat: None,
+            ces: None,
+            has_comment: false,
+            language: None,
+            sentiment: None,
+            themes: None,
+            emotions: 0,
+            agent: None,
+            team: None,
+        }
+    }
+}
+
 /// An interaction as analytics sees it: who, where, when.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InteractionFact {
@@ -39,7 +63,7 @@ pub struct InteractionFact {
 }
 
 /// The customer facts records are sliced by.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerFact {
     pub id: i64,
     pub segment: Option<String>,

@@ -390,7 +390,7 @@ pub fn spawn_scheduler(state: AppState) -> tokio::task::JoinHandle<()> {
 mod tests {
     use dosvid_analytics::{Directory, Zone};
     use dosvid_demo::rng::Rng;
-    use dosvid_domain::{FeedbackFact, FeedbackSource, Journey, Stage, Touchpoint};
+    use dosvid_domain::{FeedbackFact, Journey, Stage, Touchpoint};
 
     use super::*;
 
@@ -454,21 +454,10 @@ mod tests {
                     };
                     facts.push(FeedbackFact {
                         id: facts.len() as i64 + 1,
-                        customer_id: None,
                         touchpoint_id: Some(tp),
-                        channel_id: None,
-                        source: FeedbackSource::Survey,
                         occurred_at: (START + day * 86_400 + k * 60) * 1_000_000,
                         nps: Some(nps),
-                        csat: None,
-                        ces: None,
-                        has_comment: false,
-                        language: None,
-                        sentiment: None,
-                        themes: None,
-                        emotions: 0,
-                        agent: None,
-                        team: None,
+                        ..Default::default()
                     });
                 }
             }

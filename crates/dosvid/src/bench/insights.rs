@@ -11,9 +11,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use dosvid_analytics::{Directory, DriversRequest, Index, Zone};
 use dosvid_demo::rng::Rng;
-use dosvid_domain::{
-    Channel, ChannelKind, CustomerFact, FeedbackFact, FeedbackSource, Journey, Stage, Touchpoint,
-};
+use dosvid_domain::{Channel, ChannelKind, CustomerFact, FeedbackFact, Journey, Stage, Touchpoint};
 
 const TOUCHPOINTS: i64 = 25;
 const THEMES: usize = 28;
@@ -87,9 +85,7 @@ fn company(rows: usize) -> Index {
             id,
             segment: Some(SEGMENTS[rng.below(3)].into()),
             region: Some(REGIONS[rng.below(8)].into()),
-            plan: None,
-            language: None,
-            attributes: Default::default(),
+            ..Default::default()
         })
         .collect();
     let feedback: Vec<FeedbackFact> = (0..rows)
@@ -110,18 +106,12 @@ fn company(rows: usize) -> Index {
                 customer_id: Some(customer),
                 touchpoint_id: Some(touchpoint),
                 channel_id: Some(1),
-                source: FeedbackSource::Survey,
                 occurred_at: (1_735_689_600 + rng.below(365 * 86_400) as i64) * 1_000_000,
                 nps: Some(score.round().clamp(0.0, 10.0) as u8),
-                csat: None,
-                ces: None,
                 has_comment: !themes.is_empty(),
-                language: None,
                 sentiment: (!themes.is_empty()).then_some(0.0),
                 themes: (!themes.is_empty()).then(|| themes.join(" ")),
-                emotions: 0,
-                agent: None,
-                team: None,
+                ..Default::default()
             }
         })
         .collect();

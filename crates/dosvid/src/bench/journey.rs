@@ -14,8 +14,8 @@ use anyhow::{Context, bail};
 use dosvid_analytics::{Directory, FunnelRequest, Index, ValueChainBy, ValueChainRequest, Zone};
 use dosvid_demo::rng::Rng;
 use dosvid_domain::{
-    Channel, ChannelKind, CustomerFact, FeedbackFact, FeedbackSource, InteractionFact, Journey,
-    Stage, Touchpoint, TransactionFact, TransactionKind,
+    Channel, ChannelKind, CustomerFact, FeedbackFact, InteractionFact, Journey, Stage, Touchpoint,
+    TransactionFact, TransactionKind,
 };
 use dosvid_metrics::Estimate;
 use serde_json::Value;
@@ -143,11 +143,7 @@ fn company(customers: usize, interactions: usize, files: &mut Files) -> anyhow::
     let facts: Vec<CustomerFact> = (1..=customers as i64)
         .map(|id| CustomerFact {
             id,
-            segment: None,
-            region: None,
-            plan: None,
-            language: None,
-            attributes: Default::default(),
+            ..Default::default()
         })
         .collect();
     index.upsert_customers(&facts);
@@ -219,18 +215,9 @@ fn company(customers: usize, interactions: usize, files: &mut Files) -> anyhow::
             customer_id: Some(customer),
             touchpoint_id: Some(touchpoint),
             channel_id: Some(channel),
-            source: FeedbackSource::Survey,
             occurred_at: second * 1_000_000,
             nps: Some(nps),
-            csat: None,
-            ces: None,
-            has_comment: false,
-            language: None,
-            sentiment: None,
-            themes: None,
-            emotions: 0,
-            agent: None,
-            team: None,
+            ..Default::default()
         });
         writeln!(
             files.feedback,
