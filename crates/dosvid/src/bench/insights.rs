@@ -6,7 +6,6 @@
 
 use std::io::Write;
 use std::process::Command;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use dosvid_analytics::{Directory, DriversRequest, Index, Zone};
@@ -131,19 +130,9 @@ pub fn run(rows: usize, repeat: usize) -> anyhow::Result<()> {
             .to_vec(),
         ..Default::default()
     };
-    let mut times = Vec::new();
-    let mut answer = None;
-    for _ in 0..repeat.max(1) {
-        let started = Instant::now();
-        answer = Some(
-            index
-                .drivers(&request)
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-        );
-        times.push(started.elapsed().as_secs_f64());
-    }
-    let answer = answer.context("no run")?;
-    let ours = super::median(times);
+    let (ours, answer) = super::timed(repeat, || {
+        index.drivers(&request).map_err(|e| anyhow::anyhow!("{e}"))
+    })?;
 
     // The same indicator matrix for the peer.
     let design = index

@@ -8,7 +8,6 @@
 use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::process::Command;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use dosvid_analytics::{Directory, FunnelRequest, Index, ValueChainBy, ValueChainRequest, Zone};
@@ -283,17 +282,6 @@ fn count(estimate: &Estimate) -> u64 {
     (estimate.value.unwrap_or(0.0) * estimate.n as f64 / 100.0).round() as u64
 }
 
-fn timed<T>(repeat: usize, mut run: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<(f64, T)> {
-    let mut times = Vec::new();
-    let mut answer = None;
-    for _ in 0..repeat.max(1) {
-        let started = Instant::now();
-        answer = Some(run()?);
-        times.push(started.elapsed().as_secs_f64());
-    }
-    Ok((super::median(times), answer.context("no run")?))
-}
-
 pub fn run(customers: usize, interactions: usize, repeat: usize) -> anyhow::Result<()> {
     if customers == 0 || interactions < customers {
         bail!("--customers must be at least 1 and --interactions at least as many");
@@ -321,7 +309,7 @@ pub fn run(customers: usize, interactions: usize, repeat: usize) -> anyhow::Resu
         group_by: Some("channel".into()),
         ..Default::default()
     };
-    let (funnel_s, funnel) = timed(repeat, || {
+    let (funnel_s, funnel) = super::timed(repeat, || {
         index
             .funnel(&funnel_request)
             .map_err(|e| anyhow::anyhow!("{e}"))
@@ -333,7 +321,7 @@ pub fn run(customers: usize, interactions: usize, repeat: usize) -> anyhow::Resu
         by: ValueChainBy::NpsGroup,
         ..Default::default()
     };
-    let (chain_s, chain) = timed(repeat, || {
+    let (chain_s, chain) = super::timed(repeat, || {
         index
             .value_chain(&chain_request)
             .map_err(|e| anyhow::anyhow!("{e}"))

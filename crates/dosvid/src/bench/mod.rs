@@ -36,6 +36,18 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// `run` repeated (at least once): the median of its times in seconds, and its last answer.
+fn timed<T>(repeat: usize, mut run: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<(f64, T)> {
+    let mut times = Vec::new();
+    let mut answer = None;
+    for _ in 0..repeat.max(1) {
+        let started = std::time::Instant::now();
+        answer = Some(run()?);
+        times.push(started.elapsed().as_secs_f64());
+    }
+    Ok((median(times), answer.context("no run")?))
+}
+
 /// A Python with `packages` importable: a virtual environment made once per package set, in the
 /// temporary folder, for the peers the benchmarks run.
 pub(crate) fn python_with(packages: &[&str]) -> anyhow::Result<PathBuf> {
