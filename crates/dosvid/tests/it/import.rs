@@ -1,8 +1,28 @@
 //! `dosvid import` and `dosvid export`.
 
 use std::fs;
+use std::path::Path;
 
 use crate::run;
+
+/// `dosvid import KIND FILE --db DB --quiet EXTRA…`'s arguments.
+fn import_args<'a>(kind: &'a str, file: &'a Path, db: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "import",
+        kind,
+        file.to_str().expect("a UTF-8 path"),
+        "--db",
+        db,
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Runs an import that must succeed; its summary.
+fn import(kind: &str, file: &Path, db: &str, extra: &[&str]) -> String {
+    run(&import_args(kind, file, db, extra))
+}
 
 #[test]
 fn a_csv_import_stores_good_rows_reports_bad_ones_and_adds_nothing_when_repeated() {
@@ -25,15 +45,7 @@ fn a_csv_import_stores_good_rows_reports_bad_ones_and_adds_nothing_when_repeated
     );
     fs::write(&csv, bytes).unwrap();
     let map = "--map=response_id=external_id,ts=occurred_at";
-    let summary = run(&[
-        "import",
-        "feedback",
-        csv.to_str().unwrap(),
-        "--db",
-        &db,
-        map,
-        "--quiet",
-    ]);
+    let summary = import("feedback", &csv, &db, &[map]);
     assert!(
         summary.contains("6 rows")
             && summary.contains("2 created")
@@ -68,15 +80,7 @@ fn a_csv_import_stores_good_rows_reports_bad_ones_and_adds_nothing_when_repeated
         ]
     );
 
-    let again = run(&[
-        "import",
-        "feedback",
-        csv.to_str().unwrap(),
-        "--db",
-        &db,
-        map,
-        "--quiet",
-    ]);
+    let again = import("feedback", &csv, &db, &[map]);
     assert!(
         again.contains("0 created") && again.contains("2 already stored"),
         "{again}"
@@ -110,14 +114,7 @@ fn an_unknown_column_stops_the_import_before_anything_is_stored() {
     let csv = dir.path().join("feedback.csv");
     fs::write(&csv, "external_id,occurred_at,nsp\nx,2025-01-01,5\n").unwrap();
     let output = crate::dosvid()
-        .args([
-            "import",
-            "feedback",
-            csv.to_str().unwrap(),
-            "--db",
-            &db,
-            "--quiet",
-        ])
+        .args(import_args("feedback", &csv, &db, &[]))
         .output()
         .unwrap();
     assert!(!output.status.success());
@@ -137,14 +134,7 @@ fn jsonl_imports_report_rejected_lines_with_their_record() {
          not json\n",
     )
     .unwrap();
-    let summary = run(&[
-        "import",
-        "interactions",
-        file.to_str().unwrap(),
-        "--db",
-        &db,
-        "--quiet",
-    ]);
+    let summary = import("interactions", &file, &db, &[]);
     assert!(
         summary.contains("1 created") && summary.contains("2 rejected"),
         "{summary}"
@@ -178,19 +168,7 @@ fn a_bulk_import_links_every_record_and_leaves_the_references_and_indexes_whole(
          b5,,mobile-app,app,2025-06-05 11:00:00,8\n",
     )
     .unwrap();
-    let import = || {
-        run(&[
-            "import",
-            "feedback",
-            csv.to_str().unwrap(),
-            "--db",
-            &db,
-            "--bulk",
-            "--batch",
-            "2",
-            "--quiet",
-        ])
-    };
+    let import = || import("feedback", &csv, &db, &["--bulk", "--batch", "2"]);
     let first = import();
     assert!(
         first.contains("4 created") && first.contains("1 rejected"),
@@ -265,14 +243,7 @@ fn a_quote_never_closed_rejects_its_row_with_the_lines_it_swallowed() {
     }
     let csv = dir.path().join("feedback.csv");
     fs::write(&csv, text).unwrap();
-    let summary = run(&[
-        "import",
-        "feedback",
-        csv.to_str().unwrap(),
-        "--db",
-        &db,
-        "--quiet",
-    ]);
+    let summary = import("feedback", &csv, &db, &[]);
     assert!(
         summary.contains("1993 created") && summary.contains("2 rejected"),
         "{summary}"
@@ -292,14 +263,7 @@ fn a_cp1251_or_utf16_file_is_read_with_its_encoding() {
     let cp1251 = dir.path().join("cp1251.csv");
     fs::write(&cp1251, encoding_rs::WINDOWS_1251.encode(text).0).unwrap();
     let refused = crate::dosvid()
-        .args([
-            "import",
-            "feedback",
-            cp1251.to_str().unwrap(),
-            "--db",
-            &db,
-            "--quiet",
-        ])
+        .args(import_args("feedback", &cp1251, &db, &[]))
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&refused.stdout);
@@ -309,16 +273,7 @@ fn a_cp1251_or_utf16_file_is_read_with_its_encoding() {
     let rejects = String::from_utf8_lossy(&rejects);
     assert!(rejects.contains("--encoding cp1251"), "{rejects}");
 
-    let read = run(&[
-        "import",
-        "feedback",
-        cp1251.to_str().unwrap(),
-        "--db",
-        &db,
-        "--quiet",
-        "--encoding",
-        "cp1251",
-    ]);
+    let read = import("feedback", &cp1251, &db, &["--encoding", "cp1251"]);
     assert!(read.contains("1 created"), "{read}");
     let utf16 = dir.path().join("utf16.csv");
     let mut bytes = vec![0xff, 0xfe];
@@ -326,16 +281,7 @@ fn a_cp1251_or_utf16_file_is_read_with_its_encoding() {
         bytes.extend_from_slice(&unit.to_le_bytes());
     }
     fs::write(&utf16, bytes).unwrap();
-    let read = run(&[
-        "import",
-        "feedback",
-        utf16.to_str().unwrap(),
-        "--db",
-        &db,
-        "--quiet",
-        "--encoding",
-        "utf-16",
-    ]);
+    let read = import("feedback", &utf16, &db, &["--encoding", "utf-16"]);
     assert!(read.contains("1 created"), "{read}");
     let exported = run(&["export", "feedback", "--db", &db]);
     assert_eq!(
