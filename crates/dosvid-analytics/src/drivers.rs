@@ -40,6 +40,7 @@ use dosvid_metrics::stats::two_sided_p_normal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::bootstrap::{self, percentile};
 use crate::cx::{LAPSED, RETAINED};
 use crate::index::{Index, NO_CUSTOMER, NPS_NONE, SCORE_NONE};
 use crate::query::{Filters, Measure, Period, QueryRequest};
@@ -208,31 +209,6 @@ impl Design {
     }
 }
 
-/// A small, fast generator for the bootstrap (SplitMix64): reproducible from its seed.
-pub(crate) struct SplitMix(pub(crate) u64);
-
-impl SplitMix {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let at = (q * (sorted.len() - 1) as f64).round() as usize;
-    sorted[at.min(sorted.len() - 1)]
-}
-
 /// The fitted model with its bootstrap, before it is shaped into an answer.
 pub(crate) struct Model {
     pub(crate) design: Design,
@@ -354,41 +330,17 @@ impl Index {
                 format!("must be 20 to {MAX_REPLICATES}"),
             ));
         }
-        let seeds: Vec<u64> = {
-            let mut rng = SplitMix(request.seed.unwrap_or(0x0d05_f1d0));
-            (0..replicates).map(|_| rng.next()).collect()
-        };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        let per_thread = seeds.len().div_ceil(threads);
-        let replicate = |seed: u64| -> Option<Fit> {
-            let mut rng = SplitMix(seed);
-            let mut counts = vec![0u32; blocks];
-            for _ in 0..blocks {
-                counts[rng.below(blocks)] += 1;
-            }
+        let seed = request.seed.unwrap_or(0x0d05_f1d0);
+        let fits: Vec<Fit> = bootstrap::replicate(seed, replicates, blocks, |counts| {
             let mut sample = CrossProducts::new(p);
-            for (part, &count) in parts.iter().zip(&counts) {
+            for (part, &count) in parts.iter().zip(counts) {
                 sample.add_scaled(part, f64::from(count));
             }
             sample.fit()
-        };
-        let fits: Vec<Fit> = std::thread::scope(|s| {
-            let handles: Vec<_> = seeds
-                .chunks(per_thread.max(1))
-                .map(|chunk| {
-                    s.spawn(move || {
-                        chunk
-                            .iter()
-                            .filter_map(|&seed| replicate(seed))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("bootstrap thread"))
-                .collect()
-        });
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         let replicate_effects = fits
             .iter()
             .map(|f| {

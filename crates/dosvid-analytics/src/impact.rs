@@ -25,7 +25,7 @@ use dosvid_metrics::stats::two_sided_p_normal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::drivers::{SplitMix, percentile};
+use crate::bootstrap::{self, percentile};
 use crate::index::{Index, NO_CUSTOMER, NPS_NONE, SCORE_NONE};
 use crate::query::{Filters, Measure, Period, QueryRequest};
 
@@ -476,47 +476,16 @@ impl Index {
         let treated_customers = totals.customers[0] as u64;
 
         // The bootstrap: each replicate draws as many blocks as there are, with replacement.
-        let replicate = |seed: u64| -> Totals {
-            let mut rng = SplitMix(seed);
-            let mut counts = vec![0u32; blocks.len()];
-            for _ in 0..blocks.len() {
-                counts[rng.below(blocks.len())] += 1;
-            }
-            let mut t = Totals::default();
-            for (block, &count) in blocks.iter().zip(&counts) {
-                if count > 0 {
-                    t.add(block, f64::from(count));
+        let samples: Vec<Totals> =
+            bootstrap::replicate(0x1a2b_3c4d, replicates, blocks.len(), |counts| {
+                let mut t = Totals::default();
+                for (block, &count) in blocks.iter().zip(counts) {
+                    if count > 0 {
+                        t.add(block, f64::from(count));
+                    }
                 }
-            }
-            t
-        };
-        let seeds: Vec<u64> = {
-            let mut rng = SplitMix(0x1a2b_3c4d);
-            (0..replicates).map(|_| rng.next()).collect()
-        };
-        let samples: Vec<Totals> = if blocks.is_empty() {
-            Vec::new()
-        } else {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-            let per_thread = seeds.len().div_ceil(threads).max(1);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = seeds
-                    .chunks(per_thread)
-                    .map(|chunk| {
-                        s.spawn(|| {
-                            chunk
-                                .iter()
-                                .map(|&seed| replicate(seed))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().expect("an impact replicate panicked"))
-                    .collect()
-            })
-        };
+                t
+            });
         let interval = |point: Option<f64>, of: &dyn Fn(&Totals) -> Option<f64>| {
             let point = point?;
             let mut values: Vec<f64> = samples.iter().filter_map(of).collect();

@@ -2,6 +2,7 @@
 //! question without touching SQL tables, and the query model it answers. Pure computation: the
 //! server builds the index from the store's facts and appends to it on every write.
 
+mod bootstrap;
 pub mod calendar;
 mod cx;
 mod drivers;
