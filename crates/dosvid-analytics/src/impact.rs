@@ -309,32 +309,25 @@ impl Index {
                 &self.customers.columns[&self.customer_column("treated.customer", name)?];
             let strata = column.dict.cardinality();
             // Per stratum: sum, sum of squares and n, before (0) and after (1).
-            let mut moments = vec![[[0f64; 3]; 2]; strata];
+            let mut moments = vec![[Moments::default(); 2]; strata];
             for (r, &reached) in treated.iter().enumerate() {
                 let (second, customer) = (self.rows.second[r], self.rows.customer[r]);
                 if reached || second < from || second >= to || customer == NO_CUSTOMER {
                     continue;
                 }
                 let Some(value) = score(r) else { continue };
-                let m = &mut moments[usize::from(column.values[customer as usize])]
-                    [usize::from(second >= start)];
-                m[0] += value;
-                m[1] += value * value;
-                m[2] += 1.0;
+                moments[usize::from(column.values[customer as usize])]
+                    [usize::from(second >= start)]
+                .add(value);
             }
-            // (mean, variance of the mean) of moments.
-            let mean = |m: [f64; 3]| -> Option<(f64, f64)> {
-                (m[2] >= 2.0).then(|| {
-                    let mu = m[0] / m[2];
-                    (mu, ((m[1] / m[2] - mu * mu).max(0.0)) / m[2])
-                })
-            };
             // The value whose change from before to after stands furthest from the others'
             // (pooled) is left out while that difference is significant (Holm: 5% over the
             // values still in), and only while the values left out stay a minority.
-            let change = |m: &[[f64; 3]; 2]| -> Option<(f64, f64)> {
-                let (b, a) = (mean(m[0])?, mean(m[1])?);
-                Some((a.0 - b.0, a.1 + b.1))
+            // A change: (after − before, its variance).
+            let change = |m: &[Moments; 2]| -> Option<(f64, f64)> {
+                let spread = |m: &Moments| Some((m.mean_value()?, m.variance()? / m.n as f64));
+                let (before, after) = (spread(&m[0])?, spread(&m[1])?);
+                Some((after.0 - before.0, after.1 + before.1))
             };
             let mut active: Vec<usize> = (0..strata)
                 .filter(|&code| change(&moments[code]).is_some())
@@ -342,27 +335,19 @@ impl Index {
             let tested = active.len();
             let mut keep = vec![true; strata];
             while 2 * (excluded.len() + 1) < tested {
-                let mut total = [[0f64; 3]; 2];
-                for &code in &active {
-                    for p in 0..2 {
-                        for k in 0..3 {
-                            total[p][k] += moments[code][p][k];
-                        }
-                    }
-                }
                 let furthest = active
                     .iter()
                     .filter_map(|&code| {
-                        let m = &moments[code];
-                        let mut rest = total;
-                        for p in 0..2 {
-                            for k in 0..3 {
-                                rest[p][k] -= m[p][k];
+                        let mut others = [Moments::default(); 2];
+                        for &other in active.iter().filter(|&&o| o != code) {
+                            for (period, m) in others.iter_mut().enumerate() {
+                                m.merge(&moments[other][period]);
                             }
                         }
-                        let ((own, own_var), (others, others_var)) = (change(m)?, change(&rest)?);
-                        let se = (own_var + others_var).sqrt();
-                        (se > 0.0).then(|| (code, ((own - others) / se).abs()))
+                        let ((own, own_var), (rest, rest_var)) =
+                            (change(&moments[code])?, change(&others)?);
+                        let se = (own_var + rest_var).sqrt();
+                        (se > 0.0).then(|| (code, ((own - rest) / se).abs()))
                     })
                     .max_by(|a, b| a.1.total_cmp(&b.1));
                 let Some((code, z)) = furthest else { break };
