@@ -125,7 +125,7 @@ fn rescale(e: Estimate, f: impl Fn(f64) -> f64) -> Estimate {
 
 impl Index {
     /// Whether each feedback record's customer was active within the window after it.
-    fn retained_column(&self) -> Arc<Vec<u8>> {
+    pub(crate) fn retained_column(&self) -> Arc<Vec<u8>> {
         self.retained
             .get_or_init(|| Arc::new(self.active_after(RETENTION_WINDOW_DAYS)))
             .clone()

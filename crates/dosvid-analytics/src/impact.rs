@@ -6,8 +6,10 @@
 //! others' (significantly, Holm over the values, one at a time, only ever a minority) are left
 //! out of it: they cannot stand for "nothing was done", and the answer names them.
 //!
-//! - The score of a record: NPS as +100 / 0 / −100 (so that the mean is the NPS), CSAT 1–5 or
-//!   CES 1–7; records without the score are left out.
+//! - The score of a record: NPS as +100 / 0 / −100 (so that the mean is the NPS), CSAT 1–5,
+//!   CES 1–7, or churn as 100 / 0 (its customer did not / did buy or pay within 90 days after);
+//!   records without the score are left out. `revenue_per_customer` compares the revenue per
+//!   customer of the customers with a record in each group instead.
 //! - Intervals and the p-value come from a bootstrap over customers (a customer's records stay
 //!   together; a record without a customer is its own block), so the many answers of one
 //!   customer do not pass for independent evidence.
@@ -26,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::bootstrap::{self, percentile};
+use crate::cx::{LAPSED, RETAINED};
 use crate::index::{Index, NO_CUSTOMER, NPS_NONE, SCORE_NONE};
 use crate::query::{Filters, Measure, Period, QueryRequest};
 
@@ -40,6 +43,39 @@ pub enum ImpactMetric {
     Nps,
     Csat,
     Ces,
+    /// Customers who did not buy or pay within 90 days after their answer, in percent.
+    Churn,
+    /// Revenue per customer in the period, minor units of the main currency.
+    RevenuePerCustomer,
+}
+
+impl ImpactMetric {
+    pub const ALL: [ImpactMetric; 5] = [
+        ImpactMetric::Nps,
+        ImpactMetric::Csat,
+        ImpactMetric::Ces,
+        ImpactMetric::Churn,
+        ImpactMetric::RevenuePerCustomer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImpactMetric::Nps => "nps",
+            ImpactMetric::Csat => "csat",
+            ImpactMetric::Ces => "ces",
+            ImpactMetric::Churn => "churn",
+            ImpactMetric::RevenuePerCustomer => "revenue_per_customer",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ImpactMetric> {
+        ImpactMetric::ALL.into_iter().find(|m| m.as_str() == raw)
+    }
+
+    /// Whether a rise is an improvement.
+    pub fn higher_is_better(self) -> bool {
+        self != ImpactMetric::Churn
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -153,9 +189,12 @@ struct Block {
     n: [f64; CELLS],
     /// 1: treated, 2: comparison (for revenue); 0: neither.
     group: u8,
-    revenue_before: f64,
-    revenue_after: f64,
+    /// Revenue in the first and second half of the before period, and after.
+    revenue: [f64; 3],
 }
+
+/// A figure computed from the blocks' totals.
+type Statistic = fn(&Totals) -> Option<f64>;
 
 /// What the blocks add up to.
 #[derive(Clone, Copy, Default)]
@@ -164,8 +203,8 @@ struct Totals {
     n: [f64; CELLS],
     /// Customers and revenue before and after, treated (0) and comparison (1).
     customers: [f64; 2],
-    revenue_before: [f64; 2],
-    revenue_after: [f64; 2],
+    /// Per group: the first and second half of before, and after.
+    revenue: [[f64; 3]; 2],
 }
 
 impl Totals {
@@ -177,8 +216,9 @@ impl Totals {
         if b.group > 0 {
             let g = usize::from(b.group - 1);
             self.customers[g] += weight;
-            self.revenue_before[g] += weight * b.revenue_before;
-            self.revenue_after[g] += weight * b.revenue_after;
+            for (sum, value) in self.revenue[g].iter_mut().zip(b.revenue) {
+                *sum += weight * value;
+            }
         }
     }
 
@@ -201,15 +241,25 @@ impl Totals {
         )
     }
 
+    /// Revenue per customer of a group (0 treated, 1 comparison) over the given parts of the
+    /// window; the halves of before added up make before.
+    fn revenue_per(&self, group: usize, parts: &[usize]) -> Option<f64> {
+        let customers = self.customers[group];
+        (customers > 0.0)
+            .then(|| parts.iter().map(|&p| self.revenue[group][p]).sum::<f64>() / customers)
+    }
+
+    fn revenue_change(&self, group: usize) -> Option<f64> {
+        Some(self.revenue_per(group, &[2])? - self.revenue_per(group, &[0, 1])?)
+    }
+
     fn revenue_effect(&self) -> Option<f64> {
-        if self.customers[0] <= 0.0 || self.customers[1] <= 0.0 {
-            return None;
-        }
-        let per = |g: usize, v: &[f64; 2]| v[g] / self.customers[g];
-        Some(
-            (per(0, &self.revenue_after) - per(0, &self.revenue_before))
-                - (per(1, &self.revenue_after) - per(1, &self.revenue_before)),
-        )
+        Some(self.revenue_change(0)? - self.revenue_change(1)?)
+    }
+
+    fn revenue_pre_trend(&self) -> Option<f64> {
+        let change = |g: usize| Some(self.revenue_per(g, &[1])? - self.revenue_per(g, &[0])?);
+        Some(change(0)? - change(1)?)
     }
 }
 
@@ -278,6 +328,7 @@ impl Index {
             Some(filters) => Some(select(filters, "comparison")?),
             None => None,
         };
+        let churn = (request.metric == ImpactMetric::Churn).then(|| self.retained_column());
         let score = |r: usize| -> Option<f64> {
             match request.metric {
                 ImpactMetric::Nps => match self.rows.nps[r] {
@@ -292,6 +343,13 @@ impl Index {
                 ImpactMetric::Ces => {
                     (self.rows.ces[r] != SCORE_NONE).then(|| f64::from(self.rows.ces[r]))
                 }
+                ImpactMetric::Churn => match churn.as_ref().map(|c| c[r]) {
+                    Some(LAPSED) => Some(100.0),
+                    Some(RETAINED) => Some(0.0),
+                    _ => None,
+                },
+                // Revenue is counted per customer from the transactions, not per record.
+                ImpactMetric::RevenuePerCustomer => None,
             }
         };
         // Without a given comparison, the rest stands for "no initiative" — except units with a
@@ -436,27 +494,48 @@ impl Index {
                 t.amount_minor as f64
             };
             let block = &mut blocks[b as usize];
-            if t.second >= from && t.second < start {
-                block.revenue_before += amount;
+            if t.second >= from && t.second < middle {
+                block.revenue[0] += amount;
+            } else if t.second >= middle && t.second < start {
+                block.revenue[1] += amount;
             } else if t.second >= start && t.second < to {
                 // Scaled to the length of the before period, so unequal periods compare.
-                block.revenue_after += amount * before_span as f64 / (to - start) as f64;
+                block.revenue[2] += amount * before_span as f64 / (to - start) as f64;
             }
         }
         let mut totals = Totals::default();
         for block in &blocks {
             totals.add(block, 1.0);
         }
-        let cell = |cells: &[usize]| ImpactCell {
-            value: totals.mean(cells),
-            n: cells.iter().map(|&c| totals.n[c]).sum::<f64>() as u64,
+        let by_revenue = request.metric == ImpactMetric::RevenuePerCustomer;
+        let cells = if by_revenue {
+            let cell = |group: usize, parts: &[usize]| ImpactCell {
+                value: totals.revenue_per(group, parts),
+                n: totals.customers[group] as u64,
+            };
+            [
+                cell(0, &[0, 1]),
+                cell(0, &[2]),
+                cell(1, &[0, 1]),
+                cell(1, &[2]),
+            ]
+        } else {
+            let cell = |cells: &[usize]| ImpactCell {
+                value: totals.mean(cells),
+                n: cells.iter().map(|&c| totals.n[c]).sum::<f64>() as u64,
+            };
+            [
+                cell(&[T_EARLY, T_LATE]),
+                cell(&[T_AFTER]),
+                cell(&[C_EARLY, C_LATE]),
+                cell(&[C_AFTER]),
+            ]
         };
-        let cells = [
-            cell(&[T_EARLY, T_LATE]),
-            cell(&[T_AFTER]),
-            cell(&[C_EARLY, C_LATE]),
-            cell(&[C_AFTER]),
-        ];
+        let (effect_of, pre_trend_of): (Statistic, Statistic) = if by_revenue {
+            (Totals::revenue_effect, Totals::revenue_pre_trend)
+        } else {
+            (Totals::effect, Totals::pre_trend)
+        };
         let low_sample = cells.iter().any(|c| c.n < min_sample);
         let treated_customers = totals.customers[0] as u64;
 
@@ -487,7 +566,7 @@ impl Index {
                 standard_error(&values),
             ))
         };
-        let effect = interval(totals.effect(), &Totals::effect);
+        let effect = interval(effect_of(&totals), &effect_of);
         let p_of = |value: f64, se: f64| {
             if se > 0.0 {
                 two_sided_p_normal(value / se)
@@ -501,7 +580,7 @@ impl Index {
         let significant = !low_sample
             && effect.is_some_and(|(e, _)| e.low > 0.0 || e.high < 0.0)
             && p_value.is_some_and(|p| p < 0.05);
-        let parallel_trends = interval(totals.pre_trend(), &Totals::pre_trend).map(|(d, se)| {
+        let parallel_trends = interval(pre_trend_of(&totals), &pre_trend_of).map(|(d, se)| {
             let p_value = p_of(d.value, se);
             ParallelTrends {
                 difference: d.value,

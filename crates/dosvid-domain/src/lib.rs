@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod journey;
 pub mod organisation;
 pub mod signal;
+pub mod strategy;
 pub mod survey;
 pub mod survey_link;
 pub mod time;

@@ -13,6 +13,10 @@ mod sql_store;
 use chrono::{DateTime, Utc};
 use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
+use dosvid_domain::strategy::{
+    Cycle, CycleStagePatch, Goal, GoalDefinition, Initiative, InitiativeDefinition, Measurement,
+    StageKey, StatusChange,
+};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
@@ -517,6 +521,52 @@ pub trait Store: Send + Sync + 'static {
         invitation: i64,
         now: DateTime<Utc>,
     ) -> Result<Case>;
+
+    /// Sets a goal with the baseline measured for it; its parent and cycle must exist.
+    fn create_goal(
+        &self,
+        org: OrgId,
+        goal: GoalDefinition,
+        baseline: Measurement,
+        now: DateTime<Utc>,
+    ) -> Result<Goal>;
+    fn get_goal(&self, org: OrgId, id: i64) -> Result<Goal>;
+    fn list_goals(&self, org: OrgId) -> Result<Vec<Goal>>;
+    /// Changes a goal's name, target, due date, owner or links; what it measures stays.
+    fn update_goal(&self, org: OrgId, id: i64, goal: GoalDefinition) -> Result<Goal>;
+    /// Deletes a goal; the goals under it and its initiatives stay, unlinked.
+    fn delete_goal(&self, org: OrgId, id: i64) -> Result<()>;
+    fn create_initiative(
+        &self,
+        org: OrgId,
+        initiative: InitiativeDefinition,
+        by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Initiative>;
+    fn get_initiative(&self, org: OrgId, id: i64) -> Result<Initiative>;
+    fn list_initiatives(&self, org: OrgId) -> Result<Vec<Initiative>>;
+    /// Replaces an initiative's definition (checked); a change of status is logged.
+    fn update_initiative(
+        &self,
+        org: OrgId,
+        id: i64,
+        initiative: InitiativeDefinition,
+        by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Initiative>;
+    /// The initiative's status changes, oldest first (its creation first).
+    fn initiative_log(&self, org: OrgId, id: i64) -> Result<Vec<StatusChange>>;
+    /// Stores a new strategy cycle (made by [`Cycle::new`]) with its definition checked.
+    fn create_cycle(&self, org: OrgId, cycle: Cycle) -> Result<Cycle>;
+    fn get_cycle(&self, org: OrgId, id: i64) -> Result<Cycle>;
+    fn list_cycles(&self, org: OrgId) -> Result<Vec<Cycle>>;
+    fn update_cycle_stage(
+        &self,
+        org: OrgId,
+        id: i64,
+        stage: StageKey,
+        patch: CycleStagePatch,
+    ) -> Result<Cycle>;
 
     /// Every organisation, for the work a server does for all of them (scheduled rules).
     fn organisations(&self) -> Result<Vec<OrgId>>;

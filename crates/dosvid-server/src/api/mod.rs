@@ -5,6 +5,7 @@ mod cases;
 mod directory;
 mod journeys;
 mod signals;
+mod strategy;
 pub(crate) mod surveys;
 mod text;
 mod webhooks;
@@ -47,7 +48,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "signals", description = "Interactions, feedback records and transactions"),
         (name = "analytics", description = "Questions about the feedback: metrics by slice, trends, the journey map"),
         (name = "insights", description = "Why the experience is what it is: key drivers and what to fix first"),
-        (name = "strategy", description = "Managing the experience: what initiatives changed and their return (ROX)"),
+        (name = "strategy", description = "Managing the experience: CX goals and their progress, initiatives and their return (ROX), the eight-stage strategy cycle"),
         (name = "settings", description = "The organisation's settings"),
         (name = "text", description = "What Dosvid reads in comments"),
         (name = "cases", description = "Cases that close the loop, and the service metrics measured from them"),
@@ -119,6 +120,24 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::priorities))
         .routes(routes!(analytics::value_chain))
         .routes(routes!(analytics::impact))
+        .routes(routes!(strategy::list_goals, strategy::create_goal))
+        .routes(routes!(
+            strategy::get_goal,
+            strategy::update_goal,
+            strategy::delete_goal
+        ))
+        .routes(routes!(
+            strategy::list_initiatives,
+            strategy::create_initiative
+        ))
+        .routes(routes!(
+            strategy::get_initiative,
+            strategy::update_initiative
+        ))
+        .routes(routes!(strategy::initiative_impact))
+        .routes(routes!(strategy::list_cycles, strategy::create_cycle))
+        .routes(routes!(strategy::get_cycle))
+        .routes(routes!(strategy::update_stage))
         .routes(routes!(analytics::funnel))
         .routes(routes!(analytics::moments_of_truth))
         .routes(routes!(text::analyze))

@@ -105,3 +105,328 @@ async fn impact(app: TestApp) {
         bad.body
     );
 }
+
+/// 300 customers in three regions answering over the last 200 days; the east's answers climb.
+async fn recent_company(app: &TestApp) {
+    let regions = ["north", "south", "east"];
+    for i in 0..300 {
+        let customer = json!({"external_id": format!("r{i}"), "region": regions[i % 3]});
+        let created = app.post("/api/v1/customers", &customer).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    let now = chrono::Utc::now();
+    let records: Vec<Value> = (0..3_000usize)
+        .map(|i| {
+            let customer = i % 300;
+            let days_ago = (i * 37) % 200;
+            let mut score = 5 + ((i * 13) % 6) as i64;
+            if customer % 3 == 2 && days_ago < 100 {
+                score += 2;
+            }
+            let at = now - chrono::Duration::days(days_ago as i64) - chrono::Duration::hours(3);
+            json!({"external_id": format!("g{i}"), "customer_external_id": format!("r{customer}"),
+                   "nps": score.clamp(0, 10), "csat": 1 + (i % 5), "occurred_at": at.to_rfc3339()})
+        })
+        .collect();
+    for chunk in records.chunks(1_000) {
+        let loaded = app
+            .post("/api/v1/feedback:batch", &json!({ "records": chunk }))
+            .await;
+        assert_eq!(loaded.body["rejected"], json!([]), "{}", loaded.body);
+    }
+}
+
+api_test!(
+    a_goal_keeps_its_baseline_and_its_current_value_is_the_query_s_for_the_same_scope,
+    goals
+);
+async fn goals(app: TestApp) {
+    recent_company(&app).await;
+    let due = (chrono::Utc::now() + chrono::Duration::days(180))
+        .date_naive()
+        .to_string();
+    let company = app
+        .post(
+            "/api/v1/goals",
+            &json!({"name": "Company NPS", "metric": "nps", "target": 40, "due": due,
+                    "owner_department": "CX office"}),
+        )
+        .await;
+    assert_eq!(company.status, StatusCode::CREATED, "{}", company.body);
+    assert!(company.body["baseline"]["n"].as_u64().unwrap() > 1_000);
+    let east = app
+        .post(
+            "/api/v1/goals",
+            &json!({"name": "East NPS", "metric": "nps", "target": 60, "due": due, "window_days": 60,
+                    "filters": {"customer": {"region": "east"}}, "parent_id": company.body["id"]}),
+        )
+        .await;
+    assert_eq!(east.status, StatusCode::CREATED, "{}", east.body);
+
+    let progress = app.get(&format!("/api/v1/goals/{}", east.body["id"])).await;
+    assert_eq!(progress.status, StatusCode::OK, "{}", progress.body);
+    let current = &progress.body["current"];
+    let query = app
+        .post(
+            "/api/v1/query",
+            &json!({"measures": ["nps"], "filters": {"customer": {"region": "east"},
+                    "from": current["from"], "to": current["to"]}}),
+        )
+        .await;
+    let row = &query.body["rows"][0];
+    assert_eq!(row["n"], current["n"], "{}", query.body);
+    assert_eq!(row["nps"]["value"], current["value"], "{}", query.body);
+    assert_eq!(row["nps"]["low"], current["low"]);
+    let status = progress.body["status"].as_str().unwrap();
+    assert!(
+        ["achieved", "on_track", "at_risk", "off_track"].contains(&status),
+        "{}",
+        progress.body
+    );
+    assert!(progress.body["trend"].as_array().unwrap().len() >= 2);
+    let parent = app
+        .get(&format!("/api/v1/goals/{}", company.body["id"]))
+        .await;
+    assert_eq!(parent.body["children"], json!([east.body["id"]]));
+
+    // Other metrics are measured too, each with an interval.
+    for (metric, target) in [("csat", 4.5), ("cx_index", 70.0), ("churn", 5.0)] {
+        let goal = app
+            .post(
+                "/api/v1/goals",
+                &json!({"name": metric, "metric": metric, "target": target, "due": due}),
+            )
+            .await;
+        assert_eq!(goal.status, StatusCode::CREATED, "{}", goal.body);
+    }
+    let all = app.get("/api/v1/goals").await.body;
+    let csat = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["metric"] == "csat")
+        .unwrap();
+    assert!(csat["current"]["low"].as_f64().unwrap() < csat["current"]["value"].as_f64().unwrap());
+
+    // What a goal measures cannot change under its baseline; bad input names its field.
+    let patched = app
+        .patch(
+            &format!("/api/v1/goals/{}", east.body["id"]),
+            &json!({"target": 55}),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    assert_eq!(patched.body["target"], 55.0);
+    for (body, status, field) in [
+        (
+            json!({"window_days": 30}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "window_days",
+        ),
+        (
+            json!({"target": 150}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "target",
+        ),
+        (
+            json!({"parent_id": east.body["id"]}),
+            StatusCode::CONFLICT,
+            "parent_id",
+        ),
+        (
+            json!({"parent_id": 9_999}),
+            StatusCode::CONFLICT,
+            "parent_id",
+        ),
+    ] {
+        let bad = app
+            .patch(&format!("/api/v1/goals/{}", east.body["id"]), &body)
+            .await;
+        assert_eq!(bad.status, status, "{body}: {}", bad.body);
+        assert_eq!(bad.body["error"]["field"], field, "{}", bad.body);
+    }
+    let bad = app
+        .post(
+            "/api/v1/goals",
+            &json!({"name": "x", "metric": "mttr", "target": 24, "due": due,
+                    "filters": {"customer": {"region": "east"}}}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.body["error"]["field"], "filters.customer");
+    let all = app.get("/api/v1/goals").await.body;
+    assert_eq!(all.as_array().unwrap().len(), 5);
+}
+
+api_test!(
+    an_initiative_measures_its_return_and_the_cycle_carries_its_finding_over,
+    initiatives
+);
+async fn initiatives(app: TestApp) {
+    company(&app).await;
+    let cycle = app
+        .post(
+            "/api/v1/strategy-cycles",
+            &json!({"name": "2026", "from": "2026-01-01", "to": "2026-12-31",
+                    "budget_minor": 80_000, "currency": "UAH", "vision": "No queue longer than five minutes"}),
+        )
+        .await;
+    assert_eq!(cycle.status, StatusCode::CREATED, "{}", cycle.body);
+    let stages: Vec<&str> = cycle.body["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "service_vision",
+            "touchpoints",
+            "needs",
+            "action_plan",
+            "budget",
+            "roles",
+            "brand_experience",
+            "evaluation"
+        ]
+    );
+    let cycle_id = cycle.body["id"].clone();
+    let initiative = |title: &str, region: &str, budget: i64, department: &str| {
+        json!({"title": title, "treated": {"customer": {"region": region}}, "starts_on": "2026-04-01",
+               "budget_minor": budget, "currency": "UAH", "owner_department": department,
+               "status": "in_progress", "kind": "quick_win", "cycle_id": cycle_id,
+               "expected": {"metric": "nps", "change": 10},
+               "raci": {"responsible": [department], "accountable": "CX office"}})
+    };
+    let west = app
+        .post(
+            "/api/v1/initiatives",
+            &initiative("Queue fix in the west", "west", 50_000, "Contact centre"),
+        )
+        .await;
+    assert_eq!(west.status, StatusCode::CREATED, "{}", west.body);
+    let north = app
+        .post(
+            "/api/v1/initiatives",
+            &initiative("Same fix in the north", "north", 40_000, "Branches"),
+        )
+        .await;
+    assert_eq!(north.status, StatusCode::CREATED, "{}", north.body);
+
+    let impact = app
+        .get(&format!(
+            "/api/v1/initiatives/{}/impact?before_days=90&after_days=90",
+            west.body["id"]
+        ))
+        .await;
+    assert_eq!(impact.status, StatusCode::OK, "{}", impact.body);
+    assert_eq!(impact.body["significant"], true, "{}", impact.body);
+    assert_eq!(impact.body["cost_minor"], 50_000);
+    let none = app
+        .get(&format!(
+            "/api/v1/initiatives/{}/impact?before_days=90&after_days=90",
+            north.body["id"]
+        ))
+        .await;
+    assert_eq!(none.body["significant"], false, "{}", none.body);
+    let bad = app
+        .get(&format!(
+            "/api/v1/initiatives/{}/impact?metric=happiness",
+            west.body["id"]
+        ))
+        .await;
+    assert_eq!(bad.body["error"]["field"], "metric", "{}", bad.body);
+
+    // Status changes are logged.
+    let done = app
+        .patch(
+            &format!("/api/v1/initiatives/{}", west.body["id"]),
+            &json!({"status": "done"}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let logged = app
+        .get(&format!("/api/v1/initiatives/{}", west.body["id"]))
+        .await;
+    let log = logged.body["status_log"].as_array().unwrap();
+    assert_eq!(log.len(), 2, "{}", logged.body);
+    assert_eq!(log[1]["from"], "in_progress");
+    assert_eq!(log[1]["to"], "done");
+    let by_budget = app.get("/api/v1/initiatives?sort=budget").await;
+    assert_eq!(by_budget.body[0]["id"], west.body["id"]);
+    let bad = app
+        .post(
+            "/api/v1/initiatives",
+            &json!({"title": "x", "starts_on": "2026-04-01", "treated": {"customer": {"planet": "mars"}}}),
+        )
+        .await;
+    assert_eq!(
+        bad.body["error"]["field"], "treated.customer.planet",
+        "{}",
+        bad.body
+    );
+
+    // The cycle: budget by department against its own, roles, delivery, evaluation.
+    let stage = app
+        .patch(
+            &format!("/api/v1/strategy-cycles/{cycle_id}/stages/service_vision"),
+            &json!({"status": "done", "owner": "CEO", "due": "2026-02-01"}),
+        )
+        .await;
+    assert_eq!(stage.status, StatusCode::OK, "{}", stage.body);
+    let view = app
+        .get(&format!("/api/v1/strategy-cycles/{cycle_id}"))
+        .await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    assert_eq!(view.body["current_stage"], "touchpoints");
+    assert_eq!(view.body["budget"]["planned_minor"], 90_000);
+    assert_eq!(view.body["budget"]["over_budget"], true);
+    assert_eq!(
+        view.body["budget"]["by_department"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(view.body["roles"].as_array().unwrap().len(), 2);
+    assert_eq!(view.body["delivered"][0]["initiative_id"], west.body["id"]);
+    let evaluation = view.body["evaluation"].as_array().unwrap();
+    let measured = evaluation
+        .iter()
+        .find(|e| e["initiative_id"] == west.body["id"])
+        .unwrap();
+    assert_eq!(measured["significant"], true, "{}", view.body);
+
+    let next = app
+        .post(
+            "/api/v1/strategy-cycles",
+            &json!({"name": "2027", "from": "2027-01-01", "to": "2027-12-31", "previous_id": cycle_id}),
+        )
+        .await;
+    assert_eq!(next.status, StatusCode::CREATED, "{}", next.body);
+    assert_eq!(
+        next.body["stages"][0]["notes"],
+        "No queue longer than five minutes"
+    );
+    let findings = next.body["carried_over"].as_array().unwrap();
+    let worked = findings
+        .iter()
+        .find(|f| f["initiative_id"] == west.body["id"])
+        .unwrap();
+    assert_eq!(worked["outcome"], "worked", "{}", next.body);
+    let bad = app
+        .patch(
+            &format!("/api/v1/strategy-cycles/{cycle_id}/stages/launch"),
+            &json!({"status": "done"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::NOT_FOUND);
+    let bad = app
+        .post(
+            "/api/v1/strategy-cycles",
+            &json!({"name": "x", "from": "2027-01-01", "to": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(bad.body["error"]["field"], "to", "{}", bad.body);
+}

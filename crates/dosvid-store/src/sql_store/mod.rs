@@ -5,6 +5,7 @@ mod directory;
 mod facts;
 mod journeys;
 mod signals;
+mod strategy;
 pub(crate) mod surveys;
 mod themes;
 pub(crate) mod users;
@@ -27,6 +28,10 @@ use dosvid_domain::{
 use dosvid_domain::NewFeedback;
 use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
+use dosvid_domain::strategy::{
+    Cycle, CycleStagePatch, Goal, GoalDefinition, Initiative, InitiativeDefinition, Measurement,
+    StageKey, StatusChange,
+};
 use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
@@ -811,6 +816,98 @@ impl<B: Backend> Store for SqlStore<B> {
         let rule = rule.validate()?;
         self.backend
             .write(|c| cases::create_rule(c, org, &rule, now))
+    }
+
+    fn create_goal(
+        &self,
+        org: OrgId,
+        goal: GoalDefinition,
+        baseline: Measurement,
+        now: DateTime<Utc>,
+    ) -> Result<Goal> {
+        let goal = goal.validate()?;
+        self.backend
+            .write(|c| strategy::create_goal(c, org, &goal, &baseline, now))
+    }
+
+    fn get_goal(&self, org: OrgId, id: i64) -> Result<Goal> {
+        self.backend.read(|c| strategy::get_goal(c, org, id))
+    }
+
+    fn list_goals(&self, org: OrgId) -> Result<Vec<Goal>> {
+        self.backend.read(|c| strategy::list_goals(c, org))
+    }
+
+    fn update_goal(&self, org: OrgId, id: i64, goal: GoalDefinition) -> Result<Goal> {
+        let goal = goal.validate()?;
+        self.backend
+            .write(|c| strategy::update_goal(c, org, id, &goal))
+    }
+
+    fn delete_goal(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| strategy::delete_goal(c, org, id))
+    }
+
+    fn create_initiative(
+        &self,
+        org: OrgId,
+        initiative: InitiativeDefinition,
+        by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Initiative> {
+        let initiative = initiative.validate()?;
+        self.backend
+            .write(|c| strategy::create_initiative(c, org, &initiative, by, now))
+    }
+
+    fn get_initiative(&self, org: OrgId, id: i64) -> Result<Initiative> {
+        self.backend.read(|c| strategy::get_initiative(c, org, id))
+    }
+
+    fn list_initiatives(&self, org: OrgId) -> Result<Vec<Initiative>> {
+        self.backend.read(|c| strategy::list_initiatives(c, org))
+    }
+
+    fn update_initiative(
+        &self,
+        org: OrgId,
+        id: i64,
+        initiative: InitiativeDefinition,
+        by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Initiative> {
+        let initiative = initiative.validate()?;
+        self.backend
+            .write(|c| strategy::update_initiative(c, org, id, &initiative, by, now))
+    }
+
+    fn initiative_log(&self, org: OrgId, id: i64) -> Result<Vec<StatusChange>> {
+        self.backend.read(|c| strategy::initiative_log(c, org, id))
+    }
+
+    fn create_cycle(&self, org: OrgId, mut cycle: Cycle) -> Result<Cycle> {
+        cycle.definition = cycle.definition.validate()?;
+        self.backend
+            .write(|c| strategy::create_cycle(c, org, &cycle))
+    }
+
+    fn get_cycle(&self, org: OrgId, id: i64) -> Result<Cycle> {
+        self.backend.read(|c| strategy::get_cycle(c, org, id))
+    }
+
+    fn list_cycles(&self, org: OrgId) -> Result<Vec<Cycle>> {
+        self.backend.read(|c| strategy::list_cycles(c, org))
+    }
+
+    fn update_cycle_stage(
+        &self,
+        org: OrgId,
+        id: i64,
+        stage: StageKey,
+        patch: CycleStagePatch,
+    ) -> Result<Cycle> {
+        self.backend
+            .write(|c| strategy::update_cycle_stage(c, org, id, stage, patch.clone()))
     }
 
     fn list_rules(&self, org: OrgId) -> Result<Vec<Rule>> {
