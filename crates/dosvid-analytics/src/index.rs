@@ -640,6 +640,17 @@ impl Index {
         self.rows.len() == 0
     }
 
+    /// The time of the latest feedback record, interaction or transaction held.
+    pub fn latest(&self) -> Option<i64> {
+        let spans = [self.rows.span(), self.interactions.span()];
+        spans
+            .into_iter()
+            .flatten()
+            .map(|s| s.1)
+            .chain(self.transactions.iter().map(|t| t.second))
+            .max()
+    }
+
     pub fn zone(&self) -> &Zone {
         &self.zone
     }

@@ -27,6 +27,13 @@
 //!    `e-shop.checkout`, [`WEB_PAYMENT`] pay on the web and only [`APP_PAYMENT`] on the app (find
 //!    it with `POST /api/v1/funnel` over `e-shop` → `e-shop.checkout` → `e-shop.checkout.payment`
 //!    grouped by `channel`: the largest drop is the app's payment step).
+//! 7. **A queue fix worked in one region**: from May 2026 ([`QUEUE_FIX_MONTH`]) the contact
+//!    centre calls customers of [`QUEUE_FIX_REGION`] back instead of keeping them waiting, so
+//!    their feedback on `contact-centre.queue` loses its penalty (−0.3 instead of −2.8 − 0.05 ×
+//!    wait). The demo's strategy cycle holds it as an initiative whose impact
+//!    (`GET /api/v1/initiatives/{id}/impact`) is a significant NPS rise at the contact centre of
+//!    that region, beside an app initiative that changed nothing (the app's customers are
+//!    treated alike before and after) and one still running.
 
 mod comments;
 pub mod rng;
@@ -56,6 +63,10 @@ const SHOP_VISITS: f64 = 0.06;
 /// effect 6).
 pub const WEB_PAYMENT: f64 = 0.85;
 pub const APP_PAYMENT: f64 = 0.4;
+/// The region where the contact centre calls back instead of queueing, and from when (planted
+/// effect 7).
+pub const QUEUE_FIX_REGION: &str = "Lviv";
+pub const QUEUE_FIX_MONTH: (i32, u32) = (2026, 5);
 /// The seed `dosvid demo` uses.
 pub const DEFAULT_SEED: u64 = 20_251_123;
 
@@ -80,6 +91,7 @@ pub struct Counts {
 struct Customer {
     external_id: String,
     lang: Lang,
+    region: &'static str,
     price_minor: i64,
     loyalty: f64,
     joined: u32,
@@ -329,6 +341,11 @@ fn at(month: u32, day: u32, rng: &mut Rng) -> DateTime<Utc> {
     Utc.from_utc_datetime(&time)
 }
 
+/// Whether the customer's calls are answered by a call-back (planted effect 7).
+fn queue_fixed(c: &Customer, month: u32) -> bool {
+    c.region == QUEUE_FIX_REGION && month_of(month) >= QUEUE_FIX_MONTH
+}
+
 fn clamp(x: f64, lo: i16, hi: i16) -> i16 {
     (x.round() as i16).clamp(lo, hi)
 }
@@ -408,12 +425,13 @@ fn make_customers(rng: &mut Rng, n: usize) -> (Vec<Customer>, Vec<NewCustomer>) 
             "device".into(),
             (*rng.pick(&["android", "ios", "feature_phone"])).into(),
         );
+        let region = *rng.weighted(REGIONS);
         records.push(NewCustomer {
             external_id: Some(external_id.clone()),
             name: Some(name),
             language: Some(lang.code().into()),
             segment: Some(segment.into()),
-            region: Some((*rng.weighted(REGIONS)).into()),
+            region: Some(region.into()),
             plan: Some(plan.into()),
             attributes,
             identities,
@@ -421,6 +439,7 @@ fn make_customers(rng: &mut Rng, n: usize) -> (Vec<Customer>, Vec<NewCustomer>) 
         sim.push(Customer {
             external_id,
             lang,
+            region,
             price_minor: price * 100,
             loyalty,
             joined,
@@ -491,7 +510,7 @@ impl Sim {
         let csat = rng
             .chance(0.7)
             .then(|| clamp(3.8 + (latent - 7.2) * 0.45 + 0.5 * rng.normal(), 1, 5));
-        let queue_penalty = if touchpoint == "contact-centre.queue" {
+        let queue_penalty = if touchpoint == "contact-centre.queue" && !queue_fixed(c, month) {
             1.0
         } else {
             0.0
@@ -637,6 +656,9 @@ impl Sim {
                 ]);
             }
             _ => {}
+        }
+        if feedback_touchpoint == "contact-centre.queue" && queue_fixed(c, month) {
+            effect = -0.3;
         }
         if agent.as_deref() == Some(WEAK_AGENT) {
             effect -= WEAK_AGENT_EFFECT;
@@ -921,15 +943,28 @@ pub fn end() -> DateTime<Utc> {
 /// in the API's JSON shape: `dosvid demo` creates it so its public page can be tried at once.
 pub const SURVEY_JSON: &str = include_str!("survey.json");
 
+/// The demo's first strategy cycle (planted effect 7 is its working initiative): the cycle, its
+/// stages, goals (each with `target_change`, the target being the baseline plus it, and
+/// `parent` naming another goal's `key`) and initiatives (each with the statuses it went
+/// through). `dosvid demo` loads it through the same functions as the API.
+pub const STRATEGY_JSON: &str = include_str!("strategy.json");
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Datelike;
 
-    fn collect(seed: u64) -> (Counts, Vec<NewFeedback>, Vec<NewInteraction>) {
-        let (mut feedback, mut interactions) = (Vec::new(), Vec::new());
+    type Regions = std::collections::HashMap<String, String>;
+
+    fn collect(seed: u64) -> (Counts, Vec<NewFeedback>, Vec<NewInteraction>, Regions) {
+        let (mut feedback, mut interactions, mut regions) =
+            (Vec::new(), Vec::new(), Regions::new());
         let counts = generate::<()>(seed, 1, |batch| {
             match batch {
+                Batch::Customers(c) => regions.extend(
+                    c.into_iter()
+                        .filter_map(|c| Some((c.external_id?, c.region?))),
+                ),
                 Batch::Feedback(f) => feedback.extend(f),
                 Batch::Interactions(i) => interactions.extend(i),
                 _ => {}
@@ -937,7 +972,7 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        (counts, feedback, interactions)
+        (counts, feedback, interactions, regions)
     }
 
     fn nps(records: &[&NewFeedback]) -> f64 {
@@ -955,7 +990,7 @@ mod tests {
 
     #[test]
     fn the_demo_is_big_enough_deterministic_and_carries_its_planted_effects() {
-        let (counts, feedback, interactions) = collect(DEFAULT_SEED);
+        let (counts, feedback, interactions, regions) = collect(DEFAULT_SEED);
         assert!(
             counts.customers >= 20_000
                 && counts.interactions >= 300_000
@@ -991,6 +1026,31 @@ mod tests {
             "{:.1} vs {:.1}",
             nps(&release),
             nps(&before)
+        );
+
+        // 7. The queue fix: the region's queue NPS rises from its month, the others' does not.
+        let queue = at_touchpoint(&feedback, "contact-centre.queue");
+        let region_of = |f: &NewFeedback| {
+            let id = f.customer.as_ref()?.external_id.as_ref()?;
+            regions.get(id).map(String::as_str)
+        };
+        let change = |fixed: bool| {
+            let part = |after: bool| -> Vec<&NewFeedback> {
+                queue
+                    .iter()
+                    .copied()
+                    .filter(|f| (region_of(f) == Some(QUEUE_FIX_REGION)) == fixed)
+                    .filter(|f| month(f) >= (2026, 1))
+                    .filter(|f| (month(f) >= QUEUE_FIX_MONTH) == after)
+                    .collect()
+            };
+            nps(&part(true)) - nps(&part(false))
+        };
+        assert!(
+            change(true) > change(false) + 25.0,
+            "fixed {:.1}, elsewhere {:.1}",
+            change(true),
+            change(false)
         );
 
         // 4. Cancellations exist, and comments come in three languages.

@@ -152,6 +152,10 @@ pub struct GoalDefinition {
     /// The value is measured over the last `window_days` (default 90).
     #[serde(default = "window_days")]
     pub window_days: u32,
+    /// The day the goal was set (default: today); its baseline is the window before it. A team
+    /// bringing in a goal set earlier in the year gives that day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_on: Option<NaiveDate>,
     /// Answers needed before a status is given (default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_sample: Option<u64>,
@@ -171,6 +175,9 @@ impl GoalDefinition {
             return Err(FieldError::new("window_days", "must be 7 to 730"));
         }
         scope("filters", &self.filters)?;
+        if self.set_on.is_some_and(|set| set >= self.due) {
+            return Err(FieldError::new("set_on", "must be before due"));
+        }
         self.owner_department =
             error::short_text("owner_department", self.owner_department.as_deref())?;
         positive_id("parent_id", self.parent_id)?;
@@ -249,7 +256,7 @@ pub struct Judgement {
 }
 
 impl Goal {
-    /// Judges the current measurement against the target, the path from the baseline to it and
+    /// Judges the current measurement (up to `today`) against the target, the path from the baseline to it and
     /// the trend (`projected`: where the trend since the baseline reaches by the due date) —
     /// always by the interval, never by the point value alone.
     pub fn judge(
@@ -277,9 +284,11 @@ impl Goal {
             (-high, -low)
         };
         let target = sign * d.target;
+        // The path starts where the baseline's window ends: the day the goal was set.
+        let set_on = self.baseline.to;
         let planned = self.baseline.value.map(|base| {
-            let total = (d.due - self.created_at.date_naive()).num_days().max(1) as f64;
-            let elapsed = (today - self.created_at.date_naive()).num_days() as f64;
+            let total = (d.due - set_on).num_days().max(1) as f64;
+            let elapsed = (today - set_on).num_days() as f64;
             let share = (elapsed / total).clamp(0.0, 1.0);
             sign * base + (target - sign * base) * share
         });
@@ -845,9 +854,14 @@ mod tests {
                 parent_id: None,
                 cycle_id: None,
                 window_days: 90,
+                set_on: None,
                 min_sample: None,
             },
-            baseline: measured(baseline, 2.0),
+            baseline: Measurement {
+                from: NaiveDate::from_ymd_opt(2025, 10, 3).unwrap(),
+                to: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                ..measured(baseline, 2.0)
+            },
             created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
         }
     }

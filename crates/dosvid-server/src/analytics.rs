@@ -41,7 +41,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-pub(crate) fn read_index(index: &RwLock<Index>) -> std::sync::RwLockReadGuard<'_, Index> {
+pub fn read_index(index: &RwLock<Index>) -> std::sync::RwLockReadGuard<'_, Index> {
     index
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

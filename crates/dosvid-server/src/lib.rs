@@ -13,7 +13,7 @@ mod error;
 mod extract;
 mod network;
 mod pages;
-mod strategy;
+pub mod strategy;
 mod watch;
 mod webhooks;
 mod workers;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use dosvid_analytics::{
     Bucket, CxIndexRequest, Filters, ImpactMetric, ImpactRequest, ImpactResult, Index, Interval,
-    Measure, OneOrMany, PrioritiesRequest, QueryRequest, RetentionRequest,
+    Measure, OneOrMany, PrioritiesRequest, QueryRequest, RETENTION_WINDOW_DAYS, RetentionRequest,
 };
 use dosvid_domain::strategy::{
     Artefact, Cycle, CycleDefinition, Finding, Goal, GoalDefinition, GoalMetric, GoalStatus,
@@ -34,6 +34,16 @@ pub fn filters(field: &str, scope: &Attributes) -> Result<Filters, FieldError> {
 /// The organisation's today.
 pub fn today(index: &Index, now: DateTime<Utc>) -> NaiveDate {
     day_to_date(index.zone().day(now.timestamp()))
+}
+
+/// The end (exclusive) of what can be measured now: today, or the day after the latest record
+/// when the data stops earlier — a feed that has stopped shows its last figures, with the
+/// period they cover.
+fn measured_until(index: &Index, now: DateTime<Utc>) -> NaiveDate {
+    let today = today(index, now);
+    index.latest().map_or(today, |s| {
+        today.min(day_to_date(index.zone().day(s)) + chrono::Days::new(1))
+    })
 }
 
 fn day_to_date(day: i32) -> NaiveDate {
@@ -81,7 +91,7 @@ fn only(
 
 /// Measures a goal's metric over its scope from `from` (inclusive) to `to` (exclusive), local
 /// days of the organisation: the same figure `/query` (nps, csat, ces), `/cx-index` (cx_index;
-/// churn is 100 − its retention part), `/retention` (nrr: the mean of the months' NRR) or the
+/// churn is 100 − its retention part, over the window 90 days earlier, whose outcome is known), `/retention` (nrr: the mean of the months' NRR) or the
 /// case metrics (mttr, fcr, cases opened in the period) give for the same scope and period.
 pub fn measure(
     store: &dyn Store,
@@ -92,6 +102,14 @@ pub fn measure(
     (from, to): (NaiveDate, NaiveDate),
 ) -> Result<Measurement, StoreError> {
     let (metric, scope) = (goal.metric, &goal.filters);
+    // Whether a customer left is known only a horizon after their answer: churn is measured
+    // over the window that far back.
+    let (from, to) = if metric == GoalMetric::Churn {
+        let horizon = chrono::Days::new(RETENTION_WINDOW_DAYS as u64);
+        (from - horizon, to - horizon)
+    } else {
+        (from, to)
+    };
     let mut filters = filters("filters", scope)?;
     filters.from = Some(from.to_string());
     filters.to = Some(to.to_string());
@@ -298,7 +316,9 @@ pub fn baseline(
     goal: &GoalDefinition,
     now: DateTime<Utc>,
 ) -> Result<Measurement, StoreError> {
-    let period = window(goal.window_days, today(index, now));
+    let end = measured_until(index, now);
+    let day = goal.set_on.map_or(end, |set| set.min(end));
+    let period = window(goal.window_days, day);
     let min_sample = goal.min_sample.unwrap_or(DEFAULT_MIN_SAMPLE);
     measure(store, index, org, goal, min_sample, period)
 }
@@ -333,8 +353,7 @@ pub fn progress(
 ) -> Result<GoalProgress, StoreError> {
     let d = &goal.definition;
     let min_sample = d.min_sample.unwrap_or(DEFAULT_MIN_SAMPLE);
-    let today = today(index, now);
-    let end = today.min(d.due + chrono::Days::new(1));
+    let end = measured_until(index, now).min(d.due + chrono::Days::new(1));
     let current = measure(store, index, org, d, min_sample, window(d.window_days, end))?;
     // Month by month from the baseline's first month to today.
     let mut trend = Vec::new();
@@ -349,7 +368,7 @@ pub fn progress(
         trend.drain(..trend.len() - TREND_MONTHS);
     }
     let projected = projection(&trend, current.value, end, d.due);
-    let judgement = goal.judge(&current, projected, today);
+    let judgement = goal.judge(&current, projected, end);
     Ok(GoalProgress {
         change_since_baseline: current.value.zip(goal.baseline.value).map(|(c, b)| c - b),
         current,
@@ -455,7 +474,8 @@ pub fn impact(
     })
 }
 
-/// An initiative's measured impact, once it has started and had time to act (a month).
+/// An initiative's measured impact, once it has started and had a month to act before
+/// `today` (the end of the data).
 fn evaluate(index: &Index, initiative: &Initiative, today: NaiveDate) -> Option<Evaluated> {
     let d = &initiative.definition;
     let measurable = matches!(
@@ -677,9 +697,10 @@ pub fn cycle_view(
             baseline: p.goal.baseline,
         });
     }
+    let data_end = measured_until(index, now);
     let evaluation = initiatives
         .iter()
-        .filter_map(|i| evaluate(index, i, today))
+        .filter_map(|i| evaluate(index, i, data_end))
         .collect();
     Ok(CycleView {
         current_stage: cycle.current_stage(),

@@ -36,6 +36,7 @@ pub fn run(
     }
     let survey = demo_survey(store.as_ref()).context("creating the demo survey")?;
     demo_rules(store.as_ref()).context("creating the demo's alert rules")?;
+    demo_strategy(store.as_ref()).context("creating the demo's strategy cycle")?;
     if no_serve {
         return Ok(());
     }
@@ -124,6 +125,78 @@ fn demo_rules(store: &dyn Store) -> anyhow::Result<()> {
     for rule in rules.as_array().into_iter().flatten() {
         let rule: dosvid_domain::alert::RuleDefinition = serde_json::from_value(rule.clone())?;
         store.create_rule(org, rule, chrono::Utc::now())?;
+    }
+    Ok(())
+}
+
+/// The demo's first strategy cycle, unless it has one: the vision and the eight stages, goals
+/// whose baselines are measured as the API measures them, and initiatives — one that worked
+/// (planted effect 7), one that did not, one still running, an idea and one dropped — with the
+/// statuses they went through.
+fn demo_strategy(store: &dyn Store) -> anyhow::Result<()> {
+    use dosvid_domain::strategy::{
+        GoalDefinition, InitiativeDefinition, InitiativeStatus, StageKey,
+    };
+    use dosvid_server::strategy;
+    use serde_json::{Value, from_value};
+
+    let org = store.default_org()?;
+    if !store.list_cycles(org)?.is_empty() {
+        return Ok(());
+    }
+    let plan: Value = serde_json::from_str(dosvid_demo::STRATEGY_JSON)?;
+    let analytics = dosvid_server::analytics::Analytics::default();
+    let index = analytics.index(store, org)?;
+    let index = dosvid_server::analytics::read_index(&index);
+    let now = chrono::Utc::now();
+    let cycle = strategy::start_cycle(store, &index, org, from_value(plan["cycle"].clone())?, now)?;
+    for (key, patch) in plan["stages"].as_object().into_iter().flatten() {
+        let stage = StageKey::parse(key).context("a stage of the demo's cycle")?;
+        store.update_cycle_stage(org, cycle.id, stage, from_value(patch.clone())?)?;
+    }
+    let mut goals: std::collections::HashMap<String, i64> = Default::default();
+    for plan in plan["goals"].as_array().into_iter().flatten() {
+        let mut definition = plan.clone();
+        let fields = definition.as_object_mut().context("a goal is an object")?;
+        let key = fields
+            .remove("key")
+            .and_then(|k| k.as_str().map(str::to_owned));
+        let change = fields.remove("target_change").and_then(|c| c.as_f64());
+        let parent = fields.remove("parent");
+        fields.insert("cycle_id".into(), cycle.id.into());
+        fields.insert("target".into(), 0.into());
+        if let Some(parent) = parent.as_ref().and_then(Value::as_str) {
+            fields.insert("parent_id".into(), goals[parent].into());
+        }
+        let mut goal: GoalDefinition = from_value(definition)?;
+        let baseline = strategy::baseline(store, &index, org, &goal, now)?;
+        let (low, high) = goal.metric.range();
+        let target = baseline.value.unwrap_or(0.0) + change.unwrap_or(0.0);
+        goal.target = ((target * 10.0).round() / 10.0).clamp(low, high);
+        let goal = store.create_goal(org, goal, baseline, now)?;
+        if let Some(key) = key {
+            goals.insert(key, goal.id);
+        }
+    }
+    for plan in plan["initiatives"].as_array().into_iter().flatten() {
+        let mut definition: InitiativeDefinition = from_value(plan["initiative"].clone())?;
+        definition.cycle_id = Some(cycle.id);
+        definition.goal_id = plan["goal"].as_str().map(|g| goals[g]);
+        let initiative = store.create_initiative(org, definition, Some(DEMO_ADMIN), now)?;
+        let mut definition = initiative.definition;
+        for status in plan["statuses"].as_array().into_iter().flatten() {
+            definition.status = status
+                .as_str()
+                .and_then(InitiativeStatus::parse)
+                .context("a status of a demo initiative")?;
+            store.update_initiative(
+                org,
+                initiative.id,
+                definition.clone(),
+                Some(DEMO_ADMIN),
+                now,
+            )?;
+        }
     }
     Ok(())
 }

@@ -128,6 +128,7 @@ pub(super) fn update_goal(
         ("metric", old.metric == goal.metric),
         ("filters", old.filters == goal.filters),
         ("window_days", old.window_days == goal.window_days),
+        ("set_on", old.set_on == goal.set_on),
     ] {
         if !same {
             return Err(StoreError::invalid(
