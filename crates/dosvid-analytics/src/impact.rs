@@ -169,7 +169,53 @@ pub struct ImpactResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rox: Option<Interval>,
     pub replicates: u32,
+    /// The window in bins of a week or more, one bin starting at the start: each group's
+    /// mean score (or revenue per customer) in it, for a chart of the two over time.
+    pub series: Vec<ImpactBin>,
     pub assumptions: String,
+}
+
+/// One bin of the window.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ImpactBin {
+    /// Its first day.
+    pub from: String,
+    pub treated: ImpactCell,
+    pub comparison: ImpactCell,
+}
+
+/// The window cut into bins of equal length, one boundary at the start.
+struct Bins {
+    start: i64,
+    length: i64,
+    first: i64,
+    /// Per bin, treated (0) and comparison (1).
+    scores: Vec<[Moments; 2]>,
+    revenue: Vec<[f64; 2]>,
+}
+
+impl Bins {
+    fn new(from: i64, start: i64, to: i64, days: u32) -> Bins {
+        let length = i64::from(days.div_ceil(12).max(7)) * 86_400;
+        let first = (from - start).div_euclid(length);
+        let last = (to - 1 - start).div_euclid(length);
+        let n = (last - first + 1) as usize;
+        Bins {
+            start,
+            length,
+            first,
+            scores: vec![[Moments::default(); 2]; n],
+            revenue: vec![[0.0; 2]; n],
+        }
+    }
+
+    fn of(&self, second: i64) -> usize {
+        ((second - self.start).div_euclid(self.length) - self.first) as usize
+    }
+
+    fn start_of(&self, bin: usize) -> i64 {
+        self.start + (self.first + bin as i64) * self.length
+    }
 }
 
 /// Cells: treated in the first and second half of the before period, and after; the same for
@@ -432,6 +478,7 @@ impl Index {
             }
             (None, None) => true,
         };
+        let mut bins = Bins::new(from, start, to, before_days + after_days);
         // One block per customer with a record in either group (and one per record without a
         // customer).
         let mut block_of: Vec<u32> = vec![u32::MAX; self.customers.len()];
@@ -476,6 +523,8 @@ impl Index {
             };
             block.sum[cell] += value;
             block.n[cell] += 1.0;
+            let bin = bins.of(second);
+            bins.scores[bin][usize::from(group - 1)].add(value);
         }
         let currency_code = self.main_currency();
         let currency = currency_code.and_then(|c| self.currencies.key(c).cloned());
@@ -494,6 +543,10 @@ impl Index {
                 t.amount_minor as f64
             };
             let block = &mut blocks[b as usize];
+            if block.group > 0 && t.second >= from && t.second < to {
+                let bin = bins.of(t.second);
+                bins.revenue[bin][usize::from(block.group - 1)] += amount;
+            }
             if t.second >= from && t.second < middle {
                 block.revenue[0] += amount;
             } else if t.second >= middle && t.second < start {
@@ -613,6 +666,31 @@ impl Index {
             }
             _ => None,
         };
+        let series = (0..bins.revenue.len())
+            .map(|b| {
+                let cell = |g: usize| {
+                    if by_revenue {
+                        let customers = totals.customers[g];
+                        ImpactCell {
+                            value: (customers > 0.0).then(|| bins.revenue[b][g] / customers),
+                            n: customers as u64,
+                        }
+                    } else {
+                        let m = &bins.scores[b][g];
+                        ImpactCell {
+                            value: m.mean_value(),
+                            n: m.n,
+                        }
+                    }
+                };
+                let day = self.zone.format(bins.start_of(b).max(from));
+                ImpactBin {
+                    from: day.get(..10).unwrap_or(&day).to_owned(),
+                    treated: cell(0),
+                    comparison: cell(1),
+                }
+            })
+            .collect();
         let period = |from: i64, to: i64| Period {
             from: Some(self.zone.format(from)),
             to: Some(self.zone.format(to)),
@@ -645,6 +723,7 @@ impl Index {
             cost_minor: request.cost_minor,
             rox,
             replicates,
+            series,
             assumptions: format!(
                 "The comparison group stands for what would have happened to the treated without the \
                  initiative (checked by the parallel-trends test on the {before_days} days before). \

@@ -28,7 +28,9 @@ pub use drivers::{
 pub use funnel::{
     FunnelDrop, FunnelGroup, FunnelRequest, FunnelResult, FunnelStep, FunnelStepResult,
 };
-pub use impact::{ImpactCell, ImpactMetric, ImpactRequest, ImpactResult, Interval, ParallelTrends};
+pub use impact::{
+    ImpactBin, ImpactCell, ImpactMetric, ImpactRequest, ImpactResult, Interval, ParallelTrends,
+};
 pub use index::{Directory, Index, STANDARD_ATTRIBUTES};
 pub use journey::{JourneyMap, StageMeasures, TouchpointMeasures};
 pub use moments::{Moment, MomentsRequest, MomentsResult};

@@ -1177,6 +1177,32 @@ fn an_initiative_planted_in_one_region_is_found_there_and_nowhere_else() {
     assert!(benefit.low > 0.0, "{benefit:?}");
     let rox = found.rox.unwrap();
     assert!((rox.value - (benefit.value - 100_000.0) / 100_000.0).abs() < 1e-9);
+    // The series over time holds the same records, and the treated rise after the start.
+    let treated_n: u64 = found.series.iter().map(|b| b.treated.n).sum();
+    assert_eq!(treated_n, found.treated_before.n + found.treated_after.n);
+    let start = found
+        .series
+        .iter()
+        .position(|b| b.from == "2025-07-02")
+        .expect("a bin starts at the start");
+    let mean = |bins: &[crate::ImpactBin]| {
+        let (sum, n) = bins.iter().fold((0.0, 0), |(sum, n), b| {
+            let value = b.treated.value.unwrap_or(0.0);
+            (sum + value * b.treated.n as f64, n + b.treated.n)
+        });
+        sum / n as f64
+    };
+    assert!(mean(&found.series[start..]) > mean(&found.series[..start]) + 5.0);
+
+    // Revenue per customer as the outcome: the planted revenue shows as its own effect.
+    let revenue = index
+        .impact(&ImpactRequest {
+            metric: ImpactMetric::RevenuePerCustomer,
+            ..region_initiative("lviv")
+        })
+        .unwrap();
+    assert_eq!(revenue.effect, found.revenue_per_customer);
+    assert!(revenue.significant, "{revenue:?}");
 
     let elsewhere = index.impact(&region_initiative("odesa")).unwrap();
     assert!(!elsewhere.significant, "{elsewhere:?}");
