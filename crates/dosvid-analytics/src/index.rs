@@ -640,6 +640,24 @@ impl Index {
         self.rows.len() == 0
     }
 
+    /// The values a customer attribute takes (`region`, `segment`, `attr.NAME`…), sorted.
+    pub fn attribute_values(&self, name: &str) -> Vec<String> {
+        let mut values: Vec<String> = self
+            .customers
+            .columns
+            .get(name)
+            .map(|c| c.dict.keys.clone())
+            .unwrap_or_default();
+        values.sort();
+        values
+    }
+
+    /// The currency most transactions are in.
+    pub fn main_currency_name(&self) -> Option<String> {
+        self.main_currency()
+            .and_then(|c| self.currencies.key(c).cloned())
+    }
+
     /// The time of the latest feedback record, interaction or transaction held.
     pub fn latest(&self) -> Option<i64> {
         let spans = [self.rows.span(), self.interactions.span()];

@@ -629,6 +629,9 @@ pub struct Artefact {
     pub link: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Figures it rests on, by name (a priority's `impact`, `prevalence`, `customers`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub figures: std::collections::BTreeMap<String, f64>,
 }
 
 const ARTEFACT_KINDS: [&str; 7] = [
@@ -946,6 +949,7 @@ mod tests {
                 title: "x".into(),
                 link: None,
                 detail: None,
+                figures: Default::default(),
             }],
             ..CycleStagePatch::default()
         };

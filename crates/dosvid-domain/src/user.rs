@@ -52,7 +52,8 @@ impl Role {
             Action::ManageSurveys
             | Action::EditJourney
             | Action::ManageRules
-            | Action::ManageWebhooks => &[Admin, CxManager],
+            | Action::ManageWebhooks
+            | Action::ManageStrategy => &[Admin, CxManager],
             Action::WorkCases => &[Admin, CxManager, TeamLead, Agent],
             Action::RecordFeedback => &[Admin, CxManager, Analyst, TeamLead, Agent],
         };
@@ -77,10 +78,12 @@ pub enum Action {
     WorkCases,
     /// Record what customers said: log complaints and reviews.
     RecordFeedback,
+    /// Goals, initiatives and strategy cycles.
+    ManageStrategy,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::Administer,
         Action::ManageSurveys,
         Action::EditJourney,
@@ -88,6 +91,7 @@ impl Action {
         Action::ManageWebhooks,
         Action::WorkCases,
         Action::RecordFeedback,
+        Action::ManageStrategy,
     ];
 }
 

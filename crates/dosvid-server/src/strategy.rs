@@ -19,7 +19,27 @@ use dosvid_domain::{Attributes, FieldError, OrgId};
 use dosvid_metrics::{Estimate, Moments};
 use dosvid_store::{CaseFilter, Filter, Store, StoreError, all_pages};
 use serde::{Deserialize, Serialize};
+
+use crate::analytics::read_index;
+use crate::{ApiError, AppState};
 use utoipa::{IntoParams, ToSchema};
+
+impl AppState {
+    /// Runs `f` on a blocking thread with the store and the organisation's analytics index.
+    pub(crate) async fn with_index<T: Send + 'static>(
+        &self,
+        org: dosvid_domain::OrgId,
+        f: impl FnOnce(&dyn Store, &Index) -> dosvid_store::Result<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let analytics = self.analytics.clone();
+        self.run(move |store| {
+            let index = analytics.index(store, org)?;
+            let index = read_index(&index);
+            f(store, &index)
+        })
+        .await
+    }
+}
 
 const DEFAULT_MIN_SAMPLE: u64 = 30;
 /// Months of a goal's trend shown at most.
@@ -433,6 +453,26 @@ pub struct ImpactParams {
     pub min_sample: Option<u64>,
 }
 
+/// Orders the action plan: by `priority` (high first, then the largest budget), `budget`,
+/// `owner` (department) or `starts_on`.
+pub fn sort_initiatives(list: &mut [Initiative], sort: &str) {
+    match sort {
+        "budget" => list.sort_by_key(|i| std::cmp::Reverse(i.definition.budget_minor)),
+        "owner" => list.sort_by(|a, b| {
+            a.definition
+                .owner_department
+                .cmp(&b.definition.owner_department)
+        }),
+        "starts_on" => list.sort_by_key(|i| i.definition.starts_on),
+        _ => list.sort_by_key(|i| {
+            (
+                i.definition.priority,
+                std::cmp::Reverse(i.definition.budget_minor),
+            )
+        }),
+    }
+}
+
 /// What an initiative changed: `/impact` with its treated and comparison groups, its start
 /// and its budget as the cost.
 pub fn impact(
@@ -782,6 +822,7 @@ pub fn starting_evidence(
             title: t.name.clone(),
             link: Some(format!("/touchpoints/{}", t.id)),
             detail: t.owner_department.clone(),
+            figures: Default::default(),
         })
         .collect();
     let needs = match index.priorities(&PrioritiesRequest {
@@ -797,12 +838,15 @@ pub fn starting_evidence(
                 kind: "priority".into(),
                 title: format!("{}:{}", p.factor, p.value),
                 link: Some("/insights".into()),
-                detail: Some(format!(
-                    "{:.1} · {:.0}% · {}",
-                    p.impact,
-                    100.0 * p.prevalence,
-                    p.customers
-                )),
+                detail: None,
+                figures: [
+                    ("impact", p.impact),
+                    ("prevalence", 100.0 * p.prevalence),
+                    ("customers", p.customers as f64),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
             })
             .collect(),
         // Too little data for a model is not a reason to refuse a cycle.

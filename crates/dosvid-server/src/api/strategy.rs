@@ -11,34 +11,16 @@ use dosvid_domain::strategy::{
     Cycle, CycleDefinition, CycleStagePatch, Goal, GoalDefinition, Initiative,
     InitiativeDefinition, InitiativeStatus, StageKey, StatusChange,
 };
-use dosvid_store::{Store, StoreError};
+use dosvid_store::StoreError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Id, query_params};
-use crate::analytics::read_index;
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth};
 use crate::strategy::{self, CycleView, GoalProgress, ImpactParams};
 use crate::{ApiError, AppState};
-
-impl AppState {
-    /// Runs `f` on a blocking thread with the store and the organisation's analytics index.
-    pub(crate) async fn with_index<T: Send + 'static>(
-        &self,
-        org: dosvid_domain::OrgId,
-        f: impl FnOnce(&dyn Store, &Index) -> dosvid_store::Result<T> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let analytics = self.analytics.clone();
-        self.run(move |store| {
-            let index = analytics.index(store, org)?;
-            let index = read_index(&index);
-            f(store, &index)
-        })
-        .await
-    }
-}
 
 /// A JSON merge patch (RFC 7396) applied to a stored definition, read again as a whole so the
 /// result is checked like a new one.
@@ -251,26 +233,8 @@ pub async fn list_initiatives(
                 .cycle_id
                 .is_none_or(|c| i.definition.cycle_id == Some(c))
     });
-    sort_initiatives(&mut list, &sort);
+    strategy::sort_initiatives(&mut list, &sort);
     Ok(Json(list))
-}
-
-pub(crate) fn sort_initiatives(list: &mut [Initiative], sort: &str) {
-    match sort {
-        "budget" => list.sort_by_key(|i| std::cmp::Reverse(i.definition.budget_minor)),
-        "owner" => list.sort_by(|a, b| {
-            a.definition
-                .owner_department
-                .cmp(&b.definition.owner_department)
-        }),
-        "starts_on" => list.sort_by_key(|i| i.definition.starts_on),
-        _ => list.sort_by_key(|i| {
-            (
-                i.definition.priority,
-                std::cmp::Reverse(i.definition.budget_minor),
-            )
-        }),
-    }
 }
 
 /// An initiative with the log of its status changes.

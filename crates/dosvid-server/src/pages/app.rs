@@ -61,6 +61,35 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::get(super::explorer::export),
         )
         .route("/insights", axum::routing::get(super::insights::show))
+        .route("/strategy", axum::routing::get(super::strategy::overview))
+        .route(
+            "/strategy/goals",
+            axum::routing::post(super::strategy::create_goal),
+        )
+        .route(
+            "/strategy/initiatives",
+            axum::routing::post(super::strategy::create_initiative),
+        )
+        .route(
+            "/strategy/initiatives/{id}",
+            axum::routing::get(super::strategy::initiative),
+        )
+        .route(
+            "/strategy/initiatives/{id}/status",
+            axum::routing::post(super::strategy::set_status),
+        )
+        .route(
+            "/strategy/cycles",
+            axum::routing::post(super::strategy::create_cycle),
+        )
+        .route(
+            "/strategy/cycles/{id}",
+            axum::routing::get(super::strategy::cycle),
+        )
+        .route(
+            "/strategy/cycles/{id}/stages/{stage}",
+            axum::routing::post(super::strategy::update_stage),
+        )
         .route("/agents/{agent}", axum::routing::get(super::agent::show))
         .route("/me", axum::routing::get(super::agent::mine))
         .route("/cases", axum::routing::get(super::cases::inbox))
@@ -209,7 +238,7 @@ fn cookie_value(headers: &HeaderMap, cookie: &str) -> Option<String> {
         })
 }
 
-fn redirect(to: &str) -> Response {
+pub(super) fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
 
@@ -453,7 +482,7 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
         html! {
             nav.bar aria-label=(ui.app) {
                 a.brand href="/" { (ui.app) }
-                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/insights", ui.insights), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/me", ui.my_feedback), ("/settings", ui.settings)]
+                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/insights", ui.insights), ("/strategy", super::strategy::words(lang).title), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/me", ui.my_feedback), ("/settings", ui.settings)]
                     .into_iter()
                     .filter(|(path, _)| *path != "/settings" || signed.may(Action::Administer))
                     .filter(|(path, _)| *path != "/me" || signed.user().agent.is_some()) {

@@ -357,6 +357,96 @@ pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[(String, f64
     }
 }
 
+/// Two series over the same bins (e.g. the treated and the comparison group), the bin where
+/// something started marked with a vertical line. Values are drawn as lines through the bins
+/// that have one; `names` label the two lines in the legend.
+pub fn versus(
+    title: &str,
+    labels: &[String],
+    series: [&[Option<f64>]; 2],
+    names: [&str; 2],
+    marker: Option<(usize, &str)>,
+    unit: &str,
+) -> Markup {
+    let values = series.iter().flat_map(|s| s.iter().flatten().copied());
+    let (min, max) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let (lo, hi) = if min.is_finite() {
+        let pad = ((max - min) * 0.15).max(1.0);
+        (min - pad, max + pad)
+    } else {
+        (0.0, 1.0)
+    };
+    let n = labels.len().max(1);
+    let x = |i: usize| LEFT + (W - LEFT - RIGHT) * (i as f64 + 0.5) / n as f64;
+    let y = |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v - lo) / (hi - lo).max(1e-9));
+    let path = |values: &[Option<f64>]| {
+        let mut d = String::new();
+        let mut pen_down = false;
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                Some(v) => {
+                    let pen = if pen_down { "L" } else { "M" };
+                    d.push_str(&format!("{pen}{:.1},{:.1}", x(i), y(*v)));
+                    pen_down = true;
+                }
+                None => pen_down = false,
+            }
+        }
+        d
+    };
+    let every = n.div_ceil(8);
+    let summary: Vec<String> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let v = |s: &[Option<f64>]| {
+                s.get(i)
+                    .copied()
+                    .flatten()
+                    .map_or("—".to_owned(), |v| format!("{v:.1}{unit}"))
+            };
+            format!(
+                "{label}: {} {}, {} {}",
+                names[0],
+                v(series[0]),
+                names[1],
+                v(series[1])
+            )
+        })
+        .collect();
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            div.legend {
+                span { span.swatch.treated {} (names[0]) }
+                span { span.swatch {} (names[1]) }
+            }
+            svg viewBox={ "0 0 " (W) " " (H) } role="img" aria-label={ (title) ". " (summary.join("; ")) }
+                preserveAspectRatio="xMidYMid meet" {
+                title { (title) }
+                @for t in ticks(lo, hi) {
+                    line.grid x1=(LEFT) x2=(W - RIGHT) y1=(format!("{:.1}", y(t))) y2=(format!("{:.1}", y(t))) {}
+                    text.axis x=(LEFT - 6.0) y=(format!("{:.1}", y(t) + 4.0)) text-anchor="end" { (format!("{t:.0}")) }
+                }
+                @if let Some((at, label)) = marker {
+                    @let mx = LEFT + (W - LEFT - RIGHT) * at as f64 / n as f64;
+                    line.marker x1=(format!("{mx:.1}")) x2=(format!("{mx:.1}")) y1=(TOP) y2=(H - BOTTOM) {}
+                    text.axis x=(format!("{:.1}", mx + 4.0)) y=(TOP + 10.0) { (label) }
+                }
+                path.line.other d=(path(series[1])) {}
+                path.line d=(path(series[0])) {}
+                @for (i, label) in labels.iter().enumerate() {
+                    @if i % every == 0 {
+                        text.axis x=(format!("{:.1}", x(i))) y=(H - 12.0) text-anchor="middle" { (label) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;margin-bottom:.25rem}\
      .chart svg{width:100%;height:auto;max-height:320px;display:block}\
      .chart .grid{stroke:#dde3ea;stroke-width:1}\
@@ -370,7 +460,9 @@ pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;
      .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px;background:#8a96a3}\
      .swatch.bad{background:#c0392b}.swatch.mid{background:#d68910}.swatch.good{background:#2e7d32}\
      .chart .cell{fill:#eef1f5}.chart .cell.bad{fill:#e6a39b}.chart .cell.mid{fill:#f3cf8e}.chart .cell.good{fill:#9fd0a3}\
-     .chart .cell-value{font-size:10px;fill:#1b1f24}";
+     .chart .cell-value{font-size:10px;fill:#1b1f24}\
+     .chart .line.other{stroke:#8a96a3;stroke-dasharray:6 4}.swatch.treated{background:#0b57a4}\
+     .chart .marker{stroke:#d68910;stroke-width:2}";
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ mod insights;
 mod journey;
 mod rules;
 mod settings;
+mod strategy;
 mod survey;
 mod surveys;
 mod webhooks;
@@ -438,6 +439,13 @@ section.editor-stage input[type=text]{font:inherit;padding:.3rem .4rem;border:1.
 form.stage-name input{font-weight:700}
 td.num form.inline{display:inline-flex;margin:.1rem}
 details summary{cursor:pointer;color:#0b57a4;margin:.5rem 0}
+.goal-bar{position:relative;height:1.1rem;background:#eef1f5;border-radius:4px;margin:.3rem 0}
+.goal-interval{position:absolute;top:.25rem;height:.6rem;background:#0b57a4;opacity:.3;border-radius:3px}
+.goal-point{position:absolute;top:.15rem;width:.8rem;height:.8rem;margin-left:-.4rem;border-radius:50%;background:#0b57a4}
+.goal-mark{position:absolute;top:0;width:2px;height:100%;background:#8a96a3}.goal-mark.target{background:#2e7d32;width:3px}.goal-mark.plan{background:#d68910}
+ol.steps{list-style:none;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.4rem;counter-reset:step}
+ol.steps li{counter-increment:step}ol.steps li strong::before{content:counter(step) ". "}
+ol.steps li[aria-current]{outline:2px solid #0b57a4}
 .notice{background:#e8f4ea;border-left:4px solid #2e7d32;padding:.5rem .75rem;border-radius:4px;color:#1d4d20}
 @media (max-width:30rem){main{padding:.5rem}.card{padding:1rem}.scale{gap:.2rem}.scale span{font-size:.95rem;border-width:1.5px}}
 "#;

@@ -430,3 +430,205 @@ async fn initiatives(app: TestApp) {
         .await;
     assert_eq!(bad.body["error"]["field"], "to", "{}", bad.body);
 }
+
+/// A cycle with two initiatives on the company: the west's (which worked) and the north's.
+async fn plan(app: &TestApp) -> (Value, Value) {
+    let cycle = app
+        .post(
+            "/api/v1/strategy-cycles",
+            &json!({"name": "2026", "from": "2026-01-01", "to": "2026-12-31", "budget_minor": 100_000}),
+        )
+        .await;
+    let initiative = |title: &str, region: &str| {
+        json!({"title": title, "treated": {"customer": {"region": region}}, "starts_on": "2026-04-01",
+               "budget_minor": 50_000, "currency": "UAH", "owner_department": "Contact centre",
+               "status": "in_progress", "kind": "transformation", "priority": "high",
+               "cycle_id": cycle.body["id"], "problem": {"factor": "region", "value": region},
+               "raci": {"responsible": ["Contact centre"], "accountable": "CX office"}})
+    };
+    let west = app
+        .post("/api/v1/initiatives", &initiative("Queue fix", "west"))
+        .await;
+    assert_eq!(west.status, StatusCode::CREATED, "{}", west.body);
+    app.post(
+        "/api/v1/initiatives",
+        &initiative("Same elsewhere", "north"),
+    )
+    .await;
+    (cycle.body, west.body)
+}
+
+/// The text a person reads: the markup without its tags, attributes and styles.
+fn visible(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        text.push(' ');
+        let tail = &rest[open..];
+        let skip = ["<style", "<svg"]
+            .iter()
+            .find(|t| tail.starts_with(**t))
+            .and_then(|t| tail.find(&format!("</{}>", &t[1..])));
+        rest = match skip {
+            Some(end) => &tail[end..],
+            None => &tail[tail.find('>').map_or(tail.len(), |e| e + 1)..],
+        };
+    }
+    text.push_str(rest);
+    text
+}
+
+api_test!(
+    the_strategy_pages_speak_three_languages_show_the_api_s_numbers_and_change_what_a_manager_may,
+    strategy_pages
+);
+async fn strategy_pages(app: TestApp) {
+    company(&app).await;
+    let (cycle, west) = plan(&app).await;
+    let manager = crate::helpers::agent(&app, dosvid_domain::user::Role::CxManager).await;
+    let cookie = crate::helpers::sign_in(&app, &manager).await;
+    let signed = [("cookie", cookie.as_str())];
+    let initiative_page = format!("/strategy/initiatives/{}", west["id"]);
+    let cycle_page = format!("/strategy/cycles/{}", cycle["id"]);
+    let raw_keys = [
+        "in_progress",
+        "quick_win",
+        "service_vision",
+        "brand_experience",
+        "on_track",
+        "not_started",
+        "revenue_per_customer",
+    ];
+    for (lang, title, effect) in [
+        ("uk", "Стратегія", "Ефект"),
+        ("en", "Strategy", "Effect"),
+        ("ru", "Стратегия", "Эффект"),
+    ] {
+        let overview = app.page("GET", "/strategy", &[], &signed).await;
+        let csrf = overview.hidden("csrf");
+        let switched = app
+            .page(
+                "POST",
+                "/me/language",
+                &[("csrf", &csrf), ("language", lang), ("next", "/strategy")],
+                &signed,
+            )
+            .await;
+        assert_eq!(switched.location.as_deref(), Some("/strategy"));
+        for path in ["/strategy", initiative_page.as_str(), cycle_page.as_str()] {
+            let page = app.page("GET", path, &[], &signed).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.html);
+            let text = visible(&page.html);
+            assert!(text.contains(title), "{lang} {path}: {text}");
+            for key in raw_keys {
+                assert!(!text.contains(key), "{lang} {path} shows {key}: {text}");
+            }
+        }
+        let page = app.page("GET", &initiative_page, &[], &signed).await;
+        assert!(visible(&page.html).contains(effect), "{lang}");
+    }
+
+    // The page's effect is the API's.
+    let api = app
+        .get(&format!("/api/v1/initiatives/{}/impact", west["id"]))
+        .await;
+    let page = app.page("GET", &initiative_page, &[], &signed).await;
+    let shown = format!("{:+.1}", api.body["effect"]["value"].as_f64().unwrap());
+    assert!(page.html.contains(&shown), "{shown}: {}", page.html);
+    let csrf = page.hidden("csrf");
+
+    // A manager moves it to done; the log names them.
+    let moved = app
+        .page(
+            "POST",
+            &format!("{initiative_page}/status"),
+            &[("csrf", &csrf), ("status", "done")],
+            &signed,
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+    let stored = app
+        .get(&format!("/api/v1/initiatives/{}", west["id"]))
+        .await;
+    assert_eq!(stored.body["status"], "done");
+    assert_eq!(stored.body["status_log"][1]["by"], manager.as_str());
+
+    // A new goal from the form, measured like one from the API.
+    let goal = app
+        .page(
+            "POST",
+            "/strategy/goals",
+            &[
+                ("csrf", &csrf),
+                ("name", "West NPS"),
+                ("metric", "nps"),
+                ("region", "west"),
+                ("target", "40"),
+                ("due", "2027-06-30"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(goal.status, StatusCode::SEE_OTHER, "{}", goal.html);
+    let goals = app.get("/api/v1/goals").await.body;
+    assert_eq!(goals[0]["name"], "West NPS");
+    assert_eq!(goals[0]["filters"], json!({"customer": {"region": "west"}}));
+    let bad = app
+        .page(
+            "POST",
+            "/strategy/goals",
+            &[
+                ("csrf", &csrf),
+                ("name", "x"),
+                ("metric", "nps"),
+                ("target", "400"),
+                ("due", "2027-06-30"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("target"), "{}", bad.html);
+
+    // A stage moves on from the cycle page.
+    let stage = app
+        .page(
+            "POST",
+            &format!("{cycle_page}/stages/service_vision"),
+            &[
+                ("csrf", &csrf),
+                ("status", "done"),
+                ("owner", "CEO"),
+                ("notes", "Nobody waits"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(stage.status, StatusCode::SEE_OTHER, "{}", stage.html);
+    let view = app
+        .get(&format!("/api/v1/strategy-cycles/{}", cycle["id"]))
+        .await;
+    assert_eq!(view.body["stages"][0]["notes"], "Nobody waits");
+    assert_eq!(view.body["current_stage"], "touchpoints");
+
+    // An analyst reads but may not change.
+    let analyst = crate::helpers::agent(&app, dosvid_domain::user::Role::Analyst).await;
+    let cookie = crate::helpers::sign_in(&app, &analyst).await;
+    let theirs = [("cookie", cookie.as_str())];
+    let page = app.page("GET", &initiative_page, &[], &theirs).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let refused = app
+        .page(
+            "POST",
+            &format!("{initiative_page}/status"),
+            &[("csrf", &page.hidden("csrf")), ("status", "dropped")],
+            &theirs,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let missing = app
+        .page("GET", "/strategy/initiatives/999", &[], &theirs)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
