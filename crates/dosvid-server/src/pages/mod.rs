@@ -386,6 +386,7 @@ nav.bar .grow{flex:1}
 form.inline{display:flex;gap:.35rem;align-items:center}
 button.small{padding:.3rem .7rem;font-size:.9rem}
 h2{font-size:1.1rem;margin:1.25rem 0 .25rem}
+h3{font-size:1rem;margin:1rem 0 .25rem}
 ul.list{padding-left:1.1rem}
 ul.list li{margin-bottom:.6rem;overflow-wrap:anywhere}
 .fields label{display:block;font-weight:600;margin:.8rem 0 .25rem}

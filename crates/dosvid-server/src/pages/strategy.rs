@@ -1416,7 +1416,10 @@ fn render_initiative(
     let csrf = &signed.session.csrf;
     let ui = signed.lang().ui();
     html! {
-        p.meta { a href="/strategy" { "← " (w.title) } }
+        p.meta {
+            a href="/strategy" { "← " (w.title) }
+            @if let Some(cycle) = d.cycle_id { " · " a href=(format!("/strategy/cycles/{cycle}")) { (w.cycle) } }
+        }
         h1 { (d.title) }
         @if let Some(message) = error { p.error role="alert" { (message) } }
         @if let Some(text) = &d.description { p.intro { (text) } }
@@ -1443,11 +1446,13 @@ fn render_initiative(
             }
         }
         @if signed.may(Action::ManageStrategy) {
-            form.inline method="post" action=(format!("/strategy/initiatives/{}/status", initiative.id)) {
+            form.filters method="post" action=(format!("/strategy/initiatives/{}/status", initiative.id)) {
                 input type="hidden" name="csrf" value=(csrf);
-                label for="status" { (w.status) }
-                select #status name="status" {
-                    @for s in InitiativeStatus::ALL { option value=(s.as_str()) selected[s == d.status] { (w.initiative_status(s)) } }
+                div {
+                    label for="status" { (w.status) }
+                    select #status name="status" {
+                        @for s in InitiativeStatus::ALL { option value=(s.as_str()) selected[s == d.status] { (w.initiative_status(s)) } }
+                    }
                 }
                 button.secondary.small type="submit" { (w.save) }
             }

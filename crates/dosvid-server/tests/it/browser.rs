@@ -414,3 +414,53 @@ fn an_analyst_signs_in_filters_the_overview_and_opens_a_touchpoint_from_the_jour
         );
     });
 }
+
+#[test]
+fn a_cx_manager_follows_the_strategy_from_the_cycle_to_an_initiative_s_return_in_two_languages() {
+    if !browsers_installed() {
+        return;
+    }
+    run(Some(TestApp::sqlite()), |app| async move {
+        crate::strategy::company(&app).await;
+        let (_, west) = crate::strategy::plan(&app).await;
+        let manager = crate::helpers::agent(&app, dosvid_domain::user::Role::CxManager).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = app.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let base = format!("http://{address}");
+        let id = west["id"].as_i64().unwrap();
+        let shown = tokio::task::spawn_blocking(move || {
+            let browser = Browser::start();
+            browser.resize(1366, 1000);
+            browser.open(&format!("{base}/login?next=/strategy"));
+            browser.type_text("#email", &manager);
+            browser.type_text("#password", crate::helpers::PASSWORD);
+            browser.click("button.primary");
+            browser.text_with("Стратегічний цикл");
+            browser.text_with("Оцінка за KPI");
+            browser.screenshot("strategy");
+            browser.click(&format!(r#"a[href="/strategy/initiatives/{id}"]"#));
+            let text = browser.text_with("Ефект (різниця різниць)");
+            browser.screenshot("initiative");
+            // In English, through the language switch (it leads back to the strategy page).
+            browser.click(r#"#language option[value="en"]"#);
+            browser.click(r#"form[action="/me/language"] button"#);
+            browser.text_with("Evaluation by KPI");
+            browser.click(&format!(r#"a[href="/strategy/initiatives/{id}"]"#));
+            let english = browser.text_with("Effect (difference in differences)");
+            browser.click(r#"a[href^="/strategy/cycles/"]"#);
+            browser.text_with("Resources and budget");
+            browser.screenshot("strategy-cycle");
+            (text, english)
+        })
+        .await
+        .unwrap();
+        let (ukrainian, english) = shown;
+        let api = app.get(&format!("/api/v1/initiatives/{id}/impact")).await;
+        let effect = format!("{:+.1}", api.body["effect"]["value"].as_f64().unwrap());
+        assert!(ukrainian.contains(&effect), "{effect}: {ukrainian}");
+        assert!(english.contains(&effect), "{effect}: {english}");
+        assert!(english.contains("significant"), "{english}");
+    });
+}

@@ -9,7 +9,7 @@ use crate::helpers::TestApp;
 
 /// 400 customers in four regions, each answering six times over 2026; from 1 April the
 /// customers of the west answer two points higher (a queue fixed there).
-async fn company(app: &TestApp) {
+pub async fn company(app: &TestApp) {
     let regions = ["north", "south", "east", "west"];
     for i in 0..400 {
         let customer = json!({"external_id": format!("c{i}"), "region": regions[i % 4]});
@@ -432,7 +432,7 @@ async fn initiatives(app: TestApp) {
 }
 
 /// A cycle with two initiatives on the company: the west's (which worked) and the north's.
-async fn plan(app: &TestApp) -> (Value, Value) {
+pub async fn plan(app: &TestApp) -> (Value, Value) {
     let cycle = app
         .post(
             "/api/v1/strategy-cycles",
