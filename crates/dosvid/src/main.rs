@@ -247,6 +247,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// What an initiative changed (difference in differences, bootstrap, revenue benefit) over a
+    /// million feedback records and 400,000 transactions, against DuckDB and NumPy computing
+    /// the same on the same data.
+    Impact {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 400_000)]
+        transactions: usize,
+        /// Runs; the median counts.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
     /// The journey funnel and the value chain over ten million interactions of a million
     /// customers, against DuckDB answering the same questions in SQL on the same data.
     Journey {
@@ -400,6 +412,14 @@ fn main() -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Insights { rows, repeat },
         } => bench::insights::run(rows, repeat),
+        Command::Bench {
+            command:
+                BenchCommand::Impact {
+                    rows,
+                    transactions,
+                    repeat,
+                },
+        } => bench::impact::run(rows, transactions, repeat),
         Command::Bench {
             command:
                 BenchCommand::Journey {

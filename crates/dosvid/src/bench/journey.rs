@@ -80,7 +80,7 @@ chain_s, chain_rows = timed(value_chain)
 print(json.dumps({"funnel_s": funnel_s, "funnel": funnel_rows, "value_chain_s": chain_s, "value_chain": chain_rows}))
 "#;
 
-fn directory() -> Directory {
+pub(super) fn directory() -> Directory {
     let stages: Vec<Stage> = (1..=STAGES)
         .map(|id| Stage {
             id,

@@ -3,6 +3,7 @@
 //! between runs.
 
 pub mod analytics;
+pub mod impact;
 pub mod import;
 pub mod ingest;
 pub mod insights;
