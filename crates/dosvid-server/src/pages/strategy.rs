@@ -1697,7 +1697,7 @@ fn render_cycle(
                 }
                 @if may {
                     details {
-                        summary { (w.save) }
+                        summary { (ui.change) }
                         form.filters method="post" action=(format!("/strategy/cycles/{}/stages/{}", cycle.id, stage.key.as_str())) {
                             input type="hidden" name="csrf" value=(csrf);
                             div { label for=(format!("{}-status", stage.key.as_str())) { (w.status) }
@@ -1813,7 +1813,8 @@ fn stage_content(w: &Words, view: &CycleView, key: StageKey, currency: Option<&s
                                 @if e.parallel_trends_hold == Some(false) { " · " strong.down { "⚠" } }
                             }
                         }
-                        td.num { @match &e.rox { Some(x) => { (percent(x.value)) div.meta { (percent(x.low)) " … " (percent(x.high)) } }, None => (w.none) } }
+                        // Without enough answers no effect is claimed, and no return either.
+                        td.num { @match (&e.rox, e.low_sample) { (Some(x), false) => { (percent(x.value)) div.meta { (percent(x.low)) " … " (percent(x.high)) } }, _ => (w.none) } }
                     }
                 } }
             }
