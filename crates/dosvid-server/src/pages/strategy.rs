@@ -1543,8 +1543,11 @@ fn impact_section(w: &Words, r: &ImpactResult) -> Markup {
             }
             div.card-metric {
                 h3 { (w.rox) }
-                p.value { @match &r.rox { Some(x) => (percent(x.value)), None => "—" } }
-                @if let Some(x) = &r.rox { p.meta { "95%: " (percent(x.low)) " … " (percent(x.high)) } }
+                @match (&r.rox, r.low_sample) {
+                    (Some(x), false) => { p.value { (percent(x.value)) } p.meta { "95%: " (percent(x.low)) " … " (percent(x.high)) } }
+                    (Some(_), true) => { p.value { "—" } p.meta { (w.low_sample) } }
+                    (None, _) => { p.value { "—" } }
+                }
             }
         }
         @if let Some(pt) = &r.parallel_trends {
