@@ -13,6 +13,7 @@ mod error;
 mod extract;
 mod network;
 mod pages;
+mod questions;
 pub mod strategy;
 mod watch;
 mod webhooks;

@@ -1,47 +1,23 @@
 //! `/api/v1/query`, the dashboard's convenience questions (overview, trend, journey map), and
 //! the organisation's settings that shape their answers.
 
-use std::collections::BTreeMap;
-
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::{Extension, Json};
 use dosvid_analytics::{
-    Bucket, CxIndexRequest, CxIndexResult, DriversRequest, DriversResult, Filters, FunnelRequest,
-    FunnelResult, ImpactRequest, ImpactResult, Index, JourneyMap, Measure, MomentsRequest,
-    MomentsResult, Named, OneOrMany, PrioritiesRequest, PrioritiesResult, QueryRequest,
-    QueryResult, RetentionRequest, RetentionResult, ValueChainRequest, ValueChainResult,
+    CxIndexRequest, CxIndexResult, DriversRequest, DriversResult, FunnelRequest, FunnelResult,
+    ImpactRequest, ImpactResult, JourneyMap, MomentsRequest, MomentsResult, PrioritiesRequest,
+    PrioritiesResult, QueryRequest, QueryResult, RetentionRequest, RetentionResult,
+    ValueChainRequest, ValueChainResult,
 };
-use dosvid_domain::{FieldError, Organisation, OrganisationPatch};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use utoipa::IntoParams;
+use dosvid_domain::{Organisation, OrganisationPatch};
 
-use crate::analytics::read_index;
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth};
+use crate::questions::SliceParams;
 use crate::{ApiError, AppState};
-
-impl AppState {
-    /// Asks the organisation's analytics index, on a blocking thread (a scan uses every core).
-    pub(crate) async fn ask<T: Send + 'static>(
-        &self,
-        org: dosvid_domain::OrgId,
-        f: impl FnOnce(&Index) -> Result<T, FieldError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let analytics = self.analytics.clone();
-        let answer = self
-            .run(move |store| {
-                let index = analytics.index(store, org)?;
-                let answer = f(&read_index(&index));
-                Ok(answer)
-            })
-            .await?;
-        answer.map_err(ApiError::invalid)
-    }
-}
 
 /// Ask a question of the feedback records: measures (n, NPS, CSAT, CES, reach, …) for the
 /// records passing the filters, grouped by up to two dimensions, optionally against another
@@ -258,167 +234,6 @@ pub async fn retention(
             .ask(auth.org, move |index| index.retention(&request))
             .await?,
     ))
-}
-
-/// The slice a dashboard looks at, as query parameters. Lists are comma-separated; touchpoints,
-/// channels and stages by id or key (a stage by name).
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SliceParams {
-    /// Start (inclusive): a date (2025-06-01) or time in the organisation's zone, or RFC 3339.
-    pub(crate) from: Option<String>,
-    /// End (exclusive).
-    pub(crate) to: Option<String>,
-    pub(crate) stage: Option<String>,
-    /// Touchpoints, each with everything below it.
-    pub(crate) touchpoint: Option<String>,
-    pub(crate) channel: Option<String>,
-    /// survey, review, complaint, social, other.
-    pub(crate) source: Option<String>,
-    pub(crate) language: Option<String>,
-    pub(crate) has_comment: Option<bool>,
-    /// negative, neutral, positive (of the comment).
-    pub(crate) sentiment: Option<String>,
-    /// Theme keys (each with its sub-themes).
-    pub(crate) theme: Option<String>,
-    /// anger, frustration, anxiety, confusion, joy, gratitude, surprise.
-    pub(crate) emotion: Option<String>,
-    /// Agents who served the customer.
-    pub(crate) agent: Option<String>,
-    pub(crate) team: Option<String>,
-    pub(crate) segment: Option<String>,
-    pub(crate) region: Option<String>,
-    pub(crate) plan: Option<String>,
-    /// Below this many answers a value is flagged `low_sample` (default 30).
-    pub(crate) min_sample: Option<u64>,
-    /// `/trend`: the measures, e.g. `nps,csat` (default `nps`).
-    pub(crate) measures: Option<String>,
-    /// `/trend`: day, week, month (default), quarter, year.
-    pub(crate) bucket: Option<Bucket>,
-    /// `/journey-map`: the journey by id or key (default: the first).
-    pub(crate) journey: Option<String>,
-}
-
-fn list(raw: &Option<String>) -> Vec<String> {
-    raw.iter()
-        .flat_map(|r| r.split(','))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(String::from)
-        .collect()
-}
-
-/// A comma-separated list of the names of an enum's values.
-fn choices<T: DeserializeOwned>(
-    field: &str,
-    raw: &Option<String>,
-    allowed: &str,
-) -> Result<Vec<T>, FieldError> {
-    list(raw)
-        .into_iter()
-        .map(|name| {
-            serde_json::from_value(serde_json::Value::String(name.clone()))
-                .map_err(|_| FieldError::new(field, format!("{name:?} is not one of: {allowed}")))
-        })
-        .collect()
-}
-
-fn named(raw: &str) -> Named {
-    raw.parse()
-        .map_or_else(|_| Named::Key(raw.to_owned()), Named::Id)
-}
-
-impl SliceParams {
-    pub(crate) fn filters(&self) -> Result<Filters, FieldError> {
-        let names =
-            |raw: &Option<String>| OneOrMany::Many(list(raw).iter().map(|v| named(v)).collect());
-        let sources = choices(
-            "source",
-            &self.source,
-            "survey, review, complaint, social or other",
-        )?;
-        let sentiments = choices(
-            "sentiment",
-            &self.sentiment,
-            "negative, neutral or positive",
-        )?;
-        let mut customer = BTreeMap::new();
-        for (name, values) in [
-            ("segment", &self.segment),
-            ("region", &self.region),
-            ("plan", &self.plan),
-        ] {
-            if values.is_some() {
-                customer.insert(name.to_owned(), OneOrMany::Many(list(values)));
-            }
-        }
-        Ok(Filters {
-            from: self.from.clone(),
-            to: self.to.clone(),
-            stage: names(&self.stage),
-            touchpoint: names(&self.touchpoint),
-            channel: names(&self.channel),
-            source: OneOrMany::Many(sources),
-            language: OneOrMany::Many(list(&self.language)),
-            has_comment: self.has_comment,
-            sentiment: OneOrMany::Many(sentiments),
-            theme: OneOrMany::Many(list(&self.theme)),
-            emotion: OneOrMany::Many(list(&self.emotion)),
-            agent: OneOrMany::Many(list(&self.agent)),
-            team: OneOrMany::Many(list(&self.team)),
-            customer,
-        })
-    }
-}
-
-impl SliceParams {
-    /// The question behind `/overview` (and the web overview): the headline measures, against
-    /// the period before when the period has both ends.
-    pub(crate) fn overview(&self) -> Result<QueryRequest, FieldError> {
-        let filters = self.filters()?;
-        Ok(QueryRequest {
-            measures: vec![
-                Measure::N,
-                Measure::Reach,
-                Measure::Nps,
-                Measure::Csat,
-                Measure::CsatTop2,
-                Measure::Ces,
-                Measure::CesEasy,
-            ],
-            compare_to: filters.previous_period(),
-            filters,
-            min_sample: self.min_sample,
-            ..Default::default()
-        })
-    }
-
-    /// The question behind `/trend`: measures by time bucket.
-    pub(crate) fn trend(&self) -> Result<QueryRequest, FieldError> {
-        let mut measures = vec![Measure::N];
-        measures.extend(choices::<Measure>(
-            "measures",
-            &self.measures,
-            "n, nps, csat, csat_top2, ces, ces_easy, reach or sentiment",
-        )?);
-        if measures.len() == 1 {
-            measures.push(Measure::Nps);
-        }
-        Ok(QueryRequest {
-            measures,
-            filters: self.filters()?,
-            group_by: vec!["time".into()],
-            bucket: self.bucket,
-            min_sample: self.min_sample,
-            ..Default::default()
-        })
-    }
-
-    /// The journey asked for, by id or key.
-    pub(crate) fn journey(&self) -> Option<Named> {
-        self.journey.as_deref().map(named)
-    }
 }
 
 /// The headline numbers of a slice — n, reach, NPS, CSAT, CES — with intervals and, when the

@@ -9,8 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use dosvid_domain::survey::{
-    Answer, Invitation, QuestionKind, ServqualDimension, Survey, SurveyDefinition, SurveyResponse,
-    SurveyStatus,
+    Answer, Invitation, ServqualDimension, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
 use dosvid_domain::{CustomerRef, FieldError};
 use dosvid_store::{InvitationRequest, PageRequest, all_pages};
@@ -368,7 +367,8 @@ pub async fn list_responses(
                     Ok((survey, responses))
                 })
                 .await?;
-            let csv = responses_csv(&survey.definition, &responses).map_err(ApiError::internal)?;
+            let csv = crate::download::responses_csv(&survey.definition, &responses)
+                .map_err(ApiError::internal)?;
             Ok((
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -383,74 +383,6 @@ pub async fn list_responses(
         }
         Some(_) => Err(FieldError::new("format", "must be json or csv").into()),
     }
-}
-
-/// One row per response; the questions of the current version make the columns (answers to
-/// questions a later version removed are kept in the JSON export).
-pub(crate) fn responses_csv(
-    definition: &SurveyDefinition,
-    responses: &[SurveyResponse],
-) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let mut head: Vec<String> = [
-        "response_id",
-        "survey_version",
-        "status",
-        "customer_id",
-        "interaction_id",
-        "language",
-        "started_at",
-        "completed_at",
-        "feedback_id",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    for q in &definition.questions {
-        if q.kind == QuestionKind::Servqual {
-            head.push(format!("{}.expectation", q.id));
-            head.push(format!("{}.perception", q.id));
-        } else {
-            head.push(q.id.clone());
-        }
-    }
-    out.write_record(&head)?;
-    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
-    for r in responses {
-        let mut row = vec![
-            r.id.to_string(),
-            r.version.to_string(),
-            r.status.as_str().to_owned(),
-            opt(r.customer_id),
-            opt(r.interaction_id),
-            r.language.clone(),
-            time(Some(r.started_at)),
-            time(r.completed_at),
-            opt(r.feedback_id),
-        ];
-        for q in &definition.questions {
-            let answer = r.answers.get(&q.id);
-            match answer {
-                Some(Answer::Pair {
-                    expectation,
-                    perception,
-                }) => {
-                    row.push(expectation.to_string());
-                    row.push(perception.to_string());
-                }
-                _ if q.kind == QuestionKind::Servqual => {
-                    row.push(String::new());
-                    row.push(String::new());
-                }
-                Some(Answer::Number(n)) => row.push(n.to_string()),
-                Some(Answer::Text(t)) => row.push(t.clone()),
-                Some(Answer::Many(keys)) => row.push(keys.join("|")),
-                None => row.push(String::new()),
-            }
-        }
-        crate::download::write_row(&mut out, &row)?;
-    }
-    out.into_inner().map_err(|e| e.into_error().into())
 }
 
 #[derive(Serialize, ToSchema)]

@@ -19,7 +19,7 @@ use super::app::{SignedIn, app_page};
 use super::charts::{self, Point};
 use super::{SliceForm, html_response};
 use crate::AppState;
-use crate::api::analytics::SliceParams;
+use crate::questions::SliceParams;
 
 /// The query string of a slice, to show the same question in the API.
 fn query_string(slice: &SliceParams) -> String {

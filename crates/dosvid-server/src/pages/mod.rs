@@ -35,7 +35,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::api::analytics::SliceParams;
+use crate::questions::SliceParams;
 
 pub use i18n::Lang;
 

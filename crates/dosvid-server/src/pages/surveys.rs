@@ -735,7 +735,7 @@ pub async fn responses_csv(
         .await;
     match read {
         Ok((survey, responses)) => {
-            match crate::api::surveys::responses_csv(&survey.definition, &responses) {
+            match crate::download::responses_csv(&survey.definition, &responses) {
                 Ok(csv) => (
                     [
                         (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -8,6 +8,7 @@ mod connections;
 mod helpers;
 mod ingestion;
 mod insights;
+mod layers;
 mod resources;
 mod strategy;
 mod surveys;
