@@ -31,28 +31,6 @@ pub(crate) fn write_row<W: std::io::Write>(
     out.write_record(&cells)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::spreadsheet_safe;
-
-    #[test]
-    fn formulas_become_text_and_numbers_stay_numbers() {
-        for (cell, expect) in [
-            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-            ("+380501234567", "+380501234567"),
-            ("+SUM(A1)", "'+SUM(A1)"),
-            ("-0.5", "-0.5"),
-            ("- не працює", "'- не працює"),
-            ("@cmd", "'@cmd"),
-            ("\tx", "'\tx"),
-            ("Чекав 40 хвилин", "Чекав 40 хвилин"),
-            ("", ""),
-        ] {
-            assert_eq!(spreadsheet_safe(cell), expect, "{cell}");
-        }
-    }
-}
-
 /// One row per response; the questions of the current version make the columns (answers to
 /// questions a later version removed are kept in the JSON export).
 pub(crate) fn responses_csv(
@@ -119,4 +97,26 @@ pub(crate) fn responses_csv(
         crate::download::write_row(&mut out, &row)?;
     }
     out.into_inner().map_err(|e| e.into_error().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay_numbers() {
+        for (cell, expect) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+380501234567", "+380501234567"),
+            ("+SUM(A1)", "'+SUM(A1)"),
+            ("-0.5", "-0.5"),
+            ("- не працює", "'- не працює"),
+            ("@cmd", "'@cmd"),
+            ("\tx", "'\tx"),
+            ("Чекав 40 хвилин", "Чекав 40 хвилин"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), expect, "{cell}");
+        }
+    }
 }
