@@ -3,6 +3,7 @@
 //! the current time is always a parameter so that validation is reproducible in tests.
 
 pub mod alert;
+pub mod audit;
 pub mod case;
 pub mod customer;
 pub mod error;

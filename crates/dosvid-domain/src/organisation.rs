@@ -13,6 +13,8 @@ pub struct Organisation {
     pub time_zone: String,
     /// A customer is invited to at most one survey in this many days (the fatigue rule).
     pub survey_fatigue_days: u32,
+    /// Audit entries older than this many days are dropped.
+    pub audit_retention_days: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -22,6 +24,8 @@ pub struct OrganisationPatch {
     pub time_zone: Option<String>,
     /// 0–3650 days.
     pub survey_fatigue_days: Option<u32>,
+    /// 30–3650 days.
+    pub audit_retention_days: Option<u32>,
 }
 
 impl OrganisationPatch {
@@ -43,6 +47,15 @@ impl OrganisationPatch {
                     return Err(FieldError::new(
                         "survey_fatigue_days",
                         "must be at most 3650 days",
+                    ));
+                }
+                days => days,
+            },
+            audit_retention_days: match self.audit_retention_days {
+                Some(days) if !(30..=3_650).contains(&days) => {
+                    return Err(FieldError::new(
+                        "audit_retention_days",
+                        "must be 30 to 3650 days",
                     ));
                 }
                 days => days,

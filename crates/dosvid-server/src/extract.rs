@@ -113,6 +113,11 @@ pub async fn require_api_key(
     let secret = secret.to_owned();
     let key = state.run(move |store| store.authenticate(&secret)).await?;
     let key = key.ok_or_else(|| ApiError::unauthorized("the API key is not valid"))?;
+    req.extensions_mut().insert(crate::audit::Actor {
+        org: key.org_id,
+        kind: dosvid_domain::audit::ActorKind::ApiKey,
+        name: Some(format!("{} ({}…)", key.name, key.prefix)),
+    });
     req.extensions_mut().insert(Auth { org: key.org_id });
     Ok(next.run(req).await)
 }

@@ -6,6 +6,7 @@
 mod alerts;
 pub mod analytics;
 mod api;
+pub mod audit;
 mod complaints;
 mod connections;
 mod download;

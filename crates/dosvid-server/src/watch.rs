@@ -358,6 +358,12 @@ pub fn run_rule(
 fn run_all(state: &AppState) -> dosvid_store::Result<()> {
     let store = state.store.as_ref();
     for org in store.organisations()? {
+        // The audit log keeps what the organisation's retention allows.
+        let days = store.organisation(org)?.audit_retention_days;
+        store.prune_audit(
+            org,
+            chrono::Utc::now() - chrono::Duration::days(i64::from(days)),
+        )?;
         for rule in store.list_rules(org)? {
             if !rule.definition.enabled || rule.definition.watch.is_none() {
                 continue;
@@ -370,7 +376,7 @@ fn run_all(state: &AppState) -> dosvid_store::Result<()> {
     Ok(())
 }
 
-/// Runs the schedule until the runtime stops.
+/// Runs the schedule (the aggregate rules, and the audit log's retention) until the runtime stops.
 pub fn spawn_scheduler(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let state = Arc::new(state);

@@ -51,6 +51,7 @@ pub fn run(store: &dyn Store) {
     comments_are_tagged_with_the_taxonomy_in_force(store);
     surveys_keep_their_versions_invitations_and_one_finished_response(store);
     a_case_goes_from_open_to_closed_with_its_log(store);
+    the_audit_log_lists_newest_first_and_forgets_only_by_age(store);
 }
 
 fn the_default_organisation_starts_with_the_default_journey(store: &dyn Store) {
@@ -1193,4 +1194,59 @@ fn a_case_goes_from_open_to_closed_with_its_log(store: &dyn Store) {
     );
     store.delete_rule(org, rule.id).unwrap();
     assert!(store.get_case(org, first.unwrap().id).is_ok());
+}
+
+fn the_audit_log_lists_newest_first_and_forgets_only_by_age(store: &dyn Store) {
+    use dosvid_domain::audit::{ActorKind, AuditEntry, AuditFilter, AuditKind};
+    let org = store.default_org().unwrap();
+    let entry = |days_ago: i64, kind: AuditKind, actor: &str, action: &str| AuditEntry {
+        id: 0,
+        at: now() - chrono::Duration::days(days_ago),
+        kind,
+        actor_kind: ActorKind::User,
+        actor: Some(actor.into()),
+        address: Some("203.0.113.9".into()),
+        action: action.into(),
+        object: Some("/api/v1/cases/7".into()),
+        status: 200,
+    };
+    for e in [
+        entry(
+            400,
+            AuditKind::Change,
+            "old@kvant.example",
+            "PATCH /api/v1/cases/{id}",
+        ),
+        entry(2, AuditKind::SignIn, "Olena@kvant.example", "sign in"),
+        entry(
+            1,
+            AuditKind::Change,
+            "olena@kvant.example",
+            "PATCH /api/v1/cases/{id}",
+        ),
+    ] {
+        store.append_audit(org, &e).unwrap();
+    }
+    let all = store
+        .list_audit(org, &AuditFilter::default(), PageRequest::first(10))
+        .unwrap()
+        .items;
+    assert_eq!(all.len(), 3);
+    assert!(all[0].id > all[1].id && all[0].action.starts_with("PATCH"));
+    let olena = AuditFilter {
+        actor: Some("OLENA".into()),
+        kind: Some(AuditKind::Change),
+        ..Default::default()
+    };
+    let found = store
+        .list_audit(org, &olena, PageRequest::first(10))
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].address.as_deref(), Some("203.0.113.9"));
+    let year = now() - chrono::Duration::days(365);
+    assert_eq!(store.prune_audit(org, year).unwrap(), 1);
+    let left = store
+        .list_audit(org, &AuditFilter::default(), PageRequest::first(10))
+        .unwrap();
+    assert_eq!(left.items.len(), 2);
 }

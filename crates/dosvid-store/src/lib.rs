@@ -12,6 +12,7 @@ mod sql_store;
 
 use chrono::{DateTime, Utc};
 use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
+use dosvid_domain::audit::{AuditEntry, AuditFilter};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::strategy::{
     Cycle, CycleStagePatch, Goal, GoalDefinition, Initiative, InitiativeDefinition, Measurement,
@@ -521,6 +522,18 @@ pub trait Store: Send + Sync + 'static {
         invitation: i64,
         now: DateTime<Utc>,
     ) -> Result<Case>;
+
+    /// Appends an entry to the audit log (its `id` is ignored).
+    fn append_audit(&self, org: OrgId, entry: &AuditEntry) -> Result<()>;
+    /// The audit log, newest first.
+    fn list_audit(
+        &self,
+        org: OrgId,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>>;
+    /// Drops the audit entries older than `before`; how many went.
+    fn prune_audit(&self, org: OrgId, before: DateTime<Utc>) -> Result<u64>;
 
     /// Sets a goal with the baseline measured for it; its parent and cycle must exist.
     fn create_goal(

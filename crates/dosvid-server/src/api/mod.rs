@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document built from these handlers.
 
 pub(crate) mod analytics;
+mod audit;
 mod cases;
 mod directory;
 mod journeys;
@@ -180,6 +181,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
             analytics::get_organisation,
             analytics::update_organisation
         ))
+        .routes(routes!(audit::list_audit))
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -199,6 +201,11 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             analytics::track_directory_changes,
+        ))
+        // Inside the key check, which names the actor.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::audit::record,
         ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use chrono::Utc;
+use dosvid_domain::audit::{ActorKind, AuditEntry, AuditKind};
 use dosvid_domain::user::{Action, User};
 use dosvid_domain::{Channel, Touchpoint};
 use dosvid_store::{Filter, SESSION_HOURS, Session, all_pages};
@@ -137,6 +138,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::get(super::surveys::responses_csv),
         )
         .route("/settings", axum::routing::get(super::settings::show))
+        .route("/settings/audit", axum::routing::get(super::audit::show))
         .route(
             "/settings/rules",
             axum::routing::get(super::rules::show).post(super::rules::create),
@@ -219,6 +221,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/me/language", axum::routing::post(set_language))
         .route("/logout", axum::routing::post(logout))
+        // Inside the session check, which names the actor.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::audit::record,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(state, require_user))
 }
 
@@ -264,6 +271,11 @@ pub async fn require_user(State(state): State<AppState>, mut req: Request, next:
         };
         return redirect(&next);
     };
+    req.extensions_mut().insert(crate::audit::Actor {
+        org: session.user.org_id,
+        kind: ActorKind::User,
+        name: Some(session.user.email.clone()),
+    });
     req.extensions_mut().insert(SignedIn { session });
     next.run(req).await
 }
@@ -392,6 +404,7 @@ pub async fn login_form(
 
 pub async fn login_post(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -406,10 +419,49 @@ pub async fn login_post(
     let email = form.one("email").unwrap_or_default().to_owned();
     let password = form.one("password").unwrap_or_default().to_owned();
     let attempt = email.clone();
+    let address = crate::network::client_ip(
+        extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |c| {
+                c.0.ip()
+            }),
+        headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+        &state.trusted_proxies,
+    );
     let signed = state
-        .run(move |s| s.sign_in(&attempt, &password, Utc::now()))
+        .run(move |s| {
+            let signed = s.sign_in(&attempt, &password, Utc::now())?;
+            // A failed attempt is the default organisation's to know about.
+            let org = match &signed {
+                Some((user, _)) => user.org_id,
+                None => s.default_org()?,
+            };
+            Ok((signed, org))
+        })
         .await;
-    match signed {
+    if let Ok((signed, org)) = &signed {
+        let (kind, actor_kind, status) = match signed {
+            Some(_) => (AuditKind::SignIn, ActorKind::User, StatusCode::SEE_OTHER),
+            None => (
+                AuditKind::FailedSignIn,
+                ActorKind::Anonymous,
+                StatusCode::UNAUTHORIZED,
+            ),
+        };
+        let entry = AuditEntry {
+            id: 0,
+            at: Utc::now(),
+            kind,
+            actor_kind,
+            actor: Some(email.chars().take(200).collect()),
+            address: Some(address.to_string()),
+            action: "sign in".into(),
+            object: None,
+            status: status.as_u16(),
+        };
+        crate::audit::append(&state, *org, entry).await;
+    }
+    match signed.map(|(signed, _)| signed) {
         Ok(Some((_, secret))) => {
             let secure = state
                 .public_url

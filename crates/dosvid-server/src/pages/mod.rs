@@ -5,6 +5,7 @@
 
 mod agent;
 mod app;
+mod audit;
 mod cases;
 mod charts;
 mod customers;

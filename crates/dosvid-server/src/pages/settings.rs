@@ -43,6 +43,7 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
     let csrf = &signed.session.csrf;
     let body = html! {
         h1 { (ui.settings) }
+        p { a href="/settings/audit" { (super::audit::title(signed.lang())) } }
         @match &done {
             Done::Secret(what, secret) => {
                 div.notice role="status" { p { (what) } p { code.secret { (secret) } } }

@@ -2,6 +2,7 @@
 //! on SQLite, and again on PostgreSQL when `DOSVID_TEST_POSTGRES_URL` is set.
 
 mod analytics;
+mod audit;
 mod browser;
 mod cases;
 mod connections;

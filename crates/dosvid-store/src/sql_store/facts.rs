@@ -13,7 +13,7 @@ use crate::{Result, StoreError};
 pub(super) fn organisation(c: &mut impl Conn, org: OrgId) -> Result<Organisation> {
     let row = c
         .query_opt(
-            "SELECT id, name, time_zone, survey_fatigue_days FROM organisations WHERE id = $1",
+            "SELECT id, name, time_zone, survey_fatigue_days, audit_retention_days FROM organisations WHERE id = $1",
             &[org.into()],
         )?
         .ok_or_else(|| StoreError::not_found("organisation", org))?;
@@ -22,6 +22,7 @@ pub(super) fn organisation(c: &mut impl Conn, org: OrgId) -> Result<Organisation
         name: row.text(1)?,
         time_zone: row.text(2)?,
         survey_fatigue_days: row.int(3)? as u32,
+        audit_retention_days: row.int(4)? as u32,
     })
 }
 
@@ -45,6 +46,12 @@ pub(super) fn update_organisation(
     if let Some(days) = patch.survey_fatigue_days {
         c.execute(
             "UPDATE organisations SET survey_fatigue_days = $1 WHERE id = $2",
+            &[i64::from(days).into(), org.into()],
+        )?;
+    }
+    if let Some(days) = patch.audit_retention_days {
+        c.execute(
+            "UPDATE organisations SET audit_retention_days = $1 WHERE id = $2",
             &[i64::from(days).into(), org.into()],
         )?;
     }

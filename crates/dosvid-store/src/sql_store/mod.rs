@@ -1,5 +1,6 @@
 //! [`SqlStore`]: the [`Store`] implementation shared by every SQL backend.
 
+mod audit;
 pub(crate) mod cases;
 mod directory;
 mod facts;
@@ -27,6 +28,7 @@ use dosvid_domain::{
 
 use dosvid_domain::NewFeedback;
 use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
+use dosvid_domain::audit::{AuditEntry, AuditFilter};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
 use dosvid_domain::strategy::{
     Cycle, CycleStagePatch, Goal, GoalDefinition, Initiative, InitiativeDefinition, Measurement,
@@ -816,6 +818,23 @@ impl<B: Backend> Store for SqlStore<B> {
         let rule = rule.validate()?;
         self.backend
             .write(|c| cases::create_rule(c, org, &rule, now))
+    }
+
+    fn append_audit(&self, org: OrgId, entry: &AuditEntry) -> Result<()> {
+        self.backend.write(|c| audit::append(c, org, entry))
+    }
+
+    fn list_audit(
+        &self,
+        org: OrgId,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>> {
+        self.backend.read(|c| audit::list(c, org, filter, page))
+    }
+
+    fn prune_audit(&self, org: OrgId, before: DateTime<Utc>) -> Result<u64> {
+        self.backend.write(|c| audit::prune(c, org, before))
     }
 
     fn create_goal(
