@@ -14,6 +14,7 @@ mod error;
 mod extract;
 mod network;
 mod pages;
+mod privacy;
 mod questions;
 pub mod strategy;
 mod watch;

@@ -151,6 +151,7 @@ impl SqliteConn {
             "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
         } else {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA secure_delete = ON; \
              PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;"
         };
         conn.execute_batch(pragmas).map_err(map_err)?;
@@ -286,6 +287,18 @@ impl Backend for SqliteBackend {
             .execute_batch("PRAGMA foreign_keys = OFF")
             .map_err(map_err)?;
         Ok(())
+    }
+
+    /// `secure_delete` zeroes what a write removes; a checkpoint then replaces the pages in the
+    /// database file and empties the write-ahead log, which still held the old images.
+    fn forget_erased(&self) -> Result<()> {
+        let conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        conn.0
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(map_err)
     }
 
     fn end_bulk_load(&self, table: &str) -> Result<()> {

@@ -523,6 +523,10 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Case>;
 
+    /// Erases a customer on their request: every text by or about them (comments and what was
+    /// read in them, survey answers, case texts and notes, record attributes, webhook payloads),
+    /// then the profile and identities; their scores stay, anonymised.
+    fn erase_customer(&self, org: OrgId, id: i64) -> Result<()>;
     /// Appends an entry to the audit log (its `id` is ignored).
     fn append_audit(&self, org: OrgId, entry: &AuditEntry) -> Result<()>;
     /// The audit log, newest first.

@@ -239,6 +239,12 @@ pub trait Backend: Send + Sync + 'static {
     fn end_bulk_load(&self, _table: &str) -> Result<()> {
         Ok(())
     }
+
+    /// After data was erased: a backend that keeps old page images around (a write-ahead log)
+    /// writes them out, so that erased text is gone from its files too.
+    fn forget_erased(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Builds a statement with a growing parameter list, for queries whose filters vary.

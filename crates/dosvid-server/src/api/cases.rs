@@ -54,6 +54,8 @@ pub struct CaseParams {
     pub from: Option<String>,
     /// Opened before (exclusive).
     pub to: Option<String>,
+    /// One customer's cases.
+    pub customer_id: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<String>,
     /// `/cases/metrics`: `team` (default), `owner`, `priority` or `touchpoint`.
@@ -65,6 +67,7 @@ impl CaseParams {
         let times = ListParams {
             from: self.from.clone(),
             to: self.to.clone(),
+            customer_id: self.customer_id.clone(),
             ..Default::default()
         }
         .filter(Utc::now())?;
@@ -87,6 +90,7 @@ impl CaseParams {
             owner: self.owner.clone().filter(|o| !o.is_empty()),
             from: times.from,
             to: times.to,
+            customer_id: times.customer_id,
         })
     }
 }

@@ -2,13 +2,18 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::Utc;
 use dosvid_domain::Customer;
 use dosvid_domain::customer::{CustomerPatchInput, NewCustomerInput};
 
-use super::{Id, ListResponse, list_params};
+use dosvid_domain::FieldError;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{Id, ListResponse, list_params, query_params};
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth, ListParams};
 use crate::{ApiError, AppState};
@@ -78,6 +83,68 @@ pub async fn update_customer(
             })
             .await?,
     ))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExportParams {
+    /// `json` (default) or `zip` (one CSV file per kind of record).
+    pub format: Option<String>,
+}
+
+/// Everything Dosvid holds about one customer: profile, identities, attributes, feedback with
+/// comments, interactions, transactions, survey responses, cases with their notes, and who
+/// looked at their data — as JSON, or as a ZIP of CSV files.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/export", tag = "directory",
+    params(("id" = i64, Path), ExportParams),
+    responses((status = 200, body = crate::privacy::CustomerExport), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_customer(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    params: Result<Query<ExportParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let zip = match query_params(params)?.format.as_deref() {
+        None | Some("json") => false,
+        Some("zip") => true,
+        Some(_) => return Err(FieldError::new("format", "must be json or zip").into()),
+    };
+    let export = state
+        .run(move |s| crate::privacy::export(s, auth.org, id))
+        .await?;
+    if !zip {
+        return Ok(Json(export).into_response());
+    }
+    let bytes = crate::privacy::zip(&export).map_err(ApiError::from)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"customer-{id}.zip\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Erase a customer on their request: every text by or about them — comments and what was read
+/// in them, survey answers, case texts and notes, record attributes, webhook payloads — and
+/// their profile and identities. Their scores stay, anonymised, so aggregates keep counting
+/// them. Cannot be undone.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/erase", tag = "directory", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn erase_customer(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    state
+        .write(move |s, analytics| crate::privacy::erase(s, analytics, auth.org, id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Delete a customer's profile and identities; their signals stay, anonymised.

@@ -82,6 +82,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
             directory::update_customer,
             directory::delete_customer
         ))
+        .routes(routes!(directory::export_customer))
+        .routes(routes!(directory::erase_customer))
         .routes(routes!(journeys::list_channels, journeys::create_channel))
         .routes(routes!(
             journeys::get_channel,

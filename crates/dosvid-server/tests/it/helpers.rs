@@ -17,6 +17,8 @@ pub struct TestApp {
     pub state: AppState,
     pub store: Arc<dyn Store>,
     pub key: String,
+    /// The database's files, for tests that look into them (SQLite only).
+    pub files: Vec<std::path::PathBuf>,
     _guard: Arc<dyn std::any::Any + Send + Sync>,
 }
 
@@ -42,6 +44,8 @@ pub struct Response {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: Value,
+    /// The body as sent.
+    pub raw: Vec<u8>,
 }
 
 pub struct Page {
@@ -115,15 +119,18 @@ impl TestApp {
             state,
             store,
             key: secret.expose().to_owned(),
+            files: Vec::new(),
             _guard: guard,
         }
     }
 
     pub fn sqlite() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let store =
-            dosvid_store_sqlite::open(dir.path().join("api.db"), chrono::Utc::now()).unwrap();
-        TestApp::with_store(Arc::new(store), Arc::new(dir))
+        let file = dir.path().join("api.db");
+        let store = dosvid_store_sqlite::open(&file, chrono::Utc::now()).unwrap();
+        let mut app = TestApp::with_store(Arc::new(store), Arc::new(dir));
+        app.files = vec![file.with_extension("db-wal"), file];
+        app
     }
 
     pub fn postgres(test: &str) -> Option<TestApp> {
@@ -171,6 +178,7 @@ impl TestApp {
             status,
             headers,
             body,
+            raw: bytes.to_vec(),
         }
     }
 

@@ -234,6 +234,8 @@ pub struct CaseFilter {
     /// Opened from (inclusive) and before (exclusive).
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// One customer's cases.
+    pub customer_id: Option<i64>,
 }
 
 pub(super) fn list_cases(
@@ -264,6 +266,9 @@ pub(super) fn list_cases(
     }
     if let Some(to) = filter.to {
         q.push(" AND c.opened_at < {}", [to.into()]);
+    }
+    if let Some(customer) = filter.customer_id {
+        q.push(" AND c.customer_id = {}", [customer.into()]);
     }
     let limit = limit(page);
     q.push(" ORDER BY c.id LIMIT {}", [i64::from(limit + 1).into()]);

@@ -257,6 +257,34 @@ pub(super) fn apply_patch(
     Ok(())
 }
 
+/// Erases a customer (a request to be forgotten): every text they wrote or that was written
+/// about them — comments with what was read in them, survey answers, the texts of their cases
+/// and case notes, record attributes, the webhook payloads that carried them — is removed, and
+/// then the profile and identities as [`delete_customer`] does. Their scores stay, anonymised,
+/// so the organisation's aggregates keep counting them.
+pub(super) fn erase_customer(c: &mut impl Conn, org: OrgId, id: i64) -> Result<()> {
+    get_customer(c, org, id)?;
+    let by_customer = [
+        "UPDATE feedback SET comment = NULL, language = NULL, sentiment = NULL, garbage = NULL,          themes = NULL, emotions = NULL, attributes = NULL WHERE org_id = $1 AND customer_id = $2",
+        "UPDATE interactions SET attributes = NULL WHERE org_id = $1 AND customer_id = $2",
+        "UPDATE transactions SET attributes = NULL WHERE org_id = $1 AND customer_id = $2",
+        "UPDATE survey_responses SET answers = '{}' WHERE org_id = $1 AND customer_id = $2",
+        "UPDATE case_events SET text = '' WHERE org_id = $1 AND case_id IN          (SELECT id FROM cases WHERE org_id = $1 AND customer_id = $2)",
+        "UPDATE cases SET title = '—', description = NULL, root_cause = NULL, resolution = NULL          WHERE org_id = $1 AND customer_id = $2",
+    ];
+    for sql in by_customer {
+        c.execute(sql, &[org.into(), id.into()])?;
+    }
+    // Events already written for webhooks carried the records whole.
+    for end in [",", "}"] {
+        c.execute(
+            "UPDATE webhook_deliveries SET payload = '{\"erased\":true}'              WHERE org_id = $1 AND payload LIKE $2",
+            &[org.into(), format!("%\"customer_id\":{id}{end}%").into()],
+        )?;
+    }
+    delete_customer(c, org, id)
+}
+
 pub(super) fn delete_customer(c: &mut impl Conn, org: OrgId, id: i64) -> Result<()> {
     // Signals keep their scores for the metrics but lose the link to the person.
     for table in [

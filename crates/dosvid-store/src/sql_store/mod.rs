@@ -820,6 +820,12 @@ impl<B: Backend> Store for SqlStore<B> {
             .write(|c| cases::create_rule(c, org, &rule, now))
     }
 
+    fn erase_customer(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend
+            .write(|c| directory::erase_customer(c, org, id))?;
+        self.backend.forget_erased()
+    }
+
     fn append_audit(&self, org: OrgId, entry: &AuditEntry) -> Result<()> {
         self.backend.write(|c| audit::append(c, org, entry))
     }
