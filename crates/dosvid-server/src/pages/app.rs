@@ -107,6 +107,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/customers/{id}",
             axum::routing::get(super::customers::show),
         )
+        .route(
+            "/customers/{id}/erase",
+            axum::routing::post(super::customers::erase),
+        )
+        .route(
+            "/customers/{id}/{file}",
+            axum::routing::get(super::customers::export),
+        )
         .route("/surveys", axum::routing::get(super::surveys::list))
         .route(
             "/surveys/new",

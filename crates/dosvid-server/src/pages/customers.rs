@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use dosvid_analytics::CxIndexRequest;
+use dosvid_domain::user::Action;
 use dosvid_domain::{Customer, Feedback, Interaction, Transaction};
 use dosvid_store::{Filter, PageRequest, all_pages};
 use maud::html;
@@ -239,6 +240,21 @@ pub async fn show(
                 }
             }
         }
+        p {
+            (ui.export_data) ": "
+            a href=(format!("/customers/{}/export.json", c.id)) { "JSON" } " · "
+            a href=(format!("/customers/{}/export.zip", c.id)) { "ZIP (CSV)" }
+        }
+        @if signed.may(Action::Administer) {
+            details {
+                summary { (ui.erase_customer) }
+                form.inline method="post" action=(format!("/customers/{}/erase", c.id)) {
+                    input type="hidden" name="csrf" value=(signed.session.csrf);
+                    span.hint { (ui.erase_hint) }
+                    button.secondary.small type="submit" { (ui.erase_customer) }
+                }
+            }
+        }
         h2 { (ui.timeline) " (" (profile.events.len()) ")" }
         ul.comments {
             @for event in profile.events.iter().take(TIMELINE_EVENTS) {
@@ -286,4 +302,90 @@ pub async fn show(
         @if hidden > 0 { p.meta { ((ui.more_not_shown)(hidden)) } }
     };
     html_response(StatusCode::OK, app_page(&signed, "/customers", &name, body))
+}
+
+/// Everything held about the customer, as the API exports it: `export.json` or `export.zip`.
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    let org = signed.session.user.org_id;
+    let (Ok(id), Some(zip)) = (
+        id.parse::<i64>(),
+        match file.as_str() {
+            "export.json" => Some(false),
+            "export.zip" => Some(true),
+            _ => None,
+        },
+    ) else {
+        return html_response(StatusCode::NOT_FOUND, html! {});
+    };
+    let read = state
+        .run(move |s| {
+            let export = crate::privacy::export(s, org, id)?;
+            if zip {
+                crate::privacy::zip(&export)
+            } else {
+                serde_json::to_vec_pretty(&export).map_err(dosvid_store::StoreError::backend)
+            }
+        })
+        .await;
+    match read {
+        Ok(bytes) => {
+            let (kind, ext) = if zip {
+                ("application/zip", "zip")
+            } else {
+                ("application/json", "json")
+            };
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, kind.to_owned()),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"customer-{id}.{ext}\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => {
+            let ui = signed.lang().ui();
+            let body = html! { h1 { (ui.customers) } p.error role="alert" { (e.page_message()) } };
+            html_response(
+                e.status,
+                app_page(&signed, "/customers", ui.customers, body),
+            )
+        }
+    }
+}
+
+/// Erases the customer (administrators only) and returns to the list.
+pub async fn erase(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let id = id.parse::<i64>().unwrap_or(0);
+    let analytics = state.analytics.clone();
+    let made = super::app::run_change(
+        &state,
+        &signed,
+        &headers,
+        super::Form::parse(&body),
+        Action::Administer,
+        move |s, org, _| Ok(crate::privacy::erase(s, &analytics, org, id)?),
+    )
+    .await;
+    match made {
+        Ok(()) => super::app::redirect("/customers"),
+        Err((status, message)) => {
+            let ui = signed.lang().ui();
+            let body = html! { h1 { (ui.customers) } p.error role="alert" { (message) } };
+            html_response(status, app_page(&signed, "/customers", ui.customers, body))
+        }
+    }
 }

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, agent, sign_in};
+use dosvid_domain::user::Role;
 
 /// A phrase that exists only in what the customer wrote and what was written about them.
 const PHRASE: &str = "Жовтогарячий дирижабль 7q4z";
@@ -93,6 +94,36 @@ async fn erase(app: TestApp) {
             .any(|w| w == needle.as_bytes())
     };
     assert!(contains(&bytes, "feedback.csv") && contains(&bytes, PHRASE));
+
+    // The same from the customer's page; only an administrator may erase.
+    let admin = agent(&app, Role::Admin).await;
+    let cookie = sign_in(&app, &admin).await;
+    let signed = [("cookie", cookie.as_str())];
+    let page = app
+        .page(
+            "GET",
+            &format!("/customers/{customer}/export.json"),
+            &[],
+            &signed,
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains(PHRASE));
+    let analyst = agent(&app, Role::Analyst).await;
+    let theirs = sign_in(&app, &analyst).await;
+    let theirs = [("cookie", theirs.as_str())];
+    let profile = app
+        .page("GET", &format!("/customers/{customer}"), &[], &theirs)
+        .await;
+    let refused = app
+        .page(
+            "POST",
+            &format!("/customers/{customer}/erase"),
+            &[("csrf", &profile.hidden("csrf"))],
+            &theirs,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     let question = json!({"measures": ["n", "nps"]});
     let before = app.post("/api/v1/query", &question).await.body;
