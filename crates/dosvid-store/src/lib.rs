@@ -523,6 +523,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Case>;
 
+    /// A new organisation, with its own default channels and journey (users, keys and data
+    /// are then made for it like for any other).
+    fn create_organisation(
+        &self,
+        name: &str,
+        time_zone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Organisation>;
     /// Erases a customer on their request: every text by or about them (comments and what was
     /// read in them, survey answers, case texts and notes, record attributes, webhook payloads),
     /// then the profile and identities; their scores stay, anonymised.

@@ -135,6 +135,11 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Manage the organisations one installation serves.
+    Orgs {
+        #[command(subcommand)]
+        command: OrgsCommand,
+    },
     /// Manage API keys.
     Keys {
         #[command(subcommand)]
@@ -205,6 +210,9 @@ enum UsersCommand {
         /// The password (at least 10 characters); read from DOSVID_PASSWORD, else generated.
         #[arg(long, env = "DOSVID_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// The organisation (its id; default: the first).
+        #[arg(long)]
+        org: Option<i64>,
     },
 }
 
@@ -216,6 +224,29 @@ enum KeysCommand {
         db: DbArg,
         #[arg(long)]
         name: String,
+        /// The organisation (its id; default: the first).
+        #[arg(long)]
+        org: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgsCommand {
+    /// Create an organisation with the default channels and journey; print its id. Its users
+    /// and keys are made with `--org ID`; it sees nothing of the others' data.
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        name: String,
+        /// IANA time zone its days are counted in.
+        #[arg(long, default_value = "Europe/Kyiv")]
+        time_zone: String,
+    },
+    /// List the organisations: id, name, time zone.
+    List {
+        #[command(flatten)]
+        db: DbArg,
     },
 }
 
@@ -453,11 +484,35 @@ fn main() -> anyhow::Result<()> {
         Command::Text {
             command: TextCommand::Analyze { file, column },
         } => text::analyze(&file, column.as_deref()),
-        Command::Keys {
-            command: KeysCommand::Create { db, name },
+        Command::Orgs {
+            command:
+                OrgsCommand::Create {
+                    db,
+                    name,
+                    time_zone,
+                },
         } => {
             let store = db::open(&db.db)?;
-            let org = store.default_org()?;
+            let org = store.create_organisation(&name, &time_zone, chrono::Utc::now())?;
+            eprintln!("organisation {} ({}) created", org.id, org.name);
+            println!("{}", org.id);
+            Ok(())
+        }
+        Command::Orgs {
+            command: OrgsCommand::List { db },
+        } => {
+            let store = db::open(&db.db)?;
+            for id in store.organisations()? {
+                let org = store.organisation(id)?;
+                println!("{}\t{}\t{}", org.id, org.name, org.time_zone);
+            }
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Create { db, name, org },
+        } => {
+            let store = db::open(&db.db)?;
+            let org = organisation(store.as_ref(), org)?;
             let (key, secret) = store.create_api_key(org, &name, chrono::Utc::now())?;
             eprintln!(
                 "API key {} ({}) created; it is shown only now:",
@@ -477,6 +532,7 @@ fn main() -> anyhow::Result<()> {
                     language,
                     agent,
                     password,
+                    org,
                 },
         } => {
             let role = if admin { "admin" } else { role.as_str() };
@@ -484,7 +540,7 @@ fn main() -> anyhow::Result<()> {
                 format!("unknown role {role}; use admin, cx_manager, analyst, team_lead, agent or viewer")
             })?;
             let store = db::open(&db.db)?;
-            let org = store.default_org()?;
+            let org = organisation(store.as_ref(), org)?;
             let generated = password.is_none();
             let password = match password {
                 Some(p) => p,
@@ -555,4 +611,17 @@ fn serve(
     drop(runtime);
     drop(store);
     Ok(())
+}
+
+/// The organisation a command names, or the first; an unknown id is an error.
+fn organisation(store: &dyn dosvid_store::Store, org: Option<i64>) -> anyhow::Result<i64> {
+    match org {
+        None => Ok(store.default_org()?),
+        Some(id) => {
+            store
+                .organisation(id)
+                .with_context(|| format!("no organisation {id}; see `dosvid orgs list`"))?;
+            Ok(id)
+        }
+    }
 }

@@ -10,6 +10,7 @@ mod helpers;
 mod ingestion;
 mod insights;
 mod layers;
+mod organisations;
 mod privacy;
 mod resources;
 mod strategy;

@@ -104,13 +104,20 @@ fn bootstrap(c: &mut impl Conn, now: DateTime<Utc>) -> Result<()> {
     {
         return Ok(());
     }
+    create_organisation(c, "Default organisation", "Europe/Kyiv", now)?;
+    Ok(())
+}
+
+/// A new organisation with the default channels and journey to start from.
+fn create_organisation(
+    c: &mut impl Conn,
+    name: &str,
+    time_zone: &str,
+    now: DateTime<Utc>,
+) -> Result<OrgId> {
     let org = c.insert_id(
         "INSERT INTO organisations (name, time_zone, created_at) VALUES ($1, $2, $3)",
-        &[
-            "Default organisation".into(),
-            "Europe/Kyiv".into(),
-            now.into(),
-        ],
+        &[name.into(), time_zone.into(), now.into()],
     )?;
     for (key, name, kind) in DEFAULT_CHANNELS {
         let channel = NewChannel {
@@ -135,7 +142,7 @@ fn bootstrap(c: &mut impl Conn, now: DateTime<Utc>) -> Result<()> {
         let stage_id = journeys::create_stage(c, org, journey.id, &new, now)?.id;
         seed_touchpoints(c, org, stage_id, None, stage.touchpoints, now)?;
     }
-    Ok(())
+    Ok(org)
 }
 
 fn seed_touchpoints(
@@ -818,6 +825,20 @@ impl<B: Backend> Store for SqlStore<B> {
         let rule = rule.validate()?;
         self.backend
             .write(|c| cases::create_rule(c, org, &rule, now))
+    }
+
+    fn create_organisation(
+        &self,
+        name: &str,
+        time_zone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Organisation> {
+        let name = dosvid_domain::error::required_text("name", Some(name))?;
+        dosvid_domain::organisation::time_zone("time_zone", time_zone)?;
+        let org = self
+            .backend
+            .write(|c| create_organisation(c, &name, time_zone.trim(), now))?;
+        self.organisation(org)
     }
 
     fn erase_customer(&self, org: OrgId, id: i64) -> Result<()> {
