@@ -55,6 +55,11 @@ const QUESTIONS: [&str; 13] = [
     "/api/v1/alert-rules/{id}/backtest",
 ];
 
+/// Whether a POST route asks a question rather than changes something.
+pub fn is_question(template: &str) -> bool {
+    QUESTIONS.contains(&template)
+}
+
 /// What a request is, for the audit log: a change (any method but GET, HEAD and OPTIONS, except
 /// the questions asked by POST), an export (a CSV, a ZIP or an `export`), a view of one
 /// customer (`…/customers/{id}…`), or nothing worth recording. `template` is the route's
@@ -66,7 +71,7 @@ pub fn kind_of(
     query: Option<&str>,
 ) -> Option<AuditKind> {
     if ![Method::GET, Method::HEAD, Method::OPTIONS].contains(method) {
-        return (!QUESTIONS.contains(&template)).then_some(AuditKind::Change);
+        return (!is_question(template)).then_some(AuditKind::Change);
     }
     let export = path.ends_with(".csv")
         || path.ends_with(".zip")

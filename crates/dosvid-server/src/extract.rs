@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use dosvid_domain::{FeedbackSource, FieldError, OrgId};
-use dosvid_store::{Filter, PageRequest};
+use dosvid_store::{Filter, PageRequest, Scope};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -111,8 +111,29 @@ pub async fn require_api_key(
         ));
     };
     let secret = secret.to_owned();
-    let key = state.run(move |store| store.authenticate(&secret)).await?;
-    let key = key.ok_or_else(|| ApiError::unauthorized("the API key is not valid"))?;
+    let key = state
+        .run(move |store| store.authenticate(&secret, Utc::now()))
+        .await?;
+    let key = key.ok_or_else(|| {
+        ApiError::unauthorized("the API key is not valid (unknown, revoked or expired)")
+    })?;
+    let template = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
+    let needed = scope_needed(req.method(), &template);
+    if !key.may(needed) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "this key's scopes ({}) do not include {}, which {} {template} needs",
+                Scope::list(&key.scopes),
+                needed.as_str(),
+                req.method()
+            ),
+        ));
+    }
     req.extensions_mut().insert(crate::audit::Actor {
         org: key.org_id,
         kind: dosvid_domain::audit::ActorKind::ApiKey,
@@ -120,6 +141,46 @@ pub async fn require_api_key(
     });
     req.extensions_mut().insert(Auth { org: key.org_id });
     Ok(next.run(req).await)
+}
+
+/// The scope a request needs: reading and asking questions `read`; signals, customers, cases
+/// and invitations `write`; a customer's export, erasure, the audit log and the survey-link
+/// secret `admin`; every other change (the configuration) `manage`.
+pub fn scope_needed(method: &axum::http::Method, template: &str) -> Scope {
+    const ADMIN: [&str; 4] = [
+        "/api/v1/audit",
+        "/api/v1/customers/{id}/export",
+        "/api/v1/customers/{id}/erase",
+        "/api/v1/surveys/secret:rotate",
+    ];
+    const WRITE: [&str; 11] = [
+        "/api/v1/feedback:batch",
+        "/api/v1/interactions:batch",
+        "/api/v1/transactions:batch",
+        "/api/v1/customers",
+        "/api/v1/customers/{id}",
+        "/api/v1/complaints",
+        "/api/v1/cases",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/events",
+        "/api/v1/surveys/{id}/invitations",
+        "/api/v1/webhook-deliveries/{id}/retry",
+    ];
+    let reading = [
+        axum::http::Method::GET,
+        axum::http::Method::HEAD,
+        axum::http::Method::OPTIONS,
+    ]
+    .contains(method);
+    if ADMIN.contains(&template) {
+        Scope::Admin
+    } else if reading || crate::audit::is_question(template) {
+        Scope::Read
+    } else if WRITE.contains(&template) {
+        Scope::Write
+    } else {
+        Scope::Manage
+    }
 }
 
 /// Query parameters of every list. Each is optional; which apply depends on the list.

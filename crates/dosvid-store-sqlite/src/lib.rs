@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_user_agent.sql")),
     (11, include_str!("../migrations/0011_strategy.sql")),
     (12, include_str!("../migrations/0012_audit.sql")),
+    (13, include_str!("../migrations/0013_key_scopes.sql")),
 ];
 
 /// Secondary indexes a bulk load drops and rebuilds: (table, index, definition). Maintaining an

@@ -99,20 +99,36 @@ fn api_keys_authenticate_only_their_own_secret(store: &dyn Store) {
     let org = store.default_org().unwrap();
     let (key, secret) = store.create_api_key(org, "integration", now()).unwrap();
     let found = store
-        .authenticate(secret.expose())
+        .authenticate(secret.expose(), now())
         .unwrap()
         .expect("valid key");
     assert_eq!(
         (found.id, found.org_id, found.name.as_str()),
         (key.id, org, "integration")
     );
-    assert_eq!(store.authenticate("dsv_0000").unwrap(), None);
+    assert_eq!(found.last_used_at, Some(now()));
+    assert_eq!(store.authenticate("dsv_0000", now()).unwrap(), None);
     assert_eq!(
         store
-            .authenticate(&format!("{}x", secret.expose()))
+            .authenticate(&format!("{}x", secret.expose()), now())
             .unwrap(),
         None
     );
+    // A key limited in scope and time.
+    let until = now() + chrono::Duration::days(30);
+    let (_, limited) = store
+        .create_scoped_api_key(org, "reader", &[crate::Scope::Read], Some(until), now())
+        .unwrap();
+    let reader = store
+        .authenticate(limited.expose(), now())
+        .unwrap()
+        .unwrap();
+    assert!(reader.may(crate::Scope::Read) && !reader.may(crate::Scope::Write));
+    assert_eq!(reader.expires_at, Some(until));
+    let later = until + chrono::Duration::seconds(1);
+    assert_eq!(store.authenticate(limited.expose(), later).unwrap(), None);
+    let none = store.create_scoped_api_key(org, "nothing", &[], None, now());
+    assert!(matches!(none, Err(crate::StoreError::Invalid(e)) if e.field == "scopes"));
 }
 
 fn customers_are_recognised_by_any_of_their_identities(store: &dyn Store) {

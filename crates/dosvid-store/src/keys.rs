@@ -4,6 +4,59 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+/// What a key may do. Each request needs one scope (`dosvid_server` decides which).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Read data and ask questions.
+    Read,
+    /// Write signals and customers, work cases, invite to surveys.
+    Write,
+    /// Change the configuration: journey, surveys, rules, webhooks, themes, goals, settings.
+    Manage,
+    /// The audit log, a customer's export and erasure, the survey-link secret.
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Write, Scope::Manage, Scope::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Manage => "manage",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+    }
+
+    /// A comma-separated list, as stored and as the CLI takes it.
+    pub fn parse_list(raw: &str) -> Option<Vec<Scope>> {
+        let mut scopes: Vec<Scope> = raw
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(Scope::parse)
+            .collect::<Option<_>>()?;
+        scopes.sort();
+        scopes.dedup();
+        (!scopes.is_empty()).then_some(scopes)
+    }
+
+    pub fn list(scopes: &[Scope]) -> String {
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
 /// A stored key, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ApiKey {
@@ -15,6 +68,17 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     /// When the key stopped opening the API.
     pub revoked_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<Scope>,
+    /// After this the key opens nothing.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it last opened the API (to the minute).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl ApiKey {
+    pub fn may(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
 }
 
 /// The secret a client presents as `Authorization: Bearer <secret>`.

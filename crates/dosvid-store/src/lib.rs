@@ -37,7 +37,7 @@ use dosvid_domain::{
     TransactionFact,
 };
 
-pub use keys::{ApiKey, ApiKeySecret};
+pub use keys::{ApiKey, ApiKeySecret, Scope};
 pub use sql_store::SqlStore;
 pub use sql_store::cases::CaseFilter;
 pub use sql_store::surveys::InvitationRequest;
@@ -240,18 +240,30 @@ pub trait Store: Send + Sync + 'static {
     fn organisation(&self, org: OrgId) -> Result<Organisation>;
     fn update_organisation(&self, org: OrgId, patch: OrganisationPatch) -> Result<Organisation>;
 
+    /// A key with every scope and no expiry.
     fn create_api_key(
         &self,
         org: OrgId,
         name: &str,
         now: DateTime<Utc>,
+    ) -> Result<(ApiKey, ApiKeySecret)> {
+        self.create_scoped_api_key(org, name, &Scope::ALL, None, now)
+    }
+    /// A key that may do only what its scopes allow, until `expires_at`.
+    fn create_scoped_api_key(
+        &self,
+        org: OrgId,
+        name: &str,
+        scopes: &[Scope],
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
     ) -> Result<(ApiKey, ApiKeySecret)>;
-    /// Every key of the organisation, revoked ones included.
     fn list_api_keys(&self, org: OrgId) -> Result<Vec<ApiKey>>;
     /// Stops a key from opening the API (it stays listed as revoked).
     fn revoke_api_key(&self, org: OrgId, id: i64, now: DateTime<Utc>) -> Result<()>;
-    /// The key a presented secret belongs to, if it is valid and not revoked.
-    fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>>;
+    /// The key a presented secret belongs to, if it is valid, not revoked and not expired;
+    /// its last use is noted (to the minute).
+    fn authenticate(&self, secret: &str, now: DateTime<Utc>) -> Result<Option<ApiKey>>;
 
     fn create_customer(
         &self,

@@ -227,6 +227,12 @@ enum KeysCommand {
         /// The organisation (its id; default: the first).
         #[arg(long)]
         org: Option<i64>,
+        /// What it may do: read, write, manage, admin, comma-separated.
+        #[arg(long, default_value = "read,write,manage,admin")]
+        scopes: String,
+        /// The day it stops working (YYYY-MM-DD).
+        #[arg(long)]
+        expires: Option<chrono::NaiveDate>,
     },
 }
 
@@ -509,11 +515,24 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keys {
-            command: KeysCommand::Create { db, name, org },
+            command:
+                KeysCommand::Create {
+                    db,
+                    name,
+                    org,
+                    scopes,
+                    expires,
+                },
         } => {
+            let scopes = dosvid_store::Scope::parse_list(&scopes)
+                .context("--scopes: give read, write, manage or admin, comma-separated")?;
             let store = db::open(&db.db)?;
             let org = organisation(store.as_ref(), org)?;
-            let (key, secret) = store.create_api_key(org, &name, chrono::Utc::now())?;
+            let expires = expires
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc());
+            let (key, secret) =
+                store.create_scoped_api_key(org, &name, &scopes, expires, chrono::Utc::now())?;
             eprintln!(
                 "API key {} ({}) created; it is shown only now:",
                 key.id, key.name

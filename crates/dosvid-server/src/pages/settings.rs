@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
 use dosvid_domain::user::{Action, NewUser, Role};
+use dosvid_store::Scope;
 use maud::html;
 
 use super::app::{SignedIn, app_page, refusal};
@@ -89,13 +90,16 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
         section {
             h2 { (ui.api_keys) }
             div.scroll { table {
-                thead { tr { th { (ui.key_name) } th { "prefix" } th { (ui.created) } th {} } }
+                thead { tr { th { (ui.key_name) } th { "prefix" } th { (ui.scopes) } th { (ui.created) } th { (ui.expires) } th { (ui.last_used) } th {} } }
                 tbody {
                     @for k in &keys {
                         tr data-key=(k.id) {
                             td { (k.name) }
                             td { code { (k.prefix) "…" } }
+                            td { (k.scopes.iter().map(|s| scope_name(ui, *s)).collect::<Vec<_>>().join(", ")) }
                             td { (k.created_at.format("%Y-%m-%d %H:%M")) }
+                            td { (k.expires_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()) }
+                            td { (k.last_used_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()) }
                             td {
                                 @match k.revoked_at {
                                     Some(at) => { span.meta { (ui.revoked) " " (at.format("%Y-%m-%d")) } }
@@ -115,6 +119,13 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
             form.filters method="post" action="/settings/keys" {
                 input type="hidden" name="csrf" value=(csrf);
                 div.filter { label for="key_name" { (ui.key_name) } input #key_name type="text" name="name" required; }
+                fieldset.filter {
+                    legend { (ui.scopes) }
+                    @for scope in Scope::ALL {
+                        label { input type="checkbox" name="scope" value=(scope.as_str()) checked[scope != Scope::Admin]; " " (scope_name(ui, scope)) }
+                    }
+                }
+                div.filter { label for="expires" { (ui.expires) } input #expires type="date" name="expires"; }
                 div.filter { button.primary type="submit" { (ui.add_key) } }
             }
         }
@@ -135,6 +146,10 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
         }
     };
     html_response(status, app_page(signed, "/settings", ui.settings, body))
+}
+
+fn scope_name(ui: &super::i18n::Ui, scope: Scope) -> &'static str {
+    ui.scope_names[Scope::ALL.iter().position(|s| *s == scope).unwrap_or(0)]
 }
 
 fn is_admin(signed: &SignedIn) -> bool {
@@ -230,9 +245,24 @@ pub async fn add_key(
         Err(message) => return refused(&signed, message),
     };
     let name = form.one("name").unwrap_or_default().to_owned();
+    let scopes: Vec<Scope> = form
+        .all("scope")
+        .into_iter()
+        .filter_map(Scope::parse)
+        .collect();
+    let expires = form.text("expires");
     let org = signed.session.user.org_id;
     let created = state
-        .run(move |s| s.create_api_key(org, &name, Utc::now()))
+        .run(move |s| {
+            let expires_at = expires
+                .map(|d| {
+                    chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+                        .map_err(|_| dosvid_domain::FieldError::new("expires_at", "must be a date"))
+                })
+                .transpose()?;
+            s.create_scoped_api_key(org, &name, &scopes, expires_at, Utc::now())
+        })
         .await;
     let ui = signed.lang().ui();
     match created {

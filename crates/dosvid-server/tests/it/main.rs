@@ -9,6 +9,7 @@ mod connections;
 mod helpers;
 mod ingestion;
 mod insights;
+mod keys;
 mod layers;
 mod organisations;
 mod privacy;

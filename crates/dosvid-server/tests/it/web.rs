@@ -327,12 +327,26 @@ async fn settings(app: TestApp) {
         .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT, "{}", duplicate.html);
 
-    // An API key that opens the API until it is revoked.
-    let created = app
+    // An API key that opens the API until it is revoked; a key needs a scope.
+    let scopeless = app
         .page(
             "POST",
             "/settings/keys",
             &[("csrf", &csrf), ("name", "crm-sync")],
+            &signed,
+        )
+        .await;
+    assert_eq!(scopeless.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let created = app
+        .page(
+            "POST",
+            "/settings/keys",
+            &[
+                ("csrf", &csrf),
+                ("name", "crm-sync"),
+                ("scope", "read"),
+                ("scope", "write"),
+            ],
             &signed,
         )
         .await;

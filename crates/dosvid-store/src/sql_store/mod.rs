@@ -187,6 +187,9 @@ pub(crate) fn push_id_list(q: &mut crate::sql::Query, ids: &[i64]) {
     q.sql.push(')');
 }
 
+const KEY_COLUMNS: &str =
+    "id, org_id, name, prefix, created_at, revoked_at, scopes, expires_at, last_used_at";
+
 fn api_key_from_row(r: &crate::sql::Row) -> Result<ApiKey> {
     Ok(ApiKey {
         id: r.int(0)?,
@@ -195,6 +198,10 @@ fn api_key_from_row(r: &crate::sql::Row) -> Result<ApiKey> {
         prefix: r.text(3)?,
         created_at: r.time(4)?,
         revoked_at: r.opt_time(5)?,
+        scopes: crate::keys::Scope::parse_list(r.str(6)?)
+            .ok_or_else(|| StoreError::backend("unknown API key scope"))?,
+        expires_at: r.opt_time(7)?,
+        last_used_at: r.opt_time(8)?,
     })
 }
 
@@ -228,18 +235,34 @@ impl<B: Backend> Store for SqlStore<B> {
             .write(|c| facts::update_organisation(c, org, &patch))
     }
 
-    fn create_api_key(
+    fn create_scoped_api_key(
         &self,
         org: OrgId,
         name: &str,
+        scopes: &[crate::keys::Scope],
+        expires_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(ApiKey, ApiKeySecret)> {
         let name = dosvid_domain::error::required_text("name", Some(name))?;
+        let scopes = crate::keys::Scope::parse_list(&crate::keys::Scope::list(scopes))
+            .ok_or_else(|| StoreError::invalid("scopes", "give at least one scope"))?;
+        if expires_at.is_some_and(|at| at <= now) {
+            return Err(StoreError::invalid("expires_at", "must be in the future"));
+        }
         let secret = ApiKeySecret::generate().map_err(StoreError::backend)?;
         let id = self.backend.write(|c| {
             c.insert_id(
-                "INSERT INTO api_keys (org_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5)",
-                &[org.into(), name.as_str().into(), secret.prefix().into(), ApiKeySecret::hash(secret.expose()).into(), now.into()],
+                "INSERT INTO api_keys (org_id, name, prefix, hash, created_at, scopes, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    org.into(),
+                    name.as_str().into(),
+                    secret.prefix().into(),
+                    ApiKeySecret::hash(secret.expose()).into(),
+                    now.into(),
+                    crate::keys::Scope::list(&scopes).into(),
+                    expires_at.into(),
+                ],
             )
         })?;
         let key = ApiKey {
@@ -249,6 +272,9 @@ impl<B: Backend> Store for SqlStore<B> {
             prefix: secret.prefix().to_owned(),
             created_at: now,
             revoked_at: None,
+            scopes,
+            expires_at,
+            last_used_at: None,
         };
         Ok((key, secret))
     }
@@ -256,7 +282,7 @@ impl<B: Backend> Store for SqlStore<B> {
     fn list_api_keys(&self, org: OrgId) -> Result<Vec<ApiKey>> {
         self.backend.read(|c| {
             c.query(
-                "SELECT id, org_id, name, prefix, created_at, revoked_at FROM api_keys WHERE org_id = $1 ORDER BY id",
+                &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE org_id = $1 ORDER BY id"),
                 &[org.into()],
             )?
             .iter()
@@ -282,15 +308,34 @@ impl<B: Backend> Store for SqlStore<B> {
         })
     }
 
-    fn authenticate(&self, secret: &str) -> Result<Option<ApiKey>> {
+    fn authenticate(&self, secret: &str, now: DateTime<Utc>) -> Result<Option<ApiKey>> {
         let hash = ApiKeySecret::hash(secret);
-        self.backend.read(|c| {
+        let key = self.backend.read(|c| {
             let row = c.query_opt(
-                "SELECT id, org_id, name, prefix, created_at, revoked_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL",
+                &format!(
+                    "SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = $1 AND revoked_at IS NULL"
+                ),
                 &[Value::Text(hash)],
             )?;
             row.map(|r| api_key_from_row(&r)).transpose()
-        })
+        })?;
+        let Some(mut key) = key.filter(|k| k.expires_at.is_none_or(|at| at > now)) else {
+            return Ok(None);
+        };
+        // Noted to the minute: a write per key and minute, not per request.
+        if key
+            .last_used_at
+            .is_none_or(|at| now - at >= chrono::Duration::minutes(1))
+        {
+            self.backend.write(|c| {
+                c.execute(
+                    "UPDATE api_keys SET last_used_at = $1 WHERE id = $2",
+                    &[now.into(), key.id.into()],
+                )
+            })?;
+            key.last_used_at = Some(now);
+        }
+        Ok(Some(key))
     }
 
     fn create_customer(
