@@ -435,3 +435,29 @@ mod tests {
         assert_eq!(err.field, "customer_phone");
     }
 }
+
+/// Two profiles of one person joined: the survivor kept, the other's identities, missing
+/// attributes and every record moved to it. Undoable for [`CustomerMerge::UNDO_DAYS`] days.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CustomerMerge {
+    pub id: i64,
+    pub survivor_id: i64,
+    pub merged_id: i64,
+    /// Records moved, by kind (`feedback`, `interactions`, `cases`…).
+    #[schema(value_type = Object)]
+    pub moved: std::collections::BTreeMap<String, usize>,
+    pub merged_at: DateTime<Utc>,
+    pub undone_at: Option<DateTime<Utc>>,
+}
+
+impl CustomerMerge {
+    pub const UNDO_DAYS: i64 = 30;
+}
+
+/// Two profiles that may be one person, for someone to review.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DuplicateSuggestion {
+    pub customer_ids: [i64; 2],
+    /// `same_name_and_region` or `same_phone_number` (the last nine digits).
+    pub reason: String,
+}

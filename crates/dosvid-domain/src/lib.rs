@@ -19,7 +19,10 @@ pub mod time;
 pub mod user;
 pub mod webhook;
 
-pub use customer::{Customer, CustomerPatch, CustomerRef, Identity, IdentityKind, NewCustomer};
+pub use customer::{
+    Customer, CustomerMerge, CustomerPatch, CustomerRef, DuplicateSuggestion, Identity,
+    IdentityKind, NewCustomer,
+};
 pub use error::FieldError;
 pub use facts::{CustomerFact, FactScan, FeedbackFact, InteractionFact, TransactionFact};
 pub use ingest::{BatchReport, Rejection};

@@ -153,7 +153,9 @@ pub fn scope_needed(method: &axum::http::Method, template: &str) -> Scope {
         "/api/v1/customers/{id}/erase",
         "/api/v1/surveys/secret:rotate",
     ];
-    const WRITE: [&str; 11] = [
+    const WRITE: [&str; 13] = [
+        "/api/v1/customers/{id}/merge",
+        "/api/v1/merges/{id}/undo",
         "/api/v1/feedback:batch",
         "/api/v1/interactions:batch",
         "/api/v1/transactions:batch",

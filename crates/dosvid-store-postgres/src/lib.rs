@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/0011_strategy.sql")),
     (12, include_str!("../migrations/0012_audit.sql")),
     (13, include_str!("../migrations/0013_key_scopes.sql")),
+    (14, include_str!("../migrations/0014_customer_merges.sql")),
 ];
 
 pub struct PgBackend {

@@ -27,10 +27,10 @@ use dosvid_domain::webhook::{
     Attempt, Delivery, DeliveryStatus, EventType, RetryPolicy, Webhook, WebhookInput, WebhookPatch,
 };
 use dosvid_domain::{
-    BatchReport, Channel, ChannelPatch, Customer, CustomerPatch, Feedback, FeedbackSource,
-    FieldError, Interaction, Journey, JourneyPatch, NewChannel, NewCustomer, NewFeedback,
-    NewInteraction, NewJourney, NewStage, NewTouchpoint, NewTransaction, OrgId, RecordKind, Stage,
-    StagePatch, Touchpoint, TouchpointPatch, Transaction,
+    BatchReport, Channel, ChannelPatch, Customer, CustomerMerge, CustomerPatch,
+    DuplicateSuggestion, Feedback, FeedbackSource, FieldError, Interaction, Journey, JourneyPatch,
+    NewChannel, NewCustomer, NewFeedback, NewInteraction, NewJourney, NewStage, NewTouchpoint,
+    NewTransaction, OrgId, RecordKind, Stage, StagePatch, Touchpoint, TouchpointPatch, Transaction,
 };
 use dosvid_domain::{
     CustomerFact, FactScan, FeedbackFact, InteractionFact, Organisation, OrganisationPatch,
@@ -543,6 +543,21 @@ pub trait Store: Send + Sync + 'static {
         time_zone: &str,
         now: DateTime<Utc>,
     ) -> Result<Organisation>;
+    /// Joins `merged` into `survivor`: identities, missing attributes and every record moved,
+    /// the merged profile removed; undoable for 30 days.
+    fn merge_customers(
+        &self,
+        org: OrgId,
+        survivor: i64,
+        merged: i64,
+        now: DateTime<Utc>,
+    ) -> Result<CustomerMerge>;
+    /// Puts both profiles of a merge back as they were.
+    fn undo_merge(&self, org: OrgId, id: i64, now: DateTime<Utc>) -> Result<CustomerMerge>;
+    /// The latest merges, newest first.
+    fn list_merges(&self, org: OrgId) -> Result<Vec<CustomerMerge>>;
+    /// Pairs of profiles that look like one person.
+    fn duplicate_customers(&self, org: OrgId) -> Result<Vec<DuplicateSuggestion>>;
     /// Erases a customer on their request: every text by or about them (comments and what was
     /// read in them, survey answers, case texts and notes, record attributes, webhook payloads),
     /// then the profile and identities; their scores stay, anonymised.

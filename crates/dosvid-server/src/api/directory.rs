@@ -164,3 +164,77 @@ pub async fn delete_customer(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeInput {
+    /// The profile joined into this one (and removed).
+    pub merge: i64,
+}
+
+/// Join another profile of the same person into this one: its identities, the attributes this
+/// one lacks (where both have one, this one's stays), and every feedback record, interaction,
+/// transaction, invitation, response and case move here; the other profile goes. Undoable for
+/// 30 days (`POST /api/v1/merges/{id}/undo`).
+#[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "directory", params(("id" = i64, Path)),
+    request_body = MergeInput,
+    responses((status = 200, body = dosvid_domain::CustomerMerge), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn merge_customers(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    ApiJson(input): ApiJson<MergeInput>,
+) -> Result<Json<dosvid_domain::CustomerMerge>, ApiError> {
+    Ok(Json(
+        state
+            .write(move |s, analytics| {
+                let merge = s.merge_customers(auth.org, id, input.merge, Utc::now())?;
+                // Records changed hands: the index is built again on the next question.
+                analytics.taxonomy_changed(auth.org);
+                Ok(merge)
+            })
+            .await?,
+    ))
+}
+
+/// Undo a merge (within 30 days): both profiles back with their own identities and records.
+#[utoipa::path(post, path = "/api/v1/merges/{id}/undo", tag = "directory", params(("id" = i64, Path)),
+    responses((status = 200, body = dosvid_domain::CustomerMerge), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn undo_merge(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<dosvid_domain::CustomerMerge>, ApiError> {
+    Ok(Json(
+        state
+            .write(move |s, analytics| {
+                let merge = s.undo_merge(auth.org, id, Utc::now())?;
+                analytics.taxonomy_changed(auth.org);
+                Ok(merge)
+            })
+            .await?,
+    ))
+}
+
+/// The latest merges, newest first.
+#[utoipa::path(get, path = "/api/v1/merges", tag = "directory",
+    responses((status = 200, body = Vec<dosvid_domain::CustomerMerge>)))]
+pub async fn list_merges(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Json<Vec<dosvid_domain::CustomerMerge>>, ApiError> {
+    Ok(Json(state.run(move |s| s.list_merges(auth.org)).await?))
+}
+
+/// Profiles that look like one person, for review: the same name in the same region, or phone
+/// numbers with the same last nine digits.
+#[utoipa::path(get, path = "/api/v1/customers/duplicates", tag = "directory",
+    responses((status = 200, body = Vec<dosvid_domain::DuplicateSuggestion>)))]
+pub async fn duplicates(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Json<Vec<dosvid_domain::DuplicateSuggestion>>, ApiError> {
+    Ok(Json(
+        state.run(move |s| s.duplicate_customers(auth.org)).await?,
+    ))
+}

@@ -83,6 +83,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
             directory::delete_customer
         ))
         .routes(routes!(directory::export_customer))
+        .routes(routes!(directory::merge_customers))
+        .routes(routes!(directory::undo_merge))
+        .routes(routes!(directory::list_merges))
+        .routes(routes!(directory::duplicates))
         .routes(routes!(directory::erase_customer))
         .routes(routes!(journeys::list_channels, journeys::create_channel))
         .routes(routes!(

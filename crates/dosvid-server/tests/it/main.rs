@@ -11,6 +11,7 @@ mod ingestion;
 mod insights;
 mod keys;
 mod layers;
+mod merges;
 mod organisations;
 mod privacy;
 mod resources;

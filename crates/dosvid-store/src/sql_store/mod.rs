@@ -5,6 +5,7 @@ pub(crate) mod cases;
 mod directory;
 mod facts;
 mod journeys;
+mod merges;
 mod signals;
 mod strategy;
 pub(crate) mod surveys;
@@ -20,10 +21,11 @@ use dosvid_domain::journey::{
     DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint,
 };
 use dosvid_domain::{
-    BatchReport, Channel, ChannelPatch, Customer, CustomerFact, CustomerPatch, FactScan, Feedback,
-    FeedbackFact, Interaction, InteractionFact, Journey, JourneyPatch, NewChannel, NewCustomer,
-    NewJourney, NewStage, NewTouchpoint, OrgId, Organisation, OrganisationPatch, RecordKind, Stage,
-    StagePatch, Touchpoint, TouchpointPatch, Transaction, TransactionFact,
+    BatchReport, Channel, ChannelPatch, Customer, CustomerFact, CustomerMerge, CustomerPatch,
+    DuplicateSuggestion, FactScan, Feedback, FeedbackFact, Interaction, InteractionFact, Journey,
+    JourneyPatch, NewChannel, NewCustomer, NewJourney, NewStage, NewTouchpoint, OrgId,
+    Organisation, OrganisationPatch, RecordKind, Stage, StagePatch, Touchpoint, TouchpointPatch,
+    Transaction, TransactionFact,
 };
 
 use dosvid_domain::NewFeedback;
@@ -884,6 +886,29 @@ impl<B: Backend> Store for SqlStore<B> {
             .backend
             .write(|c| create_organisation(c, &name, time_zone.trim(), now))?;
         self.organisation(org)
+    }
+
+    fn merge_customers(
+        &self,
+        org: OrgId,
+        survivor: i64,
+        merged: i64,
+        now: DateTime<Utc>,
+    ) -> Result<CustomerMerge> {
+        self.backend
+            .write(|c| merges::merge(c, org, survivor, merged, now))
+    }
+
+    fn undo_merge(&self, org: OrgId, id: i64, now: DateTime<Utc>) -> Result<CustomerMerge> {
+        self.backend.write(|c| merges::undo(c, org, id, now))
+    }
+
+    fn list_merges(&self, org: OrgId) -> Result<Vec<CustomerMerge>> {
+        self.backend.read(|c| merges::list_merges(c, org))
+    }
+
+    fn duplicate_customers(&self, org: OrgId) -> Result<Vec<DuplicateSuggestion>> {
+        self.backend.read(|c| merges::duplicates(c, org))
     }
 
     fn erase_customer(&self, org: OrgId, id: i64) -> Result<()> {
