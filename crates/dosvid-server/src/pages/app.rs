@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use chrono::Utc;
-use dosvid_domain::audit::{ActorKind, AuditEntry, AuditKind};
+use dosvid_domain::audit::{ActorKind, AuditEntry, AuditFilter, AuditKind};
 use dosvid_domain::user::{Action, User};
 use dosvid_domain::{Channel, Touchpoint};
 use dosvid_store::{Filter, SESSION_HOURS, Session, all_pages};
@@ -410,6 +410,10 @@ pub async fn login_form(
     login_page(lang, &next, None, "", StatusCode::OK)
 }
 
+/// Failed sign-ins to one account within [`LOCKOUT_MINUTES`] that close it for that long.
+const LOCKOUT_FAILURES: u32 = 5;
+const LOCKOUT_MINUTES: i64 = 15;
+
 pub async fn login_post(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,
@@ -436,6 +440,38 @@ pub async fn login_post(
         headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
         &state.trusted_proxies,
     );
+    // An account that keeps failing is closed for a while, whatever address the tries come
+    // from: the audit log counts them.
+    let tried = email.trim().to_lowercase();
+    let locked = state
+        .run(move |s| {
+            let org = s.default_org()?;
+            let recent = AuditFilter {
+                kind: Some(AuditKind::FailedSignIn),
+                actor: Some(tried.clone()),
+                from: Some(Utc::now() - chrono::Duration::minutes(LOCKOUT_MINUTES)),
+                ..Default::default()
+            };
+            let failures = s
+                .list_audit(
+                    org,
+                    &recent,
+                    dosvid_store::PageRequest::first(LOCKOUT_FAILURES),
+                )?
+                .items
+                .into_iter()
+                .filter(|e| {
+                    e.actor.as_deref().map(|a| a.trim().to_lowercase()) == Some(tried.clone())
+                })
+                .count();
+            Ok(failures >= LOCKOUT_FAILURES as usize)
+        })
+        .await
+        .unwrap_or(false);
+    if locked {
+        let message = Some(lang.ui().too_many_attempts);
+        return login_page(lang, &next, message, &email, StatusCode::TOO_MANY_REQUESTS);
+    }
     let signed = state
         .run(move |s| {
             let signed = s.sign_in(&attempt, &password, Utc::now())?;

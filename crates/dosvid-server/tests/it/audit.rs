@@ -123,3 +123,26 @@ async fn audited(app: TestApp) {
         .await;
     assert_eq!(kept.body["audit_retention_days"], 90, "{}", kept.body);
 }
+
+api_test!(
+    an_account_that_keeps_failing_to_sign_in_is_closed_for_a_while,
+    lockout
+);
+async fn lockout(app: TestApp) {
+    let target = agent(&app, Role::Admin).await;
+    let other = agent(&app, Role::Analyst).await;
+    for _ in 0..5 {
+        let failed = app.login(&target, "guessing", None).await;
+        assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password is refused now; another account is not affected.
+    let locked = app.login(&target, crate::helpers::PASSWORD, None).await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        locked.html
+    );
+    assert!(locked.html.contains("15"), "{}", locked.html);
+    sign_in(&app, &other).await;
+}
