@@ -41,7 +41,7 @@ pub use keys::{ApiKey, ApiKeySecret, Scope};
 pub use sql_store::SqlStore;
 pub use sql_store::cases::CaseFilter;
 pub use sql_store::surveys::InvitationRequest;
-pub use sql_store::users::{SESSION_HOURS, Session, generate_password};
+pub use sql_store::users::{SESSION_HOURS, Session, SessionInfo, generate_password};
 pub use sql_store::webhooks::DueDelivery;
 
 /// Why a store operation failed. The first variants are the caller's to fix; `Backend` is ours.
@@ -710,6 +710,18 @@ pub trait Store: Send + Sync + 'static {
     /// The unexpired session a cookie's secret opens.
     fn session(&self, secret: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
     fn end_session(&self, secret: &str) -> Result<()>;
+    /// A user's unexpired sessions, newest first.
+    fn list_sessions(&self, org: OrgId, user: i64, now: DateTime<Utc>) -> Result<Vec<SessionInfo>>;
+    /// Ends one session of a user (`id`), or all of them but `keep`; how many ended.
+    fn end_sessions(
+        &self,
+        org: OrgId,
+        user: i64,
+        id: Option<&str>,
+        keep: Option<&str>,
+    ) -> Result<u64>;
+    /// Whether `password` is the user's (for a change of password).
+    fn password_is(&self, org: OrgId, user: i64, password: &str) -> Result<bool>;
 
     /// The highest id among an organisation's records of a kind, to split a scan of them.
     fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>>;

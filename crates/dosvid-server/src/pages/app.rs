@@ -93,6 +93,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/agents/{agent}", axum::routing::get(super::agent::show))
         .route("/me", axum::routing::get(super::agent::mine))
+        .route("/me/account", axum::routing::get(super::account::show))
+        .route(
+            "/me/sessions/end",
+            axum::routing::post(super::account::end_sessions),
+        )
+        .route(
+            "/me/password",
+            axum::routing::post(super::account::change_password),
+        )
+        .route(
+            "/settings/users/{id}/password",
+            axum::routing::post(super::account::reset_password),
+        )
         .route("/cases", axum::routing::get(super::cases::inbox))
         .route(
             "/cases/{id}",
@@ -596,6 +609,7 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
                     }
                     button.secondary.small type="submit" { (ui.change) }
                 }
+                a href="/me/account" aria-current=[(here == "/me/account").then_some("page")] { (super::account::words(lang).title) }
                 form.inline method="post" action="/logout" {
                     input type="hidden" name="csrf" value=(csrf);
                     button.secondary.small type="submit" title=(signed.user().email) { (ui.sign_out) }

@@ -3,6 +3,7 @@
 //! goes through a per-address rate limit, takes small bodies only and shows nothing but the
 //! survey the link names.
 
+mod account;
 mod agent;
 mod app;
 mod audit;

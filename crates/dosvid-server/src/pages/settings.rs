@@ -56,12 +56,18 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
         section {
             h2 { (ui.users) }
             div.scroll { table {
-                thead { tr { th { (ui.email) } th { (ui.name) } th { (ui.role) } th { (ui.interface_language) } th { (ui.agent_id) } } }
+                thead { tr { th { (ui.email) } th { (ui.name) } th { (ui.role) } th { (ui.interface_language) } th { (ui.agent_id) } th {} } }
                 tbody {
                     @for u in &users {
                         tr {
                             td { (u.email) } td { (u.name) } td { (u.role.as_str()) } td { (u.language) }
                             td { @if let Some(a) = &u.agent { a href={ "/agents/" (a) } { (a) } } }
+                            td {
+                                form.inline method="post" action=(format!("/settings/users/{}/password", u.id)) {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button.secondary.small type="submit" { (super::account::words(signed.lang()).reset_password) }
+                                }
+                            }
                         }
                     }
                 }

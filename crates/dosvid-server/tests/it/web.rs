@@ -1155,3 +1155,129 @@ async fn forwarded_clients(app: TestApp) {
     }
     assert_eq!(direct[60], StatusCode::TOO_MANY_REQUESTS);
 }
+
+api_test!(
+    a_person_ends_their_other_sessions_and_changes_their_password_and_an_administrator_resets_one,
+    account
+);
+async fn account(app: TestApp) {
+    let email = agent(&app, Role::Analyst).await;
+    let first = sign_in(&app, &email).await;
+    let second = sign_in(&app, &email).await;
+    let mine = [("cookie", first.as_str())];
+    let page = app.page("GET", "/me/account", &[], &mine).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.html.matches("/me/sessions/end").count(),
+        2,
+        "one other session and 'all others'"
+    );
+    let csrf = page.hidden("csrf");
+    let ended = app
+        .page(
+            "POST",
+            "/me/sessions/end",
+            &[("csrf", &csrf), ("id", "others")],
+            &mine,
+        )
+        .await;
+    assert_eq!(ended.location.as_deref(), Some("/me/account"));
+    let gone = app
+        .page("GET", "/", &[], &[("cookie", second.as_str())])
+        .await;
+    assert_eq!(
+        gone.status,
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    assert_eq!(
+        app.page("GET", "/", &[], &mine).await.status,
+        StatusCode::OK
+    );
+
+    // A wrong current password or two different new ones change nothing.
+    let change = |current: &'static str, new: &'static str, again: &'static str| {
+        let (app, csrf, mine) = (&app, csrf.clone(), mine);
+        async move {
+            app.page(
+                "POST",
+                "/me/password",
+                &[
+                    ("csrf", &csrf),
+                    ("current", current),
+                    ("new", new),
+                    ("again", again),
+                ],
+                &mine,
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        change("wrong-password", "новий-пароль-123", "новий-пароль-123")
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        change(PASSWORD, "новий-пароль-123", "інший-пароль-123")
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let changed = change(PASSWORD, "новий-пароль-123", "новий-пароль-123").await;
+    assert_eq!(changed.location.as_deref(), Some("/login"));
+    assert_eq!(
+        app.login(&email, PASSWORD, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login(&email, "новий-пароль-123", None).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // An administrator gives them a new one, shown once.
+    let admin = agent(&app, Role::Admin).await;
+    let cookie = sign_in(&app, &admin).await;
+    let signed = [("cookie", cookie.as_str())];
+    let settings = app.page("GET", "/settings", &[], &signed).await;
+    let store = app.store.clone();
+    let target = email.clone();
+    let id = tokio::task::spawn_blocking(move || {
+        let org = store.default_org().unwrap();
+        store
+            .list_users(org)
+            .unwrap()
+            .into_iter()
+            .find(|u| u.email == target)
+            .unwrap()
+            .id
+    })
+    .await
+    .unwrap();
+    let reset = app
+        .page(
+            "POST",
+            &format!("/settings/users/{id}/password"),
+            &[("csrf", &settings.hidden("csrf"))],
+            &signed,
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.html);
+    let password = reset.secret();
+    let again = app.login(&email, &password, Some("/me/account")).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    // Not for anyone else to do.
+    let cookie = again.cookie.unwrap();
+    let theirs = [("cookie", cookie.split(';').next().unwrap())];
+    let page = app.page("GET", "/me/account", &[], &theirs).await;
+    let refused = app
+        .page(
+            "POST",
+            &format!("/settings/users/{id}/password"),
+            &[("csrf", &page.hidden("csrf"))],
+            &theirs,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

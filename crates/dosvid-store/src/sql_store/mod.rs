@@ -48,7 +48,7 @@ use dosvid_domain::webhook::{
 use crate::sql::{Backend, Conn, Value};
 use crate::{
     ApiKey, ApiKeySecret, CaseFilter, DueDelivery, Filter, Idempotency, InvitationRequest, Page,
-    PageRequest, Result, Session, Signals, Store, StoreError,
+    PageRequest, Result, Session, SessionInfo, Signals, Store, StoreError,
 };
 
 pub struct SqlStore<B: Backend> {
@@ -1147,6 +1147,27 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn end_session(&self, secret: &str) -> Result<()> {
         self.backend.write(|c| users::end_session(c, secret))
+    }
+
+    fn list_sessions(&self, org: OrgId, user: i64, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
+        self.backend
+            .read(|c| users::list_sessions(c, org, user, now))
+    }
+
+    fn end_sessions(
+        &self,
+        org: OrgId,
+        user: i64,
+        id: Option<&str>,
+        keep: Option<&str>,
+    ) -> Result<u64> {
+        self.backend
+            .write(|c| users::end_sessions(c, org, user, id, keep))
+    }
+
+    fn password_is(&self, org: OrgId, user: i64, password: &str) -> Result<bool> {
+        self.backend
+            .read(|c| users::password_is(c, org, user, password))
     }
 
     fn last_id(&self, org: OrgId, kind: RecordKind) -> Result<Option<i64>> {

@@ -18,6 +18,8 @@ pub const SESSION_HOURS: i64 = 12;
 /// A signed-in user, as the session cookie names them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
+    /// Names the session in lists (the SHA-256 of its secret: it opens nothing).
+    pub id: String,
     pub user: User,
     /// The token every form of this session must carry back.
     pub csrf: String,
@@ -195,17 +197,85 @@ pub(super) fn session(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Session>> {
-    let sql = "SELECT u.id, u.org_id, u.email, u.name, u.role, u.language, u.created_at, u.agent, s.csrf, s.expires_at \
+    let sql = "SELECT u.id, u.org_id, u.email, u.name, u.role, u.language, u.created_at, u.agent, s.csrf, s.expires_at, s.hash \
                FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = $1 AND s.expires_at > $2";
     c.query_opt(sql, &[token_hash(token).into(), now.into()])?
         .map(|r| {
             Ok(Session {
+                id: r.text(10)?,
                 user: user_from_row(&r)?,
                 csrf: r.text(8)?,
                 expires_at: r.time(9)?,
             })
         })
         .transpose()
+}
+
+/// A signed-in session as listed to its user or an administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub(super) fn list_sessions(
+    c: &mut impl Conn,
+    org: OrgId,
+    user: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionInfo>> {
+    c.query(
+        "SELECT hash, created_at, expires_at FROM sessions \
+         WHERE org_id = $1 AND user_id = $2 AND expires_at > $3 ORDER BY created_at DESC",
+        &[org.into(), user.into(), now.into()],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(SessionInfo {
+            id: r.text(0)?,
+            created_at: r.time(1)?,
+            expires_at: r.time(2)?,
+        })
+    })
+    .collect()
+}
+
+/// Ends one of a user's sessions by its id, or all of them but `keep`.
+pub(super) fn end_sessions(
+    c: &mut impl Conn,
+    org: OrgId,
+    user: i64,
+    id: Option<&str>,
+    keep: Option<&str>,
+) -> Result<u64> {
+    c.execute(
+        "DELETE FROM sessions WHERE org_id = $1 AND user_id = $2 \
+         AND ($3 = '' OR hash = $3) AND hash <> $4",
+        &[
+            org.into(),
+            user.into(),
+            id.unwrap_or("").into(),
+            keep.unwrap_or("").into(),
+        ],
+    )
+}
+
+/// Whether `password` is the user's.
+pub(super) fn password_is(
+    c: &mut impl Conn,
+    org: OrgId,
+    user: i64,
+    password: &str,
+) -> Result<bool> {
+    let row = c.query_opt(
+        "SELECT password_hash FROM users WHERE org_id = $1 AND id = $2",
+        &[org.into(), user.into()],
+    )?;
+    let Some(row) = row else {
+        return Err(StoreError::not_found("user", user));
+    };
+    Ok(verify_password(password, row.opt_text(0)?.as_deref()))
 }
 
 pub(super) fn end_session(c: &mut impl Conn, token: &str) -> Result<()> {
