@@ -461,3 +461,43 @@ pub struct DuplicateSuggestion {
     /// `same_name_and_region` or `same_phone_number` (the last nine digits).
     pub reason: String,
 }
+
+/// What a customer may agree to.
+pub const CONSENT_PURPOSES: [&str; 3] = ["surveys", "marketing", "profiling"];
+
+/// A customer's consent given or withdrawn: what, when, through which channel.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Consent {
+    pub id: i64,
+    pub customer_id: i64,
+    /// `surveys` (invitations respect a withdrawal), `marketing` or `profiling`.
+    pub purpose: String,
+    pub granted: bool,
+    /// The channel it was given through (`web`, `phone`, `store`…).
+    pub channel: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The body of `POST /api/v1/customers/{id}/consents`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentInput {
+    pub purpose: String,
+    pub granted: bool,
+    pub channel: Option<String>,
+    /// When it was given (default: now).
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl ConsentInput {
+    pub fn validate(mut self) -> Result<ConsentInput, FieldError> {
+        if !CONSENT_PURPOSES.contains(&self.purpose.as_str()) {
+            return Err(FieldError::new(
+                "purpose",
+                format!("must be one of: {}", CONSENT_PURPOSES.join(", ")),
+            ));
+        }
+        self.channel = crate::error::short_text("channel", self.channel.as_deref())?;
+        Ok(self)
+    }
+}

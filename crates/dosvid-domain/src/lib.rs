@@ -20,8 +20,8 @@ pub mod user;
 pub mod webhook;
 
 pub use customer::{
-    Customer, CustomerMerge, CustomerPatch, CustomerRef, DuplicateSuggestion, Identity,
-    IdentityKind, NewCustomer,
+    Consent, ConsentInput, Customer, CustomerMerge, CustomerPatch, CustomerRef,
+    DuplicateSuggestion, Identity, IdentityKind, NewCustomer,
 };
 pub use error::FieldError;
 pub use facts::{CustomerFact, FactScan, FeedbackFact, InteractionFact, TransactionFact};

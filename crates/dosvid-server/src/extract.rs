@@ -153,7 +153,8 @@ pub fn scope_needed(method: &axum::http::Method, template: &str) -> Scope {
         "/api/v1/customers/{id}/erase",
         "/api/v1/surveys/secret:rotate",
     ];
-    const WRITE: [&str; 13] = [
+    const WRITE: [&str; 14] = [
+        "/api/v1/customers/{id}/consents",
         "/api/v1/customers/{id}/merge",
         "/api/v1/merges/{id}/undo",
         "/api/v1/feedback:batch",

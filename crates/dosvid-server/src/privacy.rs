@@ -34,6 +34,8 @@ pub struct CustomerExport {
     pub transactions: Vec<Transaction>,
     pub survey_responses: Vec<SurveyResponse>,
     pub cases: Vec<CaseWithLog>,
+    /// Consents given and withdrawn, newest first.
+    pub consents: Vec<dosvid_domain::Consent>,
     /// Who looked at or exported this customer's data (the audit log).
     pub views: Vec<AuditEntry>,
 }
@@ -87,6 +89,7 @@ pub fn export(store: &dyn Store, org: OrgId, id: i64) -> Result<CustomerExport, 
         transactions: all_pages(|p| store.list_transactions(org, &theirs, p))?,
         survey_responses,
         cases,
+        consents: store.consents(org, id)?,
         views,
     })
 }
@@ -153,6 +156,7 @@ pub fn zip(export: &CustomerExport) -> Result<Vec<u8>, StoreError> {
         ("survey_responses.csv", table(&export.survey_responses)?),
         ("cases.csv", table(&cases)?),
         ("case_log.csv", table(&case_log)?),
+        ("consents.csv", table(&export.consents)?),
         ("views.csv", table(&export.views)?),
     ];
     Ok(stored_zip(&files))

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_audit.sql")),
     (13, include_str!("../migrations/0013_key_scopes.sql")),
     (14, include_str!("../migrations/0014_customer_merges.sql")),
+    (15, include_str!("../migrations/0015_consents.sql")),
 ];
 
 pub struct PgBackend {

@@ -27,10 +27,11 @@ use dosvid_domain::webhook::{
     Attempt, Delivery, DeliveryStatus, EventType, RetryPolicy, Webhook, WebhookInput, WebhookPatch,
 };
 use dosvid_domain::{
-    BatchReport, Channel, ChannelPatch, Customer, CustomerMerge, CustomerPatch,
-    DuplicateSuggestion, Feedback, FeedbackSource, FieldError, Interaction, Journey, JourneyPatch,
-    NewChannel, NewCustomer, NewFeedback, NewInteraction, NewJourney, NewStage, NewTouchpoint,
-    NewTransaction, OrgId, RecordKind, Stage, StagePatch, Touchpoint, TouchpointPatch, Transaction,
+    BatchReport, Channel, ChannelPatch, Consent, ConsentInput, Customer, CustomerMerge,
+    CustomerPatch, DuplicateSuggestion, Feedback, FeedbackSource, FieldError, Interaction, Journey,
+    JourneyPatch, NewChannel, NewCustomer, NewFeedback, NewInteraction, NewJourney, NewStage,
+    NewTouchpoint, NewTransaction, OrgId, RecordKind, Stage, StagePatch, Touchpoint,
+    TouchpointPatch, Transaction,
 };
 use dosvid_domain::{
     CustomerFact, FactScan, FeedbackFact, InteractionFact, Organisation, OrganisationPatch,
@@ -558,6 +559,16 @@ pub trait Store: Send + Sync + 'static {
     fn list_merges(&self, org: OrgId) -> Result<Vec<CustomerMerge>>;
     /// Pairs of profiles that look like one person.
     fn duplicate_customers(&self, org: OrgId) -> Result<Vec<DuplicateSuggestion>>;
+    /// Records a consent given or withdrawn (the latest of a purpose is in force).
+    fn record_consent(
+        &self,
+        org: OrgId,
+        customer: i64,
+        consent: ConsentInput,
+        now: DateTime<Utc>,
+    ) -> Result<Consent>;
+    /// A customer's consents, newest first.
+    fn consents(&self, org: OrgId, customer: i64) -> Result<Vec<Consent>>;
     /// Erases a customer on their request: every text by or about them (comments and what was
     /// read in them, survey answers, case texts and notes, record attributes, webhook payloads),
     /// then the profile and identities; their scores stay, anonymised.

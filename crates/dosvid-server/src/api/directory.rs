@@ -238,3 +238,39 @@ pub async fn duplicates(
         state.run(move |s| s.duplicate_customers(auth.org)).await?,
     ))
 }
+
+/// Record a consent given or withdrawn: what (`surveys`, `marketing`, `profiling`), when and
+/// through which channel. The latest of a purpose is in force; survey invitations are refused
+/// after a withdrawal of `surveys`.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/consents", tag = "directory", params(("id" = i64, Path)),
+    request_body = dosvid_domain::ConsentInput,
+    responses((status = 201, body = dosvid_domain::Consent), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_consent(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    ApiJson(consent): ApiJson<dosvid_domain::ConsentInput>,
+) -> Result<(StatusCode, Json<dosvid_domain::Consent>), ApiError> {
+    let consent = state
+        .run(move |s| s.record_consent(auth.org, id, consent, Utc::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(consent)))
+}
+
+/// A customer's consents, newest first (the first of each purpose is in force).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/consents", tag = "directory", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<dosvid_domain::Consent>), (status = 404, body = ErrorBody)))]
+pub async fn list_consents(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<Vec<dosvid_domain::Consent>>, ApiError> {
+    Ok(Json(
+        state
+            .run(move |s| {
+                s.get_customer(auth.org, id)?;
+                s.consents(auth.org, id)
+            })
+            .await?,
+    ))
+}

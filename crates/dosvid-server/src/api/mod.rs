@@ -87,6 +87,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(directory::undo_merge))
         .routes(routes!(directory::list_merges))
         .routes(routes!(directory::duplicates))
+        .routes(routes!(directory::list_consents, directory::record_consent))
         .routes(routes!(directory::erase_customer))
         .routes(routes!(journeys::list_channels, journeys::create_channel))
         .routes(routes!(

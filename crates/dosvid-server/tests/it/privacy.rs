@@ -177,3 +177,61 @@ async fn erase(app: TestApp) {
         }
     }
 }
+
+api_test!(
+    a_customer_who_withdrew_consent_to_surveys_is_not_invited,
+    consent
+);
+async fn consent(app: TestApp) {
+    let customer = app
+        .post(
+            "/api/v1/customers",
+            &json!({"external_id": "crm-9", "name": "Оксана"}),
+        )
+        .await
+        .body["id"]
+        .clone();
+    let survey = app
+        .post("/api/v1/surveys", &crate::surveys::after_call_survey())
+        .await
+        .body["id"]
+        .clone();
+    let withdrawn = app
+        .post(
+            &format!("/api/v1/customers/{customer}/consents"),
+            &json!({"purpose": "surveys", "granted": false, "channel": "phone"}),
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::CREATED, "{}", withdrawn.body);
+    let bad = app
+        .post(
+            &format!("/api/v1/customers/{customer}/consents"),
+            &json!({"purpose": "everything", "granted": true}),
+        )
+        .await;
+    assert_eq!(bad.body["error"]["field"], "purpose");
+    let path = format!("/api/v1/surveys/{survey}/invitations");
+    let body = json!({"customer_external_id": "crm-9"});
+    let invite = || app.post(&path, &body);
+    let refused = invite().await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert_eq!(refused.body["error"]["field"], "customer");
+    let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+    app.post(
+        &format!("/api/v1/customers/{customer}/consents"),
+        &json!({"purpose": "surveys", "granted": true, "channel": "web", "at": later}),
+    )
+    .await;
+    assert_eq!(invite().await.status, StatusCode::CREATED);
+    let history = app
+        .get(&format!("/api/v1/customers/{customer}/consents"))
+        .await
+        .body;
+    assert_eq!(history[0]["granted"], true);
+    assert_eq!(history[1]["channel"], "phone");
+    let export = app
+        .get(&format!("/api/v1/customers/{customer}/export"))
+        .await
+        .body;
+    assert_eq!(export["consents"].as_array().unwrap().len(), 2);
+}

@@ -374,3 +374,57 @@ pub(super) fn list_customers(
     load_identities(c, &mut customers)?;
     Ok(Page::from_items(customers, limit, |c| c.id))
 }
+
+fn consent_from_row(r: &Row) -> Result<dosvid_domain::Consent> {
+    Ok(dosvid_domain::Consent {
+        id: r.int(0)?,
+        customer_id: r.int(1)?,
+        purpose: r.text(2)?,
+        granted: r.bool(3)?,
+        channel: r.opt_text(4)?,
+        at: r.time(5)?,
+    })
+}
+
+pub(super) fn record_consent(
+    c: &mut impl Conn,
+    org: OrgId,
+    customer: i64,
+    consent: &dosvid_domain::ConsentInput,
+    now: DateTime<Utc>,
+) -> Result<dosvid_domain::Consent> {
+    get_customer(c, org, customer)?;
+    let id = c.insert_id(
+        "INSERT INTO consents (org_id, customer_id, purpose, granted, channel, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            org.into(),
+            customer.into(),
+            (&consent.purpose).into(),
+            consent.granted.into(),
+            (&consent.channel).into(),
+            consent.at.unwrap_or(now).into(),
+        ],
+    )?;
+    let row = c.query_one(
+        "SELECT id, customer_id, purpose, granted, channel, at FROM consents WHERE id = $1",
+        &[id.into()],
+    )?;
+    consent_from_row(&row)
+}
+
+/// A customer's consents, newest first: the first of each purpose is in force.
+pub(super) fn consents(
+    c: &mut impl Conn,
+    org: OrgId,
+    customer: i64,
+) -> Result<Vec<dosvid_domain::Consent>> {
+    c.query(
+        "SELECT id, customer_id, purpose, granted, channel, at FROM consents \
+         WHERE org_id = $1 AND customer_id = $2 ORDER BY at DESC, id DESC",
+        &[org.into(), customer.into()],
+    )?
+    .iter()
+    .map(consent_from_row)
+    .collect()
+}

@@ -12,7 +12,8 @@ use crate::sql::{Conn, Row};
 use crate::{Result, StoreError};
 
 /// The tables whose rows name a customer, and so move with a merge.
-const MOVED: [&str; 6] = [
+const MOVED: [&str; 7] = [
+    "consents",
     "feedback",
     "interactions",
     "transactions",

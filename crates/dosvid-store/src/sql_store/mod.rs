@@ -21,11 +21,11 @@ use dosvid_domain::journey::{
     DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint,
 };
 use dosvid_domain::{
-    BatchReport, Channel, ChannelPatch, Customer, CustomerFact, CustomerMerge, CustomerPatch,
-    DuplicateSuggestion, FactScan, Feedback, FeedbackFact, Interaction, InteractionFact, Journey,
-    JourneyPatch, NewChannel, NewCustomer, NewJourney, NewStage, NewTouchpoint, OrgId,
-    Organisation, OrganisationPatch, RecordKind, Stage, StagePatch, Touchpoint, TouchpointPatch,
-    Transaction, TransactionFact,
+    BatchReport, Channel, ChannelPatch, Consent, ConsentInput, Customer, CustomerFact,
+    CustomerMerge, CustomerPatch, DuplicateSuggestion, FactScan, Feedback, FeedbackFact,
+    Interaction, InteractionFact, Journey, JourneyPatch, NewChannel, NewCustomer, NewJourney,
+    NewStage, NewTouchpoint, OrgId, Organisation, OrganisationPatch, RecordKind, Stage, StagePatch,
+    Touchpoint, TouchpointPatch, Transaction, TransactionFact,
 };
 
 use dosvid_domain::NewFeedback;
@@ -909,6 +909,22 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn duplicate_customers(&self, org: OrgId) -> Result<Vec<DuplicateSuggestion>> {
         self.backend.read(|c| merges::duplicates(c, org))
+    }
+
+    fn record_consent(
+        &self,
+        org: OrgId,
+        customer: i64,
+        consent: ConsentInput,
+        now: DateTime<Utc>,
+    ) -> Result<Consent> {
+        let consent = consent.validate()?;
+        self.backend
+            .write(|c| directory::record_consent(c, org, customer, &consent, now))
+    }
+
+    fn consents(&self, org: OrgId, customer: i64) -> Result<Vec<Consent>> {
+        self.backend.read(|c| directory::consents(c, org, customer))
     }
 
     fn erase_customer(&self, org: OrgId, id: i64) -> Result<()> {

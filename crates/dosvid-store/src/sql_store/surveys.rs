@@ -334,6 +334,23 @@ pub(super) fn invite(
             )));
         }
     }
+    // A customer who withdrew consent to surveys is not asked.
+    let consent = c.query_opt(
+        "SELECT granted, at FROM consents WHERE org_id = $1 AND customer_id = $2 AND purpose = 'surveys' \
+         ORDER BY at DESC, id DESC LIMIT 1",
+        &[org.into(), customer.into()],
+    )?;
+    if let Some(row) = consent
+        && !row.bool(0)?
+    {
+        return Err(StoreError::Conflict {
+            field: "customer".into(),
+            message: format!(
+                "the customer withdrew consent to surveys on {}",
+                row.time(1)?.format("%Y-%m-%d")
+            ),
+        });
+    }
     // Two invitations of one customer at once must not both pass the rule: a no-op update
     // locks the customer's row until this transaction ends (SQLite has one writer anyway).
     c.execute(
