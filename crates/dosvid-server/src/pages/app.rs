@@ -121,6 +121,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::get(super::customers::show),
         )
         .route(
+            "/customers/duplicates",
+            axum::routing::get(super::duplicates::show),
+        )
+        .route(
+            "/customers/{id}/merge/{other}",
+            axum::routing::post(super::duplicates::merge),
+        )
+        .route(
+            "/customers/merges/{id}/undo",
+            axum::routing::post(super::duplicates::undo),
+        )
+        .route(
             "/customers/{id}/erase",
             axum::routing::post(super::customers::erase),
         )

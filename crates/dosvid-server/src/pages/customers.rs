@@ -63,6 +63,7 @@ pub async fn list(
     }
     let body = html! {
         h1 { (ui.customers) }
+        p { a href="/customers/duplicates" { (super::duplicates::title(signed.lang())) } }
         form.filters method="get" action="/customers" role="search" {
             div.filter {
                 label for="q" { (ui.find_customer) }

@@ -11,6 +11,7 @@ mod cases;
 mod charts;
 mod customers;
 mod dashboard;
+mod duplicates;
 mod explorer;
 mod i18n;
 mod insights;

@@ -148,3 +148,82 @@ async fn merge(app: TestApp) {
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }
+
+api_test!(
+    an_administrator_merges_a_suggested_pair_from_the_page_and_undoes_it,
+    merge_page
+);
+async fn merge_page(app: TestApp) {
+    use crate::helpers::{agent, sign_in};
+    use dosvid_domain::user::Role;
+    for (id, phone) in [("x1", "+380671112233"), ("x2", "+48671112233")] {
+        let made = app
+            .post(
+                "/api/v1/customers",
+                &json!({"external_id": id, "name": format!("Клієнт {id}"), "phone": phone}),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    }
+    let admin = agent(&app, Role::Admin).await;
+    let cookie = sign_in(&app, &admin).await;
+    let signed = [("cookie", cookie.as_str())];
+    let page = app.page("GET", "/customers/duplicates", &[], &signed).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("Клієнт x1") && page.html.contains("Клієнт x2"),
+        "{}",
+        page.html
+    );
+    let csrf = page.hidden("csrf");
+    let ids: Vec<i64> = app
+        .all("/api/v1/customers")
+        .await
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    let analyst = agent(&app, Role::Analyst).await;
+    let theirs = sign_in(&app, &analyst).await;
+    let theirs = [("cookie", theirs.as_str())];
+    let their_page = app.page("GET", "/customers/duplicates", &[], &theirs).await;
+    let refused = app
+        .page(
+            "POST",
+            &format!("/customers/{}/merge/{}", ids[0], ids[1]),
+            &[("csrf", &their_page.hidden("csrf"))],
+            &theirs,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let merged = app
+        .page(
+            "POST",
+            &format!("/customers/{}/merge/{}", ids[0], ids[1]),
+            &[("csrf", &csrf)],
+            &signed,
+        )
+        .await;
+    assert_eq!(
+        merged.location,
+        Some(format!("/customers/{}", ids[0])),
+        "{}",
+        merged.html
+    );
+    assert_eq!(app.all("/api/v1/customers").await.len(), 1);
+    let page = app.page("GET", "/customers/duplicates", &[], &signed).await;
+    let merge_id = app.get("/api/v1/merges").await.body[0]["id"].clone();
+    assert!(
+        page.html
+            .contains(&format!("/customers/merges/{merge_id}/undo"))
+    );
+    let undone = app
+        .page(
+            "POST",
+            &format!("/customers/merges/{merge_id}/undo"),
+            &[("csrf", &csrf)],
+            &signed,
+        )
+        .await;
+    assert_eq!(undone.location.as_deref(), Some("/customers/duplicates"));
+    assert_eq!(app.all("/api/v1/customers").await.len(), 2);
+}
