@@ -37,6 +37,7 @@ pub fn run(
     let survey = demo_survey(store.as_ref()).context("creating the demo survey")?;
     demo_rules(store.as_ref()).context("creating the demo's alert rules")?;
     demo_strategy(store.as_ref()).context("creating the demo's strategy cycle")?;
+    demo_consents(store.as_ref()).context("recording the demo's consents")?;
     if no_serve {
         return Ok(());
     }
@@ -196,6 +197,44 @@ fn demo_strategy(store: &dyn Store) -> anyhow::Result<()> {
                 Some(DEMO_ADMIN),
                 now,
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// Consents of some demo customers, once: every 50th agreed to marketing on the web, and every
+/// 97th withdrew consent to surveys by phone (invitations to them are refused).
+fn demo_consents(store: &dyn Store) -> anyhow::Result<()> {
+    use dosvid_domain::ConsentInput;
+    let org = store.default_org()?;
+    let first = store.list_customers(org, &Filter::default(), PageRequest::first(1))?;
+    let Some(first) = first.items.first() else {
+        return Ok(());
+    };
+    if !store.consents(org, first.id)?.is_empty() {
+        return Ok(());
+    }
+    let at = |y, m, d| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .map(|t| t.and_utc())
+    };
+    let customers = dosvid_store::all_pages(|p| store.list_customers(org, &Filter::default(), p))?;
+    for (i, customer) in customers.iter().enumerate() {
+        let record = |purpose: &str, granted, channel: &str, when| {
+            let consent = ConsentInput {
+                purpose: purpose.into(),
+                granted,
+                channel: Some(channel.into()),
+                at: when,
+            };
+            store.record_consent(org, customer.id, consent, chrono::Utc::now())
+        };
+        if i % 50 == 0 {
+            record("marketing", true, "web", at(2025, 12, 1))?;
+        }
+        if i % 97 == 0 {
+            record("surveys", false, "phone", at(2026, 3, 15))?;
         }
     }
     Ok(())

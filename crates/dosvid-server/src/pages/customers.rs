@@ -122,6 +122,8 @@ struct Profile {
     events: Vec<Event>,
     touchpoints: HashMap<i64, String>,
     channels: HashMap<i64, String>,
+    /// Newest first.
+    consents: Vec<dosvid_domain::Consent>,
 }
 
 pub async fn show(
@@ -174,6 +176,7 @@ pub async fn show(
                 .map(|c| (c.id, c.name))
                 .collect();
             Ok(Profile {
+                consents: s.consents(org, id)?,
                 customer,
                 events,
                 touchpoints,
@@ -240,6 +243,16 @@ pub async fn show(
                     }
                 }
             }
+        }
+        @if !profile.consents.is_empty() {
+            h2 { (ui.consents) }
+            ul.list { @for c in &profile.consents {
+                li {
+                    (consent_purpose(ui, &c.purpose)) ": "
+                    strong { (if c.granted { ui.consent_given } else { ui.consent_withdrawn }) }
+                    span.meta { " " (c.at.format("%Y-%m-%d")) @if let Some(ch) = &c.channel { " · " (ch) } }
+                }
+            } }
         }
         p {
             (ui.export_data) ": "
@@ -388,5 +401,13 @@ pub async fn erase(
             let body = html! { h1 { (ui.customers) } p.error role="alert" { (message) } };
             html_response(status, app_page(&signed, "/customers", ui.customers, body))
         }
+    }
+}
+
+fn consent_purpose(ui: &super::i18n::Ui, purpose: &str) -> &'static str {
+    match purpose {
+        "surveys" => ui.consent_purposes[0],
+        "marketing" => ui.consent_purposes[1],
+        _ => ui.consent_purposes[2],
     }
 }
