@@ -711,6 +711,9 @@ pub trait Store: Send + Sync + 'static {
     /// Sets a new password (checked, then hashed) and ends the user's sessions.
     fn set_password(&self, org: OrgId, user: i64, password: &str) -> Result<()>;
     fn set_user_language(&self, org: OrgId, user: i64, language: &str) -> Result<()>;
+    /// The organisation of the person with this e-mail, if there is one (a failed sign-in is
+    /// that organisation's to know about).
+    fn organisation_of(&self, email: &str) -> Result<Option<OrgId>>;
     /// Checks an e-mail and password; on success opens a session and returns the cookie's secret.
     fn sign_in(
         &self,

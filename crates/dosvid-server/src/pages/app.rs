@@ -456,6 +456,7 @@ pub async fn login_post(
     let email = form.one("email").unwrap_or_default().to_owned();
     let password = form.one("password").unwrap_or_default().to_owned();
     let attempt = email.clone();
+    let attempt_email = email.clone();
     let address = crate::network::client_ip(
         extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -470,7 +471,10 @@ pub async fn login_post(
     let tried = email.trim().to_lowercase();
     let locked = state
         .run(move |s| {
-            let org = s.default_org()?;
+            let org = match s.organisation_of(&tried)? {
+                Some(org) => org,
+                None => s.default_org()?,
+            };
             let recent = AuditFilter {
                 kind: Some(AuditKind::FailedSignIn),
                 actor: Some(tried.clone()),
@@ -500,10 +504,13 @@ pub async fn login_post(
     let signed = state
         .run(move |s| {
             let signed = s.sign_in(&attempt, &password, Utc::now())?;
-            // A failed attempt is the default organisation's to know about.
+            // A failed attempt is the organisation's whose person it names (or the first's).
             let org = match &signed {
                 Some((user, _)) => user.org_id,
-                None => s.default_org()?,
+                None => match s.organisation_of(&attempt_email)? {
+                    Some(org) => org,
+                    None => s.default_org()?,
+                },
             };
             Ok((signed, org))
         })

@@ -146,3 +146,43 @@ async fn lockout(app: TestApp) {
     assert!(locked.html.contains("15"), "{}", locked.html);
     sign_in(&app, &other).await;
 }
+
+api_test!(
+    a_failed_sign_in_is_in_the_log_of_the_organisation_whose_person_it_names,
+    failed_elsewhere
+);
+async fn failed_elsewhere(app: TestApp) {
+    let store = app.store.clone();
+    let key = tokio::task::spawn_blocking(move || {
+        let now = chrono::Utc::now();
+        let org = store.create_organisation("Друга", "UTC", now).unwrap();
+        let user = dosvid_domain::user::NewUser {
+            email: "boss@second.example".into(),
+            name: "Бос".into(),
+            role: Role::Admin,
+            language: "uk".into(),
+            agent: None,
+        };
+        store
+            .create_user(org.id, user, crate::helpers::PASSWORD, now)
+            .unwrap();
+        let (_, secret) = store.create_api_key(org.id, "second", now).unwrap();
+        secret.expose().to_owned()
+    })
+    .await
+    .unwrap();
+    let failed = app.login("boss@second.example", "guessing", None).await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    let theirs = app
+        .send(
+            "GET",
+            "/api/v1/audit?kind=failed_sign_in",
+            Some(&key),
+            &[],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(entries(&theirs.body).len(), 1, "{}", theirs.body);
+    let ours = app.get("/api/v1/audit?kind=failed_sign_in").await;
+    assert!(entries(&ours.body).is_empty(), "{}", ours.body);
+}

@@ -1139,6 +1139,11 @@ impl<B: Backend> Store for SqlStore<B> {
             .write(|c| users::set_language(c, org, user, language))
     }
 
+    fn organisation_of(&self, email: &str) -> Result<Option<OrgId>> {
+        self.backend
+            .read(|c| Ok(users::user_by_email(c, email)?.map(|(user, _)| user.org_id)))
+    }
+
     fn sign_in(
         &self,
         email: &str,
