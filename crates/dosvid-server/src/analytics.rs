@@ -215,8 +215,14 @@ impl Analytics {
     /// The taxonomy changed and every comment was tagged again: the index is built afresh on
     /// the next question.
     pub fn taxonomy_changed(&self, org: OrgId) {
-        lock(&self.orgs).remove(&org);
+        self.records_rewritten(org);
         lock(&self.themes).remove(&org);
+    }
+
+    /// Stored records changed in ways an append cannot follow (a customer erased, two profiles
+    /// merged): the index is built afresh on the next question.
+    pub fn records_rewritten(&self, org: OrgId) {
+        lock(&self.orgs).remove(&org);
     }
 
     /// Builds (again) the index of an organisation.

@@ -1,13 +1,13 @@
-//! A customer's rights over their data, for the API and the pages alike: everything Dosvid holds
-//! about one customer, as JSON or as a ZIP of CSV files, and erasure (the store removes every
-//! text by or about them; the analytics index is rebuilt so nothing read from those texts
-//! stays).
+//! One customer's data, for the API and the pages alike: everything Dosvid holds about them, as
+//! JSON or as a ZIP of CSV files; erasure (the store removes every text by or about them; the
+//! analytics index is rebuilt so nothing read from those texts stays); and merging two profiles
+//! of one person, and undoing it.
 
 use chrono::{DateTime, Utc};
 use dosvid_domain::audit::{AuditEntry, AuditFilter};
 use dosvid_domain::case::{Case, CaseEvent};
 use dosvid_domain::survey::SurveyResponse;
-use dosvid_domain::{Customer, Feedback, Interaction, OrgId, Transaction};
+use dosvid_domain::{Customer, CustomerMerge, Feedback, Interaction, OrgId, Transaction};
 use dosvid_store::{CaseFilter, Filter, Store, StoreError, all_pages};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -102,8 +102,33 @@ pub fn erase(
     id: i64,
 ) -> Result<(), StoreError> {
     store.erase_customer(org, id)?;
-    analytics.taxonomy_changed(org);
+    analytics.records_rewritten(org);
     Ok(())
+}
+
+/// Joins `merged` into `survivor`; the index follows the records that changed hands.
+pub fn merge(
+    store: &dyn Store,
+    analytics: &Analytics,
+    org: OrgId,
+    survivor: i64,
+    merged: i64,
+) -> Result<CustomerMerge, StoreError> {
+    let merge = store.merge_customers(org, survivor, merged, Utc::now())?;
+    analytics.records_rewritten(org);
+    Ok(merge)
+}
+
+/// Undoes a merge; the index follows.
+pub fn undo_merge(
+    store: &dyn Store,
+    analytics: &Analytics,
+    org: OrgId,
+    id: i64,
+) -> Result<CustomerMerge, StoreError> {
+    let merge = store.undo_merge(org, id, Utc::now())?;
+    analytics.records_rewritten(org);
+    Ok(merge)
 }
 
 /// A list of records as CSV: one column per field (nested values as JSON), in the order the

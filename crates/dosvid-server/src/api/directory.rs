@@ -188,10 +188,7 @@ pub async fn merge_customers(
     Ok(Json(
         state
             .write(move |s, analytics| {
-                let merge = s.merge_customers(auth.org, id, input.merge, Utc::now())?;
-                // Records changed hands: the index is built again on the next question.
-                analytics.taxonomy_changed(auth.org);
-                Ok(merge)
+                crate::privacy::merge(s, analytics, auth.org, id, input.merge)
             })
             .await?,
     ))
@@ -207,11 +204,7 @@ pub async fn undo_merge(
 ) -> Result<Json<dosvid_domain::CustomerMerge>, ApiError> {
     Ok(Json(
         state
-            .write(move |s, analytics| {
-                let merge = s.undo_merge(auth.org, id, Utc::now())?;
-                analytics.taxonomy_changed(auth.org);
-                Ok(merge)
-            })
+            .write(move |s, analytics| crate::privacy::undo_merge(s, analytics, auth.org, id))
             .await?,
     ))
 }

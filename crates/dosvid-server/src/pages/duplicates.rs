@@ -197,8 +197,7 @@ pub async fn merge(
         Form::parse(&body),
         Action::Administer,
         move |s, org, _| {
-            s.merge_customers(org, survivor, merged, Utc::now())?;
-            analytics.taxonomy_changed(org);
+            crate::privacy::merge(s, &analytics, org, survivor, merged)?;
             Ok(())
         },
     )
@@ -225,8 +224,7 @@ pub async fn undo(
         Form::parse(&body),
         Action::Administer,
         move |s, org, _| {
-            s.undo_merge(org, id, Utc::now())?;
-            analytics.taxonomy_changed(org);
+            crate::privacy::undo_merge(s, &analytics, org, id)?;
             Ok(())
         },
     )
