@@ -426,15 +426,42 @@ fn projection(
     Some(current? + slope * (due - today).num_days() as f64)
 }
 
-/// The goals under each goal.
-pub fn children_of(goals: &[Goal]) -> HashMap<i64, Vec<i64>> {
+/// Sets a goal: checked, its baseline measured now, stored.
+pub fn set_goal(
+    store: &dyn Store,
+    index: &Index,
+    org: OrgId,
+    goal: GoalDefinition,
+    now: DateTime<Utc>,
+) -> Result<Goal, StoreError> {
+    let goal = goal.validate()?;
+    let baseline = baseline(store, index, org, &goal, now)?;
+    store.create_goal(org, goal, baseline, now)
+}
+
+/// The progress of the goals `keep` chooses, each knowing the goals set under it.
+pub fn goals_progress(
+    store: &dyn Store,
+    index: &Index,
+    org: OrgId,
+    keep: impl Fn(&Goal) -> bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<GoalProgress>, StoreError> {
+    let goals = store.list_goals(org)?;
     let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
-    for g in goals {
+    for g in &goals {
         if let Some(parent) = g.definition.parent_id {
             children.entry(parent).or_default().push(g.id);
         }
     }
-    children
+    goals
+        .into_iter()
+        .filter(|g| keep(g))
+        .map(|g| {
+            let kids = children.remove(&g.id).unwrap_or_default();
+            progress(store, index, org, g, kids, now)
+        })
+        .collect()
 }
 
 /// The options of `GET /api/v1/initiatives/{id}/impact`.
@@ -654,6 +681,26 @@ pub fn cycle_view(
     cycle: Cycle,
     now: DateTime<Utc>,
 ) -> Result<CycleView, StoreError> {
+    let id = cycle.id;
+    let goals = goals_progress(
+        store,
+        index,
+        org,
+        |g| g.definition.cycle_id == Some(id),
+        now,
+    )?;
+    cycle_view_with(store, index, org, cycle, &goals, now)
+}
+
+/// [`cycle_view`] with the goals' progress measured already (the strategy page has them all).
+pub fn cycle_view_with(
+    store: &dyn Store,
+    index: &Index,
+    org: OrgId,
+    cycle: Cycle,
+    goals: &[GoalProgress],
+    now: DateTime<Utc>,
+) -> Result<CycleView, StoreError> {
     let today = today(index, now);
     let initiatives: Vec<Initiative> = store
         .list_initiatives(org)?
@@ -717,26 +764,20 @@ pub fn cycle_view(
             });
         }
     }
-    let all_goals = store.list_goals(org)?;
-    let children = children_of(&all_goals);
-    let mut goals = Vec::new();
-    for goal in all_goals
-        .into_iter()
-        .filter(|g| g.definition.cycle_id == Some(cycle.id))
-    {
-        let kids = children.get(&goal.id).cloned().unwrap_or_default();
-        let p = progress(store, index, org, goal, kids, now)?;
-        goals.push(GoalSummary {
+    let goals = goals
+        .iter()
+        .filter(|p| p.goal.definition.cycle_id == Some(cycle.id))
+        .map(|p| GoalSummary {
             id: p.goal.id,
             name: p.goal.definition.name.clone(),
             metric: p.goal.definition.metric,
             target: p.goal.definition.target,
             due: p.goal.definition.due,
             status: p.status,
-            current: p.current,
-            baseline: p.goal.baseline,
-        });
-    }
+            current: p.current.clone(),
+            baseline: p.goal.baseline.clone(),
+        })
+        .collect();
     let data_end = measured_until(index, now);
     let evaluation = initiatives
         .iter()

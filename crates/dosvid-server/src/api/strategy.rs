@@ -52,10 +52,7 @@ pub async fn create_goal(
 ) -> Result<(StatusCode, Json<Goal>), ApiError> {
     let goal = state
         .with_index(auth.org, move |store, index| {
-            let goal = goal.validate()?;
-            let now = Utc::now();
-            let baseline = strategy::baseline(store, index, auth.org, &goal, now)?;
-            store.create_goal(auth.org, goal, baseline, now)
+            strategy::set_goal(store, index, auth.org, goal, Utc::now())
         })
         .await?;
     Ok((StatusCode::CREATED, Json(goal)))
@@ -71,16 +68,7 @@ pub async fn list_goals(
     Ok(Json(
         state
             .with_index(auth.org, move |store, index| {
-                let goals = store.list_goals(auth.org)?;
-                let children = strategy::children_of(&goals);
-                let now = Utc::now();
-                goals
-                    .into_iter()
-                    .map(|g| {
-                        let kids = children.get(&g.id).cloned().unwrap_or_default();
-                        strategy::progress(store, index, auth.org, g, kids, now)
-                    })
-                    .collect()
+                strategy::goals_progress(store, index, auth.org, |_| true, Utc::now())
             })
             .await?,
     ))
@@ -100,19 +88,13 @@ pub async fn get_goal(
     Ok(Json(
         state
             .with_index(auth.org, move |store, index| {
-                let goals = store.list_goals(auth.org)?;
-                let children = strategy::children_of(&goals)
-                    .remove(&id)
-                    .unwrap_or_default();
-                let goal =
-                    goals
-                        .into_iter()
-                        .find(|g| g.id == id)
-                        .ok_or_else(|| StoreError::NotFound {
-                            entity: "goal",
-                            id: id.to_string(),
-                        })?;
-                strategy::progress(store, index, auth.org, goal, children, Utc::now())
+                let now = Utc::now();
+                strategy::goals_progress(store, index, auth.org, |g| g.id == id, now)?
+                    .pop()
+                    .ok_or_else(|| StoreError::NotFound {
+                        entity: "goal",
+                        id: id.to_string(),
+                    })
             })
             .await?,
     ))

@@ -943,19 +943,19 @@ async fn read_overview(state: &AppState, org: i64, sort: String) -> Result<Overv
         .with_index(org, move |s, index| {
             let now = Utc::now();
             let cycles = s.list_cycles(org)?;
+            // Every goal is measured once; the cycle's are among them.
+            let goals = strategy::goals_progress(s, index, org, |_| true, now)?;
             let view = match cycles.last() {
-                Some(c) => Some(strategy::cycle_view(s, index, org, c.clone(), now)?),
+                Some(c) => Some(strategy::cycle_view_with(
+                    s,
+                    index,
+                    org,
+                    c.clone(),
+                    &goals,
+                    now,
+                )?),
                 None => None,
             };
-            let all = s.list_goals(org)?;
-            let children = strategy::children_of(&all);
-            let goals = all
-                .into_iter()
-                .map(|g| {
-                    let kids = children.get(&g.id).cloned().unwrap_or_default();
-                    strategy::progress(s, index, org, g, kids, now)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
             let mut initiatives = s.list_initiatives(org)?;
             strategy::sort_initiatives(&mut initiatives, &sort);
             let touchpoints = dosvid_store::all_pages(|p| {
@@ -1225,11 +1225,8 @@ pub async fn create_goal(
                 window_days: 90,
                 set_on: None,
                 min_sample: None,
-            }
-            .validate()?;
-            let now = Utc::now();
-            let baseline = strategy::baseline(s, index, org, &goal, now)?;
-            s.create_goal(org, goal, baseline, now)
+            };
+            strategy::set_goal(s, index, org, goal, Utc::now())
         },
     )
     .await;
