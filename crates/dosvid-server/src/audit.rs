@@ -25,16 +25,17 @@ pub struct Actor {
     pub name: Option<String>,
 }
 
-/// The client's address: the peer, or the address a trusted proxy forwarded.
-pub fn client_address(state: &AppState, req: &Request) -> IpAddr {
-    let peer = req
-        .extensions()
+/// The client's address: the peer, or the address a trusted proxy forwarded. Requests that did
+/// not come through a socket (in-process tests) are from 0.0.0.0.
+pub fn client_address(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &axum::http::HeaderMap,
+) -> IpAddr {
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     crate::network::client_ip(peer, forwarded, &state.trusted_proxies)
 }
 
@@ -96,19 +97,23 @@ pub async fn append(state: &AppState, org: OrgId, entry: AuditEntry) {
 /// The middleware behind every API endpoint and signed-in page (inside the key or session
 /// check, which names the actor).
 pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
     let template = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
+        .map_or(path, MatchedPath::as_str);
     let (Some(actor), Some(kind)) = (
-        req.extensions().get::<Actor>().cloned(),
-        kind_of(req.method(), &template, req.uri().path(), req.uri().query()),
+        req.extensions().get::<Actor>(),
+        kind_of(req.method(), template, path, req.uri().query()),
     ) else {
         return next.run(req).await;
     };
-    let action = format!("{} {template}", req.method());
-    let object = req.uri().path().to_owned();
-    let address = client_address(&state, &req).to_string();
+    let (actor, action, object) = (
+        actor.clone(),
+        format!("{} {template}", req.method()),
+        path.to_owned(),
+    );
+    let address = client_address(&state, req.extensions(), req.headers()).to_string();
     let response = next.run(req).await;
     let entry = AuditEntry {
         id: 0,

@@ -120,8 +120,8 @@ pub async fn require_api_key(
     let template = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
-    let needed = scope_needed(req.method(), &template);
+        .map_or(req.uri().path(), axum::extract::MatchedPath::as_str);
+    let needed = scope_needed(req.method(), template);
     if !key.may(needed) {
         return Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,

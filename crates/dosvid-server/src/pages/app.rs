@@ -457,15 +457,7 @@ pub async fn login_post(
     let password = form.one("password").unwrap_or_default().to_owned();
     let attempt = email.clone();
     let attempt_email = email.clone();
-    let address = crate::network::client_ip(
-        extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |c| {
-                c.0.ip()
-            }),
-        headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
-        &state.trusted_proxies,
-    );
+    let address = crate::audit::client_address(&state, &extensions, &headers);
     // An account that keeps failing is closed for a while, whatever address the tries come
     // from: the audit log counts them.
     let tried = email.trim().to_lowercase();

@@ -24,12 +24,12 @@ mod surveys;
 mod webhooks;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -320,15 +320,7 @@ impl RateLimiter {
 
 async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Requests that did not come through a socket (in-process tests) share one bucket.
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let ip = crate::network::client_ip(peer, forwarded, &state.trusted_proxies);
+    let ip = crate::audit::client_address(&state, req.extensions(), req.headers());
     if !state.rate_limit.admit(ip, Instant::now()) {
         let lang = Lang::from_accept(req.headers());
         let mut response = message_page(
