@@ -116,6 +116,20 @@ impl Directory {
         Some(bits)
     }
 
+    /// The department owning a touchpoint: its own owner, else the nearest one above it.
+    pub fn owner_department(&self, id: i64) -> Option<&str> {
+        let mut at = self.touchpoint(id);
+        // A touchpoint tree is shallow; the bound only guards against a cycle.
+        for _ in 0..64 {
+            let t = at?;
+            if let Some(d) = t.owner_department.as_deref() {
+                return Some(d);
+            }
+            at = t.parent_id.and_then(|p| self.touchpoint(p));
+        }
+        None
+    }
+
     /// The touchpoint and every touchpoint below it.
     pub fn subtree(&self, root: i64) -> Vec<i64> {
         let mut out = vec![root];
@@ -265,6 +279,15 @@ impl Customers {
         }
     }
 
+    /// Each slot's customer id (none for a customer erased since).
+    pub(crate) fn ids_by_slot(&self) -> Vec<Option<i64>> {
+        let mut ids = vec![None; self.len];
+        for (&id, &slot) in &self.slots {
+            ids[slot as usize] = Some(id);
+        }
+        ids
+    }
+
     pub(crate) fn slot_of(&self, id: i64) -> Option<u32> {
         self.slots.get(&id).copied()
     }
@@ -339,6 +362,41 @@ impl Columns {
         self.customer.push(at.customer);
         self.touchpoint.push(at.touchpoint);
         self.channel.push(at.channel);
+    }
+
+    /// The rows `keep` marks, in their order.
+    fn select(&self, keep: &[bool]) -> Columns {
+        fn pick<T: Copy>(column: &[T], keep: &[bool]) -> Vec<T> {
+            column
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(v, _)| *v)
+                .collect()
+        }
+        let mut out = Columns {
+            id: pick(&self.id, keep),
+            second: pick(&self.second, keep),
+            day: pick(&self.day, keep),
+            customer: pick(&self.customer, keep),
+            touchpoint: pick(&self.touchpoint, keep),
+            channel: pick(&self.channel, keep),
+            source: pick(&self.source, keep),
+            language: pick(&self.language, keep),
+            nps: pick(&self.nps, keep),
+            csat: pick(&self.csat, keep),
+            ces: pick(&self.ces, keep),
+            comment: pick(&self.comment, keep),
+            sentiment: pick(&self.sentiment, keep),
+            sentiment_score: pick(&self.sentiment_score, keep),
+            themes: pick(&self.themes, keep),
+            emotions: pick(&self.emotions, keep),
+            agent: pick(&self.agent, keep),
+            team: pick(&self.team, keep),
+            zones: Vec::new(),
+        };
+        out.rebuild_zones();
+        out
     }
 
     fn permute(&mut self, order: &[u32]) {
@@ -641,13 +699,20 @@ impl Index {
     }
 
     /// The values a customer attribute takes (`region`, `segment`, `attr.NAME`…), sorted.
+    /// The values customers have of an attribute (of the customers this index holds: a
+    /// restricted index names only its customers' values).
     pub fn attribute_values(&self, name: &str) -> Vec<String> {
-        let mut values: Vec<String> = self
-            .customers
-            .columns
-            .get(name)
-            .map(|c| c.dict.keys.clone())
-            .unwrap_or_default();
+        let Some(column) = self.customers.columns.get(name) else {
+            return Vec::new();
+        };
+        let mut used = vec![false; column.dict.cardinality()];
+        for &code in &column.values {
+            used[usize::from(code)] = true;
+        }
+        let mut values: Vec<String> = (1..used.len())
+            .filter(|&code| used[code])
+            .filter_map(|code| column.dict.key(code as u16).cloned())
+            .collect();
         values.sort();
         values
     }
@@ -722,6 +787,52 @@ impl Index {
                     *customer = NO_CUSTOMER;
                 }
             }
+        }
+    }
+
+    /// A copy holding only the feedback rows, interactions and customers (by slot) marked, with
+    /// the transactions of those customers; dictionaries, slots and the directory stay the same,
+    /// so that a filter or group means the same in the copy.
+    pub(crate) fn subset(&self, rows: &[bool], interactions: &[bool], customers: &[bool]) -> Index {
+        let mut kept = self.customers.clone();
+        for (&id, &slot) in &self.customers.slots {
+            if !customers.get(slot as usize).copied().unwrap_or(false) {
+                kept.remove(id);
+            }
+        }
+        let rows = self.rows.select(rows);
+        let interactions = self.interactions.select(interactions);
+        let day_range = |c: &Columns| c.day.iter().copied().min().zip(c.day.iter().copied().max());
+        let days = match (day_range(&rows), day_range(&interactions)) {
+            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
+        Index {
+            zone: self.zone.clone(),
+            directory: self.directory.clone(),
+            theme_bits: self.theme_bits.clone(),
+            rows,
+            interactions,
+            customers: kept,
+            touchpoints: self.touchpoints.clone(),
+            channels: self.channels.clone(),
+            languages: self.languages.clone(),
+            agents: self.agents.clone(),
+            teams: self.teams.clone(),
+            days,
+            feedback_seen: Seen::new(),
+            interactions_seen: Seen::new(),
+            transactions: self
+                .transactions
+                .iter()
+                .filter(|t| customers.get(t.customer as usize).copied().unwrap_or(false))
+                .copied()
+                .collect(),
+            currencies: self.currencies.clone(),
+            transactions_seen: Seen::new(),
+            building: false,
+            retained: std::sync::OnceLock::new(),
+            memo: Memo::default(),
         }
     }
 

@@ -12,6 +12,7 @@ mod index;
 mod journey;
 mod moments;
 mod query;
+mod restrict;
 mod revenue;
 mod scan;
 mod themes;
@@ -38,6 +39,7 @@ pub use query::{
     ComparePeriod, CompareTo, Distribution, Filters, MAX_GROUP_BY, MAX_GROUPS, Measure, Metric,
     Named, OneOrMany, Period, QueryRequest, QueryResult, RecordPage, ResultRow,
 };
+pub use restrict::{Restricted, Restriction};
 pub use revenue::{RetentionRequest, RetentionResult, RetentionRow};
 pub use themes::{ThemeReport, ThemeReportRequest, ThemeRow};
 pub use value_chain::{

@@ -108,6 +108,11 @@ pub struct Filters {
     #[serde(default)]
     #[schema(value_type = Vec<Named>)]
     pub touchpoint: OneOrMany<Named>,
+    /// Owner departments: the touchpoints a department owns (a touchpoint without an owner of
+    /// its own belongs to its parent's).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub department: OneOrMany<String>,
     /// Channels by id or key.
     #[serde(default)]
     #[schema(value_type = Vec<Named>)]
@@ -553,6 +558,18 @@ impl Index {
             touchpoints = Some(match touchpoints {
                 None => mask,
                 Some(stages) => stages.iter().zip(mask).map(|(a, b)| *a && b).collect(),
+            });
+        }
+        let departments = f.department.clone().into_vec();
+        if !departments.is_empty() {
+            let owned = |id: i64| {
+                dir.owner_department(id)
+                    .is_some_and(|d| departments.iter().any(|x| x.trim() == d))
+            };
+            let mask = self.touchpoints.mask(|id| id.is_some_and(|id| owned(*id)));
+            touchpoints = Some(match touchpoints {
+                None => mask,
+                Some(before) => before.iter().zip(mask).map(|(a, b)| *a && b).collect(),
             });
         }
         filters.extend(touchpoints.map(Filter::Touchpoint));

@@ -1246,3 +1246,72 @@ fn without_an_effect_the_interval_covers_zero_in_at_least_93_percent_of_trials()
         "{covered} of {trials} intervals cover zero"
     );
 }
+
+#[test]
+fn a_restricted_index_answers_as_the_whole_index_with_the_rule_added() {
+    let mut rng = Rng(31);
+    let dir = directory();
+    let (customers, feedback) = facts(&mut rng, 15_000);
+    let mut index = Index::new(Zone::new("Europe/Kyiv").unwrap(), dir);
+    index.upsert_customers(&customers);
+    index.append_feedback(&feedback);
+    index.finish_build();
+    let rules = [
+        serde_json::json!({"channel": "ch-2"}),
+        serde_json::json!({"touchpoint": "tp-11"}),
+        serde_json::json!({"customer": {"segment": "premium"}}),
+        serde_json::json!({"language": ["uk", "ru"], "stage": 1}),
+    ];
+    let dimensions = ["touchpoint", "month", "segment", "source", "theme", ""];
+    for rule in rules {
+        let rule: Filters = serde_json::from_value(rule).unwrap();
+        let restricted = index.restricted(&Restriction {
+            rules: vec![rule.clone()],
+            ..Default::default()
+        });
+        for _ in 0..12 {
+            let dimension = dimensions[rng.below(dimensions.len() as u64) as usize];
+            let mut asked = QueryRequest {
+                measures: vec![Measure::N, Measure::Nps, Measure::Reach, Measure::Sentiment],
+                group_by: (!dimension.is_empty())
+                    .then(|| dimension.to_owned())
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            };
+            if rng.chance(0.5) {
+                asked.filters.source = OneOrMany::One(FeedbackSource::Survey);
+            }
+            // The rules use none of the question's own filters, so adding them is a union.
+            let mut whole = asked.clone();
+            whole.filters = Filters {
+                source: asked.filters.source.clone(),
+                ..rule.clone()
+            };
+            let mine = serde_json::to_value(restricted.index.query(&asked).unwrap()).unwrap();
+            let all = serde_json::to_value(index.query(&whole).unwrap()).unwrap();
+            assert_eq!(mine, all, "rule {rule:?}, question {asked:?}");
+        }
+        let admitted = feedback
+            .iter()
+            .filter(|f| restricted.sees_feedback(f.id))
+            .count();
+        let counted = index
+            .query(&QueryRequest {
+                measures: vec![Measure::N],
+                filters: rule.clone(),
+                ..Default::default()
+            })
+            .unwrap()
+            .rows[0]
+            .n;
+        assert_eq!(admitted as u64, counted);
+    }
+    // A rule naming what the journey does not hold admits nothing.
+    let none = index.restricted(&Restriction {
+        rules: vec![serde_json::from_value(serde_json::json!({"touchpoint": "gone"})).unwrap()],
+        ..Default::default()
+    });
+    assert_eq!(none.index.len(), 0);
+    assert!(!none.sees_customer(1));
+}

@@ -107,6 +107,9 @@ pub struct User {
     /// The agent id interactions and feedback name this person by (`agent-013`), if they serve
     /// customers: their own scores and the comments about them are on `/me`.
     pub agent: Option<String>,
+    /// The organisation unit the person belongs to: they see only its records. None: the whole
+    /// organisation.
+    pub unit_id: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 

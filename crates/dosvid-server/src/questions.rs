@@ -47,6 +47,8 @@ pub struct SliceParams {
     /// Touchpoints, each with everything below it.
     pub(crate) touchpoint: Option<String>,
     pub(crate) channel: Option<String>,
+    /// Departments owning the touchpoints (a touchpoint without an owner takes its parent's).
+    pub(crate) department: Option<String>,
     /// survey, review, complaint, social, other.
     pub(crate) source: Option<String>,
     pub(crate) language: Option<String>,
@@ -132,6 +134,7 @@ impl SliceParams {
             stage: names(&self.stage),
             touchpoint: names(&self.touchpoint),
             channel: names(&self.channel),
+            department: OneOrMany::Many(list(&self.department)),
             source: OneOrMany::Many(sources),
             language: OneOrMany::Many(list(&self.language)),
             has_comment: self.has_comment,

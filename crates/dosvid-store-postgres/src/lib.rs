@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/0013_key_scopes.sql")),
     (14, include_str!("../migrations/0014_customer_merges.sql")),
     (15, include_str!("../migrations/0015_consents.sql")),
+    (16, include_str!("../migrations/0016_units.sql")),
 ];
 
 pub struct PgBackend {

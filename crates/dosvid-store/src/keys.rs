@@ -73,6 +73,8 @@ pub struct ApiKey {
     pub expires_at: Option<DateTime<Utc>>,
     /// When it last opened the API (to the minute).
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The organisation unit whose records the key sees; none: the whole organisation.
+    pub unit_id: Option<i64>,
 }
 
 impl ApiKey {

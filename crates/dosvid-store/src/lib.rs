@@ -22,6 +22,7 @@ use dosvid_domain::survey::{
     Answers, Invitation, NewResponse, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
 use dosvid_domain::survey_link::{Fatigued, SigningSecrets};
+use dosvid_domain::unit::{Unit, UnitInput};
 use dosvid_domain::user::{NewUser, User};
 use dosvid_domain::webhook::{
     Attempt, Delivery, DeliveryStatus, EventType, RetryPolicy, Webhook, WebhookInput, WebhookPatch,
@@ -599,6 +600,20 @@ pub trait Store: Send + Sync + 'static {
     fn update_goal(&self, org: OrgId, id: i64, goal: GoalDefinition) -> Result<Goal>;
     /// Deletes a goal; the goals under it and its initiatives stay, unlinked.
     fn delete_goal(&self, org: OrgId, id: i64) -> Result<()>;
+
+    /// The organisation's units, in the order they were made.
+    fn list_units(&self, org: OrgId) -> Result<Vec<Unit>>;
+    fn get_unit(&self, org: OrgId, id: i64) -> Result<Unit>;
+    /// Creates a unit (validated) under its parent, which must be a unit of the organisation.
+    fn create_unit(&self, org: OrgId, unit: UnitInput, now: DateTime<Utc>) -> Result<Unit>;
+    /// Replaces a unit's name, parent and rules; it cannot be moved under itself.
+    fn update_unit(&self, org: OrgId, id: i64, unit: UnitInput) -> Result<Unit>;
+    /// Deletes a unit with no units, people or keys under it (else a conflict).
+    fn delete_unit(&self, org: OrgId, id: i64) -> Result<()>;
+    /// Puts a person in a unit, or (None) in the whole organisation.
+    fn set_user_unit(&self, org: OrgId, user: i64, unit: Option<i64>) -> Result<()>;
+    /// Puts an API key in a unit, or (None) in the whole organisation.
+    fn set_api_key_unit(&self, org: OrgId, key: i64, unit: Option<i64>) -> Result<()>;
     fn create_initiative(
         &self,
         org: OrgId,

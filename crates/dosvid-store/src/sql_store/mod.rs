@@ -10,6 +10,7 @@ mod signals;
 mod strategy;
 pub(crate) mod surveys;
 mod themes;
+mod units;
 pub(crate) mod users;
 pub(crate) mod webhooks;
 
@@ -20,6 +21,7 @@ use chrono::{DateTime, Utc};
 use dosvid_domain::journey::{
     DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint,
 };
+use dosvid_domain::unit::{Unit, UnitInput};
 use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Consent, ConsentInput, Customer, CustomerFact,
     CustomerMerge, CustomerPatch, DuplicateSuggestion, FactScan, Feedback, FeedbackFact,
@@ -190,7 +192,7 @@ pub(crate) fn push_id_list(q: &mut crate::sql::Query, ids: &[i64]) {
 }
 
 const KEY_COLUMNS: &str =
-    "id, org_id, name, prefix, created_at, revoked_at, scopes, expires_at, last_used_at";
+    "id, org_id, name, prefix, created_at, revoked_at, scopes, expires_at, last_used_at, unit_id";
 
 fn api_key_from_row(r: &crate::sql::Row) -> Result<ApiKey> {
     Ok(ApiKey {
@@ -204,6 +206,7 @@ fn api_key_from_row(r: &crate::sql::Row) -> Result<ApiKey> {
             .ok_or_else(|| StoreError::backend("unknown API key scope"))?,
         expires_at: r.opt_time(7)?,
         last_used_at: r.opt_time(8)?,
+        unit_id: r.opt_int(9)?,
     })
 }
 
@@ -277,6 +280,7 @@ impl<B: Backend> Store for SqlStore<B> {
             scopes,
             expires_at,
             last_used_at: None,
+            unit_id: None,
         };
         Ok((key, secret))
     }
@@ -978,6 +982,40 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn delete_goal(&self, org: OrgId, id: i64) -> Result<()> {
         self.backend.write(|c| strategy::delete_goal(c, org, id))
+    }
+
+    fn list_units(&self, org: OrgId) -> Result<Vec<Unit>> {
+        self.backend.read(|c| units::list_units(c, org))
+    }
+
+    fn get_unit(&self, org: OrgId, id: i64) -> Result<Unit> {
+        self.backend.read(|c| units::get_unit(c, org, id))
+    }
+
+    fn create_unit(&self, org: OrgId, unit: UnitInput, now: DateTime<Utc>) -> Result<Unit> {
+        let unit = unit.validate()?;
+        self.backend
+            .write(|c| units::create_unit(c, org, &unit, now))
+    }
+
+    fn update_unit(&self, org: OrgId, id: i64, unit: UnitInput) -> Result<Unit> {
+        let unit = unit.validate()?;
+        self.backend
+            .write(|c| units::update_unit(c, org, id, &unit))
+    }
+
+    fn delete_unit(&self, org: OrgId, id: i64) -> Result<()> {
+        self.backend.write(|c| units::delete_unit(c, org, id))
+    }
+
+    fn set_user_unit(&self, org: OrgId, user: i64, unit: Option<i64>) -> Result<()> {
+        self.backend
+            .write(|c| units::set_unit(c, org, "users", user, unit))
+    }
+
+    fn set_api_key_unit(&self, org: OrgId, key: i64, unit: Option<i64>) -> Result<()> {
+        self.backend
+            .write(|c| units::set_unit(c, org, "api_keys", key, unit))
     }
 
     fn create_initiative(

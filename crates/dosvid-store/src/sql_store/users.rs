@@ -73,7 +73,7 @@ pub(super) fn verify_password(password: &str, stored: Option<&str>) -> bool {
         && stored.is_some()
 }
 
-const USER_COLUMNS: &str = "id, org_id, email, name, role, language, created_at, agent";
+const USER_COLUMNS: &str = "id, org_id, email, name, role, language, created_at, agent, unit_id";
 
 fn user_from_row(r: &Row) -> Result<User> {
     let role = r.str(4)?;
@@ -87,6 +87,7 @@ fn user_from_row(r: &Row) -> Result<User> {
         language: r.text(5)?,
         created_at: r.time(6)?,
         agent: r.opt_text(7)?,
+        unit_id: r.opt_int(8)?,
     })
 }
 
@@ -121,6 +122,7 @@ pub(super) fn create_user(
         role: user.role,
         language: user.language.clone(),
         agent: user.agent.clone(),
+        unit_id: None,
         created_at: now,
     })
 }
@@ -129,7 +131,7 @@ pub(super) fn create_user(
 pub(super) fn user_by_email(c: &mut impl Conn, email: &str) -> Result<Option<(User, String)>> {
     let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
     c.query_opt(&sql, &[email.trim().to_lowercase().into()])?
-        .map(|r| Ok((user_from_row(&r)?, r.text(8)?)))
+        .map(|r| Ok((user_from_row(&r)?, r.text(9)?)))
         .transpose()
 }
 
@@ -197,15 +199,15 @@ pub(super) fn session(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Session>> {
-    let sql = "SELECT u.id, u.org_id, u.email, u.name, u.role, u.language, u.created_at, u.agent, s.csrf, s.expires_at, s.hash \
+    let sql = "SELECT u.id, u.org_id, u.email, u.name, u.role, u.language, u.created_at, u.agent, u.unit_id, s.csrf, s.expires_at, s.hash \
                FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = $1 AND s.expires_at > $2";
     c.query_opt(sql, &[token_hash(token).into(), now.into()])?
         .map(|r| {
             Ok(Session {
-                id: r.text(10)?,
+                id: r.text(11)?,
                 user: user_from_row(&r)?,
-                csrf: r.text(8)?,
-                expires_at: r.time(9)?,
+                csrf: r.text(9)?,
+                expires_at: r.time(10)?,
             })
         })
         .transpose()
