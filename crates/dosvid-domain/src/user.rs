@@ -124,6 +124,8 @@ pub struct NewUser {
     pub language: String,
     /// The agent id interactions name this person by.
     pub agent: Option<String>,
+    /// The organisation unit whose records they see (None: the whole organisation).
+    pub unit_id: Option<i64>,
 }
 
 impl NewUser {
@@ -145,6 +147,7 @@ impl NewUser {
             role: self.role,
             language,
             agent: error::short_text("agent", self.agent.as_deref())?,
+            unit_id: self.unit_id,
         })
     }
 }
@@ -176,6 +179,7 @@ mod tests {
             role: Role::Agent,
             language: language.into(),
             agent: Some(" agent-013 ".into()),
+            unit_id: None,
         };
         assert_eq!(
             user(" Olena@Kvant.UA ", "uk").validate().unwrap().email,

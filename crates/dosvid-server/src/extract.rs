@@ -87,9 +87,11 @@ pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes,
 }
 
 /// Who is calling: set by [`require_api_key`] for every `/api/v1` request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Auth {
     pub org: OrgId,
+    /// What the key may see: its unit's records, or the whole organisation.
+    pub principal: crate::access::Principal,
 }
 
 /// Admits a request only with `Authorization: Bearer <key>` of a valid key.
@@ -134,12 +136,25 @@ pub async fn require_api_key(
             ),
         ));
     }
+    let (org, unit) = (key.org_id, key.unit_id);
+    let principal = state
+        .run(move |store| crate::access::of_unit_id(store, org, unit))
+        .await?;
+    if !principal.is_whole() && !crate::access::OPEN_TO_UNITS.contains(&template) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "{template} reads records of the whole organisation; a key of an organisation unit cannot use it"
+            ),
+        ));
+    }
     req.extensions_mut().insert(crate::audit::Actor {
         org: key.org_id,
         kind: dosvid_domain::audit::ActorKind::ApiKey,
         name: Some(format!("{} ({}…)", key.name, key.prefix)),
     });
-    req.extensions_mut().insert(Auth { org: key.org_id });
+    req.extensions_mut().insert(Auth { org, principal });
     Ok(next.run(req).await)
 }
 
@@ -147,8 +162,10 @@ pub async fn require_api_key(
 /// and invitations `write`; a customer's export, erasure, the audit log and the survey-link
 /// secret `admin`; every other change (the configuration) `manage`.
 pub fn scope_needed(method: &axum::http::Method, template: &str) -> Scope {
-    const ADMIN: [&str; 4] = [
+    const ADMIN: [&str; 6] = [
         "/api/v1/audit",
+        "/api/v1/units",
+        "/api/v1/units/{id}",
         "/api/v1/customers/{id}/export",
         "/api/v1/customers/{id}/erase",
         "/api/v1/surveys/secret:rotate",

@@ -3,6 +3,7 @@
 //! answer. All domain rules live in `dosvid-domain` and `dosvid-store`; questions about the data
 //! are answered from the analytics index ([`analytics`]), which write handlers keep current.
 
+pub mod access;
 mod alerts;
 pub mod analytics;
 mod api;

@@ -15,18 +15,23 @@ use crate::analytics::read_index;
 use crate::{ApiError, AppState};
 
 impl AppState {
-    /// Asks the organisation's analytics index, on a blocking thread (a scan uses every core).
+    /// Asks the analytics index of what `who` may see (the organisation's, or the part of it their
+    /// unit's rules admit), on a blocking thread (a scan uses every core).
     pub(crate) async fn ask<T: Send + 'static>(
         &self,
-        org: dosvid_domain::OrgId,
+        who: &crate::access::Principal,
         f: impl FnOnce(&Index) -> Result<T, FieldError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let analytics = self.analytics.clone();
+        let who = who.clone();
         let answer = self
             .run(move |store| {
-                let index = analytics.index(store, org)?;
-                let answer = f(&read_index(&index));
-                Ok(answer)
+                let index = analytics.index(store, who.org)?;
+                let index = read_index(&index);
+                Ok(match who.part_of(&index) {
+                    Some(part) => f(&part.index),
+                    None => f(&index),
+                })
             })
             .await?;
         answer.map_err(ApiError::invalid)

@@ -25,17 +25,22 @@ use crate::{ApiError, AppState};
 use utoipa::{IntoParams, ToSchema};
 
 impl AppState {
-    /// Runs `f` on a blocking thread with the store and the organisation's analytics index.
+    /// Runs `f` on a blocking thread with the store and the analytics index of what `who` may
+    /// see.
     pub(crate) async fn with_index<T: Send + 'static>(
         &self,
-        org: dosvid_domain::OrgId,
+        who: &crate::access::Principal,
         f: impl FnOnce(&dyn Store, &Index) -> dosvid_store::Result<T> + Send + 'static,
     ) -> Result<T, ApiError> {
         let analytics = self.analytics.clone();
+        let who = who.clone();
         self.run(move |store| {
-            let index = analytics.index(store, org)?;
+            let index = analytics.index(store, who.org)?;
             let index = read_index(&index);
-            f(store, &index)
+            match who.part_of(&index) {
+                Some(part) => f(store, &part.index),
+                None => f(store, &index),
+            }
         })
         .await
     }

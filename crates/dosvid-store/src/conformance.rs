@@ -117,7 +117,14 @@ fn api_keys_authenticate_only_their_own_secret(store: &dyn Store) {
     // A key limited in scope and time.
     let until = now() + chrono::Duration::days(30);
     let (_, limited) = store
-        .create_scoped_api_key(org, "reader", &[crate::Scope::Read], Some(until), now())
+        .create_scoped_api_key(
+            org,
+            "reader",
+            &[crate::Scope::Read],
+            Some(until),
+            None,
+            now(),
+        )
         .unwrap();
     let reader = store
         .authenticate(limited.expose(), now())
@@ -127,7 +134,7 @@ fn api_keys_authenticate_only_their_own_secret(store: &dyn Store) {
     assert_eq!(reader.expires_at, Some(until));
     let later = until + chrono::Duration::seconds(1);
     assert_eq!(store.authenticate(limited.expose(), later).unwrap(), None);
-    let none = store.create_scoped_api_key(org, "nothing", &[], None, now());
+    let none = store.create_scoped_api_key(org, "nothing", &[], None, None, now());
     assert!(matches!(none, Err(crate::StoreError::Invalid(e)) if e.field == "scopes"));
 }
 

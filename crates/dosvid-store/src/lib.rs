@@ -249,15 +249,17 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
         now: DateTime<Utc>,
     ) -> Result<(ApiKey, ApiKeySecret)> {
-        self.create_scoped_api_key(org, name, &Scope::ALL, None, now)
+        self.create_scoped_api_key(org, name, &Scope::ALL, None, None, now)
     }
-    /// A key that may do only what its scopes allow, until `expires_at`.
+    /// A key that may do only what its scopes allow, until `expires_at`, seeing the records of
+    /// `unit` (None: the whole organisation).
     fn create_scoped_api_key(
         &self,
         org: OrgId,
         name: &str,
         scopes: &[Scope],
         expires_at: Option<DateTime<Utc>>,
+        unit: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(ApiKey, ApiKeySecret)>;
     fn list_api_keys(&self, org: OrgId) -> Result<Vec<ApiKey>>;

@@ -101,6 +101,7 @@ fn demo_user(
                 role,
                 language: "uk".into(),
                 agent: agent.map(str::to_owned),
+                unit_id: None,
             };
             store.create_user(org, user, &password, chrono::Utc::now())?;
         }

@@ -145,6 +145,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Manage organisation units: who sees which records.
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
     /// Manage the people who sign in to the web application.
     Users {
         #[command(subcommand)]
@@ -213,6 +218,10 @@ enum UsersCommand {
         /// The organisation (its id; default: the first).
         #[arg(long)]
         org: Option<i64>,
+        /// The organisation unit whose records they see (its id; default: the whole
+        /// organisation). Units: `dosvid units list`.
+        #[arg(long)]
+        unit: Option<i64>,
     },
 }
 
@@ -233,6 +242,38 @@ enum KeysCommand {
         /// The day it stops working (YYYY-MM-DD).
         #[arg(long)]
         expires: Option<chrono::NaiveDate>,
+        /// The organisation unit whose records it sees (its id; default: the whole
+        /// organisation).
+        #[arg(long)]
+        unit: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Create an organisation unit and print its id. A rule is the filters of `/query` as JSON
+    /// without a period, e.g. '{"customer": {"region": "Lviv"}}' or '{"department": "Branches"}';
+    /// the unit sees the records any of its rules (or its sub-units' rules) admits.
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        name: String,
+        /// The unit above (its id; default: directly under the organisation).
+        #[arg(long)]
+        parent: Option<i64>,
+        /// A rule as JSON; repeat for several.
+        #[arg(long = "rule")]
+        rules: Vec<String>,
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// List the units: id, parent, name, rules.
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        org: Option<i64>,
     },
 }
 
@@ -522,6 +563,7 @@ fn main() -> anyhow::Result<()> {
                     org,
                     scopes,
                     expires,
+                    unit,
                 },
         } => {
             let scopes = dosvid_store::Scope::parse_list(&scopes)
@@ -531,13 +573,61 @@ fn main() -> anyhow::Result<()> {
             let expires = expires
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|t| t.and_utc());
-            let (key, secret) =
-                store.create_scoped_api_key(org, &name, &scopes, expires, chrono::Utc::now())?;
+            let (key, secret) = store.create_scoped_api_key(
+                org,
+                &name,
+                &scopes,
+                expires,
+                unit,
+                chrono::Utc::now(),
+            )?;
             eprintln!(
                 "API key {} ({}) created; it is shown only now:",
                 key.id, key.name
             );
             println!("{}", secret.expose());
+            Ok(())
+        }
+        Command::Units {
+            command:
+                UnitsCommand::Create {
+                    db,
+                    name,
+                    parent,
+                    rules,
+                    org,
+                },
+        } => {
+            let rules = rules
+                .iter()
+                .enumerate()
+                .map(|(i, rule)| {
+                    serde_json::from_str(rule)
+                        .with_context(|| format!("--rule {}: not a JSON object", i + 1))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let store = db::open(&db.db)?;
+            let org = organisation(store.as_ref(), org)?;
+            let input = dosvid_domain::unit::UnitInput {
+                name: Some(name),
+                parent_id: parent,
+                rules,
+            };
+            let unit = store.create_unit(org, input, chrono::Utc::now())?;
+            eprintln!("unit {} ({}) created", unit.id, unit.name);
+            println!("{}", unit.id);
+            Ok(())
+        }
+        Command::Units {
+            command: UnitsCommand::List { db, org },
+        } => {
+            let store = db::open(&db.db)?;
+            let org = organisation(store.as_ref(), org)?;
+            for unit in store.list_units(org)? {
+                let parent = unit.parent_id.map_or(String::new(), |p| p.to_string());
+                let rules = serde_json::to_string(&unit.rules)?;
+                println!("{}\t{parent}\t{}\t{rules}", unit.id, unit.name);
+            }
             Ok(())
         }
         Command::Users {
@@ -552,6 +642,7 @@ fn main() -> anyhow::Result<()> {
                     agent,
                     password,
                     org,
+                    unit,
                 },
         } => {
             let role = if admin { "admin" } else { role.as_str() };
@@ -571,6 +662,7 @@ fn main() -> anyhow::Result<()> {
                 role,
                 language,
                 agent,
+                unit_id: unit,
             };
             let user = store.create_user(org, user, &password, chrono::Utc::now())?;
             eprintln!(

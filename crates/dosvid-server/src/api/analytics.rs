@@ -32,7 +32,7 @@ pub async fn query(
 ) -> Result<Json<QueryResult>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.query(&request))
+            .ask(&auth.principal, move |index| index.query(&request))
             .await?,
     ))
 }
@@ -49,7 +49,7 @@ pub async fn cx_index(
 ) -> Result<Json<CxIndexResult>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.cx_index(&request))
+            .ask(&auth.principal, move |index| index.cx_index(&request))
             .await?,
     ))
 }
@@ -68,7 +68,7 @@ pub async fn drivers(
 ) -> Result<Json<DriversResult>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.drivers(&request))
+            .ask(&auth.principal, move |index| index.drivers(&request))
             .await?,
     ))
 }
@@ -86,7 +86,7 @@ pub async fn priorities(
 ) -> Result<Json<PrioritiesResult>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.priorities(&request))
+            .ask(&auth.principal, move |index| index.priorities(&request))
             .await?,
     ))
 }
@@ -104,7 +104,7 @@ pub async fn value_chain(
 ) -> Result<Json<ValueChainResult>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.value_chain(&request))
+            .ask(&auth.principal, move |index| index.value_chain(&request))
             .await?,
     ))
 }
@@ -124,7 +124,7 @@ pub async fn impact(
 ) -> Result<Json<ImpactResult>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.impact(&request))
+            .ask(&auth.principal, move |index| index.impact(&request))
             .await?,
     ))
 }
@@ -142,7 +142,7 @@ pub async fn funnel(
 ) -> Result<Json<FunnelResult>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.funnel(&request))
+            .ask(&auth.principal, move |index| index.funnel(&request))
             .await?,
     ))
 }
@@ -159,7 +159,9 @@ pub async fn moments_of_truth(
 ) -> Result<Json<MomentsResult>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.moments_of_truth(&request))
+            .ask(&auth.principal, move |index| {
+                index.moments_of_truth(&request)
+            })
             .await?,
     ))
 }
@@ -209,13 +211,13 @@ pub async fn track_directory_changes(
         ]
         .iter()
         .any(|prefix| request.uri().path().starts_with(prefix));
-    let auth = request.extensions().get::<Auth>().copied();
+    let org = request.extensions().get::<Auth>().map(|a| a.org);
     let response = next.run(request).await;
-    if let Some(auth) = auth
+    if let Some(org) = org
         && changes_directory
         && response.status().is_success()
     {
-        state.analytics.directory_changed(auth.org);
+        state.analytics.directory_changed(org);
     }
     response
 }
@@ -231,7 +233,7 @@ pub async fn retention(
 ) -> Result<Json<RetentionResult>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.retention(&request))
+            .ask(&auth.principal, move |index| index.retention(&request))
             .await?,
     ))
 }
@@ -248,7 +250,7 @@ pub async fn overview(
     let request = super::query_params(query)?.overview()?;
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.query(&request))
+            .ask(&auth.principal, move |index| index.query(&request))
             .await?,
     ))
 }
@@ -264,7 +266,7 @@ pub async fn trend(
     let request = super::query_params(query)?.trend()?;
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.query(&request))
+            .ask(&auth.principal, move |index| index.query(&request))
             .await?,
     ))
 }
@@ -284,7 +286,7 @@ pub async fn journey_map(
     let journey = params.journey();
     Ok(Json(
         state
-            .ask(auth.org, move |index| {
+            .ask(&auth.principal, move |index| {
                 index.journey_map(journey.as_ref(), filters, params.min_sample)
             })
             .await?,

@@ -30,6 +30,9 @@ pub async fn create_case(
     Extension(auth): Extension<Auth>,
     ApiJson(case): ApiJson<NewCase>,
 ) -> Result<(StatusCode, Json<Case>), ApiError> {
+    if let Some(customer) = case.customer_id {
+        state.check_customer(&auth.principal, customer).await?;
+    }
     let outbox = state.outbox.clone();
     let case = state
         .run(move |s| {
@@ -111,12 +114,12 @@ pub async fn list_cases(
         ..Default::default()
     }
     .page()?;
-    Ok(Json(
-        state
-            .run(move |s| s.list_cases(auth.org, &filter, page))
-            .await?
-            .into(),
-    ))
+    let sight = state.sight(&auth.principal).await?;
+    let mut page = state
+        .run(move |s| s.list_cases(auth.org, &filter, page))
+        .await?;
+    page.items.retain(|c| sight.case(c));
+    Ok(Json(page.into()))
 }
 
 /// A case.
@@ -127,6 +130,7 @@ pub async fn get_case(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<Json<Case>, ApiError> {
+    state.check_case(&auth.principal, id).await?;
     Ok(Json(state.run(move |s| s.get_case(auth.org, id)).await?))
 }
 
@@ -141,6 +145,7 @@ pub async fn update_case(
     Id(id): Id,
     ApiJson(patch): ApiJson<CasePatch>,
 ) -> Result<Json<Case>, ApiError> {
+    state.check_case(&auth.principal, id).await?;
     let outbox = state.outbox.clone();
     Ok(Json(
         state
@@ -171,6 +176,7 @@ pub async fn add_event(
     Id(id): Id,
     ApiJson(input): ApiJson<EventInput>,
 ) -> Result<(StatusCode, Json<CaseEvent>), ApiError> {
+    state.check_case(&auth.principal, id).await?;
     if input.kind == CaseEventKind::Change {
         return Err(FieldError::new(
             "kind",
@@ -205,6 +211,7 @@ pub async fn list_events(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<Json<Vec<CaseEvent>>, ApiError> {
+    state.check_case(&auth.principal, id).await?;
     Ok(Json(state.run(move |s| s.case_events(auth.org, id)).await?))
 }
 
@@ -255,9 +262,11 @@ pub async fn metrics(
             );
         }
     };
-    let cases = state
+    let sight = state.sight(&auth.principal).await?;
+    let mut cases = state
         .run(move |s| all_pages(|p| s.list_cases(auth.org, &filter, p)))
         .await?;
+    cases.retain(|c| sight.case(c));
     let now = Utc::now();
     let mut groups: BTreeMap<Option<String>, Vec<&Case>> = BTreeMap::new();
     for case in &cases {
@@ -422,7 +431,7 @@ pub async fn backtest_rule(
     };
     Ok(Json(
         state
-            .ask(auth.org, move |index| {
+            .ask(&auth.principal, move |index| {
                 crate::watch::backtest(index, &watch, from, to)
             })
             .await?,

@@ -27,9 +27,11 @@ pub async fn list_customers(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Customer>>, ApiError> {
     let (filter, page) = list_params(query)?;
-    let page = state
+    let sight = state.sight(&auth.principal).await?;
+    let mut page = state
         .run(move |s| s.list_customers(auth.org, &filter, page))
         .await?;
+    page.items.retain(|c| sight.customer(c.id));
     Ok(Json(page.into()))
 }
 
@@ -59,6 +61,7 @@ pub async fn get_customer(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<Json<Customer>, ApiError> {
+    state.check_customer(&auth.principal, id).await?;
     Ok(Json(
         state.run(move |s| s.get_customer(auth.org, id)).await?,
     ))
@@ -73,6 +76,7 @@ pub async fn update_customer(
     Id(id): Id,
     ApiJson(input): ApiJson<CustomerPatchInput>,
 ) -> Result<Json<Customer>, ApiError> {
+    state.check_customer(&auth.principal, id).await?;
     let patch = input.validate()?;
     Ok(Json(
         state
@@ -105,6 +109,7 @@ pub async fn export_customer(
     Id(id): Id,
     params: Result<Query<ExportParams>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    state.check_customer(&auth.principal, id).await?;
     let zip = match query_params(params)?.format.as_deref() {
         None | Some("json") => false,
         Some("zip") => true,
@@ -141,6 +146,7 @@ pub async fn erase_customer(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
+    state.check_customer(&auth.principal, id).await?;
     state
         .write(move |s, analytics| crate::privacy::erase(s, analytics, auth.org, id))
         .await?;
@@ -155,6 +161,7 @@ pub async fn delete_customer(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
+    state.check_customer(&auth.principal, id).await?;
     state
         .write(move |s, analytics| {
             s.delete_customer(auth.org, id)?;
@@ -244,6 +251,7 @@ pub async fn record_consent(
     Id(id): Id,
     ApiJson(consent): ApiJson<dosvid_domain::ConsentInput>,
 ) -> Result<(StatusCode, Json<dosvid_domain::Consent>), ApiError> {
+    state.check_customer(&auth.principal, id).await?;
     let consent = state
         .run(move |s| s.record_consent(auth.org, id, consent, Utc::now()))
         .await?;
@@ -258,6 +266,7 @@ pub async fn list_consents(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<Json<Vec<dosvid_domain::Consent>>, ApiError> {
+    state.check_customer(&auth.principal, id).await?;
     Ok(Json(
         state
             .run(move |s| {

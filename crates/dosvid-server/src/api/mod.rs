@@ -9,6 +9,7 @@ mod signals;
 mod strategy;
 pub(crate) mod surveys;
 mod text;
+mod units;
 mod webhooks;
 
 use std::sync::Arc;
@@ -55,6 +56,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "cases", description = "Cases that close the loop, and the service metrics measured from them"),
         (name = "webhooks", description = "Outbound webhooks signed per Standard Webhooks, with their delivery log"),
         (name = "surveys", description = "Surveys, personal invitations, responses, SERVQUAL gaps; complaints and reviews logged by agents"),
+        (name = "access", description = "Organisation units: who sees which records. A key of a unit sees only its unit's records; endpoints that read the whole organisation's records refuse it"),
     )
 )]
 struct ApiDoc;
@@ -189,6 +191,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
             analytics::update_organisation
         ))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(units::list_units, units::create_unit))
+        .routes(routes!(
+            units::get_unit,
+            units::put_unit,
+            units::delete_unit
+        ))
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

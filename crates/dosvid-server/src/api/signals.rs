@@ -286,12 +286,12 @@ pub async fn list_feedback(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Feedback>>, ApiError> {
     let (filter, page) = list_params(query)?;
-    Ok(Json(
-        state
-            .run(move |s| s.list_feedback(auth.org, &filter, page))
-            .await?
-            .into(),
-    ))
+    let sight = state.sight(&auth.principal).await?;
+    let mut page = state
+        .run(move |s| s.list_feedback(auth.org, &filter, page))
+        .await?;
+    page.items.retain(|r| sight.feedback(r.id));
+    Ok(Json(page.into()))
 }
 
 /// List interactions, oldest first.
@@ -303,12 +303,12 @@ pub async fn list_interactions(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Interaction>>, ApiError> {
     let (filter, page) = list_params(query)?;
-    Ok(Json(
-        state
-            .run(move |s| s.list_interactions(auth.org, &filter, page))
-            .await?
-            .into(),
-    ))
+    let sight = state.sight(&auth.principal).await?;
+    let mut page = state
+        .run(move |s| s.list_interactions(auth.org, &filter, page))
+        .await?;
+    page.items.retain(|r| sight.interaction(r.id));
+    Ok(Json(page.into()))
 }
 
 /// List transactions, oldest first.
@@ -320,10 +320,10 @@ pub async fn list_transactions(
     query: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<ListResponse<Transaction>>, ApiError> {
     let (filter, page) = list_params(query)?;
-    Ok(Json(
-        state
-            .run(move |s| s.list_transactions(auth.org, &filter, page))
-            .await?
-            .into(),
-    ))
+    let sight = state.sight(&auth.principal).await?;
+    let mut page = state
+        .run(move |s| s.list_transactions(auth.org, &filter, page))
+        .await?;
+    page.items.retain(|r| sight.customer_of(r.customer_id));
+    Ok(Json(page.into()))
 }

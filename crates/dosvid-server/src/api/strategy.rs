@@ -51,7 +51,7 @@ pub async fn create_goal(
     ApiJson(goal): ApiJson<GoalDefinition>,
 ) -> Result<(StatusCode, Json<Goal>), ApiError> {
     let goal = state
-        .with_index(auth.org, move |store, index| {
+        .with_index(&auth.principal, move |store, index| {
             strategy::set_goal(store, index, auth.org, goal, Utc::now())
         })
         .await?;
@@ -67,7 +67,7 @@ pub async fn list_goals(
 ) -> Result<Json<Vec<GoalProgress>>, ApiError> {
     Ok(Json(
         state
-            .with_index(auth.org, move |store, index| {
+            .with_index(&auth.principal, move |store, index| {
                 strategy::goals_progress(store, index, auth.org, |_| true, Utc::now())
             })
             .await?,
@@ -87,7 +87,7 @@ pub async fn get_goal(
 ) -> Result<Json<GoalProgress>, ApiError> {
     Ok(Json(
         state
-            .with_index(auth.org, move |store, index| {
+            .with_index(&auth.principal, move |store, index| {
                 let now = Utc::now();
                 strategy::goals_progress(store, index, auth.org, |g| g.id == id, now)?
                     .pop()
@@ -142,7 +142,7 @@ pub async fn create_initiative(
     ApiJson(initiative): ApiJson<InitiativeDefinition>,
 ) -> Result<(StatusCode, Json<Initiative>), ApiError> {
     let initiative = state
-        .with_index(auth.org, move |s, index| {
+        .with_index(&auth.principal, move |s, index| {
             check_scopes(index, &initiative)?;
             s.create_initiative(auth.org, initiative, Some("api"), Utc::now())
         })
@@ -258,7 +258,7 @@ pub async fn update_initiative(
 ) -> Result<Json<Initiative>, ApiError> {
     Ok(Json(
         state
-            .with_index(auth.org, move |s, index| {
+            .with_index(&auth.principal, move |s, index| {
                 let current = s.get_initiative(auth.org, id)?;
                 let changed = merge(&current.definition, patch)?;
                 check_scopes(index, &changed)?;
@@ -284,7 +284,7 @@ pub async fn initiative_impact(
     let params = query_params(params)?;
     Ok(Json(
         state
-            .with_index(auth.org, move |s, index| {
+            .with_index(&auth.principal, move |s, index| {
                 let initiative = s.get_initiative(auth.org, id)?;
                 Ok(strategy::impact(index, &initiative, &params)?)
             })
@@ -303,7 +303,7 @@ pub async fn create_cycle(
     ApiJson(definition): ApiJson<CycleDefinition>,
 ) -> Result<(StatusCode, Json<Cycle>), ApiError> {
     let cycle = state
-        .with_index(auth.org, move |s, index| {
+        .with_index(&auth.principal, move |s, index| {
             strategy::start_cycle(s, index, auth.org, definition, Utc::now())
         })
         .await?;
@@ -331,7 +331,7 @@ pub async fn get_cycle(
 ) -> Result<Json<CycleView>, ApiError> {
     Ok(Json(
         state
-            .with_index(auth.org, move |s, index| {
+            .with_index(&auth.principal, move |s, index| {
                 let cycle = s.get_cycle(auth.org, id)?;
                 strategy::cycle_view(s, index, auth.org, cycle, Utc::now())
             })

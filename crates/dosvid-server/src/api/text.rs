@@ -125,7 +125,7 @@ pub async fn theme_report(
 ) -> Result<Json<ThemeReport>, ApiError> {
     Ok(Json(
         state
-            .ask(auth.org, move |index| index.theme_report(&request))
+            .ask(&auth.principal, move |index| index.theme_report(&request))
             .await?,
     ))
 }
@@ -210,7 +210,7 @@ pub async fn emerging_themes(
         return Err(ApiError::invalid(FieldError::new("limit", "must be 1–200")));
     }
     let periods = state
-        .ask(auth.org, move |index| {
+        .ask(&auth.principal, move |index| {
             let zone = index.zone();
             let parse = |field: &str, raw: &str| {
                 zone.parse(raw).ok_or_else(|| {

@@ -103,7 +103,11 @@ pub async fn show(
     let here = if own { "/me" } else { "/insights" };
     let title = format!("{}: {agent}", ui.agent_title);
     let wanted = agent.clone();
-    let answer = state.ask(org, move |index| scores(index, &wanted)).await;
+    // One's own page reads one's own records and compares them with the organisation's
+    // averages (figures, no records of others); anyone else's is read within one's sight.
+    let whole = crate::access::Principal::whole(org);
+    let who = if own { &whole } else { &signed.principal };
+    let answer = state.ask(who, move |index| scores(index, &wanted)).await;
     let scores = match answer {
         Ok(scores) => scores,
         Err(e) => {

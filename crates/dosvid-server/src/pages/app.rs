@@ -27,6 +27,8 @@ const COOKIE: &str = "dosvid_session";
 #[derive(Clone)]
 pub struct SignedIn {
     pub session: Session,
+    /// What the person may see: their unit's records, an agent's own, or the whole organisation.
+    pub principal: crate::access::Principal,
 }
 
 impl SignedIn {
@@ -173,6 +175,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/settings", axum::routing::get(super::settings::show))
         .route("/settings/audit", axum::routing::get(super::audit::show))
         .route(
+            "/settings/units",
+            axum::routing::get(super::units::show).post(super::units::create),
+        )
+        .route(
+            "/settings/units/rules",
+            axum::routing::post(super::units::add_rule),
+        )
+        .route(
+            "/settings/units/{id}/delete",
+            axum::routing::post(super::units::delete),
+        )
+        .route(
             "/settings/rules",
             axum::routing::get(super::rules::show).post(super::rules::create),
         )
@@ -309,8 +323,44 @@ pub async fn require_user(State(state): State<AppState>, mut req: Request, next:
         kind: ActorKind::User,
         name: Some(session.user.email.clone()),
     });
-    req.extensions_mut().insert(SignedIn { session });
+    let user = session.user.clone();
+    let principal = state
+        .run(move |s| crate::access::of_user(s, &user))
+        .await
+        // Access fails closed: a person whose reach cannot be read sees nothing.
+        .unwrap_or_else(|_| crate::access::Principal::nothing(session.user.org_id));
+    let template = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or(req.uri().path(), axum::extract::MatchedPath::as_str);
+    let refused = !principal.is_whole() && refused_to_units(template);
+    let signed = SignedIn { session, principal };
+    if refused {
+        let w = super::units::words(signed.lang());
+        let ui = signed.lang().ui();
+        let body = maud::html! {
+            h1 { (w.title) }
+            p.error role="alert" { (ui.not_allowed) }
+            p { (w.whole_only) }
+        };
+        return html_response(StatusCode::FORBIDDEN, app_page(&signed, "/", w.title, body));
+    }
+    req.extensions_mut().insert(signed);
     next.run(req).await
+}
+
+/// The pages that read or change records of the whole organisation — settings (people, keys,
+/// units, rules, webhooks, the audit log), duplicates and merges across customers, survey
+/// responses and invitations — refused to a person of a unit or an agent (`crate::access`).
+fn refused_to_units(template: &str) -> bool {
+    const REFUSED: [&str; 5] = [
+        "/customers/duplicates",
+        "/customers/{id}/merge/{other}",
+        "/customers/merges/{id}/undo",
+        "/surveys/{id}/responses.csv",
+        "/surveys/{id}/invite",
+    ];
+    template == "/settings" || template.starts_with("/settings/") || REFUSED.contains(&template)
 }
 
 /// Whether the form is the session's own. (A post from another site was refused before it got

@@ -55,6 +55,10 @@ pub async fn inbox(
         .await;
     let now = Utc::now();
     let mut cases: Vec<Case> = read.unwrap_or_default();
+    match state.sight(&signed.principal).await {
+        Ok(sight) => cases.retain(|c| sight.case(c)),
+        Err(_) => cases.clear(),
+    }
     if view == "breaching" {
         cases.retain(|c| c.due_at <= now + Duration::hours(SOON_HOURS));
     }
@@ -109,8 +113,15 @@ async fn case_page(
     let base = state.public_url.as_deref().unwrap_or("").to_owned();
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
+    let visible = state.check_case(&signed.principal, id).await.is_ok();
     let read = state
         .run(move |s| {
+            if !visible {
+                return Err(dosvid_store::StoreError::NotFound {
+                    entity: "case",
+                    id: id.to_string(),
+                });
+            }
             let case = s.get_case(org, id)?;
             // The personal link the customer was sent, to give them again if they ask.
             let follow_up = match case.follow_up_invitation_id {
@@ -222,6 +233,9 @@ async fn change(
     + Send
     + 'static,
 ) -> Response {
+    if state.check_case(&signed.principal, id).await.is_err() {
+        return case_page(&state, &signed, id, None, StatusCode::NOT_FOUND).await;
+    }
     let by = signed.session.user.email.clone();
     let form = Form::parse(&body);
     let made = run_change(

@@ -50,11 +50,13 @@ pub async fn list(
             Ok((found, page))
         })
         .await;
-    let (found, page) = match found {
-        Ok(found) => found,
-        Err(e) => return e.into_response(),
+    let sight = state.sight(&signed.principal).await;
+    let (found, mut page, sight) = match (found, sight) {
+        (Ok((found, page)), Ok(sight)) => (found, page, sight),
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
     };
-    if let Some(id) = found {
+    page.items.retain(|c| sight.customer(c.id));
+    if let Some(id) = found.filter(|id| sight.customer(*id)) {
         return (
             StatusCode::SEE_OTHER,
             [(axum::http::header::LOCATION, format!("/customers/{id}"))],
@@ -143,6 +145,12 @@ pub async fn show(
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
+    let Ok(sight) = state.sight(&signed.principal).await else {
+        return not_found();
+    };
+    if !sight.customer(id) {
+        return not_found();
+    }
     let read = state
         .run(move |s| {
             let customer = s.get_customer(org, id)?;
@@ -166,6 +174,11 @@ pub async fn show(
                     .into_iter()
                     .map(Event::Transaction),
             );
+            events.retain(|e| match e {
+                Event::Feedback(f) => sight.feedback(f.id),
+                Event::Interaction(i) => sight.interaction(i.id),
+                Event::Transaction(_) => true,
+            });
             events.sort_by_key(|e| std::cmp::Reverse(e.at()));
             let touchpoints = all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?
                 .into_iter()
@@ -188,7 +201,7 @@ pub async fn show(
         return not_found();
     };
     let cx = state
-        .ask(org, move |index| {
+        .ask(&signed.principal, move |index| {
             index.cx_index(&CxIndexRequest {
                 customer_id: Some(id),
                 min_sample: Some(1),
@@ -335,6 +348,9 @@ pub async fn export(
     ) else {
         return html_response(StatusCode::NOT_FOUND, html! {});
     };
+    if state.check_customer(&signed.principal, id).await.is_err() {
+        return html_response(StatusCode::NOT_FOUND, html! {});
+    }
     let read = state
         .run(move |s| {
             let export = crate::privacy::export(s, org, id)?;
@@ -385,13 +401,17 @@ pub async fn erase(
 ) -> Response {
     let id = id.parse::<i64>().unwrap_or(0);
     let analytics = state.analytics.clone();
+    let visible = state.check_customer(&signed.principal, id).await;
     let made = super::app::run_change(
         &state,
         &signed,
         &headers,
         super::Form::parse(&body),
         Action::Administer,
-        move |s, org, _| Ok(crate::privacy::erase(s, &analytics, org, id)?),
+        move |s, org, _| {
+            visible?;
+            Ok(crate::privacy::erase(s, &analytics, org, id)?)
+        },
     )
     .await;
     match made {

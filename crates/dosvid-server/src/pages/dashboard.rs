@@ -373,7 +373,7 @@ pub async fn overview(
     let (channels, stages) = choices(&state, org).await;
     let asked = params.slice();
     let answer = state
-        .ask(org, move |index| {
+        .ask(&signed.principal, move |index| {
             let mut slice = asked;
             fill_default_period(index, &mut slice)?;
             let headline = index.query(&slice.overview()?)?;
@@ -537,7 +537,7 @@ pub async fn journey_map(
     let slice = params.slice();
     let asked = slice.clone();
     let answer: Result<(JourneyMap, Vec<String>), _> = state
-        .ask(org, move |index| {
+        .ask(&signed.principal, move |index| {
             let map =
                 index.journey_map(asked.journey().as_ref(), asked.filters()?, asked.min_sample)?;
             let segments = segments(index)?;
@@ -643,6 +643,9 @@ pub async fn touchpoint(
         return not_found();
     };
     let (channels, stages) = choices(&state, org).await;
+    let Ok(sight) = state.sight(&signed.principal).await else {
+        return not_found();
+    };
     let read = state
         .run(move |s| {
             let touchpoint = s.get_touchpoint(org, id)?;
@@ -650,7 +653,12 @@ pub async fn touchpoint(
                 touchpoint_id: Some(id),
                 ..Default::default()
             };
-            Ok((touchpoint, s.latest_comments(org, &filter, 10)?))
+            // A unit's people see only their unit's comments: read further to find ten.
+            let read = if sight.is_whole() { 10 } else { 500 };
+            let mut comments = s.latest_comments(org, &filter, read)?;
+            comments.retain(|c| sight.feedback(c.id));
+            comments.truncate(10);
+            Ok((touchpoint, comments))
         })
         .await;
     let Ok((touchpoint, comments)) = read else {
@@ -660,7 +668,7 @@ pub async fn touchpoint(
     asked.touchpoint = Some(id.to_string());
     let key = touchpoint.key.clone();
     let answer = state
-        .ask(org, move |index| {
+        .ask(&signed.principal, move |index| {
             let mut slice = asked;
             fill_default_period(index, &mut slice)?;
             let filters = slice.filters()?;

@@ -38,15 +38,16 @@ struct Found {
 /// Selects the records: `skip` and `take` count records that pass the filters and the search.
 async fn find(
     state: &AppState,
-    org: i64,
+    who: &crate::access::Principal,
     params: &SliceForm,
     skip: usize,
     take: usize,
 ) -> Result<Found, crate::ApiError> {
+    let org = who.org;
     let filters = params.slice().filters()?;
     let Some(search) = params.search() else {
         let page = state
-            .ask(org, move |index| {
+            .ask(who, move |index| {
                 index.feedback_records(&filters, skip, take)
             })
             .await?;
@@ -64,7 +65,7 @@ async fn find(
     };
     // One visit to the index for every candidate, then the comments a step at a time.
     let candidates = state
-        .ask(org, move |index| {
+        .ask(who, move |index| {
             index.feedback_records(&filters, 0, SEARCH_LIMIT as usize)
         })
         .await?;
@@ -126,7 +127,7 @@ pub async fn explorer(
     let org = signed.session.user.org_id;
     let page = params.page.unwrap_or(0);
     let (touchpoints, channels, themes) = names(&state, org).await;
-    let found = find(&state, org, &params, page * PAGE, PAGE).await;
+    let found = find(&state, &signed.principal, &params, page * PAGE, PAGE).await;
     let touchpoint_name = |id: Option<i64>| {
         id.and_then(|id| touchpoints.iter().find(|t| t.id == id))
             .map_or("—", |t| t.name.as_str())
@@ -250,7 +251,7 @@ pub async fn export(
 ) -> Response {
     let org = signed.session.user.org_id;
     let (touchpoints, channels, _) = names(&state, org).await;
-    let found = match find(&state, org, &params, 0, EXPORT_LIMIT).await {
+    let found = match find(&state, &signed.principal, &params, 0, EXPORT_LIMIT).await {
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };

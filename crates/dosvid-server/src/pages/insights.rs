@@ -91,7 +91,7 @@ pub async fn show(
         .unwrap_or_default();
     // The models are computed once per change of the index, not on every visit.
     let answer = state
-        .ask(org, move |index| {
+        .ask(&signed.principal, move |index| {
             Ok(index.remember(
                 &format!("insights-page:{}", outcome_key(outcome)),
                 |index| {

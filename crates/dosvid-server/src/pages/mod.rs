@@ -21,6 +21,7 @@ mod settings;
 mod strategy;
 mod survey;
 mod surveys;
+mod units;
 mod webhooks;
 
 use std::collections::HashMap;

@@ -34,17 +34,28 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
             let honoured_until = retired
                 .map(|r| r.accepted_until)
                 .filter(|until| *until > Utc::now());
-            Ok((s.list_users(org)?, s.list_api_keys(org)?, honoured_until))
+            Ok((
+                s.list_users(org)?,
+                s.list_api_keys(org)?,
+                honoured_until,
+                s.list_units(org)?,
+            ))
         })
         .await;
-    let (users, keys, honoured_until) = match lists {
+    let (users, keys, honoured_until, units) = match lists {
         Ok(lists) => lists,
         Err(e) => return axum::response::IntoResponse::into_response(e),
     };
     let csrf = &signed.session.csrf;
+    let unit_words = super::units::words(signed.lang());
+    let unit_name = |id: Option<i64>| super::units::name_of(&units, id, unit_words);
     let body = html! {
         h1 { (ui.settings) }
-        p { a href="/settings/audit" { (super::audit::title(signed.lang())) } }
+        p {
+            a href="/settings/audit" { (super::audit::title(signed.lang())) }
+            " · "
+            a href="/settings/units" { (unit_words.title) }
+        }
         @match &done {
             Done::Secret(what, secret) => {
                 div.notice role="status" { p { (what) } p { code.secret { (secret) } } }
@@ -56,12 +67,13 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
         section {
             h2 { (ui.users) }
             div.scroll { table {
-                thead { tr { th { (ui.email) } th { (ui.name) } th { (ui.role) } th { (ui.interface_language) } th { (ui.agent_id) } th {} } }
+                thead { tr { th { (ui.email) } th { (ui.name) } th { (ui.role) } th { (ui.interface_language) } th { (ui.agent_id) } th { (unit_words.unit) } th {} } }
                 tbody {
                     @for u in &users {
                         tr {
                             td { (u.email) } td { (u.name) } td { (u.role.as_str()) } td { (u.language) }
                             td { @if let Some(a) = &u.agent { a href={ "/agents/" (a) } { (a) } } }
+                            td { (unit_name(u.unit_id)) }
                             td {
                                 form.inline method="post" action=(format!("/settings/users/{}/password", u.id)) {
                                     input type="hidden" name="csrf" value=(csrf);
@@ -89,6 +101,7 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
                     }
                 }
                 div.filter { label for="agent" { (ui.agent_id) } input #agent type="text" name="agent" placeholder="agent-013"; }
+                (super::units::unit_select("user_unit", &units, unit_words))
                 div.filter { label for="password" { (ui.password_hint) } input #password type="password" name="password" autocomplete="new-password"; }
                 div.filter { button.primary type="submit" { (ui.add_user) } }
             }
@@ -96,7 +109,7 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
         section {
             h2 { (ui.api_keys) }
             div.scroll { table {
-                thead { tr { th { (ui.key_name) } th { "prefix" } th { (ui.scopes) } th { (ui.created) } th { (ui.expires) } th { (ui.last_used) } th {} } }
+                thead { tr { th { (ui.key_name) } th { "prefix" } th { (ui.scopes) } th { (ui.created) } th { (ui.expires) } th { (ui.last_used) } th { (unit_words.unit) } th {} } }
                 tbody {
                     @for k in &keys {
                         tr data-key=(k.id) {
@@ -106,6 +119,7 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
                             td { (k.created_at.format("%Y-%m-%d %H:%M")) }
                             td { (k.expires_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()) }
                             td { (k.last_used_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()) }
+                            td { (unit_name(k.unit_id)) }
                             td {
                                 @match k.revoked_at {
                                     Some(at) => { span.meta { (ui.revoked) " " (at.format("%Y-%m-%d")) } }
@@ -132,6 +146,7 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
                     }
                 }
                 div.filter { label for="expires" { (ui.expires) } input #expires type="date" name="expires"; }
+                (super::units::unit_select("key_unit", &units, unit_words))
                 div.filter { button.primary type="submit" { (ui.add_key) } }
             }
         }
@@ -152,6 +167,11 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
         }
     };
     html_response(status, app_page(signed, "/settings", ui.settings, body))
+}
+
+/// The unit a form puts a person or key in (none: the whole organisation).
+fn chosen_unit(form: &Form) -> Option<i64> {
+    form.text("unit").and_then(|u| u.parse().ok())
 }
 
 fn scope_name(ui: &super::i18n::Ui, scope: Scope) -> &'static str {
@@ -211,6 +231,7 @@ pub async fn add_user(
             .unwrap_or(Role::Viewer),
         language: form.one("language").unwrap_or("uk").to_owned(),
         agent: form.one("agent").map(str::to_owned),
+        unit_id: chosen_unit(&form),
     };
     let chosen = form.text("password");
     let org = signed.session.user.org_id;
@@ -257,6 +278,7 @@ pub async fn add_key(
         .filter_map(Scope::parse)
         .collect();
     let expires = form.text("expires");
+    let unit = chosen_unit(&form);
     let org = signed.session.user.org_id;
     let created = state
         .run(move |s| {
@@ -267,7 +289,7 @@ pub async fn add_key(
                         .map_err(|_| dosvid_domain::FieldError::new("expires_at", "must be a date"))
                 })
                 .transpose()?;
-            s.create_scoped_api_key(org, &name, &scopes, expires_at, Utc::now())
+            s.create_scoped_api_key(org, &name, &scopes, expires_at, unit, Utc::now())
         })
         .await;
     let ui = signed.lang().ui();

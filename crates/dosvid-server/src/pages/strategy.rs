@@ -938,9 +938,14 @@ struct Overview {
     regions: Vec<String>,
 }
 
-async fn read_overview(state: &AppState, org: i64, sort: String) -> Result<Overview, ApiError> {
+async fn read_overview(
+    state: &AppState,
+    who: &crate::access::Principal,
+    sort: String,
+) -> Result<Overview, ApiError> {
+    let org = who.org;
     state
-        .with_index(org, move |s, index| {
+        .with_index(who, move |s, index| {
             let now = Utc::now();
             let cycles = s.list_cycles(org)?;
             // Every goal is measured once; the cycle's are among them.
@@ -996,8 +1001,7 @@ async fn overview_page(
     let sort = sort
         .filter(|s| ["priority", "budget", "owner", "starts_on"].contains(&s.as_str()))
         .unwrap_or_else(|| "priority".into());
-    let org = signed.user().org_id;
-    let read = read_overview(state, org, sort.clone()).await;
+    let read = read_overview(state, &signed.principal, sort.clone()).await;
     let (status, message) = match &error {
         Some((status, message)) => (*status, Some(message.clone())),
         None => (StatusCode::OK, None),
@@ -1190,7 +1194,9 @@ async fn change<T: Send + 'static>(
     let org = signed.user().org_id;
     let by = signed.user().email.clone();
     state
-        .with_index(org, move |s, index| make(s, index, org, &form, &by))
+        .with_index(&signed.principal, move |s, index| {
+            make(s, index, org, &form, &by)
+        })
         .await
         .map_err(|e| (e.status, e.page_message()))
 }
@@ -1367,7 +1373,7 @@ async fn initiative_page(
         ..Default::default()
     };
     let read = state
-        .with_index(org, move |s, index| {
+        .with_index(&signed.principal, move |s, index| {
             let initiative = s.get_initiative(org, id)?;
             let log = s.initiative_log(org, id)?;
             let impact = strategy::impact(index, &initiative, &params);
@@ -1612,7 +1618,7 @@ async fn cycle_page(
     let w = words(lang);
     let org = signed.user().org_id;
     let read = state
-        .with_index(org, move |s, index| {
+        .with_index(&signed.principal, move |s, index| {
             let cycle = s.get_cycle(org, id)?;
             let view = strategy::cycle_view(s, index, org, cycle, Utc::now())?;
             Ok((view, Names::read(s, org, lang)?))

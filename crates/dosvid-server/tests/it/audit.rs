@@ -162,6 +162,7 @@ async fn failed_elsewhere(app: TestApp) {
             role: Role::Admin,
             language: "uk".into(),
             agent: None,
+            unit_id: None,
         };
         store
             .create_user(org.id, user, crate::helpers::PASSWORD, now)

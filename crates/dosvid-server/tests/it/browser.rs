@@ -331,6 +331,7 @@ fn an_analyst_signs_in_filters_the_overview_and_opens_a_touchpoint_from_the_jour
                 role: dosvid_domain::user::Role::Analyst,
                 language: "uk".into(),
                 agent: None,
+                unit_id: None,
             };
             let org = store.default_org().unwrap();
             store

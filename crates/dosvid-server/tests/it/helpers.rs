@@ -319,6 +319,7 @@ pub async fn agent(app: &TestApp, role: dosvid_domain::user::Role) -> String {
         role,
         language: "uk".into(),
         agent: None,
+        unit_id: None,
     };
     tokio::task::spawn_blocking(move || {
         let org = store.default_org().unwrap();

@@ -20,7 +20,7 @@ async fn scopes(app: TestApp) {
         let key = |name: &str, scopes: &[Scope], expires: Option<i64>| {
             let expires = expires.map(|s| now + chrono::Duration::seconds(s));
             let (key, secret) = store
-                .create_scoped_api_key(org, name, scopes, expires, now)
+                .create_scoped_api_key(org, name, scopes, expires, None, now)
                 .unwrap();
             (key.id, secret.expose().to_owned())
         };

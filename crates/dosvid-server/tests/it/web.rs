@@ -101,13 +101,19 @@ async fn agent_logs_a_complaint(app: TestApp) {
         .await;
     assert_eq!(customer.body["identities"][0]["value"], "+380671234567");
 
-    // The customer 360: found by the phone as an agent types it, with the complaint on the timeline.
-    let found = app
-        .page("GET", "/customers?q=067+123+45+67", &[], &signed)
-        .await;
+    // An agent sees only the customers of their cases: this one is not theirs.
     let profile_path = format!("/customers/{}", stored[0]["customer_id"]);
+    let not_theirs = app.page("GET", &profile_path, &[], &signed).await;
+    assert_eq!(not_theirs.status, StatusCode::NOT_FOUND);
+    // The customer 360 for a team lead: found by the phone as an agent types it, with the
+    // complaint on the timeline.
+    let lead = sign_in(&app, &agent(&app, Role::TeamLead).await).await;
+    let as_lead = [("cookie", lead.as_str())];
+    let found = app
+        .page("GET", "/customers?q=067+123+45+67", &[], &as_lead)
+        .await;
     assert_eq!(found.location.as_deref(), Some(profile_path.as_str()));
-    let profile = app.page("GET", &profile_path, &[], &signed).await;
+    let profile = app.page("GET", &profile_path, &[], &as_lead).await;
     assert_eq!(profile.status, StatusCode::OK, "{}", profile.html);
     assert!(profile.html.contains("+380671234567"));
     assert!(
@@ -116,7 +122,7 @@ async fn agent_logs_a_complaint(app: TestApp) {
         profile.html
     );
     let nobody = app
-        .page("GET", "/customers?q=nobody%40example.com", &[], &signed)
+        .page("GET", "/customers?q=nobody%40example.com", &[], &as_lead)
         .await;
     assert!(nobody.html.contains("Такого клієнта не знайдено"));
 
@@ -1009,7 +1015,11 @@ api_test!(
 );
 async fn form_actions_by_role(app: TestApp) {
     let case = app
-        .post("/api/v1/cases", &json!({"title": "Чекав 40 хвилин"}))
+        // Owned by the agent: an agent sees only the cases they own and their customers.
+        .post(
+            "/api/v1/cases",
+            &json!({"title": "Чекав 40 хвилин", "owner": "agent@kvant.example"}),
+        )
         .await;
     assert_eq!(case.status, StatusCode::CREATED, "{}", case.body);
     let not_allowed = "Ваша роль не дозволяє цього.";

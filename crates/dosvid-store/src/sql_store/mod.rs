@@ -246,6 +246,7 @@ impl<B: Backend> Store for SqlStore<B> {
         name: &str,
         scopes: &[crate::keys::Scope],
         expires_at: Option<DateTime<Utc>>,
+        unit: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<(ApiKey, ApiKeySecret)> {
         let name = dosvid_domain::error::required_text("name", Some(name))?;
@@ -256,9 +257,12 @@ impl<B: Backend> Store for SqlStore<B> {
         }
         let secret = ApiKeySecret::generate().map_err(StoreError::backend)?;
         let id = self.backend.write(|c| {
+            if let Some(unit) = unit {
+                units::get_unit(c, org, unit)?;
+            }
             c.insert_id(
-                "INSERT INTO api_keys (org_id, name, prefix, hash, created_at, scopes, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO api_keys (org_id, name, prefix, hash, created_at, scopes, expires_at, unit_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 &[
                     org.into(),
                     name.as_str().into(),
@@ -267,6 +271,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     now.into(),
                     crate::keys::Scope::list(&scopes).into(),
                     expires_at.into(),
+                    unit.into(),
                 ],
             )
         })?;
@@ -280,7 +285,7 @@ impl<B: Backend> Store for SqlStore<B> {
             scopes,
             expires_at,
             last_used_at: None,
-            unit_id: None,
+            unit_id: unit,
         };
         Ok((key, secret))
     }

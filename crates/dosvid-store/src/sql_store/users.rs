@@ -98,10 +98,13 @@ pub(super) fn create_user(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<User> {
+    if let Some(unit) = user.unit_id {
+        super::units::get_unit(c, org, unit)?;
+    }
     let id = c
         .insert_id(
-            "INSERT INTO users (org_id, email, name, role, language, password_hash, created_at, agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO users (org_id, email, name, role, language, password_hash, created_at, agent, unit_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             &[
                 org.into(),
                 (&user.email).into(),
@@ -111,6 +114,7 @@ pub(super) fn create_user(
                 password_hash.into(),
                 now.into(),
                 user.agent.as_deref().into(),
+                user.unit_id.into(),
             ],
         )
         .map_err(|e| e.in_context("email", "a user with this e-mail already exists", ""))?;
@@ -122,7 +126,7 @@ pub(super) fn create_user(
         role: user.role,
         language: user.language.clone(),
         agent: user.agent.clone(),
-        unit_id: None,
+        unit_id: user.unit_id,
         created_at: now,
     })
 }

@@ -52,6 +52,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
                     role: dosvid_domain::user::Role::Admin,
                     language: "en".into(),
                     agent: None,
+                    unit_id: None,
                 };
                 store.create_user(org, user, &password, chrono::Utc::now())?;
             }

@@ -1,0 +1,371 @@
+//! Who is asking and what they may see (SPEC §3.10: row-level access).
+//!
+//! Every request carries a [`Principal`]: the organisation and, for a person or key of an
+//! organisation unit and for an agent, a [`Restriction`]. Analytics are asked of the index
+//! restricted to it ([`AppState::ask`], [`AppState::with_index`]), so an answer is computed over
+//! the permitted rows only; records read from the store pass through a [`Sight`] before they
+//! leave. An endpoint or page that reads records no sight filters is refused to a restricted
+//! principal ([`unit_may_use`]): access fails closed.
+//!
+//! Invariants (tested in `tests/it/access.rs`):
+//! - an analytics answer to a restricted principal equals the whole organisation's answer to
+//!   the same question with the unit's rule added;
+//! - no list, record or page answers a restricted principal with a record outside its sight.
+
+use std::sync::Arc;
+
+use dosvid_analytics::{Filters, Index, Measure, QueryRequest, Restricted, Restriction};
+use dosvid_domain::FieldError;
+use dosvid_domain::OrgId;
+use dosvid_domain::case::Case;
+use dosvid_domain::unit::{self, Unit, UnitInput};
+use dosvid_domain::user::{Role, User};
+use dosvid_store::{CaseFilter, Store, all_pages};
+
+use crate::analytics::read_index;
+use crate::{ApiError, AppState};
+
+/// The organisation a request acts in and the part of it the actor may see.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub org: OrgId,
+    part: Option<Arc<Part>>,
+    /// The person's e-mail: the cases they own are theirs to see whatever their customer.
+    person: Option<String>,
+}
+
+#[derive(Debug)]
+struct Part {
+    /// Under which the restricted index is remembered: equal restrictions share one copy.
+    memo_key: String,
+    restriction: Restriction,
+}
+
+impl Principal {
+    /// The whole organisation.
+    pub fn whole(org: OrgId) -> Principal {
+        Principal {
+            org,
+            part: None,
+            person: None,
+        }
+    }
+
+    /// Nothing at all: what a principal whose reach cannot be read sees.
+    pub fn nothing(org: OrgId) -> Principal {
+        Principal::of_agent(org, None, Vec::new())
+    }
+
+    pub fn is_whole(&self) -> bool {
+        self.part.is_none()
+    }
+
+    /// A person or key of `unit_id`: the records any rule of the unit or of a unit below it
+    /// admits. A rule that no longer reads as filters admits nothing.
+    pub fn of_unit(org: OrgId, units: &[Unit], unit_id: i64) -> Principal {
+        let ids = unit::subtree(units, unit_id);
+        let raw: Vec<&dosvid_domain::Attributes> = units
+            .iter()
+            .filter(|u| ids.contains(&u.id))
+            .flat_map(|u| &u.rules)
+            .collect();
+        let rules: Vec<Filters> = raw
+            .iter()
+            .filter_map(|rule| crate::strategy::filters("rules", rule).ok())
+            .collect();
+        let memo_key = format!(
+            "restricted:unit:{}",
+            serde_json::to_string(&raw).unwrap_or_default()
+        );
+        Principal {
+            org,
+            person: None,
+            part: Some(Arc::new(Part {
+                memo_key,
+                restriction: Restriction {
+                    rules,
+                    ..Default::default()
+                },
+            })),
+        }
+    }
+
+    /// An agent: their own scores and the customers of their cases.
+    pub fn of_agent(org: OrgId, agent: Option<&str>, mut customers: Vec<i64>) -> Principal {
+        customers.sort_unstable();
+        customers.dedup();
+        Principal {
+            org,
+            person: None,
+            part: Some(Arc::new(Part {
+                memo_key: format!("restricted:agent:{agent:?}:{customers:?}"),
+                restriction: Restriction {
+                    rules: Vec::new(),
+                    agent: agent.map(str::to_owned),
+                    customers,
+                },
+            })),
+        }
+    }
+
+    /// The restricted copy of `index` (remembered until the index changes), or `None` for the
+    /// whole organisation.
+    pub fn part_of(&self, index: &Index) -> Option<Arc<Restricted>> {
+        self.part
+            .as_ref()
+            .map(|part| index.remember(&part.memo_key, |index| index.restricted(&part.restriction)))
+    }
+}
+
+/// The principal of a key or person in `unit` (None: the whole organisation).
+pub fn of_unit_id(
+    store: &dyn Store,
+    org: OrgId,
+    unit: Option<i64>,
+) -> dosvid_store::Result<Principal> {
+    Ok(match unit {
+        None => Principal::whole(org),
+        Some(id) => Principal::of_unit(org, &store.list_units(org)?, id),
+    })
+}
+
+/// The principal of a signed-in person: an agent sees their own scores and the customers of
+/// the cases they own; anyone else their unit's records, or the whole organisation.
+pub fn of_user(store: &dyn Store, user: &User) -> dosvid_store::Result<Principal> {
+    let person = Some(user.email.clone());
+    if user.role != Role::Agent {
+        let principal = of_unit_id(store, user.org_id, user.unit_id)?;
+        return Ok(Principal {
+            person,
+            ..principal
+        });
+    }
+    let cases = all_pages(|p| {
+        store.list_cases(
+            user.org_id,
+            &CaseFilter {
+                owner: Some(user.email.clone()),
+                ..Default::default()
+            },
+            p,
+        )
+    })?;
+    let principal = Principal::of_agent(
+        user.org_id,
+        user.agent.as_deref(),
+        cases.iter().filter_map(|c| c.customer_id).collect(),
+    );
+    Ok(Principal {
+        person,
+        ..principal
+    })
+}
+
+/// What a principal may see of the records read from the store.
+#[derive(Clone)]
+pub struct Sight {
+    part: Option<Arc<Restricted>>,
+    person: Option<String>,
+}
+
+impl Sight {
+    pub fn is_whole(&self) -> bool {
+        self.part.is_none()
+    }
+
+    pub fn customer(&self, id: i64) -> bool {
+        self.part.as_ref().is_none_or(|r| r.sees_customer(id))
+    }
+
+    /// A record of a customer, or of none (which only the whole organisation sees).
+    pub fn customer_of(&self, id: Option<i64>) -> bool {
+        match id {
+            Some(id) => self.customer(id),
+            None => self.is_whole(),
+        }
+    }
+
+    pub fn feedback(&self, id: i64) -> bool {
+        self.part.as_ref().is_none_or(|r| r.sees_feedback(id))
+    }
+
+    pub fn interaction(&self, id: i64) -> bool {
+        self.part.as_ref().is_none_or(|r| r.sees_interaction(id))
+    }
+
+    /// A case: that of a customer in sight, or one the person owns.
+    pub fn case(&self, case: &Case) -> bool {
+        self.customer_of(case.customer_id) || (self.person.is_some() && case.owner == self.person)
+    }
+}
+
+/// What a record outside one's sight is: not there.
+fn not_found(entity: &'static str, id: i64) -> ApiError {
+    dosvid_store::StoreError::NotFound {
+        entity,
+        id: id.to_string(),
+    }
+    .into()
+}
+
+impl AppState {
+    /// What `who` may see of the records the store holds now.
+    pub async fn sight(&self, who: &Principal) -> Result<Sight, ApiError> {
+        let person = who.person.clone();
+        if who.is_whole() {
+            return Ok(Sight { part: None, person });
+        }
+        let analytics = self.analytics.clone();
+        let who = who.clone();
+        self.run(move |store| {
+            let index = analytics.index(store, who.org)?;
+            let part = who.part_of(&read_index(&index));
+            Ok(Sight { part, person })
+        })
+        .await
+    }
+
+    /// 404 unless `who` sees customer `id`.
+    pub async fn check_customer(&self, who: &Principal, id: i64) -> Result<(), ApiError> {
+        if who.is_whole() || self.sight(who).await?.customer(id) {
+            Ok(())
+        } else {
+            Err(not_found("customer", id))
+        }
+    }
+
+    /// 404 unless `who` sees case `id` (its customer).
+    pub async fn check_case(&self, who: &Principal, id: i64) -> Result<(), ApiError> {
+        if who.is_whole() {
+            return Ok(());
+        }
+        let sight = self.sight(who).await?;
+        let org = who.org;
+        let case = self.run(move |s| s.get_case(org, id)).await?;
+        if sight.case(&case) {
+            Ok(())
+        } else {
+            Err(not_found("case", id))
+        }
+    }
+}
+
+/// Checks a unit's name and rules: each rule must read as filters of `/query` whose names
+/// (touchpoints, stages, channels, themes…) the organisation knows, so that a rule does not
+/// silently admit nothing. The error names the rule and its field (`rules[0].touchpoint`).
+pub async fn check_unit(
+    state: &AppState,
+    org: OrgId,
+    input: UnitInput,
+) -> Result<UnitInput, ApiError> {
+    let input = input.validate()?;
+    let mut rules = Vec::new();
+    for (i, rule) in input.rules.iter().enumerate() {
+        let field = format!("rules[{i}]");
+        rules.push((field.clone(), crate::strategy::filters(&field, rule)?));
+    }
+    state
+        .ask(&Principal::whole(org), move |index| {
+            for (field, filters) in rules {
+                let question = QueryRequest {
+                    measures: vec![Measure::N],
+                    filters,
+                    ..Default::default()
+                };
+                index.query(&question).map_err(|e| {
+                    let inner = e.field.strip_prefix("filters.").unwrap_or(&e.field);
+                    FieldError::new(format!("{field}.{inner}"), e.message)
+                })?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(input)
+}
+
+/// The API endpoints (route templates) a restricted principal may use: those whose answers are
+/// computed on the restricted index or filtered by a [`Sight`], those that write, and those that
+/// show configuration but no customer's records. Every endpoint is in this list or in
+/// [`REFUSED_TO_UNITS`] (a test holds it so); one in neither is refused.
+pub const OPEN_TO_UNITS: [&str; 55] = [
+    "/api/v1/alert-rules",
+    "/api/v1/alert-rules/{id}",
+    "/api/v1/cases",
+    "/api/v1/cases/metrics",
+    "/api/v1/cases/{id}",
+    "/api/v1/cases/{id}/events",
+    "/api/v1/channels",
+    "/api/v1/channels/{id}",
+    "/api/v1/complaints",
+    "/api/v1/customers",
+    "/api/v1/customers/{id}",
+    "/api/v1/customers/{id}/consents",
+    "/api/v1/customers/{id}/erase",
+    "/api/v1/customers/{id}/export",
+    "/api/v1/cx-index",
+    "/api/v1/drivers",
+    "/api/v1/feedback",
+    "/api/v1/feedback:batch",
+    "/api/v1/funnel",
+    "/api/v1/goals",
+    "/api/v1/goals/{id}",
+    "/api/v1/impact",
+    "/api/v1/initiatives",
+    "/api/v1/initiatives/{id}",
+    "/api/v1/initiatives/{id}/impact",
+    "/api/v1/interactions",
+    "/api/v1/interactions:batch",
+    "/api/v1/journey-map",
+    "/api/v1/journeys",
+    "/api/v1/journeys/{id}",
+    "/api/v1/journeys/{id}/stages",
+    "/api/v1/moments-of-truth",
+    "/api/v1/organisation",
+    "/api/v1/overview",
+    "/api/v1/priorities",
+    "/api/v1/query",
+    "/api/v1/retention",
+    "/api/v1/stages/{id}",
+    "/api/v1/strategy-cycles",
+    "/api/v1/strategy-cycles/{id}",
+    "/api/v1/strategy-cycles/{id}/stages/{stage}",
+    "/api/v1/surveys",
+    "/api/v1/surveys/secret:rotate",
+    "/api/v1/surveys/{id}",
+    "/api/v1/surveys/{id}/definition",
+    "/api/v1/text/analyze",
+    "/api/v1/themes",
+    "/api/v1/themes/emerging",
+    "/api/v1/themes/report",
+    "/api/v1/touchpoints",
+    "/api/v1/touchpoints/{id}",
+    "/api/v1/transactions",
+    "/api/v1/transactions:batch",
+    "/api/v1/trend",
+    "/api/v1/value-chain",
+];
+
+/// The endpoints that read or act on records of the whole organisation — merges and duplicates
+/// across customers, survey responses and invitations, alerts and rule replays, webhook
+/// webhooks (their payloads are the organisation's events), the audit log, the units themselves — refused to a restricted principal.
+pub const REFUSED_TO_UNITS: [&str; 19] = [
+    "/api/v1/alert-rules/{id}/backtest",
+    "/api/v1/alert-rules/{id}/evaluate",
+    "/api/v1/alerts",
+    "/api/v1/audit",
+    "/api/v1/customers/duplicates",
+    "/api/v1/customers/{id}/merge",
+    "/api/v1/merges",
+    "/api/v1/merges/{id}/undo",
+    "/api/v1/surveys/{id}/invitations",
+    "/api/v1/surveys/{id}/responses",
+    "/api/v1/surveys/{id}/servqual",
+    "/api/v1/units",
+    "/api/v1/units/{id}",
+    "/api/v1/webhook-deliveries/{id}",
+    "/api/v1/webhook-deliveries/{id}/retry",
+    "/api/v1/webhooks",
+    "/api/v1/webhooks/{id}",
+    "/api/v1/webhooks/{id}/deliveries",
+    "/api/v1/webhooks/{id}/secret",
+];
