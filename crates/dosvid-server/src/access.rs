@@ -369,3 +369,22 @@ pub const REFUSED_TO_UNITS: [&str; 19] = [
     "/api/v1/webhooks/{id}/deliveries",
     "/api/v1/webhooks/{id}/secret",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new endpoint must be classified: open to units (and then filtered) or refused to them.
+    #[test]
+    fn every_endpoint_is_open_to_units_or_refused_to_them() {
+        let doc = crate::api::openapi();
+        for path in doc.paths.paths.keys() {
+            let open = OPEN_TO_UNITS.contains(&path.as_str());
+            let refused = REFUSED_TO_UNITS.contains(&path.as_str());
+            assert!(open != refused, "{path}: open {open}, refused {refused}");
+        }
+        for path in OPEN_TO_UNITS.iter().chain(&REFUSED_TO_UNITS) {
+            assert!(doc.paths.paths.contains_key(*path), "{path} is no endpoint");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! API tests: the real router, called in-process, on a fresh database per test. Every test runs
 //! on SQLite, and again on PostgreSQL when `DOSVID_TEST_POSTGRES_URL` is set.
 
+mod access;
 mod analytics;
 mod audit;
 mod browser;
