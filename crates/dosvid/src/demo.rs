@@ -38,6 +38,7 @@ pub fn run(
     demo_rules(store.as_ref()).context("creating the demo's alert rules")?;
     demo_strategy(store.as_ref()).context("creating the demo's strategy cycle")?;
     demo_consents(store.as_ref()).context("recording the demo's consents")?;
+    let lviv = demo_units(store.as_ref()).context("creating the demo's units")?;
     if no_serve {
         return Ok(());
     }
@@ -47,6 +48,7 @@ pub fn run(
         "Адміністратор",
         Role::Admin,
         None,
+        None,
     )
     .context("creating the demo's administrator")?;
     let agent_password = demo_user(
@@ -55,13 +57,24 @@ pub fn run(
         "Оксана Коваль",
         Role::Agent,
         Some(DEMO_AGENT_ID),
+        None,
     )
     .context("creating the demo's agent")?;
+    let lviv_password = demo_user(
+        store.as_ref(),
+        DEMO_LVIV,
+        "Андрій Мельник",
+        Role::CxManager,
+        None,
+        Some(lviv),
+    )
+    .context("creating the demo's Lviv manager")?;
     let (_, secret) = store.create_api_key(org, "demo", chrono::Utc::now())?;
     let banner = format!(
         "Dosvid is serving the demo company at http://{listen}\n\
          Sign in: http://{listen}/login as {DEMO_ADMIN} with password {password}\n\
          An agent's own view (/me): sign in as {DEMO_AGENT} with password {agent_password}\n\
+         The Lviv unit's view (its records only): sign in as {DEMO_LVIV} with password {lviv_password}\n\
          API key: {key}\n\
          Survey:  http://{listen}/s/{org}/{survey} (answer it; it counts in the metrics at once)\n\
          Try:     curl -H 'Authorization: Bearer {key}' 'http://{listen}/api/v1/touchpoints?limit=5'\n\
@@ -76,6 +89,8 @@ const DEMO_ADMIN: &str = "admin@kvant.example";
 /// One of the demo's contact-centre agents, who sees their own scores and comments on `/me`.
 const DEMO_AGENT: &str = "operator@kvant.example";
 const DEMO_AGENT_ID: &str = "agent-042";
+/// The CX manager of the demo's Lviv unit, who sees only Lviv's customers and their records.
+const DEMO_LVIV: &str = "lviv@kvant.example";
 
 /// Creates a demo user, or gives them a new password: it is printed on every start, and only
 /// its hash is kept.
@@ -85,6 +100,7 @@ fn demo_user(
     name: &str,
     role: Role,
     agent: Option<&str>,
+    unit: Option<i64>,
 ) -> anyhow::Result<String> {
     let org = store.default_org()?;
     let password = dosvid_store::generate_password()?;
@@ -101,12 +117,56 @@ fn demo_user(
                 role,
                 language: "uk".into(),
                 agent: agent.map(str::to_owned),
-                unit_id: None,
+                unit_id: unit,
             };
             store.create_user(org, user, &password, chrono::Utc::now())?;
         }
     }
     Ok(password)
+}
+
+/// The demo's organisation units, unless it has units already: regions with Lviv and Kyiv under
+/// them (by the customer's region), and the contact centre (by the department owning the
+/// touchpoint). Returns the Lviv unit, whose manager sees only Lviv's records — among them the
+/// planted queue fix of May 2026 (effect 7), which shows on their dashboard as a rise at the queue.
+fn demo_units(store: &dyn Store) -> anyhow::Result<i64> {
+    use dosvid_domain::unit::UnitInput;
+    let org = store.default_org()?;
+    let units = store.list_units(org)?;
+    if let Some(lviv) = units.iter().find(|u| u.name == "Львів") {
+        return Ok(lviv.id);
+    }
+    let now = chrono::Utc::now();
+    let rule = |json: serde_json::Value| -> anyhow::Result<dosvid_domain::Attributes> {
+        Ok(serde_json::from_value(json)?)
+    };
+    let unit = |name: &str, parent_id: Option<i64>, rules: Vec<dosvid_domain::Attributes>| {
+        let input = UnitInput {
+            name: Some(name.into()),
+            parent_id,
+            rules,
+        };
+        store.create_unit(org, input, now).map(|u| u.id)
+    };
+    let regions = unit("Регіони", None, Vec::new())?;
+    let lviv = unit(
+        "Львів",
+        Some(regions),
+        vec![rule(
+            serde_json::json!({"customer": {"region": dosvid_demo::QUEUE_FIX_REGION}}),
+        )?],
+    )?;
+    unit(
+        "Київ",
+        Some(regions),
+        vec![rule(serde_json::json!({"customer": {"region": "Kyiv"}}))?],
+    )?;
+    unit(
+        "Контакт-центр",
+        None,
+        vec![rule(serde_json::json!({"department": "contact-centre"}))?],
+    )?;
+    Ok(lviv)
 }
 
 /// The demo's alert rules, unless it has rules already: premium detractors open a case as they
