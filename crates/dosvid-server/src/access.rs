@@ -22,7 +22,7 @@ use dosvid_domain::unit::{self, Unit, UnitInput};
 use dosvid_domain::user::{Role, User};
 use dosvid_store::{CaseFilter, Store, all_pages};
 
-use crate::analytics::read_index;
+use crate::analytics::{Analytics, read_index};
 use crate::{ApiError, AppState};
 
 /// The organisation a request acts in and the part of it the actor may see.
@@ -114,6 +114,23 @@ impl Principal {
         self.part
             .as_ref()
             .map(|part| index.remember(&part.memo_key, |index| index.restricted(&part.restriction)))
+    }
+}
+
+impl Principal {
+    /// What this principal may see of the records the store holds now.
+    pub fn sight(&self, store: &dyn Store, analytics: &Analytics) -> dosvid_store::Result<Sight> {
+        let part = match &self.part {
+            None => None,
+            Some(_) => {
+                let index = analytics.index(store, self.org)?;
+                self.part_of(&read_index(&index))
+            }
+        };
+        Ok(Sight {
+            part,
+            person: self.person.clone(),
+        })
     }
 }
 
@@ -211,18 +228,15 @@ fn not_found(entity: &'static str, id: i64) -> ApiError {
 impl AppState {
     /// What `who` may see of the records the store holds now.
     pub async fn sight(&self, who: &Principal) -> Result<Sight, ApiError> {
-        let person = who.person.clone();
         if who.is_whole() {
-            return Ok(Sight { part: None, person });
+            return Ok(Sight {
+                part: None,
+                person: who.person.clone(),
+            });
         }
         let analytics = self.analytics.clone();
         let who = who.clone();
-        self.run(move |store| {
-            let index = analytics.index(store, who.org)?;
-            let part = who.part_of(&read_index(&index));
-            Ok(Sight { part, person })
-        })
-        .await
+        self.run(move |store| who.sight(store, &analytics)).await
     }
 
     /// 404 unless `who` sees customer `id`.

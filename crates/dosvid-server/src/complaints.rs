@@ -3,13 +3,11 @@
 //! attribute `severity`), read like every comment and put in the analytics index at once.
 
 use chrono::{DateTime, Utc};
-use dosvid_domain::{FeedbackInput, FeedbackSource, FieldError, OrgId, SignalInput};
-use dosvid_store::Store;
+use dosvid_domain::{FeedbackInput, FeedbackSource, FieldError, SignalInput};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::analytics::Analytics;
-use crate::webhooks::Outbox;
+use crate::application::Operation;
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -87,41 +85,27 @@ pub struct ComplaintLogged {
     pub themes: Vec<String>,
 }
 
-/// Checks and stores a complaint. `Ok(Err(..))` names the field at fault.
+/// Checks and stores a complaint; an error names the field at fault.
 pub fn log(
-    store: &dyn Store,
-    (analytics, outbox): (&Analytics, &Outbox),
-    org: OrgId,
+    op: &Operation,
     input: ComplaintInput,
     now: DateTime<Utc>,
-) -> dosvid_store::Result<Result<ComplaintLogged, crate::ApiError>> {
-    let record = match record(input, now) {
-        Ok(record) => record,
-        Err(e) => return Ok(Err(e.into())),
-    };
-    let themes = analytics.themes(store, org)?;
-    let feedback = match record.validate(now, &themes) {
-        Ok(f) => f,
-        Err(e) => return Ok(Err(rename_comment(e).into())),
-    };
+) -> Result<ComplaintLogged, crate::ApiError> {
+    let record = record(input, now)?;
+    let themes = op.analytics.themes(op.store, op.org())?;
+    let feedback = record.validate(now, &themes).map_err(rename_comment)?;
     let (language, sentiment, themes) = (
         feedback.language.clone(),
         feedback.sentiment,
         dosvid_domain::theme_list(feedback.themes.as_deref()),
     );
-    let id = match store.create_feedback(org, feedback, now) {
-        Ok(id) => id,
-        Err(dosvid_store::StoreError::Invalid(e)) => return Ok(Err(e.into())),
-        Err(e) => return Err(e),
-    };
-    analytics.feedback_written(store, org, &[id]);
-    crate::alerts::after_feedback(store, outbox, org, &[id]);
-    Ok(Ok(ComplaintLogged {
+    let id = op.record_feedback(feedback, now)?;
+    Ok(ComplaintLogged {
         feedback_id: id,
         language,
         sentiment,
         themes,
-    }))
+    })
 }
 
 fn record(input: ComplaintInput, now: DateTime<Utc>) -> Result<FeedbackInput, FieldError> {

@@ -2,9 +2,7 @@
 //! the organisation's settings that shape their answers.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::{Query, State};
 use axum::{Extension, Json};
 use dosvid_analytics::{
     CxIndexRequest, CxIndexResult, DriversRequest, DriversResult, FunnelRequest, FunnelResult,
@@ -186,40 +184,12 @@ pub async fn update_organisation(
     let patch = patch.validate()?;
     Ok(Json(
         state
-            .write(move |s, analytics| {
-                let organisation = s.update_organisation(auth.org, patch)?;
-                analytics.zone_changed(auth.org, &organisation.time_zone);
-                Ok(organisation)
-            })
+            .operate(
+                &auth.principal,
+                move |op| Ok(op.update_organisation(patch)?),
+            )
             .await?,
     ))
-}
-
-/// After a successful change to channels, journeys, stages or touchpoints, tells analytics to
-/// read them again before its next answer.
-pub async fn track_directory_changes(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let changes_directory = request.method() != axum::http::Method::GET
-        && [
-            "/api/v1/channels",
-            "/api/v1/journeys",
-            "/api/v1/stages",
-            "/api/v1/touchpoints",
-        ]
-        .iter()
-        .any(|prefix| request.uri().path().starts_with(prefix));
-    let org = request.extensions().get::<Auth>().map(|a| a.org);
-    let response = next.run(request).await;
-    if let Some(org) = org
-        && changes_directory
-        && response.status().is_success()
-    {
-        state.analytics.directory_changed(org);
-    }
-    response
 }
 
 /// Retention and revenue from transactions — CRR, GRR, NRR, revenue, CLV (formula and

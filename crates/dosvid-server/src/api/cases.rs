@@ -30,15 +30,9 @@ pub async fn create_case(
     Extension(auth): Extension<Auth>,
     ApiJson(case): ApiJson<NewCase>,
 ) -> Result<(StatusCode, Json<Case>), ApiError> {
-    if let Some(customer) = case.customer_id {
-        state.check_customer(&auth.principal, customer).await?;
-    }
-    let outbox = state.outbox.clone();
     let case = state
-        .run(move |s| {
-            let case = s.create_case(auth.org, case, Some("api"), Utc::now())?;
-            crate::alerts::case_created(s, &outbox, auth.org, &case);
-            Ok(case)
+        .operate(&auth.principal, move |op| {
+            Ok(op.open_case(case, Some("api"), Utc::now())?)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(case)))
@@ -145,13 +139,10 @@ pub async fn update_case(
     Id(id): Id,
     ApiJson(patch): ApiJson<CasePatch>,
 ) -> Result<Json<Case>, ApiError> {
-    state.check_case(&auth.principal, id).await?;
-    let outbox = state.outbox.clone();
     Ok(Json(
         state
-            .run(move |s| {
-                let case = s.update_case(auth.org, id, patch, Some("api"), Utc::now())?;
-                Ok(crate::alerts::case_updated(s, &outbox, auth.org, case))
+            .operate(&auth.principal, move |op| {
+                Ok(op.change_case(id, patch, Some("api"), Utc::now())?)
             })
             .await?,
     ))
@@ -176,7 +167,6 @@ pub async fn add_event(
     Id(id): Id,
     ApiJson(input): ApiJson<EventInput>,
 ) -> Result<(StatusCode, Json<CaseEvent>), ApiError> {
-    state.check_case(&auth.principal, id).await?;
     if input.kind == CaseEventKind::Change {
         return Err(FieldError::new(
             "kind",
@@ -185,19 +175,9 @@ pub async fn add_event(
         .into());
     }
     let by = dosvid_domain::error::short_text("by", input.by.as_deref())?;
-    let outbox = state.outbox.clone();
     let event = state
-        .run(move |s| {
-            let event = s.add_case_event(
-                auth.org,
-                id,
-                input.kind,
-                by.as_deref(),
-                &input.text,
-                Utc::now(),
-            )?;
-            crate::alerts::case_updated(s, &outbox, auth.org, s.get_case(auth.org, id)?);
-            Ok(event)
+        .operate(&auth.principal, move |op| {
+            Ok(op.add_case_event(id, input.kind, by.as_deref(), &input.text, Utc::now())?)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(event)))
@@ -396,13 +376,9 @@ pub async fn evaluate_rule(
         .as_deref()
         .map(|d| date("as_of", d))
         .transpose()?;
-    let (analytics, outbox) = (state.analytics.clone(), state.outbox.clone());
     let evaluation = state
-        .run(move |s| {
-            let rule = s.get_rule(auth.org, id)?;
-            crate::watch::run_rule(s, &analytics, &outbox, auth.org, &rule, as_of)
-        })
-        .await??;
+        .operate(&auth.principal, move |op| op.evaluate_rule(id, as_of))
+        .await?;
     Ok(Json(evaluation))
 }
 

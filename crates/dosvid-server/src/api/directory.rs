@@ -45,10 +45,8 @@ pub async fn create_customer(
 ) -> Result<(StatusCode, Json<Customer>), ApiError> {
     let customer = input.validate()?;
     let created = state
-        .write(move |s, analytics| {
-            let created = s.create_customer(auth.org, customer, Utc::now())?;
-            analytics.customers_written(s, auth.org, &[created.id]);
-            Ok(created)
+        .operate(&auth.principal, move |op| {
+            Ok(op.create_customer(customer, Utc::now())?)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -76,15 +74,13 @@ pub async fn update_customer(
     Id(id): Id,
     ApiJson(input): ApiJson<CustomerPatchInput>,
 ) -> Result<Json<Customer>, ApiError> {
-    state.check_customer(&auth.principal, id).await?;
     let patch = input.validate()?;
     Ok(Json(
         state
-            .write(move |s, analytics| {
-                let updated = s.update_customer(auth.org, id, patch)?;
-                analytics.customers_written(s, auth.org, &[id]);
-                Ok(updated)
-            })
+            .operate(
+                &auth.principal,
+                move |op| Ok(op.update_customer(id, patch)?),
+            )
             .await?,
     ))
 }
@@ -146,9 +142,8 @@ pub async fn erase_customer(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
-    state.check_customer(&auth.principal, id).await?;
     state
-        .write(move |s, analytics| crate::privacy::erase(s, analytics, auth.org, id))
+        .operate(&auth.principal, move |op| Ok(op.erase_customer(id)?))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -161,13 +156,8 @@ pub async fn delete_customer(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
-    state.check_customer(&auth.principal, id).await?;
     state
-        .write(move |s, analytics| {
-            s.delete_customer(auth.org, id)?;
-            analytics.customer_removed(auth.org, id);
-            Ok(())
-        })
+        .operate(&auth.principal, move |op| Ok(op.delete_customer(id)?))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -194,8 +184,8 @@ pub async fn merge_customers(
 ) -> Result<Json<dosvid_domain::CustomerMerge>, ApiError> {
     Ok(Json(
         state
-            .write(move |s, analytics| {
-                crate::privacy::merge(s, analytics, auth.org, id, input.merge)
+            .operate(&auth.principal, move |op| {
+                Ok(op.merge_customers(id, input.merge)?)
             })
             .await?,
     ))
@@ -211,7 +201,7 @@ pub async fn undo_merge(
 ) -> Result<Json<dosvid_domain::CustomerMerge>, ApiError> {
     Ok(Json(
         state
-            .write(move |s, analytics| crate::privacy::undo_merge(s, analytics, auth.org, id))
+            .operate(&auth.principal, move |op| Ok(op.undo_merge(id)?))
             .await?,
     ))
 }

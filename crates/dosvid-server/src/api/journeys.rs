@@ -45,7 +45,9 @@ pub async fn create_channel(
         StatusCode::CREATED,
         Json(
             state
-                .run(move |s| s.create_channel(auth.org, channel, Utc::now()))
+                .change_journey(&auth.principal, move |s, org| {
+                    s.create_channel(org, channel, Utc::now())
+                })
                 .await?,
         ),
     ))
@@ -72,7 +74,9 @@ pub async fn update_channel(
     let patch = input.validate()?;
     Ok(Json(
         state
-            .run(move |s| s.update_channel(auth.org, id, patch))
+            .change_journey(&auth.principal, move |s, org| {
+                s.update_channel(org, id, patch)
+            })
             .await?,
     ))
 }
@@ -85,7 +89,9 @@ pub async fn delete_channel(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
-    state.run(move |s| s.delete_channel(auth.org, id)).await?;
+    state
+        .change_journey(&auth.principal, move |s, org| s.delete_channel(org, id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -117,7 +123,9 @@ pub async fn create_journey(
         StatusCode::CREATED,
         Json(
             state
-                .run(move |s| s.create_journey(auth.org, journey, Utc::now()))
+                .change_journey(&auth.principal, move |s, org| {
+                    s.create_journey(org, journey, Utc::now())
+                })
                 .await?,
         ),
     ))
@@ -144,7 +152,9 @@ pub async fn update_journey(
     let patch = input.validate()?;
     Ok(Json(
         state
-            .run(move |s| s.update_journey(auth.org, id, patch))
+            .change_journey(&auth.principal, move |s, org| {
+                s.update_journey(org, id, patch)
+            })
             .await?,
     ))
 }
@@ -157,7 +167,9 @@ pub async fn delete_journey(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
-    state.run(move |s| s.delete_journey(auth.org, id)).await?;
+    state
+        .change_journey(&auth.principal, move |s, org| s.delete_journey(org, id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -175,7 +187,9 @@ pub async fn create_stage(
         StatusCode::CREATED,
         Json(
             state
-                .run(move |s| s.create_stage(auth.org, journey, stage, Utc::now()))
+                .change_journey(&auth.principal, move |s, org| {
+                    s.create_stage(org, journey, stage, Utc::now())
+                })
                 .await?,
         ),
     ))
@@ -193,7 +207,9 @@ pub async fn update_stage(
     let patch = input.validate()?;
     Ok(Json(
         state
-            .run(move |s| s.update_stage(auth.org, id, patch))
+            .change_journey(&auth.principal, move |s, org| {
+                s.update_stage(org, id, patch)
+            })
             .await?,
     ))
 }
@@ -206,7 +222,9 @@ pub async fn delete_stage(
     Extension(auth): Extension<Auth>,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
-    state.run(move |s| s.delete_stage(auth.org, id)).await?;
+    state
+        .change_journey(&auth.principal, move |s, org| s.delete_stage(org, id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -238,7 +256,9 @@ pub async fn create_touchpoint(
         StatusCode::CREATED,
         Json(
             state
-                .run(move |s| s.create_touchpoint(auth.org, touchpoint, Utc::now()))
+                .change_journey(&auth.principal, move |s, org| {
+                    s.create_touchpoint(org, touchpoint, Utc::now())
+                })
                 .await?,
         ),
     ))
@@ -268,7 +288,9 @@ pub async fn update_touchpoint(
     let patch = input.validate()?;
     Ok(Json(
         state
-            .run(move |s| s.update_touchpoint(auth.org, id, patch))
+            .change_journey(&auth.principal, move |s, org| {
+                s.update_touchpoint(org, id, patch)
+            })
             .await?,
     ))
 }
@@ -282,7 +304,7 @@ pub async fn delete_touchpoint(
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
     state
-        .run(move |s| s.delete_touchpoint(auth.org, id))
+        .change_journey(&auth.principal, move |s, org| s.delete_touchpoint(org, id))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -213,10 +213,6 @@ pub fn router(state: AppState) -> Router {
         )
         // Inside the key check: without a key, no answer tells which endpoints exist.
         .route("/api/v1/{*rest}", axum::routing::any(no_such_endpoint))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            analytics::track_directory_changes,
-        ))
         // Inside the key check, which names the actor.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -19,8 +19,8 @@ use axum::{Extension, Json};
 use chrono::Utc;
 use dosvid_domain::limits::MAX_BATCH_RECORDS;
 use dosvid_domain::{
-    BatchReport, Feedback, FeedbackInput, FieldError, Interaction, InteractionInput, RecordKind,
-    SignalInput, Transaction, TransactionInput,
+    BatchReport, Feedback, FeedbackInput, FieldError, Interaction, InteractionInput, SignalInput,
+    Transaction, TransactionInput,
 };
 use dosvid_store::{Idempotency, Signals};
 use serde::Deserialize;
@@ -181,39 +181,20 @@ where
     let body = read_body(request, &()).await?;
     let idempotency = idempotency(&headers, I::KIND.as_str(), &body)?;
     // Parsing 10,000 records is CPU work: it runs on the blocking thread with the store call.
-    let outbox = state.outbox.clone();
-    let report = state
-        .write(move |store, analytics| {
-            let envelope = match parse_envelope(&body) {
-                Ok(envelope) => envelope,
-                Err(e) => return Ok(Err(e)),
-            };
+    let (report, timing) = state
+        .operate(&auth.principal, move |op| {
+            let envelope = parse_envelope(&body)?;
             let now = Utc::now();
-            let themes = analytics.themes(store, auth.org)?;
+            let themes = op.analytics.themes(op.store, op.org())?;
             let (started, read) = (Instant::now(), Cell::new(Duration::ZERO));
             let mut parts =
                 read_parts::<I>(&body, &envelope.records, now, &themes, &read).map(wrap);
-            let report = store.ingest_parts(auth.org, I::KIND, &mut parts, idempotency, now)?;
-            let stored = Instant::now();
-            let ids: Vec<i64> = report.ids.iter().flatten().copied().collect();
-            match I::KIND {
-                RecordKind::Feedback => {
-                    analytics.feedback_written(store, auth.org, &ids);
-                    crate::alerts::after_feedback(store, &outbox, auth.org, &ids);
-                }
-                RecordKind::Transactions => analytics.transactions_written(store, auth.org, &ids),
-                RecordKind::Customers => analytics.customers_written(store, auth.org, &ids),
-                RecordKind::Interactions => analytics.interactions_written(store, auth.org, &ids),
-            }
-            let timing = [
-                ("read", read.get()),
-                ("store", stored - started - read.get()),
-                ("index", stored.elapsed()),
-            ];
-            Ok(Ok((report, timing)))
+            let (report, indexed) = op.ingest(I::KIND, &mut parts, idempotency, now)?;
+            let store = started.elapsed().saturating_sub(read.get() + indexed);
+            let timing = [("read", read.get()), ("store", store), ("index", indexed)];
+            Ok((report, timing))
         })
-        .await??;
-    let (report, timing) = report;
+        .await?;
     if report.received > 0 && report.rejected.len() == report.received {
         let mut error = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -529,11 +529,10 @@ pub async fn log_complaint(
     Extension(auth): Extension<Auth>,
     ApiJson(input): ApiJson<ComplaintInput>,
 ) -> Result<(StatusCode, Json<ComplaintLogged>), ApiError> {
-    let outbox = state.outbox.clone();
     let logged = state
-        .write(move |store, analytics| {
-            crate::complaints::log(store, (analytics, &outbox), auth.org, input, Utc::now())
+        .operate(&auth.principal, move |op| {
+            crate::complaints::log(op, input, Utc::now())
         })
-        .await??;
+        .await?;
     Ok((StatusCode::CREATED, Json(logged)))
 }

@@ -97,14 +97,9 @@ pub async fn put_themes(
     Extension(auth): Extension<Auth>,
     ApiJson(taxonomy): ApiJson<Taxonomy>,
 ) -> Result<Json<TaxonomyUpdated>, ApiError> {
-    let analytics = state.analytics.clone();
     let updated = state
-        .run(move |store| {
-            let result = store.set_taxonomy(auth.org, &taxonomy);
-            if result.is_ok() {
-                analytics.taxonomy_changed(auth.org);
-            }
-            let (_, tagged) = result?;
+        .operate(&auth.principal, move |op| {
+            let tagged = op.set_taxonomy(&taxonomy)?;
             Ok(TaxonomyUpdated {
                 themes: taxonomy.themes.len(),
                 tagged,

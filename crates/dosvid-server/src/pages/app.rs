@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use super::{Form, Lang, html_response, page};
 use crate::AppState;
+use crate::application::Operation;
 use crate::complaints::{ComplaintInput, ComplaintKind, ComplaintLogged, Severity};
 
 const COOKIE: &str = "dosvid_session";
@@ -387,26 +388,23 @@ pub(super) fn refusal(
     }
 }
 
-/// Makes the change an admitted form asks for on a blocking thread; the error is the status and
-/// the message (naming the field) to show on the page.
+/// Makes the change an admitted form asks for, as an operation of the signed-in person
+/// (`crate::application`) on a blocking thread; the error is the status and the message
+/// (naming the field) to show on the page.
 pub(super) async fn run_change<T: Send + 'static>(
     state: &AppState,
     signed: &SignedIn,
     headers: &HeaderMap,
     form: Form,
     action: Action,
-    make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<T, crate::ApiError>
-    + Send
-    + 'static,
+    make: impl FnOnce(&Operation, &Form) -> Result<T, crate::ApiError> + Send + 'static,
 ) -> Result<T, (StatusCode, String)> {
     if let Some(message) = refusal(signed, headers, &form, action) {
         return Err((StatusCode::FORBIDDEN, message.to_owned()));
     }
-    let org = signed.session.user.org_id;
     state
-        .run(move |s| Ok(make(s, org, &form)))
+        .operate(&signed.principal, move |op| make(op, &form))
         .await
-        .and_then(|made| made)
         .map_err(|e| (e.status, e.page_message()))
 }
 
@@ -857,22 +855,20 @@ pub async fn complaint_post(
         agent: Some(signed.user().email.clone()),
         external_id: None,
     };
-    let org = signed.user().org_id;
-    let outbox = state.outbox.clone();
     let logged = state
-        .write(move |store, analytics| {
-            crate::complaints::log(store, (analytics, &outbox), org, input, Utc::now())
+        .operate(&signed.principal, move |op| {
+            crate::complaints::log(op, input, Utc::now())
         })
         .await;
     match logged {
-        Ok(Ok(logged)) => html_response(
+        Ok(logged) => html_response(
             StatusCode::CREATED,
             complaint_page(&signed, &choices, None, Some(Ok(&logged))),
         ),
-        Ok(Err(e)) | Err(e) if e.status.is_client_error() => {
+        Err(e) if e.status.is_client_error() => {
             let field = e.field.clone().unwrap_or_default();
             refuse(e.status, &format!("{field}: {}", e.message))
         }
-        Ok(Err(e)) | Err(e) => e.into_response(),
+        Err(e) => e.into_response(),
     }
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use super::app::{SignedIn, app_page, run_change};
 use super::{Form, given, html_response};
 use crate::AppState;
+use crate::application::Operation;
 
 /// An open case due within this long counts as breaching soon.
 const SOON_HOURS: i64 = 4;
@@ -229,13 +230,8 @@ async fn change(
     headers: HeaderMap,
     id: i64,
     body: Bytes,
-    make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form, &str) -> Result<(), crate::ApiError>
-    + Send
-    + 'static,
+    make: impl FnOnce(&Operation, &Form, &str) -> Result<(), crate::ApiError> + Send + 'static,
 ) -> Response {
-    if state.check_case(&signed.principal, id).await.is_err() {
-        return case_page(&state, &signed, id, None, StatusCode::NOT_FOUND).await;
-    }
     let by = signed.session.user.email.clone();
     let form = Form::parse(&body);
     let made = run_change(
@@ -244,7 +240,7 @@ async fn change(
         &headers,
         form,
         Action::WorkCases,
-        move |s, org, form| make(s, org, form, &by),
+        move |op, form| make(op, form, &by),
     )
     .await;
     match made {
@@ -261,8 +257,7 @@ pub async fn update(
     body: Bytes,
 ) -> Response {
     let id = id_of(&id);
-    let outbox = state.outbox.clone();
-    change(state, signed, headers, id, body, move |s, org, form, by| {
+    change(state, signed, headers, id, body, move |op, form, by| {
         let patch = CasePatch {
             status: form.one("status").and_then(CaseStatus::parse),
             priority: form.one("priority").and_then(Priority::parse),
@@ -271,8 +266,7 @@ pub async fn update(
             root_cause: form.text("root_cause"),
             resolution: form.text("resolution"),
         };
-        let case = s.update_case(org, id, patch, Some(by), Utc::now())?;
-        crate::alerts::case_updated(s, &outbox, org, case);
+        op.change_case(id, patch, Some(by), Utc::now())?;
         Ok(())
     })
     .await
@@ -286,16 +280,14 @@ pub async fn add_event(
     body: Bytes,
 ) -> Response {
     let id = id_of(&id);
-    let outbox = state.outbox.clone();
-    change(state, signed, headers, id, body, move |s, org, form, by| {
+    change(state, signed, headers, id, body, move |op, form, by| {
         let kind = if form.one("kind") == Some("contact") {
             CaseEventKind::Contact
         } else {
             CaseEventKind::Note
         };
         let text = form.one("text").unwrap_or_default();
-        s.add_case_event(org, id, kind, Some(by), text, Utc::now())?;
-        crate::alerts::case_updated(s, &outbox, org, s.get_case(org, id)?);
+        op.add_case_event(id, kind, Some(by), text, Utc::now())?;
         Ok(())
     })
     .await

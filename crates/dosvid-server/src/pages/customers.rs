@@ -42,20 +42,40 @@ pub async fn list(
         .cursor
         .as_deref()
         .and_then(|c| PageRequest::parse_cursor(c).ok());
+    let sight = match state.sight(&signed.principal).await {
+        Ok(sight) => sight,
+        Err(e) => return e.into_response(),
+    };
+    let mine = sight.clone();
     let found = state
         .run(move |s| {
             let found = s.find_customer(org, &wanted)?;
-            let page =
-                s.list_customers(org, &Filter::default(), PageRequest { after, limit: 50 })?;
+            // A unit's person sees some of the customers of each page: read on until a page's
+            // worth is found (or a few thousand were read).
+            let mut request = PageRequest { after, limit: 50 };
+            let mut page = s.list_customers(org, &Filter::default(), request)?;
+            page.items.retain(|c| mine.customer(c.id));
+            for _ in 0..60 {
+                let Some(cursor) = page
+                    .next_cursor
+                    .as_deref()
+                    .filter(|_| page.items.len() < 50)
+                else {
+                    break;
+                };
+                request.after = Some(PageRequest::parse_cursor(cursor)?);
+                let next = s.list_customers(org, &Filter::default(), request)?;
+                page.items
+                    .extend(next.items.into_iter().filter(|c| mine.customer(c.id)));
+                page.next_cursor = next.next_cursor;
+            }
             Ok((found, page))
         })
         .await;
-    let sight = state.sight(&signed.principal).await;
-    let (found, mut page, sight) = match (found, sight) {
-        (Ok((found, page)), Ok(sight)) => (found, page, sight),
-        (Err(e), _) | (_, Err(e)) => return e.into_response(),
+    let (found, page) = match found {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
     };
-    page.items.retain(|c| sight.customer(c.id));
     if let Some(id) = found.filter(|id| sight.customer(*id)) {
         return (
             StatusCode::SEE_OTHER,
@@ -400,18 +420,13 @@ pub async fn erase(
     body: axum::body::Bytes,
 ) -> Response {
     let id = id.parse::<i64>().unwrap_or(0);
-    let analytics = state.analytics.clone();
-    let visible = state.check_customer(&signed.principal, id).await;
     let made = super::app::run_change(
         &state,
         &signed,
         &headers,
         super::Form::parse(&body),
         Action::Administer,
-        move |s, org, _| {
-            visible?;
-            Ok(crate::privacy::erase(s, &analytics, org, id)?)
-        },
+        move |op, _| Ok(op.erase_customer(id)?),
     )
     .await;
     match made {

@@ -189,17 +189,13 @@ pub async fn merge(
         survivor.parse::<i64>().unwrap_or(0),
         merged.parse::<i64>().unwrap_or(0),
     );
-    let analytics = state.analytics.clone();
     let made = run_change(
         &state,
         &signed,
         &headers,
         Form::parse(&body),
         Action::Administer,
-        move |s, org, _| {
-            crate::privacy::merge(s, &analytics, org, survivor, merged)?;
-            Ok(())
-        },
+        move |op, _| Ok(op.merge_customers(survivor, merged).map(|_| ())?),
     )
     .await;
     match made {
@@ -216,17 +212,13 @@ pub async fn undo(
     body: Bytes,
 ) -> Response {
     let id = id.parse::<i64>().unwrap_or(0);
-    let analytics = state.analytics.clone();
     let made = run_change(
         &state,
         &signed,
         &headers,
         Form::parse(&body),
         Action::Administer,
-        move |s, org, _| {
-            crate::privacy::undo_merge(s, &analytics, org, id)?;
-            Ok(())
-        },
+        move |op, _| Ok(op.undo_merge(id).map(|_| ())?),
     )
     .await;
     match made {

@@ -200,7 +200,7 @@ pub async fn show(
 
 /// One change: checked (role, CSRF), made on a blocking thread, then the index told to read the
 /// journey again, and the editor shown with the outcome.
-async fn change(
+async fn change_journey(
     state: AppState,
     signed: SignedIn,
     headers: HeaderMap,
@@ -208,13 +208,11 @@ async fn change(
     make: impl FnOnce(&dyn dosvid_store::Store, i64, &Form) -> Result<(), ApiError> + Send + 'static,
 ) -> Response {
     let form = Form::parse(&body);
-    match run_change(&state, &signed, &headers, form, ACTION, make).await {
-        Ok(()) => {
-            state
-                .analytics
-                .directory_changed(signed.session.user.org_id);
-            render(&state, &signed, Outcome::Saved, StatusCode::OK).await
-        }
+    let made = run_change(&state, &signed, &headers, form, ACTION, move |op, form| {
+        op.change_journey(|store, org| make(store, org, form))
+    });
+    match made.await {
+        Ok(()) => render(&state, &signed, Outcome::Saved, StatusCode::OK).await,
         Err((status, message)) => render(&state, &signed, Outcome::Refused(message), status).await,
     }
 }
@@ -230,7 +228,7 @@ pub async fn add_stage(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    change(state, signed, headers, body, |s, org, form| {
+    change_journey(state, signed, headers, body, |s, org, form| {
         let journey = all_pages(|p| s.list_journeys(org, p))?
             .into_iter()
             .next()
@@ -254,7 +252,7 @@ pub async fn rename_stage(
     Path(stage): Path<String>,
     body: Bytes,
 ) -> Response {
-    change(state, signed, headers, body, move |s, org, form| {
+    change_journey(state, signed, headers, body, move |s, org, form| {
         let patch = StagePatch {
             name: Some(form.one("name").unwrap_or_default().to_owned()),
             position: None,
@@ -273,7 +271,7 @@ pub async fn add_touchpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    change(state, signed, headers, body, |s, org, form| {
+    change_journey(state, signed, headers, body, |s, org, form| {
         let touchpoint = NewTouchpoint {
             stage_id: id(form.one("stage_id").unwrap_or_default(), "stage_id")?,
             parent_id: form
@@ -300,7 +298,7 @@ pub async fn update_touchpoint(
     Path(touchpoint): Path<String>,
     body: Bytes,
 ) -> Response {
-    change(state, signed, headers, body, move |s, org, form| {
+    change_journey(state, signed, headers, body, move |s, org, form| {
         let patch = TouchpointPatch {
             stage_id: None,
             parent_id: None,
@@ -324,7 +322,7 @@ pub async fn delete_touchpoint(
     Path(touchpoint): Path<String>,
     body: Bytes,
 ) -> Response {
-    change(state, signed, headers, body, move |s, org, _| {
+    change_journey(state, signed, headers, body, move |s, org, _| {
         s.delete_touchpoint(org, id(&touchpoint, "touchpoint")?)?;
         Ok(())
     })
@@ -340,7 +338,7 @@ pub async fn move_touchpoint(
     Path(touchpoint): Path<String>,
     body: Bytes,
 ) -> Response {
-    change(state, signed, headers, body, move |s, org, form| {
+    change_journey(state, signed, headers, body, move |s, org, form| {
         let target = form.one("parent").unwrap_or_default();
         let (stage_id, parent_id) = match target.split_once(':') {
             Some(("stage", stage)) => (Some(id(stage, "parent")?), Some(None)),
@@ -377,7 +375,7 @@ pub async fn add_channel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    change(state, signed, headers, body, |s, org, form| {
+    change_journey(state, signed, headers, body, |s, org, form| {
         let channel = NewChannel {
             key: form.one("key").unwrap_or_default().to_owned(),
             name: form.one("name").unwrap_or_default().to_owned(),

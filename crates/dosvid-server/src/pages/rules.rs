@@ -105,7 +105,10 @@ async fn change(
 ) -> Response {
     let form = Form::parse(&body);
     let typed = form.one("rule").unwrap_or(TEMPLATE).to_owned();
-    match run_change(&state, &signed, &headers, form, ACTION, make).await {
+    let made = run_change(&state, &signed, &headers, form, ACTION, move |op, form| {
+        make(op.store, op.org(), form)
+    });
+    match made.await {
         Ok(()) => render(&state, &signed, None, TEMPLATE, StatusCode::OK).await,
         Err((status, message)) => render(&state, &signed, Some(message), &typed, status).await,
     }

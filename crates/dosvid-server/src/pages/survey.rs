@@ -29,7 +29,9 @@ use serde::Deserialize;
 
 use super::{Form, Lang, html_response, message_page, page};
 use crate::AppState;
+use crate::access::Principal;
 use crate::analytics::Analytics;
+use crate::application::Operation;
 use crate::webhooks::Outbox;
 
 #[derive(Deserialize)]
@@ -482,11 +484,9 @@ fn finish(
         }
         None => None,
     };
-    let done = store.complete_response(ctx.org, response.id, &answers, feedback, now)?;
-    if let Some(id) = done.feedback_id {
-        analytics.feedback_written(store, ctx.org, &[id]);
-        crate::alerts::after_feedback(store, outbox, ctx.org, &[id]);
-    }
+    let respondent = Principal::whole(ctx.org);
+    let op = Operation::new(store, analytics, outbox, &respondent);
+    op.complete_response(response.id, &answers, feedback, now)?;
     Ok(Outcome::Redirect(ctx.action.clone()))
 }
 

@@ -163,7 +163,10 @@ async fn change(
     + 'static,
 ) -> Response {
     let form = Form::parse(&body);
-    let made = run_change(&state, &signed, &headers, form, ACTION, make).await;
+    let made = run_change(&state, &signed, &headers, form, ACTION, move |op, form| {
+        make(op.store, op.org(), form)
+    })
+    .await;
     // A resumed endpoint or a delivery sent again goes out now.
     state.outbox.wake();
     match made {
