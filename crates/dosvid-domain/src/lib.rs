@@ -16,6 +16,7 @@ pub mod strategy;
 pub mod survey;
 pub mod survey_link;
 pub mod time;
+pub mod totp;
 pub mod unit;
 pub mod user;
 pub mod webhook;

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/0014_customer_merges.sql")),
     (15, include_str!("../migrations/0015_consents.sql")),
     (16, include_str!("../migrations/0016_units.sql")),
+    (17, include_str!("../migrations/0017_two_factor.sql")),
 ];
 
 pub struct PgBackend {

@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/0014_customer_merges.sql")),
     (15, include_str!("../migrations/0015_consents.sql")),
     (16, include_str!("../migrations/0016_units.sql")),
+    (17, include_str!("../migrations/0017_two_factor.sql")),
 ];
 
 /// Secondary indexes a bulk load drops and rebuilds: (table, index, definition). Maintaining an

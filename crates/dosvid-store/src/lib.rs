@@ -731,13 +731,19 @@ pub trait Store: Send + Sync + 'static {
     /// The organisation of the person with this e-mail, if there is one (a failed sign-in is
     /// that organisation's to know about).
     fn organisation_of(&self, email: &str) -> Result<Option<OrgId>>;
-    /// Checks an e-mail and password; on success opens a session and returns the cookie's secret.
+    /// Checks an e-mail and password — and, for a person who turned the second factor on, a
+    /// code of it not used before; on success opens a session and returns the cookie's secret.
     fn sign_in(
         &self,
         email: &str,
         password: &str,
+        code: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Option<(User, String)>>;
+    /// Whether a person signs in with a second factor.
+    fn two_factor(&self, org: OrgId, user: i64) -> Result<bool>;
+    /// Turns a person's second factor on with a TOTP secret (base32), or off (`None`).
+    fn set_two_factor(&self, org: OrgId, user: i64, secret: Option<&str>) -> Result<()>;
     /// The unexpired session a cookie's secret opens.
     fn session(&self, secret: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
     fn end_session(&self, secret: &str) -> Result<()>;

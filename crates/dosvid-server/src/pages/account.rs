@@ -1,5 +1,7 @@
 //! A person's own account (`/me/account`): where they are signed in, ending those sessions,
-//! and changing their password. Administrators reset another person's password from Settings.
+//! changing their password, and two-step sign-in (a TOTP code from an authenticator app).
+//! Administrators reset another person's password from Settings, which also turns their
+//! two-step sign-in off (a lost phone).
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -30,6 +32,14 @@ pub struct Words {
     differ: &'static str,
     wrong_current: &'static str,
     pub reset_password: &'static str,
+    two_factor: &'static str,
+    two_factor_off: &'static str,
+    two_factor_on: &'static str,
+    secret_hint: &'static str,
+    pub code: &'static str,
+    turn_on: &'static str,
+    turn_off: &'static str,
+    wrong_code: &'static str,
 }
 
 const UK: Words = Words {
@@ -47,6 +57,14 @@ const UK: Words = Words {
     differ: "Нові паролі не збігаються.",
     wrong_current: "Поточний пароль неправильний.",
     reset_password: "Новий пароль",
+    two_factor: "Двоетапний вхід",
+    two_factor_off: "Вимкнено. Увімкніть його, щоб для входу, крім пароля, потрібен був код із застосунку-автентифікатора (Google Authenticator, Microsoft Authenticator, FreeOTP…).",
+    two_factor_on: "Увімкнено: для входу потрібен пароль і код із застосунку. Щоб вимкнути, введіть поточний пароль.",
+    secret_hint: "Додайте в застосунок цей ключ (або адресу нижче) і введіть код, який він покаже:",
+    code: "Код із застосунку-автентифікатора (якщо двоетапний вхід увімкнено)",
+    turn_on: "Увімкнути",
+    turn_off: "Вимкнути двоетапний вхід",
+    wrong_code: "Код не підходить до цього ключа: перевірте час на телефоні й спробуйте ще раз.",
 };
 
 const EN: Words = Words {
@@ -64,6 +82,14 @@ const EN: Words = Words {
     differ: "The new passwords differ.",
     wrong_current: "The current password is wrong.",
     reset_password: "New password",
+    two_factor: "Two-step sign-in",
+    two_factor_off: "Off. Turn it on to need, besides the password, a code from an authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP…) to sign in.",
+    two_factor_on: "On: signing in needs the password and a code from the app. To turn it off, enter your current password.",
+    secret_hint: "Add this key (or the address below) to the app and enter the code it shows:",
+    code: "Code from the authenticator app (if two-step sign-in is on)",
+    turn_on: "Turn on",
+    turn_off: "Turn two-step sign-in off",
+    wrong_code: "The code does not match this key: check the phone's clock and try again.",
 };
 
 const RU: Words = Words {
@@ -81,6 +107,14 @@ const RU: Words = Words {
     differ: "Новые пароли не совпадают.",
     wrong_current: "Текущий пароль неверен.",
     reset_password: "Новый пароль",
+    two_factor: "Двухэтапный вход",
+    two_factor_off: "Выключен. Включите его, чтобы для входа, кроме пароля, нужен был код из приложения-аутентификатора (Google Authenticator, Microsoft Authenticator, FreeOTP…).",
+    two_factor_on: "Включён: для входа нужны пароль и код из приложения. Чтобы выключить, введите текущий пароль.",
+    secret_hint: "Добавьте в приложение этот ключ (или адрес ниже) и введите код, который оно покажет:",
+    code: "Код из приложения-аутентификатора (если двухэтапный вход включён)",
+    turn_on: "Включить",
+    turn_off: "Выключить двухэтапный вход",
+    wrong_code: "Код не подходит к этому ключу: проверьте время на телефоне и попробуйте ещё раз.",
 };
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -106,10 +140,20 @@ async fn page(
 ) -> Response {
     let w = words(signed.lang());
     let user = signed.user().clone();
-    let sessions = state
-        .run(move |s| s.list_sessions(user.org_id, user.id, Utc::now()))
+    let (sessions, two_factor) = state
+        .run(move |s| {
+            Ok((
+                s.list_sessions(user.org_id, user.id, Utc::now())?,
+                s.two_factor(user.org_id, user.id)?,
+            ))
+        })
         .await
         .unwrap_or_default();
+    // A new key for turning two-step sign-in on: kept only if a code of it comes back.
+    let mut fresh = [0u8; dosvid_domain::totp::SECRET_BYTES];
+    let secret = getrandom::fill(&mut fresh)
+        .ok()
+        .map(|()| dosvid_domain::totp::encode_secret(&fresh));
     let csrf = &signed.session.csrf;
     let body = html! {
         h1 { (w.title) }
@@ -152,6 +196,29 @@ async fn page(
             label for="again" { (w.repeat_password) }
             input #again type="password" name="again" autocomplete="new-password" required;
             div.buttons { button.primary type="submit" { (w.change_password) } }
+        }
+        h2 { (w.two_factor) }
+        @if two_factor {
+            p { (w.two_factor_on) }
+            form.fields method="post" action="/me/two-factor" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="off" value="1";
+                label for="off_password" { (w.current_password) }
+                input #off_password type="password" name="current" autocomplete="current-password" required;
+                div.buttons { button.secondary type="submit" { (w.turn_off) } }
+            }
+        } @else if let Some(secret) = &secret {
+            p { (w.two_factor_off) }
+            form.fields method="post" action="/me/two-factor" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="secret" value=(secret);
+                p { (w.secret_hint) }
+                p { code.secret #totp_secret { (secret) } }
+                p.meta { code { (dosvid_domain::totp::uri("Dosvid", &signed.user().email, secret)) } }
+                label for="totp_code" { (w.code) }
+                input #totp_code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required;
+                div.buttons { button.primary type="submit" { (w.turn_on) } }
+            }
         }
     };
     html_response(status, app_page(signed, "/me/account", w.title, body))
@@ -236,7 +303,60 @@ pub async fn change_password(
     }
 }
 
-/// An administrator gives a person a new password (shown once); their sessions end.
+/// Turns the person's two-step sign-in on (with a code of the new key, so that the key is in
+/// their app) or off (with their current password).
+pub async fn two_factor(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    body: Bytes,
+) -> Response {
+    let w = words(signed.lang());
+    let form = Form::parse(&body);
+    if form.one("csrf") != Some(signed.session.csrf.as_str()) {
+        let expired = signed.lang().ui().form_expired.to_owned();
+        return page(&state, &signed, Some(expired), StatusCode::FORBIDDEN).await;
+    }
+    let user = signed.user().clone();
+    let changed = if form.one("off").is_some() {
+        let current = form.one("current").unwrap_or_default().to_owned();
+        state
+            .run(move |s| {
+                if !s.password_is(user.org_id, user.id, &current)? {
+                    return Ok(Some(w.wrong_current));
+                }
+                s.set_two_factor(user.org_id, user.id, None)?;
+                Ok(None)
+            })
+            .await
+    } else {
+        let secret = form.one("secret").unwrap_or_default().to_owned();
+        let code = form.one("code").unwrap_or_default().to_owned();
+        let matches = dosvid_domain::totp::decode_secret(&secret).is_some_and(|key| {
+            dosvid_domain::totp::matching_step(&key, &code, Utc::now().timestamp()).is_some()
+        });
+        if !matches {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return page(&state, &signed, Some(w.wrong_code.into()), status).await;
+        }
+        state
+            .run(move |s| {
+                s.set_two_factor(user.org_id, user.id, Some(&secret))?;
+                Ok(None)
+            })
+            .await
+    };
+    match changed {
+        Ok(None) => redirect("/me/account"),
+        Ok(Some(message)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            page(&state, &signed, Some(message.into()), status).await
+        }
+        Err(e) => page(&state, &signed, Some(e.page_message()), e.status).await,
+    }
+}
+
+/// An administrator gives a person a new password (shown once); their sessions end, and their
+/// two-step sign-in is turned off (the usual reason is a lost phone).
 pub async fn reset_password(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
@@ -259,6 +379,7 @@ pub async fn reset_password(
         .run(move |s| {
             let password = dosvid_store::generate_password()?;
             s.set_password(org, id, &password)?;
+            s.set_two_factor(org, id, None)?;
             let email = s
                 .list_users(org)?
                 .into_iter()

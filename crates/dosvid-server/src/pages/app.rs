@@ -106,6 +106,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::post(super::account::change_password),
         )
         .route(
+            "/me/two-factor",
+            axum::routing::post(super::account::two_factor),
+        )
+        .route(
             "/settings/users/{id}/password",
             axum::routing::post(super::account::reset_password),
         )
@@ -461,6 +465,8 @@ fn login_markup(lang: Lang, next: &str, error: Option<&str>, email: &str, token:
                 input #email type="email" name="email" value=(email) autocomplete="username" required autofocus;
                 label for="password" { (ui.password) }
                 input #password type="password" name="password" autocomplete="current-password" required;
+                label for="code" { (super::account::words(lang).code) }
+                input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code";
                 div.buttons { button.primary type="submit" { (ui.sign_in) } }
             }
         },
@@ -503,6 +509,7 @@ pub async fn login_post(
     }
     let email = form.one("email").unwrap_or_default().to_owned();
     let password = form.one("password").unwrap_or_default().to_owned();
+    let code = form.text("code");
     let attempt = email.clone();
     let attempt_email = email.clone();
     let address = crate::audit::client_address(&state, &extensions, &headers);
@@ -543,7 +550,7 @@ pub async fn login_post(
     }
     let signed = state
         .run(move |s| {
-            let signed = s.sign_in(&attempt, &password, Utc::now())?;
+            let signed = s.sign_in(&attempt, &password, code.as_deref(), Utc::now())?;
             // A failed attempt is the organisation's whose person it names (or the first's).
             let org = match &signed {
                 Some((user, _)) => user.org_id,

@@ -544,3 +544,103 @@ async fn tree(app: TestApp) {
     let units = app.get("/api/v1/units").await;
     assert_eq!(units.body.as_array().unwrap().len(), 2, "{}", units.body);
 }
+
+api_test!(two_step_sign_in_needs_a_fresh_code_once_turned_on, two_step);
+async fn two_step(app: TestApp) {
+    use dosvid_domain::totp;
+    let email = crate::helpers::agent(&app, Role::Admin).await;
+    let cookie = crate::helpers::sign_in(&app, &email).await;
+    let signed = [("cookie", cookie.as_str())];
+    let account = app.page("GET", "/me/account", &[], &signed).await;
+    let secret = account.html.split("id=\"totp_secret\">").nth(1).unwrap();
+    let secret = secret[..secret.find('<').unwrap()].to_owned();
+    let key = totp::decode_secret(&secret).unwrap();
+    let csrf = account.hidden("csrf");
+    let code_at = |offset: i64| {
+        let now = chrono::Utc::now().timestamp() + offset;
+        format!(
+            "{:06}",
+            totp::code(&key, now.div_euclid(totp::STEP_SECONDS))
+        )
+    };
+    let wrong = format!(
+        "{:06}",
+        (code_at(0).parse::<u32>().unwrap() + 1) % 1_000_000
+    );
+    let form = |code: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("secret", secret.clone()),
+            ("code", code.to_owned()),
+        ]
+    };
+    let refused = app
+        .page("POST", "/me/two-factor", &pairs(&form(&wrong)), &signed)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let turned_on = app
+        .page(
+            "POST",
+            "/me/two-factor",
+            &pairs(&form(&code_at(0))),
+            &signed,
+        )
+        .await;
+    assert_eq!(
+        turned_on.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        turned_on.html
+    );
+
+    // The password alone no longer opens a session; the password and a code do, once.
+    let without = app.login(&email, PASSWORD, None).await;
+    assert_eq!(without.status, StatusCode::UNAUTHORIZED);
+    let code = code_at(0);
+    let with = app
+        .login_with_code(&email, PASSWORD, Some(&code), None)
+        .await;
+    assert_eq!(with.status, StatusCode::SEE_OTHER, "{}", with.html);
+    let again = app
+        .login_with_code(&email, PASSWORD, Some(&code), None)
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNAUTHORIZED,
+        "a code is good once"
+    );
+    let next = app
+        .login_with_code(&email, PASSWORD, Some(&code_at(totp::STEP_SECONDS)), None)
+        .await;
+    assert_eq!(
+        next.status,
+        StatusCode::SEE_OTHER,
+        "the next step's code, for a clock ahead"
+    );
+    let wrong_password = app
+        .login_with_code(&email, "не той пароль", Some(&code_at(0)), None)
+        .await;
+    assert_eq!(wrong_password.status, StatusCode::UNAUTHORIZED);
+
+    // Turned off with the current password, the password alone opens a session again.
+    let csrf = app
+        .page("GET", "/me/account", &[], &signed)
+        .await
+        .hidden("csrf");
+    let off = [("csrf", csrf.as_str()), ("off", "1"), ("current", PASSWORD)];
+    let turned_off = app.page("POST", "/me/two-factor", &off, &signed).await;
+    assert_eq!(
+        turned_off.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        turned_off.html
+    );
+    assert_eq!(
+        app.login(&email, PASSWORD, None).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+fn pairs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}

@@ -186,6 +186,17 @@ impl TestApp {
     /// the status, the `Location` header and the page.
     /// Signs in as a browser does: the form is shown first, with its token and cookie.
     pub async fn login(&self, email: &str, password: &str, next: Option<&str>) -> Page {
+        self.login_with_code(email, password, None, next).await
+    }
+
+    /// Signs in with a two-step sign-in code too.
+    pub async fn login_with_code(
+        &self,
+        email: &str,
+        password: &str,
+        code: Option<&str>,
+        next: Option<&str>,
+    ) -> Page {
         let form = self.page("GET", "/login", &[], &[]).await;
         let cookie = form.cookie.as_deref().expect("the form's cookie");
         let cookie = cookie.split(';').next().unwrap().to_owned();
@@ -196,6 +207,7 @@ impl TestApp {
             ("password", password),
         ];
         fields.extend(next.map(|next| ("next", next)));
+        fields.extend(code.map(|code| ("code", code)));
         self.page("POST", "/login", &fields, &[("cookie", &cookie)])
             .await
     }

@@ -1191,6 +1191,7 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         email: &str,
         password: &str,
+        code: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Option<(User, String)>> {
         let found = self.backend.read(|c| users::user_by_email(c, email))?;
@@ -1201,8 +1202,47 @@ impl<B: Backend> Store for SqlStore<B> {
         let Some((user, _)) = found else {
             return Ok(None);
         };
-        let token = self.backend.write(|c| users::open_session(c, &user, now))?;
-        Ok(Some((user, token)))
+        let secret = self
+            .backend
+            .read(|c| users::two_factor(c, user.org_id, user.id))?;
+        let step = match &secret {
+            None => None,
+            Some(secret) => {
+                let step = dosvid_domain::totp::decode_secret(secret).and_then(|secret| {
+                    dosvid_domain::totp::matching_step(&secret, code?, now.timestamp())
+                });
+                match step {
+                    Some(step) => Some(step),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let token = self.backend.write(|c| {
+            if let Some(step) = step
+                && !users::use_step(c, user.id, step)?
+            {
+                return Ok(None);
+            }
+            users::open_session(c, &user, now).map(Some)
+        })?;
+        Ok(token.map(|token| (user, token)))
+    }
+
+    fn two_factor(&self, org: OrgId, user: i64) -> Result<bool> {
+        Ok(self
+            .backend
+            .read(|c| users::two_factor(c, org, user))?
+            .is_some())
+    }
+
+    fn set_two_factor(&self, org: OrgId, user: i64, secret: Option<&str>) -> Result<()> {
+        if let Some(secret) = secret
+            && dosvid_domain::totp::decode_secret(secret).is_none()
+        {
+            return Err(StoreError::invalid("secret", "must be base32"));
+        }
+        self.backend
+            .write(|c| users::set_two_factor(c, org, user, secret))
     }
 
     fn session(&self, secret: &str, now: DateTime<Utc>) -> Result<Option<Session>> {

@@ -304,3 +304,40 @@ mod tests {
         assert!(!verify_password("correct horse battery", None));
     }
 }
+
+/// A user's second-factor secret (base32), if they turned it on.
+pub(super) fn two_factor(c: &mut impl Conn, org: OrgId, user: i64) -> Result<Option<String>> {
+    let row = c
+        .query_opt(
+            "SELECT totp_secret FROM users WHERE org_id = $1 AND id = $2",
+            &[org.into(), user.into()],
+        )?
+        .ok_or_else(|| StoreError::not_found("user", user))?;
+    row.opt_text(0)
+}
+
+/// Turns the second factor on with `secret`, or off.
+pub(super) fn set_two_factor(
+    c: &mut impl Conn,
+    org: OrgId,
+    user: i64,
+    secret: Option<&str>,
+) -> Result<()> {
+    if c.execute(
+        "UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE org_id = $2 AND id = $3",
+        &[secret.into(), org.into(), user.into()],
+    )? == 0
+    {
+        return Err(StoreError::not_found("user", user));
+    }
+    Ok(())
+}
+
+/// Marks a code's step as used; false when it, or a later one, was used already (a code is
+/// good once).
+pub(super) fn use_step(c: &mut impl Conn, user: i64, step: i64) -> Result<bool> {
+    Ok(c.execute(
+        "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        &[step.into(), user.into()],
+    )? == 1)
+}
