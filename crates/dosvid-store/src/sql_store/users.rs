@@ -292,19 +292,6 @@ pub(super) fn end_session(c: &mut impl Conn, token: &str) -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_password_verifies_only_against_its_own_hash() {
-        let hash = hash_password("correct horse battery").unwrap();
-        assert!(verify_password("correct horse battery", Some(&hash)));
-        assert!(!verify_password("correct horse batterY", Some(&hash)));
-        assert!(!verify_password("correct horse battery", None));
-    }
-}
-
 /// A user's second-factor secret (base32), if they turned it on.
 pub(super) fn two_factor(c: &mut impl Conn, org: OrgId, user: i64) -> Result<Option<String>> {
     let row = c
@@ -340,4 +327,17 @@ pub(super) fn use_step(c: &mut impl Conn, user: i64, step: i64) -> Result<bool> 
         "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
         &[step.into(), user.into()],
     )? == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_only_against_its_own_hash() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(verify_password("correct horse battery", Some(&hash)));
+        assert!(!verify_password("correct horse batterY", Some(&hash)));
+        assert!(!verify_password("correct horse battery", None));
+    }
 }
