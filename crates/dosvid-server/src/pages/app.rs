@@ -17,6 +17,7 @@ use dosvid_store::{Filter, SESSION_HOURS, Session, all_pages};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::error::PageError;
 use super::{Form, Lang, html_response, page};
 use crate::AppState;
 use crate::application::Operation;
@@ -605,7 +606,7 @@ pub async fn login_post(
             let wrong = Some(lang.ui().wrong_password);
             login_page(lang, &next, wrong, &email, StatusCode::UNAUTHORIZED)
         }
-        Err(e) => e.into_response(),
+        Err(e) => PageError::from(e).page(lang),
     }
 }
 
@@ -876,6 +877,6 @@ pub async fn complaint_post(
             let field = e.field.clone().unwrap_or_default();
             refuse(e.status, &format!("{field}: {}", e.message))
         }
-        Err(e) => e.into_response(),
+        Err(e) => PageError::from(e).page(signed.lang()),
     }
 }

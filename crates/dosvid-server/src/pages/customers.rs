@@ -44,7 +44,7 @@ pub async fn list(
         .and_then(|c| PageRequest::parse_cursor(c).ok());
     let sight = match state.sight(&signed.principal).await {
         Ok(sight) => sight,
-        Err(e) => return e.into_response(),
+        Err(e) => return super::error::PageError::from(e).page(signed.lang()),
     };
     let mine = sight.clone();
     let found = state
@@ -74,7 +74,7 @@ pub async fn list(
         .await;
     let (found, page) = match found {
         Ok(found) => found,
-        Err(e) => return e.into_response(),
+        Err(e) => return super::error::PageError::from(e).page(signed.lang()),
     };
     if let Some(id) = found.filter(|id| sight.customer(*id)) {
         return (

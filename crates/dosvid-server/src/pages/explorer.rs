@@ -253,7 +253,7 @@ pub async fn export(
     let (touchpoints, channels, _) = names(&state, org).await;
     let found = match find(&state, &signed.principal, &params, 0, EXPORT_LIMIT).await {
         Ok(found) => found,
-        Err(e) => return e.into_response(),
+        Err(e) => return super::error::PageError::from(e).page(signed.lang()),
     };
     let key = |id: Option<i64>, of: &[(i64, String)]| {
         id.and_then(|id| of.iter().find(|(i, _)| *i == id))

@@ -67,7 +67,7 @@ async fn render(
         .await;
     let (journey, touchpoints, channels) = match read {
         Ok(read) => read,
-        Err(e) => return axum::response::IntoResponse::into_response(e),
+        Err(e) => return super::error::PageError::from(e).page(signed.lang()),
     };
     let csrf = &signed.session.csrf;
     let body = html! {

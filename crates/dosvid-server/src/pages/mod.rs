@@ -12,6 +12,7 @@ mod charts;
 mod customers;
 mod dashboard;
 mod duplicates;
+mod error;
 mod explorer;
 mod i18n;
 mod insights;

@@ -44,7 +44,7 @@ async fn render(state: &AppState, signed: &SignedIn, done: Done, status: StatusC
         .await;
     let (users, keys, honoured_until, units) = match lists {
         Ok(lists) => lists,
-        Err(e) => return axum::response::IntoResponse::into_response(e),
+        Err(e) => return super::error::PageError::from(e).page(signed.lang()),
     };
     let csrf = &signed.session.csrf;
     let unit_words = super::units::words(signed.lang());

@@ -747,10 +747,12 @@ pub async fn responses_csv(
                     csv,
                 )
                     .into_response(),
-                Err(e) => crate::ApiError::internal(e).into_response(),
+                Err(e) => {
+                    super::error::PageError::from(crate::ApiError::internal(e)).page(signed.lang())
+                }
             }
         }
-        Err(e) => e.into_response(),
+        Err(e) => super::error::PageError::from(e).page(signed.lang()),
     }
 }
 

@@ -267,7 +267,7 @@ async fn render(
         .await;
     let (units, users, keys) = match read {
         Ok(read) => read,
-        Err(e) => return e.into_response(),
+        Err(e) => return super::error::PageError::from(e).page(signed.lang()),
     };
     let csrf = &signed.session.csrf;
     let status = message.as_ref().map_or(StatusCode::OK, |(s, _)| *s);

@@ -47,7 +47,7 @@ async fn render(
         .await;
     let hooks = match listed {
         Ok(hooks) => hooks,
-        Err(e) => return axum::response::IntoResponse::into_response(e),
+        Err(e) => return super::error::PageError::from(e).page(signed.lang()),
     };
     let csrf = &signed.session.csrf;
     let body = html! {

@@ -30,6 +30,12 @@ fn pages_and_the_json_api_never_import_each_other() {
     for (path, text) in sources("api") {
         assert!(!text.contains("crate::pages"), "{path} imports the pages");
     }
+    // A page shows its errors as a page (`pages::error::PageError`), never as the API's JSON.
+    for (path, text) in sources("pages") {
+        for json in ["e.into_response()", "into_response(e)"] {
+            assert!(!text.contains(json), "{path} answers an error as JSON");
+        }
+    }
 }
 
 /// Where a write has consequences beyond its row — the analytics index, record rules, webhook
