@@ -322,6 +322,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         let rows = canonical(&question, &answer)?;
         ours.push((question.name, median(times), rows.len(), result_sha(&rows)));
     }
+    let unit_lines = unit_questions(&agent, &server.address, &db, &key, options.repeat)?;
     let memory = server.memory_mb();
     let build_line = server.build_line.clone();
     drop(server);
@@ -356,6 +357,9 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             if same { "yes" } else { "no" }
         );
     }
+    for line in &unit_lines {
+        println!("{line}");
+    }
     println!("{import_line}");
     println!("{build_line}");
     if let Some((rss, peak)) = memory {
@@ -366,4 +370,78 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     }
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
+}
+
+/// Row-level access at no cost to a question: the five questions asked with the key of a unit
+/// that sees one segment, next to the administrator asking them with that segment's filter
+/// added (the same answer, by `tests/it/access.rs`); and the first question after the unit
+/// appears, which builds the unit's part of the index.
+fn unit_questions(
+    agent: &ureq::Agent,
+    address: &str,
+    db: &str,
+    admin: &str,
+    repeat: usize,
+) -> anyhow::Result<Vec<String>> {
+    let ask = |key: &str, body: &Value| -> anyhow::Result<(f64, Value)> {
+        let started = Instant::now();
+        let mut response = agent
+            .post(format!("{address}/api/v1/query"))
+            .header("Authorization", format!("Bearer {key}"))
+            .send_json(body)?;
+        let answer: Value = response.body_mut().read_json()?;
+        if response.status() != 200 {
+            bail!("{body}: {answer}");
+        }
+        Ok((started.elapsed().as_secs_f64() * 1000.0, answer))
+    };
+    let (_, segments) = ask(admin, &json!({"measures": ["n"], "group_by": ["segment"]}))?;
+    let segment = segments["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|r| r["group"]["segment"].as_str())
+        .context("the benchmark data has no segments")?
+        .to_owned();
+    let rule = json!({"customer": {"segment": segment}});
+    let mut created = agent
+        .post(format!("{address}/api/v1/units"))
+        .header("Authorization", format!("Bearer {admin}"))
+        .send_json(json!({"name": "bench", "rules": [rule]}))?;
+    let unit: Value = created.body_mut().read_json()?;
+    let unit = unit["id"].as_i64().context("the unit was not created")?;
+    let key = {
+        let store = crate::db::open(db)?;
+        let org = store.default_org()?;
+        let all = dosvid_store::Scope::ALL;
+        let (_, secret) =
+            store.create_scoped_api_key(org, "bench-unit", &all, None, Some(unit), Utc::now())?;
+        secret.expose().to_owned()
+    };
+    let (first, _) = ask(&key, &json!({"measures": ["n"]}))?;
+    let mut lines = vec![format!(
+        "unit_first_question_ms={first:.1} (builds the unit's part of the index)"
+    )];
+    for question in questions() {
+        let mut whole = question.request.clone();
+        whole["filters"]["customer"] = json!({"segment": segment});
+        let (mut theirs, mut filtered) = (Vec::new(), Vec::new());
+        let (mut same, mut rows) = (true, 0);
+        for _ in 0..repeat.max(1) {
+            let (ms, a) = ask(&key, &question.request)?;
+            let (whole_ms, b) = ask(admin, &whole)?;
+            same &= a["rows"] == b["rows"];
+            rows = a["rows"].as_array().map_or(0, Vec::len);
+            theirs.push(ms);
+            filtered.push(whole_ms);
+        }
+        let (ms, whole_ms) = (median(theirs), median(filtered));
+        lines.push(format!(
+            "unit_{} unit_ms={ms:.2} whole_with_filter_ms={whole_ms:.2} ratio={:.3} rows={rows} same_answer={}",
+            question.name,
+            ms / whole_ms,
+            if same { "yes" } else { "no" }
+        ));
+    }
+    Ok(lines)
 }
