@@ -227,9 +227,8 @@ impl NewFeedback {
             self.sentiment = analysis.sentiment.map(|s| f64::from(s.score));
             self.garbage = analysis.garbage.map(|g| g.kind.as_str());
             self.emotions = analysis.emotions.map(|e| e.felt());
-            self.themes = analysis
-                .garbage
-                .is_none()
+            // Broken text read back has the themes of what it said.
+            self.themes = (analysis.garbage.is_none() || analysis.repaired.is_some())
                 .then(|| analysis.theme_keys().join(" "));
         }
         self

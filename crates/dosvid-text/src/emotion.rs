@@ -73,7 +73,7 @@ pub(crate) enum Emotion {
 
 use Emotion::*;
 
-const UK: &[(&str, Emotion)] = &[
+pub(crate) const UK: &[(&str, Emotion)] = &[
     ("злий", Anger),
     ("злюся", Anger),
     ("бісить", Anger),
@@ -138,7 +138,7 @@ const UK: &[(&str, Emotion)] = &[
     ("неймовірно", Surprise),
 ];
 
-const RU: &[(&str, Emotion)] = &[
+pub(crate) const RU: &[(&str, Emotion)] = &[
     ("злой", Anger),
     ("злюсь", Anger),
     ("бесит", Anger),
@@ -200,7 +200,7 @@ const RU: &[(&str, Emotion)] = &[
     ("невероятно", Surprise),
 ];
 
-const EN: &[(&str, Emotion)] = &[
+pub(crate) const EN: &[(&str, Emotion)] = &[
     ("angry", Anger),
     ("furious", Anger),
     ("outraged", Anger),

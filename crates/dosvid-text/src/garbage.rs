@@ -3,7 +3,10 @@
 //!   ("РїСЂРёРІРµС‚");
 //! - Cyrillic read by OCR as Latin look-alikes ("KJIIEHTCBKUM JOCBIZIOM"): Latin letters in
 //!   sequences English does not have, and no English word among them;
-//! - keyboard mashing ("asdfghjkl", "фывапролд"): runs of neighbouring keys.
+//! - keyboard mashing ("asdfghjkl", "фывапролд"): runs of neighbouring keys;
+//! - and what `crate::repair` finds and reads back: encodings mixed up (Windows-1251, KOI8,
+//!   Latin-1, UTF-8 decoded twice), letters lost to `?`, OCR's Latin look-alikes and digits in
+//!   any case.
 //!
 //! Every rule is conservative: a real comment, however short or misspelt, must not be flagged.
 
@@ -45,12 +48,28 @@ pub fn garbage(text: &str) -> Option<Garbage> {
 
 /// [`garbage`] of a text already split into tokens.
 pub(crate) fn garbage_of(text: &str, tokens: &[Token]) -> Option<Garbage> {
-    if mojibake(text, tokens) {
-        Some(Garbage::Mojibake)
+    garbage_and_repair(text, tokens).map(|(kind, _)| kind)
+}
+
+/// [`garbage_of`] with the text as it was before it broke, where that can be told.
+pub(crate) fn garbage_and_repair(
+    text: &str,
+    tokens: &[Token],
+) -> Option<(Garbage, Option<String>)> {
+    if let Some(repaired) = crate::repair::encoding_repaired(text) {
+        Some((Garbage::Mojibake, Some(repaired)))
+    } else if mojibake(text, tokens)
+        || crate::repair::letters_lost(text)
+        || crate::repair::accented_mostly(text)
+        || crate::repair::doubled_mixup(text)
+    {
+        Some((Garbage::Mojibake, None))
     } else if keyboard_mashing(tokens) {
-        Some(Garbage::KeyboardMashing)
+        Some((Garbage::KeyboardMashing, None))
+    } else if let Some(repaired) = crate::repair::ocr_repaired(text, has_english_word(tokens)) {
+        Some((Garbage::LatinLookalikes, Some(repaired)))
     } else if lookalikes(tokens) {
-        Some(Garbage::LatinLookalikes)
+        Some((Garbage::LatinLookalikes, None))
     } else {
         None
     }

@@ -11,6 +11,7 @@ mod garbage;
 mod language;
 mod lexicon;
 mod normalize;
+mod repair;
 mod sentiment;
 mod stem;
 mod themes;
@@ -37,6 +38,10 @@ pub struct Analysis {
     pub emotions: Option<Emotions>,
     /// The themes of the taxonomy the text mentions, each with the sentiment of its clause.
     pub themes: Vec<ThemeMatch>,
+    /// Broken text read back as it was before it broke (encodings mixed up, OCR's look-alike
+    /// letters); its language, sentiment, emotions and themes are read from this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repaired: Option<String>,
 }
 
 impl Analysis {
@@ -68,29 +73,61 @@ pub fn analyze(text: &str) -> Analysis {
 pub fn analyze_with(text: &str, themes: &Themes) -> Analysis {
     let vocabulary = stem::Vocabulary::read();
     let tokens = normalize::tokens_with(text, &vocabulary);
-    let garbage = garbage::garbage_of(text, &tokens).map(|kind| GarbageReport {
+    let Some((kind, repaired)) = garbage::garbage_and_repair(text, &tokens) else {
+        return read(text, &tokens, vocabulary, themes);
+    };
+    let garbage = Some(GarbageReport {
         kind,
         reason: kind.reason(),
     });
-    if garbage.is_some() {
-        return Analysis {
+    match repaired {
+        Some(repaired) => {
+            let tokens = normalize::tokens_with(&repaired, &vocabulary);
+            Analysis {
+                garbage,
+                ..read(&repaired, &tokens, vocabulary, themes)
+            }
+            .with_repaired(repaired)
+        }
+        None => Analysis {
             language: Language::Und,
             garbage,
             sentiment: None,
             emotions: None,
             themes: Vec::new(),
-        };
+            repaired: None,
+        },
     }
-    let language = language::language_of(&tokens);
-    let stems = stem::Stems::of(&tokens, language, vocabulary);
+}
+
+impl Analysis {
+    fn with_repaired(self, repaired: String) -> Analysis {
+        Analysis {
+            repaired: Some(repaired),
+            ..self
+        }
+    }
+}
+
+/// The reading of readable text: language, sentiment, emotions, themes.
+fn read(
+    text: &str,
+    tokens: &[normalize::Token],
+    vocabulary: std::sync::RwLockReadGuard<'static, stem::Vocabulary>,
+    themes: &Themes,
+) -> Analysis {
+    let garbage = None;
+    let language = language::language_of(tokens);
+    let stems = stem::Stems::of(tokens, language, vocabulary);
     let analysis = Analysis {
         language,
         garbage,
-        sentiment: Some(sentiment::sentiment_of(text, &tokens, &stems, language)),
-        emotions: Some(emotion::emotions_of(text, &tokens, &stems, language)),
-        themes: themes::themes_of(text, &tokens, &stems, language, themes),
+        sentiment: Some(sentiment::sentiment_of(text, tokens, &stems, language)),
+        emotions: Some(emotion::emotions_of(text, tokens, &stems, language)),
+        themes: themes::themes_of(text, tokens, &stems, language, themes),
+        repaired: None,
     };
-    stems.learn(&tokens);
+    stems.learn(tokens);
     analysis
 }
 

@@ -57,7 +57,7 @@ const DANGLING_NEGATION: f32 = -0.7;
 pub const NEUTRAL_BAND: f64 = 0.05;
 
 /// Words with their weight (−4 … 4). Forms are stemmed when the lexicon is built.
-const UK: &[(&str, f32)] = &[
+pub(crate) const UK: &[(&str, f32)] = &[
     // negative
     ("жах", -3.0),
     ("жахливий", -3.0),
@@ -313,7 +313,7 @@ const UK: &[(&str, f32)] = &[
     ("неадекватно", -2.5),
 ];
 
-const RU: &[(&str, f32)] = &[
+pub(crate) const RU: &[(&str, f32)] = &[
     // negative
     ("ужас", -3.0),
     ("ужасный", -3.0),
@@ -519,7 +519,7 @@ const RU: &[(&str, f32)] = &[
     ("приятный", 2.5),
 ];
 
-const EN: &[(&str, f32)] = &[
+pub(crate) const EN: &[(&str, f32)] = &[
     // negative
     ("terrible", -3.0),
     ("horrible", -3.0),

@@ -71,6 +71,19 @@ impl Taxonomy {
         })
     }
 
+    /// The words of the patterns and names in `languages` (a `*` ending dropped).
+    pub(crate) fn words<'a>(&'a self, languages: &'a [&str]) -> impl Iterator<Item = &'a str> + 'a {
+        self.themes.iter().flat_map(move |theme| {
+            languages.iter().flat_map(move |language| {
+                let patterns = theme.patterns.get(*language).into_iter().flatten();
+                patterns
+                    .map(String::as_str)
+                    .chain(theme.names.get(*language).map(String::as_str))
+                    .map(|w| w.trim_end_matches('*'))
+            })
+        })
+    }
+
     /// Checks keys, parents, languages and patterns, and compiles the matchers.
     pub fn compile(&self) -> Result<Themes, TaxonomyError> {
         if self.themes.len() > MAX_THEMES {
