@@ -40,8 +40,22 @@ async fn analyze(app: TestApp) {
         ),
         (Some("en"), Some("positive"))
     );
+    // Mojibake is named, read back, and the text it was is read.
     assert_eq!(a[3]["garbage"]["kind"], "mojibake");
-    assert!(a[3]["sentiment"].is_null(), "garbage gets no sentiment");
+    assert_eq!(a[3]["repaired"], "привет мир");
+    assert_eq!(a[3]["language"], "ru");
+    let mashed = app
+        .post(
+            "/api/v1/text/analyze",
+            &json!({"texts": ["asdfghjkl qwertyuiop"]}),
+        )
+        .await;
+    let m = &mashed.body["analyses"][0];
+    assert_eq!(m["garbage"]["kind"], "keyboard_mashing");
+    assert!(
+        m["sentiment"].is_null(),
+        "garbage not read back gets no sentiment"
+    );
 
     let too_long = app
         .post(
