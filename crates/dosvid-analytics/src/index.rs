@@ -543,6 +543,9 @@ pub struct Index {
     pub(crate) retained: std::sync::OnceLock<std::sync::Arc<Vec<u8>>>,
     /// Answers kept until the index changes (see [`Index::remember`]).
     memo: Memo,
+    /// A part of an organisation's index (`Index::restricted`): its customers are those a
+    /// principal may see.
+    part: bool,
 }
 
 /// Answers kept by name until the index changes; a copy of the index starts without them.
@@ -636,6 +639,7 @@ impl Index {
             building: true,
             retained: std::sync::OnceLock::new(),
             memo: Memo::default(),
+            part: false,
         }
     }
 
@@ -765,6 +769,13 @@ impl Index {
         self.customers.slots.contains_key(&id)
     }
 
+    /// Whether a record of this customer (or of none) is within the index: every record for an
+    /// organisation's index, those of its customers for a part of one (`Index::restricted`) —
+    /// for the records answers read from the store beside the index (cases).
+    pub fn covers(&self, customer: Option<i64>) -> bool {
+        !self.part || customer.is_some_and(|id| self.has_customer(id))
+    }
+
     pub fn upsert_customers(&mut self, facts: &[CustomerFact]) {
         self.memo.forget();
         for fact in facts {
@@ -833,6 +844,7 @@ impl Index {
             building: false,
             retained: std::sync::OnceLock::new(),
             memo: Memo::default(),
+            part: true,
         }
     }
 

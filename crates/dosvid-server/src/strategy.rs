@@ -264,7 +264,9 @@ pub fn measure(
                 to: Some(at(to)),
                 ..Default::default()
             };
-            let cases = all_pages(|p| store.list_cases(org, &filter, p))?;
+            let mut cases = all_pages(|p| store.list_cases(org, &filter, p))?;
+            // A unit's goal counts its own customers' cases.
+            cases.retain(|c| index.covers(c.customer_id));
             let within = touchpoint_subtree(store, org, &filters.touchpoint)?;
             let resolved = cases.iter().filter(|c| {
                 c.resolved_at.is_some()

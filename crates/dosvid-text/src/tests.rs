@@ -442,11 +442,36 @@ fn a_phrase_no_theme_covers_emerges_when_it_grows() {
     // 6 of 16 now against (0 + 1) of (16 + 1) before.
     assert!((top.growth - (6.0 / 16.0) / (1.0 / 17.0)).abs() < 1e-9);
     assert!(!top.phrases.is_empty());
-    let steady = found
-        .iter()
-        .find(|p| p.phrase.starts_with("тариф"))
-        .unwrap();
-    assert!(steady.growth < 1.0, "{steady:?}");
+    // Named as the comments say it, not as a stem.
+    assert!(
+        ["eSIM", "Активація"]
+            .iter()
+            .any(|w| top.label.eq_ignore_ascii_case(w)
+                || top.label.to_lowercase() == w.to_lowercase()),
+        "{top:?}"
+    );
+    // A phrase as frequent as before does not emerge.
+    assert!(
+        !found.iter().any(|p| p.phrase.starts_with("тариф")),
+        "{found:?}"
+    );
+
+    // Stop words are no phrase, however much they grow; a real new topic is found among them.
+    let mut current: Vec<(&str, bool)> =
+        vec![("Все так, але термінал знову не працює", true); 12];
+    current.extend(vec![("Все так, дякую за все", false); 30]);
+    let previous = vec!["Дякую за все"; 40];
+    let found = emerging(
+        current.iter().copied(),
+        previous.iter().copied(),
+        3,
+        20,
+        false,
+    );
+    for stop in ["все", "так", "але", "знову", "дякую"] {
+        assert!(!found.iter().any(|p| p.label == stop), "{stop}: {found:?}");
+    }
+    assert!(found.iter().any(|p| p.label == "термінал"), "{found:?}");
 }
 
 /// Clean paragraphs of our own, in the register OCR'd documents and long comments have.

@@ -155,6 +155,7 @@ const MAX_EMERGING_COMMENTS: usize = 200_000;
 fn uncovered(
     store: &dyn Store,
     org: dosvid_domain::OrgId,
+    sight: &crate::access::Sight,
     (from, to): (i64, i64),
 ) -> dosvid_store::Result<Vec<(String, bool)>> {
     let time = |s: i64| chrono::DateTime::from_timestamp(s, 0);
@@ -167,10 +168,17 @@ fn uncovered(
     let mut page = PageRequest::first(1000);
     loop {
         let found = store.list_feedback(org, &filter, page)?;
-        out.extend(found.items.into_iter().filter_map(|f| {
-            let negative = f.sentiment? <= -dosvid_text::NEUTRAL_BAND;
-            (f.themes.is_empty() && f.garbage.is_none()).then_some((f.comment?, negative))
-        }));
+        // A unit's people read only their unit's comments.
+        out.extend(
+            found
+                .items
+                .into_iter()
+                .filter(|f| sight.feedback(f.id))
+                .filter_map(|f| {
+                    let negative = f.sentiment? <= -dosvid_text::NEUTRAL_BAND;
+                    (f.themes.is_empty() && f.garbage.is_none()).then_some((f.comment?, negative))
+                }),
+        );
         match found.next_cursor {
             Some(cursor) if out.len() < MAX_EMERGING_COMMENTS => {
                 page.after = Some(PageRequest::parse_cursor(&cursor)?)
@@ -223,10 +231,11 @@ pub async fn emerging_themes(
         })
         .await?;
     let min_comments = request.min_comments.unwrap_or(5);
+    let sight = state.sight(&auth.principal).await?;
     let answer = state
         .run(move |store| {
-            let now = uncovered(store, auth.org, periods.0)?;
-            let before = uncovered(store, auth.org, periods.1)?;
+            let now = uncovered(store, auth.org, &sight, periods.0)?;
+            let before = uncovered(store, auth.org, &sight, periods.1)?;
             let phrases = dosvid_text::emerging(
                 now.iter().map(|(t, n)| (t.as_str(), *n)),
                 before.iter().map(|(t, _)| t.as_str()),
