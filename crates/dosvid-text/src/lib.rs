@@ -9,6 +9,7 @@ mod emotion;
 pub mod eval;
 mod garbage;
 mod language;
+pub mod learn;
 mod lexicon;
 mod normalize;
 mod repair;

@@ -228,13 +228,21 @@ fn is_cyrillic(c: char) -> bool {
 /// mix-up, the one whose result reads best as Ukrainian or Russian, if it reads well and much
 /// better than the text.
 pub(crate) fn encoding_repaired(text: &str) -> Option<String> {
+    if text.is_ascii() {
+        return None;
+    }
     // Only a text with a character a mix-up leaves: Latin-1's letters and signs, or
     // Windows-1251's below its letters.
-    let marked = text.chars().any(|c| {
-        ('\u{80}'..='\u{24F}').contains(&c)
-            || (c > '\u{24F}' && CP1251_HIGH.contains(c) && !is_cyrillic(c))
-    });
-    if !marked {
+    // At least two, and one character in twenty: a comment's « » or ° are not enough.
+    let (mut marks, mut chars) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        chars += 1;
+        marks += usize::from(
+            ('\u{80}'..='\u{24F}').contains(&c)
+                || (c > '\u{24F}' && CP1251_HIGH.contains(c) && !is_cyrillic(c)),
+        );
+    }
+    if marks < 2 || marks * 20 < chars {
         return None;
     }
     let before = cyrillic_likeness(text);
@@ -271,6 +279,9 @@ pub(crate) fn encoding_repaired(text: &str) -> Option<String> {
 /// A one-byte Cyrillic encoding read as Latin-1 (`Ïðèâåò`): most letters are Latin-1's
 /// accented ones, which no language writes most of its letters with.
 pub(crate) fn accented_mostly(text: &str) -> bool {
+    if text.is_ascii() {
+        return false;
+    }
     let (mut letters, mut accented) = (0usize, 0usize);
     for c in text.chars().filter(|c| c.is_alphabetic()) {
         letters += 1;
@@ -282,6 +293,9 @@ pub(crate) fn accented_mostly(text: &str) -> bool {
 /// UTF-8 read as Windows-1251 more than once (`Р В¤РЎР‚`): Р and С, which start every pair,
 /// make up a third of the letters and stand alone as words again and again.
 pub(crate) fn doubled_mixup(text: &str) -> bool {
+    if !text.contains(" Р") && !text.contains(" С") {
+        return false;
+    }
     let letters = text.chars().filter(|c| c.is_alphabetic()).count();
     let leads = text.chars().filter(|c| matches!(c, 'Р' | 'С')).count();
     let alone = text
@@ -293,6 +307,9 @@ pub(crate) fn doubled_mixup(text: &str) -> bool {
 
 /// Letters lost to `?` on the way in: at least four, in runs, making up most of the text.
 pub(crate) fn letters_lost(text: &str) -> bool {
+    if !text.contains("??") {
+        return false;
+    }
     let (mut marks, mut runs, mut chars, mut previous) = (0usize, 0usize, 0usize, ' ');
     for c in text.chars().filter(|c| !c.is_whitespace()) {
         chars += 1;
@@ -457,6 +474,11 @@ fn ocr_word(word: &str) -> Option<String> {
     if letters == 0 || word.chars().count() < 3 || !word.chars().all(|c| readable(&c)) {
         return None;
     }
+    // An English-looking word is not read further (most words of most Latin-script texts).
+    let english_share = english_triples().share(word);
+    if english_share >= 0.5 {
+        return None;
+    }
     let (reading, _) = cyrillic_reading(word)?;
     let cyrillic_share = cyrillic_triples().share(&reading);
     let chars: Vec<char> = word.chars().collect();
@@ -479,7 +501,6 @@ fn ocr_word(word: &str) -> Option<String> {
         || (steps == 1
             && chars.last().is_some_and(char::is_ascii_lowercase)
             && chars[0].is_ascii_lowercase());
-    let english_share = english_triples().share(word);
     let strong = (digit_inside || mixed_case) && cyrillic_share >= 0.3 && english_share < 0.5;
     // Chosen on garbled text against the clean labelled sets (`tests.rs`): the most caught with
     // no clean text of 21,162 flagged.
@@ -494,27 +515,32 @@ pub(crate) fn ocr_repaired(text: &str, english_word: bool) -> Option<String> {
     if english_word {
         return None;
     }
-    let mut repaired = String::with_capacity(text.len() * 2);
-    let (mut words, mut misread, mut misread_letters) = (0, 0, 0);
-    let (mut latin_letters, mut judged_letters) = (0, 0);
-    let mut rest = text;
-    while !rest.is_empty() {
+    // Mostly Cyrillic text with a Latin name in it is no OCR of Cyrillic: one cheap pass first.
+    let (mut latin_letters, mut cyrillic_letters) = (0usize, 0usize);
+    for c in text.chars() {
+        latin_letters += usize::from(c.is_ascii_alphabetic());
+        cyrillic_letters += usize::from(is_cyrillic(c));
+    }
+    if latin_letters == 0 || latin_letters * 2 < cyrillic_letters {
+        return None;
+    }
+    let (mut words, mut misread_letters, mut judged_letters) = (0, 0, 0);
+    // Letters of the words proper (mentions and links left out).
+    let (mut word_latin, mut word_cyrillic) = (0usize, 0usize);
+    // The misread words: where they stand in the text, and what they were.
+    let mut readings: Vec<(usize, usize, String)> = Vec::new();
+    let mut at = 0;
+    while at < text.len() {
+        let rest = &text[at..];
         let start = rest
             .find(|c: char| c.is_ascii_alphanumeric() || is_cyrillic(c))
             .unwrap_or(rest.len());
-        repaired.push_str(&rest[..start]);
         let after_sign = rest[..start]
             .chars()
             .next_back()
             .is_some_and(|c| "@#/._-:=&?%+~".contains(c));
-        rest = &rest[start..];
-        if after_sign {
-            // A mention, a hashtag, an address or a link: not a word, left as it is.
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            repaired.push_str(&rest[..end]);
-            rest = &rest[end..];
-            continue;
-        }
+        at += start;
+        let rest = &text[at..];
         let end = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || is_cyrillic(c)))
             .unwrap_or(rest.len());
@@ -523,41 +549,45 @@ pub(crate) fn ocr_repaired(text: &str, english_word: bool) -> Option<String> {
             && after
                 .next()
                 .is_some_and(|c| c.is_alphanumeric() || c == '/');
-        if joined {
-            // An address or a link (`info@kvant.ua`, `kvant.ua/help`, `https://…`).
-            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-            repaired.push_str(&rest[..end]);
-            rest = &rest[end..];
+        if after_sign || joined {
+            // A mention, a hashtag, an address or a link: not a word, left as it is.
+            at += rest.find(char::is_whitespace).unwrap_or(rest.len());
             continue;
         }
         let word = &rest[..end];
-        rest = &rest[end..];
         if word.is_empty() {
             continue;
         }
+        let (from, to) = (at, at + end);
+        at = to;
         let letters = word.chars().filter(char::is_ascii_alphabetic).count();
-        latin_letters += letters;
+        word_latin += letters;
+        word_cyrillic += word.chars().filter(|c| is_cyrillic(*c)).count();
         // Words of one or two characters (`HE`, `3a`) can be anything: they are not judged.
         if letters == 0 || word.chars().count() < 3 {
-            repaired.push_str(word);
             continue;
         }
         words += 1;
         judged_letters += letters;
-        match ocr_word(word) {
-            Some(reading) => {
-                misread += 1;
-                misread_letters += letters;
-                repaired.push_str(&reading);
-            }
-            None => repaired.push_str(word),
+        if let Some(reading) = ocr_word(word) {
+            misread_letters += letters;
+            readings.push((from, to, reading));
         }
     }
-    let cyrillic_letters = text.chars().filter(|c| is_cyrillic(*c)).count();
+    let misread = readings.len();
     let enough = misread >= 2 && misread * 2 >= words;
-    let most_letters =
-        misread_letters * 2 >= judged_letters && latin_letters * 2 >= cyrillic_letters;
-    (enough && most_letters).then_some(repaired)
+    if !enough || misread_letters * 2 < judged_letters || word_latin * 2 < word_cyrillic {
+        return None;
+    }
+    let mut repaired = String::with_capacity(text.len() * 2);
+    let mut copied = 0;
+    for (from, to, reading) in &readings {
+        repaired.push_str(&text[copied..*from]);
+        repaired.push_str(reading);
+        copied = *to;
+    }
+    repaired.push_str(&text[copied..]);
+    Some(repaired)
 }
 
 #[cfg(test)]
