@@ -116,8 +116,8 @@ pub fn train(examples: &[(&Features, usize)], classes: usize) -> Model {
             let top = scores.iter().copied().fold(f32::MIN, f32::max);
             let exp: Vec<f32> = scores.iter().map(|s| (s - top).exp()).collect();
             let total: f32 = exp.iter().sum();
-            for c in 0..classes {
-                let gradient = exp[c] / total - if c == gold { 1.0 } else { 0.0 };
+            for (c, e) in exp.iter().enumerate() {
+                let gradient = e / total - if c == gold { 1.0 } else { 0.0 };
                 let step = rate * gradient;
                 let row = &mut model.weights[c * DIMENSIONS..(c + 1) * DIMENSIONS];
                 for &s in &f.slots {
