@@ -361,8 +361,8 @@ pub const OPEN_TO_UNITS: [&str; 55] = [
 
 /// The endpoints that read or act on records of the whole organisation — merges and duplicates
 /// across customers, survey responses and invitations, alerts and rule replays, webhook
-/// webhooks (their payloads are the organisation's events), the audit log, the units themselves — refused to a restricted principal.
-pub const REFUSED_TO_UNITS: [&str; 19] = [
+/// webhooks (their payloads are the organisation's events), the sentiment model (fitted to all its answers), the audit log, the units themselves — refused to a restricted principal.
+pub const REFUSED_TO_UNITS: [&str; 21] = [
     "/api/v1/alert-rules/{id}/backtest",
     "/api/v1/alert-rules/{id}/evaluate",
     "/api/v1/alerts",
@@ -374,6 +374,8 @@ pub const REFUSED_TO_UNITS: [&str; 19] = [
     "/api/v1/surveys/{id}/invitations",
     "/api/v1/surveys/{id}/responses",
     "/api/v1/surveys/{id}/servqual",
+    "/api/v1/text/model",
+    "/api/v1/text/model:fit",
     "/api/v1/units",
     "/api/v1/units/{id}",
     "/api/v1/webhook-deliveries/{id}",

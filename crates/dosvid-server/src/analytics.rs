@@ -24,9 +24,17 @@ struct Entry {
 #[derive(Default)]
 pub struct Analytics {
     orgs: Mutex<HashMap<OrgId, Entry>>,
-    /// Each organisation's taxonomy as last read, compiled.
+    /// Each organisation's taxonomy as last read, compiled (with its sentiment model when
+    /// that is in use).
     themes: Mutex<HashMap<OrgId, (Taxonomy, Arc<Themes>)>>,
+    /// Each organisation's sentiment model, as last fitted (`crate::reading`).
+    models: Mutex<HashMap<OrgId, SentimentModel>>,
 }
+
+type SentimentModel = (
+    crate::reading::ModelCard,
+    Option<Arc<dosvid_text::learn::Reader>>,
+);
 
 /// What a build did, for the operator.
 #[derive(Debug, Clone, Copy)]
@@ -207,9 +215,30 @@ impl Analytics {
         {
             return Ok(themes.clone());
         }
-        let themes = Arc::new(dosvid_store::compile_stored(&taxonomy)?);
+        let mut themes = dosvid_store::compile_stored(&taxonomy)?;
+        if let Some((_, Some(reader))) = lock(&self.models).get(&org) {
+            themes.set_reader(reader.clone());
+        }
+        let themes = Arc::new(themes);
         lock(&self.themes).insert(org, (taxonomy, themes.clone()));
         Ok(themes)
+    }
+
+    /// The organisation's sentiment model was fitted again: comments are read with it from
+    /// now on when it is in use, with the lexicon when not.
+    pub fn model_fitted(
+        &self,
+        org: OrgId,
+        card: crate::reading::ModelCard,
+        reader: Option<Arc<dosvid_text::learn::Reader>>,
+    ) {
+        lock(&self.models).insert(org, (card, reader));
+        lock(&self.themes).remove(&org);
+    }
+
+    /// The card of the organisation's sentiment model, if one was fitted.
+    pub fn model_card(&self, org: OrgId) -> Option<crate::reading::ModelCard> {
+        lock(&self.models).get(&org).map(|(card, _)| card.clone())
     }
 
     /// The taxonomy changed and every comment was tagged again: the index is built afresh on

@@ -303,6 +303,15 @@ impl Operation<'_> {
         Ok(tagged)
     }
 
+    /// Fits the organisation's sentiment model to its answered comments again; new comments are
+    /// read with it if it beats the lexicon.
+    pub fn fit_sentiment_model(&self) -> Result<crate::reading::ModelCard, StoreError> {
+        let (card, reader) = crate::reading::fit(self.store, self.org(), Utc::now())?;
+        self.analytics
+            .model_fitted(self.org(), card.clone(), reader);
+        Ok(card)
+    }
+
     /// Changes the organisation's settings; a new time zone recounts the index's days.
     pub fn update_organisation(
         &self,

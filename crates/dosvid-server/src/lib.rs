@@ -18,6 +18,7 @@ mod network;
 mod pages;
 mod privacy;
 mod questions;
+pub mod reading;
 pub mod strategy;
 mod watch;
 mod webhooks;

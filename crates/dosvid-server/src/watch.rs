@@ -364,6 +364,19 @@ fn run_all(state: &AppState) -> dosvid_store::Result<()> {
             org,
             chrono::Utc::now() - chrono::Duration::days(i64::from(days)),
         )?;
+        // The organisation's sentiment model, fitted again when it is six hours old.
+        let stale = state.analytics.model_card(org).is_none_or(|card| {
+            chrono::Utc::now() - card.trained_at
+                > chrono::Duration::hours(crate::reading::RETRAIN_HOURS)
+        });
+        if stale {
+            let whole = crate::access::Principal::whole(org);
+            let op =
+                crate::application::Operation::new(store, &state.analytics, &state.outbox, &whole);
+            if let Err(e) = op.fit_sentiment_model() {
+                tracing::error!("sentiment model of organisation {org}: {e}");
+            }
+        }
         for rule in store.list_rules(org)? {
             if !rule.definition.enabled || rule.definition.watch.is_none() {
                 continue;

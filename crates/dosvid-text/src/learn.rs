@@ -34,10 +34,22 @@ fn slot(text: &str) -> u32 {
 
 /// The features of a comment.
 pub fn features(text: &str) -> Features {
+    let lexicon = crate::analyze(text).sentiment.map_or(0.0, |s| s.score);
     let vocabulary = Vocabulary::read();
     let tokens = tokens_with(text, &vocabulary);
     let language = language_of(&tokens);
     let stems = Stems::of(&tokens, language, vocabulary);
+    let features = features_of(&tokens, &stems, lexicon);
+    stems.learn(&tokens);
+    features
+}
+
+/// The features of a comment already split and stemmed, with the lexicon's score.
+pub(crate) fn features_of(
+    tokens: &[crate::normalize::Token],
+    stems: &Stems,
+    lexicon: f32,
+) -> Features {
     let mut slots = Vec::new();
     let mut previous: Option<String> = None;
     for (i, token) in tokens.iter().enumerate() {
@@ -55,10 +67,8 @@ pub fn features(text: &str) -> Features {
         }
         previous = Some(stem);
     }
-    stems.learn(&tokens);
     slots.sort_unstable();
     slots.dedup();
-    let lexicon = crate::analyze(text).sentiment.map_or(0.0, |s| s.score);
     Features { slots, lexicon }
 }
 
@@ -82,12 +92,49 @@ impl Model {
             .collect()
     }
 
+    /// The probability of each class.
+    pub fn probabilities(&self, f: &Features) -> Vec<f32> {
+        let scores = self.scores(f);
+        let top = scores.iter().copied().fold(f32::MIN, f32::max);
+        let exp: Vec<f32> = scores.iter().map(|s| (s - top).exp()).collect();
+        let total: f32 = exp.iter().sum();
+        exp.iter().map(|e| e / total).collect()
+    }
+
     /// The most probable class.
     pub fn predict(&self, f: &Features) -> usize {
         let scores = self.scores(f);
         (0..self.classes)
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
             .unwrap_or(0)
+    }
+}
+
+/// An organisation's sentiment model as the analysis reads it: fitted to three classes —
+/// negative, neutral, positive — its score the probability of positive less that of negative.
+pub struct Reader {
+    model: Model,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Reader({} classes)", self.model.classes)
+    }
+}
+
+impl Reader {
+    /// A reader of a model fitted to the classes negative, neutral, positive (in that order).
+    pub fn new(model: Model) -> Reader {
+        Reader { model }
+    }
+
+    pub(crate) fn read(&self, f: &Features) -> crate::Sentiment {
+        let p = self.model.probabilities(f);
+        let score = (p[2] - p[0]).clamp(-1.0, 1.0);
+        crate::Sentiment {
+            score,
+            label: crate::Label::of(f64::from(score)),
+        }
     }
 }
 

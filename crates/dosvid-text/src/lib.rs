@@ -120,10 +120,14 @@ fn read(
     let garbage = None;
     let language = language::language_of(tokens);
     let stems = stem::Stems::of(tokens, language, vocabulary);
+    let mut sentiment = sentiment::sentiment_of(text, tokens, &stems, language);
+    if let Some(reader) = themes.reader() {
+        sentiment = reader.read(&learn::features_of(tokens, &stems, sentiment.score));
+    }
     let analysis = Analysis {
         language,
         garbage,
-        sentiment: Some(sentiment::sentiment_of(text, tokens, &stems, language)),
+        sentiment: Some(sentiment),
         emotions: Some(emotion::emotions_of(text, tokens, &stems, language)),
         themes: themes::themes_of(text, tokens, &stems, language, themes),
         repaired: None,

@@ -149,6 +149,7 @@ impl Taxonomy {
             uk: matcher(Language::Uk, &["uk", "ru"]),
             ru: matcher(Language::Ru, &["ru", "uk"]),
             en: matcher(Language::En, &["en"]),
+            reader: None,
         })
     }
 }
@@ -355,6 +356,9 @@ pub struct Themes {
     uk: Matcher,
     ru: Matcher,
     en: Matcher,
+    /// The organisation's own sentiment model, read instead of the lexicon when it is in use
+    /// (`crate::learn`).
+    reader: Option<std::sync::Arc<crate::learn::Reader>>,
 }
 
 impl Themes {
@@ -371,6 +375,15 @@ impl Themes {
     /// The theme keys, in the taxonomy's order.
     pub fn keys(&self) -> &[String] {
         &self.keys
+    }
+
+    /// Reads sentiment with an organisation's own model from now on.
+    pub fn set_reader(&mut self, reader: std::sync::Arc<crate::learn::Reader>) {
+        self.reader = Some(reader);
+    }
+
+    pub(crate) fn reader(&self) -> Option<&crate::learn::Reader> {
+        self.reader.as_deref()
     }
 
     fn matcher(&self, language: Language) -> &Matcher {

@@ -152,6 +152,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::moments_of_truth))
         .routes(routes!(text::analyze))
         .routes(routes!(text::get_themes, text::put_themes))
+        .routes(routes!(text::get_model))
+        .routes(routes!(text::fit_model))
         .routes(routes!(text::theme_report))
         .routes(routes!(text::emerging_themes))
         .routes(routes!(cases::list_cases, cases::create_case))

@@ -67,6 +67,43 @@ pub async fn analyze(
     Ok(Json(AnalyzeResponse { analyses }))
 }
 
+/// The organisation's own sentiment model: what it was fitted to, how it reads the answers on
+/// held-out folds against the lexicon, and whether new comments are read with it.
+#[utoipa::path(get, path = "/api/v1/text/model", tag = "text",
+    responses((status = 200, body = crate::reading::ModelCard), (status = 404, body = ErrorBody)))]
+pub async fn get_model(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Json<crate::reading::ModelCard>, ApiError> {
+    state
+        .analytics
+        .model_card(auth.org)
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "no sentiment model was fitted yet; POST /api/v1/text/model:fit fits one",
+            )
+        })
+}
+
+/// Fit the organisation's sentiment model now, to its latest answered comments (NPS or CSAT
+/// labels each comment); it is cross-validated against the lexicon and used for new comments
+/// only when it reads the answers better.
+#[utoipa::path(post, path = "/api/v1/text/model:fit", tag = "text",
+    responses((status = 200, body = crate::reading::ModelCard)))]
+pub async fn fit_model(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Json<crate::reading::ModelCard>, ApiError> {
+    Ok(Json(
+        state
+            .operate(&auth.principal, |op| Ok(op.fit_sentiment_model()?))
+            .await?,
+    ))
+}
+
 /// The organisation's theme taxonomy: every theme with its names and patterns by language.
 #[utoipa::path(get, path = "/api/v1/themes", tag = "text",
     responses((status = 200, body = Taxonomy)))]

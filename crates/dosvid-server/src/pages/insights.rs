@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::app::{SignedIn, app_page};
 use super::charts;
 use super::html_response;
-use super::i18n::Ui;
+use super::i18n::{Lang, Ui};
 use crate::AppState;
 
 const FACTORS: [&str; 4] = ["theme", "touchpoint", "segment", "region"];
@@ -119,10 +119,102 @@ pub async fn show(
             p.error role="alert" { (ui.no_model) " " (e.message) }
         },
     };
+    // The organisation's own reading of sentiment, for those who see the whole organisation.
+    let card = signed
+        .principal
+        .is_whole()
+        .then(|| state.analytics.model_card(org))
+        .flatten();
+    let body = html! { (body) (reading(lang, card.as_ref())) };
     html_response(
         StatusCode::OK,
         app_page(&signed, "/insights", ui.insights, body),
     )
+}
+
+struct ReadingWords {
+    title: &'static str,
+    hint: &'static str,
+    none: &'static str,
+    answers: &'static str,
+    lexicon: &'static str,
+    learned: &'static str,
+    in_use: &'static str,
+    not_in_use: &'static str,
+    fitted: &'static str,
+    too_few: &'static str,
+}
+
+const READING: [ReadingWords; 3] = [
+    ReadingWords {
+        title: "Як читаються коментарі",
+        hint: "Модель настрою, навчена на власних відповідях організації (оцінка NPS чи CSAT — мітка настрою коментаря), перевірена на відкладених відповідях (5 частин) проти словника; нові коментарі читаються нею, лише коли вона точніша.",
+        none: "Модель ще не навчена: вона навчається за розкладом і через POST /api/v1/text/model:fit.",
+        answers: "Відповідей із коментарем",
+        lexicon: "Словник, macro-F1 на відкладених",
+        learned: "Модель, macro-F1 на відкладених",
+        in_use: "Нові коментарі читаються моделлю.",
+        not_in_use: "Нові коментарі читаються словником: модель не точніша.",
+        fitted: "Навчена",
+        too_few: "Замало відповідей із коментарем, щоб навчити модель.",
+    },
+    ReadingWords {
+        title: "How comments are read",
+        hint: "A sentiment model fitted to the organisation's own answers (the NPS or CSAT score labels each comment), tested on held-out answers (5 folds) against the lexicon; new comments are read with it only when it reads better.",
+        none: "No model fitted yet: it is fitted on the schedule and by POST /api/v1/text/model:fit.",
+        answers: "Answers with a comment",
+        lexicon: "Lexicon, macro-F1 held out",
+        learned: "Model, macro-F1 held out",
+        in_use: "New comments are read with the model.",
+        not_in_use: "New comments are read with the lexicon: the model is not better.",
+        fitted: "Fitted",
+        too_few: "Too few answers with a comment to fit a model.",
+    },
+    ReadingWords {
+        title: "Как читаются комментарии",
+        hint: "Модель настроения, обученная на собственных ответах организации (оценка NPS или CSAT — метка настроения комментария), проверенная на отложенных ответах (5 частей) против словаря; новые комментарии читаются ею, только когда она точнее.",
+        none: "Модель ещё не обучена: она обучается по расписанию и через POST /api/v1/text/model:fit.",
+        answers: "Ответов с комментарием",
+        lexicon: "Словарь, macro-F1 на отложенных",
+        learned: "Модель, macro-F1 на отложенных",
+        in_use: "Новые комментарии читаются моделью.",
+        not_in_use: "Новые комментарии читаются словарём: модель не точнее.",
+        fitted: "Обучена",
+        too_few: "Слишком мало ответов с комментарием, чтобы обучить модель.",
+    },
+];
+
+fn reading(lang: Lang, card: Option<&crate::reading::ModelCard>) -> Markup {
+    let w = &READING[match lang {
+        Lang::Uk => 0,
+        Lang::En => 1,
+        Lang::Ru => 2,
+    }];
+    let figure = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.3}"));
+    html! {
+        section #reading {
+            h2 { (w.title) }
+            p.meta { (w.hint) }
+            @match card {
+                None => p role="status" { (w.none) },
+                Some(card) => {
+                    table {
+                        tbody {
+                            tr { th { (w.fitted) } td { (card.trained_at.format("%Y-%m-%d %H:%M UTC")) } }
+                            tr { th { (w.answers) } td.num { (card.answers) } }
+                            tr { th { (w.lexicon) } td.num { (figure(card.lexicon_cv_macro_f1)) } }
+                            tr { th { (w.learned) } td.num { (figure(card.learned_cv_macro_f1)) } }
+                        }
+                    }
+                    p role="status" {
+                        @if card.in_use { (w.in_use) }
+                        @else if card.learned_cv_macro_f1.is_none() { (w.too_few) }
+                        @else { (w.not_in_use) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn outcome_links(ui: &Ui, current: Outcome) -> Markup {

@@ -199,3 +199,64 @@ async fn themes_and_emotions(app: TestApp) {
         (StatusCode::UNPROCESSABLE_ENTITY, "order")
     );
 }
+
+api_test!(
+    an_organisations_own_answers_teach_its_sentiment_model,
+    own_model
+);
+async fn own_model(app: TestApp) {
+    let none = app.get("/api/v1/text/model").await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+    // A domain's words no lexicon knows: the terminal's error code E42 is bad news, a receipt good.
+    let mut records = Vec::new();
+    for i in 0..900 {
+        let (comment, nps) = match i % 3 {
+            0 => (format!("Термінал видав код E42, замовлення {i}"), 2),
+            1 => (format!("Термінал видав чек, замовлення {i}"), 10),
+            _ => (format!("Звичайне замовлення {i}"), 8),
+        };
+        records.push(
+            json!({"external_id": format!("m{i}"), "nps": nps, "comment": comment,
+                            "occurred_at": "2026-05-01T10:00:00Z"}),
+        );
+    }
+    let stored = app
+        .post("/api/v1/feedback:batch", &json!({"records": records}))
+        .await;
+    assert_eq!(stored.body["rejected"], json!([]), "{}", stored.body);
+    let before = app
+        .post(
+            "/api/v1/text/analyze",
+            &json!({"texts": ["Термінал показав код E42"]}),
+        )
+        .await;
+    assert_ne!(before.body["analyses"][0]["sentiment"]["label"], "negative");
+
+    let card = app.post("/api/v1/text/model:fit", &json!({})).await;
+    assert_eq!(card.status, StatusCode::OK, "{}", card.body);
+    assert_eq!(card.body["answers"], 900);
+    assert_eq!(card.body["in_use"], true, "{}", card.body);
+    let (lexicon, learned) = (
+        card.body["lexicon_cv_macro_f1"].as_f64().unwrap(),
+        card.body["learned_cv_macro_f1"].as_f64().unwrap(),
+    );
+    assert!(learned > 0.9 && learned > lexicon + 0.02, "{}", card.body);
+    assert_eq!(app.get("/api/v1/text/model").await.body["in_use"], true);
+
+    // New comments are read with the organisation's model.
+    let new = app
+        .post(
+            "/api/v1/feedback:batch",
+            &json!({"records": [{"external_id": "new", "comment": "Термінал показав код E42",
+                                  "occurred_at": "2026-05-02T10:00:00Z"}]}),
+        )
+        .await;
+    let id = new.body["ids"][0].as_i64().unwrap();
+    let record = app
+        .all("/api/v1/feedback")
+        .await
+        .into_iter()
+        .find(|f| f["id"] == id)
+        .unwrap();
+    assert!(record["sentiment"].as_f64().unwrap() < -0.1, "{record}");
+}
