@@ -56,17 +56,41 @@ pub(crate) fn garbage_and_repair(
     text: &str,
     tokens: &[Token],
 ) -> Option<(Garbage, Option<String>)> {
-    if let Some(repaired) = crate::repair::encoding_repaired(text) {
+    // What every encoding mix-up leaves: a UTF-8 sequence starting C2…C9 (U+0080…U+024F) or
+    // E2 (the punctuation Windows-1251 has). One pass over the bytes spares the checks below
+    // on almost every comment.
+    let mixed_up = !text.is_ascii()
+        && text
+            .bytes()
+            .any(|b| (0xC2..=0xC9).contains(&b) || b == 0xE2);
+    let repaired = mixed_up
+        .then(|| crate::repair::encoding_repaired(text))
+        .flatten();
+    // OCR's Cyrillic: two words or more with Latin letters (mentions and links are not words),
+    // and Latin letters at least half as many as Cyrillic ones.
+    let latin = || {
+        let (mut words, mut ascii, mut cyrillic) = (0, 0, 0);
+        for t in tokens.iter().filter(|t| t.kind == TokenKind::Word) {
+            words += usize::from(t.counts.ascii > 0 && t.counts.chars >= 3);
+            ascii += t.counts.ascii;
+            cyrillic += t.counts.cyrillic;
+        }
+        words >= 2 && ascii * 2 >= cyrillic
+    };
+    if let Some(repaired) = repaired {
         Some((Garbage::Mojibake, Some(repaired)))
     } else if mojibake(text, tokens)
         || crate::repair::letters_lost(text)
-        || crate::repair::accented_mostly(text)
-        || crate::repair::doubled_mixup(text)
+        || (mixed_up
+            && (crate::repair::accented_mostly(text) || crate::repair::doubled_mixup(text)))
     {
         Some((Garbage::Mojibake, None))
     } else if keyboard_mashing(tokens) {
         Some((Garbage::KeyboardMashing, None))
-    } else if let Some(repaired) = crate::repair::ocr_repaired(text, has_english_word(tokens)) {
+    } else if let Some(repaired) = latin()
+        .then(|| crate::repair::ocr_repaired(text, has_english_word(tokens)))
+        .flatten()
+    {
         Some((Garbage::LatinLookalikes, Some(repaired)))
     } else if lookalikes(tokens) {
         Some((Garbage::LatinLookalikes, None))

@@ -150,12 +150,21 @@ impl Triples {
 
     /// The share of a word's letter triples (edges included) this language's words have.
     fn share(&self, word: &str) -> f64 {
-        let letters = edged(word);
-        let known = letters
-            .windows(3)
-            .filter(|w| self.0.contains(&[w[0], w[1], w[2]]))
-            .count();
-        known as f64 / (letters.len() - 2) as f64
+        let (mut a, mut b) = ('^', '\0');
+        let (mut known, mut triples) = (0usize, 0usize);
+        let letters = word
+            .chars()
+            .map(|c| c.to_lowercase().next().unwrap_or(c))
+            .chain(std::iter::once('$'));
+        for (i, c) in letters.enumerate() {
+            if i > 0 {
+                triples += 1;
+                known += usize::from(self.0.contains(&[a, b, c]));
+                a = b;
+            }
+            b = c;
+        }
+        known as f64 / triples.max(1) as f64
     }
 }
 
@@ -239,7 +248,7 @@ pub(crate) fn encoding_repaired(text: &str) -> Option<String> {
         chars += 1;
         marks += usize::from(
             ('\u{80}'..='\u{24F}').contains(&c)
-                || (c > '\u{24F}' && CP1251_HIGH.contains(c) && !is_cyrillic(c)),
+                || (c > '\u{24F}' && !is_cyrillic(c) && CP1251_HIGH.contains(c)),
         );
     }
     if marks < 2 || marks * 20 < chars {
@@ -279,7 +288,8 @@ pub(crate) fn encoding_repaired(text: &str) -> Option<String> {
 /// A one-byte Cyrillic encoding read as Latin-1 (`Ïðèâåò`): most letters are Latin-1's
 /// accented ones, which no language writes most of its letters with.
 pub(crate) fn accented_mostly(text: &str) -> bool {
-    if text.is_ascii() {
+    // Latin-1's letters À…ÿ are the UTF-8 sequences starting with C3.
+    if !text.as_bytes().contains(&0xC3) {
         return false;
     }
     let (mut letters, mut accented) = (0usize, 0usize);
@@ -293,21 +303,22 @@ pub(crate) fn accented_mostly(text: &str) -> bool {
 /// UTF-8 read as Windows-1251 more than once (`Р В¤РЎР‚`): Р and С, which start every pair,
 /// make up a third of the letters and stand alone as words again and again.
 pub(crate) fn doubled_mixup(text: &str) -> bool {
-    if !text.contains(" Р") && !text.contains(" С") {
-        return false;
-    }
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    let leads = text.chars().filter(|c| matches!(c, 'Р' | 'С')).count();
     let alone = text
         .split_whitespace()
         .filter(|w| matches!(*w, "Р" | "С"))
         .count();
-    leads >= 4 && leads * 10 >= letters * 3 && alone >= 3
+    if alone < 3 {
+        return false;
+    }
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let leads = text.chars().filter(|c| matches!(c, 'Р' | 'С')).count();
+    leads >= 4 && leads * 10 >= letters * 3
 }
 
 /// Letters lost to `?` on the way in: at least four, in runs, making up most of the text.
 pub(crate) fn letters_lost(text: &str) -> bool {
-    if !text.contains("??") {
+    // A byte search: a text searcher costs more to set up than most comments take to read.
+    if !text.as_bytes().windows(2).any(|w| w == b"??") {
         return false;
     }
     let (mut marks, mut runs, mut chars, mut previous) = (0usize, 0usize, 0usize, ' ');
@@ -512,7 +523,7 @@ fn ocr_word(word: &str) -> Option<String> {
 /// The Cyrillic text OCR misread as Latin look-alikes, if the text is that: most of its
 /// Latin-script words (at least two) read as OCR's Cyrillic and none is a frequent English word.
 pub(crate) fn ocr_repaired(text: &str, english_word: bool) -> Option<String> {
-    if english_word {
+    if english_word || !text.bytes().any(|b| b.is_ascii_alphabetic()) {
         return None;
     }
     // Mostly Cyrillic text with a Latin name in it is no OCR of Cyrillic: one cheap pass first.

@@ -719,7 +719,7 @@ fn ocr_and_encoding_garbage_is_caught_and_read_back() {
             assert_eq!(
                 analysis.garbage.map(|g| g.kind),
                 Some(Garbage::Mojibake),
-                "{how}: {broken}"
+                "{how}: {broken:?}"
             );
             if how == "letters lost to ?" {
                 assert_eq!(analysis.repaired, None);
