@@ -230,6 +230,46 @@ fn sentiment_on_the_labelled_sets() {
     }
 }
 
+/// The cross-validated figures (five fixed folds): the lexicon's held-out figure may not fall
+/// far from its whole-set one, and a model learned from the other folds' labels must read the
+/// held-out texts at least this well.
+#[test]
+fn cross_validated_figures_hold() {
+    let floors = [
+        ("airline-tweets", 0.70),
+        ("sentirueval-banks", 0.64),
+        ("rusentitweet", 0.60),
+        ("uci-amazon", 0.84),
+    ];
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    for (name, floor) in floors {
+        let set = eval::SETS.iter().find(|s| s.name == name).unwrap();
+        let Some(pairs) = set.read(&data).unwrap() else {
+            println!("skipped: {} is absent", set.file);
+            continue;
+        };
+        let labels: &[&str] = if set.binary {
+            &["negative", "positive"]
+        } else {
+            &["negative", "neutral", "positive"]
+        };
+        let lexicon = |t: &str| eval::predicted(analyze(t).sentiment.map(|s| s.label), set.binary);
+        let cv = learn::cross_validate(&pairs, labels, lexicon, 5);
+        let (lexicon_cv, learned_cv) =
+            (learn::mean_sd(&cv.lexicon).0, learn::mean_sd(&cv.learned).0);
+        let whole = eval::evaluate(set, &pairs).macro_f1;
+        println!("{name}: lexicon {lexicon_cv:.3} (whole set {whole:.3}), learned {learned_cv:.3}");
+        assert!(
+            (whole - lexicon_cv).abs() <= 0.03,
+            "{name}: gap {whole:.3} − {lexicon_cv:.3}"
+        );
+        assert!(
+            learned_cv >= floor,
+            "{name}: learned {learned_cv:.3} fell below {floor}"
+        );
+    }
+}
+
 #[test]
 fn airline_complaint_reasons_agree_with_the_themes_found() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
