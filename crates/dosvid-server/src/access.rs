@@ -216,16 +216,36 @@ impl Sight {
     }
 }
 
-/// What a record outside one's sight is: not there.
-fn not_found(entity: &'static str, id: i64) -> ApiError {
-    dosvid_store::StoreError::NotFound {
-        entity,
-        id: id.to_string(),
-    }
-    .into()
-}
-
 impl AppState {
+    /// The principal of an API key: its unit's, or (without a store read, as for most keys)
+    /// the whole organisation.
+    pub async fn principal_of_key(
+        &self,
+        org: OrgId,
+        unit: Option<i64>,
+    ) -> Result<Principal, ApiError> {
+        match unit {
+            None => Ok(Principal::whole(org)),
+            Some(_) => self.run(move |store| of_unit_id(store, org, unit)).await,
+        }
+    }
+
+    /// The principal of a signed-in person (see [`of_user`]); a person of the whole
+    /// organisation who is no agent needs no store read. Access fails closed: a person whose
+    /// reach cannot be read sees nothing.
+    pub async fn principal_of_user(&self, user: &User) -> Principal {
+        if user.role != Role::Agent && user.unit_id.is_none() {
+            return Principal {
+                person: Some(user.email.clone()),
+                ..Principal::whole(user.org_id)
+            };
+        }
+        let (org, user) = (user.org_id, user.clone());
+        self.run(move |store| of_user(store, &user))
+            .await
+            .unwrap_or_else(|_| Principal::nothing(org))
+    }
+
     /// What `who` may see of the records the store holds now.
     pub async fn sight(&self, who: &Principal) -> Result<Sight, ApiError> {
         if who.is_whole() {
@@ -239,28 +259,21 @@ impl AppState {
         self.run(move |store| who.sight(store, &analytics)).await
     }
 
-    /// 404 unless `who` sees customer `id`.
+    /// 404 unless `who` sees customer `id` ([`crate::application::Operation::check_customer`]).
     pub async fn check_customer(&self, who: &Principal, id: i64) -> Result<(), ApiError> {
-        if who.is_whole() || self.sight(who).await?.customer(id) {
-            Ok(())
-        } else {
-            Err(not_found("customer", id))
+        if who.is_whole() {
+            return Ok(());
         }
+        self.operate(who, move |op| Ok(op.check_customer(id)?))
+            .await
     }
 
-    /// 404 unless `who` sees case `id` (its customer).
+    /// 404 unless `who` sees case `id` ([`crate::application::Operation::check_case`]).
     pub async fn check_case(&self, who: &Principal, id: i64) -> Result<(), ApiError> {
         if who.is_whole() {
             return Ok(());
         }
-        let sight = self.sight(who).await?;
-        let org = who.org;
-        let case = self.run(move |s| s.get_case(org, id)).await?;
-        if sight.case(&case) {
-            Ok(())
-        } else {
-            Err(not_found("case", id))
-        }
+        self.operate(who, move |op| Ok(op.check_case(id)?)).await
     }
 }
 

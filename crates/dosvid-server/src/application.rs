@@ -63,13 +63,6 @@ impl AppState {
     }
 }
 
-fn not_found(entity: &'static str, id: i64) -> StoreError {
-    StoreError::NotFound {
-        entity,
-        id: id.to_string(),
-    }
-}
-
 impl<'a> Operation<'a> {
     /// Operations of a caller already on a blocking thread: a respondent of a public survey
     /// link acts for the organisation that signed it.
@@ -98,15 +91,17 @@ impl Operation<'_> {
         self.who.sight(self.store, self.analytics)
     }
 
-    fn check_customer(&self, id: i64) -> Result<(), StoreError> {
+    /// A customer the principal sees, or not found: a record outside one's sight is not there.
+    pub(crate) fn check_customer(&self, id: i64) -> Result<(), StoreError> {
         if self.who.is_whole() || self.sight()?.customer(id) {
             Ok(())
         } else {
-            Err(not_found("customer", id))
+            Err(StoreError::not_found("customer", id))
         }
     }
 
-    fn check_case(&self, id: i64) -> Result<(), StoreError> {
+    /// A case the principal sees (its customer's, or one the person owns), or not found.
+    pub(crate) fn check_case(&self, id: i64) -> Result<(), StoreError> {
         if self.who.is_whole() {
             return Ok(());
         }
@@ -114,7 +109,7 @@ impl Operation<'_> {
         if self.sight()?.case(&case) {
             Ok(())
         } else {
-            Err(not_found("case", id))
+            Err(StoreError::not_found("case", id))
         }
     }
 

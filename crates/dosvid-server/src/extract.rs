@@ -136,10 +136,8 @@ pub async fn require_api_key(
             ),
         ));
     }
-    let (org, unit) = (key.org_id, key.unit_id);
-    let principal = state
-        .run(move |store| crate::access::of_unit_id(store, org, unit))
-        .await?;
+    let org = key.org_id;
+    let principal = state.principal_of_key(org, key.unit_id).await?;
     if !principal.is_whole() && !crate::access::OPEN_TO_UNITS.contains(&template) {
         return Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,

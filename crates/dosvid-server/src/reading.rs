@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use dosvid_domain::OrgId;
 use dosvid_store::{Filter, PageRequest, Store};
-use dosvid_text::learn::{Reader, cross_validate, mean_sd, train};
+use dosvid_text::learn::{Reader, cross_validate, mean_sd};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -109,11 +109,7 @@ pub fn fit(
         ));
         return Ok((card, None));
     }
-    let lexicon = |text: &str| {
-        let label = dosvid_text::analyze(text).sentiment.map(|s| s.label);
-        dosvid_text::eval::predicted(label, false)
-    };
-    let cv = cross_validate(&answers, &LABELS, lexicon, FOLDS);
+    let (cv, model) = cross_validate(&answers, &LABELS, FOLDS);
     let (lexicon_f1, learned_f1) = (mean_sd(&cv.lexicon).0, mean_sd(&cv.learned).0);
     card.lexicon_cv_macro_f1 = Some(lexicon_f1);
     card.learned_cv_macro_f1 = Some(learned_f1);
@@ -122,12 +118,5 @@ pub fn fit(
         card.reason = Some("it does not read the answers better than the lexicon".into());
         return Ok((card, None));
     }
-    let classes = |l: &str| LABELS.iter().position(|x| *x == l).unwrap_or(1);
-    let features: Vec<_> = answers
-        .iter()
-        .map(|(t, l)| (dosvid_text::learn::features(t), classes(l)))
-        .collect();
-    let examples: Vec<_> = features.iter().map(|(f, c)| (f, *c)).collect();
-    let reader = Reader::new(train(&examples, LABELS.len()));
-    Ok((card, Some(Arc::new(reader))))
+    Ok((card, Some(Arc::new(Reader::new(model)))))
 }

@@ -76,7 +76,7 @@ impl StoreError {
         StoreError::Invalid(FieldError::new(field, message))
     }
 
-    pub(crate) fn not_found(entity: &'static str, id: impl ToString) -> Self {
+    pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
         StoreError::NotFound {
             entity,
             id: id.to_string(),

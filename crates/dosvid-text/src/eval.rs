@@ -72,6 +72,15 @@ pub const SETS: [LabelledSet; 7] = [
 ];
 
 impl LabelledSet {
+    /// The set's labels: `negative, positive`, or with `neutral` between.
+    pub fn labels(&self) -> &'static [&'static str] {
+        if self.binary {
+            &["negative", "positive"]
+        } else {
+            &["negative", "neutral", "positive"]
+        }
+    }
+
     /// The (text, label) pairs with a negative/neutral/positive label; `None` when the file is
     /// absent.
     pub fn read(&self, data: &Path) -> Result<Option<Vec<(String, String)>>, String> {

@@ -32,13 +32,14 @@ fn slot(text: &str) -> u32 {
     (h.finish() % DIMENSIONS as u64) as u32
 }
 
-/// The features of a comment.
+/// The features of a comment, the lexicon's score read from the same words (as the analysis
+/// reads it).
 pub fn features(text: &str) -> Features {
-    let lexicon = crate::analyze(text).sentiment.map_or(0.0, |s| s.score);
     let vocabulary = Vocabulary::read();
     let tokens = tokens_with(text, &vocabulary);
     let language = language_of(&tokens);
     let stems = Stems::of(&tokens, language, vocabulary);
+    let lexicon = crate::sentiment::sentiment_of(text, &tokens, &stems, language).score;
     let features = features_of(&tokens, &stems, lexicon);
     stems.learn(&tokens);
     features
@@ -159,12 +160,8 @@ pub fn train(examples: &[(&Features, usize)], classes: usize) -> Model {
         let rate = RATE / (1.0 + epoch as f32);
         for &i in &order {
             let (f, gold) = examples[i];
-            let scores = model.scores(f);
-            let top = scores.iter().copied().fold(f32::MIN, f32::max);
-            let exp: Vec<f32> = scores.iter().map(|s| (s - top).exp()).collect();
-            let total: f32 = exp.iter().sum();
-            for (c, e) in exp.iter().enumerate() {
-                let gradient = e / total - if c == gold { 1.0 } else { 0.0 };
+            for (c, p) in model.probabilities(f).into_iter().enumerate() {
+                let gradient = p - if c == gold { 1.0 } else { 0.0 };
                 let step = rate * gradient;
                 let row = &mut model.weights[c * DIMENSIONS..(c + 1) * DIMENSIONS];
                 for &s in &f.slots {
@@ -197,17 +194,23 @@ pub fn fold_of(text: &str, k: usize) -> usize {
     (h.finish() % k as u64) as usize
 }
 
-/// Cross-validates the lexicon reading and a learned model on labelled texts (labels among
-/// `labels`; `lexicon_label` gives the lexicon's answer for a text in the same space).
+/// Cross-validates the lexicon reading and a learned model on labelled texts, their labels
+/// `negative, positive` or `negative, neutral, positive` (the lexicon's neutral counts as
+/// negative where there are two); with the model fitted to every text.
 pub fn cross_validate(
     texts: &[(String, String)],
     labels: &[&str],
-    lexicon_label: impl Fn(&str) -> &'static str,
     k: usize,
-) -> CrossValidation {
+) -> (CrossValidation, Model) {
     let class = |l: &str| labels.iter().position(|x| *x == l).unwrap_or(0);
     let features: Vec<Features> = texts.iter().map(|(t, _)| features(t)).collect();
-    let lexicon: Vec<&'static str> = texts.iter().map(|(t, _)| lexicon_label(t)).collect();
+    let lexicon: Vec<&'static str> = features
+        .iter()
+        .map(|f| {
+            let label = crate::Label::of(f64::from(f.lexicon));
+            crate::eval::predicted(Some(label), labels.len() == 2)
+        })
+        .collect();
     let folds: Vec<usize> = texts.iter().map(|(t, _)| fold_of(t, k)).collect();
     let mut result = CrossValidation {
         lexicon: Vec::new(),
@@ -240,7 +243,7 @@ pub fn cross_validate(
         .map(|i| (texts[i].1.as_str(), labels[model.predict(&features[i])]))
         .collect();
     result.learned_on_its_own_texts = crate::eval::macro_f1(&own);
-    result
+    (result, model)
 }
 
 /// Mean and standard deviation.
@@ -264,7 +267,7 @@ mod tests {
             texts.push((format!("застосунок лагає знову {i}"), "negative".to_owned()));
             texts.push((format!("застосунок летить {i}"), "positive".to_owned()));
         }
-        let cv = cross_validate(&texts, &["negative", "positive"], |_| "negative", 5);
+        let (cv, _) = cross_validate(&texts, &["negative", "positive"], 5);
         let (learned, _) = mean_sd(&cv.learned);
         let (lexicon, _) = mean_sd(&cv.lexicon);
         assert!(learned > 0.95 && lexicon < 0.5, "{cv:?}");
@@ -273,7 +276,7 @@ mod tests {
             fold_of("застосунок летить 7", 5),
             fold_of("застосунок летить 7", 5)
         );
-        let again = cross_validate(&texts, &["negative", "positive"], |_| "negative", 5);
+        let (again, _) = cross_validate(&texts, &["negative", "positive"], 5);
         assert_eq!(again.learned, cv.learned);
     }
 }

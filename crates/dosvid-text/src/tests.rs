@@ -248,13 +248,7 @@ fn cross_validated_figures_hold() {
             println!("skipped: {} is absent", set.file);
             continue;
         };
-        let labels: &[&str] = if set.binary {
-            &["negative", "positive"]
-        } else {
-            &["negative", "neutral", "positive"]
-        };
-        let lexicon = |t: &str| eval::predicted(analyze(t).sentiment.map(|s| s.label), set.binary);
-        let cv = learn::cross_validate(&pairs, labels, lexicon, 5);
+        let (cv, _) = learn::cross_validate(&pairs, set.labels(), 5);
         let (lexicon_cv, learned_cv) =
             (learn::mean_sd(&cv.lexicon).0, learn::mean_sd(&cv.learned).0);
         let whole = eval::evaluate(set, &pairs).macro_f1;

@@ -329,12 +329,7 @@ pub async fn require_user(State(state): State<AppState>, mut req: Request, next:
         kind: ActorKind::User,
         name: Some(session.user.email.clone()),
     });
-    let user = session.user.clone();
-    let principal = state
-        .run(move |s| crate::access::of_user(s, &user))
-        .await
-        // Access fails closed: a person whose reach cannot be read sees nothing.
-        .unwrap_or_else(|_| crate::access::Principal::nothing(session.user.org_id));
+    let principal = state.principal_of_user(&session.user).await;
     let template = req
         .extensions()
         .get::<axum::extract::MatchedPath>()

@@ -114,15 +114,10 @@ async fn case_page(
     let base = state.public_url.as_deref().unwrap_or("").to_owned();
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
-    let visible = state.check_case(&signed.principal, id).await.is_ok();
     let read = state
-        .run(move |s| {
-            if !visible {
-                return Err(dosvid_store::StoreError::NotFound {
-                    entity: "case",
-                    id: id.to_string(),
-                });
-            }
+        .operate(&signed.principal, move |op| {
+            op.check_case(id)?;
+            let s = op.store;
             let case = s.get_case(org, id)?;
             // The personal link the customer was sent, to give them again if they ask.
             let follow_up = match case.follow_up_invitation_id {

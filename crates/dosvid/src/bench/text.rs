@@ -149,16 +149,7 @@ const FOLDS: usize = 5;
 /// each held-out fold — beside what it reads on the texts it was fitted to.
 fn cross_validated(set: &dosvid_text::eval::LabelledSet, pairs: &[(String, String)], whole: f64) {
     use dosvid_text::learn::{cross_validate, mean_sd};
-    let labels: &[&str] = if set.binary {
-        &["negative", "positive"]
-    } else {
-        &["negative", "neutral", "positive"]
-    };
-    let lexicon = |text: &str| {
-        let label = dosvid_text::analyze(text).sentiment.map(|s| s.label);
-        dosvid_text::eval::predicted(label, set.binary)
-    };
-    let cv = cross_validate(pairs, labels, lexicon, FOLDS);
+    let (cv, _) = cross_validate(pairs, set.labels(), FOLDS);
     let (lexicon_cv, lexicon_sd) = mean_sd(&cv.lexicon);
     let (learned_cv, learned_sd) = mean_sd(&cv.learned);
     println!(
