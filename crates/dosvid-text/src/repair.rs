@@ -93,59 +93,41 @@ fn through(
     text.chars().map(|c| decode(encode(c)?)).collect()
 }
 
-/// Pairs of neighbouring letters in a language's words, `^` and `$` marking a word's edges.
-struct Pairs(HashSet<(char, char)>);
+/// The pairs and triples of neighbouring letters in a language's words, `^` and `$` marking a
+/// word's edges: pairs choose how OCR's letters are read back, triples judge the reading.
+struct Letters {
+    pairs: HashSet<(char, char)>,
+    triples: HashSet<[char; 3]>,
+}
 
-impl Pairs {
-    fn of<'a>(words: impl IntoIterator<Item = &'a str>) -> Pairs {
-        let mut pairs = HashSet::default();
+impl Letters {
+    fn of<'a>(words: impl IntoIterator<Item = &'a str>) -> Letters {
+        let mut letters = Letters {
+            pairs: HashSet::default(),
+            triples: HashSet::default(),
+        };
         for entry in words {
             for word in entry.split(|c: char| !c.is_alphabetic() && c != '\'') {
-                let word = word.to_lowercase();
                 if word.is_empty() {
                     continue;
                 }
-                let letters: Vec<char> = std::iter::once('^')
-                    .chain(word.chars())
+                let edged: Vec<char> = std::iter::once('^')
+                    .chain(word.chars().flat_map(char::to_lowercase))
                     .chain(std::iter::once('$'))
                     .collect();
-                for w in letters.windows(2) {
-                    pairs.insert((w[0], w[1]));
+                for w in edged.windows(2) {
+                    letters.pairs.insert((w[0], w[1]));
+                }
+                for w in edged.windows(3) {
+                    letters.triples.insert([w[0], w[1], w[2]]);
                 }
             }
         }
-        Pairs(pairs)
+        letters
     }
 
     fn has(&self, a: char, b: char) -> bool {
-        self.0.contains(&(a, b))
-    }
-}
-
-/// Letter pairs of Ukrainian and Russian, from Dosvid's own word lists.
-fn cyrillic() -> &'static Pairs {
-    static PAIRS: OnceLock<Pairs> = OnceLock::new();
-    PAIRS.get_or_init(|| Pairs::of(cyrillic_words()))
-}
-
-/// Letter triples of a language's words, `^` and `$` marking a word's edges.
-struct Triples(HashSet<[char; 3]>);
-
-impl Triples {
-    fn of<'a>(words: impl IntoIterator<Item = &'a str>) -> Triples {
-        let mut triples = HashSet::default();
-        for entry in words {
-            for word in entry.split(|c: char| !c.is_alphabetic() && c != '\'') {
-                if word.is_empty() {
-                    continue;
-                }
-                let letters = edged(word);
-                for w in letters.windows(3) {
-                    triples.insert([w[0], w[1], w[2]]);
-                }
-            }
-        }
-        Triples(triples)
+        self.pairs.contains(&(a, b))
     }
 
     /// The share of a word's letter triples (edges included) this language's words have.
@@ -159,20 +141,13 @@ impl Triples {
         for (i, c) in letters.enumerate() {
             if i > 0 {
                 triples += 1;
-                known += usize::from(self.0.contains(&[a, b, c]));
+                known += usize::from(self.triples.contains(&[a, b, c]));
                 a = b;
             }
             b = c;
         }
         known as f64 / triples.max(1) as f64
     }
-}
-
-fn edged(word: &str) -> Vec<char> {
-    std::iter::once('^')
-        .chain(word.chars().flat_map(char::to_lowercase))
-        .chain(std::iter::once('$'))
-        .collect()
 }
 
 fn cyrillic_words() -> impl Iterator<Item = &'static str> {
@@ -195,14 +170,16 @@ fn english_words() -> impl Iterator<Item = &'static str> {
         .chain(crate::themes::Taxonomy::default_taxonomy().words(&["en"]))
 }
 
-fn cyrillic_triples() -> &'static Triples {
-    static TRIPLES: OnceLock<Triples> = OnceLock::new();
-    TRIPLES.get_or_init(|| Triples::of(cyrillic_words()))
+/// Letters of Ukrainian and Russian words, from Dosvid's own word lists.
+fn cyrillic() -> &'static Letters {
+    static LETTERS: OnceLock<Letters> = OnceLock::new();
+    LETTERS.get_or_init(|| Letters::of(cyrillic_words()))
 }
 
-fn english_triples() -> &'static Triples {
-    static TRIPLES: OnceLock<Triples> = OnceLock::new();
-    TRIPLES.get_or_init(|| Triples::of(english_words()))
+/// Letters of English words, from Dosvid's own word lists.
+fn english() -> &'static Letters {
+    static LETTERS: OnceLock<Letters> = OnceLock::new();
+    LETTERS.get_or_init(|| Letters::of(english_words()))
 }
 
 /// How much a text reads as Ukrainian or Russian, 0…1: its share of Cyrillic letters times the
@@ -220,7 +197,7 @@ pub(crate) fn cyrillic_likeness(text: &str) -> f64 {
         // A word of one letter says little (and a mix-up makes many: `Р В Р’`).
         if n > 1 {
             pairs += n;
-            known += cyrillic_triples().share(word) * n as f64;
+            known += cyrillic().share(word) * n as f64;
         }
     }
     if letters == 0 || pairs == 0 {
@@ -486,12 +463,12 @@ fn ocr_word(word: &str) -> Option<String> {
         return None;
     }
     // An English-looking word is not read further (most words of most Latin-script texts).
-    let english_share = english_triples().share(word);
+    let english_share = english().share(word);
     if english_share >= 0.5 {
         return None;
     }
     let (reading, _) = cyrillic_reading(word)?;
-    let cyrillic_share = cyrillic_triples().share(&reading);
+    let cyrillic_share = cyrillic().share(&reading);
     let chars: Vec<char> = word.chars().collect();
     // A digit with letters on both sides (`MEXAHI3MY`), or leading a word of letters and
     // digits (`00C8I00M`); a digit only at the end is a model number (`mp3`, `A4`).

@@ -224,6 +224,17 @@ async fn page(
     html_response(status, app_page(signed, "/me/account", w.title, body))
 }
 
+/// A post's form when it is the session's own (its CSRF token); otherwise the account page
+/// saying the form expired.
+async fn own_form(state: &AppState, signed: &SignedIn, body: &[u8]) -> Result<Form, Response> {
+    let form = Form::parse(body);
+    if form.one("csrf") == Some(signed.session.csrf.as_str()) {
+        return Ok(form);
+    }
+    let expired = signed.lang().ui().form_expired.to_owned();
+    Err(page(state, signed, Some(expired), StatusCode::FORBIDDEN).await)
+}
+
 /// Ends one of the person's other sessions, or all of them.
 pub async fn end_sessions(
     State(state): State<AppState>,
@@ -231,11 +242,10 @@ pub async fn end_sessions(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    if form.one("csrf") != Some(signed.session.csrf.as_str()) {
-        let expired = signed.lang().ui().form_expired.to_owned();
-        return page(&state, &signed, Some(expired), StatusCode::FORBIDDEN).await;
-    }
+    let form = match own_form(&state, &signed, &body).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let _ = headers;
     let user = signed.user().clone();
     let current = signed.session.id.clone();
@@ -259,11 +269,10 @@ pub async fn change_password(
     body: Bytes,
 ) -> Response {
     let w = words(signed.lang());
-    let form = Form::parse(&body);
-    if form.one("csrf") != Some(signed.session.csrf.as_str()) {
-        let expired = signed.lang().ui().form_expired.to_owned();
-        return page(&state, &signed, Some(expired), StatusCode::FORBIDDEN).await;
-    }
+    let form = match own_form(&state, &signed, &body).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let (current, new, again) = (
         form.one("current").unwrap_or_default().to_owned(),
         form.one("new").unwrap_or_default().to_owned(),
@@ -311,11 +320,10 @@ pub async fn two_factor(
     body: Bytes,
 ) -> Response {
     let w = words(signed.lang());
-    let form = Form::parse(&body);
-    if form.one("csrf") != Some(signed.session.csrf.as_str()) {
-        let expired = signed.lang().ui().form_expired.to_owned();
-        return page(&state, &signed, Some(expired), StatusCode::FORBIDDEN).await;
-    }
+    let form = match own_form(&state, &signed, &body).await {
+        Ok(form) => form,
+        Err(refused) => return refused,
+    };
     let user = signed.user().clone();
     let changed = if form.one("off").is_some() {
         let current = form.one("current").unwrap_or_default().to_owned();

@@ -370,6 +370,20 @@ fn csrf_ok(form: &Form, _headers: &HeaderMap, signed: &SignedIn) -> bool {
     form.one("csrf") == Some(signed.session.csrf.as_str())
 }
 
+/// A post's form once [`refusal`] admits it for `action`; otherwise the refusal's message.
+pub(super) fn admitted(
+    signed: &SignedIn,
+    headers: &HeaderMap,
+    body: &[u8],
+    action: Action,
+) -> Result<Form, &'static str> {
+    let form = Form::parse(body);
+    match refusal(signed, headers, &form, action) {
+        Some(message) => Err(message),
+        None => Ok(form),
+    }
+}
+
 /// Why a post from a signed-in page is refused: the user's role may not do `action`, or the form
 /// is not the session's own (its CSRF token, its origin). `None` admits it.
 pub(super) fn refusal(

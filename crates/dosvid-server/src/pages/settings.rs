@@ -12,7 +12,7 @@ use dosvid_domain::user::{Action, NewUser, Role};
 use dosvid_store::Scope;
 use maud::html;
 
-use super::app::{SignedIn, app_page, refusal};
+use super::app::{SignedIn, admitted, app_page};
 use super::{Form, html_response};
 use crate::AppState;
 
@@ -202,23 +202,13 @@ pub async fn show(
     render(&state, &signed, Done::Nothing, StatusCode::OK).await
 }
 
-/// Reads a post once admitted (an administrator, the session's own form); otherwise the
-/// refusal's message.
-fn admitted(signed: &SignedIn, headers: &HeaderMap, body: &[u8]) -> Result<Form, &'static str> {
-    let form = Form::parse(body);
-    match refusal(signed, headers, &form, Action::Administer) {
-        Some(message) => Err(message),
-        None => Ok(form),
-    }
-}
-
 pub async fn add_user(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = match admitted(&signed, &headers, &body) {
+    let form = match admitted(&signed, &headers, &body, Action::Administer) {
         Ok(form) => form,
         Err(message) => return refused(&signed, message),
     };
@@ -267,7 +257,7 @@ pub async fn add_key(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = match admitted(&signed, &headers, &body) {
+    let form = match admitted(&signed, &headers, &body, Action::Administer) {
         Ok(form) => form,
         Err(message) => return refused(&signed, message),
     };
@@ -314,7 +304,7 @@ pub async fn revoke_key(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = match admitted(&signed, &headers, &body) {
+    let form = match admitted(&signed, &headers, &body, Action::Administer) {
         Ok(form) => form,
         Err(message) => return refused(&signed, message),
     };
@@ -343,7 +333,7 @@ pub async fn rotate_survey_secret(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = match admitted(&signed, &headers, &body) {
+    let form = match admitted(&signed, &headers, &body, Action::Administer) {
         Ok(form) => form,
         Err(message) => return refused(&signed, message),
     };

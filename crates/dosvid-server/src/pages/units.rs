@@ -13,7 +13,7 @@ use dosvid_domain::unit::{Unit, UnitInput};
 use dosvid_domain::user::Action;
 use maud::{Markup, html};
 
-use super::app::{SignedIn, app_page, refusal};
+use super::app::{SignedIn, admitted, app_page};
 use super::i18n::Lang;
 use super::{Form, html_response};
 use crate::AppState;
@@ -386,10 +386,10 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    if let Some(message) = refusal(&signed, &headers, &form, Action::Administer) {
-        return render_refusal(&signed, message);
-    }
+    let form = match admitted(&signed, &headers, &body, Action::Administer) {
+        Ok(form) => form,
+        Err(message) => return render_refusal(&signed, message),
+    };
     let input = UnitInput {
         name: form.text("name"),
         parent_id: form.text("parent").and_then(|p| p.parse().ok()),
@@ -404,10 +404,10 @@ pub async fn add_rule(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    if let Some(message) = refusal(&signed, &headers, &form, Action::Administer) {
-        return render_refusal(&signed, message);
-    }
+    let form = match admitted(&signed, &headers, &body, Action::Administer) {
+        Ok(form) => form,
+        Err(message) => return render_refusal(&signed, message),
+    };
     let org = signed.session.user.org_id;
     let id = form.text("unit").and_then(|u| u.parse().ok()).unwrap_or(0);
     let unit = match state.run(move |s| s.get_unit(org, id)).await {
@@ -440,8 +440,7 @@ pub async fn delete(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = Form::parse(&body);
-    if let Some(message) = refusal(&signed, &headers, &form, Action::Administer) {
+    if let Err(message) = admitted(&signed, &headers, &body, Action::Administer) {
         return render_refusal(&signed, message);
     }
     let org = signed.session.user.org_id;
