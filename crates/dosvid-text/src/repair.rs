@@ -366,7 +366,7 @@ const CAPITALS: [(char, &str); 6] = [
 
 /// The Cyrillic word a Latin-script word most plausibly was, and the share of its letter pairs
 /// Cyrillic words have; `None` when a character has no look-alike.
-fn cyrillic_reading(word: &str) -> Option<(String, f64)> {
+fn cyrillic_reading(word: &str) -> Option<String> {
     let lower: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
     let upper: Vec<bool> = word.chars().map(char::is_uppercase).collect();
     if lower.len() != upper.len() {
@@ -380,78 +380,76 @@ fn cyrillic_reading(word: &str) -> Option<(String, f64)> {
         if best[i].is_empty() {
             continue;
         }
+        // What the characters from i on may stand for: a Cyrillic letter OCR read right for
+        // itself, else each look-alike that starts here (a print capital for its own letters).
+        let mut readings: Vec<(usize, &str)> = Vec::new();
+        let own = lower[i].to_string();
         if is_cyrillic(lower[i]) {
-            // A letter OCR read right stands for itself.
-            let letter = lower[i];
-            let mut next: Option<(char, usize, String)> = None;
-            for (last, known, reading) in &best[i] {
-                let score = known + usize::from(pairs.has(*last, letter));
-                if next.as_ref().is_none_or(|(_, s, _)| score > *s) {
-                    let mut reading = reading.clone();
-                    reading.push(word.chars().nth(i).unwrap_or(letter));
-                    next = Some((letter, score, reading));
+            readings.push((1, &own));
+        } else {
+            for (latin, letters) in LOOKALIKES {
+                let n = latin.chars().count();
+                if i + n > lower.len() || !lower[i..i + n].iter().copied().eq(latin.chars()) {
+                    continue;
                 }
+                let capital = CAPITALS
+                    .iter()
+                    .find(|(c, _)| n == 1 && upper[i] && *c == lower[i]);
+                readings.push((n, capital.map_or(letters, |(_, letters)| letters)));
             }
-            if let Some(next) = next {
-                best[i + 1].push(next);
-            }
-            continue;
         }
-        for (latin, cyrillic_letters) in LOOKALIKES {
-            let n = latin.chars().count();
-            if i + n > lower.len() || !lower[i..i + n].iter().copied().eq(latin.chars()) {
-                continue;
-            }
-            let capital = upper[i];
-            let cyrillic_letters = match CAPITALS
-                .iter()
-                .find(|(c, _)| n == 1 && capital && *c == lower[i])
-            {
-                Some((_, letters)) => letters,
-                None => cyrillic_letters,
-            };
-            for letter in cyrillic_letters.chars() {
-                let mut next: Option<(char, usize, String)> = None;
-                for (last, known, reading) in &best[i] {
-                    let score = known + usize::from(pairs.has(*last, letter));
-                    if next.as_ref().is_none_or(|(_, s, _)| score > *s) {
-                        let mut reading = reading.clone();
-                        if capital {
-                            reading.extend(letter.to_uppercase());
-                        } else {
-                            reading.push(letter);
-                        }
-                        next = Some((letter, score, reading));
-                    }
+        for (n, letters) in readings {
+            for letter in letters.chars() {
+                let Some((known, reading)) = best[i]
+                    .iter()
+                    .map(|(last, known, reading)| {
+                        (known + usize::from(pairs.has(*last, letter)), reading)
+                    })
+                    .fold(None, |kept: Option<(usize, &String)>, next| match kept {
+                        Some(k) if k.0 >= next.0 => Some(k),
+                        _ => Some(next),
+                    })
+                else {
+                    continue;
+                };
+                let mut reading = reading.clone();
+                if upper[i] {
+                    reading.extend(letter.to_uppercase());
+                } else {
+                    reading.push(letter);
                 }
-                let Some(next) = next else { continue };
                 let slot = &mut best[i + n];
                 match slot.iter_mut().find(|(last, _, _)| *last == letter) {
-                    Some(kept) if kept.1 >= next.1 => {}
-                    Some(kept) => *kept = next,
-                    None => slot.push(next),
+                    Some(kept) if kept.1 >= known => {}
+                    Some(kept) => *kept = (letter, known, reading),
+                    None => slot.push((letter, known, reading)),
                 }
             }
         }
     }
-    // The most known pairs; of equals, the first look-alike listed.
-    let end = best[lower.len()]
-        .iter()
-        .map(|(last, known, reading)| (known + usize::from(pairs.has(*last, '$')), reading))
-        .fold(None, |kept: Option<(usize, &String)>, next| match kept {
-            Some(k) if k.0 >= next.0 => Some(k),
-            _ => Some(next),
-        })?;
-    let letters = end.1.chars().count();
+    let (_, reading) = first_best(
+        best[lower.len()]
+            .iter()
+            .map(|(last, known, reading)| (known + usize::from(pairs.has(*last, '$')), reading)),
+    )?;
     let capitals = upper.iter().filter(|u| **u).count();
     let latin_letters = word.chars().filter(char::is_ascii_alphabetic).count();
     // A word in capitals is read in capitals, digits and small letter pairs included.
-    let reading = if capitals * 3 >= latin_letters * 2 {
-        end.1.to_uppercase()
+    Some(if capitals * 3 >= latin_letters * 2 {
+        reading.to_uppercase()
     } else {
-        end.1.clone()
-    };
-    Some((reading, end.0 as f64 / (letters + 1) as f64))
+        reading.clone()
+    })
+}
+
+/// The reading with the most known pairs; of equals, the first (the first look-alike listed).
+fn first_best<'a>(
+    readings: impl Iterator<Item = (usize, &'a String)>,
+) -> Option<(usize, &'a String)> {
+    readings.fold(None, |kept, next| match kept {
+        Some(k) if k.0 >= next.0 => Some(k),
+        _ => Some(next),
+    })
 }
 
 /// Whether a Latin-script word reads as OCR's Cyrillic: digits among its letters, capitals
@@ -467,7 +465,7 @@ fn ocr_word(word: &str) -> Option<String> {
     if english_share >= 0.5 {
         return None;
     }
-    let (reading, _) = cyrillic_reading(word)?;
+    let reading = cyrillic_reading(word)?;
     let cyrillic_share = cyrillic().share(&reading);
     let chars: Vec<char> = word.chars().collect();
     // A digit with letters on both sides (`MEXAHI3MY`), or leading a word of letters and
