@@ -84,11 +84,12 @@ pub fn analyze_with(text: &str, themes: &Themes) -> Analysis {
     match repaired {
         Some(repaired) => {
             let tokens = normalize::tokens_with(&repaired, &vocabulary);
+            let read = read(&repaired, &tokens, vocabulary, themes);
             Analysis {
                 garbage,
-                ..read(&repaired, &tokens, vocabulary, themes)
+                repaired: Some(repaired),
+                ..read
             }
-            .with_repaired(repaired)
         }
         None => Analysis {
             language: Language::Und,
@@ -98,15 +99,6 @@ pub fn analyze_with(text: &str, themes: &Themes) -> Analysis {
             themes: Vec::new(),
             repaired: None,
         },
-    }
-}
-
-impl Analysis {
-    fn with_repaired(self, repaired: String) -> Analysis {
-        Analysis {
-            repaired: Some(repaired),
-            ..self
-        }
     }
 }
 
