@@ -5,6 +5,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::language::Language;
+use crate::morph::forms;
 use crate::stem::stemmer;
 
 pub(crate) struct Lexicon<T> {
@@ -14,9 +15,18 @@ pub(crate) struct Lexicon<T> {
     phrase_starts: HashSet<String>,
 }
 
+/// Whether the stem of a lemma's form is long enough to be the lemma's own: the Ukrainian
+/// stemmer cuts some words to three letters ("потішити" and "потім" are both `пот`), a stem
+/// that would give the weight of one to the other.
+fn distinctive(lemma: &str, stem: &str) -> bool {
+    let letters = stem.chars().count();
+    letters >= 4 || 2 * letters >= lemma.chars().count()
+}
+
 impl<T: Copy> Lexicon<T> {
     /// The entries stemmed in `language`; where two have the same stems, the later stands.
-    /// Entries of more than two words are not read.
+    /// A one-word entry is a lemma: each of its forms ([`forms`]) counts, unless an entry of
+    /// its own has the form's stem. Entries of more than two words are not read.
     pub(crate) fn new<'a>(
         language: Language,
         entries: impl IntoIterator<Item = &'a (&'a str, T)>,
@@ -30,6 +40,7 @@ impl<T: Copy> Lexicon<T> {
             phrases: HashMap::default(),
             phrase_starts: HashSet::default(),
         };
+        let mut of_forms: HashMap<String, T> = HashMap::default();
         for (entry, value) in entries {
             let stems: Vec<String> = entry
                 .split(' ')
@@ -37,7 +48,15 @@ impl<T: Copy> Lexicon<T> {
                 .collect();
             match &stems[..] {
                 [one] => {
-                    lexicon.words.insert(one.clone(), *value);
+                    if distinctive(entry, one) {
+                        lexicon.words.insert(one.clone(), *value);
+                    }
+                    for form in forms(entry, language).iter().skip(1) {
+                        let stem = stemmer.stem(form).into_owned();
+                        if distinctive(entry, &stem) {
+                            of_forms.entry(stem).or_insert(*value);
+                        }
+                    }
                 }
                 [a, b] => {
                     lexicon.phrase_starts.insert(a.clone());
@@ -45,6 +64,9 @@ impl<T: Copy> Lexicon<T> {
                 }
                 _ => {}
             }
+        }
+        for (stem, value) in of_forms {
+            lexicon.words.entry(stem).or_insert(value);
         }
         lexicon
     }

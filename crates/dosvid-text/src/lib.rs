@@ -11,6 +11,7 @@ mod garbage;
 mod language;
 pub mod learn;
 mod lexicon;
+mod morph;
 mod normalize;
 mod repair;
 mod sentiment;

@@ -48,8 +48,8 @@ const SENTIMENT_PHRASE: u8 = 4;
 const EMOTION_PHRASE: u8 = 8;
 
 impl Facts {
-    fn of(stem: &str, language: Language) -> Facts {
-        let (sentiment, sentiment_phrase) = crate::sentiment::lexicon(language).facts(stem);
+    fn of(word: &str, stem: &str, language: Language) -> Facts {
+        let (sentiment, sentiment_phrase) = crate::sentiment::facts(word, stem, language);
         let (emotion, emotion_phrase) = crate::emotion::lexicon(language).facts(stem);
         let flag = |on: bool, bit: u8| if on { bit } else { 0 };
         Facts {
@@ -250,7 +250,7 @@ impl Stems {
                 facts if facts.stemmed() => (facts, NOT_FRESH),
                 _ => {
                     let word_stem = SmolStr::new(stemmer(language).stem(&token.text));
-                    let facts = Facts::of(&word_stem, language);
+                    let facts = Facts::of(&token.text, &word_stem, language);
                     fresh.push(Fresh {
                         token: i,
                         slot: self::slot(language),
