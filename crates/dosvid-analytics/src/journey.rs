@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use dosvid_domain::FieldError;
+use dosvid_domain::Names;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -15,6 +16,7 @@ use crate::scan::Histograms;
 pub struct JourneyMap {
     pub journey_id: i64,
     pub journey: String,
+    pub journey_names: Names,
     pub period: Period,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compared_to: Option<Period>,
@@ -27,6 +29,7 @@ pub struct JourneyMap {
 pub struct StageMeasures {
     pub id: i64,
     pub name: String,
+    pub names: Names,
     pub position: i64,
     /// All records at the stage's touchpoints.
     pub measures: ResultRow,
@@ -38,6 +41,7 @@ pub struct TouchpointMeasures {
     pub id: i64,
     pub key: String,
     pub name: String,
+    pub names: Names,
     pub parent_id: Option<i64>,
     /// 0 at the top of the tree.
     pub depth: usize,
@@ -118,6 +122,7 @@ impl Index {
                     id: t.id,
                     key: t.key.clone(),
                     name: t.name.clone(),
+                    names: t.names.clone(),
                     parent_id: t.parent_id,
                     depth,
                     moment_of_truth: t.moment_of_truth,
@@ -136,6 +141,7 @@ impl Index {
             stages.push(StageMeasures {
                 id: stage.id,
                 name: stage.name.clone(),
+                names: stage.names.clone(),
                 position: stage.position,
                 measures: row(&ids),
                 touchpoints,
@@ -144,6 +150,7 @@ impl Index {
         Ok(JourneyMap {
             journey_id: journey.id,
             journey: journey.name.clone(),
+            journey_names: journey.names.clone(),
             period: plan.period.clone(),
             compared_to: plan.compared_to.clone(),
             min_sample: plan.min_sample,

@@ -38,6 +38,7 @@ pub(crate) fn directory() -> Directory {
         id,
         journey_id: 1,
         name: format!("Stage {id}"),
+        names: Default::default(),
         position,
         description: None,
     };
@@ -48,6 +49,7 @@ pub(crate) fn directory() -> Directory {
         parent_id,
         key: format!("tp-{id}"),
         name: format!("Touchpoint {id}"),
+        names: Default::default(),
         moment_of_truth: false,
         owner_department: None,
         channels: Vec::new(),
@@ -58,6 +60,7 @@ pub(crate) fn directory() -> Directory {
                 id,
                 key: format!("ch-{id}"),
                 name: format!("Channel {id}"),
+                names: Default::default(),
                 kind: ChannelKind::Custom,
             })
             .collect(),
@@ -65,6 +68,7 @@ pub(crate) fn directory() -> Directory {
             id: 1,
             key: "main".into(),
             name: "Main".into(),
+            names: Default::default(),
             description: None,
             stages: vec![stage(1, 1), stage(2, 2)],
         }],

@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{self, FieldError};
+use crate::names::Names;
 
 /// Lets a PATCH tell "absent" (leave as is) from `null` (clear).
 pub(crate) fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -65,6 +66,9 @@ pub struct Channel {
     /// How records name the channel (`phone`, `app`, …); unique within the organisation.
     pub key: String,
     pub name: String,
+    /// The name in each language of the interface (pages show it; `name` where absent).
+    #[serde(default)]
+    pub names: Names,
     pub kind: ChannelKind,
 }
 
@@ -73,6 +77,9 @@ pub struct Channel {
 pub struct NewChannel {
     pub key: String,
     pub name: String,
+    /// The name in each language of the interface (pages show it; `name` where absent).
+    #[serde(default)]
+    pub names: Names,
     #[serde(default = "custom_kind")]
     pub kind: ChannelKind,
 }
@@ -86,6 +93,7 @@ impl NewChannel {
         Ok(NewChannel {
             key: error::key("key", &self.key)?,
             name: error::required_text("name", Some(&self.name))?,
+            names: self.names.validate("names")?,
             kind: self.kind,
         })
     }
@@ -96,6 +104,8 @@ impl NewChannel {
 pub struct ChannelPatch {
     pub key: Option<String>,
     pub name: Option<String>,
+    /// Replaces every language's name.
+    pub names: Option<Names>,
     pub kind: Option<ChannelKind>,
 }
 
@@ -107,6 +117,7 @@ impl ChannelPatch {
                 .name
                 .map(|n| error::required_text("name", Some(&n)))
                 .transpose()?,
+            names: self.names.map(|n| n.validate("names")).transpose()?,
             kind: self.kind,
         })
     }
@@ -117,6 +128,9 @@ pub struct Journey {
     pub id: i64,
     pub key: String,
     pub name: String,
+    /// The name in each language of the interface (pages show it; `name` where absent).
+    #[serde(default)]
+    pub names: Names,
     pub description: Option<String>,
     /// Stages in order.
     pub stages: Vec<Stage>,
@@ -127,6 +141,9 @@ pub struct Journey {
 pub struct NewJourney {
     pub key: String,
     pub name: String,
+    /// The name in each language of the interface (pages show it; `name` where absent).
+    #[serde(default)]
+    pub names: Names,
     pub description: Option<String>,
 }
 
@@ -135,6 +152,7 @@ impl NewJourney {
         Ok(NewJourney {
             key: error::key("key", &self.key)?,
             name: error::required_text("name", Some(&self.name))?,
+            names: self.names.validate("names")?,
             description: description(self.description.as_deref())?,
         })
     }
@@ -156,6 +174,8 @@ fn description(value: Option<&str>) -> Result<Option<String>, FieldError> {
 pub struct JourneyPatch {
     pub key: Option<String>,
     pub name: Option<String>,
+    /// Replaces every language's name.
+    pub names: Option<Names>,
     #[serde(default, deserialize_with = "double_option")]
     pub description: Option<Option<String>>,
 }
@@ -168,6 +188,7 @@ impl JourneyPatch {
                 .name
                 .map(|n| error::required_text("name", Some(&n)))
                 .transpose()?,
+            names: self.names.map(|n| n.validate("names")).transpose()?,
             description: self
                 .description
                 .map(|d| description(d.as_deref()))
@@ -181,6 +202,9 @@ pub struct Stage {
     pub id: i64,
     pub journey_id: i64,
     pub name: String,
+    /// The name in each language of the interface (pages show it; `name` where absent).
+    #[serde(default)]
+    pub names: Names,
     /// 1-based order within the journey.
     pub position: i64,
     /// What the customer does at this stage.
@@ -191,6 +215,9 @@ pub struct Stage {
 #[serde(deny_unknown_fields)]
 pub struct NewStage {
     pub name: String,
+    /// The name in each language of the interface (pages show it; `name` where absent).
+    #[serde(default)]
+    pub names: Names,
     /// 1-based; omitted means "after the last stage".
     pub position: Option<i64>,
     pub description: Option<String>,
@@ -203,6 +230,7 @@ impl NewStage {
         }
         Ok(NewStage {
             name: error::required_text("name", Some(&self.name))?,
+            names: self.names.validate("names")?,
             position: self.position,
             description: description(self.description.as_deref())?,
         })
@@ -213,6 +241,8 @@ impl NewStage {
 #[serde(deny_unknown_fields)]
 pub struct StagePatch {
     pub name: Option<String>,
+    /// Replaces every language's name.
+    pub names: Option<Names>,
     pub position: Option<i64>,
     #[serde(default, deserialize_with = "double_option")]
     pub description: Option<Option<String>>,
@@ -228,6 +258,7 @@ impl StagePatch {
                 .name
                 .map(|n| error::required_text("name", Some(&n)))
                 .transpose()?,
+            names: self.names.map(|n| n.validate("names")).transpose()?,
             position: self.position,
             description: self
                 .description
@@ -247,6 +278,9 @@ pub struct Touchpoint {
     /// How records name the touchpoint; unique within the organisation.
     pub key: String,
     pub name: String,
+    /// The name in each language of the interface (pages show it; `name` where absent).
+    #[serde(default)]
+    pub names: Names,
     pub moment_of_truth: bool,
     /// The department that owns the experience at this touchpoint (and its cases).
     pub owner_department: Option<String>,
@@ -261,6 +295,9 @@ pub struct NewTouchpoint {
     pub parent_id: Option<i64>,
     pub key: String,
     pub name: String,
+    /// The name in each language of the interface (pages show it; `name` where absent).
+    #[serde(default)]
+    pub names: Names,
     #[serde(default)]
     pub moment_of_truth: bool,
     pub owner_department: Option<String>,
@@ -273,6 +310,7 @@ impl NewTouchpoint {
         Ok(NewTouchpoint {
             key: error::key("key", &self.key)?,
             name: error::required_text("name", Some(&self.name))?,
+            names: self.names.validate("names")?,
             owner_department: error::short_text(
                 "owner_department",
                 self.owner_department.as_deref(),
@@ -302,6 +340,8 @@ pub struct TouchpointPatch {
     pub parent_id: Option<Option<i64>>,
     pub key: Option<String>,
     pub name: Option<String>,
+    /// Replaces every language's name.
+    pub names: Option<Names>,
     pub moment_of_truth: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     pub owner_department: Option<Option<String>>,
@@ -316,6 +356,7 @@ impl TouchpointPatch {
                 .name
                 .map(|n| error::required_text("name", Some(&n)))
                 .transpose()?,
+            names: self.names.map(|n| n.validate("names")).transpose()?,
             owner_department: self
                 .owner_department
                 .map(|d| error::short_text("owner_department", d.as_deref()))
@@ -323,6 +364,40 @@ impl TouchpointPatch {
             channels: self.channels.map(channel_keys).transpose()?,
             ..self
         })
+    }
+}
+
+/// Things the company names: read in a language, a thing's `name` is its name in that language
+/// where it has one.
+pub trait Localize {
+    fn localize(&mut self, language: &str);
+}
+
+macro_rules! localize_by_names {
+    ($($t:ty),*) => {$(
+        impl Localize for $t {
+            fn localize(&mut self, language: &str) {
+                if let Some(name) = self.names.get(language) {
+                    self.name = name.to_owned();
+                }
+            }
+        }
+    )*};
+}
+localize_by_names!(Channel, Stage, Touchpoint);
+
+impl Localize for Journey {
+    fn localize(&mut self, language: &str) {
+        if let Some(name) = self.names.get(language) {
+            self.name = name.to_owned();
+        }
+        self.stages.localize(language);
+    }
+}
+
+impl<T: Localize> Localize for Vec<T> {
+    fn localize(&mut self, language: &str) {
+        self.iter_mut().for_each(|t| t.localize(language));
     }
 }
 
@@ -584,6 +659,127 @@ pub const DEFAULT_STAGES: &[TemplateStage] = &[
     },
 ];
 
+/// The template's names (channels, the journey, stages, touchpoints) in Ukrainian and Russian,
+/// by their English name.
+const TEMPLATE_NAMES: &[(&str, &str, &str)] = &[
+    ("Website", "Вебсайт", "Веб-сайт"),
+    ("Mobile app", "Мобільний застосунок", "Мобильное приложение"),
+    ("Email", "Електронна пошта", "Электронная почта"),
+    (
+        "Phone / contact centre",
+        "Телефон / контакт-центр",
+        "Телефон / контакт-центр",
+    ),
+    ("Chat / messenger", "Чат / месенджер", "Чат / мессенджер"),
+    ("Social networks", "Соціальні мережі", "Социальные сети"),
+    ("Office / store", "Офіс / магазин", "Офис / магазин"),
+    ("Customer journey", "Шлях клієнта", "Путь клиента"),
+    ("Awareness", "Обізнаність", "Осведомлённость"),
+    ("Consideration", "Розгляд", "Рассмотрение"),
+    ("Purchase", "Купівля", "Покупка"),
+    ("Retention", "Утримання", "Удержание"),
+    ("Advocacy", "Рекомендація", "Рекомендация"),
+    ("Online ads", "Онлайн-реклама", "Онлайн-реклама"),
+    (
+        "TV and radio ads",
+        "Реклама на ТБ і радіо",
+        "Реклама на ТВ и радио",
+    ),
+    ("Email newsletter", "Email-розсилка", "Email-рассылка"),
+    ("Word of mouth", "Сарафанне радіо", "Сарафанное радио"),
+    (
+        "Social media ads",
+        "Реклама в соцмережах",
+        "Реклама в соцсетях",
+    ),
+    (
+        "Reviews and comparisons",
+        "Огляди й порівняння",
+        "Обзоры и сравнения",
+    ),
+    ("Blogs", "Блоги", "Блоги"),
+    ("Direct email", "Персональні листи", "Персональные письма"),
+    (
+        "User reviews",
+        "Відгуки користувачів",
+        "Отзывы пользователей",
+    ),
+    ("Tariff pages", "Сторінки тарифів", "Страницы тарифов"),
+    ("Coverage map", "Карта покриття", "Карта покрытия"),
+    ("E-commerce site", "Інтернет-магазин", "Интернет-магазин"),
+    (
+        "Online checkout",
+        "Оформлення замовлення",
+        "Оформление заказа",
+    ),
+    ("Payment", "Оплата", "Оплата"),
+    ("Delivery", "Доставка", "Доставка"),
+    (
+        "Purchase in the mobile app",
+        "Купівля в застосунку",
+        "Покупка в приложении",
+    ),
+    ("Store / office", "Магазин / офіс", "Магазин / офис"),
+    (
+        "Queue in the store",
+        "Черга в магазині",
+        "Очередь в магазине",
+    ),
+    ("Consultant", "Консультант", "Консультант"),
+    ("Sales call", "Дзвінок продажу", "Звонок продаж"),
+    (
+        "SIM activation and setup",
+        "Активація SIM і налаштування",
+        "Активация SIM и настройка",
+    ),
+    ("Contact centre", "Контакт-центр", "Контакт-центр"),
+    ("IVR menu", "Голосове меню", "Голосовое меню"),
+    ("Wait in queue", "Очікування на лінії", "Ожидание на линии"),
+    (
+        "Agent conversation",
+        "Розмова з оператором",
+        "Разговор с оператором",
+    ),
+    ("Callback", "Зворотний дзвінок", "Обратный звонок"),
+    ("Chat support", "Підтримка в чаті", "Поддержка в чате"),
+    ("Email support", "Підтримка поштою", "Поддержка по почте"),
+    (
+        "Knowledge base / FAQ",
+        "База знань / FAQ",
+        "База знаний / FAQ",
+    ),
+    ("Billing", "Рахунки й оплата", "Счета и оплата"),
+    ("Invoice", "Рахунок", "Счёт"),
+    (
+        "Top-up and payment",
+        "Поповнення й оплата",
+        "Пополнение и оплата",
+    ),
+    ("Login", "Вхід", "Вход"),
+    (
+        "Self-service in the app",
+        "Самообслуговування в застосунку",
+        "Самообслуживание в приложении",
+    ),
+    ("Network quality", "Якість мережі", "Качество сети"),
+    ("Technician visit", "Візит техніка", "Визит техника"),
+    ("Social forums", "Форуми й спільноти", "Форумы и сообщества"),
+    ("Review sites", "Сайти відгуків", "Сайты отзывов"),
+    (
+        "Referral programme",
+        "Програма «Приведи друга»",
+        "Программа «Приведи друга»",
+    ),
+];
+
+/// A template name (English) with its Ukrainian and Russian names.
+pub fn template_names(english: &str) -> Names {
+    TEMPLATE_NAMES
+        .iter()
+        .find(|(en, ..)| *en == english)
+        .map_or_else(Names::default, |(en, uk, ru)| Names::new(uk, en, ru))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -618,11 +814,18 @@ mod tests {
                 for c in t.channels {
                     assert!(DEFAULT_CHANNELS.iter().any(|d| d.0 == *c), "{c}");
                 }
+                assert!(template_names(t.name).get("uk").is_some(), "{}", t.name);
                 walk(t.children, keys);
             }
         }
         DEFAULT_STAGES
             .iter()
             .for_each(|s| walk(s.touchpoints, &mut keys));
+        // Every name of the template is in the three languages.
+        let others = DEFAULT_CHANNELS.iter().map(|c| c.1);
+        let others = others.chain(DEFAULT_STAGES.iter().map(|s| s.name));
+        for name in others.chain([DEFAULT_JOURNEY.1]) {
+            assert!(template_names(name).get("ru").is_some(), "{name}");
+        }
     }
 }

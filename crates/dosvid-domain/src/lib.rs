@@ -10,6 +10,7 @@ pub mod error;
 pub mod facts;
 pub mod ingest;
 pub mod journey;
+pub mod names;
 pub mod organisation;
 pub mod signal;
 pub mod strategy;
@@ -29,9 +30,10 @@ pub use error::FieldError;
 pub use facts::{CustomerFact, FactScan, FeedbackFact, InteractionFact, TransactionFact};
 pub use ingest::{BatchReport, Rejection};
 pub use journey::{
-    Channel, ChannelKind, ChannelPatch, Journey, JourneyPatch, NewChannel, NewJourney, NewStage,
-    NewTouchpoint, Stage, StagePatch, Touchpoint, TouchpointPatch,
+    Channel, ChannelKind, ChannelPatch, Journey, JourneyPatch, Localize, NewChannel, NewJourney,
+    NewStage, NewTouchpoint, Stage, StagePatch, Touchpoint, TouchpointPatch,
 };
+pub use names::Names;
 pub use organisation::{Organisation, OrganisationPatch};
 pub use signal::{
     Feedback, FeedbackInput, FeedbackSource, Interaction, InteractionInput, NewFeedback,

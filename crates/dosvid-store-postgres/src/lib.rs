@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_consents.sql")),
     (16, include_str!("../migrations/0016_units.sql")),
     (17, include_str!("../migrations/0017_two_factor.sql")),
+    (18, include_str!("../migrations/0018_names.sql")),
 ];
 
 pub struct PgBackend {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use dosvid_domain::customer::{IdentityInput, NewCustomerInput};
 use dosvid_domain::{
-    CustomerPatch, FeedbackInput, FeedbackSource, IdentityKind, InteractionInput, NewStage,
+    CustomerPatch, FeedbackInput, FeedbackSource, IdentityKind, InteractionInput, Names, NewStage,
     NewTouchpoint, RecordKind, SignalInput, StagePatch, TouchpointPatch, TransactionInput,
     TransactionKind,
 };
@@ -525,11 +525,38 @@ fn the_touchpoint_tree_stays_a_tree(store: &dyn Store) {
         parent_id: Some(cc.id),
         key: "contact-centre.transfer".into(),
         name: "Transfer between agents".into(),
+        names: Names::new(
+            "Переведення між операторами",
+            "Transfer between agents",
+            "Перевод между операторами",
+        ),
         moment_of_truth: false,
         owner_department: Some("contact-centre".into()),
         channels: vec!["phone".into()],
     };
     let transfer = store.create_touchpoint(org, new.clone(), now()).unwrap();
+    // Names in three languages are kept, and replaced as a whole by a patch.
+    assert_eq!(
+        store.get_touchpoint(org, transfer.id).unwrap().names,
+        new.names
+    );
+    let renamed = TouchpointPatch {
+        names: Some(Names {
+            uk: Some("Переадресація".into()),
+            ..Names::default()
+        }),
+        ..TouchpointPatch::default()
+    };
+    let renamed = store.update_touchpoint(org, transfer.id, renamed).unwrap();
+    assert_eq!(
+        (renamed.names.or("uk", "-"), renamed.names.or("ru", "-")),
+        ("Переадресація", "-")
+    );
+    assert_eq!(
+        cc.names.or("uk", "-"),
+        "Контакт-центр",
+        "the template is named in Ukrainian"
+    );
     assert!(
         matches!(store.create_touchpoint(org, new.clone(), now()), Err(StoreError::Conflict { field, .. }) if field == "key")
     );
@@ -622,6 +649,7 @@ fn stages_keep_their_order(store: &dyn Store) {
         .remove(0);
     let onboarding = NewStage {
         name: "Onboarding".into(),
+        names: Names::default(),
         position: Some(4),
         description: None,
     };

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dosvid_analytics::{Bucket, Filters, Measure, OneOrMany, QueryRequest, QueryResult, ResultRow};
-use dosvid_domain::{Feedback, FieldError, Touchpoint};
+use dosvid_domain::{Feedback, FieldError, Localize, Touchpoint};
 use dosvid_metrics::Estimate;
 use dosvid_store::{Filter, all_pages};
 use maud::{Markup, html};
@@ -116,12 +116,12 @@ pub async fn show(
         }
     };
     let ids = scores.comment_ids.clone();
+    let lang = signed.lang();
     let (comments, touchpoints): (Vec<Feedback>, Vec<Touchpoint>) = state
         .run(move |s| {
-            Ok((
-                s.feedback_by_ids(org, &ids)?,
-                all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?,
-            ))
+            let mut touchpoints = all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?;
+            touchpoints.localize(lang.code());
+            Ok((s.feedback_by_ids(org, &ids)?, touchpoints))
         })
         .await
         .unwrap_or_default();

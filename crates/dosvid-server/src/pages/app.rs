@@ -12,7 +12,7 @@ use axum::{Extension, Router};
 use chrono::Utc;
 use dosvid_domain::audit::{ActorKind, AuditEntry, AuditFilter, AuditKind};
 use dosvid_domain::user::{Action, User};
-use dosvid_domain::{Channel, Touchpoint};
+use dosvid_domain::{Channel, Localize, Touchpoint};
 use dosvid_store::{Filter, SESSION_HOURS, Session, all_pages};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -697,13 +697,14 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
 }
 
 /// The choices of the complaint form: the organisation's channels and touchpoints.
-async fn choices(state: &AppState, org: i64) -> (Vec<Channel>, Vec<Touchpoint>) {
+async fn choices(state: &AppState, org: i64, lang: Lang) -> (Vec<Channel>, Vec<Touchpoint>) {
     state
         .run(move |s| {
-            Ok((
-                all_pages(|p| s.list_channels(org, p))?,
-                all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?,
-            ))
+            let mut channels = all_pages(|p| s.list_channels(org, p))?;
+            let mut touchpoints = all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?;
+            channels.localize(lang.code());
+            touchpoints.localize(lang.code());
+            Ok((channels, touchpoints))
         })
         .await
         .unwrap_or_default()
@@ -809,7 +810,7 @@ pub async fn complaint_form(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
 ) -> Response {
-    let choices = choices(&state, signed.user().org_id).await;
+    let choices = choices(&state, signed.user().org_id, signed.lang()).await;
     html_response(
         StatusCode::OK,
         complaint_page(&signed, &choices, None, None),
@@ -824,7 +825,7 @@ pub async fn complaint_post(
 ) -> Response {
     let form = Form::parse(&body);
     let ui = signed.lang().ui();
-    let choices = choices(&state, signed.user().org_id).await;
+    let choices = choices(&state, signed.user().org_id, signed.lang()).await;
     let refuse = |status, message: &str| {
         html_response(
             status,

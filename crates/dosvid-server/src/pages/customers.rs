@@ -153,7 +153,8 @@ pub async fn show(
     Extension(signed): Extension<SignedIn>,
     Path(id): Path<String>,
 ) -> Response {
-    let ui = signed.lang().ui();
+    let lang = signed.lang();
+    let ui = lang.ui();
     let org = signed.session.user.org_id;
     let not_found = || {
         let body = html! { h1 { (ui.customers) } p.error role="alert" { (ui.no_match) } };
@@ -202,11 +203,11 @@ pub async fn show(
             events.sort_by_key(|e| std::cmp::Reverse(e.at()));
             let touchpoints = all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?
                 .into_iter()
-                .map(|t| (t.id, t.name))
+                .map(|t| (t.id, t.names.or(lang.code(), &t.name).to_owned()))
                 .collect();
             let channels = all_pages(|p| s.list_channels(org, p))?
                 .into_iter()
-                .map(|c| (c.id, c.name))
+                .map(|c| (c.id, c.names.or(lang.code(), &c.name).to_owned()))
                 .collect();
             Ok(Profile {
                 consents: s.consents(org, id)?,

@@ -10,13 +10,14 @@ use dosvid_analytics::{
     Bucket, CxIndexRequest, CxIndexResult, JourneyMap, Metric, QueryRequest, QueryResult,
 };
 use dosvid_domain::user::Action;
-use dosvid_domain::{Channel, Stage};
+use dosvid_domain::{Channel, Localize, Stage};
 use dosvid_metrics::Estimate;
 use dosvid_store::all_pages;
 use maud::{Markup, html};
 
 use super::app::{SignedIn, app_page};
 use super::charts::{self, Point};
+use super::i18n::Lang;
 use super::{SliceForm, html_response};
 use crate::AppState;
 use crate::questions::SliceParams;
@@ -159,15 +160,29 @@ pub(super) fn trend_points(trend: &QueryResult) -> Vec<Point> {
 
 /// What the filters offer to choose from.
 struct Choices {
+    /// In the reader's language.
     channels: Vec<Channel>,
+    /// As stored: a stage is filtered by its `name`; [`Choices::stage`] names it to the reader.
     stages: Vec<Stage>,
     segments: Vec<String>,
+    lang: Lang,
 }
 
-async fn choices(state: &AppState, org: i64) -> (Vec<Channel>, Vec<Stage>) {
+impl Choices {
+    /// A stage's name (as queries give it) in the reader's language.
+    fn stage<'a>(&'a self, name: &'a str) -> &'a str {
+        self.stages
+            .iter()
+            .find(|s| s.name == name)
+            .map_or(name, |s| s.names.or(self.lang.code(), name))
+    }
+}
+
+async fn choices(state: &AppState, org: i64, lang: Lang) -> (Vec<Channel>, Vec<Stage>) {
     state
         .run(move |s| {
-            let channels = all_pages(|p| s.list_channels(org, p))?;
+            let mut channels = all_pages(|p| s.list_channels(org, p))?;
+            channels.localize(lang.code());
             let stages = all_pages(|p| s.list_journeys(org, p))?
                 .into_iter()
                 .next()
@@ -213,7 +228,7 @@ fn filter_form(
     let stage_options: Vec<(String, String)> = choices
         .stages
         .iter()
-        .map(|s| (s.name.clone(), s.name.clone()))
+        .map(|s| (s.name.clone(), choices.stage(&s.name).to_owned()))
         .collect();
     let segment_options: Vec<(String, String)> = choices
         .segments
@@ -370,7 +385,7 @@ pub async fn overview(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let (channels, stages) = choices(&state, org).await;
+    let (channels, stages) = choices(&state, org, signed.lang()).await;
     let asked = params.slice();
     let answer = state
         .ask(&signed.principal, move |index| {
@@ -423,6 +438,7 @@ pub async fn overview(
         channels,
         stages,
         segments: overview.segments.clone(),
+        lang,
     };
     let query_string = query_string(&overview.slice);
     let row = overview.headline.rows.first();
@@ -441,7 +457,7 @@ pub async fn overview(
         @if !points.is_empty() {
             (charts::line(ui.nps_trend, &points, (-100.0, 100.0), true, ""))
         }
-        @if let Some((rows, columns, cells)) = stage_grid(&overview.stages) {
+        @if let Some((rows, columns, cells)) = stage_grid(&overview.stages, &choices) {
             (charts::heatmap(ui.stage_heatmap, &rows, &columns, &cells, nps_tone))
         }
         p.meta {
@@ -475,7 +491,7 @@ fn nps_tone(v: f64) -> &'static str {
 /// Rows (stages), columns (months) and cells of a stage × month answer.
 type Grid = (Vec<String>, Vec<String>, Vec<Vec<Option<(f64, bool)>>>);
 
-fn stage_grid(answer: &QueryResult) -> Option<Grid> {
+fn stage_grid(answer: &QueryResult, choices: &Choices) -> Option<Grid> {
     let label = |r: &dosvid_analytics::ResultRow, d: &str| r.group.get(d).cloned().flatten();
     let mut rows: Vec<String> = Vec::new();
     let mut columns: Vec<String> = Vec::new();
@@ -495,6 +511,7 @@ fn stage_grid(answer: &QueryResult) -> Option<Grid> {
     if rows.is_empty() {
         return None;
     }
+    let names = rows.iter().map(|r| choices.stage(r).to_owned()).collect();
     let mut cells = vec![vec![None; columns.len()]; rows.len()];
     for r in &answer.rows {
         let (Some(stage), Some(month)) = (label(r, "stage"), label(r, "month")) else {
@@ -511,7 +528,7 @@ fn stage_grid(answer: &QueryResult) -> Option<Grid> {
             .as_ref()
             .and_then(|m| m.current.value.map(|v| (v, m.current.low_sample)));
     }
-    Some((rows, columns, cells))
+    Some((names, columns, cells))
 }
 
 /// The colour class of a touchpoint's NPS.
@@ -533,7 +550,7 @@ pub async fn journey_map(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let (channels, stages) = choices(&state, org).await;
+    let (channels, stages) = choices(&state, org, signed.lang()).await;
     let slice = params.slice();
     let asked = slice.clone();
     let answer: Result<(JourneyMap, Vec<String>), _> = state
@@ -544,7 +561,8 @@ pub async fn journey_map(
             Ok((map, segments))
         })
         .await;
-    let ui = signed.lang().ui();
+    let lang = signed.lang();
+    let ui = lang.ui();
     let (map, segments) = match answer {
         Ok(a) => a,
         Err(e) => {
@@ -559,10 +577,11 @@ pub async fn journey_map(
         channels,
         stages,
         segments,
+        lang,
     };
     let query_string = query_string(&slice);
     let body = html! {
-        h1 { (ui.journey_map) ": " (map.journey) }
+        h1 { (ui.journey_map) ": " (map.journey_names.or(lang.code(), &map.journey)) }
         @if signed.may(Action::ManageSurveys) {
             p { a href="/settings/journey" { (ui.journey_editor) } }
         }
@@ -571,7 +590,7 @@ pub async fn journey_map(
             @for stage in &map.stages {
                 section.stage {
                     h2 {
-                        (stage.name)
+                        (stage.names.or(lang.code(), &stage.name))
                         span.stage-nps {
                             @match stage.measures.nps.as_ref().map(|m| &m.current) {
                                 Some(e) if !e.low_sample => { "NPS " (e.value.map(|v| format!("{v:+.1}")).unwrap_or_default()) }
@@ -586,7 +605,7 @@ pub async fn journey_map(
                                 data-touchpoint=(t.key) data-nps=[t.measures.nps.as_ref().and_then(|m| m.current.value.filter(|_| !m.current.low_sample))] {
                                 a.tp-name href={ "/touchpoints/" (t.id) "?" (query_string) } {
                                     @if t.moment_of_truth { span.mot title=(ui.moment_of_truth) aria-label=(ui.moment_of_truth) { "★ " } }
-                                    (t.name)
+                                    (t.names.or(lang.code(), &t.name))
                                 }
                                 span.tp-figures {
                                     @match t.measures.nps.as_ref().map(|m| &m.current) {
@@ -630,7 +649,8 @@ pub async fn touchpoint(
     axum::extract::Path(id): axum::extract::Path<String>,
     Query(params): Query<SliceForm>,
 ) -> Response {
-    let ui = signed.lang().ui();
+    let lang = signed.lang();
+    let ui = lang.ui();
     let org = signed.session.user.org_id;
     let not_found = || {
         let body = html! { h1 { (ui.touchpoint) } p.error role="alert" { (ui.no_data) } };
@@ -642,13 +662,14 @@ pub async fn touchpoint(
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
-    let (channels, stages) = choices(&state, org).await;
+    let (channels, stages) = choices(&state, org, signed.lang()).await;
     let Ok(sight) = state.sight(&signed.principal).await else {
         return not_found();
     };
     let read = state
         .run(move |s| {
-            let touchpoint = s.get_touchpoint(org, id)?;
+            let mut touchpoint = s.get_touchpoint(org, id)?;
+            touchpoint.localize(lang.code());
             let filter = dosvid_store::Filter {
                 touchpoint_id: Some(id),
                 ..Default::default()
@@ -747,6 +768,7 @@ pub async fn touchpoint(
         channels,
         stages,
         segments: view.segments.clone(),
+        lang: signed.lang(),
     };
     let channel_name = |id: Option<&str>| {
         choices
@@ -828,7 +850,7 @@ pub async fn touchpoint(
                             @for t in &view.below {
                                 tr {
                                     td style={ "padding-left:" (0.5 + (t.depth as f64 - 1.0).max(0.0) * 0.9) "rem" } {
-                                        a href={ "/touchpoints/" (t.id) } { (t.name) }
+                                        a href={ "/touchpoints/" (t.id) } { (t.names.or(lang.code(), &t.name)) }
                                     }
                                     td.num { (t.measures.n) }
                                     td.num { (nps_text(t.measures.nps.as_ref())) }

@@ -10,10 +10,11 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dosvid_domain::{Channel, Feedback, FeedbackSource, Touchpoint};
+use dosvid_domain::{Channel, Feedback, FeedbackSource, Localize, Touchpoint};
 use dosvid_store::{Filter, all_pages};
 use maud::html;
 
+use super::Lang;
 use super::app::{SignedIn, app_page};
 use super::{SliceForm, html_response};
 use crate::AppState;
@@ -105,12 +106,20 @@ async fn find(
 }
 
 /// Names of the organisation's touchpoints and channels, and its theme keys.
-async fn names(state: &AppState, org: i64) -> (Vec<Touchpoint>, Vec<Channel>, Vec<String>) {
+async fn names(
+    state: &AppState,
+    org: i64,
+    lang: Lang,
+) -> (Vec<Touchpoint>, Vec<Channel>, Vec<String>) {
     state
         .run(move |s| {
+            let mut touchpoints = all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?;
+            let mut channels = all_pages(|p| s.list_channels(org, p))?;
+            touchpoints.localize(lang.code());
+            channels.localize(lang.code());
             Ok((
-                all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?,
-                all_pages(|p| s.list_channels(org, p))?,
+                touchpoints,
+                channels,
                 s.taxonomy(org)?.themes.into_iter().map(|t| t.key).collect(),
             ))
         })
@@ -126,7 +135,7 @@ pub async fn explorer(
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
     let page = params.page.unwrap_or(0);
-    let (touchpoints, channels, themes) = names(&state, org).await;
+    let (touchpoints, channels, themes) = names(&state, org, signed.lang()).await;
     let found = find(&state, &signed.principal, &params, page * PAGE, PAGE).await;
     let touchpoint_name = |id: Option<i64>| {
         id.and_then(|id| touchpoints.iter().find(|t| t.id == id))
@@ -250,7 +259,7 @@ pub async fn export(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let (touchpoints, channels, _) = names(&state, org).await;
+    let (touchpoints, channels, _) = names(&state, org, signed.lang()).await;
     let found = match find(&state, &signed.principal, &params, 0, EXPORT_LIMIT).await {
         Ok(found) => found,
         Err(e) => return super::error::PageError::from(e).page(signed.lang()),

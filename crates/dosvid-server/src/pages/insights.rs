@@ -21,6 +21,7 @@ use super::app::{SignedIn, app_page};
 use super::charts;
 use super::html_response;
 use super::i18n::{Lang, Ui};
+use super::naming::{Kind, Naming};
 use crate::AppState;
 
 const FACTORS: [&str; 4] = ["theme", "touchpoint", "segment", "region"];
@@ -70,23 +71,8 @@ pub async fn show(
     let lang = signed.lang();
     let ui = lang.ui();
     let outcome = outcome_of(params.outcome.as_deref());
-    let code = lang.code().to_owned();
-    let theme_names = state
-        .run(move |s| {
-            Ok(s.taxonomy(org)?
-                .themes
-                .into_iter()
-                .map(|t| {
-                    let name = t
-                        .names
-                        .get(&code)
-                        .or_else(|| t.names.values().next())
-                        .cloned()
-                        .unwrap_or_else(|| t.key.clone());
-                    (t.key, name)
-                })
-                .collect::<Vec<_>>())
-        })
+    let naming = state
+        .run(move |s| Naming::read(s, org, lang))
         .await
         .unwrap_or_default();
     // The models are computed once per change of the index, not on every visit.
@@ -112,7 +98,7 @@ pub async fn show(
         })
         .await;
     let body = match answer {
-        Ok(analyses) => render(ui, outcome, &analyses, &theme_names),
+        Ok(analyses) => render(ui, outcome, &analyses, &naming),
         Err(e) => html! {
             h1 { (ui.insights) }
             (outcome_links(ui, outcome))
@@ -279,13 +265,8 @@ fn matrix_points(
         .collect()
 }
 
-/// The page; `theme_names` gives each theme key its name in the reader's language.
-fn render(
-    ui: &Ui,
-    outcome: Outcome,
-    insights: &Analyses,
-    theme_names: &[(String, String)],
-) -> Markup {
+/// The page; `naming` gives each key its name in the reader's language.
+fn render(ui: &Ui, outcome: Outcome, insights: &Analyses, naming: &Naming) -> Markup {
     let name = |factor: &str, value: &str| -> String {
         let factor_name = match factor {
             "theme" => ui.factor_theme,
@@ -294,15 +275,7 @@ fn render(
             "region" => ui.factor_region,
             other => other,
         };
-        let value = if factor == "theme" {
-            theme_names
-                .iter()
-                .find(|(k, _)| k == value)
-                .map_or(value, |(_, n)| n.as_str())
-        } else {
-            value
-        };
-        format!("{value} ({factor_name})")
+        format!("{} ({factor_name})", naming.value(factor, value))
     };
     let unavailable =
         |e: &FieldError| html! { p.meta role="status" { (ui.no_model) " " (e.message) } };
@@ -322,11 +295,11 @@ fn render(
             Err(e) => { section #agents { h2 { (ui.agents_title) } (unavailable(e)) } }
         }
         @match &insights.moments {
-            Ok(m) => { (moments_section(ui, m)) }
+            Ok(m) => { (moments_section(ui, m, naming)) }
             Err(e) => { section #moments { h2 { (ui.moments_title) } (unavailable(e)) } }
         }
         @match &insights.funnel {
-            Ok(f) => { (funnel_section(ui, f)) }
+            Ok(f) => { (funnel_section(ui, f, naming)) }
             Err(e) => { section #funnel { h2 { (ui.funnel_title) } (unavailable(e)) } }
         }
     }
@@ -614,7 +587,7 @@ fn agents_section(ui: &Ui, by_agent: &QueryResult, company: &QueryResult) -> Mar
     }
 }
 
-fn moments_section(ui: &Ui, m: &MomentsResult) -> Markup {
+fn moments_section(ui: &Ui, m: &MomentsResult, naming: &Naming) -> Markup {
     html! {
         section #moments {
             h2 { (ui.moments_title) }
@@ -624,7 +597,7 @@ fn moments_section(ui: &Ui, m: &MomentsResult) -> Markup {
                 tbody {
                     @for t in m.touchpoints.iter().take(12) {
                         tr data-moment=(t.touchpoint) {
-                            td { (t.name) }
+                            td { (naming.of(Kind::Touchpoint, &t.touchpoint)) }
                             td { (pct(&t.churn_detractors)) }
                             td { (pct(&t.churn_others)) }
                             td {
@@ -641,24 +614,24 @@ fn moments_section(ui: &Ui, m: &MomentsResult) -> Markup {
     }
 }
 
-fn funnel_section(ui: &Ui, f: &FunnelResult) -> Markup {
+fn funnel_section(ui: &Ui, f: &FunnelResult, naming: &Naming) -> Markup {
     html! {
         section #funnel {
             h2 { (ui.funnel_title) }
             p.meta { (ui.funnel_hint) }
-            @let labels: Vec<String> = f.overall.steps.iter().map(|s| s.step.clone()).collect();
+            @let labels: Vec<String> = f.overall.steps.iter().map(|s| naming.of(Kind::Stage, &s.step).to_owned()).collect();
             @let counts: Vec<u64> = f.overall.steps.iter().map(|s| s.customers).collect();
             (charts::bars(ui.funnel_title, &labels, &counts, |_| "mid"))
             div.scroll { table {
                 thead { tr { th {} th { (ui.customers_affected) } th { (ui.conversion) } th { (ui.drop_off) } } }
                 tbody {
                     @for s in &f.overall.steps {
-                        tr { td { (s.step) } td { (s.customers) } td { (pct(&s.conversion)) } td { (format!("{:.1}%", s.drop_off)) } }
+                        tr { td { (naming.of(Kind::Stage, &s.step)) } td { (s.customers) } td { (pct(&s.conversion)) } td { (format!("{:.1}%", s.drop_off)) } }
                     }
                 }
             } }
             @if let Some(drop) = &f.largest_drop {
-                p { (ui.largest_drop) ": " strong { (drop.step) } " — " (format!("{:.1}% / {:.1}%", drop.conversion, drop.others)) }
+                p { (ui.largest_drop) ": " strong { (naming.of(Kind::Stage, &drop.step)) } " — " (format!("{:.1}% / {:.1}%", drop.conversion, drop.others)) }
             }
             (api_call(ui, "/api/v1/funnel", "{}"))
         }

@@ -10,13 +10,14 @@ use axum::response::Response;
 use chrono::Utc;
 use dosvid_domain::user::Action;
 use dosvid_domain::{
-    ChannelKind, FieldError, NewChannel, NewStage, NewTouchpoint, StagePatch, Touchpoint,
+    ChannelKind, FieldError, Names, NewChannel, NewStage, NewTouchpoint, StagePatch, Touchpoint,
     TouchpointPatch,
 };
 use dosvid_store::{Filter, all_pages};
-use maud::html;
+use maud::{Markup, html};
 
 use super::app::{SignedIn, app_page, run_change, touchpoint_depth};
+use super::i18n::Lang;
 use super::{Form, html_response};
 use crate::{ApiError, AppState};
 
@@ -48,13 +49,44 @@ fn tree(stage: i64, all: &[Touchpoint]) -> Vec<&Touchpoint> {
     out
 }
 
+/// The inputs of a thing's names: in the reader's language where the row shows it, and the other
+/// two languages under it. `form` ties them to a form elsewhere in the row.
+fn name_inputs(lang: Lang, names: &Names, name: &str, form: Option<&str>, label: &str) -> Markup {
+    let input = |l: Lang| format!("name_{}", l.code());
+    html! {
+        input type="text" name=(input(lang)) value=(names.or(lang.code(), name)) form=[form] aria-label=(label) required;
+        details.names {
+            summary { (lang.ui().other_languages) }
+            @for other in [Lang::Uk, Lang::En, Lang::Ru].into_iter().filter(|l| *l != lang) {
+                label { (other.code()) " " input type="text" name=(input(other)) value=[names.get(other.code())] form=[form] lang=(other.code()); }
+            }
+        }
+    }
+}
+
+/// The names a form posts (`name_uk`, `name_en`, `name_ru`).
+fn names_of(form: &Form) -> Names {
+    Names {
+        uk: form.text("name_uk"),
+        en: form.text("name_en"),
+        ru: form.text("name_ru"),
+    }
+}
+
+/// The name of a new thing: the one given in the reader's language.
+fn new_name(form: &Form, lang: Lang) -> String {
+    form.text(&format!("name_{}", lang.code()))
+        .unwrap_or_default()
+}
+
 async fn render(
     state: &AppState,
     signed: &SignedIn,
     outcome: Outcome,
     status: StatusCode,
 ) -> Response {
-    let ui = signed.lang().ui();
+    let lang = signed.lang();
+    let ui = lang.ui();
     let org = signed.session.user.org_id;
     let read = state
         .run(move |s| {
@@ -82,8 +114,7 @@ async fn render(
                 section.editor-stage {
                     form.inline.stage-name method="post" action={ "/settings/stages/" (stage.id) } {
                         input type="hidden" name="csrf" value=(csrf);
-                        label.visually-hidden for={ "stage-" (stage.id) } { (ui.stage) }
-                        input id={ "stage-" (stage.id) } type="text" name="name" value=(stage.name) required;
+                        (name_inputs(lang, &stage.names, &stage.name, None, ui.stage))
                         button.secondary.small type="submit" { (ui.save) }
                     }
                     @let ordered = tree(stage.id, &touchpoints);
@@ -94,7 +125,7 @@ async fn render(
                                 @let form_id = format!("tp-{}", t.id);
                                 tr data-touchpoint=(t.key) {
                                     td style={ "padding-left:" (0.5 + touchpoint_depth(t, &touchpoints) as f64 * 1.1) "rem" } {
-                                        input type="text" name="name" value=(t.name) form=(form_id) aria-label=(ui.touchpoint) required;
+                                        (name_inputs(lang, &t.names, &t.name, Some(&form_id), ui.touchpoint))
                                     }
                                     td { code { (t.key) } }
                                     td { input type="checkbox" name="moment_of_truth" value="yes" checked[t.moment_of_truth] form=(form_id) aria-label=(ui.moment_of_truth); }
@@ -114,9 +145,9 @@ async fn render(
                                                 input type="hidden" name="csrf" value=(csrf);
                                                 select name="parent" aria-label=(ui.parent) {
                                                     @for stage in journey.stages.iter() {
-                                                        option value={ "stage:" (stage.id) } selected[t.parent_id.is_none() && t.stage_id == stage.id] { (stage.name) }
+                                                        option value={ "stage:" (stage.id) } selected[t.parent_id.is_none() && t.stage_id == stage.id] { (stage.names.or(lang.code(), &stage.name)) }
                                                         @for other in touchpoints.iter().filter(|o| o.stage_id == stage.id && o.id != t.id) {
-                                                            option value={ "touchpoint:" (other.id) } selected[t.parent_id == Some(other.id)] { "\u{a0}\u{a0}" (other.name) }
+                                                            option value={ "touchpoint:" (other.id) } selected[t.parent_id == Some(other.id)] { "\u{a0}\u{a0}" (other.names.or(lang.code(), &other.name)) }
                                                         }
                                                     }
                                                 }
@@ -133,13 +164,13 @@ async fn render(
                         form.filters method="post" action="/settings/touchpoints" {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="stage_id" value=(stage.id);
-                            div.filter { label for={ "new-name-" (stage.id) } { (ui.touchpoint) } input id={ "new-name-" (stage.id) } type="text" name="name" required; }
+                            div.filter { label for={ "new-name-" (stage.id) } { (ui.touchpoint) } input id={ "new-name-" (stage.id) } type="text" name=(format!("name_{}", lang.code())) required; }
                             div.filter { label for={ "new-key-" (stage.id) } { (ui.key) } input id={ "new-key-" (stage.id) } type="text" name="key" required; }
                             div.filter {
                                 label for={ "new-parent-" (stage.id) } { (ui.parent) }
                                 select id={ "new-parent-" (stage.id) } name="parent_id" {
                                     option value="" { (ui.top_level) }
-                                    @for t in &ordered { option value=(t.id) { (t.name) } }
+                                    @for t in &ordered { option value=(t.id) { (t.names.or(lang.code(), &t.name)) } }
                                 }
                             }
                             div.filter { label for={ "new-owner-" (stage.id) } { (ui.owner) } input id={ "new-owner-" (stage.id) } type="text" name="owner"; }
@@ -151,15 +182,15 @@ async fn render(
             }
             form.filters method="post" action="/settings/stages" {
                 input type="hidden" name="csrf" value=(csrf);
-                div.filter { label for="new-stage" { (ui.stage) } input #new-stage type="text" name="name" required; }
+                div.filter { label for="new-stage" { (ui.stage) } input #new-stage type="text" name=(format!("name_{}", lang.code())) required; }
                 div.filter { button.primary type="submit" { (ui.add_stage) } }
             }
         }
         h2 { (ui.channels) }
-        ul.list { @for c in &channels { li { (c.name) " · " code { (c.key) } " · " (c.kind.as_str()) } } }
+        ul.list { @for c in &channels { li { (c.names.or(lang.code(), &c.name)) " · " code { (c.key) } " · " (c.kind.as_str()) } } }
         form.filters method="post" action="/settings/channels" {
             input type="hidden" name="csrf" value=(csrf);
-            div.filter { label for="channel-name" { (ui.channel) } input #channel-name type="text" name="name" required; }
+            div.filter { label for="channel-name" { (ui.channel) } input #channel-name type="text" name=(format!("name_{}", lang.code())) required; }
             div.filter { label for="channel-key" { (ui.key) } input #channel-key type="text" name="key" required; }
             div.filter {
                 label for="channel-kind" { (ui.kind) }
@@ -228,13 +259,15 @@ pub async fn add_stage(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    change_journey(state, signed, headers, body, |s, org, form| {
+    let lang = signed.lang();
+    change_journey(state, signed, headers, body, move |s, org, form| {
         let journey = all_pages(|p| s.list_journeys(org, p))?
             .into_iter()
             .next()
             .ok_or_else(|| ApiError::invalid(FieldError::new("journey", "there is no journey")))?;
         let stage = NewStage {
-            name: form.one("name").unwrap_or_default().to_owned(),
+            name: new_name(form, lang),
+            names: names_of(form),
             position: None,
             description: None,
         }
@@ -254,7 +287,8 @@ pub async fn rename_stage(
 ) -> Response {
     change_journey(state, signed, headers, body, move |s, org, form| {
         let patch = StagePatch {
-            name: Some(form.one("name").unwrap_or_default().to_owned()),
+            name: None,
+            names: Some(names_of(form)),
             position: None,
             description: None,
         }
@@ -271,7 +305,8 @@ pub async fn add_touchpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    change_journey(state, signed, headers, body, |s, org, form| {
+    let lang = signed.lang();
+    change_journey(state, signed, headers, body, move |s, org, form| {
         let touchpoint = NewTouchpoint {
             stage_id: id(form.one("stage_id").unwrap_or_default(), "stage_id")?,
             parent_id: form
@@ -279,7 +314,8 @@ pub async fn add_touchpoint(
                 .map(|p| id(&p, "parent_id"))
                 .transpose()?,
             key: form.one("key").unwrap_or_default().to_owned(),
-            name: form.one("name").unwrap_or_default().to_owned(),
+            name: new_name(form, lang),
+            names: names_of(form),
             moment_of_truth: form.one("moment_of_truth") == Some("yes"),
             owner_department: form.text("owner"),
             channels: Vec::new(),
@@ -303,7 +339,8 @@ pub async fn update_touchpoint(
             stage_id: None,
             parent_id: None,
             key: None,
-            name: Some(form.one("name").unwrap_or_default().to_owned()),
+            name: None,
+            names: Some(names_of(form)),
             moment_of_truth: Some(form.one("moment_of_truth") == Some("yes")),
             owner_department: Some(form.text("owner")),
             channels: None,
@@ -358,6 +395,7 @@ pub async fn move_touchpoint(
             parent_id,
             key: None,
             name: None,
+            names: None,
             moment_of_truth: None,
             owner_department: None,
             channels: None,
@@ -375,10 +413,12 @@ pub async fn add_channel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    change_journey(state, signed, headers, body, |s, org, form| {
+    let lang = signed.lang();
+    change_journey(state, signed, headers, body, move |s, org, form| {
         let channel = NewChannel {
             key: form.one("key").unwrap_or_default().to_owned(),
-            name: form.one("name").unwrap_or_default().to_owned(),
+            name: new_name(form, lang),
+            names: names_of(form),
             kind: form
                 .one("kind")
                 .and_then(ChannelKind::parse)

@@ -17,6 +17,7 @@ mod explorer;
 mod i18n;
 mod insights;
 mod journey;
+mod naming;
 mod rules;
 mod settings;
 mod strategy;

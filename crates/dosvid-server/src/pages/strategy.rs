@@ -598,7 +598,7 @@ impl Names {
             s.list_touchpoints(org, &dosvid_store::Filter::default(), p)
         })?
         .into_iter()
-        .map(|t| (t.key, t.name))
+        .map(|t| (t.key, t.names.or(lang.code(), &t.name).to_owned()))
         .collect();
         let themes = s
             .taxonomy(org)?
@@ -942,6 +942,7 @@ async fn read_overview(
     state: &AppState,
     who: &crate::access::Principal,
     sort: String,
+    lang: Lang,
 ) -> Result<Overview, ApiError> {
     let org = who.org;
     state
@@ -967,7 +968,7 @@ async fn read_overview(
                 s.list_touchpoints(org, &dosvid_store::Filter::default(), p)
             })?
             .into_iter()
-            .map(|t| (t.key, t.name))
+            .map(|t| (t.key, t.names.or(lang.code(), &t.name).to_owned()))
             .collect();
             let regions = index.attribute_values("region");
             Ok(Overview {
@@ -1001,7 +1002,7 @@ async fn overview_page(
     let sort = sort
         .filter(|s| ["priority", "budget", "owner", "starts_on"].contains(&s.as_str()))
         .unwrap_or_else(|| "priority".into());
-    let read = read_overview(state, &signed.principal, sort.clone()).await;
+    let read = read_overview(state, &signed.principal, sort.clone(), signed.lang()).await;
     let (status, message) = match &error {
         Some((status, message)) => (*status, Some(message.clone())),
         None => (StatusCode::OK, None),

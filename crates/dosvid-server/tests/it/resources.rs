@@ -228,15 +228,26 @@ async fn journeys_stages_and_touchpoints_can_be_edited(app: TestApp) {
     let renamed = app
         .patch(
             &format!("/api/v1/touchpoints/{tid}"),
-            &json!({"name": "KAM", "owner_department": null}),
+            &json!({"name": "KAM", "names": {"uk": "Ключові клієнти"}, "owner_department": null}),
         )
         .await;
     assert_eq!(
         (
             renamed.body["name"].as_str(),
+            renamed.body["names"].clone(),
             renamed.body["owner_department"].is_null()
         ),
-        (Some("KAM"), true)
+        (Some("KAM"), json!({"uk": "Ключові клієнти"}), true)
+    );
+    let long_name = app
+        .patch(
+            &format!("/api/v1/touchpoints/{tid}"),
+            &json!({"names": {"ru": "я".repeat(201)}}),
+        )
+        .await;
+    assert_eq!(
+        (long_name.status, long_name.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "names.ru")
     );
 
     let channel = app

@@ -614,7 +614,7 @@ async fn journey_editor(app: TestApp) {
             &[
                 ("csrf", &csrf),
                 ("stage_id", &stage),
-                ("name", "Chatbot"),
+                ("name_uk", "Chatbot"),
                 ("key", "Chat Bot!"),
             ],
             &signed,
@@ -630,7 +630,7 @@ async fn journey_editor(app: TestApp) {
                 ("csrf", &csrf),
                 ("stage_id", &stage),
                 ("parent_id", &parent),
-                ("name", "Voice bot"),
+                ("name_uk", "Voice bot"),
                 ("key", "contact-centre.voicebot"),
                 ("owner", "it"),
                 ("moment_of_truth", "yes"),
@@ -676,13 +676,41 @@ async fn journey_editor(app: TestApp) {
         .page(
             "POST",
             &format!("/settings/touchpoints/{id}"),
-            &[("csrf", &csrf), ("name", "Голосовий бот"), ("owner", "")],
+            &[
+                ("csrf", &csrf),
+                ("name_uk", "Голосовий бот"),
+                ("name_en", "Voice bot"),
+                ("name_ru", "Голосовой бот"),
+                ("owner", ""),
+            ],
             &signed,
         )
         .await;
     assert_eq!(renamed.status, StatusCode::OK);
     let after = app.get(&format!("/api/v1/touchpoints/{id}")).await;
-    assert_eq!(after.body["name"], "Голосовий бот");
+    // The row names the touchpoint in each language; `name` stays what integrators see.
+    assert_eq!(
+        (&after.body["name"], &after.body["names"]),
+        (
+            &json!("Voice bot"),
+            &json!({"uk": "Голосовий бот", "en": "Voice bot", "ru": "Голосовой бот"})
+        )
+    );
+    let map = app.page("GET", "/journey", &[], &signed).await;
+    assert!(map.html.contains("Голосовий бот") && map.html.contains("Очікування на лінії"));
+    // (a stage is filtered by its `name`, so it stays an option's value, unseen)
+    for english in [
+        ">Voice bot",
+        ">Wait in queue",
+        ">Awareness",
+        "Customer journey",
+    ] {
+        let at = map
+            .html
+            .find(english)
+            .map(|i| &map.html[i.saturating_sub(300)..i + 50]);
+        assert!(at.is_none(), "{english} on a Ukrainian page: {at:?}");
+    }
     assert!(after.body["owner_department"].is_null());
     assert_eq!(
         after.body["moment_of_truth"], false,
@@ -718,7 +746,7 @@ async fn journey_editor(app: TestApp) {
             "/settings/channels",
             &[
                 ("csrf", &csrf),
-                ("name", "Viber"),
+                ("name_uk", "Viber"),
                 ("key", "viber"),
                 ("kind", "chat"),
             ],
@@ -736,7 +764,7 @@ async fn journey_editor(app: TestApp) {
         .page(
             "POST",
             "/settings/stages",
-            &[("csrf", &csrf), ("name", "Win-back")],
+            &[("csrf", &csrf), ("name_uk", "Win-back")],
             &signed,
         )
         .await;

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use dosvid_domain::{
-    Channel, ChannelKind, ChannelPatch, FieldError, Journey, JourneyPatch, NewChannel, NewJourney,
-    NewStage, NewTouchpoint, OrgId, Stage, StagePatch, Touchpoint, TouchpointPatch,
+    Channel, ChannelKind, ChannelPatch, FieldError, Journey, JourneyPatch, Names, NewChannel,
+    NewJourney, NewStage, NewTouchpoint, OrgId, Stage, StagePatch, Touchpoint, TouchpointPatch,
 };
 
 use super::{limit, push_id_list};
@@ -20,6 +20,7 @@ fn channel_from_row(r: &Row) -> Result<Channel> {
         key: r.text(1)?,
         name: r.text(2)?,
         kind: ChannelKind::parse(&r.text(3)?).unwrap_or(ChannelKind::Custom),
+        names: Names::from_json(&r.text(4)?),
     })
 }
 
@@ -34,8 +35,8 @@ pub(super) fn create_channel(
 ) -> Result<Channel> {
     let id = c
         .insert_id(
-            "INSERT INTO channels (org_id, key, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)",
-            &[org.into(), ch.key.as_str().into(), ch.name.as_str().into(), ch.kind.as_str().into(), now.into()],
+            "INSERT INTO channels (org_id, key, name, kind, created_at, names) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[org.into(), ch.key.as_str().into(), ch.name.as_str().into(), ch.kind.as_str().into(), now.into(), ch.names.to_json().into()],
         )
         .map_err(|e| e.in_context("key", CHANNEL_UNIQUE, CHANNEL_IN_USE))?;
     get_channel(c, org, id)
@@ -44,7 +45,7 @@ pub(super) fn create_channel(
 pub(super) fn get_channel(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Channel> {
     let row = c
         .query_opt(
-            "SELECT id, key, name, kind FROM channels WHERE org_id = $1 AND id = $2",
+            "SELECT id, key, name, kind, names FROM channels WHERE org_id = $1 AND id = $2",
             &[org.into(), id.into()],
         )?
         .ok_or_else(|| StoreError::not_found("channel", id))?;
@@ -59,11 +60,12 @@ pub(super) fn update_channel(
 ) -> Result<Channel> {
     let current = get_channel(c, org, id)?;
     c.execute(
-        "UPDATE channels SET key = $1, name = $2, kind = $3 WHERE org_id = $4 AND id = $5",
+        "UPDATE channels SET key = $1, name = $2, kind = $3, names = $4 WHERE org_id = $5 AND id = $6",
         &[
             patch.key.as_ref().unwrap_or(&current.key).into(),
             patch.name.as_ref().unwrap_or(&current.name).into(),
             patch.kind.unwrap_or(current.kind).as_str().into(),
+            patch.names.as_ref().unwrap_or(&current.names).to_json().into(),
             org.into(),
             id.into(),
         ],
@@ -92,7 +94,7 @@ pub(super) fn list_channels(
 ) -> Result<Page<Channel>> {
     let limit = limit(page);
     let rows = c.query(
-        "SELECT id, key, name, kind FROM channels WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        "SELECT id, key, name, kind, names FROM channels WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         &[org.into(), page.after.unwrap_or(0).into(), i64::from(limit + 1).into()],
     )?;
     let channels = rows
@@ -113,6 +115,7 @@ fn journey_from_row(r: &Row) -> Result<Journey> {
         key: r.text(1)?,
         name: r.text(2)?,
         description: r.opt_text(3)?,
+        names: Names::from_json(&r.text(4)?),
         stages: Vec::new(),
     })
 }
@@ -124,6 +127,7 @@ fn stage_from_row(r: &Row) -> Result<Stage> {
         name: r.text(2)?,
         position: r.int(3)?,
         description: r.opt_text(4)?,
+        names: Names::from_json(&r.text(5)?),
     })
 }
 
@@ -135,8 +139,8 @@ pub(super) fn create_journey(
 ) -> Result<Journey> {
     let id = c
         .insert_id(
-            "INSERT INTO journeys (org_id, key, name, description, created_at) VALUES ($1, $2, $3, $4, $5)",
-            &[org.into(), j.key.as_str().into(), j.name.as_str().into(), (&j.description).into(), now.into()],
+            "INSERT INTO journeys (org_id, key, name, description, created_at, names) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[org.into(), j.key.as_str().into(), j.name.as_str().into(), (&j.description).into(), now.into(), j.names.to_json().into()],
         )
         .map_err(|e| e.in_context("key", JOURNEY_UNIQUE, JOURNEY_IN_USE))?;
     get_journey(c, org, id)
@@ -145,7 +149,7 @@ pub(super) fn create_journey(
 pub(super) fn get_journey(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Journey> {
     let row = c
         .query_opt(
-            "SELECT id, key, name, description FROM journeys WHERE org_id = $1 AND id = $2",
+            "SELECT id, key, name, description, names FROM journeys WHERE org_id = $1 AND id = $2",
             &[org.into(), id.into()],
         )?
         .ok_or_else(|| StoreError::not_found("journey", id))?;
@@ -156,7 +160,7 @@ pub(super) fn get_journey(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Jour
 
 fn load_stages(c: &mut impl Conn, journeys: &mut [Journey]) -> Result<()> {
     let mut q = Query::new(
-        "SELECT id, journey_id, name, position, description FROM stages WHERE journey_id IN ",
+        "SELECT id, journey_id, name, position, description, names FROM stages WHERE journey_id IN ",
     );
     push_id_list(&mut q, &journeys.iter().map(|j| j.id).collect::<Vec<_>>());
     q.sql.push_str(" ORDER BY journey_id, position");
@@ -178,11 +182,12 @@ pub(super) fn update_journey(
     let current = get_journey(c, org, id)?;
     let description = patch.description.clone().unwrap_or(current.description);
     c.execute(
-        "UPDATE journeys SET key = $1, name = $2, description = $3 WHERE org_id = $4 AND id = $5",
+        "UPDATE journeys SET key = $1, name = $2, description = $3, names = $4 WHERE org_id = $5 AND id = $6",
         &[
             patch.key.as_ref().unwrap_or(&current.key).into(),
             patch.name.as_ref().unwrap_or(&current.name).into(),
             description.into(),
+            patch.names.as_ref().unwrap_or(&current.names).to_json().into(),
             org.into(),
             id.into(),
         ],
@@ -211,7 +216,7 @@ pub(super) fn list_journeys(
 ) -> Result<Page<Journey>> {
     let limit = limit(page);
     let rows = c.query(
-        "SELECT id, key, name, description FROM journeys WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        "SELECT id, key, name, description, names FROM journeys WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         &[org.into(), page.after.unwrap_or(0).into(), i64::from(limit + 1).into()],
     )?;
     let mut journeys = rows
@@ -225,7 +230,7 @@ pub(super) fn list_journeys(
 fn get_stage(c: &mut impl Conn, org: OrgId, id: i64) -> Result<Stage> {
     let row = c
         .query_opt(
-            "SELECT id, journey_id, name, position, description FROM stages WHERE org_id = $1 AND id = $2",
+            "SELECT id, journey_id, name, position, description, names FROM stages WHERE org_id = $1 AND id = $2",
             &[org.into(), id.into()],
         )?
         .ok_or_else(|| StoreError::not_found("stage", id))?;
@@ -255,8 +260,8 @@ pub(super) fn create_stage(
 ) -> Result<Stage> {
     let mut stages = get_journey(c, org, journey_id)?.stages;
     let id = c.insert_id(
-        "INSERT INTO stages (org_id, journey_id, name, position, description, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO stages (org_id, journey_id, name, position, description, created_at, names) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             org.into(),
             journey_id.into(),
@@ -264,6 +269,7 @@ pub(super) fn create_stage(
             0i64.into(),
             (&s.description).into(),
             now.into(),
+            s.names.to_json().into(),
         ],
     )?;
     let index = s
@@ -273,6 +279,7 @@ pub(super) fn create_stage(
         id,
         journey_id,
         name: s.name.clone(),
+        names: s.names.clone(),
         position: 0,
         description: s.description.clone(),
     };
@@ -293,10 +300,16 @@ pub(super) fn update_stage(
         .clone()
         .unwrap_or(current.description.clone());
     c.execute(
-        "UPDATE stages SET name = $1, description = $2 WHERE id = $3",
+        "UPDATE stages SET name = $1, description = $2, names = $3 WHERE id = $4",
         &[
             patch.name.as_ref().unwrap_or(&current.name).into(),
             description.into(),
+            patch
+                .names
+                .as_ref()
+                .unwrap_or(&current.names)
+                .to_json()
+                .into(),
             id.into(),
         ],
     )?;
@@ -330,7 +343,7 @@ pub(super) fn delete_stage(c: &mut impl Conn, org: OrgId, id: i64) -> Result<()>
 // ----- touchpoints ----------------------------------------------------------------------------
 
 const TOUCHPOINT_COLUMNS: &str =
-    "id, journey_id, stage_id, parent_id, key, name, moment_of_truth, owner_department";
+    "id, journey_id, stage_id, parent_id, key, name, moment_of_truth, owner_department, names";
 const TOUCHPOINT_UNIQUE: &str = "a touchpoint with this key already exists";
 const TOUCHPOINT_IN_USE: &str = "signals refer to this touchpoint or one below it";
 
@@ -344,6 +357,7 @@ fn touchpoint_from_row(r: &Row) -> Result<Touchpoint> {
         name: r.text(5)?,
         moment_of_truth: r.bool(6)?,
         owner_department: r.opt_text(7)?,
+        names: Names::from_json(&r.text(8)?),
         channels: Vec::new(),
     })
 }
@@ -423,8 +437,8 @@ pub(super) fn create_touchpoint(
     let journey_id = place(c, org, t.stage_id, t.parent_id)?;
     let id = c
         .insert_id(
-            "INSERT INTO touchpoints (org_id, journey_id, stage_id, parent_id, key, name, moment_of_truth, owner_department, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO touchpoints (org_id, journey_id, stage_id, parent_id, key, name, moment_of_truth, owner_department, created_at, names) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 org.into(),
                 journey_id.into(),
@@ -435,6 +449,7 @@ pub(super) fn create_touchpoint(
                 t.moment_of_truth.into(),
                 (&t.owner_department).into(),
                 now.into(),
+                t.names.to_json().into(),
             ],
         )
         .map_err(|e| e.in_context("key", TOUCHPOINT_UNIQUE, TOUCHPOINT_IN_USE))?;
@@ -507,8 +522,8 @@ pub(super) fn update_touchpoint(
         .into());
     }
     c.execute(
-        "UPDATE touchpoints SET stage_id = $1, parent_id = $2, key = $3, name = $4, moment_of_truth = $5, owner_department = $6 \
-         WHERE org_id = $7 AND id = $8",
+        "UPDATE touchpoints SET stage_id = $1, parent_id = $2, key = $3, name = $4, moment_of_truth = $5, owner_department = $6, names = $7 \
+         WHERE org_id = $8 AND id = $9",
         &[
             stage_id.into(),
             parent_id.into(),
@@ -516,6 +531,7 @@ pub(super) fn update_touchpoint(
             patch.name.as_ref().unwrap_or(&current.name).into(),
             patch.moment_of_truth.unwrap_or(current.moment_of_truth).into(),
             patch.owner_department.clone().unwrap_or(current.owner_department).into(),
+            patch.names.as_ref().unwrap_or(&current.names).to_json().into(),
             org.into(),
             id.into(),
         ],

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use dosvid_domain::journey::{
-    DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint,
+    DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint, template_names,
 };
 use dosvid_domain::unit::{Unit, UnitInput};
 use dosvid_domain::{
@@ -127,6 +127,7 @@ fn create_organisation(
         let channel = NewChannel {
             key: (*key).into(),
             name: (*name).into(),
+            names: template_names(name),
             kind: *kind,
         };
         journeys::create_channel(c, org, &channel, now)?;
@@ -134,12 +135,14 @@ fn create_organisation(
     let journey = NewJourney {
         key: DEFAULT_JOURNEY.0.into(),
         name: DEFAULT_JOURNEY.1.into(),
+        names: template_names(DEFAULT_JOURNEY.1),
         description: None,
     };
     let journey = journeys::create_journey(c, org, &journey, now)?;
     for stage in DEFAULT_STAGES {
         let new = NewStage {
             name: stage.name.into(),
+            names: template_names(stage.name),
             position: None,
             description: Some(stage.behaviour.into()),
         };
@@ -163,6 +166,7 @@ fn seed_touchpoints(
             parent_id,
             key: t.key.into(),
             name: t.name.into(),
+            names: template_names(t.name),
             moment_of_truth: t.moment_of_truth,
             owner_department: Some(t.owner.into()),
             channels: t.channels.iter().map(|c| (*c).to_owned()).collect(),

@@ -186,11 +186,13 @@ fn prepare(store: &dyn dosvid_store::Store) -> anyhow::Result<()> {
     let journey = NewJourney {
         key: "bench".into(),
         name: "Benchmark".into(),
+        names: Default::default(),
         description: None,
     };
     let journey = store.create_journey(org, journey, now)?;
     let stage = NewStage {
         name: "All".into(),
+        names: Default::default(),
         position: None,
         description: None,
     };
@@ -201,6 +203,7 @@ fn prepare(store: &dyn dosvid_store::Store) -> anyhow::Result<()> {
             parent_id: None,
             key: tp.to_string(),
             name: format!("Touchpoint {tp}"),
+            names: Default::default(),
             moment_of_truth: false,
             owner_department: None,
             channels: Vec::new(),

@@ -86,6 +86,7 @@ pub(super) fn directory() -> Directory {
             id,
             journey_id: 1,
             name: format!("Stage {id}"),
+            names: Default::default(),
             position: id,
             description: None,
         })
@@ -98,6 +99,7 @@ pub(super) fn directory() -> Directory {
                 id: i as i64 + 1,
                 key: (*key).into(),
                 name: (*key).into(),
+                names: Default::default(),
                 kind: ChannelKind::Custom,
             })
             .collect(),
@@ -105,6 +107,7 @@ pub(super) fn directory() -> Directory {
             id: 1,
             key: "main".into(),
             name: "Main".into(),
+            names: Default::default(),
             description: None,
             stages,
         }],
@@ -117,6 +120,7 @@ pub(super) fn directory() -> Directory {
                 parent_id: None,
                 key: format!("tp-{id}"),
                 name: format!("Touchpoint {id}"),
+                names: Default::default(),
                 moment_of_truth: false,
                 owner_department: None,
                 channels: Vec::new(),

@@ -1,0 +1,91 @@
+//! A name in the three languages of the interface. The company's own data — journeys, stages,
+//! touchpoints, channels — has a `name` (what integrators and the API see first) and `names`
+//! by language; a page shows the name in its reader's language, and `name` where that is not
+//! given.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{self, FieldError};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Names {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ru: Option<String>,
+}
+
+impl Names {
+    pub fn new(uk: &str, en: &str, ru: &str) -> Names {
+        Names {
+            uk: Some(uk.to_owned()),
+            en: Some(en.to_owned()),
+            ru: Some(ru.to_owned()),
+        }
+    }
+
+    /// The name in a language (`uk`, `en`, `ru`), if given.
+    pub fn get(&self, language: &str) -> Option<&str> {
+        match language {
+            "uk" => self.uk.as_deref(),
+            "en" => self.en.as_deref(),
+            "ru" => self.ru.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The name in `language`, or `fallback`.
+    pub fn or<'a>(&'a self, language: &str, fallback: &'a str) -> &'a str {
+        self.get(language).unwrap_or(fallback)
+    }
+
+    /// Each name trimmed and checked as a short text (`{field}.uk` …); empty ones are absent.
+    pub fn validate(self, field: &str) -> Result<Names, FieldError> {
+        let one = |language: &str, value: Option<String>| {
+            error::short_text(&format!("{field}.{language}"), value.as_deref())
+        };
+        Ok(Names {
+            uk: one("uk", self.uk)?,
+            en: one("en", self.en)?,
+            ru: one("ru", self.ru)?,
+        })
+    }
+
+    /// As stored: a JSON object.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("names serialise")
+    }
+
+    /// From a stored JSON object; what cannot be read is no names.
+    pub fn from_json(text: &str) -> Names {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_falls_back_and_bad_input_names_its_field() {
+        let names = Names {
+            uk: Some(" Оплата ".into()),
+            en: Some(String::new()),
+            ru: None,
+        }
+        .validate("names")
+        .unwrap();
+        assert_eq!(names.or("uk", "Payment"), "Оплата");
+        assert_eq!(names.or("en", "Payment"), "Payment");
+        assert_eq!(Names::from_json(&names.to_json()), names);
+        let long = Names {
+            ru: Some("я".repeat(1000)),
+            ..Names::default()
+        };
+        assert_eq!(long.validate("names").unwrap_err().field, "names.ru");
+    }
+}
