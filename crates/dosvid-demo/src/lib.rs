@@ -949,6 +949,160 @@ pub const SURVEY_JSON: &str = include_str!("survey.json");
 /// through). `dosvid demo` loads it through the same functions as the API.
 pub const STRATEGY_JSON: &str = include_str!("strategy.json");
 
+/// The demo company's names for the values of its data (segments, regions, plans, devices,
+/// interaction kinds and outcomes, products, attributes), by kind and key: uk, en, ru.
+pub const VOCABULARY: &[(&str, &str, [&str; 3])] = &[
+    ("segment", "mass", ["Масовий", "Mass market", "Массовый"]),
+    ("segment", "premium", ["Преміум", "Premium", "Премиум"]),
+    ("segment", "business", ["Бізнес", "Business", "Бизнес"]),
+    ("segment", "youth", ["Молодь", "Youth", "Молодёжь"]),
+    (
+        "segment",
+        "senior",
+        ["Старше покоління", "Seniors", "Старшее поколение"],
+    ),
+    ("region", "Kyiv", ["Київ", "Kyiv", "Киев"]),
+    ("region", "Lviv", ["Львів", "Lviv", "Львов"]),
+    ("region", "Kharkiv", ["Харків", "Kharkiv", "Харьков"]),
+    ("region", "Odesa", ["Одеса", "Odesa", "Одесса"]),
+    ("region", "Dnipro", ["Дніпро", "Dnipro", "Днепр"]),
+    (
+        "region",
+        "Zaporizhzhia",
+        ["Запоріжжя", "Zaporizhzhia", "Запорожье"],
+    ),
+    ("region", "Vinnytsia", ["Вінниця", "Vinnytsia", "Винница"]),
+    (
+        "region",
+        "Other",
+        ["Інші регіони", "Other regions", "Другие регионы"],
+    ),
+    ("plan", "basic", ["Базовий", "Basic", "Базовый"]),
+    ("plan", "standard", ["Стандарт", "Standard", "Стандарт"]),
+    ("plan", "pro", ["Профі", "Pro", "Профи"]),
+    (
+        "plan",
+        "unlimited",
+        ["Безлімітний", "Unlimited", "Безлимитный"],
+    ),
+    (
+        "attribute",
+        "tenure_years",
+        ["Стаж, років", "Tenure, years", "Стаж, лет"],
+    ),
+    ("attribute", "device", ["Пристрій", "Device", "Устройство"]),
+    (
+        "attribute",
+        "wait_minutes",
+        ["Очікування, хв", "Wait, minutes", "Ожидание, мин"],
+    ),
+    ("device", "android", ["Android", "Android", "Android"]),
+    ("device", "ios", ["iPhone", "iPhone", "iPhone"]),
+    (
+        "device",
+        "feature_phone",
+        ["Кнопковий телефон", "Feature phone", "Кнопочный телефон"],
+    ),
+    (
+        "interaction_kind",
+        "activation",
+        ["активація", "activation", "активация"],
+    ),
+    (
+        "interaction_kind",
+        "article_view",
+        ["перегляд статті", "article view", "просмотр статьи"],
+    ),
+    ("interaction_kind", "call", ["дзвінок", "call", "звонок"]),
+    (
+        "interaction_kind",
+        "cancellation",
+        [
+            "розірвання договору",
+            "cancellation",
+            "расторжение договора",
+        ],
+    ),
+    ("interaction_kind", "chat", ["чат", "chat", "чат"]),
+    ("interaction_kind", "email", ["лист", "email", "письмо"]),
+    (
+        "interaction_kind",
+        "invoice_view",
+        ["перегляд рахунку", "invoice view", "просмотр счёта"],
+    ),
+    (
+        "interaction_kind",
+        "checkout",
+        ["оформлення замовлення", "checkout", "оформление заказа"],
+    ),
+    (
+        "interaction_kind",
+        "payment",
+        ["оплата", "payment", "оплата"],
+    ),
+    ("interaction_kind", "login", ["вхід", "login", "вход"]),
+    (
+        "interaction_kind",
+        "order",
+        ["замовлення", "order", "заказ"],
+    ),
+    (
+        "interaction_kind",
+        "page_view",
+        ["перегляд сторінки", "page view", "просмотр страницы"],
+    ),
+    ("interaction_kind", "post", ["допис", "post", "публикация"]),
+    (
+        "interaction_kind",
+        "referral",
+        ["рекомендація друга", "referral", "рекомендация друга"],
+    ),
+    (
+        "interaction_kind",
+        "self_service",
+        ["самообслуговування", "self-service", "самообслуживание"],
+    ),
+    (
+        "interaction_kind",
+        "top_up",
+        ["поповнення", "top-up", "пополнение"],
+    ),
+    ("interaction_kind", "visit", ["візит", "visit", "визит"]),
+    ("outcome", "resolved", ["вирішено", "resolved", "решено"]),
+    (
+        "outcome",
+        "unresolved",
+        ["не вирішено", "unresolved", "не решено"],
+    ),
+    ("outcome", "churned", ["пішов", "churned", "ушёл"]),
+    (
+        "outcome",
+        "completed",
+        ["завершено", "completed", "завершено"],
+    ),
+    (
+        "product",
+        "monthly plan",
+        ["щомісячний тариф", "monthly plan", "ежемесячный тариф"],
+    ),
+    (
+        "product",
+        "smartphone",
+        ["смартфон", "smartphone", "смартфон"],
+    ),
+    ("product", "router", ["роутер", "router", "роутер"]),
+    (
+        "product",
+        "accessories",
+        ["аксесуари", "accessories", "аксессуары"],
+    ),
+    (
+        "product",
+        "roaming package",
+        ["пакет роумінгу", "roaming package", "пакет роуминга"],
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -998,6 +1152,18 @@ mod tests {
             "{counts:?}"
         );
         assert_eq!(collect(DEFAULT_SEED).0, counts, "same seed, same company");
+        // Every value of its data a page shows is named in the three languages.
+        let named = |kind: &str, key: &str| VOCABULARY.iter().any(|t| t.0 == kind && t.1 == key);
+        let values = [("segment", SEGMENTS), ("region", REGIONS)];
+        for (kind, list) in values {
+            assert!(list.iter().all(|(v, _)| named(kind, v)), "{kind}");
+        }
+        assert!(PLANS.iter().all(|(v, _)| named("plan", v)));
+        for i in &interactions {
+            assert!(named("interaction_kind", &i.kind), "{}", i.kind);
+            let outcome = i.outcome.as_deref().unwrap_or("resolved");
+            assert!(named("outcome", outcome), "{outcome}");
+        }
 
         // 1. The queue is the worst touchpoint by far.
         let queue = nps(&at_touchpoint(&feedback, "contact-centre.queue"));

@@ -23,6 +23,8 @@ pub enum IdentityKind {
 }
 
 impl IdentityKind {
+    pub const ALL: [IdentityKind; 4] = [Self::Email, Self::Phone, Self::External, Self::Social];
+
     pub fn as_str(self) -> &'static str {
         match self {
             IdentityKind::Email => "email",

@@ -772,6 +772,30 @@ const TEMPLATE_NAMES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The departments that own the template's touchpoints, named in uk, en, ru.
+pub const TEMPLATE_DEPARTMENTS: &[(&str, [&str; 3])] = &[
+    ("marketing", ["Маркетинг", "Marketing", "Маркетинг"]),
+    ("it", ["ІТ", "IT", "ИТ"]),
+    ("product", ["Продукт", "Product", "Продукт"]),
+    ("sales", ["Продажі", "Sales", "Продажи"]),
+    ("finance", ["Фінанси", "Finance", "Финансы"]),
+    ("logistics", ["Логістика", "Logistics", "Логистика"]),
+    ("stores", ["Магазини", "Stores", "Магазины"]),
+    (
+        "contact-centre",
+        ["Контакт-центр", "Contact centre", "Контакт-центр"],
+    ),
+    (
+        "cx",
+        [
+            "Клієнтський досвід",
+            "Customer experience",
+            "Клиентский опыт",
+        ],
+    ),
+    ("network", ["Мережа", "Network", "Сеть"]),
+];
+
 /// A template name (English) with its Ukrainian and Russian names.
 pub fn template_names(english: &str) -> Names {
     TEMPLATE_NAMES
@@ -815,6 +839,11 @@ mod tests {
                     assert!(DEFAULT_CHANNELS.iter().any(|d| d.0 == *c), "{c}");
                 }
                 assert!(template_names(t.name).get("uk").is_some(), "{}", t.name);
+                assert!(
+                    TEMPLATE_DEPARTMENTS.iter().any(|d| d.0 == t.owner),
+                    "{}",
+                    t.owner
+                );
                 walk(t.children, keys);
             }
         }

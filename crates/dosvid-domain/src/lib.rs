@@ -33,7 +33,7 @@ pub use journey::{
     Channel, ChannelKind, ChannelPatch, Journey, JourneyPatch, Localize, NewChannel, NewJourney,
     NewStage, NewTouchpoint, Stage, StagePatch, Touchpoint, TouchpointPatch,
 };
-pub use names::Names;
+pub use names::{Names, Term};
 pub use organisation::{Organisation, OrganisationPatch};
 pub use signal::{
     Feedback, FeedbackInput, FeedbackSource, Interaction, InteractionInput, NewFeedback,

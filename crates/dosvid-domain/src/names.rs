@@ -66,6 +66,36 @@ impl Names {
     }
 }
 
+/// The company's name for a value of its data that is not a thing of its own — a segment, a
+/// region, a plan, a department, an interaction kind or outcome, a product, an attribute's own
+/// name — in the languages of the interface: `kind` is what the value is (the attribute's name,
+/// `department`, `interaction_kind`, `outcome`, `product`, `attribute`), `key` the value as
+/// records carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    pub kind: String,
+    pub key: String,
+    pub names: Names,
+}
+
+impl Term {
+    pub fn validate(self) -> Result<Term, FieldError> {
+        let names = self.names.validate("names")?;
+        if names == Names::default() {
+            return Err(FieldError::new(
+                "names",
+                "give the name in at least one language",
+            ));
+        }
+        Ok(Term {
+            kind: error::key("kind", &self.kind)?,
+            key: error::required_text("key", Some(&self.key))?,
+            names,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +117,14 @@ mod tests {
             ..Names::default()
         };
         assert_eq!(long.validate("names").unwrap_err().field, "names.ru");
+        let term = |kind: &str, names: Names| Term {
+            kind: kind.into(),
+            key: "mass".into(),
+            names,
+        };
+        let field = |t: Term| t.validate().unwrap_err().field;
+        assert_eq!(field(term("Segment!", names.clone())), "kind");
+        assert_eq!(field(term("segment", Names::default())), "names");
+        assert!(term("segment", names).validate().is_ok());
     }
 }

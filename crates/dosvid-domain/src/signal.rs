@@ -560,6 +560,8 @@ pub enum TransactionKind {
 }
 
 impl TransactionKind {
+    pub const ALL: [TransactionKind; 3] = [Self::Purchase, Self::Recurring, Self::Refund];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TransactionKind::Purchase => "purchase",
@@ -569,9 +571,7 @@ impl TransactionKind {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Purchase, Self::Recurring, Self::Refund]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
     }
 }
 

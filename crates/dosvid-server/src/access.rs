@@ -314,7 +314,7 @@ pub async fn check_unit(
 /// computed on the restricted index or filtered by a [`Sight`], those that write, and those that
 /// show configuration but no customer's records. Every endpoint is in this list or in
 /// [`REFUSED_TO_UNITS`] (a test holds it so); one in neither is refused.
-pub const OPEN_TO_UNITS: [&str; 55] = [
+pub const OPEN_TO_UNITS: [&str; 56] = [
     "/api/v1/alert-rules",
     "/api/v1/alert-rules/{id}",
     "/api/v1/cases",
@@ -370,6 +370,7 @@ pub const OPEN_TO_UNITS: [&str; 55] = [
     "/api/v1/transactions:batch",
     "/api/v1/trend",
     "/api/v1/value-chain",
+    "/api/v1/vocabulary",
 ];
 
 /// The endpoints that read or act on records of the whole organisation — merges and duplicates

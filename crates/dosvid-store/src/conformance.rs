@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use dosvid_domain::customer::{IdentityInput, NewCustomerInput};
 use dosvid_domain::{
     CustomerPatch, FeedbackInput, FeedbackSource, IdentityKind, InteractionInput, Names, NewStage,
-    NewTouchpoint, RecordKind, SignalInput, StagePatch, TouchpointPatch, TransactionInput,
+    NewTouchpoint, RecordKind, SignalInput, StagePatch, Term, TouchpointPatch, TransactionInput,
     TransactionKind,
 };
 
@@ -46,6 +46,7 @@ pub fn run(store: &dyn Store) {
     lists_filter_by_time_touchpoint_subtree_channel_and_customer(store);
     the_touchpoint_tree_stays_a_tree(store);
     stages_keep_their_order(store);
+    the_vocabulary_names_values_in_three_languages(store);
     interactions_and_transactions_resolve_their_references(store);
     deleting_a_customer_keeps_their_scores_anonymised(store);
     comments_are_tagged_with_the_taxonomy_in_force(store);
@@ -638,6 +639,55 @@ fn the_touchpoint_tree_stays_a_tree(store: &dyn Store) {
         store.get_touchpoint(org, transfer.id),
         Err(StoreError::NotFound { .. })
     ));
+}
+
+fn the_vocabulary_names_values_in_three_languages(store: &dyn Store) {
+    let org = store.default_org().unwrap();
+    let term = |key: &str, uk: &str| Term {
+        kind: "segment".into(),
+        key: key.into(),
+        names: Names {
+            uk: Some(uk.into()),
+            ..Names::default()
+        },
+    };
+    store.set_term(org, term("mass", "Масовий")).unwrap();
+    store.set_term(org, term("premium", "Преміум")).unwrap();
+    store
+        .set_term(org, term("mass", "Масовий сегмент"))
+        .unwrap();
+    let segments = |store: &dyn Store| -> Vec<Term> {
+        let all = store.vocabulary(org).unwrap();
+        all.into_iter().filter(|t| t.kind == "segment").collect()
+    };
+    assert_eq!(
+        segments(store),
+        vec![term("mass", "Масовий сегмент"), term("premium", "Преміум")]
+    );
+    let it = store
+        .vocabulary(org)
+        .unwrap()
+        .into_iter()
+        .find(|t| t.key == "it");
+    assert_eq!(
+        it.unwrap().names.or("uk", "-"),
+        "ІТ",
+        "the template names its departments"
+    );
+    let bad = store.set_term(
+        org,
+        Term {
+            kind: "seg ment".into(),
+            ..term("x", "y")
+        },
+    );
+    assert!(matches!(bad, Err(StoreError::Invalid(e)) if e.field == "kind"));
+    store.delete_term(org, "segment", "premium").unwrap();
+    assert!(matches!(
+        store.delete_term(org, "segment", "premium"),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(segments(store).len(), 1);
 }
 
 fn stages_keep_their_order(store: &dyn Store) {

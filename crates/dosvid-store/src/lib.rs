@@ -31,7 +31,7 @@ use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Consent, ConsentInput, Customer, CustomerMerge,
     CustomerPatch, DuplicateSuggestion, Feedback, FeedbackSource, FieldError, Interaction, Journey,
     JourneyPatch, NewChannel, NewCustomer, NewFeedback, NewInteraction, NewJourney, NewStage,
-    NewTouchpoint, NewTransaction, OrgId, RecordKind, Stage, StagePatch, Touchpoint,
+    NewTouchpoint, NewTransaction, OrgId, RecordKind, Stage, StagePatch, Term, Touchpoint,
     TouchpointPatch, Transaction,
 };
 use dosvid_domain::{
@@ -602,6 +602,13 @@ pub trait Store: Send + Sync + 'static {
     fn update_goal(&self, org: OrgId, id: i64, goal: GoalDefinition) -> Result<Goal>;
     /// Deletes a goal; the goals under it and its initiatives stay, unlinked.
     fn delete_goal(&self, org: OrgId, id: i64) -> Result<()>;
+
+    /// The company's names for values of its data (segments, regions, departments…), by kind
+    /// and key.
+    fn vocabulary(&self, org: OrgId) -> Result<Vec<Term>>;
+    /// Sets (validated) the names of a value, replacing those it had.
+    fn set_term(&self, org: OrgId, term: Term) -> Result<Term>;
+    fn delete_term(&self, org: OrgId, kind: &str, key: &str) -> Result<()>;
 
     /// The organisation's units, in the order they were made.
     fn list_units(&self, org: OrgId) -> Result<Vec<Unit>>;

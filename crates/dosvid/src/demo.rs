@@ -38,6 +38,14 @@ pub fn run(
     demo_rules(store.as_ref()).context("creating the demo's alert rules")?;
     demo_strategy(store.as_ref()).context("creating the demo's strategy cycle")?;
     demo_consents(store.as_ref()).context("recording the demo's consents")?;
+    for (kind, key, [uk, en, ru]) in dosvid_demo::VOCABULARY {
+        let names = dosvid_domain::Names::new(uk, en, ru);
+        let (kind, key) = (kind.to_string(), key.to_string());
+        let term = dosvid_domain::Term { kind, key, names };
+        store
+            .set_term(org, term)
+            .context("naming the demo's values")?;
+    }
     let lviv = demo_units(store.as_ref()).context("creating the demo's units")?;
     if no_serve {
         return Ok(());

@@ -7,7 +7,7 @@ use axum::{Extension, Json};
 use chrono::Utc;
 use dosvid_domain::{
     Channel, ChannelPatch, Journey, JourneyPatch, NewChannel, NewJourney, NewStage, NewTouchpoint,
-    Stage, StagePatch, Touchpoint, TouchpointPatch,
+    Stage, StagePatch, Term, Touchpoint, TouchpointPatch,
 };
 
 use super::{Id, ListResponse, list_params};
@@ -305,6 +305,53 @@ pub async fn delete_touchpoint(
 ) -> Result<StatusCode, ApiError> {
     state
         .change_journey(&auth.principal, move |s, org| s.delete_touchpoint(org, id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The company's names for values of its data that are not things of its own — segments,
+/// regions, plans, departments, interaction kinds, outcomes, products, attributes — in the
+/// languages of the interface; pages show them in their reader's language.
+#[utoipa::path(get, path = "/api/v1/vocabulary", tag = "journeys",
+    responses((status = 200, body = Vec<Term>)))]
+pub async fn vocabulary(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Json<Vec<Term>>, ApiError> {
+    Ok(Json(state.run(move |s| s.vocabulary(auth.org)).await?))
+}
+
+/// Name a value (e.g. `{"kind": "segment", "key": "mass", "names": {"uk": "Масовий"}}`),
+/// replacing the names it had.
+#[utoipa::path(put, path = "/api/v1/vocabulary", tag = "journeys", request_body = Term,
+    responses((status = 200, body = Term), (status = 422, body = ErrorBody)))]
+pub async fn set_term(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(term): ApiJson<Term>,
+) -> Result<Json<Term>, ApiError> {
+    Ok(Json(state.run(move |s| s.set_term(auth.org, term)).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TermRef {
+    pub kind: String,
+    pub key: String,
+}
+
+/// Forget the names of a value; pages show the value as records carry it.
+#[utoipa::path(delete, path = "/api/v1/vocabulary", tag = "journeys", params(TermRef),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn delete_term(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    query: Result<Query<TermRef>, QueryRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Query(term) = query
+        .map_err(|e| ApiError::invalid(dosvid_domain::FieldError::new("query", e.body_text())))?;
+    state
+        .run(move |s| s.delete_term(auth.org, &term.kind, &term.key))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

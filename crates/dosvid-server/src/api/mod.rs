@@ -103,6 +103,11 @@ fn api_routes() -> OpenApiRouter<AppState> {
             journeys::update_journey,
             journeys::delete_journey
         ))
+        .routes(routes!(
+            journeys::vocabulary,
+            journeys::set_term,
+            journeys::delete_term
+        ))
         .routes(routes!(journeys::create_stage))
         .routes(routes!(journeys::update_stage, journeys::delete_stage))
         .routes(routes!(

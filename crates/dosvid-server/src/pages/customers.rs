@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::app::{SignedIn, app_page};
 use super::html_response;
+use super::naming::Naming;
 use crate::AppState;
 
 /// Events shown on one page of a timeline.
@@ -34,7 +35,8 @@ pub async fn list(
     Extension(signed): Extension<SignedIn>,
     Query(params): Query<ListParams>,
 ) -> Response {
-    let ui = signed.lang().ui();
+    let lang = signed.lang();
+    let ui = lang.ui();
     let org = signed.session.user.org_id;
     let q = params.q.unwrap_or_default();
     let wanted = q.clone();
@@ -69,10 +71,10 @@ pub async fn list(
                     .extend(next.items.into_iter().filter(|c| mine.customer(c.id)));
                 page.next_cursor = next.next_cursor;
             }
-            Ok((found, page))
+            Ok((found, page, Naming::read(s, org, lang)?))
         })
         .await;
-    let (found, page) = match found {
+    let (found, page, naming) = match found {
         Ok(found) => found,
         Err(e) => return super::error::PageError::from(e).page(signed.lang()),
     };
@@ -103,9 +105,9 @@ pub async fn list(
                             td { a href={ "/customers/" (c.id) } { (c.id) } }
                             td { (c.external_id.as_deref().unwrap_or("—")) }
                             td { (c.name.as_deref().unwrap_or("—")) }
-                            td { (c.segment.as_deref().unwrap_or("—")) }
-                            td { (c.region.as_deref().unwrap_or("—")) }
-                            td { (c.plan.as_deref().unwrap_or("—")) }
+                            td { (c.segment.as_deref().map_or("—", |v| naming.of("segment", v))) }
+                            td { (c.region.as_deref().map_or("—", |v| naming.of("region", v))) }
+                            td { (c.plan.as_deref().map_or("—", |v| naming.of("plan", v))) }
                         }
                     }
                 }
@@ -146,6 +148,7 @@ struct Profile {
     channels: HashMap<i64, String>,
     /// Newest first.
     consents: Vec<dosvid_domain::Consent>,
+    naming: Naming,
 }
 
 pub async fn show(
@@ -210,6 +213,7 @@ pub async fn show(
                 .map(|c| (c.id, c.names.or(lang.code(), &c.name).to_owned()))
                 .collect();
             Ok(Profile {
+                naming: Naming::read(s, org, lang)?,
                 consents: s.consents(org, id)?,
                 customer,
                 events,
@@ -233,6 +237,7 @@ pub async fn show(
         .ok()
         .and_then(|r| r.rows.into_iter().next());
     let c = &profile.customer;
+    let naming = &profile.naming;
     let name = c.name.clone().unwrap_or_else(|| format!("#{}", c.id));
     let place = |touchpoint: Option<i64>, channel: Option<i64>| {
         let t = touchpoint
@@ -255,15 +260,16 @@ pub async fn show(
                 table {
                     tbody {
                         tr { th { (ui.crm_id) } td { (c.external_id.as_deref().unwrap_or("—")) } }
-                        tr { th { (ui.segment) } td { (c.segment.as_deref().unwrap_or("—")) } }
-                        tr { th { (ui.region) } td { (c.region.as_deref().unwrap_or("—")) } }
-                        tr { th { (ui.plan) } td { (c.plan.as_deref().unwrap_or("—")) } }
-                        tr { th { (ui.language_read) } td { (c.language.as_deref().unwrap_or("—")) } }
+                        tr { th { (ui.segment) } td { (c.segment.as_deref().map_or("—", |v| naming.of("segment", v))) } }
+                        tr { th { (ui.region) } td { (c.region.as_deref().map_or("—", |v| naming.of("region", v))) } }
+                        tr { th { (ui.plan) } td { (c.plan.as_deref().map_or("—", |v| naming.of("plan", v))) } }
+                        tr { th { (ui.language_read) } td { (c.language.as_deref().map_or("—", |v| naming.of("language", v))) } }
                         tr { th { (ui.identities) } td {
-                            @for identity in &c.identities { (identity.kind.as_str()) ": " (identity.value) br; }
+                            @for identity in &c.identities { (naming.of("identity", identity.kind.as_str())) ": " (identity.value) br; }
                         } }
                         @for (key, value) in &c.attributes {
-                            tr { th { (key) } td { (value.as_str().map_or_else(|| value.to_string(), str::to_owned)) } }
+                            @let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                            tr { th { (naming.of("attribute", key)) } td { (naming.of(key, &value)) } }
                         }
                     }
                 }
@@ -310,7 +316,7 @@ pub async fn show(
                     @match event {
                         Event::Feedback(f) => {
                             p.meta {
-                                strong { (ui.events[0]) } " · " (f.occurred_at.format("%Y-%m-%d %H:%M")) " · " (f.source.as_str())
+                                strong { (ui.events[0]) } " · " (f.occurred_at.format("%Y-%m-%d %H:%M")) " · " (naming.of("source", f.source.as_str()))
                                 " · " (place(f.touchpoint_id, f.channel_id))
                             }
                             p {
@@ -321,7 +327,7 @@ pub async fn show(
                             @if let Some(comment) = &f.comment {
                                 p.comment lang=[f.language.as_deref()] { (comment) }
                             }
-                            @if !f.themes.is_empty() { p.meta { (ui.themes) ": " (f.themes.join(", ")) } }
+                            @if !f.themes.is_empty() { p.meta { (ui.themes) ": " (naming.list("theme", &f.themes)) } }
                         }
                         Event::Interaction(i) => {
                             p.meta {
@@ -329,8 +335,8 @@ pub async fn show(
                                 " · " (place(i.touchpoint_id, Some(i.channel_id)))
                             }
                             p {
-                                (i.kind)
-                                @if let Some(outcome) = &i.outcome { " → " (outcome) }
+                                (naming.of("interaction_kind", &i.kind))
+                                @if let Some(outcome) = &i.outcome { " → " (naming.of("outcome", outcome)) }
                                 @if let Some(seconds) = i.duration_seconds { " · " (seconds / 60) " min " (seconds % 60) " s" }
                                 @if let Some(agent) = &i.agent { " · " (agent) }
                             }
@@ -338,9 +344,9 @@ pub async fn show(
                         Event::Transaction(t) => {
                             p.meta { strong { (ui.events[2]) } " · " (t.occurred_at.format("%Y-%m-%d %H:%M")) }
                             p {
-                                (t.kind.as_str()) " · "
+                                (naming.of("transaction_kind", t.kind.as_str())) " · "
                                 (format!("{}.{:02}", t.amount_minor / 100, t.amount_minor % 100)) " " (t.currency)
-                                @if let Some(product) = &t.product { " · " (product) }
+                                @if let Some(product) = &t.product { " · " (naming.of("product", product)) }
                             }
                         }
                     }

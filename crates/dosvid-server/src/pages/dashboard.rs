@@ -18,6 +18,7 @@ use maud::{Markup, html};
 use super::app::{SignedIn, app_page};
 use super::charts::{self, Point};
 use super::i18n::Lang;
+use super::naming::Naming;
 use super::{SliceForm, html_response};
 use crate::AppState;
 use crate::questions::SliceParams;
@@ -162,23 +163,13 @@ pub(super) fn trend_points(trend: &QueryResult) -> Vec<Point> {
 struct Choices {
     /// In the reader's language.
     channels: Vec<Channel>,
-    /// As stored: a stage is filtered by its `name`; [`Choices::stage`] names it to the reader.
+    /// As stored: a stage is filtered by its `name`, which `naming` names to the reader.
     stages: Vec<Stage>,
     segments: Vec<String>,
-    lang: Lang,
+    naming: Naming,
 }
 
-impl Choices {
-    /// A stage's name (as queries give it) in the reader's language.
-    fn stage<'a>(&'a self, name: &'a str) -> &'a str {
-        self.stages
-            .iter()
-            .find(|s| s.name == name)
-            .map_or(name, |s| s.names.or(self.lang.code(), name))
-    }
-}
-
-async fn choices(state: &AppState, org: i64, lang: Lang) -> (Vec<Channel>, Vec<Stage>) {
+async fn choices(state: &AppState, org: i64, lang: Lang) -> (Vec<Channel>, Vec<Stage>, Naming) {
     state
         .run(move |s| {
             let mut channels = all_pages(|p| s.list_channels(org, p))?;
@@ -188,7 +179,7 @@ async fn choices(state: &AppState, org: i64, lang: Lang) -> (Vec<Channel>, Vec<S
                 .next()
                 .map(|j| j.stages)
                 .unwrap_or_default();
-            Ok((channels, stages))
+            Ok((channels, stages, Naming::read(s, org, lang)?))
         })
         .await
         .unwrap_or_default()
@@ -228,12 +219,17 @@ fn filter_form(
     let stage_options: Vec<(String, String)> = choices
         .stages
         .iter()
-        .map(|s| (s.name.clone(), choices.stage(&s.name).to_owned()))
+        .map(|s| {
+            (
+                s.name.clone(),
+                choices.naming.of("stage", &s.name).to_owned(),
+            )
+        })
         .collect();
     let segment_options: Vec<(String, String)> = choices
         .segments
         .iter()
-        .map(|s| (s.clone(), s.clone()))
+        .map(|s| (s.clone(), choices.naming.of("segment", s).to_owned()))
         .collect();
     html! {
         form.filters method="get" action=(action) {
@@ -385,7 +381,7 @@ pub async fn overview(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let (channels, stages) = choices(&state, org, signed.lang()).await;
+    let (channels, stages, naming) = choices(&state, org, signed.lang()).await;
     let asked = params.slice();
     let answer = state
         .ask(&signed.principal, move |index| {
@@ -438,7 +434,7 @@ pub async fn overview(
         channels,
         stages,
         segments: overview.segments.clone(),
-        lang,
+        naming,
     };
     let query_string = query_string(&overview.slice);
     let row = overview.headline.rows.first();
@@ -511,7 +507,10 @@ fn stage_grid(answer: &QueryResult, choices: &Choices) -> Option<Grid> {
     if rows.is_empty() {
         return None;
     }
-    let names = rows.iter().map(|r| choices.stage(r).to_owned()).collect();
+    let names = rows
+        .iter()
+        .map(|r| choices.naming.of("stage", r).to_owned())
+        .collect();
     let mut cells = vec![vec![None; columns.len()]; rows.len()];
     for r in &answer.rows {
         let (Some(stage), Some(month)) = (label(r, "stage"), label(r, "month")) else {
@@ -550,7 +549,7 @@ pub async fn journey_map(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let (channels, stages) = choices(&state, org, signed.lang()).await;
+    let (channels, stages, naming) = choices(&state, org, signed.lang()).await;
     let slice = params.slice();
     let asked = slice.clone();
     let answer: Result<(JourneyMap, Vec<String>), _> = state
@@ -577,7 +576,7 @@ pub async fn journey_map(
         channels,
         stages,
         segments,
-        lang,
+        naming,
     };
     let query_string = query_string(&slice);
     let body = html! {
@@ -601,7 +600,7 @@ pub async fn journey_map(
                     ul.touchpoints {
                         @for t in &stage.touchpoints {
                             li class={ "tp " (tone(t.measures.nps.as_ref())) } style={ "margin-left:" (t.depth as f64 * 0.9) "rem" }
-                                title=[t.owner_department.as_ref().map(|o| format!("{}: {o}", ui.owner))]
+                                title=[t.owner_department.as_ref().map(|o| format!("{}: {}", ui.owner, choices.naming.of("department", o)))]
                                 data-touchpoint=(t.key) data-nps=[t.measures.nps.as_ref().and_then(|m| m.current.value.filter(|_| !m.current.low_sample))] {
                                 a.tp-name href={ "/touchpoints/" (t.id) "?" (query_string) } {
                                     @if t.moment_of_truth { span.mot title=(ui.moment_of_truth) aria-label=(ui.moment_of_truth) { "★ " } }
@@ -662,7 +661,7 @@ pub async fn touchpoint(
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
-    let (channels, stages) = choices(&state, org, signed.lang()).await;
+    let (channels, stages, naming) = choices(&state, org, signed.lang()).await;
     let Ok(sight) = state.sight(&signed.principal).await else {
         return not_found();
     };
@@ -768,7 +767,7 @@ pub async fn touchpoint(
         channels,
         stages,
         segments: view.segments.clone(),
-        lang: signed.lang(),
+        naming,
     };
     let channel_name = |id: Option<&str>| {
         choices
@@ -796,7 +795,7 @@ pub async fn touchpoint(
             (touchpoint.name)
         }
         p.meta {
-            @if let Some(owner) = &touchpoint.owner_department { (ui.owner) ": " (owner) " · " }
+            @if let Some(owner) = &touchpoint.owner_department { (ui.owner) ": " (choices.naming.of("department", owner)) " · " }
             (ui.channel) ": " (touchpoint.channels.join(", "))
         }
         (filter_form(&here, ui, &page_slice, &choices))

@@ -16,6 +16,7 @@ use maud::html;
 
 use super::Lang;
 use super::app::{SignedIn, app_page};
+use super::naming::Naming;
 use super::{SliceForm, html_response};
 use crate::AppState;
 
@@ -105,12 +106,13 @@ async fn find(
     })
 }
 
-/// Names of the organisation's touchpoints and channels, and its theme keys.
+/// The organisation's touchpoints and channels, its theme keys, and the names of it all in the
+/// reader's language.
 async fn names(
     state: &AppState,
     org: i64,
     lang: Lang,
-) -> (Vec<Touchpoint>, Vec<Channel>, Vec<String>) {
+) -> (Vec<Touchpoint>, Vec<Channel>, Vec<String>, Naming) {
     state
         .run(move |s| {
             let mut touchpoints = all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?;
@@ -121,6 +123,7 @@ async fn names(
                 touchpoints,
                 channels,
                 s.taxonomy(org)?.themes.into_iter().map(|t| t.key).collect(),
+                Naming::read(s, org, lang)?,
             ))
         })
         .await
@@ -135,7 +138,7 @@ pub async fn explorer(
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
     let page = params.page.unwrap_or(0);
-    let (touchpoints, channels, themes) = names(&state, org, signed.lang()).await;
+    let (touchpoints, channels, themes, naming) = names(&state, org, signed.lang()).await;
     let found = find(&state, &signed.principal, &params, page * PAGE, PAGE).await;
     let touchpoint_name = |id: Option<i64>| {
         id.and_then(|id| touchpoints.iter().find(|t| t.id == id))
@@ -161,9 +164,9 @@ pub async fn explorer(
             }
         }
     };
-    let same = |v: &[&str]| {
-        v.iter()
-            .map(|s| (s.to_string(), s.to_string()))
+    let named = |kind: &str, values: &mut dyn Iterator<Item = &str>| {
+        values
+            .map(|v| (v.to_owned(), naming.of(kind, v).to_owned()))
             .collect::<Vec<_>>()
     };
     let body = html! {
@@ -183,15 +186,15 @@ pub async fn explorer(
             }
             (select("touchpoint", ui.touchpoint, touchpoints.iter().map(|t| (t.key.clone(), t.name.clone())).collect(), &params.touchpoint))
             (select("channel", ui.channel, channels.iter().map(|c| (c.key.clone(), c.name.clone())).collect(), &params.channel))
-            (select("source", ui.source, FeedbackSource::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())).collect(), &params.source))
-            (select("language", ui.language_read, same(&["uk", "ru", "en"]), &params.language))
+            (select("source", ui.source, named("source", &mut FeedbackSource::ALL.iter().map(|s| s.as_str())), &params.source))
+            (select("language", ui.language_read, named("language", &mut ["uk", "ru", "en"].into_iter()), &params.language))
             (select("sentiment", ui.sentiment, vec![
                 ("negative".into(), ui.sentiments[0].into()),
                 ("neutral".into(), ui.sentiments[1].into()),
                 ("positive".into(), ui.sentiments[2].into()),
             ], &params.sentiment))
-            (select("theme", ui.theme, themes.iter().map(|t| (t.clone(), t.clone())).collect(), &params.theme))
-            (select("emotion", ui.emotion, same(&dosvid_text::EMOTIONS), &params.emotion))
+            (select("theme", ui.theme, named("theme", &mut themes.iter().map(String::as_str)), &params.theme))
+            (select("emotion", ui.emotion, named("emotion", &mut dosvid_text::EMOTIONS.into_iter()), &params.emotion))
             (select("has_comment", ui.with_comment, vec![("yes".into(), ui.yes.into()), ("no".into(), ui.no.into())], &params.has_comment))
             div.filter { button.primary type="submit" { (ui.apply) } }
         }
@@ -215,7 +218,7 @@ pub async fn explorer(
                                 tr data-feedback=(f.id) {
                                     td.num { (f.occurred_at.format("%Y-%m-%d")) }
                                     td { (touchpoint_name(f.touchpoint_id)) }
-                                    td { (channel_name(f.channel_id)) br; span.meta { (f.source.as_str()) } }
+                                    td { (channel_name(f.channel_id)) br; span.meta { (naming.of("source", f.source.as_str())) } }
                                     td.num {
                                         @if let Some(n) = f.nps { "NPS " (n) br; }
                                         @if let Some(n) = f.csat { "CSAT " (n) br; }
@@ -225,10 +228,10 @@ pub async fn explorer(
                                         @if let Some(comment) = &f.comment {
                                             p.comment lang=[f.language.as_deref()] { (comment) }
                                             p.meta {
-                                                (f.language.as_deref().unwrap_or("—"))
+                                                (naming.of("language", f.language.as_deref().unwrap_or("und")))
                                                 @if let Some(s) = f.sentiment { " · " (ui.sentiment_of(s)) }
-                                                @if !f.themes.is_empty() { " · " (f.themes.join(", ")) }
-                                                @if !f.emotions.is_empty() { " · " (f.emotions.join(", ")) }
+                                                @if !f.themes.is_empty() { " · " (naming.list("theme", &f.themes)) }
+                                                @if !f.emotions.is_empty() { " · " (naming.list("emotion", &f.emotions)) }
                                             }
                                         }
                                     }
@@ -259,7 +262,7 @@ pub async fn export(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let (touchpoints, channels, _) = names(&state, org, signed.lang()).await;
+    let (touchpoints, channels, _, _) = names(&state, org, signed.lang()).await;
     let found = match find(&state, &signed.principal, &params, 0, EXPORT_LIMIT).await {
         Ok(found) => found,
         Err(e) => return super::error::PageError::from(e).page(signed.lang()),

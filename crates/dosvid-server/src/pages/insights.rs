@@ -21,7 +21,7 @@ use super::app::{SignedIn, app_page};
 use super::charts;
 use super::html_response;
 use super::i18n::{Lang, Ui};
-use super::naming::{Kind, Naming};
+use super::naming::Naming;
 use crate::AppState;
 
 const FACTORS: [&str; 4] = ["theme", "touchpoint", "segment", "region"];
@@ -275,7 +275,7 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Analyses, naming: &Naming) -> Ma
             "region" => ui.factor_region,
             other => other,
         };
-        format!("{} ({factor_name})", naming.value(factor, value))
+        format!("{} ({factor_name})", naming.of(factor, value))
     };
     let unavailable =
         |e: &FieldError| html! { p.meta role="status" { (ui.no_model) " " (e.message) } };
@@ -597,7 +597,7 @@ fn moments_section(ui: &Ui, m: &MomentsResult, naming: &Naming) -> Markup {
                 tbody {
                     @for t in m.touchpoints.iter().take(12) {
                         tr data-moment=(t.touchpoint) {
-                            td { (naming.of(Kind::Touchpoint, &t.touchpoint)) }
+                            td { (naming.of("touchpoint", &t.touchpoint)) }
                             td { (pct(&t.churn_detractors)) }
                             td { (pct(&t.churn_others)) }
                             td {
@@ -619,19 +619,19 @@ fn funnel_section(ui: &Ui, f: &FunnelResult, naming: &Naming) -> Markup {
         section #funnel {
             h2 { (ui.funnel_title) }
             p.meta { (ui.funnel_hint) }
-            @let labels: Vec<String> = f.overall.steps.iter().map(|s| naming.of(Kind::Stage, &s.step).to_owned()).collect();
+            @let labels: Vec<String> = f.overall.steps.iter().map(|s| naming.of("stage", &s.step).to_owned()).collect();
             @let counts: Vec<u64> = f.overall.steps.iter().map(|s| s.customers).collect();
             (charts::bars(ui.funnel_title, &labels, &counts, |_| "mid"))
             div.scroll { table {
                 thead { tr { th {} th { (ui.customers_affected) } th { (ui.conversion) } th { (ui.drop_off) } } }
                 tbody {
                     @for s in &f.overall.steps {
-                        tr { td { (naming.of(Kind::Stage, &s.step)) } td { (s.customers) } td { (pct(&s.conversion)) } td { (format!("{:.1}%", s.drop_off)) } }
+                        tr { td { (naming.of("stage", &s.step)) } td { (s.customers) } td { (pct(&s.conversion)) } td { (format!("{:.1}%", s.drop_off)) } }
                     }
                 }
             } }
             @if let Some(drop) = &f.largest_drop {
-                p { (ui.largest_drop) ": " strong { (naming.of(Kind::Stage, &drop.step)) } " — " (format!("{:.1}% / {:.1}%", drop.conversion, drop.others)) }
+                p { (ui.largest_drop) ": " strong { (naming.of("stage", &drop.step)) } " — " (format!("{:.1}% / {:.1}%", drop.conversion, drop.others)) }
             }
             (api_call(ui, "/api/v1/funnel", "{}"))
         }

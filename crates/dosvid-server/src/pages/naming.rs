@@ -1,5 +1,8 @@
-//! The company's names for the keys analyses answer with — themes and touchpoints by key,
-//! stages by name, channels by key — in the reader's language, read once per page.
+//! Names for the keys and values pages show, in the reader's language, read once per page: the
+//! company's things (themes and touchpoints by key, stages by name, channels by key), the
+//! company's vocabulary (segments, regions, departments…, see [`dosvid_domain::Term`]) and the
+//! product's own words (feedback sources, emotions, languages, transaction kinds). A value
+//! without a name is shown as records carry it.
 
 use std::collections::HashMap;
 
@@ -10,67 +13,154 @@ use super::Lang;
 
 #[derive(Default)]
 pub(crate) struct Naming {
-    names: HashMap<(Kind, String), String>,
+    /// (kind, key) → name.
+    names: HashMap<(String, String), String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Kind {
-    Theme,
-    Touchpoint,
-    Stage,
-    Channel,
-}
+/// The product's own words by (kind, key): uk, en, ru.
+const WORDS: &[(&str, &str, [&str; 3])] = &[
+    ("source", "survey", ["опитування", "survey", "опрос"]),
+    ("source", "review", ["відгук", "review", "отзыв"]),
+    ("source", "complaint", ["скарга", "complaint", "жалоба"]),
+    ("source", "social", ["соцмережі", "social media", "соцсети"]),
+    ("source", "other", ["інше", "other", "другое"]),
+    ("emotion", "anger", ["гнів", "anger", "гнев"]),
+    (
+        "emotion",
+        "frustration",
+        ["роздратування", "frustration", "раздражение"],
+    ),
+    ("emotion", "anxiety", ["тривога", "anxiety", "тревога"]),
+    (
+        "emotion",
+        "confusion",
+        ["розгубленість", "confusion", "растерянность"],
+    ),
+    ("emotion", "joy", ["радість", "joy", "радость"]),
+    (
+        "emotion",
+        "gratitude",
+        ["вдячність", "gratitude", "благодарность"],
+    ),
+    (
+        "emotion",
+        "surprise",
+        ["здивування", "surprise", "удивление"],
+    ),
+    ("language", "uk", ["українська", "Ukrainian", "украинский"]),
+    ("language", "ru", ["російська", "Russian", "русский"]),
+    ("language", "en", ["англійська", "English", "английский"]),
+    (
+        "language",
+        "und",
+        ["не визначено", "undetermined", "не определён"],
+    ),
+    ("identity", "email", ["e-mail", "e-mail", "e-mail"]),
+    ("identity", "phone", ["телефон", "phone", "телефон"]),
+    (
+        "identity",
+        "external",
+        ["в іншій системі", "external", "в другой системе"],
+    ),
+    ("identity", "social", ["соцмережа", "social", "соцсеть"]),
+    (
+        "transaction_kind",
+        "purchase",
+        ["купівля", "purchase", "покупка"],
+    ),
+    (
+        "transaction_kind",
+        "recurring",
+        [
+            "регулярний платіж",
+            "recurring payment",
+            "регулярный платёж",
+        ],
+    ),
+    (
+        "transaction_kind",
+        "refund",
+        ["повернення коштів", "refund", "возврат средств"],
+    ),
+];
 
-impl Kind {
-    /// The kind of a factor or dimension of the analyses (`theme`, `touchpoint`, …).
-    pub(crate) fn of(factor: &str) -> Option<Kind> {
-        match factor {
-            "theme" => Some(Kind::Theme),
-            "touchpoint" => Some(Kind::Touchpoint),
-            "stage" => Some(Kind::Stage),
-            "channel" => Some(Kind::Channel),
-            _ => None,
-        }
+fn word(lang: Lang, names: &[&'static str; 3]) -> &'static str {
+    match lang {
+        Lang::Uk => names[0],
+        Lang::En => names[1],
+        Lang::Ru => names[2],
     }
 }
 
 impl Naming {
     pub(crate) fn read(store: &dyn Store, org: OrgId, lang: Lang) -> Result<Naming, StoreError> {
         let code = lang.code();
-        let mut names = HashMap::new();
+        let mut naming = Naming::default();
+        let mut name = |kind: &str, key: String, name: &str| {
+            naming.names.insert((kind.to_owned(), key), name.to_owned());
+        };
+        for (kind, key, names) in WORDS {
+            name(kind, (*key).to_owned(), word(lang, names));
+        }
         for t in store.taxonomy(org)?.themes {
-            let name = t.names.get(code).or_else(|| t.names.values().next());
-            if let Some(name) = name.cloned() {
-                names.insert((Kind::Theme, t.key), name);
+            if let Some(n) = t.names.get(code).or_else(|| t.names.values().next()) {
+                name("theme", t.key.clone(), &n.clone());
             }
         }
         for t in all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))? {
-            names.insert(
-                (Kind::Touchpoint, t.key),
-                t.names.or(code, &t.name).to_owned(),
-            );
+            name("touchpoint", t.key.clone(), t.names.or(code, &t.name));
         }
         for j in all_pages(|p| store.list_journeys(org, p))? {
             for s in j.stages {
-                let name = s.names.or(code, &s.name).to_owned();
-                names.insert((Kind::Stage, s.name), name);
+                name("stage", s.name.clone(), s.names.or(code, &s.name));
             }
         }
         for c in all_pages(|p| store.list_channels(org, p))? {
-            names.insert((Kind::Channel, c.key), c.names.or(code, &c.name).to_owned());
+            name("channel", c.key.clone(), c.names.or(code, &c.name));
         }
-        Ok(Naming { names })
+        for term in store.vocabulary(org)? {
+            if let Some(n) = term.names.get(code) {
+                name(&term.kind, term.key.clone(), n);
+            }
+        }
+        Ok(naming)
     }
 
-    /// The name of `key` of a kind; the key itself where there is none.
-    pub(crate) fn of<'a>(&'a self, kind: Kind, key: &'a str) -> &'a str {
+    /// The name of a value of a kind (`touchpoint`, `theme`, `segment`, `department`, …); the
+    /// value itself where it has none.
+    pub(crate) fn of<'a>(&'a self, kind: &str, value: &'a str) -> &'a str {
         self.names
-            .get(&(kind, key.to_owned()))
-            .map_or(key, String::as_str)
+            .get(&(kind.to_owned(), value.to_owned()))
+            .map_or(value, String::as_str)
     }
 
-    /// The name of a value of a factor or dimension (`touchpoint`, `theme`, …).
-    pub(crate) fn value<'a>(&'a self, factor: &str, value: &'a str) -> &'a str {
-        Kind::of(factor).map_or(value, |kind| self.of(kind, value))
+    /// Each of `values` named, joined with ", ".
+    pub(crate) fn list(&self, kind: &str, values: &[String]) -> String {
+        let names: Vec<&str> = values.iter().map(|v| self.of(kind, v)).collect();
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every source and emotion the product gives a record is one of its words, so no raw key
+    /// of them reaches a page.
+    #[test]
+    fn the_products_own_keys_have_words() {
+        let has = |kind: &str, key: &str| WORDS.iter().any(|(k, v, _)| *k == kind && *v == key);
+        for s in dosvid_domain::FeedbackSource::ALL {
+            assert!(has("source", s.as_str()), "{}", s.as_str());
+        }
+        for e in dosvid_text::EMOTIONS {
+            assert!(has("emotion", e), "{e}");
+        }
+        for i in dosvid_domain::IdentityKind::ALL {
+            assert!(has("identity", i.as_str()), "{}", i.as_str());
+        }
+        for t in dosvid_domain::TransactionKind::ALL {
+            assert!(has("transaction_kind", t.as_str()), "{}", t.as_str());
+        }
     }
 }

@@ -1319,3 +1319,100 @@ async fn account(app: TestApp) {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+api_test!(
+    the_companys_values_are_shown_by_their_names_in_the_readers_language,
+    values_by_their_names
+);
+async fn values_by_their_names(app: TestApp) {
+    // A customer of a segment and region the company names, with a comment read as Ukrainian.
+    let customer = app
+        .post(
+            "/api/v1/customers",
+            &json!({"external_id": "c-1", "name": "Олена", "segment": "mass", "region": "Lviv"}),
+        )
+        .await;
+    let id = customer.body["id"].to_string();
+    let stored = app.post(
+        "/api/v1/feedback:batch",
+        &json!({"records": [{"customer_external_id": "c-1", "touchpoint": "contact-centre.queue",
+            "source": "complaint", "nps": 3, "comment": "Дуже довго чекав на лінії, жахливо",
+            "occurred_at": "2026-03-02T10:00:00Z"}]}),
+    )
+    .await;
+    assert_eq!(stored.body["rejected"], json!([]), "{}", stored.body);
+    let named = app
+        .put(
+            "/api/v1/vocabulary",
+            &json!({"kind": "segment", "key": "mass", "names": {"uk": "Масовий", "en": "Mass market"}}),
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::OK, "{}", named.body);
+    let bad = app
+        .put(
+            "/api/v1/vocabulary",
+            &json!({"kind": "region", "key": "Lviv", "names": {}}),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.error_field()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "names")
+    );
+    app.put(
+        "/api/v1/vocabulary",
+        &json!({"kind": "region", "key": "Lviv", "names": {"uk": "Львів"}}),
+    )
+    .await;
+    let all = app.get("/api/v1/vocabulary").await.body;
+    let departments = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "department");
+    assert_eq!(
+        departments.count(),
+        10,
+        "the template's departments are named"
+    );
+
+    let email = agent(&app, Role::Admin).await;
+    let cookie = sign_in(&app, &email).await;
+    let signed = [("cookie", cookie.as_str())];
+    let page = app
+        .page("GET", &format!("/customers/{id}"), &[], &signed)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in ["Масовий", "Львів", "скарга", "Очікування на лінії"]
+    {
+        assert!(
+            page.html.contains(shown),
+            "{shown} not on the customer's page"
+        );
+    }
+    for raw in [">mass<", ">Lviv<", "· complaint", "time.queue"] {
+        assert!(!page.html.contains(raw), "{raw} on the customer's page");
+    }
+    let feedback = app.page("GET", "/feedback", &[], &signed).await;
+    assert!(feedback.html.contains(">українська"));
+    assert!(!feedback.html.contains(">time.queue") && !feedback.html.contains(">complaint"));
+
+    assert_eq!(
+        app.delete("/api/v1/vocabulary?kind=segment&key=mass")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.delete("/api/v1/vocabulary?kind=segment&key=mass")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let page = app
+        .page("GET", &format!("/customers/{id}"), &[], &signed)
+        .await;
+    assert!(
+        page.html.contains(">mass<"),
+        "a value without a name is shown as it is"
+    );
+}

@@ -12,6 +12,7 @@ pub(crate) mod surveys;
 mod themes;
 mod units;
 pub(crate) mod users;
+mod vocabulary;
 pub(crate) mod webhooks;
 
 use std::borrow::Cow;
@@ -19,15 +20,16 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use dosvid_domain::journey::{
-    DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TemplateTouchpoint, template_names,
+    DEFAULT_CHANNELS, DEFAULT_JOURNEY, DEFAULT_STAGES, TEMPLATE_DEPARTMENTS, TemplateTouchpoint,
+    template_names,
 };
 use dosvid_domain::unit::{Unit, UnitInput};
 use dosvid_domain::{
     BatchReport, Channel, ChannelPatch, Consent, ConsentInput, Customer, CustomerFact,
     CustomerMerge, CustomerPatch, DuplicateSuggestion, FactScan, Feedback, FeedbackFact,
-    Interaction, InteractionFact, Journey, JourneyPatch, NewChannel, NewCustomer, NewJourney,
-    NewStage, NewTouchpoint, OrgId, Organisation, OrganisationPatch, RecordKind, Stage, StagePatch,
-    Touchpoint, TouchpointPatch, Transaction, TransactionFact,
+    Interaction, InteractionFact, Journey, JourneyPatch, Names, NewChannel, NewCustomer,
+    NewJourney, NewStage, NewTouchpoint, OrgId, Organisation, OrganisationPatch, RecordKind, Stage,
+    StagePatch, Term, Touchpoint, TouchpointPatch, Transaction, TransactionFact,
 };
 
 use dosvid_domain::NewFeedback;
@@ -139,6 +141,14 @@ fn create_organisation(
         description: None,
     };
     let journey = journeys::create_journey(c, org, &journey, now)?;
+    for (key, [uk, en, ru]) in TEMPLATE_DEPARTMENTS {
+        let term = Term {
+            kind: "department".into(),
+            key: (*key).into(),
+            names: Names::new(uk, en, ru),
+        };
+        vocabulary::set_term(c, org, &term)?;
+    }
     for stage in DEFAULT_STAGES {
         let new = NewStage {
             name: stage.name.into(),
@@ -991,6 +1001,22 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn delete_goal(&self, org: OrgId, id: i64) -> Result<()> {
         self.backend.write(|c| strategy::delete_goal(c, org, id))
+    }
+
+    fn vocabulary(&self, org: OrgId) -> Result<Vec<Term>> {
+        self.backend.read(|c| vocabulary::vocabulary(c, org))
+    }
+
+    fn set_term(&self, org: OrgId, term: Term) -> Result<Term> {
+        let term = term.validate()?;
+        self.backend
+            .write(|c| vocabulary::set_term(c, org, &term))?;
+        Ok(term)
+    }
+
+    fn delete_term(&self, org: OrgId, kind: &str, key: &str) -> Result<()> {
+        self.backend
+            .write(|c| vocabulary::delete_term(c, org, kind, key))
     }
 
     fn list_units(&self, org: OrgId) -> Result<Vec<Unit>> {
