@@ -290,7 +290,7 @@ pub async fn show(
                 li {
                     (consent_purpose(ui, &c.purpose)) ": "
                     strong { (if c.granted { ui.consent_given } else { ui.consent_withdrawn }) }
-                    span.meta { " " (c.at.format("%Y-%m-%d")) @if let Some(ch) = &c.channel { " · " (ch) } }
+                    span.meta { " " (c.at.format("%Y-%m-%d")) @if let Some(ch) = &c.channel { " · " (naming.of("channel", ch)) } }
                 }
             } }
         }
@@ -337,7 +337,7 @@ pub async fn show(
                             p {
                                 (naming.of("interaction_kind", &i.kind))
                                 @if let Some(outcome) = &i.outcome { " → " (naming.of("outcome", outcome)) }
-                                @if let Some(seconds) = i.duration_seconds { " · " (seconds / 60) " min " (seconds % 60) " s" }
+                                @if let Some(seconds) = i.duration_seconds { " · " (seconds / 60) " " (ui.minutes_short) " " (seconds % 60) " " (ui.seconds_short) }
                                 @if let Some(agent) = &i.agent { " · " (agent) }
                             }
                         }

@@ -796,7 +796,7 @@ pub async fn touchpoint(
         }
         p.meta {
             @if let Some(owner) = &touchpoint.owner_department { (ui.owner) ": " (choices.naming.of("department", owner)) " · " }
-            (ui.channel) ": " (touchpoint.channels.join(", "))
+            (ui.channel) ": " (choices.naming.list("channel", &touchpoint.channels))
         }
         (filter_form(&here, ui, &page_slice, &choices))
         @match view.headline.rows.first() {

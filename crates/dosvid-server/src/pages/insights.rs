@@ -62,6 +62,16 @@ fn outcome_key(outcome: Outcome) -> &'static str {
     }
 }
 
+/// An outcome as the page names it: the metrics by their international abbreviations.
+fn outcome_name(ui: &Ui, outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Nps => "NPS",
+        Outcome::Csat => "CSAT",
+        Outcome::Ces => "CES",
+        Outcome::Churn => ui.churn,
+    }
+}
+
 pub async fn show(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
@@ -209,11 +219,10 @@ fn outcome_links(ui: &Ui, current: Outcome) -> Markup {
             (ui.outcome) ": "
             @for (i, outcome) in [Outcome::Nps, Outcome::Csat, Outcome::Ces, Outcome::Churn].into_iter().enumerate() {
                 @if i > 0 { " · " }
-                @let key = outcome_key(outcome);
                 @if outcome == current {
-                    strong { (key.to_uppercase()) }
+                    strong { (outcome_name(ui, outcome)) }
                 } @else {
-                    a href={ "/insights?outcome=" (key) } { (key.to_uppercase()) }
+                    a href={ "/insights?outcome=" (outcome_key(outcome)) } { (outcome_name(ui, outcome)) }
                 }
             }
         }
@@ -342,7 +351,7 @@ fn model_sections(
     );
     html! {
         section #drivers {
-            h2 { (ui.drivers_title) " — " (key.to_uppercase()) }
+            h2 { (ui.drivers_title) " — " (outcome_name(ui, outcome)) }
             p.meta { (ui.drivers_hint) " n = " (d.n) ", R² = " (format!("{:.2}", d.r2)) " [" (format!("{:.2}", d.r2_low)) "; " (format!("{:.2}", d.r2_high)) "]" }
             (charts::importance(ui.importance, &bars))
             div.scroll { table {
