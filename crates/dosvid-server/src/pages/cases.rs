@@ -132,7 +132,8 @@ async fn case_page(
         })
         .await;
     let Ok((case, log, follow_up)) = read else {
-        let body = html! { h1 { (ui.cases) } p.error role="alert" { (ui.no_match) } };
+        let body =
+            html! { h1 { (ui.cases) } p.error role="alert" { (signed.lang().t().not_found) } };
         return html_response(
             StatusCode::NOT_FOUND,
             app_page(signed, "/cases", ui.cases, body),

@@ -259,20 +259,18 @@ enum Format {
 
 fn number(format: Format, v: f64) -> String {
     match format {
-        Format::Score => format!("{v:+.1}"),
+        Format::Score => with_sign(v, 1),
         Format::Percent => format!("{v:.1}%"),
         Format::Mean => format!("{v:.2}"),
     }
 }
 
 /// A change: points for NPS, percentage points for shares, the mean's own unit for means.
-fn difference(format: Format, d: f64) -> String {
-    // −0.0 reads as a fall; a change that rounds to nothing is written without a sign.
-    let d = if d.abs() < 0.005 { 0.0 } else { d };
+fn difference(ui: &super::i18n::Ui, format: Format, d: f64) -> String {
     match format {
-        Format::Score => format!("{d:+.1}"),
-        Format::Percent => format!("{d:+.1} pp"),
-        Format::Mean => format!("{d:+.2}"),
+        Format::Score => with_sign(d, 1),
+        Format::Percent => format!("{} {}", with_sign(d, 1), ui.percentage_points),
+        Format::Mean => with_sign(d, 2),
     }
 }
 
@@ -308,7 +306,7 @@ fn card(
                             _ => "change flat",
                         };
                         p class=(class) {
-                            (arrow) " " (difference(format, change.difference)) " " (ui.vs_previous) " · "
+                            (arrow) " " (difference(ui, format, change.difference)) " " (ui.vs_previous) " · "
                             @if change.significant { strong { (ui.significant) } } @else { (ui.not_significant) }
                             " (p = " (format!("{:.3}", change.p_value)) ")"
                         }
@@ -464,13 +462,21 @@ pub async fn overview(
     html_response(StatusCode::OK, app_page(&signed, "/", ui.overview, body))
 }
 
-/// An NPS in whole points with its sign; one that rounds to nothing has none.
-fn whole_points(v: f64) -> String {
-    if v.round() == 0.0 {
-        "0".into()
+/// A value with its sign and `decimals` decimals, rounded once (−0.5 is −1, not "−0"); one
+/// that rounds to nothing is written without a sign.
+fn with_sign(v: f64, decimals: usize) -> String {
+    let scale = 10f64.powi(decimals as i32);
+    let rounded = (v * scale).round() / scale;
+    if rounded == 0.0 {
+        format!("{:.decimals$}", 0.0)
     } else {
-        format!("{v:+.0}")
+        format!("{rounded:+.decimals$}")
     }
+}
+
+/// An NPS in whole points with its sign.
+fn whole_points(v: f64) -> String {
+    with_sign(v, 0)
 }
 
 /// The colour of an NPS: below 0, below 30, above.
@@ -592,7 +598,7 @@ pub async fn journey_map(
                         (stage.names.or(lang.code(), &stage.name))
                         span.stage-nps {
                             @match stage.measures.nps.as_ref().map(|m| &m.current) {
-                                Some(e) if !e.low_sample => { "NPS " (e.value.map(|v| format!("{v:+.1}")).unwrap_or_default()) }
+                                Some(e) if !e.low_sample => { "NPS " (e.value.map(|v| with_sign(v, 1)).unwrap_or_default()) }
                                 _ => { "NPS —" }
                             }
                         }
@@ -652,7 +658,7 @@ pub async fn touchpoint(
     let ui = lang.ui();
     let org = signed.session.user.org_id;
     let not_found = || {
-        let body = html! { h1 { (ui.touchpoint) } p.error role="alert" { (ui.no_data) } };
+        let body = html! { h1 { (ui.touchpoint) } p.error role="alert" { (lang.t().not_found) } };
         html_response(
             StatusCode::NOT_FOUND,
             app_page(&signed, "/journey", ui.touchpoint, body),
@@ -882,8 +888,8 @@ pub async fn touchpoint(
                                     td.num {
                                         // An impact resting on too few answers is not shown as a number.
                                         @match t.impact.as_ref().filter(|_| !t.nps.low_sample && !t.nps_without.low_sample) {
-                                            Some(c) if c.significant => strong class=(if c.difference < 0.0 { "down" } else { "up" }) { (format!("{:+.1}", c.difference)) }
-                                            Some(c) => { (format!("{:+.1}", c.difference)) }
+                                            Some(c) if c.significant => strong class=(if c.difference < 0.0 { "down" } else { "up" }) { (with_sign(c.difference, 1)) }
+                                            Some(c) => { (with_sign(c.difference, 1)) }
                                             None => "—",
                                         }
                                     }
@@ -924,7 +930,7 @@ pub async fn touchpoint(
 /// A value, or a dash with its n when there are too few answers to show one.
 fn estimate_text(e: &Estimate) -> String {
     match e.value {
-        Some(v) if !e.low_sample => format!("{v:+.1}"),
+        Some(v) if !e.low_sample => with_sign(v, 1),
         _ => format!("— (n = {})", e.n),
     }
 }
@@ -943,5 +949,22 @@ mod tests {
         assert_eq!(shift((2026, 10), 1), (2026, 11));
         assert_eq!(parse_month("2026-10"), Some((2026, 10)));
         assert_eq!(month_start(shift(shift((2026, 10), 1), -3)), "2026-08-01");
+    }
+
+    /// A figure that rounds to nothing has no sign, and "−0" is never written.
+    #[test]
+    fn signs_are_written_on_what_is_shown() {
+        let cases = [
+            (-0.5, 0, "-1"),
+            (-0.4, 0, "0"),
+            (0.5, 0, "+1"),
+            (-0.04, 1, "0.0"),
+        ];
+        for (v, decimals, shown) in cases {
+            assert_eq!(with_sign(v, decimals), shown, "{v}");
+        }
+        assert_eq!(with_sign(2.345, 1), "+2.3");
+        let ui = super::super::i18n::Lang::Uk.ui();
+        assert_eq!(difference(ui, Format::Percent, 0.04), "0.0 в. п.");
     }
 }

@@ -317,6 +317,8 @@ pub struct Ui {
     pub consents: &'static str,
     /// Short units of a duration: minutes, seconds.
     pub minutes_short: &'static str,
+    /// The unit of a change of a share.
+    pub percentage_points: &'static str,
     pub seconds_short: &'static str,
     /// surveys, marketing, profiling.
     pub consent_purposes: [&'static str; 3],
@@ -593,6 +595,7 @@ const UK_UI: Ui = Ui {
     export_data: "Вивантажити всі дані клієнта",
     consents: "Згоди",
     minutes_short: "хв",
+    percentage_points: "в. п.",
     seconds_short: "с",
     consent_purposes: ["опитування", "маркетинг", "профілювання"],
     consent_given: "надано",
@@ -864,6 +867,7 @@ const EN_UI: Ui = Ui {
     export_data: "Export all of the customer's data",
     consents: "Consents",
     minutes_short: "min",
+    percentage_points: "pp",
     seconds_short: "s",
     consent_purposes: ["surveys", "marketing", "profiling"],
     consent_given: "given",
@@ -1141,6 +1145,7 @@ const RU_UI: Ui = Ui {
     export_data: "Выгрузить все данные клиента",
     consents: "Согласия",
     minutes_short: "мин",
+    percentage_points: "п. п.",
     seconds_short: "с",
     consent_purposes: ["опросы", "маркетинг", "профилирование"],
     consent_given: "дано",

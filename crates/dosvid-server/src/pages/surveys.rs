@@ -149,7 +149,7 @@ fn admit(
     }
     match id_of(id) {
         Some(id) => Ok((form, id)),
-        None => Err((StatusCode::NOT_FOUND, signed.lang().ui().no_match)),
+        None => Err((StatusCode::NOT_FOUND, signed.lang().t().not_found)),
     }
 }
 
@@ -220,7 +220,7 @@ async fn survey_page(
         .await;
     let ui = signed.lang().ui();
     let Ok((survey, _)) = read else {
-        return refused(signed, StatusCode::NOT_FOUND, ui.no_match);
+        return refused(signed, StatusCode::NOT_FOUND, signed.lang().t().not_found);
     };
     let code = signed.lang().code();
     let base = state.base_url(headers);
@@ -575,7 +575,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Response {
     let Some(id) = id_of(&id) else {
-        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().t().not_found);
     };
     survey_page(
         &state,
@@ -722,7 +722,7 @@ pub async fn responses_csv(
     Path(id): Path<String>,
 ) -> Response {
     let Some(id) = id_of(&id) else {
-        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().ui().no_match);
+        return refused(&signed, StatusCode::NOT_FOUND, signed.lang().t().not_found);
     };
     let org = signed.session.user.org_id;
     let read = state

@@ -1416,3 +1416,26 @@ async fn values_by_their_names(app: TestApp) {
         "a value without a name is shown as it is"
     );
 }
+
+api_test!(
+    a_missing_case_survey_or_touchpoint_says_there_is_no_such_record,
+    missing_records
+);
+async fn missing_records(app: TestApp) {
+    let email = agent(&app, Role::Admin).await;
+    let cookie = sign_in(&app, &email).await;
+    let signed = [("cookie", cookie.as_str())];
+    for path in ["/cases/999999", "/surveys/999999", "/touchpoints/999999"] {
+        let page = app.page("GET", path, &[], &signed).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            page.html.contains("Такого запису немає"),
+            "{path}: {}",
+            page.html
+        );
+        assert!(
+            !page.html.contains("клієнта") && !page.html.contains("даних немає"),
+            "{path}"
+        );
+    }
+}
