@@ -113,12 +113,14 @@ impl Component {
     }
 }
 
-/// An estimate mapped linearly onto 0–100.
+/// An estimate mapped linearly onto 0–100; an interval that reaches past the scale (a normal
+/// approximation near its end) stops at it.
 fn rescale(e: Estimate, f: impl Fn(f64) -> f64) -> Estimate {
+    let on_scale = |x: f64| f(x).clamp(0.0, 100.0);
     Estimate {
-        value: e.value.map(&f),
-        low: e.low.map(&f),
-        high: e.high.map(&f),
+        value: e.value.map(on_scale),
+        low: e.low.map(on_scale),
+        high: e.high.map(on_scale),
         ..e
     }
 }
@@ -258,5 +260,24 @@ impl Index {
             min_sample: min,
             rows: rows.into_iter().map(|(_, row)| row).collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+
+    #[test]
+    fn an_interval_stays_on_the_scale() {
+        let sentiment = Estimate {
+            value: Some(-0.9),
+            n: 3,
+            low: Some(-1.126),
+            high: Some(-0.674),
+            low_sample: false,
+        };
+        let e = rescale(sentiment, |x| (x + 1.0) * 50.0);
+        assert_eq!(e.low, Some(0.0));
+        assert!((e.value.unwrap() - 5.0).abs() < 1e-9 && e.high.unwrap() > 16.0);
     }
 }

@@ -753,6 +753,38 @@ fn a_theme_report_compares_the_nps_of_those_who_mention_it_with_the_rest() {
     assert_eq!(row("b").nps.value, None);
 }
 
+/// Sixteen angry comments against forty delighted ones: a clear difference, on too few answers
+/// (below 30) to be called significant; with a minimum sample of 10 it is.
+#[test]
+fn a_theme_on_too_few_answers_is_never_significant() {
+    let mut index = Index::new(Zone::utc(), directory());
+    let mut facts = Vec::new();
+    for i in 0..16 {
+        facts.push(commented(i + 1, 1, 1, 0, Some(-0.5), "a.x"));
+    }
+    for i in 0..40 {
+        facts.push(commented(i + 101, 2, 1, 10, Some(0.5), ""));
+    }
+    index.append_feedback(&facts);
+    index.finish_build();
+    let impact = |min_sample| {
+        let request = ThemeReportRequest {
+            min_sample: Some(min_sample),
+            ..Default::default()
+        };
+        let report = index.theme_report(&request).unwrap();
+        let row = report
+            .themes
+            .into_iter()
+            .find(|t| t.theme == "a.x")
+            .unwrap();
+        row.impact.unwrap()
+    };
+    assert_eq!(impact(30).difference, -200.0);
+    assert!(!impact(30).significant);
+    assert!(impact(10).significant);
+}
+
 #[test]
 fn the_cx_index_combines_sentiment_ratings_and_what_customers_did_afterwards() {
     use dosvid_domain::{TransactionFact, TransactionKind};

@@ -89,14 +89,21 @@ impl Index {
                 let with: &Histograms = &by_theme.groups[i + 1];
                 let without = Scores::of(&all.minus(with));
                 let scores = Scores::of(with);
+                let (nps, nps_without) = (scores.nps.nps(min), without.nps.nps(min));
+                // An impact resting on too few answers is never called significant.
+                let few = nps.low_sample || nps_without.low_sample;
+                let impact = nps_change(&without.nps, &scores.nps).map(|mut c| {
+                    c.significant &= !few;
+                    c
+                });
                 ThemeRow {
                     theme: key.clone(),
                     n: with.n(),
                     share: percent(with.n(), comments, min),
                     sentiment: scores.sentiment.mean(min),
-                    nps: scores.nps.nps(min),
-                    nps_without: without.nps.nps(min),
-                    impact: nps_change(&without.nps, &scores.nps),
+                    nps,
+                    nps_without,
+                    impact,
                 }
             })
             .collect();

@@ -57,6 +57,9 @@ pub struct CaseParams {
     pub limit: Option<String>,
     /// `/cases/metrics`: `team` (default), `owner`, `priority` or `touchpoint`.
     pub group_by: Option<String>,
+    /// `/cases/metrics`: below this many resolved (FCR) or judged (SLA) cases a share is
+    /// flagged `low_sample` (default 30).
+    pub min_sample: Option<String>,
 }
 
 impl CaseParams {
@@ -252,7 +255,12 @@ pub async fn metrics(
     for case in &cases {
         groups.entry(key(case)).or_default().push(case);
     }
-    let min_sample = 1;
+    let min_sample = match params.min_sample.as_deref() {
+        None => dosvid_metrics::DEFAULT_MIN_SAMPLE,
+        Some(raw) => raw
+            .parse()
+            .map_err(|_| FieldError::new("min_sample", "must be a whole number, 0 or more"))?,
+    };
     let rows = groups
         .into_iter()
         .map(|(group, cases)| {

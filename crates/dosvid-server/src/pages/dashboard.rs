@@ -879,7 +879,7 @@ pub async fn touchpoint(
                         tbody {
                             @for t in &themes {
                                 tr data-theme=(t.theme) {
-                                    td { (t.theme) }
+                                    td { (choices.naming.of("theme", &t.theme)) }
                                     td.num { (t.n) }
                                     td.num { (t.share.value.map(|v| format!("{v:.1}%")).unwrap_or_default()) }
                                     td.num { (t.sentiment.value.map(|v| format!("{v:+.2}")).unwrap_or_default()) }

@@ -138,6 +138,13 @@ async fn cases(app: TestApp) {
     assert_eq!(counted, 3);
     let refused = app.get("/api/v1/cases/metrics?group_by=mood").await;
     assert_eq!(refused.error_field(), "group_by");
+    // Two resolved cases are too few for a share to stand on (default minimum 30).
+    assert_eq!(row["fcr"]["low_sample"], true);
+    assert_eq!(row["sla_compliance"]["low_sample"], true);
+    let lenient = app.get("/api/v1/cases/metrics?min_sample=2").await;
+    assert_eq!(lenient.body[0]["fcr"]["low_sample"], false);
+    let bad = app.get("/api/v1/cases/metrics?min_sample=-1").await;
+    assert_eq!(bad.error_field(), "min_sample");
     let open_only = app.all("/api/v1/cases?open=true").await;
     assert_eq!(open_only.len(), 1);
     assert_eq!(open_only[0]["id"], three["id"]);
