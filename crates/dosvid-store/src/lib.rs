@@ -373,8 +373,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Page<Feedback>>;
     /// The feedback records with these ids, in the order given (ids not found are left out).
     fn feedback_by_ids(&self, org: OrgId, ids: &[i64]) -> Result<Vec<Feedback>>;
-    /// The newest readable comments (not garbage) among the records `filter` selects.
-    fn latest_comments(&self, org: OrgId, filter: &Filter, count: u32) -> Result<Vec<Feedback>>;
     fn list_interactions(
         &self,
         org: OrgId,

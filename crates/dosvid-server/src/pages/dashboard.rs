@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use dosvid_analytics::{
-    Bucket, CxIndexRequest, CxIndexResult, JourneyMap, Metric, QueryRequest, QueryResult,
+    Bucket, CxIndexRequest, CxIndexResult, JourneyMap, Metric, OneOrMany, QueryRequest, QueryResult,
 };
 use dosvid_domain::user::Action;
 use dosvid_domain::{Channel, Localize, Stage};
@@ -643,8 +643,13 @@ struct TouchpointView {
     distribution: Option<dosvid_analytics::Distribution>,
     below: Vec<dosvid_analytics::TouchpointMeasures>,
     themes: dosvid_analytics::ThemeReport,
+    /// The latest readable comments of the slice, newest first.
+    comment_ids: Vec<i64>,
     segments: Vec<String>,
 }
+
+/// Comments the touchpoint page shows.
+const LATEST_COMMENTS: usize = 10;
 
 /// A touchpoint: its headline numbers and trend, by channel, the touchpoints below it, the
 /// themes of its comments with their impact on NPS, and its latest comments.
@@ -668,26 +673,14 @@ pub async fn touchpoint(
         return not_found();
     };
     let (channels, stages, naming) = choices(&state, org, signed.lang()).await;
-    let Ok(sight) = state.sight(&signed.principal).await else {
-        return not_found();
-    };
     let read = state
         .run(move |s| {
             let mut touchpoint = s.get_touchpoint(org, id)?;
             touchpoint.localize(lang.code());
-            let filter = dosvid_store::Filter {
-                touchpoint_id: Some(id),
-                ..Default::default()
-            };
-            // A unit's people see only their unit's comments: read further to find ten.
-            let read = if sight.is_whole() { 10 } else { 500 };
-            let mut comments = s.latest_comments(org, &filter, read)?;
-            comments.retain(|c| sight.feedback(c.id));
-            comments.truncate(10);
-            Ok((touchpoint, comments))
+            Ok(touchpoint)
         })
         .await;
-    let Ok((touchpoint, comments)) = read else {
+    let Ok(touchpoint) = read else {
         return not_found();
     };
     let mut asked = params.slice();
@@ -742,6 +735,11 @@ pub async fn touchpoint(
                     )
                 })
                 .unwrap_or_default();
+            // The latest readable comments of the slice (its period, within the reader's sight).
+            let mut readable = filters.clone();
+            use dosvid_text::Label::{Negative, Neutral, Positive};
+            readable.sentiment = OneOrMany::Many(vec![Negative, Neutral, Positive]);
+            let comment_ids = index.feedback_records(&readable, 0, LATEST_COMMENTS)?.ids;
             let themes = index.theme_report(&dosvid_analytics::ThemeReportRequest {
                 filters,
                 min_sample: slice.min_sample,
@@ -755,6 +753,7 @@ pub async fn touchpoint(
                 distribution,
                 below,
                 themes,
+                comment_ids,
                 segments: segments(index)?,
             })
         })
@@ -769,6 +768,11 @@ pub async fn touchpoint(
             );
         }
     };
+    let ids = view.comment_ids.clone();
+    let comments = state
+        .run(move |s| s.feedback_by_ids(org, &ids))
+        .await
+        .unwrap_or_default();
     let choices = Choices {
         channels,
         stages,

@@ -1439,3 +1439,40 @@ async fn missing_records(app: TestApp) {
         );
     }
 }
+
+api_test!(
+    the_touchpoint_pages_latest_comments_are_the_periods_newest_first,
+    latest_comments_of_the_period
+);
+async fn latest_comments_of_the_period(app: TestApp) {
+    let comment = |text: &str, at: &str| json!({"touchpoint": "contact-centre.queue", "nps": 5, "comment": text, "occurred_at": at});
+    // Stored out of the order they happened in.
+    let stored = app
+        .post(
+            "/api/v1/feedback:batch",
+            &json!({"records": [
+                comment("Січневий коментар про чергу", "2026-01-10T10:00:00Z"),
+                comment("Березневий коментар про чергу", "2026-03-10T10:00:00Z"),
+                comment("Лютневий коментар про чергу", "2026-02-10T10:00:00Z"),
+            ]}),
+        )
+        .await;
+    assert_eq!(stored.body["rejected"], json!([]), "{}", stored.body);
+    let touchpoints = app.all("/api/v1/touchpoints").await;
+    let queue = touchpoints
+        .iter()
+        .find(|t| t["key"] == "contact-centre.queue")
+        .unwrap();
+    let email = agent(&app, Role::Admin).await;
+    let cookie = sign_in(&app, &email).await;
+    let signed = [("cookie", cookie.as_str())];
+    let path = format!("/touchpoints/{}?from=2026-02-01&to=2026-03-31", queue["id"]);
+    let page = app.page("GET", &path, &[], &signed).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let at = |text: &str| page.html.find(text);
+    assert!(at("Січневий").is_none(), "a comment outside the period");
+    assert!(
+        at("Березневий").unwrap() < at("Лютневий").unwrap(),
+        "newest first"
+    );
+}

@@ -561,11 +561,6 @@ impl<B: Backend> Store for SqlStore<B> {
         Ok(found)
     }
 
-    fn latest_comments(&self, org: OrgId, filter: &Filter, count: u32) -> Result<Vec<Feedback>> {
-        self.backend
-            .read(|c| signals::latest_comments(c, org, filter, count))
-    }
-
     fn list_interactions(
         &self,
         org: OrgId,

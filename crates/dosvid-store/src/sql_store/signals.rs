@@ -708,23 +708,6 @@ pub(super) fn feedback_by_ids(c: &mut impl Conn, org: OrgId, ids: &[i64]) -> Res
 }
 
 /// The most recently stored readable comments among the records `filter` selects.
-pub(super) fn latest_comments(
-    c: &mut impl Conn,
-    org: OrgId,
-    filter: &Filter,
-    count: u32,
-) -> Result<Vec<Feedback>> {
-    let mut q = signals_where(c, "feedback", FEEDBACK_COLUMNS, org, filter)?;
-    q.push(
-        " AND comment IS NOT NULL AND garbage IS NULL ORDER BY id DESC LIMIT {}",
-        [i64::from(count.min(PageRequest::MAX_LIMIT)).into()],
-    );
-    c.query(&q.sql, &q.params)?
-        .iter()
-        .map(feedback_from_row)
-        .collect()
-}
-
 const FEEDBACK_COLUMNS: &str = "id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, \
                                 ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage, themes, emotions, \
                                 interaction_id, agent, team";
