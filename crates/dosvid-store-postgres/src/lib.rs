@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../migrations/0016_units.sql")),
     (17, include_str!("../migrations/0017_two_factor.sql")),
     (18, include_str!("../migrations/0018_names.sql")),
+    (19, include_str!("../migrations/0019_webhook_retries.sql")),
 ];
 
 pub struct PgBackend {

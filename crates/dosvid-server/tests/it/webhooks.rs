@@ -295,6 +295,30 @@ async fn retries(app: TestApp) {
         .collect();
     assert_eq!(codes, [&json!(500), &json!(500), &json!(200)]);
     assert_eq!(log.body["log"][0]["error"], "HTTP 500");
+
+    // Sent again by hand, it counts every attempt its log holds.
+    let retried = app
+        .post(
+            &format!("/api/v1/webhook-deliveries/{}/retry", delivery["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.body);
+    receiver.wait_for(4, Duration::from_secs(10)).await;
+    let started = Instant::now();
+    let log = loop {
+        let log = app
+            .get(&format!("/api/v1/webhook-deliveries/{}", delivery["id"]))
+            .await;
+        let done = log.body["log"].as_array().is_some_and(|l| l.len() == 4);
+        if (done && log.body["status"] == "delivered") || started.elapsed() > Duration::from_secs(5)
+        {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(log.body["log"].as_array().unwrap().len(), 4);
+    assert_eq!(log.body["attempts"], 4, "{}", log.body);
 }
 
 api_test!(

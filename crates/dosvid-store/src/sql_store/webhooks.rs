@@ -232,6 +232,8 @@ pub struct DueDelivery {
     pub payload: String,
     /// Attempts made before this one.
     pub attempts: u32,
+    /// Of those, the ones since the delivery was last retried by hand: the retry policy's count.
+    pub since_retry: u32,
 }
 
 /// Claims up to `limit` due deliveries of enabled endpoints, of every organisation, by moving
@@ -244,7 +246,8 @@ pub(super) fn claim(
     limit: u32,
 ) -> Result<Vec<DueDelivery>> {
     let rows = c.query(
-        "SELECT d.id, d.org_id, d.webhook_id, w.url, w.secret, d.event_id, d.payload, d.attempts, d.next_attempt_at \
+        "SELECT d.id, d.org_id, d.webhook_id, w.url, w.secret, d.event_id, d.payload, d.attempts, d.next_attempt_at, \
+         d.retried_from \
          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.enabled = $2 \
          ORDER BY d.next_attempt_at, d.id LIMIT $3",
@@ -267,6 +270,7 @@ pub(super) fn claim(
                 event_id: r.text(5)?,
                 payload: r.text(6)?,
                 attempts: r.int(7)? as u32,
+                since_retry: (r.int(7)? - r.int(9)?).max(0) as u32,
             });
         }
     }
@@ -296,7 +300,7 @@ pub(super) fn record_attempt(
     let attempts = delivery.attempts + 1;
     let now = attempt.at;
     let next = (!delivered)
-        .then(|| policy.next_attempt(attempts, now))
+        .then(|| policy.next_attempt(delivery.since_retry + 1, now))
         .flatten();
     let status = match (delivered, next) {
         (true, _) => DeliveryStatus::Delivered,
@@ -440,7 +444,7 @@ pub(super) fn redeliver(
         )));
     }
     c.execute(
-        "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1 \
+        "UPDATE webhook_deliveries SET status = 'pending', retried_from = attempts, next_attempt_at = $1 \
          WHERE org_id = $2 AND id = $3",
         &[now.into(), org.into(), id.into()],
     )?;
