@@ -599,23 +599,29 @@ pub async fn journey_map(
                         span.stage-nps {
                             @match stage.measures.nps.as_ref().map(|m| &m.current) {
                                 Some(e) if !e.low_sample => { "NPS " (e.value.map(|v| with_sign(v, 1)).unwrap_or_default()) }
-                                _ => { "NPS —" }
+                                _ => { span title=(ui.not_enough) { "NPS —" } }
                             }
                         }
                     }
+                    // Why a stage shows no figures: nobody answered there in the period.
+                    @if stage.measures.n == 0 { p.meta { (ui.no_answers_here) } }
                     ul.touchpoints {
                         @for t in &stage.touchpoints {
                             li class={ "tp " (tone(t.measures.nps.as_ref())) } style={ "margin-left:" (t.depth as f64 * 0.9) "rem" }
-                                title=[t.owner_department.as_ref().map(|o| format!("{}: {}", ui.owner, choices.naming.of("department", o)))]
                                 data-touchpoint=(t.key) data-nps=[t.measures.nps.as_ref().and_then(|m| m.current.value.filter(|_| !m.current.low_sample))] {
-                                a.tp-name href={ "/touchpoints/" (t.id) "?" (query_string) } {
-                                    @if t.moment_of_truth { span.mot title=(ui.moment_of_truth) aria-label=(ui.moment_of_truth) { "★ " } }
-                                    (t.names.or(lang.code(), &t.name))
+                                span.tp-label {
+                                    a.tp-name href={ "/touchpoints/" (t.id) "?" (query_string) } {
+                                        @if t.moment_of_truth { span.mot title=(ui.moment_of_truth) aria-label=(ui.moment_of_truth) { "★ " } }
+                                        (t.names.or(lang.code(), &t.name))
+                                    }
+                                    @if let Some(owner) = &t.owner_department {
+                                        span.tp-owner { (ui.owner) ": " (choices.naming.of("department", owner)) }
+                                    }
                                 }
                                 span.tp-figures {
                                     @match t.measures.nps.as_ref().map(|m| &m.current) {
                                         Some(e) if !e.low_sample => { strong { (e.value.map(whole_points).unwrap_or_default()) } }
-                                        _ => { span.thin { "—" } }
+                                        _ => { span.thin title=(ui.not_enough) { "—" } }
                                     }
                                     " · n " (t.measures.n)
                                 }

@@ -407,7 +407,7 @@ form.filters input,form.filters select{font:inherit;padding:.4rem .5rem;border:2
 .meta{font-size:.85rem;color:#4a5360;margin:.2rem 0}
 .change{font-size:.85rem;margin:.3rem 0 0}
 .change.up{color:#1d6b2a}.change.down{color:#a1261a}.change.flat{color:#4a5360}
-.journey{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(14rem,1fr);gap:.75rem;overflow-x:auto;padding-bottom:.5rem}
+.journey{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(12rem,1fr);gap:.75rem;overflow-x:auto;padding-bottom:.5rem}
 .stage{border:1px solid #dde3ea;border-radius:10px;padding:.5rem}
 .stage h2{font-size:1rem;margin:.25rem .25rem .5rem;display:flex;justify-content:space-between;gap:.5rem}
 .stage-nps{font-weight:400;font-size:.85rem;color:#3d4650}
@@ -417,6 +417,7 @@ ul.touchpoints{list-style:none;margin:0;padding:0;display:grid;gap:.3rem}
 .tp.tone-mid{border-left-color:#d68910;background:#fef5e7}
 .tp.tone-good{border-left-color:#2e7d32;background:#e8f4ea}
 .tp-figures{white-space:nowrap;color:#3d4650}
+.tp-label{min-width:0;overflow-wrap:anywhere}.tp-owner{display:block;font-size:.75rem;color:#4a5360}
 .mot{color:#b7791f}
 code{font-size:.8rem;overflow-wrap:anywhere}
 a.tp-name{color:inherit;text-decoration:none}a.tp-name:hover,a.tp-name:focus{text-decoration:underline}

@@ -698,6 +698,15 @@ async fn journey_editor(app: TestApp) {
     );
     let map = app.page("GET", "/journey", &[], &signed).await;
     assert!(map.html.contains("Голосовий бот") && map.html.contains("Очікування на лінії"));
+    // Owners are on the map, named; a stage nobody answered at says so.
+    assert!(
+        map.html
+            .contains(r#"<span class="tp-owner">Власник: Маркетинг</span>"#)
+    );
+    assert!(
+        map.html
+            .contains("Ніхто не відповідав тут у цьому періоді.")
+    );
     // (a stage is filtered by its `name`, so it stays an option's value, unseen)
     for english in [
         ">Voice bot",
