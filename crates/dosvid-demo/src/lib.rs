@@ -350,6 +350,33 @@ fn clamp(x: f64, lo: i16, hi: i16) -> i16 {
     (x.round() as i16).clamp(lo, hi)
 }
 
+/// The channels a touchpoint of the template is reached through (none: any).
+fn template_channels(touchpoint: &str) -> &'static [&'static str] {
+    fn find(
+        ts: &'static [dosvid_domain::journey::TemplateTouchpoint],
+        key: &str,
+    ) -> Option<&'static [&'static str]> {
+        ts.iter().find_map(|t| {
+            (t.key == key)
+                .then_some(t.channels)
+                .or_else(|| find(t.children, key))
+        })
+    }
+    dosvid_domain::journey::DEFAULT_STAGES
+        .iter()
+        .find_map(|s| find(s.touchpoints, touchpoint))
+        .unwrap_or(&[])
+}
+
+/// `channel`, if the touchpoint is reached through it; else the touchpoint's first channel.
+fn fitting(touchpoint: &str, channel: &'static str) -> &'static str {
+    match template_channels(touchpoint) {
+        [] => channel,
+        channels if channels.contains(&channel) => channel,
+        [first, ..] => first,
+    }
+}
+
 fn key(k: &str) -> Ref {
     Ref::Key(k.to_owned())
 }
@@ -567,7 +594,7 @@ impl Sim {
         );
         // Some of the angriest also complain, in words only.
         if nps <= 3 && self.rng.chance(0.12) {
-            let channel = *self.rng.pick(&["phone", "email", "social"]);
+            let channel = fitting(touchpoint, *self.rng.pick(&["phone", "email", "social"]));
             let comment = comments::compose(theme, c.lang, 0, &mut self.rng);
             let external_id = self.next_id("fb");
             out.feedback.push(
@@ -811,8 +838,9 @@ impl Sim {
                 (("website.tariffs", -0.2, Theme::Price), 0.3),
                 (("social-networks", 0.0, Theme::General), 0.2),
             ]);
+            let channel = fitting(touchpoint, "email");
             self.survey(
-                c, month, when, touchpoint, "email", effect, theme, false, None, out,
+                c, month, when, touchpoint, channel, effect, theme, false, None, out,
             );
         }
         if self.rng.chance(0.004) {
@@ -1159,6 +1187,17 @@ mod tests {
             assert!(list.iter().all(|(v, _)| named(kind, v)), "{kind}");
         }
         assert!(PLANS.iter().all(|(v, _)| named("plan", v)));
+        // Answers come through the channels their touchpoint is reached through.
+        let mut outside = std::collections::BTreeMap::<(String, String), usize>::new();
+        for f in &feedback {
+            if let (Some(Ref::Key(t)), Some(Ref::Key(ch))) = (&f.touchpoint, &f.channel) {
+                let channels = template_channels(t);
+                if !channels.is_empty() && !channels.contains(&ch.as_str()) {
+                    *outside.entry((t.clone(), ch.clone())).or_default() += 1;
+                }
+            }
+        }
+        assert!(outside.is_empty(), "{outside:?}");
         for i in &interactions {
             assert!(named("interaction_kind", &i.kind), "{}", i.kind);
             let outcome = i.outcome.as_deref().unwrap_or("resolved");
