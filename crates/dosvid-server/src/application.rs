@@ -51,6 +51,17 @@ impl AppState {
 }
 
 impl AppState {
+    /// Operations of a caller that is no request — a command of the `dosvid` binary — on its
+    /// own thread.
+    pub fn operation<T>(&self, who: &Principal, f: impl FnOnce(&Operation) -> T) -> T {
+        f(&Operation::new(
+            self.store.as_ref(),
+            &self.analytics,
+            &self.outbox,
+            who,
+        ))
+    }
+
     /// Changes channels, journeys, stages or touchpoints as `who` (see
     /// [`Operation::change_journey`]).
     pub(crate) async fn change_journey<T: Send + 'static>(
@@ -66,7 +77,7 @@ impl AppState {
 impl<'a> Operation<'a> {
     /// Operations of a caller already on a blocking thread: a respondent of a public survey
     /// link acts for the organisation that signed it.
-    pub fn new(
+    pub(crate) fn new(
         store: &'a dyn Store,
         analytics: &'a Analytics,
         outbox: &'a Outbox,
@@ -167,6 +178,12 @@ impl Operation<'_> {
     }
 
     /// What follows stored feedback: the index, the record rules (cases they open), the events.
+    /// Runs the record rules over feedback already stored — records that came in before the
+    /// rules did — opening the cases (and writing the events) they would have opened then.
+    pub fn apply_rules(&self, ids: &[i64]) {
+        crate::alerts::after_feedback(self.store, self.outbox, self.org(), ids);
+    }
+
     fn feedback_recorded(&self, ids: &[i64]) {
         self.analytics.feedback_written(self.store, self.org(), ids);
         crate::alerts::after_feedback(self.store, self.outbox, self.org(), ids);

@@ -7,7 +7,7 @@ pub mod access;
 mod alerts;
 pub mod analytics;
 mod api;
-mod application;
+pub mod application;
 pub mod audit;
 mod complaints;
 mod connections;

@@ -47,6 +47,7 @@ pub fn run(
             .context("naming the demo's values")?;
     }
     let lviv = demo_units(store.as_ref()).context("creating the demo's units")?;
+    demo_loop(&store).context("running the demo's rules over its last month")?;
     if no_serve {
         return Ok(());
     }
@@ -197,6 +198,65 @@ fn demo_rules(store: &dyn Store) -> anyhow::Result<()> {
         store.create_rule(org, rule, chrono::Utc::now())?;
     }
     Ok(())
+}
+
+/// The loop the demo shows from its first start, unless it has cases: the record rule applied
+/// to the last month of answers (its cases in the inbox, premium detractors'), the app rule
+/// evaluated a week after the planted release (its alert and case), and the oldest cases worked:
+/// taken by the demo's agent, every third resolved with its root cause.
+fn demo_loop(store: &crate::db::SharedStore) -> anyhow::Result<()> {
+    use dosvid_domain::case::{CasePatch, CaseStatus};
+    use dosvid_store::{CaseFilter, all_pages};
+
+    let org = store.default_org()?;
+    let any = store.list_cases(org, &CaseFilter::default(), PageRequest::first(1))?;
+    if !any.items.is_empty() {
+        return Ok(());
+    }
+    let state = dosvid_server::AppState::new(store.clone());
+    let index = state.analytics.index(store.as_ref(), org)?;
+    let last_month = {
+        let index = dosvid_server::analytics::read_index(&index);
+        let latest = index.latest().unwrap_or_default();
+        let from = chrono::DateTime::from_timestamp(latest - 30 * 86_400, 0).unwrap_or_default();
+        let filters = dosvid_analytics::Filters {
+            from: Some(from.to_rfc3339()),
+            ..Default::default()
+        };
+        index.feedback_records(&filters, 0, 200_000)?.ids
+    };
+    let who = dosvid_server::access::Principal::whole(org);
+    state.operation(&who, |op| -> anyhow::Result<()> {
+        op.apply_rules(&last_month);
+        let (year, month) = dosvid_demo::APP_RELEASE_MONTH;
+        let week_after = chrono::NaiveDate::from_ymd_opt(year, month, 8);
+        for rule in store.list_rules(org)? {
+            if rule.definition.name == "App NPS drop" {
+                op.evaluate_rule(rule.id, week_after)
+                    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            }
+        }
+        let now = chrono::Utc::now();
+        let cases = all_pages(|p| store.list_cases(org, &CaseFilter::default(), p))?;
+        for (i, case) in cases.iter().rev().take(30).enumerate() {
+            let taken = CasePatch {
+                status: Some(CaseStatus::InProgress),
+                owner: Some(DEMO_AGENT.into()),
+                ..Default::default()
+            };
+            op.change_case(case.id, taken, Some(DEMO_ADMIN), now)?;
+            if i % 3 == 0 {
+                let resolved = CasePatch {
+                    status: Some(CaseStatus::Resolved),
+                    root_cause: Some("queue_capacity".into()),
+                    resolution: Some("callback_made".into()),
+                    ..Default::default()
+                };
+                op.change_case(case.id, resolved, Some(DEMO_AGENT), now)?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// The demo's first strategy cycle, unless it has one: the vision and the eight stages, goals
