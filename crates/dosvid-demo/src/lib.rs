@@ -594,7 +594,8 @@ impl Sim {
         );
         // Some of the angriest also complain, in words only.
         if nps <= 3 && self.rng.chance(0.12) {
-            let channel = fitting(touchpoint, *self.rng.pick(&["phone", "email", "social"]));
+            let picked: &&'static str = self.rng.pick(&["phone", "email", "social"]);
+            let channel = fitting(touchpoint, picked);
             let comment = comments::compose(theme, c.lang, 0, &mut self.rng);
             let external_id = self.next_id("fb");
             out.feedback.push(
