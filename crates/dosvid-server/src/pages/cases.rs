@@ -29,7 +29,7 @@ pub struct InboxParams {
     team: Option<String>,
 }
 
-fn status_name(ui: &super::i18n::Ui, status: CaseStatus) -> &'static str {
+pub(super) fn status_name(ui: &super::i18n::Ui, status: CaseStatus) -> &'static str {
     ui.case_statuses[CaseStatus::ALL
         .iter()
         .position(|s| *s == status)
@@ -128,10 +128,15 @@ async fn case_page(
                 }
                 None => None,
             };
-            Ok((case, s.case_events(org, id)?, follow_up))
+            // Who the customer is: a case is worked with their name in front of one.
+            let customer = case
+                .customer_id
+                .map(|c| s.get_customer(org, c))
+                .transpose()?;
+            Ok((case, s.case_events(org, id)?, follow_up, customer))
         })
         .await;
-    let Ok((case, log, follow_up)) = read else {
+    let Ok((case, log, follow_up, customer)) = read else {
         let body =
             html! { h1 { (ui.cases) } p.error role="alert" { (signed.lang().t().not_found) } };
         return html_response(
@@ -147,7 +152,9 @@ async fn case_page(
             (ui.status) ": " strong { (status_name(ui, case.status)) } " · " (ui.priority) ": " (case.priority.as_str())
             " · " (ui.due) ": " (case.due_at.format("%Y-%m-%d %H:%M"))
             @if case.breached(now) { " · " strong.down { (ui.overdue) } }
-            @if let Some(customer) = case.customer_id { " · " a href={ "/customers/" (customer) } { (ui.customer) " " (customer) } }
+            @if let Some(c) = &customer {
+                " · " (ui.customer) ": " a href={ "/customers/" (c.id) } { (c.name.clone().unwrap_or_else(|| format!("#{}", c.id))) }
+            }
             @if let Some(touchpoint) = case.touchpoint_id { " · " a href={ "/touchpoints/" (touchpoint) } { (ui.touchpoint) } }
         }
         @if let Some(description) = &case.description { p { (description) } }

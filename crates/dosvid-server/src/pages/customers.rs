@@ -149,6 +149,8 @@ struct Profile {
     /// Newest first.
     consents: Vec<dosvid_domain::Consent>,
     naming: Naming,
+    /// The customer's cases the reader sees, newest first.
+    cases: Vec<dosvid_domain::case::Case>,
 }
 
 pub async fn show(
@@ -212,7 +214,15 @@ pub async fn show(
                 .into_iter()
                 .map(|c| (c.id, c.names.or(lang.code(), &c.name).to_owned()))
                 .collect();
+            let theirs = dosvid_store::CaseFilter {
+                customer_id: Some(id),
+                ..Default::default()
+            };
+            let mut cases = all_pages(|p| s.list_cases(org, &theirs, p))?;
+            cases.retain(|c| sight.case(c));
+            cases.sort_by_key(|c| std::cmp::Reverse(c.opened_at));
             Ok(Profile {
+                cases,
                 naming: Naming::read(s, org, lang)?,
                 consents: s.consents(org, id)?,
                 customer,
@@ -225,17 +235,29 @@ pub async fn show(
     let Ok(profile) = read else {
         return not_found();
     };
-    let cx = state
+    let (cx, latest) = state
         .ask(&signed.principal, move |index| {
-            index.cx_index(&CxIndexRequest {
+            let cx = index.cx_index(&CxIndexRequest {
                 customer_id: Some(id),
                 min_sample: Some(1),
                 ..Default::default()
-            })
+            })?;
+            Ok((cx.rows.into_iter().next(), index.latest()))
         })
         .await
-        .ok()
-        .and_then(|r| r.rows.into_iter().next());
+        .unwrap_or_default();
+    // Whether the customer has lapsed as the analyses count it: no purchase or payment within
+    // the retention window before the latest data.
+    let last_purchase = profile.events.iter().find_map(|e| match e {
+        Event::Transaction(t) => Some(t.occurred_at),
+        _ => None,
+    });
+    let lapsed = match (last_purchase, latest) {
+        (Some(at), Some(latest)) => {
+            latest - at.timestamp() > dosvid_analytics::RETENTION_WINDOW_DAYS * 86_400
+        }
+        _ => false,
+    };
     let c = &profile.customer;
     let naming = &profile.naming;
     let name = c.name.clone().unwrap_or_else(|| format!("#{}", c.id));
@@ -260,6 +282,12 @@ pub async fn show(
                 table {
                     tbody {
                         tr { th { (ui.crm_id) } td { (c.external_id.as_deref().unwrap_or("—")) } }
+                        @if let Some(at) = last_purchase {
+                            tr data-lapsed=(lapsed) { th { (ui.last_purchase) } td {
+                                (at.format("%Y-%m-%d"))
+                                @if lapsed { br; strong.lapsed { (ui.lapsed) } }
+                            } }
+                        }
                         tr { th { (ui.segment) } td { (c.segment.as_deref().map_or("—", |v| naming.of("segment", v))) } }
                         tr { th { (ui.region) } td { (c.region.as_deref().map_or("—", |v| naming.of("region", v))) } }
                         tr { th { (ui.plan) } td { (c.plan.as_deref().map_or("—", |v| naming.of("plan", v))) } }
@@ -308,6 +336,15 @@ pub async fn show(
                     button.secondary.small type="submit" { (ui.erase_customer) }
                 }
             }
+        }
+        @if !profile.cases.is_empty() {
+            h2 { (ui.cases) " (" (profile.cases.len()) ")" }
+            ul.list { @for case in &profile.cases {
+                li data-case=(case.id) {
+                    a href={ "/cases/" (case.id) } { (case.title) }
+                    span.meta { " · " (super::cases::status_name(ui, case.status)) " · " (case.opened_at.format("%Y-%m-%d")) }
+                }
+            } }
         }
         h2 { (ui.timeline) " (" (profile.events.len()) ")" }
         ul.comments {

@@ -417,7 +417,7 @@ ul.touchpoints{list-style:none;margin:0;padding:0;display:grid;gap:.3rem}
 .tp.tone-mid{border-left-color:#d68910;background:#fef5e7}
 .tp.tone-good{border-left-color:#2e7d32;background:#e8f4ea}
 .tp-figures{white-space:nowrap;color:#3d4650}
-.tp-label{min-width:0;overflow-wrap:anywhere}.tp-owner{display:block;font-size:.75rem;color:#4a5360}
+.lapsed{color:#a1261a}.tp-label{min-width:0;overflow-wrap:anywhere}.tp-owner{display:block;font-size:.75rem;color:#4a5360}
 .mot{color:#b7791f}
 code{font-size:.8rem;overflow-wrap:anywhere}
 a.tp-name{color:inherit;text-decoration:none}a.tp-name:hover,a.tp-name:focus{text-decoration:underline}

@@ -1485,3 +1485,60 @@ async fn latest_comments_of_the_period(app: TestApp) {
         "newest first"
     );
 }
+
+api_test!(
+    a_customers_page_shows_their_cases_and_that_they_lapsed,
+    cases_and_lapse_on_the_customers_page
+);
+async fn cases_and_lapse_on_the_customers_page(app: TestApp) {
+    for (id, name) in [("c-1", "Олена Коваль"), ("c-2", "Тарас")] {
+        app.post(
+            "/api/v1/customers",
+            &json!({"external_id": id, "name": name}),
+        )
+        .await;
+    }
+    let payment = |customer: &str, at: &str| {
+        json!({"customer_external_id": customer, "occurred_at": at, "amount_minor": 25000,
+               "currency": "UAH", "kind": "recurring"})
+    };
+    // Olena last paid in March; the data runs to October.
+    let paid = app
+        .post(
+            "/api/v1/transactions:batch",
+            &json!({"records": [payment("c-1", "2026-03-05T10:00:00Z"), payment("c-2", "2026-10-05T10:00:00Z")]}),
+        )
+        .await;
+    assert_eq!(paid.body["rejected"], json!([]), "{}", paid.body);
+    let olena = app.all("/api/v1/customers").await;
+    let olena = olena.iter().find(|c| c["external_id"] == "c-1").unwrap()["id"].clone();
+    let case = app
+        .post(
+            "/api/v1/cases",
+            &json!({"title": "Повернення коштів за тариф", "customer_id": olena}),
+        )
+        .await;
+    assert_eq!(case.status, StatusCode::CREATED, "{}", case.body);
+
+    let email = agent(&app, Role::Admin).await;
+    let cookie = sign_in(&app, &email).await;
+    let signed = [("cookie", cookie.as_str())];
+    let page = app
+        .page("GET", &format!("/customers/{olena}"), &[], &signed)
+        .await;
+    assert!(
+        page.html.contains("Повернення коштів за тариф"),
+        "the customer's case"
+    );
+    assert!(
+        page.html.contains(r#"data-lapsed="true""#),
+        "no payment since March"
+    );
+    let case_page = app
+        .page("GET", &format!("/cases/{}", case.body["id"]), &[], &signed)
+        .await;
+    assert!(
+        case_page.html.contains("Олена Коваль"),
+        "the case names its customer"
+    );
+}
