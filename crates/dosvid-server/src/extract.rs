@@ -219,6 +219,8 @@ pub struct ListParams {
     pub customer_id: Option<String>,
     /// Feedback only: survey, review, complaint, social, other.
     pub source: Option<String>,
+    /// Customers only: whose name contains this text (as typed, or with a capital first letter).
+    pub name: Option<String>,
 }
 
 fn int(field: &str, value: &Option<String>) -> Result<Option<i64>, FieldError> {
@@ -288,6 +290,7 @@ impl ListParams {
             channel_id: int("channel_id", &self.channel_id)?,
             customer_id: int("customer_id", &self.customer_id)?,
             source,
+            name: dosvid_domain::error::short_text("name", self.name.as_deref())?,
         })
     }
 }

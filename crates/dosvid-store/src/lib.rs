@@ -200,6 +200,8 @@ pub struct Filter {
     pub customer_id: Option<i64>,
     /// Feedback only.
     pub source: Option<FeedbackSource>,
+    /// Customers only: whose name contains this text, as typed or with a capital first letter.
+    pub name: Option<String>,
 }
 
 /// A batch of validated signals; a record that failed validation keeps its place as an error

@@ -52,10 +52,15 @@ pub async fn list(
     let found = state
         .run(move |s| {
             let found = s.find_customer(org, &wanted)?;
+            // Not a CRM id, e-mail or phone: the customers whose name has the text.
+            let named = Filter {
+                name: Some(wanted).filter(|_| found.is_none()),
+                ..Filter::default()
+            };
             // A unit's person sees some of the customers of each page: read on until a page's
             // worth is found (or a few thousand were read).
             let mut request = PageRequest { after, limit: 50 };
-            let mut page = s.list_customers(org, &Filter::default(), request)?;
+            let mut page = s.list_customers(org, &named, request)?;
             page.items.retain(|c| mine.customer(c.id));
             for _ in 0..60 {
                 let Some(cursor) = page
@@ -66,7 +71,7 @@ pub async fn list(
                     break;
                 };
                 request.after = Some(PageRequest::parse_cursor(cursor)?);
-                let next = s.list_customers(org, &Filter::default(), request)?;
+                let next = s.list_customers(org, &named, request)?;
                 page.items
                     .extend(next.items.into_iter().filter(|c| mine.customer(c.id)));
                 page.next_cursor = next.next_cursor;
@@ -95,7 +100,7 @@ pub async fn list(
             }
             div.filter { button.primary type="submit" { (ui.find) } }
         }
-        @if !q.trim().is_empty() { p.error role="alert" { (ui.no_match) } }
+        @if !q.trim().is_empty() && page.items.is_empty() { p.error role="alert" { (ui.no_match) } }
         div.scroll {
             table {
                 thead { tr { th { "id" } th { (ui.crm_id) } th { (ui.name) } th { (ui.segment) } th { (ui.region) } th { (ui.plan) } } }
@@ -114,7 +119,8 @@ pub async fn list(
             }
         }
         @if let Some(cursor) = &page.next_cursor {
-            p { a href={ "/customers?cursor=" (cursor) } { (ui.next_page) } }
+            @let search: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+            p { a href={ "/customers?cursor=" (cursor) "&q=" (search) } { (ui.next_page) } }
         }
     };
     html_response(

@@ -1523,6 +1523,13 @@ async fn cases_and_lapse_on_the_customers_page(app: TestApp) {
     let email = agent(&app, Role::Admin).await;
     let cookie = sign_in(&app, &email).await;
     let signed = [("cookie", cookie.as_str())];
+    // Found by a part of her name, typed in lower case; `%` is a character, not a wildcard.
+    let found = app
+        .page("GET", "/customers?q=%D0%BE%D0%BB%D0%B5%D0%BD", &[], &signed)
+        .await;
+    assert!(found.html.contains("Олена Коваль") && !found.html.contains("Тарас"));
+    let none = app.page("GET", "/customers?q=Zz%25", &[], &signed).await;
+    assert!(!none.html.contains("Олена Коваль"));
     let page = app
         .page("GET", &format!("/customers/{olena}"), &[], &signed)
         .await;

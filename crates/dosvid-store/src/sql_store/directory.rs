@@ -339,6 +339,33 @@ pub(super) fn list_customers(
     if let Some(id) = filter.customer_id {
         q.push(" AND id = {}", [id.into()]);
     }
+    if let Some(text) = filter
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        // LIKE folds no Cyrillic case in SQLite: the text is tried as typed and capitalised.
+        let escaped: String = text
+            .chars()
+            .flat_map(|ch| match ch {
+                '\\' | '%' | '_' => vec!['\\', ch],
+                ch => vec![ch],
+            })
+            .collect();
+        let mut chars = escaped.chars();
+        let capital: String = chars.next().map_or_else(String::new, |first| {
+            first.to_uppercase().chain(chars).collect()
+        });
+        q.push(
+            " AND (name LIKE {} ESCAPE '\\'",
+            [format!("%{escaped}%").into()],
+        );
+        q.push(
+            " OR name LIKE {} ESCAPE '\\')",
+            [format!("%{capital}%").into()],
+        );
+    }
     if let Some(tp) = filter.touchpoint_id {
         let subtree = super::journeys::subtree(c, org, tp)?;
         for (i, table) in ["feedback", "interactions"].iter().enumerate() {
