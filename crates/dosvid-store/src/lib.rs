@@ -281,6 +281,8 @@ pub trait Store: Send + Sync + 'static {
     fn update_customer(&self, org: OrgId, id: i64, patch: CustomerPatch) -> Result<Customer>;
     /// The customer a CRM id, an e-mail or a phone number names.
     fn find_customer(&self, org: OrgId, text: &str) -> Result<Option<i64>>;
+    /// The names of the customers with these ids (those without a name or not found left out).
+    fn customer_names(&self, org: OrgId, ids: &[i64]) -> Result<Vec<(i64, String)>>;
     /// Deletes the profile and its identities; the customer's signals stay, anonymised.
     fn delete_customer(&self, org: OrgId, id: i64) -> Result<()>;
     /// `filter.touchpoint_id` / `channel_id` select customers with a signal there.

@@ -140,6 +140,17 @@ pub async fn explorer(
     let page = params.page.unwrap_or(0);
     let (touchpoints, channels, themes, naming) = names(&state, org, signed.lang()).await;
     let found = find(&state, &signed.principal, &params, page * PAGE, PAGE).await;
+    // The records' customers by name.
+    let ids: Vec<i64> = found
+        .iter()
+        .flat_map(|f| f.records.iter().filter_map(|r| r.customer_id))
+        .collect();
+    let customers: std::collections::HashMap<i64, String> = state
+        .run(move |s| s.customer_names(org, &ids))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let touchpoint_name = |id: Option<i64>| {
         id.and_then(|id| touchpoints.iter().find(|t| t.id == id))
             .map_or("—", |t| t.name.as_str())
@@ -235,7 +246,9 @@ pub async fn explorer(
                                             }
                                         }
                                     }
-                                    td { @if let Some(c) = f.customer_id { a href={ "/customers/" (c) } { (c) } } }
+                                    td { @if let Some(c) = f.customer_id {
+                                        a href={ "/customers/" (c) } { (customers.get(&c).cloned().unwrap_or_else(|| format!("#{c}"))) }
+                                    } }
                                 }
                             }
                         }

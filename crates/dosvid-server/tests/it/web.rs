@@ -1403,6 +1403,10 @@ async fn values_by_their_names(app: TestApp) {
     }
     let feedback = app.page("GET", "/feedback", &[], &signed).await;
     assert!(feedback.html.contains(">українська"));
+    assert!(
+        feedback.html.contains(">Олена</a>"),
+        "the explorer names the customer"
+    );
     assert!(!feedback.html.contains(">time.queue") && !feedback.html.contains(">complaint"));
 
     assert_eq!(

@@ -48,6 +48,25 @@ pub(super) fn identity_owner(
 }
 
 /// The customer a person would type to find: a CRM id, an e-mail or a phone number.
+pub(super) fn customer_names(
+    c: &mut impl Conn,
+    org: OrgId,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for part in ids.chunks(PageRequest::MAX_LIMIT as usize) {
+        let mut q = Query::new("SELECT id, name FROM customers WHERE org_id = ");
+        let p = q.param(org);
+        q.sql.push_str(&p);
+        q.sql.push_str(" AND name IS NOT NULL AND id IN ");
+        push_id_list(&mut q, part);
+        for row in c.query(&q.sql, &q.params)? {
+            found.push((row.int(0)?, row.text(1)?));
+        }
+    }
+    Ok(found)
+}
+
 pub(super) fn find_customer(c: &mut impl Conn, org: OrgId, text: &str) -> Result<Option<i64>> {
     let text = text.trim();
     if text.is_empty() {

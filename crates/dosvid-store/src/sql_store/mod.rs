@@ -382,6 +382,11 @@ impl<B: Backend> Store for SqlStore<B> {
             .write(|c| directory::update_customer(c, org, id, &patch))
     }
 
+    fn customer_names(&self, org: OrgId, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        self.backend
+            .read(|c| directory::customer_names(c, org, ids))
+    }
+
     fn find_customer(&self, org: OrgId, text: &str) -> Result<Option<i64>> {
         self.backend
             .read(|c| directory::find_customer(c, org, text))

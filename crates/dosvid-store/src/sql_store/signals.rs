@@ -707,7 +707,6 @@ pub(super) fn feedback_by_ids(c: &mut impl Conn, org: OrgId, ids: &[i64]) -> Res
     Ok(found)
 }
 
-/// The most recently stored readable comments among the records `filter` selects.
 const FEEDBACK_COLUMNS: &str = "id, external_id, customer_id, touchpoint_id, channel_id, source, occurred_at, nps, csat, \
                                 ces, rating, rating_scale, comment, language, attributes, created_at, sentiment, garbage, themes, emotions, \
                                 interaction_id, agent, team";
