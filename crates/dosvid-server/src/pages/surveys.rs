@@ -9,7 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use dosvid_domain::survey::{Survey, SurveyDefinition, SurveyStatus};
+use dosvid_domain::survey::{
+    Answer, QuestionKind, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
+};
 use dosvid_domain::user::Action;
 use dosvid_domain::{CustomerRef, FieldError};
 use dosvid_store::{InvitationRequest, all_pages};
@@ -208,18 +210,12 @@ async fn survey_page(
     let read = state
         .run(move |s| {
             let survey = s.get_survey(org, id)?;
-            let finished = s.list_responses(
-                org,
-                id,
-                &Default::default(),
-                true,
-                dosvid_store::PageRequest::first(1),
-            )?;
-            Ok((survey, finished.items.len()))
+            let finished = all_pages(|p| s.list_responses(org, id, &Default::default(), true, p))?;
+            Ok((survey, finished))
         })
         .await;
     let ui = signed.lang().ui();
-    let Ok((survey, _)) = read else {
+    let Ok((survey, finished)) = read else {
         return refused(signed, StatusCode::NOT_FOUND, signed.lang().t().not_found);
     };
     let code = signed.lang().code();
@@ -250,13 +246,14 @@ async fn survey_page(
             (ui.public_link) ": " a href={ "/s/" (org) "/" (survey.key) } { (base) "/s/" (org) "/" (survey.key) }
             " · " a href={ "/surveys/" (survey.id) "/responses.csv" } { (ui.download_responses) }
         }
+        (results(ui, &text_of, def, &finished))
         h2 { (ui.questions) }
         ol.questions {
             @for q in &def.questions {
                 li data-question=(q.id) {
                     (text_of(&q.text)) " "
                     span.meta {
-                        "(" (serde_json::to_value(q.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+                        "(" (kind_name(ui, q.kind))
                         @if q.required { ", " (signed.lang().t().required) }
                         ")"
                     }
@@ -322,6 +319,135 @@ async fn survey_page(
     )
 }
 
+/// A question kind in the reader's language.
+fn kind_name(ui: &super::i18n::Ui, kind: QuestionKind) -> &'static str {
+    let key = serde_json::to_value(kind).ok();
+    let key = key.as_ref().and_then(|v| v.as_str()).unwrap_or_default();
+    KINDS
+        .iter()
+        .position(|k| *k == key)
+        .map_or("", |i| ui.question_kinds[i])
+}
+
+/// What the finished responses say, question by question: a score's distribution with its
+/// headline figure and interval (or "not enough answers"), each option's count, the latest
+/// answers in words, a SERVQUAL item's mean gap.
+fn results(
+    ui: &super::i18n::Ui,
+    text_of: &dyn Fn(&dosvid_domain::survey::Texts) -> String,
+    def: &SurveyDefinition,
+    responses: &[SurveyResponse],
+) -> Markup {
+    use dosvid_metrics::{Ces, Csat, DEFAULT_MIN_SAMPLE as MIN, Estimate, Moments, NpsCounts};
+    let figure = |name: &str, e: Estimate, unit: &str| -> String {
+        match (e.value, e.low, e.high) {
+            (Some(v), Some(low), Some(high)) if !e.low_sample => {
+                format!("{name} {v:.1}{unit} [{low:.1}; {high:.1}] · n = {}", e.n)
+            }
+            _ => format!("{name}: {} (n = {})", ui.not_enough, e.n),
+        }
+    };
+    let numbers = |id: &str| -> Vec<i64> {
+        responses
+            .iter()
+            .filter_map(|r| match r.answers.get(id) {
+                Some(Answer::Number(n)) => Some(*n),
+                _ => None,
+            })
+            .collect()
+    };
+    html! {
+        h2 { (ui.results) " · " (responses.len()) " " (ui.answers_counted) }
+        @for q in &def.questions {
+            section.result data-question=(q.id) {
+                h3 { (text_of(&q.text)) }
+                @match q.kind {
+                    QuestionKind::Nps | QuestionKind::Csat | QuestionKind::Ces | QuestionKind::Rating => {
+                        @let answers = numbers(&q.id);
+                        @let (low, high) = q.kind.range(q.scale).unwrap_or((0, 10));
+                        @let counts: Vec<u64> = (low..=high).map(|v| answers.iter().filter(|a| **a == v).count() as u64).collect();
+                        @let labels: Vec<String> = (low..=high).map(|v| v.to_string()).collect();
+                        p.meta { (match q.kind {
+                            QuestionKind::Nps => {
+                                let mut c = NpsCounts::default();
+                                answers.iter().for_each(|a| c.add(*a as u8));
+                                figure("NPS", c.nps(MIN), "")
+                            }
+                            QuestionKind::Csat => {
+                                let mut c = Csat::default();
+                                answers.iter().for_each(|a| c.add(*a as u8));
+                                figure("CSAT", c.top_two_box(MIN), "%")
+                            }
+                            QuestionKind::Ces => {
+                                let mut c = Ces::default();
+                                answers.iter().for_each(|a| c.add(*a as u8));
+                                figure("CES", c.percent_easy(MIN), "%")
+                            }
+                            _ => {
+                                let mut m = Moments::default();
+                                answers.iter().for_each(|a| m.add(*a as f64));
+                                figure(ui.mean, m.mean(MIN), "")
+                            }
+                        }) }
+                        (super::charts::bars(&text_of(&q.text), &labels, &counts, |_| "mid"))
+                    }
+                    QuestionKind::SingleChoice | QuestionKind::MultipleChoice => {
+                        ul.list { @for option in &q.options {
+                            @let n = responses.iter().filter(|r| match r.answers.get(&q.id) {
+                                Some(Answer::Text(k)) => *k == option.key,
+                                Some(Answer::Many(keys)) => keys.contains(&option.key),
+                                _ => false,
+                            }).count();
+                            li { (text_of(&option.text)) ": " strong { (n) } }
+                        } }
+                    }
+                    QuestionKind::Text => {
+                        @let latest = latest_texts(responses, &q.id);
+                        p.meta { (ui.latest_answers) " (" (latest.len()) ")" }
+                        ul.comments { @for (r, text) in latest.iter().take(5) {
+                            li { p.comment lang=(r.language) { (text) } }
+                        } }
+                    }
+                    QuestionKind::Servqual => {
+                        p.meta { (figure(ui.gap, servqual_gap(responses, &q.id).mean(MIN), "")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The answers in words to a question, newest first.
+fn latest_texts<'a>(
+    responses: &'a [SurveyResponse],
+    id: &str,
+) -> Vec<(&'a SurveyResponse, &'a str)> {
+    let mut latest: Vec<(&SurveyResponse, &str)> = responses
+        .iter()
+        .filter_map(|r| match r.answers.get(id) {
+            Some(Answer::Text(t)) => Some((r, t.as_str())),
+            _ => None,
+        })
+        .collect();
+    latest.sort_by_key(|(r, _)| std::cmp::Reverse(r.completed_at));
+    latest
+}
+
+/// A SERVQUAL item's gaps: perception − expectation of each answer.
+fn servqual_gap(responses: &[SurveyResponse], id: &str) -> dosvid_metrics::Moments {
+    let mut gap = dosvid_metrics::Moments::default();
+    for r in responses {
+        if let Some(Answer::Pair {
+            expectation,
+            perception,
+        }) = r.answers.get(id)
+        {
+            gap.add((perception - expectation) as f64);
+        }
+    }
+    gap
+}
+
 const KINDS: [&str; 8] = [
     "nps",
     "csat",
@@ -350,7 +476,7 @@ fn question_form(signed: &SignedIn, survey: &Survey) -> Markup {
         form.fields method="post" action={ "/surveys/" (survey.id) "/questions" } {
             input type="hidden" name="csrf" value=(signed.session.csrf);
             label for="q-kind" { (ui.question_type) }
-            select #q-kind name="kind" { @for k in KINDS { option value=(k) { (k) } } }
+            select #q-kind name="kind" { @for (k, name) in KINDS.iter().zip(ui.question_kinds) { option value=(k) { (name) } } }
             label for="q-id" { (ui.question_id) }
             input #q-id type="text" name="id" required pattern="[a-z0-9][a-z0-9_.-]*";
             @for code in &def.languages {

@@ -163,6 +163,28 @@ async fn public_page(app: TestApp) {
             .ends_with("nps,what_went_wrong,comment")
     );
     assert!(lines.next().unwrap().contains(",3,queue,"), "{csv}");
+
+    // The survey's page shows the results question by question, in the reader's language.
+    let email = crate::helpers::agent(&app, dosvid_domain::user::Role::Admin).await;
+    let cookie = crate::helpers::sign_in(&app, &email).await;
+    let page = app
+        .page(
+            "GET",
+            &format!("/surveys/{id}"),
+            &[],
+            &[("cookie", cookie.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in [
+        "Результати · 2 відповідей",
+        "Довго чекав на лінії: <strong>1</strong>",
+        "Чекав на лінії сорок хвилин, жахливо",
+        "(n = 2)",
+        "(один варіант",
+    ] {
+        assert!(page.html.contains(shown), "{shown}: {}", page.html);
+    }
 }
 
 api_test!(
