@@ -52,13 +52,12 @@ fn tree(stage: i64, all: &[Touchpoint]) -> Vec<&Touchpoint> {
 /// The inputs of a thing's names: in the reader's language where the row shows it, and the other
 /// two languages under it. `form` ties them to a form elsewhere in the row.
 fn name_inputs(lang: Lang, names: &Names, name: &str, form: Option<&str>, label: &str) -> Markup {
-    let input = |l: Lang| format!("name_{}", l.code());
     html! {
-        input type="text" name=(input(lang)) value=(names.or(lang.code(), name)) form=[form] aria-label=(label) required;
+        input type="text" name=(name_field(lang)) value=(names.or(lang.code(), name)) form=[form] aria-label=(label) required;
         details.names {
             summary { (lang.ui().other_languages) }
             @for other in [Lang::Uk, Lang::En, Lang::Ru].into_iter().filter(|l| *l != lang) {
-                label { (other.code()) " " input type="text" name=(input(other)) value=[names.get(other.code())] form=[form] lang=(other.code()); }
+                label { (other.code()) " " input type="text" name=(name_field(other)) value=[names.get(other.code())] form=[form] lang=(other.code()); }
             }
         }
     }
@@ -73,10 +72,14 @@ fn names_of(form: &Form) -> Names {
     }
 }
 
+/// The form field of a name in a language.
+fn name_field(lang: Lang) -> String {
+    format!("name_{}", lang.code())
+}
+
 /// The name of a new thing: the one given in the reader's language.
 fn new_name(form: &Form, lang: Lang) -> String {
-    form.text(&format!("name_{}", lang.code()))
-        .unwrap_or_default()
+    form.text(&name_field(lang)).unwrap_or_default()
 }
 
 async fn render(
@@ -164,7 +167,7 @@ async fn render(
                         form.filters method="post" action="/settings/touchpoints" {
                             input type="hidden" name="csrf" value=(csrf);
                             input type="hidden" name="stage_id" value=(stage.id);
-                            div.filter { label for={ "new-name-" (stage.id) } { (ui.touchpoint) } input id={ "new-name-" (stage.id) } type="text" name=(format!("name_{}", lang.code())) required; }
+                            div.filter { label for={ "new-name-" (stage.id) } { (ui.touchpoint) } input id={ "new-name-" (stage.id) } type="text" name=(name_field(lang)) required; }
                             div.filter { label for={ "new-key-" (stage.id) } { (ui.key) } input id={ "new-key-" (stage.id) } type="text" name="key" required; }
                             div.filter {
                                 label for={ "new-parent-" (stage.id) } { (ui.parent) }
@@ -182,7 +185,7 @@ async fn render(
             }
             form.filters method="post" action="/settings/stages" {
                 input type="hidden" name="csrf" value=(csrf);
-                div.filter { label for="new-stage" { (ui.stage) } input #new-stage type="text" name=(format!("name_{}", lang.code())) required; }
+                div.filter { label for="new-stage" { (ui.stage) } input #new-stage type="text" name=(name_field(lang)) required; }
                 div.filter { button.primary type="submit" { (ui.add_stage) } }
             }
         }
@@ -190,7 +193,7 @@ async fn render(
         ul.list { @for c in &channels { li { (c.names.or(lang.code(), &c.name)) " · " code { (c.key) } " · " (c.kind.as_str()) } } }
         form.filters method="post" action="/settings/channels" {
             input type="hidden" name="csrf" value=(csrf);
-            div.filter { label for="channel-name" { (ui.channel) } input #channel-name type="text" name=(format!("name_{}", lang.code())) required; }
+            div.filter { label for="channel-name" { (ui.channel) } input #channel-name type="text" name=(name_field(lang)) required; }
             div.filter { label for="channel-key" { (ui.key) } input #channel-key type="text" name="key" required; }
             div.filter {
                 label for="channel-kind" { (ui.kind) }

@@ -359,7 +359,7 @@ fn results(
     html! {
         h2 { (ui.results) " · " (responses.len()) " " (ui.answers_counted) }
         @for q in &def.questions {
-            section.result data-question=(q.id) {
+            section.result data-result=(q.id) {
                 h3 { (text_of(&q.text)) }
                 @match q.kind {
                     QuestionKind::Nps | QuestionKind::Csat | QuestionKind::Ces | QuestionKind::Rating => {
