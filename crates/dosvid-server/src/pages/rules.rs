@@ -13,6 +13,7 @@ use dosvid_domain::user::Action;
 use maud::html;
 
 use super::app::{SignedIn, app_page, run_change};
+use super::naming::Naming;
 use super::{Form, html_response};
 use crate::{ApiError, AppState};
 
@@ -31,8 +32,16 @@ async fn render(
 ) -> Response {
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
-    let rules = state
-        .run(move |s| s.list_rules(org))
+    let lang = signed.lang();
+    let (rules, alerts, naming) = state
+        .run(move |s| {
+            let alerts = s.list_alerts(org, None, dosvid_store::PageRequest::first(20))?;
+            Ok((
+                s.list_rules(org)?,
+                alerts.items,
+                Naming::read(s, org, lang)?,
+            ))
+        })
         .await
         .unwrap_or_default();
     let csrf = &signed.session.csrf;
@@ -65,6 +74,20 @@ async fn render(
                 }
             }
         }
+        @if !alerts.is_empty() {
+            h2 { (ui.alerts) }
+            ul.list { @for alert in &alerts {
+                @let rule = rules.iter().find(|r| Some(r.id) == alert.rule_id);
+                li data-alert=(alert.id) {
+                    strong { (rule.map_or("—", |r| r.definition.name.as_str())) }
+                    " · " (alert.window_from.format("%Y-%m-%d")) " – " (alert.window_to.format("%Y-%m-%d"))
+                    @if let Some((kind, key)) = alert.scope.split_once(':') { " · " (naming.of(kind, key)) }
+                    br;
+                    (alert_figures(ui, rule, &alert.details))
+                    @if let Some(case) = alert.case_id { " · " a href={ "/cases/" (case) } { (ui.cases) " #" (case) } }
+                }
+            } }
+        }
         form.fields method="post" action="/settings/rules" {
             input type="hidden" name="csrf" value=(csrf);
             label for="rule" { (ui.add_rule) }
@@ -74,6 +97,42 @@ async fn render(
         }
     };
     html_response(status, app_page(signed, "/settings/rules", ui.rules, body))
+}
+
+/// What an alert measured, in the reader's words: the recent value against the baseline, with
+/// their intervals and n, the difference and its p-value.
+fn alert_figures(
+    ui: &super::i18n::Ui,
+    rule: Option<&dosvid_domain::alert::Rule>,
+    details: &serde_json::Value,
+) -> String {
+    use dosvid_domain::alert::WatchMetric;
+    let metric = match rule
+        .and_then(|r| r.definition.watch.as_ref())
+        .map(|w| w.metric)
+    {
+        Some(WatchMetric::Nps) | None => "NPS",
+        Some(WatchMetric::Csat) => "CSAT",
+        Some(WatchMetric::Ces) => "CES",
+        Some(WatchMetric::ThemeShare) => ui.theme_share,
+    };
+    let estimate = |key: &str| {
+        let e = &details[key];
+        match (e["value"].as_f64(), e["low"].as_f64(), e["high"].as_f64()) {
+            (Some(v), Some(low), Some(high)) => {
+                format!("{v:.1} [{low:.1}; {high:.1}] (n = {})", e["n"])
+            }
+            _ => "—".into(),
+        }
+    };
+    format!(
+        "{metric} {} {} {} · {:+.1}, p = {:.4}",
+        estimate("recent"),
+        ui.against,
+        estimate("baseline"),
+        details["difference"].as_f64().unwrap_or_default(),
+        details["p_value"].as_f64().unwrap_or(1.0),
+    )
 }
 
 fn allowed(signed: &SignedIn) -> bool {

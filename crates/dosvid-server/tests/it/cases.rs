@@ -413,6 +413,21 @@ async fn aggregate_rules(app: TestApp) {
     assert_eq!(again.body["alerts"], json!([]));
     let alerts = app.get(&format!("/api/v1/alerts?rule={id}")).await;
     assert_eq!(alerts.body["items"].as_array().unwrap().len(), 1);
+    // The rules page shows the alert in the reader's words, with its case.
+    let email = crate::helpers::agent(&app, dosvid_domain::user::Role::Admin).await;
+    let cookie = crate::helpers::sign_in(&app, &email).await;
+    let page = app
+        .page(
+            "GET",
+            "/settings/rules",
+            &[],
+            &[("cookie", cookie.as_str())],
+        )
+        .await;
+    for shown in ["Сповіщення", "Очікування на лінії", "проти", "/cases/"]
+    {
+        assert!(page.html.contains(shown), "{shown}: {}", page.html);
+    }
 
     let replay = app
         .post(
