@@ -792,13 +792,6 @@ pub async fn touchpoint(
             .find(|c| Some(c.key.as_str()) == id || Some(c.id.to_string().as_str()) == id)
             .map_or_else(|| id.unwrap_or("—").to_owned(), |c| c.name.clone())
     };
-    let mut themes: Vec<&dosvid_analytics::ThemeRow> =
-        view.themes.themes.iter().filter(|t| t.n > 0).collect();
-    themes.sort_by(|a, b| {
-        let impact =
-            |t: &dosvid_analytics::ThemeRow| t.impact.as_ref().map_or(0.0, |c| c.difference);
-        impact(a).total_cmp(&impact(b))
-    });
     let mut page_slice = view.slice.clone();
     page_slice.touchpoint = None;
     let mut api_slice = view.slice.clone();
@@ -876,40 +869,7 @@ pub async fn touchpoint(
                 }
             }
         }
-        section {
-            h2 { (ui.theme_impact) }
-            @if themes.is_empty() { p { (ui.no_comments) } }
-            @else {
-                div.scroll {
-                    table {
-                        thead { tr {
-                            th { (ui.theme) } th.num { "n" } th.num { (ui.share) } th.num { (ui.sentiment) }
-                            th.num { (ui.mentioning) } th.num { (ui.not_mentioning) } th.num { (ui.impact) }
-                        } }
-                        tbody {
-                            @for t in &themes {
-                                tr data-theme=(t.theme) {
-                                    td { (choices.naming.of("theme", &t.theme)) }
-                                    td.num { (t.n) }
-                                    td.num { (t.share.value.map(|v| format!("{v:.1}%")).unwrap_or_default()) }
-                                    td.num { (t.sentiment.value.map(|v| format!("{v:+.2}")).unwrap_or_default()) }
-                                    td.num { (estimate_text(&t.nps)) }
-                                    td.num { (estimate_text(&t.nps_without)) }
-                                    td.num {
-                                        // An impact resting on too few answers is not shown as a number.
-                                        @match t.impact.as_ref().filter(|_| !t.nps.low_sample && !t.nps_without.low_sample) {
-                                            Some(c) if c.significant => strong class=(if c.difference < 0.0 { "down" } else { "up" }) { (with_sign(c.difference, 1)) }
-                                            Some(c) => { (with_sign(c.difference, 1)) }
-                                            None => "—",
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        (theme_impact(ui, &choices.naming, &view.themes))
         section {
             h2 { (ui.latest_comments) }
             @if comments.is_empty() { p { (ui.no_comments) } }
@@ -938,6 +898,55 @@ pub async fn touchpoint(
 }
 
 /// A value, or a dash with its n when there are too few answers to show one.
+/// The themes of a report's comments, most harmful first: each with its share, sentiment, the
+/// NPS of those who mention it against those who do not, and that impact (a number only where
+/// both rest on enough answers, marked where significant).
+pub(super) fn theme_impact(
+    ui: &super::i18n::Ui,
+    naming: &Naming,
+    report: &dosvid_analytics::ThemeReport,
+) -> Markup {
+    let mut themes: Vec<&dosvid_analytics::ThemeRow> =
+        report.themes.iter().filter(|t| t.n > 0).collect();
+    let impact = |t: &dosvid_analytics::ThemeRow| t.impact.as_ref().map_or(0.0, |c| c.difference);
+    themes.sort_by(|a, b| impact(a).total_cmp(&impact(b)));
+    html! {
+        section {
+            h2 { (ui.theme_impact) }
+            @if themes.is_empty() { p { (ui.no_comments) } }
+            @else {
+                div.scroll {
+                    table {
+                        thead { tr {
+                            th { (ui.theme) } th.num { "n" } th.num { (ui.share) } th.num { (ui.sentiment) }
+                            th.num { (ui.mentioning) } th.num { (ui.not_mentioning) } th.num { (ui.impact) }
+                        } }
+                        tbody {
+                            @for t in &themes {
+                                tr data-theme=(t.theme) {
+                                    td { (naming.of("theme", &t.theme)) }
+                                    td.num { (t.n) }
+                                    td.num { (t.share.value.map(|v| format!("{v:.1}%")).unwrap_or_default()) }
+                                    td.num { (t.sentiment.value.map(|v| format!("{v:+.2}")).unwrap_or_default()) }
+                                    td.num { (estimate_text(&t.nps)) }
+                                    td.num { (estimate_text(&t.nps_without)) }
+                                    td.num {
+                                        @match t.impact.as_ref().filter(|_| !t.nps.low_sample && !t.nps_without.low_sample) {
+                                            Some(c) if c.significant => strong class=(if c.difference < 0.0 { "down" } else { "up" }) { (with_sign(c.difference, 1)) }
+                                            Some(c) => { (with_sign(c.difference, 1)) }
+                                            None => "—",
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn estimate_text(e: &Estimate) -> String {
     match e.value {
         Some(v) if !e.low_sample => with_sign(v, 1),

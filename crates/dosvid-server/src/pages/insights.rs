@@ -42,6 +42,8 @@ struct Analyses {
     moments: Result<MomentsResult, FieldError>,
     /// NPS by agent, and the company's.
     agents: Result<(QueryResult, QueryResult), FieldError>,
+    /// Every theme of the organisation's comments with its impact on NPS.
+    themes: Result<dosvid_analytics::ThemeReport, FieldError>,
 }
 
 fn outcome_of(raw: Option<&str>) -> Outcome {
@@ -102,6 +104,7 @@ pub async fn show(
                         funnel: index.funnel(&FunnelRequest::default()),
                         moments: index.moments_of_truth(&MomentsRequest::default()),
                         agents: agent_scores(index, &[Measure::N, Measure::Nps]),
+                        themes: index.theme_report(&Default::default()),
                     }
                 },
             ))
@@ -310,6 +313,10 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Analyses, naming: &Naming) -> Ma
         @match &insights.funnel {
             Ok(f) => { (funnel_section(ui, f, naming)) }
             Err(e) => { section #funnel { h2 { (ui.funnel_title) } (unavailable(e)) } }
+        }
+        @match &insights.themes {
+            Ok(report) => { div #themes { (super::dashboard::theme_impact(ui, naming, report)) } }
+            Err(e) => { section #themes { h2 { (ui.theme_impact) } (unavailable(e)) } }
         }
     }
 }

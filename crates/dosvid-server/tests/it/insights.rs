@@ -254,6 +254,24 @@ async fn insights_page(app: TestApp) {
         "{importance} {effect}: {row:.400}"
     );
     assert!(page.html.contains("data-problem=\"theme:time.queue\""));
+    // The organisation's themes, each with its impact, named: the API's theme report.
+    let report = app.post("/api/v1/themes/report", &json!({})).await;
+    let queue = report.body["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["theme"] == "time.queue")
+        .unwrap()
+        .clone();
+    let row = page
+        .html
+        .split("data-theme=\"time.queue\"")
+        .nth(1)
+        .expect("the theme report is on the page");
+    assert!(
+        row.contains(&format!("<td class=\"num\">{}</td>", queue["n"])),
+        "{row:.300}"
+    );
     assert!(page.html.contains("data-group=\"detractor\""));
     assert!(
         page.html.contains("/api/v1/drivers"),
