@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use dosvid_analytics::{Bucket, Filters, Index, Measure, Named, OneOrMany, QueryRequest};
 use dosvid_domain::FieldError;
+use dosvid_store::{Filter, PageRequest, Store};
+use dosvid_text::EmergingPhrase;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
@@ -200,4 +202,78 @@ impl SliceParams {
     pub(crate) fn journey(&self) -> Option<Named> {
         self.journey.as_deref().map(named)
     }
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EmergingResponse {
+    /// Readable comments of the period that no theme covers, and of the period before.
+    pub comments: u64,
+    pub previous_comments: u64,
+    pub phrases: Vec<EmergingPhrase>,
+}
+
+/// Most comments read for one period.
+const MAX_EMERGING_COMMENTS: usize = 200_000;
+
+/// The readable comments of a period that no theme covers: (text, negative?).
+fn uncovered(
+    store: &dyn Store,
+    org: dosvid_domain::OrgId,
+    sight: &crate::access::Sight,
+    (from, to): (i64, i64),
+) -> dosvid_store::Result<Vec<(String, bool)>> {
+    let time = |s: i64| chrono::DateTime::from_timestamp(s, 0);
+    let filter = Filter {
+        from: time(from),
+        to: time(to),
+        ..Filter::default()
+    };
+    let mut out = Vec::new();
+    let mut page = PageRequest::first(1000);
+    loop {
+        let found = store.list_feedback(org, &filter, page)?;
+        // A unit's people read only their unit's comments.
+        out.extend(
+            found
+                .items
+                .into_iter()
+                .filter(|f| sight.feedback(f.id))
+                .filter_map(|f| {
+                    let negative = f.sentiment? <= -dosvid_text::NEUTRAL_BAND;
+                    (f.themes.is_empty() && f.garbage.is_none()).then_some((f.comment?, negative))
+                }),
+        );
+        match found.next_cursor {
+            Some(cursor) if out.len() < MAX_EMERGING_COMMENTS => {
+                page.after = Some(PageRequest::parse_cursor(&cursor)?)
+            }
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// Emerging themes — frequent key phrases of a period's comments that no theme covers, against
+/// the period before — as the API and the insights page ask them: `(min_comments, limit,
+/// by_negative)`, within the reader's sight.
+pub fn emerging(
+    store: &dyn Store,
+    org: dosvid_domain::OrgId,
+    sight: &crate::access::Sight,
+    (now, before): ((i64, i64), (i64, i64)),
+    (min_comments, limit, by_negative): (u64, usize, bool),
+) -> dosvid_store::Result<EmergingResponse> {
+    let now = uncovered(store, org, sight, now)?;
+    let before = uncovered(store, org, sight, before)?;
+    let phrases = dosvid_text::emerging(
+        now.iter().map(|(t, n)| (t.as_str(), *n)),
+        before.iter().map(|(t, _)| t.as_str()),
+        min_comments,
+        limit,
+        by_negative,
+    );
+    Ok(EmergingResponse {
+        comments: now.len() as u64,
+        previous_comments: before.len() as u64,
+        phrases,
+    })
 }

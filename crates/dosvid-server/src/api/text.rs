@@ -6,8 +6,7 @@ use axum::{Extension, Json};
 use dosvid_analytics::{ThemeReport, ThemeReportRequest};
 use dosvid_domain::FieldError;
 use dosvid_domain::limits::{MAX_BATCH_RECORDS, MAX_COMMENT_CHARS};
-use dosvid_store::{Filter, PageRequest, Store};
-use dosvid_text::{Analysis, EmergingPhrase, Taxonomy};
+use dosvid_text::{Analysis, Taxonomy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -177,64 +176,16 @@ pub struct EmergingRequest {
     order: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EmergingResponse {
-    /// Readable comments of the period that no theme covers, and of the period before.
-    comments: u64,
-    previous_comments: u64,
-    phrases: Vec<EmergingPhrase>,
-}
-
-/// Most comments read for one period.
-const MAX_EMERGING_COMMENTS: usize = 200_000;
-
-/// The readable comments of a period that no theme covers: (text, negative?).
-fn uncovered(
-    store: &dyn Store,
-    org: dosvid_domain::OrgId,
-    sight: &crate::access::Sight,
-    (from, to): (i64, i64),
-) -> dosvid_store::Result<Vec<(String, bool)>> {
-    let time = |s: i64| chrono::DateTime::from_timestamp(s, 0);
-    let filter = Filter {
-        from: time(from),
-        to: time(to),
-        ..Filter::default()
-    };
-    let mut out = Vec::new();
-    let mut page = PageRequest::first(1000);
-    loop {
-        let found = store.list_feedback(org, &filter, page)?;
-        // A unit's people read only their unit's comments.
-        out.extend(
-            found
-                .items
-                .into_iter()
-                .filter(|f| sight.feedback(f.id))
-                .filter_map(|f| {
-                    let negative = f.sentiment? <= -dosvid_text::NEUTRAL_BAND;
-                    (f.themes.is_empty() && f.garbage.is_none()).then_some((f.comment?, negative))
-                }),
-        );
-        match found.next_cursor {
-            Some(cursor) if out.len() < MAX_EMERGING_COMMENTS => {
-                page.after = Some(PageRequest::parse_cursor(&cursor)?)
-            }
-            _ => return Ok(out),
-        }
-    }
-}
-
 /// Emerging themes: frequent key phrases of a period's comments that no theme covers, against
 /// the period before, ranked by growth (or by negative share), each with its related two-word
 /// phrases and an example.
 #[utoipa::path(post, path = "/api/v1/themes/emerging", tag = "text", request_body = EmergingRequest,
-    responses((status = 200, body = EmergingResponse), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = crate::questions::EmergingResponse), (status = 422, body = ErrorBody)))]
 pub async fn emerging_themes(
     State(state): State<AppState>,
     Extension(auth): Extension<Auth>,
     ApiJson(request): ApiJson<EmergingRequest>,
-) -> Result<Json<EmergingResponse>, ApiError> {
+) -> Result<Json<crate::questions::EmergingResponse>, ApiError> {
     let by_negative = match request.order.as_deref() {
         None | Some("growth") => false,
         Some("negative") => true,
@@ -271,20 +222,8 @@ pub async fn emerging_themes(
     let sight = state.sight(&auth.principal).await?;
     let answer = state
         .run(move |store| {
-            let now = uncovered(store, auth.org, &sight, periods.0)?;
-            let before = uncovered(store, auth.org, &sight, periods.1)?;
-            let phrases = dosvid_text::emerging(
-                now.iter().map(|(t, n)| (t.as_str(), *n)),
-                before.iter().map(|(t, _)| t.as_str()),
-                min_comments,
-                limit,
-                by_negative,
-            );
-            Ok(EmergingResponse {
-                comments: now.len() as u64,
-                previous_comments: before.len() as u64,
-                phrases,
-            })
+            let asked = (min_comments, limit, by_negative);
+            crate::questions::emerging(store, auth.org, &sight, periods, asked)
         })
         .await?;
     Ok(Json(answer))

@@ -64,6 +64,54 @@ fn outcome_key(outcome: Outcome) -> &'static str {
     }
 }
 
+/// The emerging themes of the last 30 days of data against the 30 days before, within the
+/// reader's sight; none when there is no data or the reading failed.
+async fn emerging_of_last_month(
+    state: &AppState,
+    who: &crate::access::Principal,
+) -> Option<crate::questions::EmergingResponse> {
+    const DAY: i64 = 86_400;
+    let periods = state
+        .ask(who, |index| {
+            let to = index.latest().unwrap_or_default() + 1;
+            let from = to - 30 * DAY;
+            Ok(((from, to), index.zone().previous_period(from, to)))
+        })
+        .await
+        .ok()?;
+    let (sight, org) = (state.sight(who).await.ok()?, who.org);
+    state
+        .run(move |s| crate::questions::emerging(s, org, &sight, periods, (5, 15, false)))
+        .await
+        .ok()
+}
+
+fn emerging_section(ui: &Ui, emerging: Option<&crate::questions::EmergingResponse>) -> Markup {
+    let Some(e) = emerging.filter(|e| !e.phrases.is_empty()) else {
+        return html! {};
+    };
+    html! {
+        section #emerging {
+            h2 { (ui.emerging) }
+            p.meta { (ui.emerging_hint) " n = " (e.comments) " / " (e.previous_comments) }
+            div.scroll { table {
+                thead { tr { th { (ui.phrase) } th.num { "n" } th.num { (ui.before) } th.num { (ui.growth) } th.num { (ui.negative_share) } th {} } }
+                tbody { @for p in &e.phrases {
+                    tr data-phrase=(p.phrase) {
+                        td { strong { (p.label) } @if !p.phrases.is_empty() { div.meta { (p.phrases.join(", ")) } } }
+                        td.num { (p.comments) }
+                        td.num { (p.previous) }
+                        td.num { (format!("×{:.1}", p.growth)) }
+                        td.num { (format!("{:.0}%", 100.0 * p.negative_share)) }
+                        td { span.meta { (p.example) } }
+                    }
+                } }
+            } }
+            (api_call(ui, "/api/v1/themes/emerging", "{\"from\": \"…\", \"to\": \"…\"}"))
+        }
+    }
+}
+
 /// An outcome as the page names it: the metrics by their international abbreviations.
 fn outcome_name(ui: &Ui, outcome: Outcome) -> &'static str {
     match outcome {
@@ -110,6 +158,7 @@ pub async fn show(
             ))
         })
         .await;
+    let emerging = emerging_of_last_month(&state, &signed.principal).await;
     let body = match answer {
         Ok(analyses) => render(ui, outcome, &analyses, &naming),
         Err(e) => html! {
@@ -124,7 +173,8 @@ pub async fn show(
         .is_whole()
         .then(|| state.analytics.model_card(org))
         .flatten();
-    let body = html! { (body) (reading(lang, card.as_ref())) };
+    let body =
+        html! { (body) (emerging_section(ui, emerging.as_ref())) (reading(lang, card.as_ref())) };
     html_response(
         StatusCode::OK,
         app_page(&signed, "/insights", ui.insights, body),

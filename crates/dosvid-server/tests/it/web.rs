@@ -1553,3 +1553,40 @@ async fn cases_and_lapse_on_the_customers_page(app: TestApp) {
         "the case names its customer"
     );
 }
+
+api_test!(
+    the_insights_page_shows_phrases_no_theme_covers_that_grew,
+    emerging_on_insights
+);
+async fn emerging_on_insights(app: TestApp) {
+    let comment = |i: usize, text: &str, day: u32| {
+        json!({"external_id": format!("e{i}"), "touchpoint": "mobile-app", "nps": 4, "comment": text,
+               "occurred_at": format!("2026-03-{day:02}T10:00:00Z")})
+    };
+    let mut records = Vec::new();
+    for i in 0..30 {
+        records.push(comment(
+            i,
+            "Купив квиток на концерт, усе гаразд",
+            1 + (i % 20) as u32,
+        ));
+    }
+    for i in 30..50 {
+        records.push(comment(
+            i,
+            "Віджет погоди зник після оновлення",
+            25 + (i % 5) as u32,
+        ));
+    }
+    let stored = app
+        .post("/api/v1/feedback:batch", &json!({"records": records}))
+        .await;
+    assert_eq!(stored.body["rejected"], json!([]), "{}", stored.body);
+    let email = agent(&app, Role::Admin).await;
+    let cookie = sign_in(&app, &email).await;
+    let page = app
+        .page("GET", "/insights", &[], &[("cookie", cookie.as_str())])
+        .await;
+    assert!(page.html.contains("Нові теми"), "{}", page.html);
+    assert!(page.html.contains("data-phrase="), "a phrase that grew");
+}
