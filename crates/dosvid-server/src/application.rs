@@ -177,16 +177,16 @@ impl Operation<'_> {
         Ok(done)
     }
 
-    /// What follows stored feedback: the index, the record rules (cases they open), the events.
     /// Runs the record rules over feedback already stored — records that came in before the
     /// rules did — opening the cases (and writing the events) they would have opened then.
     pub fn apply_rules(&self, ids: &[i64]) {
         crate::alerts::after_feedback(self.store, self.outbox, self.org(), ids);
     }
 
+    /// What follows stored feedback: the index, the record rules (cases they open), the events.
     fn feedback_recorded(&self, ids: &[i64]) {
         self.analytics.feedback_written(self.store, self.org(), ids);
-        crate::alerts::after_feedback(self.store, self.outbox, self.org(), ids);
+        self.apply_rules(ids);
     }
 
     pub fn create_customer(

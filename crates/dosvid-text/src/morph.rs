@@ -22,6 +22,30 @@ pub(crate) fn forms(lemma: &str, language: Language) -> Vec<String> {
     out
 }
 
+/// The forms of a reflexive verb (infinitive ending in `infinitive` + -ся/-сь): its plain
+/// verb's forms, each with -ся and -сь. False when `lemma` is none.
+fn reflexive(
+    lemma: &str,
+    infinitive: &str,
+    verb: fn(&str, &mut Vec<String>),
+    out: &mut Vec<String>,
+) -> bool {
+    let Some(plain) = lemma
+        .strip_suffix("ся")
+        .or_else(|| lemma.strip_suffix("сь"))
+        .filter(|v| v.ends_with(infinitive))
+    else {
+        return false;
+    };
+    let mut forms = Vec::new();
+    verb(plain, &mut forms);
+    for form in forms {
+        out.push(format!("{form}ся"));
+        out.push(format!("{form}сь"));
+    }
+    true
+}
+
 /// `stem` + each ending.
 fn with(out: &mut Vec<String>, stem: &str, endings: &[&str]) {
     out.extend(endings.iter().map(|e| format!("{stem}{e}")));
@@ -36,18 +60,10 @@ const UK_ADJECTIVE: &[&str] = &[
 ];
 
 fn uk(lemma: &str, out: &mut Vec<String>) {
-    if let Some(verb) = lemma
-        .strip_suffix("ся")
-        .or_else(|| lemma.strip_suffix("сь"))
-        .filter(|v| v.ends_with("ти"))
-    {
-        let mut plain = Vec::new();
-        uk_verb(verb, &mut plain);
-        for form in plain {
-            out.push(format!("{form}ся"));
-            out.push(format!("{form}сь"));
-        }
-    } else if lemma.ends_with("ти") && letters(lemma) > 4 {
+    if reflexive(lemma, "ти", uk_verb, out) {
+        return;
+    }
+    if lemma.ends_with("ти") && letters(lemma) > 4 {
         uk_verb(lemma, out);
     } else if let Some(stem) = lemma.strip_suffix("ий").or_else(|| lemma.strip_suffix('і')) {
         with(out, stem, UK_ADJECTIVE);
@@ -118,18 +134,10 @@ const RU_ADJECTIVE: &[&str] = &[
 ];
 
 fn ru(lemma: &str, out: &mut Vec<String>) {
-    if let Some(verb) = lemma
-        .strip_suffix("ся")
-        .or_else(|| lemma.strip_suffix("сь"))
-        .filter(|v| v.ends_with("ть"))
-    {
-        let mut plain = Vec::new();
-        ru_verb(verb, &mut plain);
-        for form in plain {
-            out.push(format!("{form}ся"));
-            out.push(format!("{form}сь"));
-        }
-    } else if lemma.ends_with("ть") && !lemma.ends_with("ость") && letters(lemma) > 4 {
+    if reflexive(lemma, "ть", ru_verb, out) {
+        return;
+    }
+    if lemma.ends_with("ть") && !lemma.ends_with("ость") && letters(lemma) > 4 {
         ru_verb(lemma, out);
     } else if let Some(stem) = ["ый", "ий", "ой", "ые", "ие"]
         .iter()
