@@ -2,8 +2,6 @@
 //! 360 — the profile, the CX index of their own records, and one timeline of everything they
 //! did and said on every channel.
 
-use std::collections::HashMap;
-
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -150,8 +148,6 @@ impl Event {
 struct Profile {
     customer: Customer,
     events: Vec<Event>,
-    touchpoints: HashMap<i64, String>,
-    channels: HashMap<i64, String>,
     /// Newest first.
     consents: Vec<dosvid_domain::Consent>,
     naming: Naming,
@@ -212,14 +208,6 @@ pub async fn show(
                 Event::Transaction(_) => true,
             });
             events.sort_by_key(|e| std::cmp::Reverse(e.at()));
-            let touchpoints = all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?
-                .into_iter()
-                .map(|t| (t.id, t.names.or(lang.code(), &t.name).to_owned()))
-                .collect();
-            let channels = all_pages(|p| s.list_channels(org, p))?
-                .into_iter()
-                .map(|c| (c.id, c.names.or(lang.code(), &c.name).to_owned()))
-                .collect();
             let theirs = dosvid_store::CaseFilter {
                 customer_id: Some(id),
                 ..Default::default()
@@ -233,8 +221,6 @@ pub async fn show(
                 consents: s.consents(org, id)?,
                 customer,
                 events,
-                touchpoints,
-                channels,
             })
         })
         .await;
@@ -268,12 +254,8 @@ pub async fn show(
     let naming = &profile.naming;
     let name = c.name.clone().unwrap_or_else(|| format!("#{}", c.id));
     let place = |touchpoint: Option<i64>, channel: Option<i64>| {
-        let t = touchpoint
-            .and_then(|t| profile.touchpoints.get(&t))
-            .map(String::as_str);
-        let ch = channel
-            .and_then(|c| profile.channels.get(&c))
-            .map(String::as_str);
+        let t = touchpoint.and_then(|t| naming.of_id("touchpoint", t));
+        let ch = channel.and_then(|c| naming.of_id("channel", c));
         [t, ch]
             .into_iter()
             .flatten()

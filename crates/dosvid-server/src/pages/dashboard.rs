@@ -9,10 +9,9 @@ use axum::response::Response;
 use dosvid_analytics::{
     Bucket, CxIndexRequest, CxIndexResult, JourneyMap, Metric, OneOrMany, QueryRequest, QueryResult,
 };
+use dosvid_domain::Localize;
 use dosvid_domain::user::Action;
-use dosvid_domain::{Channel, Localize, Stage};
 use dosvid_metrics::Estimate;
-use dosvid_store::all_pages;
 use maud::{Markup, html};
 
 use super::app::{SignedIn, app_page};
@@ -161,26 +160,14 @@ pub(super) fn trend_points(trend: &QueryResult) -> Vec<Point> {
 
 /// What the filters offer to choose from.
 struct Choices {
-    /// In the reader's language.
-    channels: Vec<Channel>,
-    /// As stored: a stage is filtered by its `name`, which `naming` names to the reader.
-    stages: Vec<Stage>,
     segments: Vec<String>,
+    /// The channels and stages (a stage is filtered by its `name`), named to the reader.
     naming: Naming,
 }
 
-async fn choices(state: &AppState, org: i64, lang: Lang) -> (Vec<Channel>, Vec<Stage>, Naming) {
+async fn naming(state: &AppState, org: i64, lang: Lang) -> Naming {
     state
-        .run(move |s| {
-            let mut channels = all_pages(|p| s.list_channels(org, p))?;
-            channels.localize(lang.code());
-            let stages = all_pages(|p| s.list_journeys(org, p))?
-                .into_iter()
-                .next()
-                .map(|j| j.stages)
-                .unwrap_or_default();
-            Ok((channels, stages, Naming::read(s, org, lang)?))
-        })
+        .run(move |s| Naming::read(s, org, lang))
         .await
         .unwrap_or_default()
 }
@@ -211,21 +198,8 @@ fn filter_form(
     slice: &SliceParams,
     choices: &Choices,
 ) -> Markup {
-    let channel_options: Vec<(String, String)> = choices
-        .channels
-        .iter()
-        .map(|c| (c.key.clone(), c.name.clone()))
-        .collect();
-    let stage_options: Vec<(String, String)> = choices
-        .stages
-        .iter()
-        .map(|s| {
-            (
-                s.name.clone(),
-                choices.naming.of("stage", &s.name).to_owned(),
-            )
-        })
-        .collect();
+    let channel_options = choices.naming.choices("channel");
+    let stage_options = choices.naming.choices("stage");
     let segment_options: Vec<(String, String)> = choices
         .segments
         .iter()
@@ -379,7 +353,7 @@ pub async fn overview(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let (channels, stages, naming) = choices(&state, org, signed.lang()).await;
+    let naming = naming(&state, org, signed.lang()).await;
     let asked = params.slice();
     let answer = state
         .ask(&signed.principal, move |index| {
@@ -429,8 +403,6 @@ pub async fn overview(
         }
     };
     let choices = Choices {
-        channels,
-        stages,
         segments: overview.segments.clone(),
         naming,
     };
@@ -555,7 +527,7 @@ pub async fn journey_map(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let (channels, stages, naming) = choices(&state, org, signed.lang()).await;
+    let naming = naming(&state, org, signed.lang()).await;
     let slice = params.slice();
     let asked = slice.clone();
     let answer: Result<(JourneyMap, Vec<String>), _> = state
@@ -578,12 +550,7 @@ pub async fn journey_map(
             );
         }
     };
-    let choices = Choices {
-        channels,
-        stages,
-        segments,
-        naming,
-    };
+    let choices = Choices { segments, naming };
     let query_string = query_string(&slice);
     let body = html! {
         h1 { (ui.journey_map) ": " (map.journey_names.or(lang.code(), &map.journey)) }
@@ -678,7 +645,7 @@ pub async fn touchpoint(
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
-    let (channels, stages, naming) = choices(&state, org, signed.lang()).await;
+    let naming = naming(&state, org, signed.lang()).await;
     let read = state
         .run(move |s| {
             let mut touchpoint = s.get_touchpoint(org, id)?;
@@ -780,17 +747,19 @@ pub async fn touchpoint(
         .await
         .unwrap_or_default();
     let choices = Choices {
-        channels,
-        stages,
         segments: view.segments.clone(),
         naming,
     };
+    // A query names a channel by key, or by id.
     let channel_name = |id: Option<&str>| {
-        choices
-            .channels
-            .iter()
-            .find(|c| Some(c.key.as_str()) == id || Some(c.id.to_string().as_str()) == id)
-            .map_or_else(|| id.unwrap_or("—").to_owned(), |c| c.name.clone())
+        let id = id.unwrap_or("—");
+        let by_id = id
+            .parse()
+            .ok()
+            .and_then(|i| choices.naming.of_id("channel", i));
+        by_id
+            .unwrap_or_else(|| choices.naming.of("channel", id))
+            .to_owned()
     };
     let mut page_slice = view.slice.clone();
     page_slice.touchpoint = None;

@@ -10,8 +10,7 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dosvid_domain::{Channel, Feedback, FeedbackSource, Localize, Touchpoint};
-use dosvid_store::{Filter, all_pages};
+use dosvid_domain::{Feedback, FeedbackSource};
 use maud::html;
 
 use super::Lang;
@@ -106,26 +105,10 @@ async fn find(
     })
 }
 
-/// The organisation's touchpoints and channels, its theme keys, and the names of it all in the
-/// reader's language.
-async fn names(
-    state: &AppState,
-    org: i64,
-    lang: Lang,
-) -> (Vec<Touchpoint>, Vec<Channel>, Vec<String>, Naming) {
+/// The organisation's touchpoints, channels and themes, named in the reader's language.
+async fn names(state: &AppState, org: i64, lang: Lang) -> Naming {
     state
-        .run(move |s| {
-            let mut touchpoints = all_pages(|p| s.list_touchpoints(org, &Filter::default(), p))?;
-            let mut channels = all_pages(|p| s.list_channels(org, p))?;
-            touchpoints.localize(lang.code());
-            channels.localize(lang.code());
-            Ok((
-                touchpoints,
-                channels,
-                s.taxonomy(org)?.themes.into_iter().map(|t| t.key).collect(),
-                Naming::read(s, org, lang)?,
-            ))
-        })
+        .run(move |s| Naming::read(s, org, lang))
         .await
         .unwrap_or_default()
 }
@@ -138,7 +121,7 @@ pub async fn explorer(
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
     let page = params.page.unwrap_or(0);
-    let (touchpoints, channels, themes, naming) = names(&state, org, signed.lang()).await;
+    let naming = names(&state, org, signed.lang()).await;
     let found = find(&state, &signed.principal, &params, page * PAGE, PAGE).await;
     // The records' customers by name.
     let ids: Vec<i64> = found
@@ -152,13 +135,11 @@ pub async fn explorer(
         .into_iter()
         .collect();
     let touchpoint_name = |id: Option<i64>| {
-        id.and_then(|id| touchpoints.iter().find(|t| t.id == id))
-            .map_or("—", |t| t.name.as_str())
+        id.and_then(|id| naming.of_id("touchpoint", id))
+            .unwrap_or("—")
     };
-    let channel_name = |id: Option<i64>| {
-        id.and_then(|id| channels.iter().find(|c| c.id == id))
-            .map_or("—", |c| c.name.as_str())
-    };
+    let channel_name =
+        |id: Option<i64>| id.and_then(|id| naming.of_id("channel", id)).unwrap_or("—");
     let select = |name: &str,
                   label: &str,
                   options: Vec<(String, String)>,
@@ -195,8 +176,8 @@ pub async fn explorer(
                 label for="to" { (ui.period_to) }
                 input #to type="date" name="to" value=[params.to.as_deref()];
             }
-            (select("touchpoint", ui.touchpoint, touchpoints.iter().map(|t| (t.key.clone(), t.name.clone())).collect(), &params.touchpoint))
-            (select("channel", ui.channel, channels.iter().map(|c| (c.key.clone(), c.name.clone())).collect(), &params.channel))
+            (select("touchpoint", ui.touchpoint, naming.choices("touchpoint"), &params.touchpoint))
+            (select("channel", ui.channel, naming.choices("channel"), &params.channel))
             (select("source", ui.source, named("source", &mut FeedbackSource::ALL.iter().map(|s| s.as_str())), &params.source))
             (select("language", ui.language_read, named("language", &mut ["uk", "ru", "en"].into_iter()), &params.language))
             (select("sentiment", ui.sentiment, vec![
@@ -204,7 +185,7 @@ pub async fn explorer(
                 ("neutral".into(), ui.sentiments[1].into()),
                 ("positive".into(), ui.sentiments[2].into()),
             ], &params.sentiment))
-            (select("theme", ui.theme, named("theme", &mut themes.iter().map(String::as_str)), &params.theme))
+            (select("theme", ui.theme, naming.choices("theme"), &params.theme))
             (select("emotion", ui.emotion, named("emotion", &mut dosvid_text::EMOTIONS.into_iter()), &params.emotion))
             (select("has_comment", ui.with_comment, vec![("yes".into(), ui.yes.into()), ("no".into(), ui.no.into())], &params.has_comment))
             div.filter { button.primary type="submit" { (ui.apply) } }
@@ -275,19 +256,16 @@ pub async fn export(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let (touchpoints, channels, _, _) = names(&state, org, signed.lang()).await;
+    let naming = names(&state, org, signed.lang()).await;
     let found = match find(&state, &signed.principal, &params, 0, EXPORT_LIMIT).await {
         Ok(found) => found,
         Err(e) => return super::error::PageError::from(e).page(signed.lang()),
     };
-    let key = |id: Option<i64>, of: &[(i64, String)]| {
-        id.and_then(|id| of.iter().find(|(i, _)| *i == id))
-            .map(|(_, k)| k.clone())
+    let key = |kind, id: Option<i64>| {
+        id.and_then(|id| naming.key_of(kind, id))
             .unwrap_or_default()
+            .to_owned()
     };
-    let touchpoint_keys: Vec<(i64, String)> =
-        touchpoints.into_iter().map(|t| (t.id, t.key)).collect();
-    let channel_keys: Vec<(i64, String)> = channels.into_iter().map(|c| (c.id, c.key)).collect();
     let mut out = csv::Writer::from_writer(Vec::new());
     let head = [
         "id",
@@ -316,8 +294,8 @@ pub async fn export(
                     f.id.to_string(),
                     f.occurred_at.to_rfc3339(),
                     f.customer_id.map(|c| c.to_string()).unwrap_or_default(),
-                    key(f.touchpoint_id, &touchpoint_keys),
-                    key(f.channel_id, &channel_keys),
+                    key("touchpoint", f.touchpoint_id),
+                    key("channel", f.channel_id),
                     f.source.as_str().to_owned(),
                     opt(f.nps),
                     opt(f.csat),

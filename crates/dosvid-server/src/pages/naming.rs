@@ -2,7 +2,9 @@
 //! company's things (themes and touchpoints by key, stages by name, channels by key), the
 //! company's vocabulary (segments, regions, departments…, see [`dosvid_domain::Term`]) and the
 //! product's own words (feedback sources, emotions, languages, transaction kinds). A value
-//! without a name is shown as records carry it.
+//! without a name is shown as records carry it. It also keeps the company's things in their
+//! order (a page's choices) and touchpoints' and channels' keys by id (records name them by id),
+//! so that a page reads the catalogue once.
 
 use std::collections::HashMap;
 
@@ -15,6 +17,10 @@ use super::Lang;
 pub(crate) struct Naming {
     /// (kind, key) → name.
     names: HashMap<(String, String), String>,
+    /// The keys of the company's themes, touchpoints, stages (by name) and channels, in order.
+    keys: HashMap<&'static str, Vec<String>>,
+    /// (`touchpoint` or `channel`, id) → key.
+    ids: HashMap<(&'static str, i64), String>,
 }
 
 /// The product's own words by (kind, key): uk, en, ru.
@@ -96,34 +102,62 @@ impl Naming {
     pub(crate) fn read(store: &dyn Store, org: OrgId, lang: Lang) -> Result<Naming, StoreError> {
         let code = lang.code();
         let mut naming = Naming::default();
-        let mut name = |kind: &str, key: String, name: &str| {
-            naming.names.insert((kind.to_owned(), key), name.to_owned());
-        };
         for (kind, key, names) in WORDS {
-            name(kind, (*key).to_owned(), word(lang, names));
+            naming.name(kind, key, word(lang, names));
         }
         for t in store.taxonomy(org)?.themes {
-            if let Some(n) = t.names.get(code).or_else(|| t.names.values().next()) {
-                name("theme", t.key.clone(), &n.clone());
-            }
+            let name = t.names.get(code).or_else(|| t.names.values().next());
+            naming.thing("theme", &t.key, name.map_or(&t.key, |n| n));
         }
         for t in all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))? {
-            name("touchpoint", t.key.clone(), t.names.or(code, &t.name));
+            naming.thing("touchpoint", &t.key, t.names.or(code, &t.name));
+            naming.ids.insert(("touchpoint", t.id), t.key);
         }
         for j in all_pages(|p| store.list_journeys(org, p))? {
             for s in j.stages {
-                name("stage", s.name.clone(), s.names.or(code, &s.name));
+                naming.thing("stage", &s.name, s.names.or(code, &s.name));
             }
         }
         for c in all_pages(|p| store.list_channels(org, p))? {
-            name("channel", c.key.clone(), c.names.or(code, &c.name));
+            naming.thing("channel", &c.key, c.names.or(code, &c.name));
+            naming.ids.insert(("channel", c.id), c.key);
         }
         for term in store.vocabulary(org)? {
             if let Some(n) = term.names.get(code) {
-                name(&term.kind, term.key.clone(), n);
+                naming.name(&term.kind, &term.key, n);
             }
         }
         Ok(naming)
+    }
+
+    fn name(&mut self, kind: &str, key: &str, name: &str) {
+        self.names
+            .insert((kind.to_owned(), key.to_owned()), name.to_owned());
+    }
+
+    /// One of the company's things: named, and kept in order.
+    fn thing(&mut self, kind: &'static str, key: &str, name: &str) {
+        self.name(kind, key, name);
+        self.keys.entry(kind).or_default().push(key.to_owned());
+    }
+
+    /// The company's things of a kind (`theme`, `touchpoint`, `stage`, `channel`) in their
+    /// order, as (key, name): a page's choices.
+    pub(crate) fn choices(&self, kind: &str) -> Vec<(String, String)> {
+        let keys = self.keys.get(kind).map_or(&[][..], Vec::as_slice);
+        keys.iter()
+            .map(|k| (k.clone(), self.of(kind, k).to_owned()))
+            .collect()
+    }
+
+    /// The key of a touchpoint or channel by its id.
+    pub(crate) fn key_of(&self, kind: &'static str, id: i64) -> Option<&str> {
+        self.ids.get(&(kind, id)).map(String::as_str)
+    }
+
+    /// The name of a touchpoint or channel by its id.
+    pub(crate) fn of_id(&self, kind: &'static str, id: i64) -> Option<&str> {
+        self.key_of(kind, id).map(|key| self.of(kind, key))
     }
 
     /// The name of a value of a kind (`touchpoint`, `theme`, `segment`, `department`, …); the
