@@ -65,23 +65,23 @@ fn outcome_key(outcome: Outcome) -> &'static str {
 }
 
 /// The emerging themes of the last 30 days of data against the 30 days before, within the
-/// reader's sight; none when there is no data or the reading failed.
+/// reader's sight, read once per change of the index (they read two periods of comments); none
+/// when there is no data or the reading failed.
 async fn emerging_of_last_month(
     state: &AppState,
     who: &crate::access::Principal,
-) -> Option<crate::questions::EmergingResponse> {
+) -> Option<std::sync::Arc<Option<crate::questions::EmergingResponse>>> {
     const DAY: i64 = 86_400;
-    let periods = state
-        .ask(who, |index| {
-            let to = index.latest().unwrap_or_default() + 1;
-            let from = to - 30 * DAY;
-            Ok(((from, to), index.zone().previous_period(from, to)))
-        })
-        .await
-        .ok()?;
     let (sight, org) = (state.sight(who).await.ok()?, who.org);
     state
-        .run(move |s| crate::questions::emerging(s, org, &sight, periods, (5, 15, false)))
+        .with_index(who, move |s, index| {
+            Ok(index.remember("insights-page:emerging", |index| {
+                let to = index.latest().unwrap_or_default() + 1;
+                let from = to - 30 * DAY;
+                let periods = ((from, to), index.zone().previous_period(from, to));
+                crate::questions::emerging(s, org, &sight, periods, (5, 15, false)).ok()
+            }))
+        })
         .await
         .ok()
 }
@@ -173,8 +173,7 @@ pub async fn show(
         .is_whole()
         .then(|| state.analytics.model_card(org))
         .flatten();
-    let body =
-        html! { (body) (emerging_section(ui, emerging.as_ref())) (reading(lang, card.as_ref())) };
+    let body = html! { (body) (emerging_section(ui, emerging.as_deref().and_then(Option::as_ref))) (reading(lang, card.as_ref())) };
     html_response(
         StatusCode::OK,
         app_page(&signed, "/insights", ui.insights, body),
