@@ -180,7 +180,10 @@ pub fn after_feedback(store: &dyn Store, outbox: &Outbox, org: OrgId, ids: &[i64
                     .map(|f| (EventType::FeedbackCreated, Event::of(f))),
             );
         }
-        for (rule, case) in open_cases(store, org, &rules, &records, now)? {
+        let opened = open_cases(store, org, &rules, &records, now)?;
+        crate::telemetry::rules_ran("record", rules.len(), false);
+        crate::telemetry::rules_acted(opened.len(), 0);
+        for (rule, case) in opened {
             let fired = serde_json::json!({
                 "rule": {"id": rule.id, "name": rule.definition.name, "kind": "record"},
                 "feedback_id": case.feedback_id,
@@ -193,6 +196,7 @@ pub fn after_feedback(store: &dyn Store, outbox: &Outbox, org: OrgId, ids: &[i64
         Ok(())
     })();
     if let Err(e) = result {
+        crate::telemetry::rules_ran("record", 1, true);
         tracing::error!("after feedback {ids:?}: {e}");
     }
 }

@@ -45,6 +45,13 @@ pub struct BuildReport {
     pub bytes: usize,
 }
 
+/// One built index's size.
+pub struct IndexSize {
+    pub records: usize,
+    pub interactions: usize,
+    pub bytes: usize,
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -196,6 +203,7 @@ fn build_once(store: &dyn Store, org: OrgId) -> dosvid_store::Result<(Index, Bui
         |page| index.append_transactions(&page),
     )?;
     index.finish_build();
+    crate::telemetry::index_built(started.elapsed());
     let report = BuildReport {
         records: index.len(),
         customers,
@@ -280,6 +288,22 @@ impl Analytics {
             entry.directory_stale = false;
         }
         Ok(entry.index.clone())
+    }
+
+    /// The size of every index built, for the operator's metrics.
+    pub fn sizes(&self) -> Vec<IndexSize> {
+        let indexes: Vec<_> = lock(&self.orgs).values().map(|e| e.index.clone()).collect();
+        indexes
+            .iter()
+            .map(|index| {
+                let index = read_index(index);
+                IndexSize {
+                    records: index.len(),
+                    interactions: index.interactions(),
+                    bytes: index.heap_bytes(),
+                }
+            })
+            .collect()
     }
 
     fn loaded(&self, org: OrgId) -> Option<Arc<RwLock<Index>>> {

@@ -139,6 +139,7 @@ impl Operation<'_> {
             .ingest_parts(self.org(), kind, parts, idempotency, now)?;
         let stored = Instant::now();
         let ids: Vec<i64> = report.ids.iter().flatten().copied().collect();
+        crate::telemetry::stored(kind, ids.len());
         let (store, org) = (self.store, self.org());
         match kind {
             RecordKind::Feedback => self.feedback_recorded(&ids),
@@ -156,6 +157,7 @@ impl Operation<'_> {
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let id = self.store.create_feedback(self.org(), feedback, now)?;
+        crate::telemetry::stored(RecordKind::Feedback, 1);
         self.feedback_recorded(&[id]);
         Ok(id)
     }
@@ -172,6 +174,7 @@ impl Operation<'_> {
             .store
             .complete_response(self.org(), response, answers, feedback, now)?;
         if let Some(id) = done.feedback_id {
+            crate::telemetry::stored(RecordKind::Feedback, 1);
             self.feedback_recorded(&[id]);
         }
         Ok(done)

@@ -20,6 +20,7 @@ mod privacy;
 mod questions;
 pub mod reading;
 pub mod strategy;
+mod telemetry;
 mod watch;
 mod webhooks;
 mod workers;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub(crate) outbox: Arc<webhooks::Outbox>,
     /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub(crate) trusted_proxies: Arc<[Network]>,
+    /// The bearer token `GET /metrics` asks for; without one, the metrics are open.
+    pub(crate) metrics_token: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
             rate_limit: Arc::new(pages::RateLimiter::default()),
             outbox: Arc::new(webhooks::Outbox::new(Default::default(), Vec::new())),
             trusted_proxies: Arc::new([]),
+            metrics_token: None,
         }
     }
 
@@ -82,6 +86,12 @@ impl AppState {
     /// Trusts these proxies' `X-Forwarded-For` for the client's address (the rate limit's).
     pub fn with_trusted_proxies(mut self, proxies: Vec<Network>) -> Self {
         self.trusted_proxies = proxies.into();
+        self
+    }
+
+    /// Answers `GET /metrics` only to requests bearing `token`.
+    pub fn with_metrics_token(mut self, token: &str) -> Self {
+        self.metrics_token = Some(token.into());
         self
     }
 
@@ -153,8 +163,13 @@ pub fn app(state: AppState) -> Router {
         .public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
+    let metrics = Router::new()
+        .route("/metrics", axum::routing::get(telemetry::metrics))
+        .with_state(state.clone());
     api::router(state.clone())
         .merge(pages::router(state))
+        .merge(metrics)
+        .layer(axum::middleware::from_fn(telemetry::count))
         .layer(axum::middleware::from_fn(move |req, next| {
             security_headers(https, req, next)
         }))

@@ -346,6 +346,9 @@ pub fn run_rule(
         }
         alerts.push(alert);
     }
+    crate::telemetry::rules_ran("aggregate", 1, false);
+    let cases = alerts.iter().filter(|a| a.case_id.is_some()).count();
+    crate::telemetry::rules_acted(cases, alerts.len());
     outbox.emit(store, org, events);
     Ok(Ok(Evaluation {
         as_of: day.to_string(),
@@ -382,6 +385,7 @@ fn run_all(state: &AppState) -> dosvid_store::Result<()> {
                 continue;
             }
             if let Err(e) = run_rule(store, &state.analytics, &state.outbox, org, &rule, None)? {
+                crate::telemetry::rules_ran("aggregate", 1, true);
                 tracing::error!("aggregate rule {}: {}: {}", rule.id, e.field, e.message);
             }
         }

@@ -81,6 +81,62 @@ pub fn path_from_url(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+/// Copies the database at `from` into a new file `to` while servers keep using it: SQLite's
+/// online backup, a consistent snapshot taken a few hundred pages at a time (a writer waits at
+/// most for one step). The copy is written beside `to` and renamed into place once it is whole
+/// and its integrity checked, so `to` is never a half-written file. `progress(done, total)`
+/// counts pages. Refuses to overwrite an existing `to`.
+pub fn backup(from: &Path, to: &Path, mut progress: impl FnMut(usize, usize)) -> Result<()> {
+    use rusqlite::backup::{Backup, StepResult};
+    if to.exists() {
+        return Err(StoreError::backend(format!(
+            "{} exists; a backup does not overwrite a file",
+            to.display()
+        )));
+    }
+    if !from.exists() {
+        return Err(StoreError::backend(format!(
+            "{} does not exist",
+            from.display()
+        )));
+    }
+    let partial = to.with_extension("partial");
+    let _ = std::fs::remove_file(&partial);
+    let source =
+        Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(map_err)?;
+    let mut target = Connection::open(&partial).map_err(map_err)?;
+    {
+        let copy = Backup::new(&source, &mut target).map_err(map_err)?;
+        loop {
+            let step = copy.step(512).map_err(map_err)?;
+            let p = copy.progress();
+            progress(
+                (p.pagecount - p.remaining).max(0) as usize,
+                p.pagecount.max(0) as usize,
+            );
+            match step {
+                StepResult::Done => break,
+                StepResult::More => {}
+                // Another connection holds a lock on a page: wait for it, as the pages it changes
+                // are copied again anyway.
+                _ => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+    }
+    let check: String = target
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(map_err)?;
+    drop(target);
+    if check != "ok" {
+        let _ = std::fs::remove_file(&partial);
+        return Err(StoreError::backend(format!(
+            "the copy failed its integrity check: {check}"
+        )));
+    }
+    std::fs::rename(&partial, to)
+        .map_err(|e| StoreError::backend(format!("cannot move the copy to {}: {e}", to.display())))
+}
+
 impl SqliteBackend {
     pub fn open(path: &Path) -> Result<Self> {
         let mut writer = SqliteConn::open(path, false)?;

@@ -44,7 +44,7 @@ pub use sql_store::SqlStore;
 pub use sql_store::cases::CaseFilter;
 pub use sql_store::surveys::InvitationRequest;
 pub use sql_store::users::{SESSION_HOURS, Session, SessionInfo, generate_password};
-pub use sql_store::webhooks::DueDelivery;
+pub use sql_store::webhooks::{DueDelivery, WebhookBacklog};
 
 /// Why a store operation failed. The first variants are the caller's to fix; `Backend` is ours.
 #[derive(Debug, thiserror::Error)]
@@ -704,6 +704,8 @@ pub trait Store: Send + Sync + 'static {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<DueDelivery>>;
+    /// How many deliveries wait, of every organisation (for the operator's metrics).
+    fn webhook_backlog(&self, now: DateTime<Utc>) -> Result<WebhookBacklog>;
     /// Logs an attempt of a claimed delivery and schedules what follows under `policy`.
     fn record_delivery_attempt(
         &self,

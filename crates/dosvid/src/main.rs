@@ -27,8 +27,18 @@ use dosvid_domain::RecordKind;
     about = "Dosvid customer experience management"
 )]
 struct Cli {
+    /// How log lines are written to standard error: `text` for people, `json` (one object per
+    /// line) for a log collector.
+    #[arg(long, global = true, env = "DOSVID_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 /// Where the data lives: `sqlite://PATH` (the default) or `postgres://USER@HOST/DB`.
@@ -54,6 +64,10 @@ struct Exposure {
     /// loopback or link-local address is refused.
     #[arg(long, env = "DOSVID_WEBHOOK_ALLOW_NETWORK", value_delimiter = ',')]
     webhook_allow_network: Vec<dosvid_server::Network>,
+    /// The bearer token `GET /metrics` asks for; without one, the metrics (counts and times,
+    /// no customer data) are open to whoever reaches the port.
+    #[arg(long, env = "DOSVID_METRICS_TOKEN")]
+    metrics_token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -124,6 +138,15 @@ enum Command {
         /// File to write; standard output when absent.
         #[arg(long, short)]
         output: Option<PathBuf>,
+    },
+    /// Copy a SQLite database while servers use it (SQLite's online backup) into a new file.
+    /// For PostgreSQL, use pg_dump.
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
     },
     /// Create or upgrade the database schema.
     Migrate {
@@ -405,14 +428,18 @@ enum Format {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
+    match cli.command {
         Command::Serve {
             db,
             listen,
@@ -475,6 +502,22 @@ fn main() -> anyhow::Result<()> {
                 format,
                 output.as_deref(),
             )
+        }
+        Command::Backup { db, to } => {
+            anyhow::ensure!(
+                !db::is_postgres(&db.db),
+                "dosvid backup copies SQLite databases; for PostgreSQL, use pg_dump"
+            );
+            let from = std::path::Path::new(dosvid_store_sqlite::path_from_url(&db.db));
+            let bar = indicatif::ProgressBar::new(0);
+            dosvid_store_sqlite::backup(from, &to, |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            })
+            .with_context(|| format!("cannot back up {}", from.display()))?;
+            bar.finish_and_clear();
+            println!("{} copied to {}", from.display(), to.display());
+            Ok(())
         }
         Command::Migrate { db } => {
             db::open(&db.db)?;
@@ -694,6 +737,9 @@ fn serve(
         .with_webhook_networks(exposure.webhook_allow_network);
     if let Some(url) = &exposure.public_url {
         state = state.with_public_url(url);
+    }
+    if let Some(token) = exposure.metrics_token.as_deref().filter(|t| !t.is_empty()) {
+        state = state.with_metrics_token(token);
     }
     let org = store.default_org()?;
     let built = state.analytics.load(store.as_ref(), org)?;

@@ -13,6 +13,7 @@ mod insights;
 mod keys;
 mod layers;
 mod merges;
+mod operations;
 mod organisations;
 mod privacy;
 mod resources;

@@ -52,7 +52,7 @@ use dosvid_domain::webhook::{
 use crate::sql::{Backend, Conn, Value};
 use crate::{
     ApiKey, ApiKeySecret, CaseFilter, DueDelivery, Filter, Idempotency, InvitationRequest, Page,
-    PageRequest, Result, Session, SessionInfo, Signals, Store, StoreError,
+    PageRequest, Result, Session, SessionInfo, Signals, Store, StoreError, WebhookBacklog,
 };
 
 pub struct SqlStore<B: Backend> {
@@ -833,6 +833,10 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<Vec<DueDelivery>> {
         self.backend
             .write(|c| webhooks::claim(c, now, lease_until, limit))
+    }
+
+    fn webhook_backlog(&self, now: DateTime<Utc>) -> Result<WebhookBacklog> {
+        self.backend.read(|c| webhooks::backlog(c, now))
     }
 
     fn record_delivery_attempt(

@@ -236,6 +236,25 @@ pub struct DueDelivery {
     pub since_retry: u32,
 }
 
+/// The webhook queue of every organisation: pending deliveries, and those of them due now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookBacklog {
+    pub pending: u64,
+    pub due: u64,
+}
+
+pub(super) fn backlog(c: &mut impl Conn, now: DateTime<Utc>) -> Result<WebhookBacklog> {
+    let row = c.query_one(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN next_attempt_at <= $1 THEN 1 ELSE 0 END), 0) \
+         FROM webhook_deliveries WHERE status = 'pending'",
+        &[now.into()],
+    )?;
+    Ok(WebhookBacklog {
+        pending: row.int(0)?.max(0) as u64,
+        due: row.int(1)?.max(0) as u64,
+    })
+}
+
 /// Claims up to `limit` due deliveries of enabled endpoints, of every organisation, by moving
 /// their next attempt to `lease_until`: another dispatcher does not take them meanwhile, and if
 /// this one dies they fall due again then.
