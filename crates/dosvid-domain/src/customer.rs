@@ -484,6 +484,7 @@ pub struct Consent {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentInput {
+    #[schema(pattern = "^(surveys|marketing|profiling)$")]
     pub purpose: String,
     pub granted: bool,
     pub channel: Option<String>,

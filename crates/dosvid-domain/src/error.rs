@@ -151,7 +151,27 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FieldE
         ));
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let parsed = serde_path_to_error::deserialize(&mut de);
+    // JSON has one kind of number: `3.0` is the integer 3 (as JSON Schema says), so a whole
+    // number written with a fraction is read again as an integer — only when the first reading
+    // failed on it, so well-formed bodies pay nothing.
+    let parsed = match parsed {
+        Err(e)
+            if e.inner()
+                .to_string()
+                .contains("invalid type: floating point") =>
+        {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(mut value) => {
+                    whole_numbers_as_integers(&mut value);
+                    serde_path_to_error::deserialize(value)
+                }
+                Err(_) => Err(e),
+            }
+        }
+        other => other,
+    };
+    parsed.map_err(|e| {
         let message = e.inner().to_string();
         // serde_json appends " at line 1 column 9"; the field name says more.
         let message = message
@@ -170,6 +190,23 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, FieldE
         };
         FieldError::new(field, message)
     })
+}
+
+/// `3.0` → `3`, wherever it stands, for numbers an `i64` holds exactly.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().for_each(whole_numbers_as_integers)
+        }
+        _ => {}
+    }
 }
 
 /// The dotted path of the first string (or key) in `value` holding a NUL character.
@@ -191,5 +228,24 @@ fn nul_path(value: &serde_json::Value) -> Option<String> {
             nul_path(v).map(|tail| join(k, Some(tail)))
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Placed {
+        position: i64,
+        weight: f64,
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let placed: Placed = from_json(r#"{"position": -691.0, "weight": 2}"#).unwrap();
+        assert_eq!((placed.position, placed.weight), (-691, 2.0));
+        let half = from_json::<Placed>(r#"{"position": 2.5, "weight": 1}"#).unwrap_err();
+        assert_eq!(half.field, "position");
     }
 }

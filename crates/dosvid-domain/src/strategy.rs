@@ -382,6 +382,7 @@ impl InitiativeStatus {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[schema(as = InitiativePriority)]
 pub enum Priority {
     High,
     #[default]
@@ -402,6 +403,7 @@ impl Priority {
 /// The problem an initiative answers, as `/priorities` names it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = InitiativeProblem)]
 pub struct Problem {
     /// `theme`, `touchpoint`, `segment`, …
     pub factor: String,

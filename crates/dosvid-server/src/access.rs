@@ -408,13 +408,14 @@ mod tests {
     #[test]
     fn every_endpoint_is_open_to_units_or_refused_to_them() {
         let doc = crate::api::openapi();
-        for path in doc.paths.paths.keys() {
+        let paths = doc["paths"].as_object().unwrap();
+        for path in paths.keys() {
             let open = OPEN_TO_UNITS.contains(&path.as_str());
             let refused = REFUSED_TO_UNITS.contains(&path.as_str());
             assert!(open != refused, "{path}: open {open}, refused {refused}");
         }
         for path in OPEN_TO_UNITS.iter().chain(&REFUSED_TO_UNITS) {
-            assert!(doc.paths.paths.contains_key(*path), "{path} is no endpoint");
+            assert!(paths.contains_key(*path), "{path} is no endpoint");
         }
     }
 }

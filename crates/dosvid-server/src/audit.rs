@@ -136,6 +136,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     /// change, export, view, sign_in, failed_sign_in.
+    #[param(value_type = Option<dosvid_domain::audit::AuditKind>)]
     pub kind: Option<String>,
     /// Entries whose actor (e-mail, key) contains this.
     pub actor: Option<String>,

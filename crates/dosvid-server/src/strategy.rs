@@ -483,6 +483,7 @@ pub struct ImpactParams {
     pub after_days: Option<u32>,
     /// A placebo start: what "no effect" looks like.
     pub as_if_started_on: Option<String>,
+    #[param(minimum = 20, maximum = 2000)]
     pub replicates: Option<u32>,
     pub min_sample: Option<u64>,
 }

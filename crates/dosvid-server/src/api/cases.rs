@@ -56,6 +56,7 @@ pub struct CaseParams {
     pub cursor: Option<String>,
     pub limit: Option<String>,
     /// `/cases/metrics`: `team` (default), `owner`, `priority` or `touchpoint`.
+    #[param(pattern = "^(team|owner|priority|touchpoint)$")]
     pub group_by: Option<String>,
     /// `/cases/metrics`: below this many resolved (FCR) or judged (SLA) cases a share is
     /// flagged `low_sample` (default 30).

@@ -3,6 +3,7 @@
 pub(crate) mod analytics;
 mod audit;
 mod cases;
+mod contract;
 mod directory;
 mod journeys;
 mod signals;
@@ -206,13 +207,14 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
 }
 
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+/// The served OpenAPI document ([`contract::exact`]).
+pub fn openapi() -> serde_json::Value {
+    contract::exact(api_routes().split_for_parts().1)
 }
 
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api_routes().split_for_parts();
-    let doc = Arc::new(doc);
+    let doc = Arc::new(contract::exact(doc));
     let api = api
         .route(
             "/api/v1/openapi.json",

@@ -175,10 +175,12 @@ fn check_scopes(index: &Index, initiative: &InitiativeDefinition) -> Result<(), 
 #[serde(deny_unknown_fields)]
 pub struct InitiativeParams {
     /// Only initiatives with this status.
+    #[param(value_type = Option<dosvid_domain::strategy::InitiativeStatus>)]
     pub status: Option<String>,
     /// Only those of this cycle.
     pub cycle_id: Option<i64>,
     /// `priority` (default), `budget`, `owner` or `starts_on`.
+    #[param(pattern = "^(priority|budget|owner|starts_on)$")]
     pub sort: Option<String>,
 }
 

@@ -125,6 +125,7 @@ pub async fn get_secret(
 #[into_params(parameter_in = Query)]
 pub struct DeliveryParams {
     /// pending, delivered or failed.
+    #[param(value_type = Option<dosvid_domain::webhook::DeliveryStatus>)]
     pub status: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<String>,

@@ -2,8 +2,8 @@
 //! and the unit each person and API key belongs to.
 
 use chrono::{DateTime, Utc};
-use dosvid_domain::OrgId;
 use dosvid_domain::unit::{MAX_DEPTH, Unit, UnitInput};
+use dosvid_domain::{FieldError, OrgId};
 
 use crate::sql::{Conn, Row};
 use crate::{Result, StoreError};
@@ -55,7 +55,10 @@ fn check_parent(c: &mut impl Conn, org: OrgId, parent: Option<i64>, id: Option<i
             return Err(conflict("parent_id", "a unit cannot sit under itself"));
         }
         let Some(unit) = units.iter().find(|u| u.id == p) else {
-            return Err(conflict("parent_id", format!("no such unit {p}")));
+            return Err(StoreError::Invalid(FieldError::new(
+                "parent_id",
+                format!("no such unit {p}"),
+            )));
         };
         depth += 1;
         if depth > MAX_DEPTH {
