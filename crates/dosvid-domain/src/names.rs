@@ -12,13 +12,13 @@ use crate::error::{self, FieldError};
 #[serde(deny_unknown_fields)]
 pub struct Names {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 200, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
+    #[schema(max_length = 200)]
     pub uk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 200, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
+    #[schema(max_length = 200)]
     pub en: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 200, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
+    #[schema(max_length = 200)]
     pub ru: Option<String>,
 }
 
@@ -79,7 +79,6 @@ impl Names {
 pub struct Term {
     #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     pub kind: String,
-    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     pub key: String,
     /// At least one language.
     pub names: Names,

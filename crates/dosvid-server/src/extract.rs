@@ -206,23 +206,16 @@ pub fn scope_needed(method: &axum::http::Method, template: &str) -> Scope {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^(c[0-9a-z]{1,12})?$")]
     pub cursor: Option<String>,
     /// Page size, 1–1000 (default 100).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// Start of the time range (inclusive), RFC 3339 or a date.
-    #[param(value_type = Option<String>, format = DateTime)]
     pub from: Option<String>,
     /// End of the time range (exclusive).
-    #[param(value_type = Option<String>, format = DateTime)]
     pub to: Option<String>,
     /// Only this touchpoint and the touchpoints below it.
-    #[param(value_type = Option<i64>)]
     pub touchpoint_id: Option<String>,
-    #[param(value_type = Option<i64>)]
     pub channel_id: Option<String>,
-    #[param(value_type = Option<i64>)]
     pub customer_id: Option<String>,
     /// Feedback only: survey, review, complaint, social, other.
     #[param(value_type = Option<dosvid_domain::FeedbackSource>)]

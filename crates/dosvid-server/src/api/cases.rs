@@ -53,10 +53,11 @@ pub struct CaseParams {
     pub to: Option<String>,
     /// One customer's cases.
     pub customer_id: Option<String>,
+    /// The list only.
     pub cursor: Option<String>,
+    /// The list only.
     pub limit: Option<String>,
     /// `/cases/metrics`: `team` (default), `owner`, `priority` or `touchpoint`.
-    #[param(pattern = "^(team|owner|priority|touchpoint)$")]
     pub group_by: Option<String>,
     /// `/cases/metrics`: below this many resolved (FCR) or judged (SLA) cases a share is
     /// flagged `low_sample` (default 30).
@@ -233,6 +234,13 @@ pub async fn metrics(
     params: Result<Query<CaseParams>, QueryRejection>,
 ) -> Result<Json<Vec<CaseMetricsRow>>, ApiError> {
     let params = query_params(params)?;
+    // The metrics are one answer, not pages: a page's parameters are a mistake to point out.
+    if let Some(field) = [("cursor", &params.cursor), ("limit", &params.limit)]
+        .into_iter()
+        .find_map(|(field, value)| value.is_some().then_some(field))
+    {
+        return Err(FieldError::new(field, "the metrics are one answer, not pages").into());
+    }
     let filter = params.filter()?;
     let group_by = params.group_by.clone().unwrap_or_else(|| "team".into());
     let key: fn(&Case) -> Option<String> = match group_by.as_str() {

@@ -7,7 +7,11 @@
 //! - a record that extends another (`#[serde(flatten)]`, written as `allOf`) as one object with
 //!   every property, since a schema that forbids unknown properties would otherwise forbid the
 //!   extension's;
-//! - the rule every kept text obeys: no NUL character, in values and in keys.
+//! - the query parameters every list and question shares, as the server reads them: `cursor`
+//!   (a cursor this API returned), `limit` (1–1000), `from` and `to` (a time or a date), and
+//!   record ids; an empty value is no value, as everywhere in the query string;
+//! - the rule every kept text obeys: no NUL character, in values and in keys;
+//! - an unsigned 64-bit number as what it is (up to 2⁶⁴ − 1), not as a signed one.
 //!
 //! A test runs schemathesis against the served document (`.ci/contract`).
 
@@ -20,10 +24,12 @@ pub fn exact(doc: utoipa::openapi::OpenApi) -> Value {
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
             add_common_errors(path, item);
+            describe_shared_parameters(item);
         }
     }
     merge_extensions(&mut doc, &schemas);
     forbid_nul(&mut doc);
+    widen_unsigned(&mut doc);
     doc
 }
 
@@ -78,6 +84,40 @@ fn add_common_errors(path: &str, item: &mut Value) {
             if response["description"] == "" {
                 response["description"] = json!("The answer.");
             }
+        }
+    }
+}
+
+fn describe_shared_parameters(item: &mut Value) {
+    let Some(item) = item.as_object_mut() else {
+        return;
+    };
+    for operation in item.values_mut() {
+        let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        for parameter in parameters {
+            if parameter["in"] != "query" || parameter["schema"]["type"] != "string" {
+                continue;
+            }
+            let name = parameter["name"].as_str().unwrap_or_default();
+            let schema = match name {
+                "cursor" => json!({"type": "string", "pattern": "^(c[0-9a-z]{1,12})?$"}),
+                "limit" => json!({"type": "string", "pattern": "^([1-9][0-9]{0,2}|1000)?$"}),
+                "from" | "to" => json!({"anyOf": [
+                    {"type": "string", "format": "date-time"},
+                    {"type": "string", "format": "date"},
+                    {"type": "string", "maxLength": 0}
+                ]}),
+                _ if name.ends_with("_id") => {
+                    json!({"type": "string", "pattern": "^(-?[0-9]{1,18})?$"})
+                }
+                _ => continue,
+            };
+            parameter["schema"] = schema;
         }
     }
 }
@@ -171,6 +211,27 @@ fn forbid_nul(value: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(forbid_nul),
+        _ => {}
+    }
+}
+
+/// `u64` comes out of the derive as `int64` from 0, which caps it at 2⁶³ − 1; the server reads
+/// up to 2⁶⁴ − 1.
+fn widen_unsigned(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            let unsigned = fields.get("format") == Some(&json!("int64"))
+                && fields.get("minimum") == Some(&json!(0))
+                && !fields.contains_key("maximum");
+            if unsigned {
+                fields.remove("format");
+                fields.insert("maximum".into(), json!(u64::MAX));
+            }
+            for child in fields.values_mut() {
+                widen_unsigned(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(widen_unsigned),
         _ => {}
     }
 }

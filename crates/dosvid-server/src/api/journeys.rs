@@ -339,7 +339,6 @@ pub async fn set_term(
 pub struct TermRef {
     #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     pub kind: String,
-    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     pub key: String,
 }
 

@@ -227,3 +227,32 @@ async fn merge_page(app: TestApp) {
     assert_eq!(undone.location.as_deref(), Some("/customers/duplicates"));
     assert_eq!(app.all("/api/v1/customers").await.len(), 2);
 }
+
+/// Numbers with the same last nine digits (one number stored under two country codes) are
+/// suggested once; a third number, and a customer with no phone, are not.
+async fn one_phone_number_written_two_ways_is_suggested_once(app: TestApp) {
+    let mut ids = Vec::new();
+    for (external, phone) in [
+        ("p1", Some("+380671234567")),
+        ("p2", Some("+80671234567")),
+        ("p3", Some("+380931112233")),
+        ("p4", None),
+    ] {
+        let mut body = json!({"external_id": external, "name": external});
+        if let Some(phone) = phone {
+            body["phone"] = json!(phone);
+        }
+        let created = app.post("/api/v1/customers", &body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        ids.push(created.body["id"].as_i64().unwrap());
+    }
+    let suggested = app.get("/api/v1/customers/duplicates").await.body;
+    assert_eq!(
+        suggested,
+        json!([{"customer_ids": [ids[0], ids[1]], "reason": "same_phone_number"}])
+    );
+}
+api_test!(
+    one_phone_number_written_two_ways_is_suggested_once,
+    one_phone_number_written_two_ways_is_suggested_once
+);

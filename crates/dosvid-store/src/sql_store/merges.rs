@@ -298,14 +298,28 @@ pub(super) fn duplicates(c: &mut impl Conn, org: OrgId) -> Result<Vec<DuplicateS
             }
         }
     }
+    // Grouped here by the last nine digits, not by a self-join on them: the join compared
+    // every pair of numbers (a minute at 20,000 customers).
+    let mut phones: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for row in c.query(
-        "SELECT a.customer_id, b.customer_id FROM customer_identities a JOIN customer_identities b \
-         ON b.org_id = a.org_id AND a.kind = 'phone' AND b.kind = 'phone' AND a.customer_id < b.customer_id \
-         AND substr(a.value, length(a.value) - 8) = substr(b.value, length(b.value) - 8) \
-         WHERE a.org_id = $1 ORDER BY a.customer_id, b.customer_id LIMIT 200",
+        "SELECT customer_id, value FROM customer_identities WHERE org_id = $1 AND kind = 'phone' \
+         ORDER BY customer_id",
         &[org.into()],
     )? {
-        push([row.int(0)?, row.int(1)?], "same_phone_number", &mut out);
+        let value = row.text(1)?;
+        let tail = value.get(value.len().saturating_sub(9)..).unwrap_or(&value);
+        phones.entry(tail.to_owned()).or_default().push(row.int(0)?);
+    }
+    let mut pairs: Vec<[i64; 2]> = Vec::new();
+    for ids in phones.values_mut().filter(|ids| ids.len() > 1) {
+        ids.dedup();
+        for (i, a) in ids.iter().enumerate() {
+            pairs.extend(ids[i + 1..].iter().map(|b| [*a, *b]));
+        }
+    }
+    pairs.sort_unstable();
+    for pair in pairs.into_iter().take(200) {
+        push(pair, "same_phone_number", &mut out);
     }
     Ok(out)
 }
