@@ -19,6 +19,7 @@ mod pages;
 mod privacy;
 mod questions;
 pub mod reading;
+mod service;
 pub mod strategy;
 mod telemetry;
 mod watch;

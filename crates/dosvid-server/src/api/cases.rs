@@ -2,8 +2,6 @@
 //! measured from them — MTTR (mean, median, p90), FCR, SLA compliance and the backlog — by team,
 //! priority or touchpoint.
 
-use std::collections::BTreeMap;
-
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -12,14 +10,14 @@ use chrono::Utc;
 use dosvid_domain::FieldError;
 use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, CaseStatus, NewCase};
-use dosvid_metrics::Estimate;
 use dosvid_store::{CaseFilter, all_pages};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Id, ListResponse, query_params};
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth, ListParams};
+use crate::service::{CaseGroup, CaseMetricsRow, case_metrics};
 use crate::{ApiError, AppState};
 
 /// Open a case by hand (rules open them too, as they land).
@@ -200,31 +198,6 @@ pub async fn list_events(
     Ok(Json(state.run(move |s| s.case_events(auth.org, id)).await?))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct Hours {
-    pub mean: f64,
-    pub median: f64,
-    pub p90: f64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CaseMetricsRow {
-    /// The group's team, priority or touchpoint id (`null`: none).
-    pub group: Option<String>,
-    /// Cases opened in the period.
-    pub cases: u64,
-    /// Of those, resolved (or closed after resolution).
-    pub resolved: u64,
-    /// Time from opening to resolution of the resolved ones, in hours.
-    pub mttr_hours: Option<Hours>,
-    /// Resolved with exactly one contact with the customer, of the resolved.
-    pub fcr: Estimate,
-    /// Resolved by their due time, of the resolved (open ones past due count as misses).
-    pub sla_compliance: Estimate,
-    /// Still open now.
-    pub backlog: u64,
-}
-
 /// Service metrics from cases opened in the period: MTTR, FCR, SLA compliance, backlog.
 #[utoipa::path(get, path = "/api/v1/cases/metrics", tag = "cases", params(CaseParams),
     responses((status = 200, body = Vec<CaseMetricsRow>), (status = 422, body = ErrorBody)))]
@@ -242,72 +215,19 @@ pub async fn metrics(
         return Err(FieldError::new(field, "the metrics are one answer, not pages").into());
     }
     let filter = params.filter()?;
-    let group_by = params.group_by.clone().unwrap_or_else(|| "team".into());
-    let key: fn(&Case) -> Option<String> = match group_by.as_str() {
-        "team" => |c| c.team.clone(),
-        "owner" => |c| c.owner.clone(),
-        "priority" => |c| Some(c.priority.as_str().to_owned()),
-        "touchpoint" => |c| c.touchpoint_id.map(|t| t.to_string()),
-        _ => {
-            return Err(
-                FieldError::new("group_by", "must be team, owner, priority or touchpoint").into(),
-            );
-        }
-    };
-    let sight = state.sight(&auth.principal).await?;
-    let mut cases = state
-        .run(move |s| all_pages(|p| s.list_cases(auth.org, &filter, p)))
-        .await?;
-    cases.retain(|c| sight.case(c));
-    let now = Utc::now();
-    let mut groups: BTreeMap<Option<String>, Vec<&Case>> = BTreeMap::new();
-    for case in &cases {
-        groups.entry(key(case)).or_default().push(case);
-    }
+    let by = CaseGroup::parse(params.group_by.as_deref())?;
     let min_sample = match params.min_sample.as_deref() {
         None => dosvid_metrics::DEFAULT_MIN_SAMPLE,
         Some(raw) => raw
             .parse()
             .map_err(|_| FieldError::new("min_sample", "must be a whole number, 0 or more"))?,
     };
-    let rows = groups
-        .into_iter()
-        .map(|(group, cases)| {
-            let resolved: Vec<&&Case> = cases.iter().filter(|c| c.resolved_at.is_some()).collect();
-            let hours: Vec<f64> = resolved
-                .iter()
-                .filter_map(|c| {
-                    c.resolved_at
-                        .map(|r| (r - c.opened_at).num_seconds() as f64 / 3600.0)
-                })
-                .collect();
-            let judged: Vec<&&Case> = cases
-                .iter()
-                .filter(|c| c.resolved_at.is_some() || c.breached(now))
-                .collect();
-            CaseMetricsRow {
-                group,
-                cases: cases.len() as u64,
-                resolved: resolved.len() as u64,
-                mttr_hours: dosvid_metrics::mttr(&hours).map(|d| Hours {
-                    mean: d.mean,
-                    median: d.median,
-                    p90: d.p90,
-                }),
-                fcr: dosvid_metrics::fcr(
-                    resolved.iter().filter(|c| c.contacts == 1).count() as u64,
-                    resolved.len() as u64,
-                    min_sample,
-                ),
-                sla_compliance: dosvid_metrics::percent(
-                    judged.iter().filter(|c| !c.breached(now)).count() as u64,
-                    judged.len() as u64,
-                    min_sample,
-                ),
-                backlog: cases.iter().filter(|c| c.status.open()).count() as u64,
-            }
-        })
-        .collect();
+    let sight = state.sight(&auth.principal).await?;
+    let mut cases = state
+        .run(move |s| all_pages(|p| s.list_cases(auth.org, &filter, p)))
+        .await?;
+    cases.retain(|c| sight.case(c));
+    let rows = case_metrics(&cases, by, min_sample, Utc::now());
     Ok(Json(rows))
 }
 

@@ -115,6 +115,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::post(super::account::reset_password),
         )
         .route("/cases", axum::routing::get(super::cases::inbox))
+        .route("/cases/metrics", axum::routing::get(super::cases::metrics))
         .route(
             "/cases/{id}",
             axum::routing::get(super::cases::show).post(super::cases::update),

@@ -8,16 +8,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Duration, Utc};
-use dosvid_domain::case::{Case, CaseEventKind, CasePatch, CaseStatus, Priority};
+use dosvid_domain::case::{CaseEventKind, CasePatch, CaseStatus, Priority};
 use dosvid_domain::user::Action;
 use dosvid_store::{CaseFilter, all_pages};
 use maud::html;
 use serde::Deserialize;
 
 use super::app::{SignedIn, app_page, run_change};
+use super::naming::Naming;
 use super::{Form, given, html_response};
 use crate::AppState;
 use crate::application::Operation;
+use crate::service::{CaseGroup, case_metrics};
 
 /// An open case due within this long counts as breaching soon.
 const SOON_HOURS: i64 = 4;
@@ -27,6 +29,13 @@ pub struct InboxParams {
     /// `mine`, `breaching` or `open` (default).
     view: Option<String>,
     team: Option<String>,
+}
+
+pub(super) fn priority_name(ui: &super::i18n::Ui, priority: Priority) -> &'static str {
+    ui.case_priorities[Priority::ALL
+        .iter()
+        .position(|p| *p == priority)
+        .unwrap_or(1)]
 }
 
 pub(super) fn status_name(ui: &super::i18n::Ui, status: CaseStatus) -> &'static str {
@@ -51,11 +60,15 @@ pub async fn inbox(
         team: given(&params.team),
         ..Default::default()
     };
+    let lang = signed.lang();
     let read = state
-        .run(move |s| all_pages(|p| s.list_cases(org, &filter, p)))
+        .run(move |s| {
+            let cases = all_pages(|p| s.list_cases(org, &filter, p))?;
+            Ok((cases, Naming::read(s, org, lang)?))
+        })
         .await;
     let now = Utc::now();
-    let mut cases: Vec<Case> = read.unwrap_or_default();
+    let (mut cases, naming) = read.unwrap_or_default();
     match state.sight(&signed.principal).await {
         Ok(sight) => cases.retain(|c| sight.case(c)),
         Err(_) => cases.clear(),
@@ -73,6 +86,7 @@ pub async fn inbox(
         @if signed.may(Action::ManageRules) {
             p { a href="/settings/rules" { (ui.rules) } " · " a href="/settings/webhooks" { (ui.webhooks) } }
         }
+        p { a href="/cases/metrics" { (ui.service_metrics) } }
         p {
             @for (v, name) in [("open", ui.all_open), ("mine", ui.mine), ("breaching", ui.breaching)] {
                 @if v == view { strong { (name) } } @else { a href=(link(v)) { (name) } }
@@ -82,7 +96,7 @@ pub async fn inbox(
         @if cases.is_empty() { p { (ui.no_cases) } }
         @else {
             div.scroll { table {
-                thead { tr { th { (ui.due) } th { (ui.cases) } th { (ui.priority) } th { (ui.status) } th { "team" } th { (ui.owner) } } }
+                thead { tr { th { (ui.due) } th { (ui.cases) } th { (ui.priority) } th { (ui.status) } th { (ui.team) } th { (ui.owner) } } }
                 tbody {
                     @for c in &cases {
                         tr data-case=(c.id) {
@@ -91,9 +105,9 @@ pub async fn inbox(
                                 @if c.breached(now) { br; strong.down { (ui.overdue) } }
                             }
                             td { a href={ "/cases/" (c.id) } { (c.title) } }
-                            td { (c.priority.as_str()) }
+                            td { (priority_name(ui, c.priority)) }
                             td { (status_name(ui, c.status)) }
-                            td { (c.team.as_deref().unwrap_or("—")) }
+                            td { (c.team.as_deref().map_or("—", |t| naming.team(t))) }
                             td { (c.owner.as_deref().unwrap_or("—")) }
                         }
                     }
@@ -102,6 +116,139 @@ pub async fn inbox(
         }
     };
     html_response(StatusCode::OK, app_page(&signed, "/cases", ui.cases, body))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MetricsParams {
+    group_by: Option<String>,
+    /// A date; default: 90 days ago.
+    from: Option<String>,
+    /// A date (inclusive); default: today.
+    to: Option<String>,
+}
+
+/// The service the teams give, measured from the cases opened in a period: as
+/// `GET /api/v1/cases/metrics` answers for the same period and grouping.
+pub async fn metrics(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Query(params): Query<MetricsParams>,
+) -> Response {
+    let ui = signed.lang().ui();
+    let lang = signed.lang();
+    let org = signed.session.user.org_id;
+    let by = CaseGroup::parse(params.group_by.as_deref()).unwrap_or(CaseGroup::Team);
+    let day = |raw: &Option<String>| {
+        given(raw).and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+    };
+    let now = Utc::now();
+    let to = day(&params.to).unwrap_or(now.date_naive());
+    let from = day(&params.from).unwrap_or(to - Duration::days(90));
+    let midnight = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    let filter = CaseFilter {
+        from: midnight(from),
+        to: midnight(to + Duration::days(1)),
+        ..Default::default()
+    };
+    let read = state
+        .run(move |s| {
+            let cases = all_pages(|p| s.list_cases(org, &filter, p))?;
+            Ok((cases, Naming::read(s, org, lang)?))
+        })
+        .await;
+    let (mut cases, naming) = read.unwrap_or_default();
+    match state.sight(&signed.principal).await {
+        Ok(sight) => cases.retain(|c| sight.case(c)),
+        Err(_) => cases.clear(),
+    }
+    let rows = case_metrics(&cases, by, dosvid_metrics::DEFAULT_MIN_SAMPLE, now);
+    let group_name = |key: &str| -> String {
+        match by {
+            CaseGroup::Team => naming.team(key).to_owned(),
+            CaseGroup::Owner => key.to_owned(),
+            CaseGroup::Priority => Priority::parse(key)
+                .map_or(key, |p| priority_name(ui, p))
+                .to_owned(),
+            CaseGroup::Touchpoint => key
+                .parse()
+                .ok()
+                .and_then(|id| naming.of_id("touchpoint", id))
+                .unwrap_or(key)
+                .to_owned(),
+        }
+    };
+    let share = |e: &dosvid_metrics::Estimate| {
+        html! {
+            @match e.value {
+                Some(v) => {
+                    (format!("{v:.0} %"))
+                    @if let (Some(low), Some(high)) = (e.low, e.high) {
+                        " " small.meta { (format!("[{low:.0}–{high:.0}]")) }
+                    }
+                    @if e.low_sample { " " small.meta { (ui.not_enough) } }
+                }
+                None => "—",
+            }
+        }
+    };
+    let body = html! {
+        h1 { (ui.service_metrics) }
+        p.hint { (ui.service_metrics_hint) }
+        form.filters method="get" action="/cases/metrics" {
+            div.filter {
+                label for="group_by" { (ui.group_by) }
+                select #group_by name="group_by" {
+                    @for (g, name) in CaseGroup::ALL.iter().zip(ui.case_groups) {
+                        option value=(g.as_str()) selected[*g == by] { (name) }
+                    }
+                }
+            }
+            div.filter {
+                label for="from" { (ui.period_from) }
+                input #from type="date" name="from" value=(from);
+            }
+            div.filter {
+                label for="to" { (ui.period_to) }
+                input #to type="date" name="to" value=(to);
+            }
+            div.filter { button.primary type="submit" { (ui.apply) } }
+        }
+        @if rows.is_empty() { p { (ui.no_cases) } }
+        @else {
+            div.scroll { table #service-metrics {
+                thead { tr {
+                    th { (ui.case_groups[CaseGroup::ALL.iter().position(|g| *g == by).unwrap_or(0)]) }
+                    th.num { (ui.cases) } th.num { (ui.resolved) } th.num { (ui.mttr) }
+                    th.num { (ui.fcr) } th.num { (ui.sla) } th.num { (ui.backlog) }
+                } }
+                tbody {
+                    @for row in &rows {
+                        tr data-group=[row.group.as_deref()] {
+                            td { (row.group.as_deref().map_or_else(|| ui.no_group.to_owned(), group_name)) }
+                            td.num { (row.cases) }
+                            td.num { (row.resolved) }
+                            td.num {
+                                @match &row.mttr_hours {
+                                    Some(h) => {
+                                        (format!("{:.1}", h.median)) " "
+                                        small.meta { (format!("{:.1} · {:.1}", h.mean, h.p90)) }
+                                    }
+                                    None => "—",
+                                }
+                            }
+                            td.num data-fcr=[row.fcr.value] { (share(&row.fcr)) }
+                            td.num data-sla=[row.sla_compliance.value] { (share(&row.sla_compliance)) }
+                            td.num { (row.backlog) }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    html_response(
+        StatusCode::OK,
+        app_page(&signed, "/cases", ui.service_metrics, body),
+    )
 }
 
 async fn case_page(

@@ -168,6 +168,14 @@ impl Naming {
             .map_or(value, String::as_str)
     }
 
+    /// A team's name: the department of that key, or else the company's name for the team.
+    pub(crate) fn team<'a>(&'a self, key: &'a str) -> &'a str {
+        match self.of("department", key) {
+            same if same == key => self.of("team", key),
+            department => department,
+        }
+    }
+
     /// Each of `values` named, joined with ", ".
     pub(crate) fn list(&self, kind: &str, values: &[String]) -> String {
         let names: Vec<&str> = values.iter().map(|v| self.of(kind, v)).collect();

@@ -148,6 +148,48 @@ async fn cases(app: TestApp) {
     let open_only = app.all("/api/v1/cases?open=true").await;
     assert_eq!(open_only.len(), 1);
     assert_eq!(open_only[0]["id"], three["id"]);
+
+    // The service-metrics page shows the API's figures for the same period and grouping, the
+    // team by its department's name, in the reader's language.
+    let team = one["team"].as_str().unwrap().to_owned();
+    let named = app
+        .put(
+            "/api/v1/vocabulary",
+            &json!({"kind": "department", "key": team, "names": {"uk": "Відділ черг"}}),
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::OK, "{}", named.body);
+    let today = Utc::now().date_naive();
+    let period = format!("from={}&to={today}", today - chrono::Duration::days(1));
+    // The page's `to` is a day included; the API's is a time excluded.
+    let api = app
+        .get(&format!(
+            "/api/v1/cases/metrics?group_by=team&from={}&to={}",
+            today - chrono::Duration::days(1),
+            today + chrono::Duration::days(1)
+        ))
+        .await;
+    let email = crate::helpers::agent(&app, dosvid_domain::user::Role::TeamLead).await;
+    let cookie = crate::helpers::sign_in(&app, &email).await;
+    let page = app
+        .page(
+            "GET",
+            &format!("/cases/metrics?group_by=team&{period}"),
+            &[],
+            &[("cookie", cookie.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let fcr = api.body[0]["fcr"]["value"].as_f64().unwrap();
+    for shown in [
+        "Показники обслуговування".to_owned(),
+        "Відділ черг".to_owned(),
+        format!("data-fcr=\"{fcr}\""),
+        format!("{fcr:.0} %"),
+    ] {
+        assert!(page.html.contains(&shown), "{shown}: {}", page.html);
+    }
+    assert!(!page.html.contains(&format!(">{team}<")), "raw team key");
 }
 
 api_test!(
