@@ -66,6 +66,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::get(super::explorer::export),
         )
         .route("/insights", axum::routing::get(super::insights::show))
+        .route(
+            "/insights/retention",
+            axum::routing::get(super::retention::show),
+        )
         .route("/strategy", axum::routing::get(super::strategy::overview))
         .route(
             "/strategy/goals",

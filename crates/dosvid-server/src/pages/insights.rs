@@ -299,7 +299,7 @@ fn pct(e: &Estimate) -> String {
     }
 }
 
-fn money(minor: f64) -> String {
+pub(super) fn money(minor: f64) -> String {
     let units = minor / 100.0;
     if units.abs() >= 10_000.0 {
         format!("{:.0}k", units / 1000.0)
@@ -342,6 +342,7 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Analyses, naming: &Naming) -> Ma
         |e: &FieldError| html! { p.meta role="status" { (ui.no_model) " " (e.message) } };
     html! {
         h1 { (ui.insights) }
+        p { a href="/insights/retention" { (ui.retention_title) } }
         (outcome_links(ui, outcome))
         @match &insights.model {
             Ok((d, p)) => { (model_sections(ui, outcome, d, p, &name)) }

@@ -18,6 +18,7 @@ mod i18n;
 mod insights;
 mod journey;
 mod naming;
+mod retention;
 mod rules;
 mod settings;
 mod strategy;

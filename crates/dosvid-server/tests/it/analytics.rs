@@ -597,4 +597,24 @@ async fn retention_api(app: TestApp) {
         (bad.status, bad.error_field()),
         (StatusCode::UNPROCESSABLE_ENTITY, "margin")
     );
+    // The page shows the API's figures, in the reader's language.
+    let email = crate::helpers::agent(&app, dosvid_domain::user::Role::Analyst).await;
+    let cookie = crate::helpers::sign_in(&app, &email).await;
+    let page = app
+        .page(
+            "GET",
+            "/insights/retention?period=month",
+            &[],
+            &[("cookie", cookie.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    for shown in [
+        "Утримання і цінність клієнтів",
+        "data-period=\"2025-02\" data-crr=\"50\"",
+        "40.0%",
+        "Чисте утримання доходу (NRR)",
+    ] {
+        assert!(page.html.contains(shown), "{shown}: {}", page.html);
+    }
 }
