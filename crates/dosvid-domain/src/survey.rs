@@ -72,6 +72,26 @@ pub enum ServqualDimension {
     Empathy,
 }
 
+impl ServqualDimension {
+    pub const ALL: [ServqualDimension; 5] = [
+        ServqualDimension::Tangibles,
+        ServqualDimension::Reliability,
+        ServqualDimension::Responsiveness,
+        ServqualDimension::Assurance,
+        ServqualDimension::Empathy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServqualDimension::Tangibles => "tangibles",
+            ServqualDimension::Reliability => "reliability",
+            ServqualDimension::Responsiveness => "responsiveness",
+            ServqualDimension::Assurance => "assurance",
+            ServqualDimension::Empathy => "empathy",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {

@@ -20,6 +20,7 @@ mod privacy;
 mod questions;
 pub mod reading;
 mod service;
+mod servqual;
 pub mod strategy;
 mod telemetry;
 mod watch;

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use dosvid_domain::survey::{
-    Answer, QuestionKind, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
+    Answer, QuestionKind, ServqualDimension, Survey, SurveyDefinition, SurveyResponse, SurveyStatus,
 };
 use dosvid_domain::user::Action;
 use dosvid_domain::{CustomerRef, FieldError};
@@ -211,11 +211,12 @@ async fn survey_page(
         .run(move |s| {
             let survey = s.get_survey(org, id)?;
             let finished = all_pages(|p| s.list_responses(org, id, &Default::default(), true, p))?;
-            Ok((survey, finished))
+            let servqual = crate::servqual::report(s, org, id, &Default::default())?;
+            Ok((survey, finished, servqual))
         })
         .await;
     let ui = signed.lang().ui();
-    let Ok((survey, finished)) = read else {
+    let Ok((survey, finished, servqual)) = read else {
         return refused(signed, StatusCode::NOT_FOUND, signed.lang().t().not_found);
     };
     let code = signed.lang().code();
@@ -247,6 +248,7 @@ async fn survey_page(
             " · " a href={ "/surveys/" (survey.id) "/responses.csv" } { (ui.download_responses) }
         }
         (results(ui, &text_of, def, &finished))
+        @if !servqual.dimensions.is_empty() { (servqual_section(ui, &servqual)) }
         h2 { (ui.questions) }
         ol.questions {
             @for q in &def.questions {
@@ -433,6 +435,36 @@ fn latest_texts<'a>(
     latest
 }
 
+/// Gap 5 by dimension, as `/api/v1/surveys/{id}/servqual` answers: perception − expectation,
+/// weighted into one overall gap.
+fn servqual_section(ui: &super::i18n::Ui, report: &crate::servqual::ServqualReport) -> Markup {
+    let name = |d: ServqualDimension| {
+        let i = ServqualDimension::ALL.iter().position(|a| *a == d);
+        i.map_or("—", |i| ui.servqual_dimensions[i])
+    };
+    html! {
+        section #servqual {
+            h2 { (ui.servqual_title) }
+            p.hint { (ui.servqual_hint) }
+            table {
+                thead { tr { th { (ui.dimension) } th.num { (ui.gap) } th.num { (ui.weight) } } }
+                tbody {
+                    @for d in &report.dimensions {
+                        tr data-dimension=(d.dimension.as_str()) data-gap=(d.gap) {
+                            td { (name(d.dimension)) }
+                            td.num { (format!("{:+.2}", d.gap)) }
+                            td.num { (format!("{:.2}", d.weight)) }
+                        }
+                    }
+                }
+                @if let Some(overall) = report.overall {
+                    tfoot { tr { th { (ui.overall_gap) } th.num data-overall=(overall) { (format!("{overall:+.2}")) } td {} } }
+                }
+            }
+        }
+    }
+}
+
 /// A SERVQUAL item's gaps: perception − expectation of each answer.
 fn servqual_gap(responses: &[SurveyResponse], id: &str) -> dosvid_metrics::Moments {
     let mut gap = dosvid_metrics::Moments::default();
@@ -457,13 +489,6 @@ const KINDS: [&str; 8] = [
     "multiple_choice",
     "text",
     "servqual",
-];
-const DIMENSIONS: [&str; 5] = [
-    "tangibles",
-    "reliability",
-    "responsiveness",
-    "assurance",
-    "empathy",
 ];
 const TESTS: [&str; 4] = ["at_most", "at_least", "any_of", "answered"];
 
@@ -491,7 +516,7 @@ fn question_form(signed: &SignedIn, survey: &Survey) -> Markup {
             label for="q-dimension" { (ui.dimension) }
             select #q-dimension name="dimension" {
                 option value="" { "—" }
-                @for d in DIMENSIONS { option value=(d) { (d) } }
+                @for (d, name) in ServqualDimension::ALL.iter().zip(ui.servqual_dimensions) { option value=(d.as_str()) { (name) } }
             }
             label for="q-condition" { (ui.condition) }
             div.filters {

@@ -442,6 +442,26 @@ async fn servqual(app: TestApp) {
     close(gap("dimensions", "empathy"), 0.0);
     // Weighted: tangibles 1 × 0, reliability 2 × −1.5, empathy 1 × 0 over 4.
     close(report.body["overall"].as_f64().unwrap(), -0.75);
+    // The survey's page shows the same gaps, each dimension by its name.
+    let email = crate::helpers::agent(&app, dosvid_domain::user::Role::Analyst).await;
+    let cookie = crate::helpers::sign_in(&app, &email).await;
+    let page = app
+        .page(
+            "GET",
+            &format!("/surveys/{id}"),
+            &[],
+            &[("cookie", cookie.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    for shown in [
+        "Розрив якості обслуговування (SERVQUAL)",
+        "data-dimension=\"reliability\" data-gap=\"-1.5\"",
+        "надійність",
+        "data-overall=\"-0.75\"",
+    ] {
+        assert!(page.html.contains(shown), "{shown}: {}", page.html);
+    }
 }
 
 api_test!(
