@@ -127,7 +127,9 @@ fn trend_slice(slice: &SliceParams) -> SliceParams {
 }
 
 /// The customer segments that have feedback, for the filter.
-fn segments(index: &dosvid_analytics::Index) -> Result<Vec<String>, dosvid_domain::FieldError> {
+pub(super) fn segments(
+    index: &dosvid_analytics::Index,
+) -> Result<Vec<String>, dosvid_domain::FieldError> {
     Ok(index
         .query(&QueryRequest {
             group_by: vec!["segment".into()],

@@ -1590,3 +1590,98 @@ async fn emerging_on_insights(app: TestApp) {
     assert!(page.html.contains("Нові теми"), "{}", page.html);
     assert!(page.html.contains("data-phrase="), "a phrase that grew");
 }
+
+api_test!(
+    a_cx_manager_builds_rules_from_lists_and_tries_one_on_the_past,
+    rule_builder
+);
+async fn rule_builder(app: TestApp) {
+    let manager = agent(&app, Role::CxManager).await;
+    let cookie = sign_in(&app, &manager).await;
+    let signed = [("cookie", cookie.as_str())];
+    let csrf = app
+        .page("GET", "/settings/rules", &[], &signed)
+        .await
+        .hidden("csrf");
+    let record = [
+        ("csrf", csrf.as_str()),
+        ("name", "Незадоволений преміум"),
+        ("kind", "record"),
+        ("nps_at_most", "6"),
+        ("source", "survey"),
+        ("sentiment", ""),
+        ("segment", "premium"),
+        ("touchpoint", ""),
+        ("theme", ""),
+        ("metric", "nps"),
+        ("recent_days", "7"),
+        ("baseline_days", "28"),
+        ("min_change", "0"),
+        ("priority", "urgent"),
+        ("team", ""),
+    ];
+    let added = app.page("POST", "/settings/rules", &record, &signed).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.html);
+    let stored = app.get("/api/v1/alert-rules").await.body[0].clone();
+    assert_eq!(
+        (&stored["when"], &stored["open_case"]["priority"]),
+        (
+            &json!({"nps_at_most": 6, "source": ["survey"], "customer": {"segment": ["premium"]}}),
+            &json!("urgent")
+        ),
+        "{stored}"
+    );
+    // Read back in words, not JSON keys.
+    for shown in [
+        "NPS ≤ 6",
+        "Джерело: опитування",
+        "Сегмент: premium",
+        "терміновий",
+    ] {
+        assert!(added.html.contains(shown), "{shown}: {}", added.html);
+    }
+
+    let mut aggregate = record.to_vec();
+    for (name, value) in [
+        ("name", "Падіння NPS"),
+        ("kind", "aggregate"),
+        ("nps_at_most", ""),
+    ] {
+        aggregate.retain(|(n, _)| *n != name);
+        aggregate.push((name, value));
+    }
+    let added = app
+        .page("POST", "/settings/rules", &aggregate, &signed)
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.html);
+    let rules = app.get("/api/v1/alert-rules").await.body;
+    let watch = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Падіння NPS")
+        .unwrap();
+    assert_eq!(watch["watch"]["metric"], "nps", "{watch}");
+    assert_eq!(watch["watch"]["recent_days"], 7);
+    let id = watch["id"].as_i64().unwrap();
+    let api = app
+        .post(
+            &format!("/api/v1/alert-rules/{id}/backtest"),
+            &json!({"from": "2026-01-01", "to": "2026-01-31"}),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let tried = app
+        .page(
+            "GET",
+            &format!("/settings/rules?backtest={id}&from=2026-01-01&to=2026-01-31"),
+            &[],
+            &signed,
+        )
+        .await;
+    let figures = format!(
+        "data-alerts=\"{}\" data-evaluations=\"{}\"",
+        api.body["alerts"], api.body["evaluations"]
+    );
+    assert!(tried.html.contains(&figures), "{figures}: {}", tried.html);
+}
