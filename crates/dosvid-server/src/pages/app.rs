@@ -70,6 +70,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/insights/retention",
             axum::routing::get(super::retention::show),
         )
+        .route(
+            "/insights/compare",
+            axum::routing::get(super::compare::show),
+        )
         .route("/strategy", axum::routing::get(super::strategy::overview))
         .route(
             "/strategy/goals",

@@ -342,7 +342,7 @@ fn render(ui: &Ui, outcome: Outcome, insights: &Analyses, naming: &Naming) -> Ma
         |e: &FieldError| html! { p.meta role="status" { (ui.no_model) " " (e.message) } };
     html! {
         h1 { (ui.insights) }
-        p { a href="/insights/retention" { (ui.retention_title) } }
+        p { a href="/insights/retention" { (ui.retention_title) } " · " a href="/insights/compare" { (ui.compare_title) } }
         (outcome_links(ui, outcome))
         @match &insights.model {
             Ok((d, p)) => { (model_sections(ui, outcome, d, p, &name)) }

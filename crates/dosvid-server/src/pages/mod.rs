@@ -9,6 +9,7 @@ mod app;
 mod audit;
 mod cases;
 mod charts;
+mod compare;
 mod customers;
 mod dashboard;
 mod duplicates;

@@ -618,3 +618,69 @@ async fn retention_api(app: TestApp) {
         assert!(page.html.contains(shown), "{shown}: {}", page.html);
     }
 }
+
+api_test!(
+    segments_side_by_side_show_the_query_apis_figures,
+    compare_page
+);
+async fn compare_page(app: TestApp) {
+    for (id, segment) in [("c1", "premium"), ("c2", "premium"), ("c3", "mass")] {
+        let created = app
+            .post(
+                "/api/v1/customers",
+                &json!({"external_id": id, "segment": segment}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    let records: Vec<serde_json::Value> = [("c1", 10), ("c2", 3), ("c3", 9), ("c3", 8)]
+        .iter()
+        .enumerate()
+        .map(|(i, (who, nps))| {
+            json!({"customer_external_id": who, "nps": nps,
+                   "occurred_at": format!("2026-05-0{}T10:00:00Z", i + 1)})
+        })
+        .collect();
+    let stored = app
+        .post("/api/v1/feedback:batch", &json!({ "records": records }))
+        .await;
+    assert_eq!(stored.body["created"], 4, "{}", stored.body);
+    let named = app
+        .put(
+            "/api/v1/vocabulary",
+            &json!({"kind": "segment", "key": "premium", "names": {"uk": "Преміум"}}),
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::OK, "{}", named.body);
+    let api = app
+        .post(
+            "/api/v1/query",
+            &json!({"measures": ["n", "nps"], "group_by": ["segment"], "min_sample": 1}),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    let email = crate::helpers::agent(&app, dosvid_domain::user::Role::Analyst).await;
+    let cookie = crate::helpers::sign_in(&app, &email).await;
+    let page = app
+        .page(
+            "GET",
+            "/insights/compare?by=segment",
+            &[],
+            &[("cookie", cookie.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    // Premium: one promoter, one detractor → NPS 0; mass: two promoters → 100 — whatever the
+    // sample, the figures are the API's.
+    for row in api.body["rows"].as_array().unwrap() {
+        let value = row["nps"]["value"].as_f64().unwrap();
+        assert!(
+            page.html.contains(&format!("data-value=\"{value}\"")),
+            "{value}: {}",
+            page.html
+        );
+    }
+    for shown in ["Порівняння груп", "Преміум", "mass"] {
+        assert!(page.html.contains(shown), "{shown}: {}", page.html);
+    }
+}
