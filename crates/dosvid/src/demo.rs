@@ -47,6 +47,17 @@ pub fn run(
             .context("naming the demo's values")?;
     }
     let lviv = demo_units(store.as_ref()).context("creating the demo's units")?;
+    let mut exposure = exposure;
+    if !no_serve {
+        // The loop's cases and alerts are sent, signed, to the demo's own receiver.
+        let receiver = demo_receiver().context("starting the demo's webhook receiver")?;
+        demo_webhook(store.as_ref(), receiver).context("creating the demo's webhook")?;
+        exposure.webhook_allow_network.push(
+            format!("{}/32", receiver.ip())
+                .parse()
+                .map_err(anyhow::Error::msg)?,
+        );
+    }
     demo_loop(&store).context("running the demo's rules over its last month")?;
     if no_serve {
         return Ok(());
@@ -187,11 +198,11 @@ fn demo_rules(store: &dyn Store) -> anyhow::Result<()> {
         return Ok(());
     }
     let rules = serde_json::json!([
-        {"name": "Premium detractor", "when": {"nps_at_most": 6, "customer": {"segment": ["premium"]}},
+        {"name": "Незадоволений преміум-клієнт", "when": {"nps_at_most": 6, "customer": {"segment": ["premium"]}},
          "open_case": {"priority": "high"}},
-        {"name": "App NPS drop", "watch": {"metric": "nps", "touchpoint": ["mobile-app"], "min_change": 20},
+        {"name": "Падіння NPS застосунку", "watch": {"metric": "nps", "touchpoint": ["mobile-app"], "min_change": 20},
          "open_case": {"priority": "high"}},
-        {"name": "Touchpoint NPS drop", "watch": {"metric": "nps", "each_touchpoint": true}}
+        {"name": "Падіння NPS у точці контакту", "watch": {"metric": "nps", "each_touchpoint": true}}
     ]);
     for rule in rules.as_array().into_iter().flatten() {
         let rule: dosvid_domain::alert::RuleDefinition = serde_json::from_value(rule.clone())?;
@@ -204,6 +215,72 @@ fn demo_rules(store: &dyn Store) -> anyhow::Result<()> {
 /// to the last month of answers (its cases in the inbox, premium detractors'), the app rule
 /// evaluated a week after the planted release (its alert and case), and the oldest cases worked:
 /// taken by the demo's agent, every third resolved with its root cause.
+/// A receiver of the demo's webhook on a free local port, standing for the company's CRM: it
+/// takes every delivery and answers 204, so the webhook settings show a delivery log.
+fn demo_receiver() -> anyhow::Result<SocketAddr> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let address = listener.local_addr()?;
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+                line.clear();
+            }
+            let mut body = vec![0; length.min(1 << 20)];
+            let _ = reader.read_exact(&mut body);
+            let _ = reader.get_mut().write_all(
+                b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    Ok(address)
+}
+
+/// The demo's webhook endpoint: cases and alerts, to the receiver (its address changes with each
+/// start, so the endpoint is pointed at it again).
+fn demo_webhook(store: &dyn Store, receiver: SocketAddr) -> anyhow::Result<()> {
+    use dosvid_domain::webhook::{EventType, WebhookInput, WebhookPatch};
+    let org = store.default_org()?;
+    let url = format!("http://{receiver}/dosvid");
+    let description = "CRM «Квант» (демо-приймач)";
+    let existing = store
+        .list_webhooks(org)?
+        .into_iter()
+        .find(|w| w.input.description.as_deref() == Some(description));
+    match existing {
+        Some(webhook) => {
+            let patch = WebhookPatch {
+                url: Some(url),
+                enabled: Some(true),
+                ..Default::default()
+            };
+            store.update_webhook(org, webhook.id, patch)?;
+        }
+        None => {
+            let input = WebhookInput {
+                url,
+                events: vec![
+                    EventType::AlertFired,
+                    EventType::CaseCreated,
+                    EventType::CaseUpdated,
+                ],
+                description: Some(description.into()),
+                enabled: true,
+            };
+            store.create_webhook(org, input, chrono::Utc::now())?;
+        }
+    }
+    Ok(())
+}
+
 fn demo_loop(store: &crate::db::SharedStore) -> anyhow::Result<()> {
     use dosvid_domain::case::{CasePatch, CaseStatus};
     use dosvid_store::{CaseFilter, all_pages};
@@ -231,7 +308,7 @@ fn demo_loop(store: &crate::db::SharedStore) -> anyhow::Result<()> {
         let (year, month) = dosvid_demo::APP_RELEASE_MONTH;
         let week_after = chrono::NaiveDate::from_ymd_opt(year, month, 8);
         for rule in store.list_rules(org)? {
-            if rule.definition.name == "App NPS drop" {
+            if rule.definition.name == "Падіння NPS застосунку" {
                 op.evaluate_rule(rule.id, week_after)
                     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             }

@@ -85,13 +85,13 @@ async fn render(
                 @if !deliveries.is_empty() {
                     h3 { (ui.deliveries) }
                     div.scroll { table {
-                        thead { tr { th { (ui.created) } th { "event" } th { (ui.status) } th { (ui.attempts) } th { (ui.next_attempt) } th {} } }
+                        thead { tr { th { (ui.created) } th { (ui.event) } th { (ui.status) } th { (ui.attempts) } th { (ui.next_attempt) } th {} } }
                         tbody {
                             @for d in deliveries {
                                 tr data-delivery=(d.id) {
                                     td { (time(d.created_at)) }
                                     td { (d.event_type.as_str()) }
-                                    td { (d.status.as_str()) }
+                                    td { (ui.delivery_statuses[DeliveryStatus::ALL.iter().position(|s| *s == d.status).unwrap_or(0)]) }
                                     td.num { (d.attempts) }
                                     td { (d.next_attempt_at.filter(|_| d.status == DeliveryStatus::Pending).map(time).unwrap_or_default()) }
                                     td {
