@@ -18,7 +18,8 @@ use dosvid_store::{InvitationRequest, all_pages};
 use maud::{Markup, html};
 
 use super::app::{SignedIn, app_page, refusal};
-use super::{Form, html_response};
+use super::naming::Naming;
+use super::{Form, Lang, given, html_response};
 use crate::AppState;
 
 const STATUSES: [SurveyStatus; 3] = [
@@ -96,6 +97,170 @@ const TEMPLATE: &str = r#"{
   ]
 }"#;
 
+/// Where a survey after a contact starts: satisfaction, effort and a comment.
+const AFTER_CONTACT: &str = r#"[
+    {"id": "csat", "type": "csat", "required": true,
+     "text": {"uk": "Наскільки ви задоволені цим зверненням?", "en": "How satisfied are you with this contact?",
+              "ru": "Насколько вы довольны этим обращением?"}},
+    {"id": "ces", "type": "ces",
+     "text": {"uk": "Наскільки легко було вирішити ваше питання?", "en": "How easy was it to get your issue resolved?",
+              "ru": "Насколько легко было решить ваш вопрос?"}},
+    {"id": "comment", "type": "text",
+     "text": {"uk": "Що можна було зробити краще?", "en": "What could we have done better?",
+              "ru": "Что можно было сделать лучше?"}}
+]"#;
+
+/// Where a SERVQUAL survey starts: one item (expectation and perception) per dimension.
+const SERVQUAL: &str = r#"[
+    {"id": "tangibles", "type": "servqual", "dimension": "tangibles", "required": true,
+     "text": {"uk": "Приміщення, обладнання й матеріали виглядають сучасно й охайно",
+              "en": "Premises, equipment and materials look modern and tidy",
+              "ru": "Помещения, оборудование и материалы выглядят современно и опрятно"}},
+    {"id": "reliability", "type": "servqual", "dimension": "reliability", "required": true,
+     "text": {"uk": "Обіцяне виконують вчасно і з першого разу", "en": "What is promised is done on time and right the first time",
+              "ru": "Обещанное выполняют вовремя и с первого раза"}},
+    {"id": "responsiveness", "type": "servqual", "dimension": "responsiveness", "required": true,
+     "text": {"uk": "Працівники охоче й швидко допомагають", "en": "Staff help willingly and promptly",
+              "ru": "Сотрудники охотно и быстро помогают"}},
+    {"id": "assurance", "type": "servqual", "dimension": "assurance", "required": true,
+     "text": {"uk": "Працівники компетентні й викликають довіру", "en": "Staff are competent and inspire trust",
+              "ru": "Сотрудники компетентны и вызывают доверие"}},
+    {"id": "empathy", "type": "servqual", "dimension": "empathy", "required": true,
+     "text": {"uk": "До вас ставляться уважно й зважають на ваші потреби", "en": "You are given individual attention and your needs are understood",
+              "ru": "К вам относятся внимательно и учитывают ваши потребности"}}
+]"#;
+
+/// A blank survey still asks one thing: what the customer wants to say.
+const BLANK: &str = r#"[
+    {"id": "comment", "type": "text", "required": true,
+     "text": {"uk": "Розкажіть, будь ласка, про ваш досвід", "en": "Please tell us about your experience",
+              "ru": "Расскажите, пожалуйста, о вашем опыте"}}
+]"#;
+
+/// The starts a new survey may take: (key, its questions as JSON).
+fn starts() -> [(&'static str, serde_json::Value); 4] {
+    let relationship = serde_json::from_str::<serde_json::Value>(TEMPLATE)
+        .map(|t| t["questions"].clone())
+        .unwrap_or_default();
+    let parse = |text: &str| serde_json::from_str(text).unwrap_or_default();
+    [
+        ("relationship", relationship),
+        ("after_contact", parse(AFTER_CONTACT)),
+        ("servqual", parse(SERVQUAL)),
+        ("blank", parse(BLANK)),
+    ]
+}
+
+/// The definition the builder's fields describe, read as the JSON editor's text is.
+fn built(form: &Form) -> Result<SurveyDefinition, FieldError> {
+    let field = |name: &str| given(&form.text(name));
+    let languages: Vec<&str> = ["uk", "en", "ru"]
+        .into_iter()
+        .filter(|l| form.all("language").contains(l))
+        .collect();
+    let start = form.one("start").unwrap_or("relationship");
+    let mut questions = starts()
+        .into_iter()
+        .find(|(key, _)| *key == start)
+        .map(|(_, questions)| questions)
+        .ok_or_else(|| FieldError::new("start", "is not one of the offered starts"))?;
+    keep_languages(&mut questions, &languages);
+    let mut title = serde_json::Map::new();
+    for language in &languages {
+        if let Some(text) = field(&format!("title_{language}")) {
+            title.insert(language.to_string(), text.into());
+        }
+    }
+    let mut definition = serde_json::json!({
+        "key": field("key").unwrap_or_default(),
+        "title": title,
+        "languages": languages,
+        "questions": questions,
+    });
+    for name in ["touchpoint", "channel"] {
+        if let Some(value) = field(name) {
+            definition[name] = value.into();
+        }
+    }
+    read_definition(&definition.to_string())
+}
+
+/// Leaves in each text of `value` (an object of `uk`, `en`, `ru` strings) only `languages`.
+fn keep_languages(value: &mut serde_json::Value, languages: &[&str]) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            let texts = !fields.is_empty()
+                && fields
+                    .iter()
+                    .all(|(k, v)| ["uk", "en", "ru"].contains(&k.as_str()) && v.is_string());
+            if texts {
+                fields.retain(|k, _| languages.contains(&k.as_str()));
+            } else {
+                fields
+                    .values_mut()
+                    .for_each(|v| keep_languages(v, languages));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|v| keep_languages(v, languages))
+        }
+        _ => {}
+    }
+}
+
+/// The builder of a new survey: its key, title and languages, where it is answered, and what
+/// it starts from; the questions are then edited on the survey's page.
+fn builder(signed: &SignedIn, naming: &Naming, form: Option<&Form>) -> Markup {
+    let ui = signed.lang().ui();
+    let value = |name: &str| form.and_then(|f| f.text(name)).unwrap_or_default();
+    let checked = |language: &str| form.is_none_or(|f| f.all("language").contains(&language));
+    let start = form.and_then(|f| f.one("start")).unwrap_or("relationship");
+    let place = |id: &str, label: &str, kind: &str| {
+        let chosen = value(id);
+        html! {
+            label for=(id) { (label) }
+            select #(id) name=(id) {
+                option value="" { "—" }
+                @for (key, name) in naming.choices(kind) {
+                    option value=(key) selected[key == chosen] { (name) }
+                }
+            }
+        }
+    };
+    html! {
+        form.fields #survey-builder method="post" action="/surveys/new" {
+            input type="hidden" name="csrf" value=(signed.session.csrf);
+            label for="key" { (ui.key) }
+            p.hint { (ui.survey_key_hint) }
+            input #key type="text" name="key" required maxlength="64" pattern="[A-Za-z0-9][A-Za-z0-9_.-]*" value=(value("key"));
+            fieldset {
+                legend { (ui.survey_languages) }
+                div.choices.row {
+                    @for l in [Lang::Uk, Lang::En, Lang::Ru] {
+                        label { input type="checkbox" name="language" value=(l.code()) checked[checked(l.code())]; span { (l.name()) } }
+                    }
+                }
+            }
+            @for language in ["uk", "en", "ru"] {
+                @let id = format!("title_{language}");
+                label for=(id) { (ui.survey_title) " (" (language) ")" }
+                input id=(id) type="text" name=(id) maxlength="200" value=(value(&id));
+            }
+            (place("touchpoint", ui.touchpoint, "touchpoint"))
+            (place("channel", ui.channel, "channel"))
+            fieldset {
+                legend { (ui.survey_start) }
+                div.choices {
+                    @for ((key, _), name) in starts().iter().zip(ui.survey_starts) {
+                        label { input type="radio" name="start" value=(key) checked[*key == start]; span { (name) } }
+                    }
+                }
+            }
+            div.buttons { button.primary type="submit" { (ui.new_survey) } }
+        }
+    }
+}
+
 fn editor(signed: &SignedIn, action: &str, text: &str, error: Option<&str>) -> Markup {
     let ui = signed.lang().ui();
     html! {
@@ -116,16 +281,46 @@ fn refused(signed: &SignedIn, status: StatusCode, message: &str) -> Response {
     html_response(status, app_page(signed, "/surveys", ui.surveys, body))
 }
 
-pub async fn new_form(Extension(signed): Extension<SignedIn>) -> Response {
+pub async fn new_form(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+) -> Response {
     let ui = signed.lang().ui();
     if !signed.may(Action::ManageSurveys) {
         return refused(&signed, StatusCode::FORBIDDEN, ui.not_allowed);
     }
-    let body = html! { h1 { (ui.new_survey) } (editor(&signed, "/surveys/new", TEMPLATE, None)) };
+    let body = new_page(&state, &signed, None, TEMPLATE, None).await;
     html_response(
         StatusCode::OK,
         app_page(&signed, "/surveys", ui.new_survey, body),
     )
+}
+
+/// The new-survey page: the builder, and the JSON editor for experts (open when its text was
+/// what failed).
+async fn new_page(
+    state: &AppState,
+    signed: &SignedIn,
+    form: Option<&Form>,
+    text: &str,
+    error: Option<&str>,
+) -> Markup {
+    let ui = signed.lang().ui();
+    let (org, lang) = (signed.session.user.org_id, signed.lang());
+    let naming = state
+        .run(move |s| Naming::read(s, org, lang))
+        .await
+        .unwrap_or_default();
+    let json_failed = form.is_some_and(|f| f.one("definition").is_some());
+    html! {
+        h1 { (ui.new_survey) }
+        @if let Some(error) = error.filter(|_| !json_failed) { p.error role="alert" { (error) } }
+        (builder(signed, &naming, form.filter(|_| !json_failed)))
+        details open[json_failed] {
+            summary { (ui.definition) }
+            (editor(signed, "/surveys/new", text, error.filter(|_| json_failed)))
+        }
+    }
 }
 
 /// Reads a definition from the editor, naming the field at fault.
@@ -165,9 +360,13 @@ pub async fn create(
     if let Some(message) = not_admitted(&signed, &headers, &form) {
         return refused(&signed, StatusCode::FORBIDDEN, message);
     }
-    let text = form.one("definition").unwrap_or_default().to_owned();
+    let text = form.one("definition").unwrap_or(TEMPLATE).to_owned();
     let org = signed.session.user.org_id;
-    let created = match read_definition(&text) {
+    let definition = match form.one("definition") {
+        Some(json) => read_definition(json),
+        None => built(&form),
+    };
+    let created = match definition {
         Ok(definition) => {
             state
                 .run(move |s| s.create_survey(org, definition, SurveyStatus::Draft, Utc::now()))
@@ -184,7 +383,7 @@ pub async fn create(
             .into_response(),
         Err(e) => {
             let message = e.page_message();
-            let body = html! { h1 { (ui.new_survey) } (editor(&signed, "/surveys/new", &text, Some(&message))) };
+            let body = new_page(&state, &signed, Some(&form), &text, Some(&message)).await;
             html_response(e.status, app_page(&signed, "/surveys", ui.new_survey, body))
         }
     }

@@ -1685,3 +1685,73 @@ async fn rule_builder(app: TestApp) {
     );
     assert!(tried.html.contains(&figures), "{figures}: {}", tried.html);
 }
+
+api_test!(
+    a_cx_manager_starts_a_survey_from_a_template_without_json,
+    survey_builder
+);
+async fn survey_builder(app: TestApp) {
+    let manager = agent(&app, Role::CxManager).await;
+    let cookie = sign_in(&app, &manager).await;
+    let signed = [("cookie", cookie.as_str())];
+    let new = app.page("GET", "/surveys/new", &[], &signed).await;
+    assert!(new.html.contains("survey-builder"), "{}", new.html);
+    let csrf = new.hidden("csrf");
+    let fields = |key: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("key", key.to_owned()),
+            ("language", "uk".to_owned()),
+            ("language", "en".to_owned()),
+            ("title_uk", "Якість обслуговування".to_owned()),
+            ("title_en", "Service quality".to_owned()),
+            ("title_ru", "".to_owned()),
+            ("touchpoint", "store".to_owned()),
+            ("channel", "".to_owned()),
+            ("start", "servqual".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let app = app.clone();
+        async move {
+            let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.page("POST", "/surveys/new", &form, &signed).await
+        }
+    };
+    // A key that is no key: refused by name, and what was typed stays in the builder.
+    let refused = post(fields("якість")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.html.contains("key:") && refused.html.contains("Якість обслуговування"),
+        "{}",
+        refused.html
+    );
+    let created = post(fields("service-quality")).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let surveys = app.all("/api/v1/surveys").await;
+    let survey = surveys
+        .iter()
+        .find(|s| s["key"] == "service-quality")
+        .expect("the survey");
+    let definition = &survey["definition"];
+    assert_eq!(definition["languages"], json!(["uk", "en"]));
+    assert_eq!(definition["title"]["uk"], "Якість обслуговування");
+    assert_eq!(definition["touchpoint"], "store");
+    let dimensions: Vec<&str> = definition["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["dimension"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dimensions,
+        [
+            "tangibles",
+            "reliability",
+            "responsiveness",
+            "assurance",
+            "empathy"
+        ]
+    );
+    assert_eq!(survey["status"], "draft");
+}
