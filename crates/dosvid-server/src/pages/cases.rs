@@ -8,10 +8,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Duration, Utc};
-use dosvid_domain::case::{CaseEventKind, CasePatch, CaseStatus, Priority};
+use dosvid_domain::case::{Case, CaseEventKind, CasePatch, CaseStatus, Priority};
 use dosvid_domain::user::Action;
 use dosvid_store::{CaseFilter, all_pages};
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::app::{SignedIn, app_page, run_change};
@@ -29,6 +29,24 @@ pub struct InboxParams {
     /// `mine`, `breaching` or `open` (default).
     view: Option<String>,
     team: Option<String>,
+}
+
+/// A case's title, with the customer's words a rule quoted in it marked as written in their
+/// language (a screen reader reads them so; they are the customer's, not the interface's).
+fn title(case: &Case) -> Markup {
+    let quoted = case.description.as_deref().and_then(|comment| {
+        let (rule, excerpt) = case.title.split_once(": ")?;
+        comment
+            .starts_with(excerpt.trim_end_matches('…'))
+            .then_some((rule, excerpt, comment))
+    });
+    match quoted {
+        Some((rule, excerpt, comment)) => {
+            let language = dosvid_text::detect_language(comment).code();
+            html! { (rule) ": " span lang=(language) { (excerpt) } }
+        }
+        None => html! { (case.title) },
+    }
 }
 
 pub(super) fn priority_name(ui: &super::i18n::Ui, priority: Priority) -> &'static str {
@@ -104,7 +122,7 @@ pub async fn inbox(
                                 (c.due_at.format("%Y-%m-%d %H:%M"))
                                 @if c.breached(now) { br; strong.down { (ui.overdue) } }
                             }
-                            td { a href={ "/cases/" (c.id) } { (c.title) } }
+                            td { a href={ "/cases/" (c.id) } { (title(c)) } }
                             td { (priority_name(ui, c.priority)) }
                             td { (status_name(ui, c.status)) }
                             td { (c.team.as_deref().map_or("—", |t| naming.team(t))) }
@@ -294,7 +312,7 @@ async fn case_page(
     let now = Utc::now();
     let csrf = &signed.session.csrf;
     let body = html! {
-        h1 { (case.title) }
+        h1 { (title(&case)) }
         p.meta {
             (ui.status) ": " strong { (status_name(ui, case.status)) } " · " (ui.priority) ": " (case.priority.as_str())
             " · " (ui.due) ": " (case.due_at.format("%Y-%m-%d %H:%M"))

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `dosvid` binary: real processes, real files, real HTTP.
 
 mod crash;
+mod demo;
 mod import;
 
 use std::io::{BufRead, BufReader};
