@@ -2,12 +2,15 @@
 //! soon — and the case page: its details, status and codes, and its log of changes, notes and
 //! contacts with the customer.
 
+use std::collections::HashMap;
+
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Duration, Utc};
+use dosvid_domain::alert::{Alert, Rule};
 use dosvid_domain::case::{Case, CaseEventKind, CasePatch, CaseStatus, Priority};
 use dosvid_domain::user::Action;
 use dosvid_store::{CaseFilter, all_pages};
@@ -31,9 +34,47 @@ pub struct InboxParams {
     team: Option<String>,
 }
 
-/// A case's title, with the customer's words a rule quoted in it marked as written in their
-/// language (a screen reader reads them so; they are the customer's, not the interface's).
-fn title(case: &Case) -> Markup {
+/// The alerts that opened cases, by case, with their rules: alerts are few (one per problem).
+fn raised_alerts(
+    store: &dyn dosvid_store::Store,
+    org: i64,
+) -> Result<HashMap<i64, (Alert, Option<Rule>)>, dosvid_store::StoreError> {
+    let rules = store.list_rules(org)?;
+    let alerts = all_pages(|p| store.list_alerts(org, None, p))?;
+    Ok(alerts
+        .into_iter()
+        .filter_map(|alert| {
+            let rule = rules.iter().find(|r| Some(r.id) == alert.rule_id).cloned();
+            Some((alert.case_id?, (alert, rule)))
+        })
+        .collect())
+}
+
+/// A case's title in the reader's words: for a case an alert opened, the rule and the place it
+/// fired at (the stored title is the API's); otherwise as stored, with the customer's words a
+/// rule quoted in it marked as written in their language (a screen reader reads them so; they
+/// are the customer's, not the interface's).
+fn title(
+    ui: &super::i18n::Ui,
+    naming: &Naming,
+    case: &Case,
+    raised: Option<&(Alert, Option<Rule>)>,
+) -> Markup {
+    if let Some((alert, rule)) = raised {
+        let place = match alert.scope.split_once(':') {
+            Some((kind, key)) if key != "none" => naming.of(kind, key).to_owned(),
+            _ => rule
+                .as_ref()
+                .and_then(|r| r.definition.watch.as_ref())
+                .filter(|w| !w.touchpoint.is_empty())
+                .map_or_else(
+                    || ui.all.to_owned(),
+                    |w| naming.list("touchpoint", &w.touchpoint),
+                ),
+        };
+        let name = rule.as_ref().map_or("—", |r| r.definition.name.as_str());
+        return html! { (name) ": " (place) };
+    }
     let quoted = case.description.as_deref().and_then(|comment| {
         let (rule, excerpt) = case.title.split_once(": ")?;
         comment
@@ -82,11 +123,11 @@ pub async fn inbox(
     let read = state
         .run(move |s| {
             let cases = all_pages(|p| s.list_cases(org, &filter, p))?;
-            Ok((cases, Naming::read(s, org, lang)?))
+            Ok((cases, Naming::read(s, org, lang)?, raised_alerts(s, org)?))
         })
         .await;
     let now = Utc::now();
-    let (mut cases, naming) = read.unwrap_or_default();
+    let (mut cases, naming, raised) = read.unwrap_or_default();
     match state.sight(&signed.principal).await {
         Ok(sight) => cases.retain(|c| sight.case(c)),
         Err(_) => cases.clear(),
@@ -122,7 +163,7 @@ pub async fn inbox(
                                 (c.due_at.format("%Y-%m-%d %H:%M"))
                                 @if c.breached(now) { br; strong.down { (ui.overdue) } }
                             }
-                            td { a href={ "/cases/" (c.id) } { (title(c)) } }
+                            td { a href={ "/cases/" (c.id) } { (title(ui, &naming, c, raised.get(&c.id))) } }
                             td { (priority_name(ui, c.priority)) }
                             td { (status_name(ui, c.status)) }
                             td { (c.team.as_deref().map_or("—", |t| naming.team(t))) }
@@ -278,7 +319,7 @@ async fn case_page(
 ) -> Response {
     let base = state.public_url.as_deref().unwrap_or("").to_owned();
     let ui = signed.lang().ui();
-    let org = signed.session.user.org_id;
+    let (org, lang) = (signed.session.user.org_id, signed.lang());
     let read = state
         .operate(&signed.principal, move |op| {
             op.check_case(id)?;
@@ -298,10 +339,13 @@ async fn case_page(
                 .customer_id
                 .map(|c| s.get_customer(org, c))
                 .transpose()?;
-            Ok((case, s.case_events(org, id)?, follow_up, customer))
+            let raised = raised_alerts(s, org)?.remove(&id);
+            let (naming, rules) = (Naming::read(s, org, lang)?, s.list_rules(org)?);
+            let log = s.case_events(org, id)?;
+            Ok((case, log, follow_up, customer, raised, naming, rules))
         })
         .await;
-    let Ok((case, log, follow_up, customer)) = read else {
+    let Ok((case, log, follow_up, customer, raised, naming, rules)) = read else {
         let body =
             html! { h1 { (ui.cases) } p.error role="alert" { (signed.lang().t().not_found) } };
         return html_response(
@@ -312,9 +356,9 @@ async fn case_page(
     let now = Utc::now();
     let csrf = &signed.session.csrf;
     let body = html! {
-        h1 { (title(&case)) }
+        h1 { (title(ui, &naming, &case, raised.as_ref())) }
         p.meta {
-            (ui.status) ": " strong { (status_name(ui, case.status)) } " · " (ui.priority) ": " (case.priority.as_str())
+            (ui.status) ": " strong { (status_name(ui, case.status)) } " · " (ui.priority) ": " (priority_name(ui, case.priority))
             " · " (ui.due) ": " (case.due_at.format("%Y-%m-%d %H:%M"))
             @if case.breached(now) { " · " strong.down { (ui.overdue) } }
             @if let Some(c) = &customer {
@@ -322,7 +366,11 @@ async fn case_page(
             }
             @if let Some(touchpoint) = case.touchpoint_id { " · " a href={ "/touchpoints/" (touchpoint) } { (ui.touchpoint) } }
         }
-        @if let Some(description) = &case.description { p { (description) } }
+        @match &raised {
+            // What the alert measured, in the reader's words (the stored description is the API's).
+            Some((alert, rule)) => p { (alert.window_from.format("%Y-%m-%d")) " – " (alert.window_to.format("%Y-%m-%d")) ": " (super::rules::alert_figures(ui, rule.as_ref(), &alert.details)) },
+            None => @if let Some(description) = &case.description { p { (description) } },
+        }
         @if let Some(token) = &follow_up {
             p.meta {
                 (ui.personal_link) ": " code.secret { (base) "/p/" (token) }
@@ -346,11 +394,11 @@ async fn case_page(
                 label for="priority" { (ui.priority) }
                 select #priority name="priority" {
                     @for p in Priority::ALL {
-                        option value=(p.as_str()) selected[p == case.priority] { (p.as_str()) }
+                        option value=(p.as_str()) selected[p == case.priority] { (priority_name(ui, p)) }
                     }
                 }
             }
-            div.filter { label for="team" { "team" } input #team type="text" name="team" value=[case.team.as_deref()]; }
+            div.filter { label for="team" { (ui.team) } input #team type="text" name="team" value=[case.team.as_deref()]; }
             div.filter { label for="owner" { (ui.owner) } input #owner type="text" name="owner" value=[case.owner.as_deref()]; }
             div.filter { label for="root_cause" { (ui.root_cause) } input #root_cause type="text" name="root_cause" value=[case.root_cause.as_deref()]; }
             div.filter { label for="resolution" { (ui.resolution) } input #resolution type="text" name="resolution" value=[case.resolution.as_deref()]; }
@@ -369,13 +417,80 @@ async fn case_page(
         ul.comments {
             @for e in log.iter().rev() {
                 li {
-                    p.meta { (e.at.format("%Y-%m-%d %H:%M")) " · " (e.kind.as_str()) @if let Some(by) = &e.by { " · " (by) } }
-                    p.comment { (e.text) }
+                    p.meta {
+                        (e.at.format("%Y-%m-%d %H:%M")) " · " (event_kind(ui, e.kind))
+                        @if let Some(by) = &e.by { " · " (actor(&rules, by)) }
+                    }
+                    @if e.kind == CaseEventKind::Change {
+                        p { (change_text(ui, &naming, &e.text)) }
+                    } @else {
+                        p.comment { (e.text) }
+                    }
                 }
             }
         }
     };
-    html_response(status, app_page(signed, "/cases", &case.title, body))
+    let page_title = format!("{} #{}", ui.cases, case.id);
+    html_response(status, app_page(signed, "/cases", &page_title, body))
+}
+
+fn event_kind(ui: &super::i18n::Ui, kind: CaseEventKind) -> &'static str {
+    match kind {
+        CaseEventKind::Note => ui.case_event_kinds[0],
+        CaseEventKind::Contact => ui.case_event_kinds[1],
+        CaseEventKind::Change => ui.case_event_kinds[2],
+    }
+}
+
+/// Who made an entry: a person by e-mail, or a rule (`rule 7`, as the store writes it) by name.
+fn actor<'a>(rules: &'a [Rule], by: &'a str) -> &'a str {
+    by.strip_prefix("rule ")
+        .and_then(|id| id.parse::<i64>().ok())
+        .and_then(|id| rules.iter().find(|r| r.id == id))
+        .map_or(by, |r| r.definition.name.as_str())
+}
+
+/// A change as the store logs it (`opened`, or `status: new → in_progress; owner: x`), in the
+/// reader's words.
+fn change_text(ui: &super::i18n::Ui, naming: &Naming, text: &str) -> String {
+    if text == "opened" {
+        return ui.case_opened.to_owned();
+    }
+    let value = |field: &str, v: &str| -> String {
+        match field {
+            "status" => CaseStatus::parse(v)
+                .map_or(v, |s| status_name(ui, s))
+                .to_owned(),
+            "priority" => Priority::parse(v)
+                .map_or(v, |p| priority_name(ui, p))
+                .to_owned(),
+            "team" => naming.team(v).to_owned(),
+            _ => v.to_owned(),
+        }
+    };
+    let parts: Vec<String> = text
+        .split("; ")
+        .map(|part| {
+            let Some((field, change)) = part.split_once(": ") else {
+                return part.to_owned();
+            };
+            let label = match field {
+                "status" => ui.status,
+                "priority" => ui.priority,
+                "team" => ui.team,
+                "owner" => ui.owner,
+                "root_cause" => ui.root_cause,
+                "resolution" => ui.resolution,
+                other => other,
+            };
+            let change = match change.split_once(" → ") {
+                Some((from, to)) => format!("{} → {}", value(field, from), value(field, to)),
+                None => value(field, change),
+            };
+            format!("{label}: {change}")
+        })
+        .collect();
+    parts.join("; ")
 }
 
 fn id_of(raw: &str) -> i64 {

@@ -154,7 +154,7 @@ async fn render_with(
 
 /// What an alert measured, in the reader's words: the recent value against the baseline, with
 /// their intervals and n, the difference and its p-value.
-fn alert_figures(
+pub(super) fn alert_figures(
     ui: &super::i18n::Ui,
     rule: Option<&dosvid_domain::alert::Rule>,
     details: &serde_json::Value,

@@ -240,9 +240,24 @@ fn the_demo_pages_in_ukrainian_show_no_raw_key_and_no_english_name() {
         .nth(1)
         .and_then(|rest| rest.split(['"', '?']).next())
         .expect("the journey map links its touchpoints");
-    let touchpoint = format!("/touchpoints/{touchpoint}");
+    let mut found = vec![format!("/touchpoints/{touchpoint}")];
+    // The case the planted app release's alert opened: its page reads the alert in words.
+    let alerts = client.api("/api/v1/alerts");
+    found.extend(
+        alerts["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["case_id"].as_i64())
+            .map(|case| format!("/cases/{case}")),
+    );
+    assert!(found.len() > 1, "the demo's alert opened a case: {alerts}");
     let mut failures = Vec::new();
-    for path in PAGES.iter().copied().chain([touchpoint.as_str()]) {
+    for path in PAGES
+        .iter()
+        .copied()
+        .chain(found.iter().map(String::as_str))
+    {
         let text = readable(&client.page(path, &cookie));
         for name in english.iter().filter(|n| stands(&text, n)) {
             failures.push(format!("{path}: English name {name:?}"));
