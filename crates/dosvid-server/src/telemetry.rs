@@ -217,70 +217,77 @@ fn render(
     }
 
     let total = |of: fn(&crate::analytics::IndexSize) -> usize| indexes.iter().map(of).sum();
-    let gauges: [(&str, &str, usize); 4] = [
+    let index_records: usize = total(|s| s.records);
+    let index_interactions: usize = total(|s| s.interactions);
+    let index_bytes: usize = total(|s| s.bytes);
+    let seconds = REGISTRY.index_build_micros.load(Ordering::Relaxed) as f64 / 1e6;
+    let mut singles: Vec<(&str, &str, &str, String)> = vec![
         (
             "dosvid_index_records",
+            "gauge",
             "Feedback records in the analytics indexes.",
-            total(|s| s.records),
+            index_records.to_string(),
         ),
         (
             "dosvid_index_interactions",
+            "gauge",
             "Interactions in the analytics indexes.",
-            total(|s| s.interactions),
+            index_interactions.to_string(),
         ),
         (
             "dosvid_index_bytes",
+            "gauge",
             "Memory the analytics indexes hold, in bytes.",
-            total(|s| s.bytes),
+            index_bytes.to_string(),
         ),
         (
             "dosvid_index_organisations",
+            "gauge",
             "Organisations whose analytics index is built.",
-            indexes.len(),
+            indexes.len().to_string(),
+        ),
+        (
+            "dosvid_index_builds_total",
+            "counter",
+            "Analytics indexes built from the database.",
+            REGISTRY.index_builds.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "dosvid_index_build_seconds_total",
+            "counter",
+            "Time spent building analytics indexes.",
+            seconds.to_string(),
+        ),
+        (
+            "dosvid_rule_cases_opened_total",
+            "counter",
+            "Cases opened by rules.",
+            REGISTRY.cases_opened.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "dosvid_alerts_raised_total",
+            "counter",
+            "Alerts raised by aggregate rules.",
+            REGISTRY.alerts_raised.load(Ordering::Relaxed).to_string(),
         ),
     ];
-    for (metric, help, value) in gauges {
-        let name = family(&mut out, metric, "gauge", help);
-        let _ = writeln!(out, "{name} {value}");
-    }
-    let name = family(
-        &mut out,
-        "dosvid_index_builds_total",
-        "counter",
-        "Analytics indexes built from the database.",
-    );
-    let _ = writeln!(
-        out,
-        "{name} {}",
-        REGISTRY.index_builds.load(Ordering::Relaxed)
-    );
-    let name = family(
-        &mut out,
-        "dosvid_index_build_seconds_total",
-        "counter",
-        "Time spent building analytics indexes.",
-    );
-    let _ = writeln!(
-        out,
-        "{name} {}",
-        REGISTRY.index_build_micros.load(Ordering::Relaxed) as f64 / 1e6
-    );
-
     if let Some(backlog) = backlog {
-        let name = family(
-            &mut out,
+        singles.push((
             "dosvid_webhook_deliveries_pending",
             "gauge",
             "Webhook deliveries waiting to be sent (all organisations).",
-        );
-        let _ = writeln!(out, "{name} {}", backlog.pending);
-        let name = family(
-            &mut out,
+            backlog.pending.to_string(),
+        ));
+        singles.push((
             "dosvid_webhook_deliveries_due",
             "gauge",
             "Pending webhook deliveries whose time has come.",
-        );
-        let _ = writeln!(out, "{name} {}", backlog.due);
+            backlog.due.to_string(),
+        ));
+    }
+    for (metric, kind, help, value) in singles {
+        let name = family(&mut out, metric, kind, help);
+        let _ = writeln!(out, "{name} {value}");
     }
 
     let name = family(
@@ -292,28 +299,6 @@ fn render(
     for ((kind, outcome), n) in lock(&REGISTRY.rule_runs).iter() {
         let _ = writeln!(out, "{name}{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}");
     }
-    let name = family(
-        &mut out,
-        "dosvid_rule_cases_opened_total",
-        "counter",
-        "Cases opened by rules.",
-    );
-    let _ = writeln!(
-        out,
-        "{name} {}",
-        REGISTRY.cases_opened.load(Ordering::Relaxed)
-    );
-    let name = family(
-        &mut out,
-        "dosvid_alerts_raised_total",
-        "counter",
-        "Alerts raised by aggregate rules.",
-    );
-    let _ = writeln!(
-        out,
-        "{name} {}",
-        REGISTRY.alerts_raised.load(Ordering::Relaxed)
-    );
     out
 }
 
