@@ -199,7 +199,7 @@ fn demo_rules(store: &dyn Store) -> anyhow::Result<()> {
     }
     let rules = serde_json::json!([
         {"name": "Незадоволений преміум-клієнт", "when": {"nps_at_most": 6, "customer": {"segment": ["premium"]}},
-         "open_case": {"priority": "high"}},
+         "open_case": {"priority": "high", "follow_up_survey": "after-call"}},
         {"name": "Падіння NPS застосунку", "watch": {"metric": "nps", "touchpoint": ["mobile-app"], "min_change": 20},
          "open_case": {"priority": "high"}},
         {"name": "Падіння NPS у точці контакту", "watch": {"metric": "nps", "each_touchpoint": true}}
@@ -332,8 +332,55 @@ fn demo_loop(store: &crate::db::SharedStore) -> anyhow::Result<()> {
                 op.change_case(case.id, resolved, Some(DEMO_AGENT), now)?;
             }
         }
-        Ok(())
+        follow_up_answers(op, now)
     })
+}
+
+/// Half the customers invited to the follow-up survey of a resolved case answer it, better
+/// than before (8–10): the loop closes on the case page with their new score.
+fn follow_up_answers(
+    op: &dosvid_server::application::Operation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    use dosvid_domain::SignalInput;
+    use dosvid_domain::survey::{Answer, Answers, NewResponse, response_feedback};
+    use dosvid_store::{CaseFilter, all_pages};
+    let (store, org) = (op.store, op.org());
+    let survey = store.survey_by_key(org, "after-call")?;
+    let themes = op.analytics.themes(store, org)?;
+    let cases = all_pages(|p| store.list_cases(org, &CaseFilter::default(), p))?;
+    let invited = cases.iter().filter_map(|c| c.follow_up_invitation_id);
+    for (i, invitation) in invited.enumerate().filter(|(i, _)| i % 2 == 0) {
+        let invitation = store.get_invitation(org, invitation)?;
+        let response = NewResponse {
+            survey_id: survey.id,
+            version: survey.version,
+            invitation_id: Some(invitation.id),
+            customer_id: invitation.customer_id,
+            interaction_id: invitation.interaction_id,
+            language: "uk".into(),
+        };
+        let response = store.start_response(org, response, now)?;
+        let answers = Answers::from([("nps".to_owned(), Answer::Number(8 + (i % 3) as i64))]);
+        let feedback = response_feedback(
+            &survey.definition,
+            survey.version,
+            response.id,
+            &answers,
+            "uk",
+        )
+        .map(|mut input| {
+            input.customer_id = response.customer_id;
+            input.touchpoint_id = survey.touchpoint_id;
+            input.channel_id = survey.channel_id;
+            input.occurred_at = Some(now.to_rfc3339());
+            input.validate(now, &themes)
+        })
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+        op.complete_response(response.id, &answers, feedback, now)?;
+    }
+    Ok(())
 }
 
 /// The demo's first strategy cycle, unless it has one: the vision and the eight stages, goals
