@@ -13,7 +13,7 @@
 //! - the rule every kept text obeys: no NUL character, in values and in keys;
 //! - an unsigned 64-bit number as what it is (up to 2⁶⁴ − 1), not as a signed one.
 //!
-//! A test runs schemathesis against the served document (`.ci/contract`).
+//! CI checks the server against the served document with schemathesis (`.ci/contract`).
 
 use serde_json::{Map, Value, json};
 
