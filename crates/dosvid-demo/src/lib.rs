@@ -1099,6 +1099,24 @@ pub const VOCABULARY: &[(&str, &str, [&str; 3])] = &[
     ("interaction_kind", "visit", ["візит", "visit", "визит"]),
     ("outcome", "resolved", ["вирішено", "resolved", "решено"]),
     (
+        "root_cause",
+        "queue_capacity",
+        [
+            "замало операторів на лінії",
+            "too few agents on the line",
+            "мало операторов на линии",
+        ],
+    ),
+    (
+        "resolution",
+        "callback_made",
+        [
+            "передзвонили клієнту",
+            "called the customer back",
+            "перезвонили клиенту",
+        ],
+    ),
+    (
         "outcome",
         "unresolved",
         ["не вирішено", "unresolved", "не решено"],

@@ -71,9 +71,9 @@ impl Names {
 
 /// The company's name for a value of its data that is not a thing of its own — a segment, a
 /// region, a plan, a department, an interaction kind or outcome, a product, an attribute's own
-/// name — in the languages of the interface: `kind` is what the value is (the attribute's name,
-/// `department`, `interaction_kind`, `outcome`, `product`, `attribute`), `key` the value as
-/// records carry it.
+/// name, a case's root-cause or resolution code — in the languages of the interface: `kind` is
+/// what the value is (the attribute's name, `department`, `interaction_kind`, `outcome`,
+/// `product`, `attribute`, `root_cause`, `resolution`), `key` the value as records carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Term {

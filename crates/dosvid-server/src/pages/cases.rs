@@ -465,6 +465,8 @@ fn change_text(ui: &super::i18n::Ui, naming: &Naming, text: &str) -> String {
                 .map_or(v, |p| priority_name(ui, p))
                 .to_owned(),
             "team" => naming.team(v).to_owned(),
+            // The company's codes, by the names its vocabulary gives them.
+            "root_cause" | "resolution" => naming.of(field, v).to_owned(),
             _ => v.to_owned(),
         }
     };
