@@ -115,15 +115,34 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// Text an answer quotes from the request, with a NUL character written as `\u0000`: no text
+/// Dosvid answers holds one, as no text it keeps does.
+fn quoted(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\\u0000")
+    } else {
+        text
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let rejected = self
+            .rejected
+            .into_iter()
+            .map(|r| Rejection {
+                field: quoted(r.field),
+                message: quoted(r.message),
+                ..r
+            })
+            .collect();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code,
-                message: self.message,
-                field: self.field,
+                message: quoted(self.message),
+                field: self.field.map(quoted),
             },
-            rejected: self.rejected,
+            rejected,
         };
         (self.status, axum::Json(body)).into_response()
     }

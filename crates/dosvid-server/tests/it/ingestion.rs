@@ -371,6 +371,19 @@ async fn nul_characters(app: TestApp) {
             refused.body
         );
     }
+    // An error that quotes the request never answers a NUL: it is written `\u0000`.
+    let unknown = app
+        .post(
+            "/api/v1/interactions:batch",
+            &json!({"records": [], "x\u{0}": 1}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = unknown.body["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains('\0') && message.contains("x\\u0000"),
+        "{message}"
+    );
     let search = app.get("/api/v1/customers?q=%00").await;
     assert_eq!(search.status, StatusCode::BAD_REQUEST, "{}", search.body);
     assert_eq!(search.body["error"]["field"], "query");
