@@ -64,10 +64,7 @@ pub async fn show(
         filters,
         ..Default::default()
     };
-    let naming = state
-        .run(move |s| Naming::read(s, org, lang))
-        .await
-        .unwrap_or_default();
+    let naming = Naming::load(&state, org, lang).await;
     let answer = state
         .ask(&signed.principal, move |index| {
             Ok((index.query(&grouped)?, index.query(&whole)?))

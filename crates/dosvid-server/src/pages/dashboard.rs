@@ -16,7 +16,6 @@ use maud::{Markup, html};
 
 use super::app::{SignedIn, app_page};
 use super::charts::{self, Point};
-use super::i18n::Lang;
 use super::naming::Naming;
 use super::{SliceForm, html_response};
 use crate::AppState;
@@ -165,13 +164,6 @@ struct Choices {
     segments: Vec<String>,
     /// The channels and stages (a stage is filtered by its `name`), named to the reader.
     naming: Naming,
-}
-
-async fn naming(state: &AppState, org: i64, lang: Lang) -> Naming {
-    state
-        .run(move |s| Naming::read(s, org, lang))
-        .await
-        .unwrap_or_default()
 }
 
 fn select(
@@ -355,7 +347,7 @@ pub async fn overview(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let naming = naming(&state, org, signed.lang()).await;
+    let naming = Naming::load(&state, org, signed.lang()).await;
     let asked = params.slice();
     let answer = state
         .ask(&signed.principal, move |index| {
@@ -529,7 +521,7 @@ pub async fn journey_map(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let naming = naming(&state, org, signed.lang()).await;
+    let naming = Naming::load(&state, org, signed.lang()).await;
     let slice = params.slice();
     let asked = slice.clone();
     let answer: Result<(JourneyMap, Vec<String>), _> = state
@@ -647,7 +639,7 @@ pub async fn touchpoint(
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
-    let naming = naming(&state, org, signed.lang()).await;
+    let naming = Naming::load(&state, org, signed.lang()).await;
     let read = state
         .run(move |s| {
             let mut touchpoint = s.get_touchpoint(org, id)?;

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use dosvid_domain::{Feedback, FeedbackSource};
 use maud::html;
 
-use super::Lang;
 use super::app::{SignedIn, app_page};
 use super::naming::Naming;
 use super::{SliceForm, html_response};
@@ -105,14 +104,6 @@ async fn find(
     })
 }
 
-/// The organisation's touchpoints, channels and themes, named in the reader's language.
-async fn names(state: &AppState, org: i64, lang: Lang) -> Naming {
-    state
-        .run(move |s| Naming::read(s, org, lang))
-        .await
-        .unwrap_or_default()
-}
-
 pub async fn explorer(
     State(state): State<AppState>,
     Extension(signed): Extension<SignedIn>,
@@ -121,7 +112,7 @@ pub async fn explorer(
     let ui = signed.lang().ui();
     let org = signed.session.user.org_id;
     let page = params.page.unwrap_or(0);
-    let naming = names(&state, org, signed.lang()).await;
+    let naming = Naming::load(&state, org, signed.lang()).await;
     let found = find(&state, &signed.principal, &params, page * PAGE, PAGE).await;
     // The records' customers by name.
     let ids: Vec<i64> = found
@@ -256,7 +247,7 @@ pub async fn export(
     Query(params): Query<SliceForm>,
 ) -> Response {
     let org = signed.session.user.org_id;
-    let naming = names(&state, org, signed.lang()).await;
+    let naming = Naming::load(&state, org, signed.lang()).await;
     let found = match find(&state, &signed.principal, &params, 0, EXPORT_LIMIT).await {
         Ok(found) => found,
         Err(e) => return super::error::PageError::from(e).page(signed.lang()),

@@ -131,10 +131,7 @@ pub async fn show(
     let lang = signed.lang();
     let ui = lang.ui();
     let outcome = outcome_of(params.outcome.as_deref());
-    let naming = state
-        .run(move |s| Naming::read(s, org, lang))
-        .await
-        .unwrap_or_default();
+    let naming = Naming::load(&state, org, lang).await;
     // The models are computed once per change of the index, not on every visit.
     let answer = state
         .ask(&signed.principal, move |index| {

@@ -99,6 +99,15 @@ fn word(lang: Lang, names: &[&'static str; 3]) -> &'static str {
 }
 
 impl Naming {
+    /// [`Naming::read`] on a blocking thread, for a page; a failed read names nothing (keys
+    /// are shown as records carry them).
+    pub(crate) async fn load(state: &crate::AppState, org: OrgId, lang: Lang) -> Naming {
+        state
+            .run(move |s| Naming::read(s, org, lang))
+            .await
+            .unwrap_or_default()
+    }
+
     pub(crate) fn read(store: &dyn Store, org: OrgId, lang: Lang) -> Result<Naming, StoreError> {
         let code = lang.code();
         let mut naming = Naming::default();

@@ -67,10 +67,7 @@ pub async fn show(
         discount_rate: Some(discount / 100.0),
         ..Default::default()
     };
-    let naming = state
-        .run(move |s| Naming::read(s, org, lang))
-        .await
-        .unwrap_or_default();
+    let naming = Naming::load(&state, org, lang).await;
     let answer = state
         .ask(&signed.principal, move |index| index.retention(&request))
         .await;

@@ -307,10 +307,7 @@ async fn new_page(
 ) -> Markup {
     let ui = signed.lang().ui();
     let (org, lang) = (signed.session.user.org_id, signed.lang());
-    let naming = state
-        .run(move |s| Naming::read(s, org, lang))
-        .await
-        .unwrap_or_default();
+    let naming = Naming::load(state, org, lang).await;
     let json_failed = form.is_some_and(|f| f.one("definition").is_some());
     html! {
         h1 { (ui.new_survey) }
