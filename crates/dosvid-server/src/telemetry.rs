@@ -27,9 +27,11 @@ const BUCKETS: [f64; 12] = [
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// The latency of one route and method: counts per bucket (not cumulative), sum, count.
+/// The requests of one route and method: by status, and their latency — counts per bucket
+/// (not cumulative), sum, count.
 #[derive(Default)]
-struct Latency {
+struct Served {
+    statuses: BTreeMap<u16, u64>,
     buckets: [u64; BUCKETS.len()],
     sum: f64,
     count: u64,
@@ -37,10 +39,9 @@ struct Latency {
 
 /// The process's counters.
 struct Registry {
-    /// `(route, method, status)` → requests.
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    /// `(route, method)` → latency.
-    latency: Mutex<BTreeMap<(String, String), Latency>>,
+    /// route → method → requests. Nested, so that counting a request of a series already seen
+    /// allocates nothing (the maps are looked up by `&str`).
+    requests: Mutex<BTreeMap<String, BTreeMap<String, Served>>>,
     /// Records stored, by [`RecordKind`] in the order of `KINDS`.
     stored: [AtomicU64; 4],
     index_builds: AtomicU64,
@@ -53,7 +54,6 @@ struct Registry {
 
 static REGISTRY: Registry = Registry {
     requests: Mutex::new(BTreeMap::new()),
-    latency: Mutex::new(BTreeMap::new()),
     stored: [const { AtomicU64::new(0) }; 4],
     index_builds: AtomicU64::new(0),
     index_build_micros: AtomicU64::new(0),
@@ -107,26 +107,30 @@ pub fn rules_acted(cases: usize, alerts: usize) {
 
 /// The middleware that counts every request by its route's pattern, method and status.
 pub async fn count(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
-    let method = request.method().as_str().to_owned();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
     let took = started.elapsed().as_secs_f64();
-    let status = response.status().as_u16();
-    *lock(&REGISTRY.requests)
-        .entry((route.clone(), method.clone(), status))
-        .or_default() += 1;
-    let mut latency = lock(&REGISTRY.latency);
-    let entry = latency.entry((route, method)).or_default();
-    if let Some(bucket) = BUCKETS.iter().position(|b| took <= *b) {
-        entry.buckets[bucket] += 1;
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let mut requests = lock(&REGISTRY.requests);
+    if !requests.contains_key(route) {
+        requests.insert(route.to_owned(), BTreeMap::new());
     }
-    entry.sum += took;
-    entry.count += 1;
+    let methods = requests.get_mut(route).expect("inserted above");
+    if !methods.contains_key(method.as_str()) {
+        methods.insert(method.as_str().to_owned(), Served::default());
+    }
+    let served = methods.get_mut(method.as_str()).expect("inserted above");
+    *served
+        .statuses
+        .entry(response.status().as_u16())
+        .or_default() += 1;
+    if let Some(bucket) = BUCKETS.iter().position(|b| took <= *b) {
+        served.buckets[bucket] += 1;
+    }
+    served.sum += took;
+    served.count += 1;
     response
 }
 
@@ -171,12 +175,19 @@ fn render(
         "counter",
         "HTTP requests answered, by route pattern, method and status.",
     );
-    for ((route, method, status), n) in lock(&REGISTRY.requests).iter() {
-        let _ = writeln!(
-            out,
-            "{name}{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
-            escape(route)
-        );
+    let requests = lock(&REGISTRY.requests);
+    let series = || {
+        requests.iter().flat_map(|(route, methods)| {
+            let route = escape(route);
+            methods.iter().map(move |(method, served)| {
+                (format!("route=\"{route}\",method=\"{method}\""), served)
+            })
+        })
+    };
+    for (labels, served) in series() {
+        for (status, n) in &served.statuses {
+            let _ = writeln!(out, "{name}{{{labels},status=\"{status}\"}} {n}");
+        }
     }
 
     let name = family(
@@ -185,8 +196,7 @@ fn render(
         "histogram",
         "Time to answer an HTTP request, by route pattern and method.",
     );
-    for ((route, method), latency) in lock(&REGISTRY.latency).iter() {
-        let labels = format!("route=\"{}\",method=\"{method}\"", escape(route));
+    for (labels, latency) in series() {
         let mut cumulative = 0;
         for (bound, n) in BUCKETS.iter().zip(latency.buckets) {
             cumulative += n;
@@ -200,6 +210,7 @@ fn render(
         let _ = writeln!(out, "{name}_sum{{{labels}}} {}", latency.sum);
         let _ = writeln!(out, "{name}_count{{{labels}}} {}", latency.count);
     }
+    drop(requests);
 
     let name = family(
         &mut out,
