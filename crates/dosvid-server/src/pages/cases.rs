@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::app::{SignedIn, app_page, run_change};
 use super::naming::Naming;
-use super::{Form, given, html_response};
+use super::{Form, given, given_day, html_response};
 use crate::AppState;
 use crate::application::Operation;
 use crate::service::{CaseGroup, case_metrics};
@@ -197,12 +197,9 @@ pub async fn metrics(
     let lang = signed.lang();
     let org = signed.session.user.org_id;
     let by = CaseGroup::parse(params.group_by.as_deref()).unwrap_or(CaseGroup::Team);
-    let day = |raw: &Option<String>| {
-        given(raw).and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-    };
     let now = Utc::now();
-    let to = day(&params.to).unwrap_or(now.date_naive());
-    let from = day(&params.from).unwrap_or(to - Duration::days(90));
+    let to = given_day(&params.to).unwrap_or(now.date_naive());
+    let from = given_day(&params.from).unwrap_or(to - Duration::days(90));
     let midnight = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
     let filter = CaseFilter {
         from: midnight(from),

@@ -291,6 +291,11 @@ pub fn given(v: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A date field's value (`2026-05-01`, as a date input sends it), `None` when absent or not one.
+pub fn given_day(v: &Option<String>) -> Option<chrono::NaiveDate> {
+    given(v).and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+}
+
 /// A token bucket per client address: `BURST` requests at once, then one per `REFILL_SECONDS`.
 /// Enough for a person answering a survey quickly, far too few for a script filling it in.
 #[derive(Default)]

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::app::{SignedIn, app_page, run_change};
 use super::i18n::Ui;
 use super::naming::Naming;
-use super::{Form, given, html_response};
+use super::{Form, given, given_day, html_response};
 use crate::{ApiError, AppState};
 
 const TEMPLATE: &str = r#"{
@@ -549,13 +549,10 @@ async fn backtest(
     params: &BacktestParams,
 ) -> Markup {
     let ui = signed.lang().ui();
-    let date = |raw: &Option<String>| {
-        given(raw).and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-    };
     let (Some(watch), Some(from), Some(to)) = (
         rule.definition.watch.clone(),
-        date(&params.from),
-        date(&params.to),
+        given_day(&params.from),
+        given_day(&params.to),
     ) else {
         return html! { p.error { (ui.form_expired) } };
     };
