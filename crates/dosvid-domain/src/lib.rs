@@ -6,6 +6,7 @@ pub mod alert;
 pub mod audit;
 pub mod case;
 pub mod customer;
+pub mod diagnosis;
 pub mod error;
 pub mod facts;
 pub mod ingest;

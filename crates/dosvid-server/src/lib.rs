@@ -11,6 +11,7 @@ pub mod application;
 pub mod audit;
 mod complaints;
 mod connections;
+mod diagnosis;
 mod download;
 mod error;
 mod extract;

@@ -99,40 +99,52 @@ pub fn case_metrics(
     }
     groups
         .into_iter()
-        .map(|(group, cases)| {
-            let resolved: Vec<&&Case> = cases.iter().filter(|c| c.resolved_at.is_some()).collect();
-            let hours: Vec<f64> = resolved
-                .iter()
-                .filter_map(|c| {
-                    c.resolved_at
-                        .map(|r| (r - c.opened_at).num_seconds() as f64 / 3600.0)
-                })
-                .collect();
-            let judged: Vec<&&Case> = cases
-                .iter()
-                .filter(|c| c.resolved_at.is_some() || c.breached(now))
-                .collect();
-            CaseMetricsRow {
-                group,
-                cases: cases.len() as u64,
-                resolved: resolved.len() as u64,
-                mttr_hours: dosvid_metrics::mttr(&hours).map(|d| Hours {
-                    mean: d.mean,
-                    median: d.median,
-                    p90: d.p90,
-                }),
-                fcr: dosvid_metrics::fcr(
-                    resolved.iter().filter(|c| c.contacts == 1).count() as u64,
-                    resolved.len() as u64,
-                    min_sample,
-                ),
-                sla_compliance: dosvid_metrics::percent(
-                    judged.iter().filter(|c| !c.breached(now)).count() as u64,
-                    judged.len() as u64,
-                    min_sample,
-                ),
-                backlog: cases.iter().filter(|c| c.status.open()).count() as u64,
-            }
-        })
+        .map(|(group, cases)| row(group, &cases, min_sample, now))
         .collect()
+}
+
+/// The metrics of all of `cases` as one group.
+pub fn overall(cases: &[Case], min_sample: u64, now: DateTime<Utc>) -> CaseMetricsRow {
+    row(None, &cases.iter().collect::<Vec<_>>(), min_sample, now)
+}
+
+fn row(
+    group: Option<String>,
+    cases: &[&Case],
+    min_sample: u64,
+    now: DateTime<Utc>,
+) -> CaseMetricsRow {
+    let resolved: Vec<&&Case> = cases.iter().filter(|c| c.resolved_at.is_some()).collect();
+    let hours: Vec<f64> = resolved
+        .iter()
+        .filter_map(|c| {
+            c.resolved_at
+                .map(|r| (r - c.opened_at).num_seconds() as f64 / 3600.0)
+        })
+        .collect();
+    let judged: Vec<&&Case> = cases
+        .iter()
+        .filter(|c| c.resolved_at.is_some() || c.breached(now))
+        .collect();
+    CaseMetricsRow {
+        group,
+        cases: cases.len() as u64,
+        resolved: resolved.len() as u64,
+        mttr_hours: dosvid_metrics::mttr(&hours).map(|d| Hours {
+            mean: d.mean,
+            median: d.median,
+            p90: d.p90,
+        }),
+        fcr: dosvid_metrics::fcr(
+            resolved.iter().filter(|c| c.contacts == 1).count() as u64,
+            resolved.len() as u64,
+            min_sample,
+        ),
+        sla_compliance: dosvid_metrics::percent(
+            judged.iter().filter(|c| !c.breached(now)).count() as u64,
+            judged.len() as u64,
+            min_sample,
+        ),
+        backlog: cases.iter().filter(|c| c.status.open()).count() as u64,
+    }
 }

@@ -8,7 +8,7 @@ use dosvid_store::{Filter, Store, StoreError, all_pages};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServqualItem {
     pub question: String,
     pub dimension: ServqualDimension,
@@ -20,7 +20,7 @@ pub struct ServqualItem {
     pub gap: f64,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServqualDimensionGap {
     pub dimension: ServqualDimension,
     /// The mean of its items' gaps.
@@ -28,7 +28,7 @@ pub struct ServqualDimensionGap {
     pub weight: f64,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServqualReport {
     /// Finished responses in the period.
     pub responses: u64,

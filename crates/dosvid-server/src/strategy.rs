@@ -71,11 +71,11 @@ fn measured_until(index: &Index, now: DateTime<Utc>) -> NaiveDate {
     })
 }
 
-fn day_to_date(day: i32) -> NaiveDate {
+pub(crate) fn day_to_date(day: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(day + 719_163).unwrap_or_default()
 }
 
-fn date_to_day(date: NaiveDate) -> i32 {
+pub(crate) fn date_to_day(date: NaiveDate) -> i32 {
     date.num_days_from_ce() - 719_163
 }
 
@@ -122,11 +122,10 @@ pub fn measure(
     store: &dyn Store,
     index: &Index,
     org: OrgId,
-    goal: &GoalDefinition,
+    (metric, scope): (GoalMetric, &Attributes),
     min_sample: u64,
     (from, to): (NaiveDate, NaiveDate),
 ) -> Result<Measurement, StoreError> {
-    let (metric, scope) = (goal.metric, &goal.filters);
     // Whether a customer left is known only a horizon after their answer: churn is measured
     // over the window that far back.
     let (from, to) = if metric == GoalMetric::Churn {
@@ -347,7 +346,14 @@ pub fn baseline(
     let day = goal.set_on.map_or(end, |set| set.min(end));
     let period = window(goal.window_days, day);
     let min_sample = goal.min_sample.unwrap_or(DEFAULT_MIN_SAMPLE);
-    measure(store, index, org, goal, min_sample, period)
+    measure(
+        store,
+        index,
+        org,
+        (goal.metric, &goal.filters),
+        min_sample,
+        period,
+    )
 }
 
 /// Where a goal stands: `GET /api/v1/goals/{id}`.
@@ -381,14 +387,28 @@ pub fn progress(
     let d = &goal.definition;
     let min_sample = d.min_sample.unwrap_or(DEFAULT_MIN_SAMPLE);
     let end = measured_until(index, now).min(d.due + chrono::Days::new(1));
-    let current = measure(store, index, org, d, min_sample, window(d.window_days, end))?;
+    let current = measure(
+        store,
+        index,
+        org,
+        (d.metric, &d.filters),
+        min_sample,
+        window(d.window_days, end),
+    )?;
     // Month by month from the baseline's first month to today.
     let mut trend = Vec::new();
     let mut month = goal.baseline.from.with_day(1).unwrap_or(goal.baseline.from);
     while month < end {
         let next = month + Months::new(1);
         let period = (month, next.min(end));
-        trend.push(measure(store, index, org, d, min_sample.min(10), period)?);
+        trend.push(measure(
+            store,
+            index,
+            org,
+            (d.metric, &d.filters),
+            min_sample.min(10),
+            period,
+        )?);
         month = next;
     }
     if trend.len() > TREND_MONTHS {

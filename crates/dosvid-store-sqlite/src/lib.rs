@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../migrations/0017_two_factor.sql")),
     (18, include_str!("../migrations/0018_names.sql")),
     (19, include_str!("../migrations/0019_webhook_retries.sql")),
+    (20, include_str!("../migrations/0020_diagnosis.sql")),
 ];
 
 /// Secondary indexes a bulk load drops and rebuilds: (table, index, definition). Maintaining an

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
 use dosvid_domain::audit::{AuditEntry, AuditFilter};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
+use dosvid_domain::diagnosis::DocumentKind;
 use dosvid_domain::strategy::{
     Cycle, CycleStagePatch, Goal, GoalDefinition, Initiative, InitiativeDefinition, Measurement,
     StageKey, StatusChange,
@@ -224,6 +225,17 @@ impl Signals {
             Signals::Transactions(_) => RecordKind::Transactions,
         }
     }
+}
+
+/// A document of the company's diagnosis as stored: the JSON of the API under its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub id: i64,
+    /// The assessment an answer belongs to.
+    pub parent_id: Option<i64>,
+    pub body: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// An `Idempotency-Key` with a hash of the request it arrived with.
@@ -656,6 +668,35 @@ pub trait Store: Send + Sync + 'static {
         stage: StageKey,
         patch: CycleStagePatch,
     ) -> Result<Cycle>;
+
+    /// A document of the company's diagnosis under `parent` (an answer under its assessment,
+    /// which must exist).
+    fn create_document(
+        &self,
+        org: OrgId,
+        kind: DocumentKind,
+        parent: Option<i64>,
+        body: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<Document>;
+    fn get_document(&self, org: OrgId, kind: DocumentKind, id: i64) -> Result<Document>;
+    /// The documents of `kind` (under `parent` when given), oldest first.
+    fn list_documents(
+        &self,
+        org: OrgId,
+        kind: DocumentKind,
+        parent: Option<i64>,
+    ) -> Result<Vec<Document>>;
+    fn update_document(
+        &self,
+        org: OrgId,
+        kind: DocumentKind,
+        id: i64,
+        body: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<Document>;
+    /// Deletes a document with everything under it.
+    fn delete_document(&self, org: OrgId, kind: DocumentKind, id: i64) -> Result<()>;
 
     /// Every organisation, for the work a server does for all of them (scheduled rules).
     fn organisations(&self) -> Result<Vec<OrgId>>;

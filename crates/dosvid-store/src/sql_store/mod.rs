@@ -2,6 +2,7 @@
 
 mod audit;
 pub(crate) mod cases;
+mod diagnosis;
 mod directory;
 mod facts;
 mod journeys;
@@ -36,6 +37,7 @@ use dosvid_domain::NewFeedback;
 use dosvid_domain::alert::{Alert, Rule, RuleDefinition};
 use dosvid_domain::audit::{AuditEntry, AuditFilter};
 use dosvid_domain::case::{Case, CaseEvent, CaseEventKind, CasePatch, NewCase};
+use dosvid_domain::diagnosis::DocumentKind;
 use dosvid_domain::strategy::{
     Cycle, CycleStagePatch, Goal, GoalDefinition, Initiative, InitiativeDefinition, Measurement,
     StageKey, StatusChange,
@@ -51,8 +53,9 @@ use dosvid_domain::webhook::{
 
 use crate::sql::{Backend, Conn, Value};
 use crate::{
-    ApiKey, ApiKeySecret, CaseFilter, DueDelivery, Filter, Idempotency, InvitationRequest, Page,
-    PageRequest, Result, Session, SessionInfo, Signals, Store, StoreError, WebhookBacklog,
+    ApiKey, ApiKeySecret, CaseFilter, Document, DueDelivery, Filter, Idempotency,
+    InvitationRequest, Page, PageRequest, Result, Session, SessionInfo, Signals, Store, StoreError,
+    WebhookBacklog,
 };
 
 pub struct SqlStore<B: Backend> {
@@ -1092,6 +1095,47 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn initiative_log(&self, org: OrgId, id: i64) -> Result<Vec<StatusChange>> {
         self.backend.read(|c| strategy::initiative_log(c, org, id))
+    }
+
+    fn create_document(
+        &self,
+        org: OrgId,
+        kind: DocumentKind,
+        parent: Option<i64>,
+        body: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<Document> {
+        self.backend
+            .write(|c| diagnosis::create(c, org, kind, parent, body, now))
+    }
+
+    fn get_document(&self, org: OrgId, kind: DocumentKind, id: i64) -> Result<Document> {
+        self.backend.read(|c| diagnosis::get(c, org, kind, id))
+    }
+
+    fn list_documents(
+        &self,
+        org: OrgId,
+        kind: DocumentKind,
+        parent: Option<i64>,
+    ) -> Result<Vec<Document>> {
+        self.backend.read(|c| diagnosis::list(c, org, kind, parent))
+    }
+
+    fn update_document(
+        &self,
+        org: OrgId,
+        kind: DocumentKind,
+        id: i64,
+        body: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<Document> {
+        self.backend
+            .write(|c| diagnosis::update(c, org, kind, id, body, now))
+    }
+
+    fn delete_document(&self, org: OrgId, kind: DocumentKind, id: i64) -> Result<()> {
+        self.backend.write(|c| diagnosis::delete(c, org, kind, id))
     }
 
     fn create_cycle(&self, org: OrgId, mut cycle: Cycle) -> Result<Cycle> {
