@@ -886,17 +886,20 @@ impl ServiceTarget {
         let (low, high) = self.metric.range();
         if !self.target.is_finite() || self.target < low || self.target > high {
             return Err(FieldError::new(
-                "target",
+                "measure.target",
                 format!("must be from {low} to {high} for {}", self.metric.as_str()),
             ));
         }
         if self.touchpoint_id.is_some_and(|id| id <= 0) {
-            return Err(FieldError::new("touchpoint_id", "must be a positive id"));
+            return Err(FieldError::new(
+                "measure.touchpoint_id",
+                "must be a positive id",
+            ));
         }
-        let touchpoint = error::short_text("touchpoint", self.touchpoint.as_deref())?;
+        let touchpoint = error::short_text("measure.touchpoint", self.touchpoint.as_deref())?;
         if touchpoint.is_some() && self.touchpoint_id.is_some() {
             return Err(FieldError::new(
-                "touchpoint",
+                "measure.touchpoint",
                 "give either touchpoint or touchpoint_id, not both",
             ));
         }
@@ -913,8 +916,8 @@ pub struct StandardDefinition {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub names: Option<Names>,
-    #[serde(flatten)]
-    pub target: ServiceTarget,
+    /// What delivery is measured by and held against.
+    pub measure: ServiceTarget,
     /// The expectation it answers (a SERVQUAL dimension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimension: Option<ServqualDimension>,
@@ -925,7 +928,7 @@ impl StandardDefinition {
         Ok(StandardDefinition {
             name: required("name", &self.name)?,
             names: self.names.map(|n| n.validate("names")).transpose()?,
-            target: self.target.validate()?,
+            measure: self.measure.validate()?,
             dimension: self.dimension,
         })
     }
@@ -944,8 +947,8 @@ pub struct PromiseDefinition {
     #[schema(max_length = 200)]
     pub channel: Option<String>,
     pub made_on: NaiveDate,
-    #[serde(flatten)]
-    pub target: ServiceTarget,
+    /// What delivery is measured by and held against.
+    pub measure: ServiceTarget,
 }
 
 impl PromiseDefinition {
@@ -955,7 +958,7 @@ impl PromiseDefinition {
                 .ok_or_else(|| FieldError::new("text", "is required"))?,
             channel: error::short_text("channel", self.channel.as_deref())?,
             made_on: self.made_on,
-            target: self.target.validate()?,
+            measure: self.measure.validate()?,
         })
     }
 }

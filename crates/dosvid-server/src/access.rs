@@ -375,8 +375,20 @@ pub const OPEN_TO_UNITS: [&str; 56] = [
 
 /// The endpoints that read or act on records of the whole organisation — merges and duplicates
 /// across customers, survey responses and invitations, alerts and rule replays, webhook
-/// webhooks (their payloads are the organisation's events), the sentiment model (fitted to all its answers), the audit log, the units themselves — refused to a restricted principal.
-pub const REFUSED_TO_UNITS: [&str; 21] = [
+/// webhooks (their payloads are the organisation's events), the company's diagnosis (its
+/// readiness, maturity and gaps are the whole company's), the sentiment model (fitted to all its answers), the audit log, the units themselves — refused to a restricted principal.
+pub const REFUSED_TO_UNITS: [&str; 32] = [
+    "/api/v1/assessment-questionnaire",
+    "/api/v1/assessments",
+    "/api/v1/assessments/{id}",
+    "/api/v1/assessments/{id}/answers",
+    "/api/v1/gaps",
+    "/api/v1/maturity",
+    "/api/v1/maturity/thresholds",
+    "/api/v1/promises",
+    "/api/v1/promises/{id}",
+    "/api/v1/standards",
+    "/api/v1/standards/{id}",
     "/api/v1/alert-rules/{id}/backtest",
     "/api/v1/alert-rules/{id}/evaluate",
     "/api/v1/alerts",

@@ -550,12 +550,12 @@ fn resolve(store: &dyn Store, org: OrgId, target: &mut ServiceTarget) -> Result<
         let found = all
             .iter()
             .find(|t| t.key == key)
-            .ok_or_else(|| FieldError::new("touchpoint", "no such touchpoint"))?;
+            .ok_or_else(|| FieldError::new("measure.touchpoint", "no such touchpoint"))?;
         target.touchpoint_id = Some(found.id);
     } else if let Some(id) = target.touchpoint_id {
         store.get_touchpoint(org, id).map_err(|e| match e {
             StoreError::NotFound { .. } => {
-                FieldError::new("touchpoint_id", "no such touchpoint").into()
+                FieldError::new("measure.touchpoint_id", "no such touchpoint").into()
             }
             e => e,
         })?;
@@ -576,7 +576,7 @@ impl Held for StandardDefinition {
         StandardDefinition::validate(self)
     }
     fn target_mut(&mut self) -> &mut ServiceTarget {
-        &mut self.target
+        &mut self.measure
     }
 }
 
@@ -586,7 +586,7 @@ impl Held for PromiseDefinition {
         PromiseDefinition::validate(self)
     }
     fn target_mut(&mut self) -> &mut ServiceTarget {
-        &mut self.target
+        &mut self.measure
     }
 }
 
@@ -1071,14 +1071,14 @@ pub fn gaps(
     let touchpoints = all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))?;
     let covered: Option<HashSet<i64>> = if standards
         .iter()
-        .any(|s| s.definition.target.touchpoint_id.is_none())
+        .any(|s| s.definition.measure.touchpoint_id.is_none())
     {
         None
     } else {
         Some(
             standards
                 .iter()
-                .filter_map(|s| s.definition.target.touchpoint_id)
+                .filter_map(|s| s.definition.measure.touchpoint_id)
                 .flat_map(|t| subtree(&touchpoints, t))
                 .collect(),
         )
@@ -1166,8 +1166,8 @@ pub fn gaps(
     let mut standard_rows = Vec::new();
     let (mut met, mut n, mut before_met, mut before_n) = (0, 0, 0, 0);
     for s in standards {
-        let d = held(&s.definition.target, period)?;
-        let b = held(&s.definition.target, previous(period))?;
+        let d = held(&s.definition.measure, period)?;
+        let b = held(&s.definition.measure, previous(period))?;
         (met, n, before_met, before_n) = (met + d.met, n + d.n, before_met + b.met, before_n + b.n);
         standard_rows.push(StandardDelivery {
             standard: s,
@@ -1201,7 +1201,7 @@ pub fn gaps(
                 .map(|s| {
                     (
                         s.standard.id,
-                        s.standard.definition.target.touchpoint_id,
+                        s.standard.definition.measure.touchpoint_id,
                         &s.delivery,
                     )
                 })
@@ -1215,7 +1215,7 @@ pub fn gaps(
         let since = |(from, to): (NaiveDate, NaiveDate)| (from.max(definition.made_on), to);
         let current = since(period);
         let d = if current.0 < current.1 {
-            held(&definition.target, current)?
+            held(&definition.measure, current)?
         } else {
             Delivery {
                 n: 0,
@@ -1225,7 +1225,7 @@ pub fn gaps(
         };
         let earlier = since(previous(period));
         if earlier.0 < earlier.1 {
-            let b = held(&definition.target, earlier)?;
+            let b = held(&definition.measure, earlier)?;
             (before_met, before_n) = (before_met + b.met, before_n + b.n);
         }
         (met, n) = (met + d.met, n + d.n);
@@ -1246,7 +1246,7 @@ pub fn gaps(
                 .map(|p| {
                     (
                         p.promise.id,
-                        p.promise.definition.target.touchpoint_id,
+                        p.promise.definition.measure.touchpoint_id,
                         &p.delivery,
                     )
                 })

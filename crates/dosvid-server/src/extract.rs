@@ -156,8 +156,8 @@ pub async fn require_api_key(
     Ok(next.run(req).await)
 }
 
-/// The scope a request needs: reading and asking questions `read`; signals, customers, cases
-/// and invitations `write`; a customer's export, erasure, the audit log and the survey-link
+/// The scope a request needs: reading and asking questions `read`; signals, customers, cases,
+/// invitations and answers to a readiness assessment `write`; a customer's export, erasure, the audit log and the survey-link
 /// secret `admin`; every other change (the configuration) `manage`.
 pub fn scope_needed(method: &axum::http::Method, template: &str) -> Scope {
     const ADMIN: [&str; 6] = [
@@ -168,7 +168,8 @@ pub fn scope_needed(method: &axum::http::Method, template: &str) -> Scope {
         "/api/v1/customers/{id}/erase",
         "/api/v1/surveys/secret:rotate",
     ];
-    const WRITE: [&str; 14] = [
+    const WRITE: [&str; 15] = [
+        "/api/v1/assessments/{id}/answers",
         "/api/v1/customers/{id}/consents",
         "/api/v1/customers/{id}/merge",
         "/api/v1/merges/{id}/undo",

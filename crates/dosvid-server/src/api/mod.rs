@@ -4,6 +4,7 @@ pub(crate) mod analytics;
 mod audit;
 mod cases;
 mod contract;
+mod diagnosis;
 mod directory;
 mod journeys;
 mod signals;
@@ -52,6 +53,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "analytics", description = "Questions about the feedback: metrics by slice, trends, the journey map"),
         (name = "insights", description = "Why the experience is what it is: key drivers and what to fix first"),
         (name = "strategy", description = "Managing the experience: CX goals and their progress, initiatives and their return (ROX), the eight-stage strategy cycle"),
+        (name = "diagnosis", description = "Diagnosing the company: readiness for CXM, interaction maturity, the five service-quality gaps with the standards and promises they are measured against"),
         (name = "settings", description = "The organisation's settings"),
         (name = "text", description = "What Dosvid reads in comments"),
         (name = "cases", description = "Cases that close the loop, and the service metrics measured from them"),
@@ -151,6 +153,36 @@ fn api_routes() -> OpenApiRouter<AppState> {
             strategy::update_initiative
         ))
         .routes(routes!(strategy::initiative_impact))
+        .routes(routes!(diagnosis::questionnaire))
+        .routes(routes!(
+            diagnosis::list_assessments,
+            diagnosis::create_assessment
+        ))
+        .routes(routes!(
+            diagnosis::get_assessment,
+            diagnosis::update_assessment,
+            diagnosis::delete_assessment
+        ))
+        .routes(routes!(diagnosis::answer_assessment))
+        .routes(routes!(diagnosis::maturity))
+        .routes(routes!(
+            diagnosis::get_thresholds,
+            diagnosis::put_thresholds
+        ))
+        .routes(routes!(
+            diagnosis::list_standards,
+            diagnosis::create_standard
+        ))
+        .routes(routes!(
+            diagnosis::update_standard,
+            diagnosis::delete_standard
+        ))
+        .routes(routes!(diagnosis::list_promises, diagnosis::create_promise))
+        .routes(routes!(
+            diagnosis::update_promise,
+            diagnosis::delete_promise
+        ))
+        .routes(routes!(diagnosis::gaps))
         .routes(routes!(strategy::list_cycles, strategy::create_cycle))
         .routes(routes!(strategy::get_cycle))
         .routes(routes!(strategy::update_stage))

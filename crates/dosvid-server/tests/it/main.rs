@@ -7,6 +7,7 @@ mod audit;
 mod browser;
 mod cases;
 mod connections;
+mod diagnosis;
 mod helpers;
 mod ingestion;
 mod insights;

@@ -1,0 +1,345 @@
+//! Diagnosing the company through the API: readiness scores against a hand calculation,
+//! maturity evidence against the API's own figures, gap 3 against a hand count.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api_test;
+use crate::helpers::TestApp;
+
+api_test!(
+    three_people_s_readiness_answers_give_block_scores_equal_to_a_hand_calculation,
+    readiness
+);
+async fn readiness(app: TestApp) {
+    let created = app
+        .post(
+            "/api/v1/assessments",
+            &json!({"title": "Spring 2026", "conducted_on": "2026-04-01"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    let answers = [
+        ("Olena", [5, 4, 4], [2, 1, 2], 4),
+        ("Taras", [3, 3, 2], [2, 2, 1], 2),
+        ("Iryna", [4, 5, 5], [5, 4, 5], 5),
+    ];
+    for (who, strategy, motivation, funding) in answers {
+        let body = json!({"respondent": who, "answers": {
+            "strategy.vision": strategy[0], "strategy.goals": strategy[1], "strategy.budget": strategy[2],
+            "motivation.kpi": motivation[0], "motivation.visibility": motivation[1], "motivation.ideas": motivation[2],
+            "support.financial": funding,
+        }});
+        let answered = app
+            .post(&format!("/api/v1/assessments/{id}/answers"), &body)
+            .await;
+        assert_eq!(answered.status, StatusCode::CREATED, "{}", answered.body);
+    }
+    // Answering again under the same name replaces the earlier answers.
+    let again = app
+        .post(
+            &format!("/api/v1/assessments/{id}/answers"),
+            &json!({"respondent": "taras", "answers": {"strategy.vision": 3, "strategy.goals": 3, "strategy.budget": 2,
+                    "motivation.kpi": 2, "motivation.visibility": 2, "motivation.ideas": 1, "support.financial": 2}}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
+
+    let report = app.get(&format!("/api/v1/assessments/{id}")).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert_eq!(report.body["respondents"], 3, "{}", report.body);
+    let r = &report.body["readiness"];
+    // By hand: a person's block score is the mean of (answer − 1) / 4 × 100.
+    let person = |xs: [i32; 3]| xs.iter().map(|x| f64::from(x - 1) * 25.0).sum::<f64>() / 3.0;
+    let hand = |pick: fn(&([i32; 3], [i32; 3])) -> [i32; 3]| {
+        let scores: Vec<f64> = answers.iter().map(|a| person(pick(&(a.1, a.2)))).collect();
+        let mean = scores.iter().sum::<f64>() / 3.0;
+        let sd = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+        (mean, sd)
+    };
+    let block = |key: &str| -> Value {
+        r["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["part"] == key)
+            .unwrap()
+            .clone()
+    };
+    for (key, (mean, sd)) in [("strategy", hand(|a| a.0)), ("motivation", hand(|a| a.1))] {
+        let b = block(key);
+        assert!(
+            (b["score"].as_f64().unwrap() - mean).abs() < 1e-9,
+            "{key}: {b}"
+        );
+        assert!(
+            (b["spread"].as_f64().unwrap() - sd).abs() < 1e-9,
+            "{key}: {b}"
+        );
+        assert_eq!(b["respondents"], 3);
+    }
+    // Motivation (≈ 36) is the weakest, first, with its recommendation in three languages.
+    assert_eq!(r["blocks"][0]["part"], "motivation", "{r}");
+    assert_eq!(r["blocks"][0]["weak"], true);
+    assert!(
+        r["blocks"][0]["recommendation"]["uk"]
+            .as_str()
+            .unwrap()
+            .len()
+            > 20
+    );
+    assert_eq!(block("strategy")["weak"], false, "{r}");
+    // Blocks nobody answered come last, without a score.
+    assert!(r["blocks"][4]["score"].is_null());
+    let funding = r["support"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["part"] == "financial")
+        .unwrap();
+    // (75 + 25 + 100) / 3
+    assert!((funding["score"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9);
+
+    // Bad answers are refused by field, and nothing is stored.
+    for (body, field) in [
+        (
+            json!({"respondent": "X", "answers": {"strategy.vision": 6}}),
+            "answers.strategy.vision",
+        ),
+        (
+            json!({"respondent": "X", "answers": {"strategy.none": 3}}),
+            "answers.strategy.none",
+        ),
+        (
+            json!({"respondent": "", "answers": {"strategy.vision": 3}}),
+            "respondent",
+        ),
+        (
+            json!({"respondent": "X", "expectations": {"q1": 4}}),
+            "expectations",
+        ),
+    ] {
+        let refused = app
+            .post(&format!("/api/v1/assessments/{id}/answers"), &body)
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.error_field(), field, "{}", refused.body);
+    }
+    let report = app.get(&format!("/api/v1/assessments/{id}")).await;
+    assert_eq!(report.body["respondents"], 3);
+    let missing = app.get("/api/v1/assessments/999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let listed = app.get("/api/v1/assessments").await;
+    assert_eq!(listed.body[0]["respondents"], 3, "{}", listed.body);
+}
+
+api_test!(
+    a_queue_standard_s_gap_3_is_the_share_of_calls_missing_it_by_hand_count,
+    standards
+);
+async fn standards(app: TestApp) {
+    // 40 calls waiting 30, 60, … seconds in the queue in November; 12 more elsewhere.
+    let mut records: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"external_id": format!("q{i}"), "channel": "phone", "touchpoint": "contact-centre.queue",
+                   "kind": "call", "occurred_at": format!("2026-11-{:02}T10:00:00Z", 1 + i % 28),
+                   "duration_seconds": 30 + (i * 37) % 200})
+        })
+        .collect();
+    records.extend((0..12).map(|i| {
+        json!({"external_id": format!("s{i}"), "channel": "phone", "touchpoint": "contact-centre",
+               "kind": "call", "occurred_at": "2026-11-10T10:00:00Z", "duration_seconds": 900})
+    }));
+    let loaded = app
+        .post("/api/v1/interactions:batch", &json!({ "records": records }))
+        .await;
+    assert_eq!(loaded.body["rejected"], json!([]), "{}", loaded.body);
+    let met = (0..40).filter(|i| 30 + (i * 37) % 200 <= 120).count() as f64;
+
+    let standard = app
+        .post(
+            "/api/v1/standards",
+            &json!({"name": "Queue answered within 2 min", "measure": {"metric": "interaction_seconds", "target": 120,
+                    "touchpoint": "contact-centre.queue"}, "dimension": "responsiveness"}),
+        )
+        .await;
+    assert_eq!(standard.status, StatusCode::CREATED, "{}", standard.body);
+    assert!(standard.body["measure"]["touchpoint_id"].as_i64().is_some());
+    assert!(
+        standard.body["measure"].get("touchpoint").is_none(),
+        "{}",
+        standard.body
+    );
+
+    let gaps = app.get("/api/v1/gaps?from=2026-11-01&to=2026-12-01").await;
+    assert_eq!(gaps.status, StatusCode::OK, "{}", gaps.body);
+    let delivery = &gaps.body["standards"][0]["delivery"];
+    assert_eq!(delivery["n"], 40, "{}", gaps.body);
+    assert_eq!(delivery["met"], met as u64);
+    let gap3 = &gaps.body["gaps"][2];
+    assert_eq!(gap3["number"], 3);
+    assert!(
+        (gap3["figure"].as_f64().unwrap() - 100.0 * (1.0 - met / 40.0)).abs() < 1e-9,
+        "{gap3}"
+    );
+    assert!(gap3["low"].as_f64().unwrap() < gap3["figure"].as_f64().unwrap());
+    assert_eq!(gap3["widest"][0]["kind"], "standard");
+
+    // A promise stricter than the standard, made on 15 November, is held from that day.
+    let promise = app
+        .post(
+            "/api/v1/promises",
+            &json!({"text": "We answer in under a minute", "channel": "advert", "made_on": "2026-11-15",
+                    "measure": {"metric": "interaction_seconds", "target": 60, "touchpoint": "contact-centre.queue"}}),
+        )
+        .await;
+    assert_eq!(promise.status, StatusCode::CREATED, "{}", promise.body);
+    let gaps = app.get("/api/v1/gaps?from=2026-11-01&to=2026-12-01").await;
+    let after: Vec<i64> = (0..40)
+        .filter(|i| 1 + i % 28 >= 15)
+        .map(|i| 30 + (i * 37) % 200)
+        .collect();
+    let kept = after.iter().filter(|d| **d <= 60).count();
+    let p = &gaps.body["promises"][0]["delivery"];
+    assert_eq!(
+        (p["n"].as_u64(), p["met"].as_u64()),
+        (Some(after.len() as u64), Some(kept as u64)),
+        "{}",
+        gaps.body
+    );
+
+    for (body, field) in [
+        (
+            json!({"name": "x", "measure": {"metric": "interaction_seconds", "target": -1}}),
+            "measure.target",
+        ),
+        (
+            json!({"name": "x", "measure": {"metric": "csat", "target": 4, "touchpoint": "nowhere"}}),
+            "measure.touchpoint",
+        ),
+        (
+            json!({"name": "x", "measure": {"metric": "speed", "target": 4}}),
+            "measure.metric",
+        ),
+    ] {
+        let refused = app.post("/api/v1/standards", &body).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.error_field(), field, "{}", refused.body);
+    }
+    let listed = app.get("/api/v1/standards").await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1, "{}", listed.body);
+}
+
+api_test!(
+    maturity_evidence_equals_the_api_s_own_figures_for_the_same_period,
+    maturity
+);
+async fn maturity(app: TestApp) {
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (today - chrono::Days::new(20), today + chrono::Days::new(1));
+    let records: Vec<Value> = (0..60)
+        .map(|i| {
+            let at = chrono::Utc::now() - chrono::Duration::days(1 + i % 10);
+            json!({"external_id": format!("m{i}"), "nps": (i * 7) % 11, "channel": if i % 2 == 0 { "phone" } else { "email" },
+                   "occurred_at": at.to_rfc3339()})
+        })
+        .collect();
+    let loaded = app
+        .post("/api/v1/feedback:batch", &json!({ "records": records }))
+        .await;
+    assert_eq!(loaded.body["rejected"], json!([]), "{}", loaded.body);
+    for i in 0..4 {
+        let case = app
+            .post(
+                "/api/v1/cases",
+                &json!({"title": format!("Case {i}"), "priority": "high", "team": "care"}),
+            )
+            .await;
+        assert_eq!(case.status, StatusCode::CREATED, "{}", case.body);
+        let id = case.body["id"].as_i64().unwrap();
+        if i < 3 {
+            for _ in 0..(1 + i % 2) {
+                app.post(
+                    &format!("/api/v1/cases/{id}/events"),
+                    &json!({"kind": "contact", "text": "Called back"}),
+                )
+                .await;
+            }
+            let done = app
+                .patch(
+                    &format!("/api/v1/cases/{id}"),
+                    &json!({"status": "resolved", "resolution": "callback_made"}),
+                )
+                .await;
+            assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+        }
+    }
+    let m = app
+        .get(&format!("/api/v1/maturity?from={from}&to={to}"))
+        .await;
+    assert_eq!(m.status, StatusCode::OK, "{}", m.body);
+    let figure = |key: &str| -> Value {
+        m.body["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["criteria"].as_array().unwrap())
+            .find(|c| c["key"] == key)
+            .unwrap()["figure"]
+            .clone()
+    };
+    let metrics = app
+        .get(&format!("/api/v1/cases/metrics?from={from}&to={to}"))
+        .await;
+    let row = &metrics.body[0];
+    assert_eq!(
+        figure("mttr_hours"),
+        row["mttr_hours"]["mean"],
+        "{}",
+        m.body
+    );
+    assert_eq!(figure("fcr"), row["fcr"]["value"]);
+    assert_eq!(figure("sla_compliance"), row["sla_compliance"]["value"]);
+    let query = app
+        .post(
+            "/api/v1/query",
+            &json!({"measures": ["n", "nps"], "filters": {"from": from.to_string(), "to": to.to_string()}}),
+        )
+        .await;
+    assert_eq!(
+        figure("nps"),
+        query.body["rows"][0]["nps"]["value"],
+        "{}",
+        query.body
+    );
+    assert_eq!(figure("answers"), json!(60.0));
+    assert_eq!(figure("channels"), json!(2.0));
+    // 60 answers are below the 100 the first level needs: nothing is reached.
+    assert_eq!(m.body["level"], 0);
+    let lowered = app
+        .put("/api/v1/maturity/thresholds", &json!({"answers": 50}))
+        .await;
+    assert_eq!(lowered.status, StatusCode::OK, "{}", lowered.body);
+    assert_eq!(lowered.body["channels"], 2.0);
+    let m = app
+        .get(&format!("/api/v1/maturity?from={from}&to={to}"))
+        .await;
+    assert_eq!(m.body["level"], 1, "{}", m.body);
+    let refused = app
+        .put("/api/v1/maturity/thresholds", &json!({"speed": 1}))
+        .await;
+    assert_eq!(refused.error_field(), "speed");
+    let refused = app.get("/api/v1/maturity?from=2026-13-01").await;
+    assert_eq!(refused.error_field(), "from");
+}
