@@ -251,16 +251,18 @@ fn date(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, FieldError>
 }
 
 impl PeriodParams {
-    /// The period asked for, or the 90 days up to the data's end.
+    /// The period asked for, or the 90 days up to the data's end (its latest day included,
+    /// today at the latest).
     pub fn period(
         &self,
         index: &Index,
         now: DateTime<Utc>,
     ) -> Result<(NaiveDate, NaiveDate), FieldError> {
         let today = crate::strategy::today(index, now);
-        let end = index.latest().map_or(today, |s| {
-            today.min(day_to_date(index.zone().day(s)) + chrono::Days::new(1))
-        });
+        let last = index
+            .latest()
+            .map_or(today, |s| today.min(day_to_date(index.zone().day(s))));
+        let end = last + chrono::Days::new(1);
         let to = date("to", self.to.as_deref())?.unwrap_or(end);
         let from = date("from", self.from.as_deref())?.unwrap_or(to - chrono::Days::new(90));
         if from >= to {

@@ -11,7 +11,7 @@ pub mod application;
 pub mod audit;
 mod complaints;
 mod connections;
-mod diagnosis;
+pub mod diagnosis;
 mod download;
 mod error;
 mod extract;

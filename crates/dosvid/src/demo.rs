@@ -37,6 +37,7 @@ pub fn run(
     let survey = demo_survey(store.as_ref()).context("creating the demo survey")?;
     demo_rules(store.as_ref()).context("creating the demo's alert rules")?;
     demo_strategy(store.as_ref()).context("creating the demo's strategy cycle")?;
+    demo_diagnosis(store.as_ref()).context("creating the demo's diagnosis")?;
     demo_consents(store.as_ref()).context("recording the demo's consents")?;
     for (kind, key, [uk, en, ru]) in dosvid_demo::VOCABULARY {
         let names = dosvid_domain::Names::new(uk, en, ru);
@@ -451,6 +452,96 @@ fn demo_strategy(store: &dyn Store) -> anyhow::Result<()> {
                 now,
             )?;
         }
+    }
+    Ok(())
+}
+
+/// The demo's diagnosis, once: the SERVQUAL survey with its customers' answers over the last
+/// three months, two readiness assessments, the standards and the promises.
+fn demo_diagnosis(store: &dyn Store) -> anyhow::Result<()> {
+    use dosvid_domain::diagnosis::{
+        AssessmentAnswer, AssessmentDefinition, PromiseDefinition, StandardDefinition,
+    };
+    use dosvid_domain::survey::{Answer, Answers, NewResponse, SurveyDefinition, SurveyStatus};
+    use dosvid_server::diagnosis;
+    use serde_json::{Value, from_value};
+
+    let org = store.default_org()?;
+    if !diagnosis::list_assessments(store, org)?.is_empty() {
+        return Ok(());
+    }
+    let plan: Value = serde_json::from_str(dosvid_demo::DIAGNOSIS_JSON)?;
+    let now = chrono::Utc::now();
+    let survey: SurveyDefinition = from_value(plan["survey"].clone())?;
+    let survey = match store.survey_by_key(org, &survey.key) {
+        Ok(s) => s,
+        Err(_) => store.create_survey(org, survey.validate()?, SurveyStatus::Active, now)?,
+    };
+    // Customers' answers, drawn around the planned means on the 1–7 scale.
+    let people = &plan["customers"];
+    let first: chrono::NaiveDate = from_value(people["from"].clone())?;
+    let days = people["days"].as_u64().context("customers.days")?;
+    let mut rng = dosvid_demo::rng::Rng::new(22);
+    for i in 0..people["count"].as_u64().context("customers.count")? {
+        let day = first + chrono::Days::new(rng.below(days as usize) as u64);
+        let at = day
+            .and_hms_opt(9 + (i % 10) as u32, 0, 0)
+            .context("a time of day")?
+            .and_utc();
+        let mut answers = Answers::new();
+        for q in &survey.definition.questions {
+            let mean = |side: &str| people[side][&q.id].as_f64().unwrap_or(4.0);
+            let draw = |rng: &mut dosvid_demo::rng::Rng, mean: f64| {
+                (mean + (rng.unit() + rng.unit() + rng.unit() - 1.5) * 1.6)
+                    .round()
+                    .clamp(1.0, 7.0) as i64
+            };
+            let expectation = draw(&mut rng, mean("expectation"));
+            let perception = draw(&mut rng, mean("perception"));
+            answers.insert(
+                q.id.clone(),
+                Answer::Pair {
+                    expectation,
+                    perception,
+                },
+            );
+        }
+        let response = store.start_response(
+            org,
+            NewResponse {
+                survey_id: survey.id,
+                version: survey.version,
+                invitation_id: None,
+                customer_id: None,
+                interaction_id: None,
+                language: "uk".into(),
+            },
+            at,
+        )?;
+        store.complete_response(org, response.id, &answers, None, at)?;
+    }
+    for a in plan["assessments"].as_array().into_iter().flatten() {
+        let mut definition = a["definition"].clone();
+        let fields = definition
+            .as_object_mut()
+            .context("an assessment is an object")?;
+        if fields.remove("survey").is_some() {
+            fields.insert("servqual_survey_id".into(), survey.id.into());
+        }
+        let definition: AssessmentDefinition = from_value(definition)?;
+        let created = diagnosis::create_assessment(store, org, definition, now)?;
+        for answer in a["answers"].as_array().into_iter().flatten() {
+            let answer: AssessmentAnswer = from_value(answer.clone())?;
+            diagnosis::answer(store, org, created.id, answer, now)?;
+        }
+    }
+    for standard in plan["standards"].as_array().into_iter().flatten() {
+        let standard: StandardDefinition = from_value(standard.clone())?;
+        diagnosis::save(store, org, None, standard, now)?;
+    }
+    for promise in plan["promises"].as_array().into_iter().flatten() {
+        let promise: PromiseDefinition = from_value(promise.clone())?;
+        diagnosis::save(store, org, None, promise, now)?;
     }
     Ok(())
 }

@@ -103,6 +103,35 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/strategy/cycles/{id}/stages/{stage}",
             axum::routing::post(super::strategy::update_stage),
         )
+        .route("/diagnosis", axum::routing::get(super::diagnosis::overview))
+        .route(
+            "/diagnosis/assessments",
+            axum::routing::post(super::diagnosis::create_assessment),
+        )
+        .route(
+            "/diagnosis/assessments/{id}",
+            axum::routing::get(super::diagnosis::assessment),
+        )
+        .route(
+            "/diagnosis/assessments/{id}/answers",
+            axum::routing::post(super::diagnosis::answer),
+        )
+        .route(
+            "/diagnosis/thresholds",
+            axum::routing::post(super::diagnosis::set_thresholds),
+        )
+        .route(
+            "/diagnosis/standards",
+            axum::routing::post(super::diagnosis::create_standard),
+        )
+        .route(
+            "/diagnosis/promises",
+            axum::routing::post(super::diagnosis::create_promise),
+        )
+        .route(
+            "/diagnosis/{kind}/{id}/delete",
+            axum::routing::post(super::diagnosis::delete_document),
+        )
         .route("/agents/{agent}", axum::routing::get(super::agent::show))
         .route("/me", axum::routing::get(super::agent::mine))
         .route("/me/account", axum::routing::get(super::account::show))
@@ -375,7 +404,7 @@ fn refused_to_units(template: &str) -> bool {
 
 /// Whether the form is the session's own. (A post from another site was refused before it got
 /// here: `super::refuse_foreign_origin`.)
-fn csrf_ok(form: &Form, _headers: &HeaderMap, signed: &SignedIn) -> bool {
+pub(super) fn csrf_ok(form: &Form, _headers: &HeaderMap, signed: &SignedIn) -> bool {
     form.one("csrf") == Some(signed.session.csrf.as_str())
 }
 
@@ -676,7 +705,7 @@ pub(super) fn app_page(signed: &SignedIn, here: &str, title: &str, body: Markup)
         html! {
             nav.bar aria-label=(ui.app) {
                 a.brand href="/" { (ui.app) }
-                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/insights", ui.insights), ("/strategy", super::strategy::words(lang).title), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/me", ui.my_feedback), ("/settings", ui.settings)]
+                @for (path, name) in [("/", ui.overview), ("/journey", ui.journey_map), ("/insights", ui.insights), ("/strategy", super::strategy::words(lang).title), ("/diagnosis", super::diagnosis::words(lang).title), ("/feedback", ui.feedback), ("/cases", ui.cases), ("/customers", ui.customers), ("/surveys", ui.surveys), ("/complaints/new", ui.log_complaint), ("/me", ui.my_feedback), ("/settings", ui.settings)]
                     .into_iter()
                     .filter(|(path, _)| *path != "/settings" || signed.may(Action::Administer))
                     .filter(|(path, _)| *path != "/me" || signed.user().agent.is_some()) {

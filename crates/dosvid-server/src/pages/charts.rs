@@ -462,7 +462,12 @@ pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;
      .chart .cell{fill:#eef1f5}.chart .cell.bad{fill:#e6a39b}.chart .cell.mid{fill:#f3cf8e}.chart .cell.good{fill:#9fd0a3}\
      .chart .cell-value{font-size:10px;fill:#1b1f24}\
      .chart .line.other{stroke:#8a96a3;stroke-dasharray:6 4}.swatch.treated{background:#0b57a4}\
-     .chart .marker{stroke:#d68910;stroke-width:2}";
+     .chart .marker{stroke:#d68910;stroke-width:2}\
+     .chart.radar svg{max-height:400px}.chart .series{fill:#0b57a4;fill-opacity:.18;stroke:#0b57a4;stroke-width:2}\
+     .chart .series.other{fill:#8a96a3;fill-opacity:.08;stroke:#8a96a3;stroke-dasharray:6 4}.swatch.other{background:#8a96a3}\
+     .chart .box{fill:#eef1f5;stroke:#8a96a3}.chart .box-label{font-size:12px;fill:#1b1f24}\
+     .chart .gap{stroke:#c0392b;stroke-width:2;fill:none;stroke-dasharray:5 3}.chart .flow{stroke:#4a5360;stroke-width:1.5;fill:none}\
+     .chart .gap-label{font-size:12px;fill:#c0392b;font-weight:600}.chart .divider{stroke:#4a5360;stroke-width:1;stroke-dasharray:2 3}";
 
 #[cfg(test)]
 mod tests {
@@ -500,5 +505,70 @@ mod tests {
         assert_eq!(d.matches('M').count(), 2, "{d}");
         assert!(svg.contains("<title>NPS</title>"));
         assert!(svg.contains("Feb: —"));
+    }
+}
+
+/// A radar of scores on 0–100, one axis per label clockwise from the top; each series (name,
+/// values, CSS class) a closed polygon, a missing value drawn at the centre.
+pub fn radar(
+    title: &str,
+    labels: &[&str],
+    series: &[(&str, Vec<Option<f64>>, &'static str)],
+) -> Markup {
+    const SIZE: f64 = 420.0;
+    const R: f64 = 130.0;
+    let (cx, cy) = (SIZE / 2.0, SIZE / 2.0 - 10.0);
+    let n = labels.len().max(3);
+    let at = |i: usize, value: f64| {
+        let angle = std::f64::consts::TAU * i as f64 / n as f64 - std::f64::consts::FRAC_PI_2;
+        let r = R * value.clamp(0.0, 100.0) / 100.0;
+        (cx + r * angle.cos(), cy + r * angle.sin())
+    };
+    let ring = |value: f64| {
+        (0..n)
+            .map(|i| {
+                let (x, y) = at(i, value);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let summary: Vec<String> = series
+        .iter()
+        .map(|(name, values, _)| {
+            let parts: Vec<String> = labels
+                .iter()
+                .zip(values)
+                .map(|(l, v)| format!("{l} {}", v.map_or("—".to_owned(), |v| format!("{v:.0}"))))
+                .collect();
+            format!("{name}: {}", parts.join(", "))
+        })
+        .collect();
+    html! {
+        figure.chart.radar {
+            figcaption { (title) }
+            svg viewBox={ "0 0 " (SIZE) " " (SIZE) } role="img" aria-label={ (title) ". " (summary.join("; ")) } {
+                title { (title) }
+                @for level in [25.0, 50.0, 75.0, 100.0] {
+                    polygon.grid points=(ring(level)) {}
+                }
+                @for (i, label) in labels.iter().enumerate() {
+                    @let (x, y) = at(i, 100.0);
+                    @let (lx, ly) = at(i, 118.0);
+                    line.grid x1=(cx) y1=(cy) x2=(format!("{x:.1}")) y2=(format!("{y:.1}")) {}
+                    text.axis x=(format!("{lx:.1}")) y=(format!("{ly:.1}")) text-anchor=(if (lx - cx).abs() < 5.0 { "middle" } else if lx > cx { "start" } else { "end" }) { (label) }
+                }
+                @for (name, values, class) in series {
+                    @let points = values.iter().enumerate().map(|(i, v)| { let (x, y) = at(i, v.unwrap_or(0.0)); format!("{x:.1},{y:.1}") }).collect::<Vec<_>>().join(" ");
+                    polygon class={ "series " (class) } points=(points) { title { (name) } }
+                }
+                text.axis x="6" y=(SIZE - 6.0) { "0–100" }
+            }
+            @if series.len() > 1 {
+                div.legend {
+                    @for (name, _, class) in series { span { span class={ "swatch " (class) } {} (name) } }
+                }
+            }
+        }
     }
 }

@@ -12,6 +12,7 @@ mod charts;
 mod compare;
 mod customers;
 mod dashboard;
+mod diagnosis;
 mod duplicates;
 mod error;
 mod explorer;
@@ -192,6 +193,11 @@ impl Form {
     /// A field's value, `None` when absent or blank.
     pub fn text(&self, name: &str) -> Option<String> {
         given(&self.one(name).map(str::to_owned))
+    }
+
+    /// Every field in order, as (name, value).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     pub fn all(&self, name: &str) -> Vec<&str> {

@@ -343,3 +343,157 @@ async fn maturity(app: TestApp) {
     let refused = app.get("/api/v1/maturity?from=2026-13-01").await;
     assert_eq!(refused.error_field(), "from");
 }
+
+api_test!(
+    the_diagnosis_pages_speak_three_languages_show_the_api_s_figures_and_take_answers,
+    diagnosis_pages
+);
+async fn diagnosis_pages(app: TestApp) {
+    readiness(app.clone()).await;
+    let id = app.get("/api/v1/assessments").await.body[0]["id"]
+        .as_i64()
+        .unwrap();
+    let manager = crate::helpers::agent(&app, dosvid_domain::user::Role::CxManager).await;
+    let cookie = crate::helpers::sign_in(&app, &manager).await;
+    let signed = [("cookie", cookie.as_str())];
+    let assessment_page = format!("/diagnosis/assessments/{id}");
+    let raw_keys = [
+        "strategy.vision",
+        "human_resources",
+        "interaction_seconds",
+        "resolution_hours",
+        "mttr_hours",
+        "proactive_cases",
+        "contact-centre.queue",
+    ];
+    for (lang, title, readiness) in [
+        ("uk", "Діагностика", "Готовність до управління досвідом"),
+        ("en", "Diagnosis", "Readiness for CXM"),
+        ("ru", "Диагностика", "Готовность к управлению опытом"),
+    ] {
+        let overview = app.page("GET", "/diagnosis", &[], &signed).await;
+        let csrf = overview.hidden("csrf");
+        let switched = app
+            .page(
+                "POST",
+                "/me/language",
+                &[("csrf", &csrf), ("language", lang), ("next", "/diagnosis")],
+                &signed,
+            )
+            .await;
+        assert_eq!(switched.location.as_deref(), Some("/diagnosis"));
+        for path in ["/diagnosis", assessment_page.as_str()] {
+            let page = app.page("GET", path, &[], &signed).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.html);
+            let text = crate::strategy::visible(&page.html);
+            assert!(text.contains(title), "{lang} {path}: {text}");
+            assert!(text.contains(readiness), "{lang} {path}: {text}");
+            for key in raw_keys {
+                assert!(!text.contains(key), "{lang} {path} shows {key}: {text}");
+            }
+        }
+    }
+
+    // The page's block scores are the API's.
+    let api = app.get(&format!("/api/v1/assessments/{id}")).await;
+    let page = app.page("GET", &assessment_page, &[], &signed).await;
+    for block in api.body["readiness"]["blocks"].as_array().unwrap() {
+        if let Some(score) = block["score"].as_f64() {
+            let shown = format!(
+                "data-part=\"{}\" data-score=\"{score}\"",
+                block["part"].as_str().unwrap()
+            );
+            assert!(page.html.contains(&shown), "{shown}");
+        }
+    }
+
+    // Someone answers in the web application; the API counts them.
+    let csrf = page.hidden("csrf");
+    let answered = app
+        .page(
+            "POST",
+            &format!("{assessment_page}/answers"),
+            &[
+                ("csrf", &csrf),
+                ("respondent", "Andriy"),
+                ("strategy.vision", "5"),
+                ("team.owner", "4"),
+                ("team.skills", ""),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.html);
+    let api = app.get(&format!("/api/v1/assessments/{id}")).await;
+    assert_eq!(api.body["respondents"], 4);
+    let team = api.body["readiness"]["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["part"] == "team")
+        .unwrap()
+        .clone();
+    assert_eq!(team["score"], 75.0, "{team}");
+
+    // A standard from the form, stored as the API stores one; an agent may not add one.
+    let created = app
+        .page(
+            "POST",
+            "/diagnosis/standards",
+            &[
+                ("csrf", &csrf),
+                ("name", "Queue within 2 min"),
+                ("metric", "interaction_seconds"),
+                ("target", "120"),
+                ("touchpoint", "contact-centre.queue"),
+                ("dimension", "responsiveness"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let standards = app.get("/api/v1/standards").await;
+    assert_eq!(standards.body[0]["measure"]["target"], 120.0);
+    let bad = app
+        .page(
+            "POST",
+            "/diagnosis/standards",
+            &[
+                ("csrf", &csrf),
+                ("name", "x"),
+                ("metric", "csat"),
+                ("target", "9"),
+            ],
+            &signed,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("measure.target"), "{}", bad.html);
+    let agent = crate::helpers::agent(&app, dosvid_domain::user::Role::Agent).await;
+    let agent_cookie = crate::helpers::sign_in(&app, &agent).await;
+    let as_agent = [("cookie", agent_cookie.as_str())];
+    let page = app.page("GET", "/diagnosis", &[], &as_agent).await;
+    let refused = app
+        .page(
+            "POST",
+            "/diagnosis/standards",
+            &[
+                ("csrf", &page.hidden("csrf")),
+                ("name", "y"),
+                ("metric", "csat"),
+                ("target", "4"),
+            ],
+            &as_agent,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/api/v1/standards")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -459,7 +459,7 @@ pub async fn plan(app: &TestApp) -> (Value, Value) {
 }
 
 /// The text a person reads: the markup without its tags, attributes and styles.
-fn visible(html: &str) -> String {
+pub(crate) fn visible(html: &str) -> String {
     let mut text = String::new();
     let mut rest = html;
     while let Some(open) = rest.find('<') {
