@@ -24,6 +24,10 @@ pub enum DocumentKind {
     Promise,
     /// The organisation's thresholds for the maturity evidence (one document at most).
     MaturityThresholds,
+    /// A study of customers first-hand (the research repository).
+    Study,
+    /// An analytical template: empathy map, point of view, value proposition canvas…
+    Template,
 }
 
 impl DocumentKind {
@@ -34,6 +38,8 @@ impl DocumentKind {
             DocumentKind::Standard => "standard",
             DocumentKind::Promise => "promise",
             DocumentKind::MaturityThresholds => "maturity_thresholds",
+            DocumentKind::Study => "study",
+            DocumentKind::Template => "template",
         }
     }
 
@@ -45,6 +51,8 @@ impl DocumentKind {
             DocumentKind::Standard => "standard",
             DocumentKind::Promise => "promise",
             DocumentKind::MaturityThresholds => "maturity thresholds",
+            DocumentKind::Study => "study",
+            DocumentKind::Template => "template",
         }
     }
 
@@ -1145,6 +1153,463 @@ impl MaturityThresholds {
     }
 }
 
+/// How a study met its customers (SPEC §3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StudyMethod {
+    InDepthInterview,
+    /// Observation, "fly on the wall".
+    Observation,
+    /// "In the customer's moccasins": living the journey as a customer.
+    CustomersMoccasins,
+    StoriesSharing,
+    PioneerView,
+    FieldResearch,
+    /// A chain of "why?" from a symptom to its root cause.
+    FiveWhys,
+}
+
+impl StudyMethod {
+    pub const ALL: [StudyMethod; 7] = [
+        StudyMethod::InDepthInterview,
+        StudyMethod::Observation,
+        StudyMethod::CustomersMoccasins,
+        StudyMethod::StoriesSharing,
+        StudyMethod::PioneerView,
+        StudyMethod::FieldResearch,
+        StudyMethod::FiveWhys,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StudyMethod::InDepthInterview => "in_depth_interview",
+            StudyMethod::Observation => "observation",
+            StudyMethod::CustomersMoccasins => "customers_moccasins",
+            StudyMethod::StoriesSharing => "stories_sharing",
+            StudyMethod::PioneerView => "pioneer_view",
+            StudyMethod::FieldResearch => "field_research",
+            StudyMethod::FiveWhys => "five_whys",
+        }
+    }
+
+    pub fn name(self) -> Text {
+        match self {
+            StudyMethod::InDepthInterview => Text::new(
+                "Глибинне інтерв’ю",
+                "In-depth interview",
+                "Глубинное интервью",
+            ),
+            StudyMethod::Observation => Text::new(
+                "Спостереження («муха на стіні»)",
+                "Observation (\"fly on the wall\")",
+                "Наблюдение («муха на стене»)",
+            ),
+            StudyMethod::CustomersMoccasins => Text::new(
+                "«У мокасинах клієнта»",
+                "In the customer's moccasins",
+                "«В мокасинах клиента»",
+            ),
+            StudyMethod::StoriesSharing => {
+                Text::new("Обмін історіями", "Stories sharing", "Обмен историями")
+            }
+            StudyMethod::PioneerView => {
+                Text::new("Погляд піонера", "Pioneer view", "Взгляд пионера")
+            }
+            StudyMethod::FieldResearch => Text::new(
+                "Польове дослідження",
+                "Field research",
+                "Полевое исследование",
+            ),
+            StudyMethod::FiveWhys => Text::new("П’ять «чому»", "Five whys", "Пять «почему»"),
+        }
+    }
+}
+
+/// Someone a study met: a customer (linked to their profile when known) or a description.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Participant {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub customer_id: Option<i64>,
+}
+
+/// A note or a quote of a study, tagged with where it happened and what it is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StudyNote {
+    #[schema(min_length = 1, max_length = 10000)]
+    pub text: String,
+    /// A customer's own words (shown beside the numbers), not the researcher's note.
+    #[serde(default)]
+    pub quote: bool,
+    /// The participant who said it: their place in `participants`, from 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant: Option<usize>,
+    /// The touchpoint's key; the server resolves it to `touchpoint_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub touchpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub touchpoint_id: Option<i64>,
+    /// Theme keys; when none are given, the text analysis suggests them.
+    #[serde(default)]
+    pub themes: Vec<String>,
+}
+
+/// A file's text kept with a study (a transcript, field notes), searchable with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[schema(max_length = 100000)]
+    pub text: String,
+}
+
+/// A study: the body of `POST /api/v1/studies`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StudyDefinition {
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    pub method: StudyMethod,
+    pub conducted_on: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub participants: Vec<Participant>,
+    #[serde(default)]
+    pub notes: Vec<StudyNote>,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// A five-whys chain: the symptom first, each next answer one "why?" deeper.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub whys: Vec<String>,
+    /// The root cause reached, as a cases' root-cause code (`queue_capacity`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
+    pub root_cause: Option<String>,
+}
+
+/// Most notes, participants or whys in a study.
+const MAX_PARTS: usize = 500;
+
+impl StudyDefinition {
+    pub fn validate(self) -> Result<StudyDefinition, FieldError> {
+        let count = |field: &str, n: usize| {
+            if n > MAX_PARTS {
+                Err(FieldError::new(field, format!("at most {MAX_PARTS}")))
+            } else {
+                Ok(())
+            }
+        };
+        count("participants", self.participants.len())?;
+        count("notes", self.notes.len())?;
+        count("attachments", self.attachments.len())?;
+        count("whys", self.whys.len())?;
+        let mut participants = Vec::with_capacity(self.participants.len());
+        for (i, p) in self.participants.into_iter().enumerate() {
+            if p.customer_id.is_some_and(|id| id <= 0) {
+                return Err(FieldError::new(
+                    format!("participants[{i}].customer_id"),
+                    "must be a positive id",
+                ));
+            }
+            participants.push(Participant {
+                name: required(&format!("participants[{i}].name"), &p.name)?,
+                customer_id: p.customer_id,
+            });
+        }
+        let mut notes = Vec::with_capacity(self.notes.len());
+        for (i, n) in self.notes.into_iter().enumerate() {
+            let field = |f: &str| format!("notes[{i}].{f}");
+            if n.participant.is_some_and(|p| p >= participants.len()) {
+                return Err(FieldError::new(field("participant"), "no such participant"));
+            }
+            if n.touchpoint.is_some() && n.touchpoint_id.is_some() {
+                return Err(FieldError::new(
+                    field("touchpoint"),
+                    "give either touchpoint or touchpoint_id, not both",
+                ));
+            }
+            let mut themes = Vec::new();
+            for (j, t) in n.themes.iter().enumerate() {
+                if let Some(t) = error::short_text(&field(&format!("themes[{j}]")), Some(t))?
+                    && !themes.contains(&t)
+                {
+                    themes.push(t);
+                }
+            }
+            notes.push(StudyNote {
+                text: long_text(&field("text"), Some(n.text))?
+                    .ok_or_else(|| FieldError::new(field("text"), "is required"))?,
+                quote: n.quote,
+                participant: n.participant,
+                touchpoint: error::short_text(&field("touchpoint"), n.touchpoint.as_deref())?,
+                touchpoint_id: n.touchpoint_id,
+                themes,
+            });
+        }
+        let mut attachments = Vec::with_capacity(self.attachments.len());
+        for (i, a) in self.attachments.into_iter().enumerate() {
+            let text = a.text.trim().to_owned();
+            error::plain_text(&format!("attachments[{i}].text"), &text)?;
+            if text.chars().count() > 100_000 {
+                return Err(FieldError::new(
+                    format!("attachments[{i}].text"),
+                    "must be at most 100000 characters",
+                ));
+            }
+            attachments.push(Attachment {
+                name: required(&format!("attachments[{i}].name"), &a.name)?,
+                text,
+            });
+        }
+        let mut whys = Vec::with_capacity(self.whys.len());
+        for (i, w) in self.whys.into_iter().enumerate() {
+            whys.push(
+                long_text(&format!("whys[{i}]"), Some(w))?
+                    .ok_or_else(|| FieldError::new(format!("whys[{i}]"), "is required"))?,
+            );
+        }
+        Ok(StudyDefinition {
+            title: required("title", &self.title)?,
+            method: self.method,
+            conducted_on: self.conducted_on,
+            summary: long_text("summary", self.summary)?,
+            participants,
+            notes,
+            attachments,
+            whys,
+            root_cause: error::short_text("root_cause", self.root_cause.as_deref())?,
+        })
+    }
+
+    /// Whether `needle` (lower case) is in its title, summary, notes, attachments or whys.
+    pub fn mentions(&self, needle: &str) -> bool {
+        let has = |text: &str| text.to_lowercase().contains(needle);
+        has(&self.title)
+            || self.summary.as_deref().is_some_and(has)
+            || self.notes.iter().any(|n| has(&n.text))
+            || self
+                .attachments
+                .iter()
+                .any(|a| has(&a.text) || has(&a.name))
+            || self.whys.iter().any(|w| has(w))
+            || self.participants.iter().any(|p| has(&p.name))
+    }
+}
+
+/// The analytical templates (SPEC §3.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateKind {
+    EmpathyMap,
+    PointOfView,
+    HowMightWe,
+    ValueProposition,
+    JourneyCanvas,
+}
+
+impl TemplateKind {
+    pub const ALL: [TemplateKind; 5] = [
+        TemplateKind::EmpathyMap,
+        TemplateKind::PointOfView,
+        TemplateKind::HowMightWe,
+        TemplateKind::ValueProposition,
+        TemplateKind::JourneyCanvas,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateKind::EmpathyMap => "empathy_map",
+            TemplateKind::PointOfView => "point_of_view",
+            TemplateKind::HowMightWe => "how_might_we",
+            TemplateKind::ValueProposition => "value_proposition",
+            TemplateKind::JourneyCanvas => "journey_canvas",
+        }
+    }
+
+    pub fn name(self) -> Text {
+        match self {
+            TemplateKind::EmpathyMap => Text::new("Карта емпатії", "Empathy map", "Карта эмпатии"),
+            TemplateKind::PointOfView => Text::new("Точка зору", "Point of view", "Точка зрения"),
+            TemplateKind::HowMightWe => {
+                Text::new("Як ми могли б…?", "How might we…?", "Как мы могли бы…?")
+            }
+            TemplateKind::ValueProposition => Text::new(
+                "Канва ціннісної пропозиції",
+                "Value proposition canvas",
+                "Канва ценностного предложения",
+            ),
+            TemplateKind::JourneyCanvas => Text::new(
+                "Канва карти шляху клієнта",
+                "Customer journey map canvas",
+                "Канва карты пути клиента",
+            ),
+        }
+    }
+
+    /// Its sections, in order, each with its name.
+    pub fn sections(self) -> &'static [(&'static str, Text)] {
+        match self {
+            TemplateKind::EmpathyMap => &EMPATHY_MAP,
+            TemplateKind::PointOfView => &POINT_OF_VIEW,
+            TemplateKind::HowMightWe => &HOW_MIGHT_WE,
+            TemplateKind::ValueProposition => &VALUE_PROPOSITION,
+            TemplateKind::JourneyCanvas => &JOURNEY_CANVAS,
+        }
+    }
+}
+
+static EMPATHY_MAP: [(&str, Text); 6] = [
+    ("says", Text::new("Каже", "Says", "Говорит")),
+    ("thinks", Text::new("Думає", "Thinks", "Думает")),
+    ("does", Text::new("Робить", "Does", "Делает")),
+    ("feels", Text::new("Відчуває", "Feels", "Чувствует")),
+    ("pains", Text::new("Болі", "Pains", "Боли")),
+    ("gains", Text::new("Вигоди", "Gains", "Выгоды")),
+];
+static POINT_OF_VIEW: [(&str, Text); 3] = [
+    ("user", Text::new("Хто", "Who", "Кто")),
+    ("need", Text::new("Потребує", "Needs", "Нуждается")),
+    (
+        "insight",
+        Text::new("Бо (інсайт)", "Because (insight)", "Потому что (инсайт)"),
+    ),
+];
+static HOW_MIGHT_WE: [(&str, Text); 2] = [
+    ("problem", Text::new("Проблема", "Problem", "Проблема")),
+    (
+        "questions",
+        Text::new("Як ми могли б…?", "How might we…?", "Как мы могли бы…?"),
+    ),
+];
+static VALUE_PROPOSITION: [(&str, Text); 6] = [
+    (
+        "jobs",
+        Text::new("Завдання клієнта", "Customer jobs", "Задачи клиента"),
+    ),
+    ("pains", Text::new("Болі", "Pains", "Боли")),
+    ("gains", Text::new("Вигоди", "Gains", "Выгоды")),
+    (
+        "products",
+        Text::new(
+            "Продукти й послуги",
+            "Products & services",
+            "Продукты и услуги",
+        ),
+    ),
+    (
+        "pain_relievers",
+        Text::new("Знеболювальні", "Pain relievers", "Обезболивающие"),
+    ),
+    (
+        "gain_creators",
+        Text::new("Творці вигод", "Gain creators", "Создатели выгод"),
+    ),
+];
+static JOURNEY_CANVAS: [(&str, Text); 6] = [
+    ("stages", Text::new("Етапи", "Stages", "Этапы")),
+    (
+        "actions",
+        Text::new("Дії клієнта", "Customer actions", "Действия клиента"),
+    ),
+    (
+        "touchpoints",
+        Text::new("Точки контакту", "Touchpoints", "Точки контакта"),
+    ),
+    ("emotions", Text::new("Емоції", "Emotions", "Эмоции")),
+    ("pains", Text::new("Болі", "Pains", "Боли")),
+    (
+        "opportunities",
+        Text::new("Можливості", "Opportunities", "Возможности"),
+    ),
+];
+
+/// An analytical template as filled in: the body of `POST /api/v1/templates`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateDocument {
+    pub kind: TemplateKind,
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+    /// Who it is about: customer attribute filters as in `/query` (`{"segment": "premium"}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub segment: Option<crate::Attributes>,
+    /// Section key → its entries.
+    #[serde(default)]
+    pub sections: BTreeMap<String, Vec<String>>,
+}
+
+impl TemplateDocument {
+    pub fn validate(self) -> Result<TemplateDocument, FieldError> {
+        let allowed = self.kind.sections();
+        let mut sections = BTreeMap::new();
+        for (key, entries) in self.sections {
+            if !allowed.iter().any(|(k, _)| *k == key) {
+                return Err(FieldError::new(
+                    format!("sections.{key}"),
+                    format!("a {} has no such section", self.kind.as_str()),
+                ));
+            }
+            if entries.len() > MAX_PARTS {
+                return Err(FieldError::new(
+                    format!("sections.{key}"),
+                    format!("at most {MAX_PARTS}"),
+                ));
+            }
+            let mut kept = Vec::new();
+            for (i, e) in entries.into_iter().enumerate() {
+                if let Some(e) = long_text(&format!("sections.{key}[{i}]"), Some(e))? {
+                    kept.push(e);
+                }
+            }
+            sections.insert(key, kept);
+        }
+        Ok(TemplateDocument {
+            kind: self.kind,
+            title: required("title", &self.title)?,
+            segment: self.segment,
+            sections,
+        })
+    }
+
+    /// The template as Markdown, its names in `language`.
+    pub fn markdown(&self, language: &str) -> String {
+        let mut out = format!("# {}\n\n_{}_\n", self.title, self.kind.name().get(language));
+        if let Some(segment) = self.segment.as_ref().filter(|s| !s.is_empty()) {
+            let who: Vec<String> = segment
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}: {}",
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                    )
+                })
+                .collect();
+            out.push_str(&format!("\n{}\n", who.join(", ")));
+        }
+        for (key, name) in self.kind.sections() {
+            out.push_str(&format!("\n## {}\n\n", name.get(language)));
+            match self.sections.get(*key).filter(|e| !e.is_empty()) {
+                Some(entries) => {
+                    for e in entries {
+                        out.push_str(&format!("- {}\n", e.replace('\n', " ")));
+                    }
+                }
+                None => out.push_str("- …\n"),
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1213,6 +1678,31 @@ mod tests {
             ],
         )]);
         assert_eq!(r.self_assessed_level, 2);
+    }
+
+    #[test]
+    fn a_template_keeps_only_its_own_sections_and_reads_as_markdown() {
+        let doc = TemplateDocument {
+            kind: TemplateKind::EmpathyMap,
+            title: "Premium".into(),
+            segment: None,
+            sections: BTreeMap::from([(
+                "says".to_owned(),
+                vec!["Too long on the line".to_owned(), " ".to_owned()],
+            )]),
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(doc.sections["says"], ["Too long on the line"]);
+        let md = doc.markdown("en");
+        assert!(md.starts_with("# Premium\n"), "{md}");
+        assert!(md.contains("## Says\n\n- Too long on the line\n"), "{md}");
+        assert!(md.contains("## Gains\n\n- …\n"), "{md}");
+        let wrong = TemplateDocument {
+            sections: BTreeMap::from([("jobs".to_owned(), vec![])]),
+            ..doc
+        };
+        assert_eq!(wrong.validate().unwrap_err().field, "sections.jobs");
     }
 
     #[test]

@@ -377,7 +377,7 @@ pub const OPEN_TO_UNITS: [&str; 56] = [
 /// across customers, survey responses and invitations, alerts and rule replays, webhook
 /// webhooks (their payloads are the organisation's events), the company's diagnosis (its
 /// readiness, maturity and gaps are the whole company's), the sentiment model (fitted to all its answers), the audit log, the units themselves — refused to a restricted principal.
-pub const REFUSED_TO_UNITS: [&str; 32] = [
+pub const REFUSED_TO_UNITS: [&str; 37] = [
     "/api/v1/assessment-questionnaire",
     "/api/v1/assessments",
     "/api/v1/assessments/{id}",
@@ -389,6 +389,11 @@ pub const REFUSED_TO_UNITS: [&str; 32] = [
     "/api/v1/promises/{id}",
     "/api/v1/standards",
     "/api/v1/standards/{id}",
+    "/api/v1/studies",
+    "/api/v1/studies/{id}",
+    "/api/v1/templates",
+    "/api/v1/templates/{id}",
+    "/api/v1/templates/{id}/markdown",
     "/api/v1/alert-rules/{id}/backtest",
     "/api/v1/alert-rules/{id}/evaluate",
     "/api/v1/alerts",

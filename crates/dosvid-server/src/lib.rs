@@ -20,12 +20,14 @@ mod pages;
 mod privacy;
 mod questions;
 pub mod reading;
+pub mod research;
 mod service;
 mod servqual;
 pub mod strategy;
 mod telemetry;
 mod watch;
 mod webhooks;
+mod words;
 mod workers;
 
 use std::sync::Arc;

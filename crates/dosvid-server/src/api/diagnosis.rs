@@ -1,14 +1,19 @@
-//! Diagnosing the company (issue 22): thin handlers over `crate::diagnosis`.
+//! Diagnosing the company (issue 22): thin handlers over `crate::diagnosis` and
+//! `crate::research`.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use chrono::Utc;
+use dosvid_domain::FieldError;
 use dosvid_domain::diagnosis::{
     AssessmentAnswer, AssessmentDefinition, DocumentKind, ITEMS, Item, MaturityThresholds,
-    PromiseDefinition, StandardDefinition,
+    PromiseDefinition, StandardDefinition, StudyDefinition, TemplateDocument,
 };
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{Id, query_params};
 use crate::diagnosis::{
@@ -17,6 +22,7 @@ use crate::diagnosis::{
 };
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, Auth};
+use crate::research::{self, Study, StudySearch, Template};
 use crate::{ApiError, AppState};
 
 /// The readiness questionnaire: three statements per block, one per kind of external support
@@ -308,5 +314,222 @@ pub async fn gaps(
                 diagnosis::gaps(s, index, org, period, survey, now)
             })
             .await?,
+    ))
+}
+
+/// The research repository: studies found by words, method, touchpoint (with everything below
+/// it) or theme, newest first.
+#[utoipa::path(get, path = "/api/v1/studies", tag = "diagnosis", params(StudySearch),
+    responses((status = 200, body = Vec<Study>), (status = 422, body = ErrorBody)))]
+pub async fn list_studies(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    params: Result<Query<StudySearch>, QueryRejection>,
+) -> Result<Json<Vec<Study>>, ApiError> {
+    let search = query_params(params)?;
+    Ok(Json(
+        state
+            .run(move |s| research::search_studies(s, auth.org, &search))
+            .await?,
+    ))
+}
+
+/// Record a study: its method, participants (customers linked by `customer_id`), notes and
+/// quotes tagged with touchpoints and themes (a note without themes gets those the text
+/// analysis reads in it), attachments' text, and for five whys the chain with its root cause.
+#[utoipa::path(post, path = "/api/v1/studies", tag = "diagnosis", request_body = StudyDefinition,
+    responses((status = 201, body = Study), (status = 422, body = ErrorBody)))]
+pub async fn create_study(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    ApiJson(definition): ApiJson<StudyDefinition>,
+) -> Result<(StatusCode, Json<Study>), ApiError> {
+    let study = state
+        .run(move |s| research::save_study(s, auth.org, None, definition, Utc::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(study)))
+}
+
+#[utoipa::path(get, path = "/api/v1/studies/{id}", tag = "diagnosis", params(("id" = i64, Path)),
+    responses((status = 200, body = Study), (status = 404, body = ErrorBody)))]
+pub async fn get_study(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<Study>, ApiError> {
+    Ok(Json(
+        state
+            .run(move |s| research::get_study(s, auth.org, id))
+            .await?,
+    ))
+}
+
+/// Replace a study.
+#[utoipa::path(put, path = "/api/v1/studies/{id}", tag = "diagnosis", params(("id" = i64, Path)),
+    request_body = StudyDefinition,
+    responses((status = 200, body = Study), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_study(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    ApiJson(definition): ApiJson<StudyDefinition>,
+) -> Result<Json<Study>, ApiError> {
+    Ok(Json(
+        state
+            .run(move |s| research::save_study(s, auth.org, Some(id), definition, Utc::now()))
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/studies/{id}", tag = "diagnosis", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_study(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    state
+        .run(move |s| s.delete_document(auth.org, DocumentKind::Study, id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Analytical templates: empathy maps, points of view, how-might-we questions, value
+/// proposition and journey map canvases.
+#[utoipa::path(get, path = "/api/v1/templates", tag = "diagnosis",
+    responses((status = 200, body = Vec<Template>)))]
+pub async fn list_templates(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+) -> Result<Json<Vec<Template>>, ApiError> {
+    let list = state
+        .run(move |s| {
+            s.list_documents(auth.org, DocumentKind::Template, None)?
+                .iter()
+                .map(research::template)
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateParams {
+    /// `uk`, `en` or `ru`: fill the empty sections the data speaks to (what the segment says and
+    /// feels, its pains and gains, the journey's stages and the touchpoints that hurt), written
+    /// in this language. Absent: nothing is filled.
+    #[param(pattern = "^(uk|en|ru)$")]
+    pub prefill: Option<String>,
+}
+
+fn language(field: &str, raw: Option<&str>) -> Result<Option<&'static str>, FieldError> {
+    match raw.filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => ["uk", "en", "ru"]
+            .into_iter()
+            .find(|l| *l == raw)
+            .map(Some)
+            .ok_or_else(|| FieldError::new(field, "must be uk, en or ru")),
+    }
+}
+
+/// Start a template, prefilled from the data when `prefill` names a language.
+#[utoipa::path(post, path = "/api/v1/templates", tag = "diagnosis", params(TemplateParams),
+    request_body = TemplateDocument,
+    responses((status = 201, body = Template), (status = 422, body = ErrorBody)))]
+pub async fn create_template(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    params: Result<Query<TemplateParams>, QueryRejection>,
+    ApiJson(document): ApiJson<TemplateDocument>,
+) -> Result<(StatusCode, Json<Template>), ApiError> {
+    let params = query_params(params)?;
+    let prefill = language("prefill", params.prefill.as_deref())?;
+    let org = auth.org;
+    let made = state
+        .with_index(&auth.principal, move |s, index| {
+            research::save_template(s, index, org, None, document, prefill, Utc::now())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+#[utoipa::path(get, path = "/api/v1/templates/{id}", tag = "diagnosis", params(("id" = i64, Path)),
+    responses((status = 200, body = Template), (status = 404, body = ErrorBody)))]
+pub async fn get_template(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<Json<Template>, ApiError> {
+    Ok(Json(
+        state
+            .run(move |s| {
+                research::template(&s.get_document(auth.org, DocumentKind::Template, id)?)
+            })
+            .await?,
+    ))
+}
+
+/// Replace a template's title, segment and sections.
+#[utoipa::path(put, path = "/api/v1/templates/{id}", tag = "diagnosis", params(("id" = i64, Path)),
+    request_body = TemplateDocument,
+    responses((status = 200, body = Template), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_template(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    ApiJson(document): ApiJson<TemplateDocument>,
+) -> Result<Json<Template>, ApiError> {
+    let org = auth.org;
+    Ok(Json(
+        state
+            .with_index(&auth.principal, move |s, index| {
+                s.get_document(org, DocumentKind::Template, id)?;
+                research::save_template(s, index, org, Some(id), document, None, Utc::now())
+            })
+            .await?,
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/templates/{id}", tag = "diagnosis", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_template(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    state
+        .run(move |s| s.delete_document(auth.org, DocumentKind::Template, id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MarkdownParams {
+    /// The language of the sections' names: `uk` (default), `en` or `ru`.
+    #[param(pattern = "^(uk|en|ru)$")]
+    pub language: Option<String>,
+}
+
+/// A template as Markdown.
+#[utoipa::path(get, path = "/api/v1/templates/{id}/markdown", tag = "diagnosis",
+    params(("id" = i64, Path), MarkdownParams),
+    responses((status = 200, content_type = "text/markdown", body = String), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn template_markdown(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    Id(id): Id,
+    params: Result<Query<MarkdownParams>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let params = query_params(params)?;
+    let lang = language("language", params.language.as_deref())?.unwrap_or("uk");
+    let t = state
+        .run(move |s| research::template(&s.get_document(auth.org, DocumentKind::Template, id)?))
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+        t.document.markdown(lang),
     ))
 }

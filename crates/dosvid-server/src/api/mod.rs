@@ -53,7 +53,7 @@ pub const MAX_BODY_BYTES: usize = 32 << 20;
         (name = "analytics", description = "Questions about the feedback: metrics by slice, trends, the journey map"),
         (name = "insights", description = "Why the experience is what it is: key drivers and what to fix first"),
         (name = "strategy", description = "Managing the experience: CX goals and their progress, initiatives and their return (ROX), the eight-stage strategy cycle"),
-        (name = "diagnosis", description = "Diagnosing the company: readiness for CXM, interaction maturity, the five service-quality gaps with the standards and promises they are measured against"),
+        (name = "diagnosis", description = "Diagnosing the company: readiness for CXM, interaction maturity, the five service-quality gaps with the standards and promises they are measured against, the research repository and the analytical templates"),
         (name = "settings", description = "The organisation's settings"),
         (name = "text", description = "What Dosvid reads in comments"),
         (name = "cases", description = "Cases that close the loop, and the service metrics measured from them"),
@@ -183,6 +183,22 @@ fn api_routes() -> OpenApiRouter<AppState> {
             diagnosis::delete_promise
         ))
         .routes(routes!(diagnosis::gaps))
+        .routes(routes!(diagnosis::list_studies, diagnosis::create_study))
+        .routes(routes!(
+            diagnosis::get_study,
+            diagnosis::update_study,
+            diagnosis::delete_study
+        ))
+        .routes(routes!(
+            diagnosis::list_templates,
+            diagnosis::create_template
+        ))
+        .routes(routes!(
+            diagnosis::get_template,
+            diagnosis::update_template,
+            diagnosis::delete_template
+        ))
+        .routes(routes!(diagnosis::template_markdown))
         .routes(routes!(strategy::list_cycles, strategy::create_cycle))
         .routes(routes!(strategy::get_cycle))
         .routes(routes!(strategy::update_stage))

@@ -129,6 +129,26 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::post(super::diagnosis::create_promise),
         )
         .route(
+            "/diagnosis/studies",
+            axum::routing::get(super::research::studies).post(super::research::create_study),
+        )
+        .route(
+            "/diagnosis/studies/{id}",
+            axum::routing::get(super::research::study),
+        )
+        .route(
+            "/diagnosis/templates",
+            axum::routing::get(super::research::templates).post(super::research::create_template),
+        )
+        .route(
+            "/diagnosis/templates/{id}",
+            axum::routing::get(super::research::template).post(super::research::update_template),
+        )
+        .route(
+            "/diagnosis/templates/{id}/markdown",
+            axum::routing::get(super::research::template_markdown),
+        )
+        .route(
             "/diagnosis/{kind}/{id}/delete",
             axum::routing::post(super::diagnosis::delete_document),
         )

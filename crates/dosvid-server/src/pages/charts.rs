@@ -463,7 +463,7 @@ pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;
      .chart .cell-value{font-size:10px;fill:#1b1f24}\
      .chart .line.other{stroke:#8a96a3;stroke-dasharray:6 4}.swatch.treated{background:#0b57a4}\
      .chart .marker{stroke:#d68910;stroke-width:2}\
-     .chart.radar svg{max-height:400px}.chart .series{fill:#0b57a4;fill-opacity:.18;stroke:#0b57a4;stroke-width:2}\
+     .chart.radar svg{max-height:400px}.chart polygon.grid{fill:none}.chart .series{fill:#0b57a4;fill-opacity:.18;stroke:#0b57a4;stroke-width:2}\
      .chart .series.other{fill:#8a96a3;fill-opacity:.08;stroke:#8a96a3;stroke-dasharray:6 4}.swatch.other{background:#8a96a3}\
      .chart .box{fill:#eef1f5;stroke:#8a96a3}.chart .box-label{font-size:12px;fill:#1b1f24}\
      .chart .gap{stroke:#c0392b;stroke-width:2;fill:none;stroke-dasharray:5 3}.chart .flow{stroke:#4a5360;stroke-width:1.5;fill:none}\

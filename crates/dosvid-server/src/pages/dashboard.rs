@@ -740,6 +740,16 @@ pub async fn touchpoint(
         .run(move |s| s.feedback_by_ids(org, &ids))
         .await
         .unwrap_or_default();
+    // What customers said in the research repository's studies here (the whole company's
+    // research, so for those who see the whole company).
+    let quotes = if signed.principal.is_whole() {
+        state
+            .run(move |s| crate::research::quotes_at(s, org, id))
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let choices = Choices {
         segments: view.segments.clone(),
         naming,
@@ -847,6 +857,22 @@ pub async fn touchpoint(
                                 " · " (ui.sentiment) ": " (ui.sentiment_of(s))
                             }
                             @if !f.themes.is_empty() { " · " (ui.themes) ": " (f.themes.join(", ")) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !quotes.is_empty() {
+            section #research-quotes {
+                h2 { (super::research::words(lang).research_quotes) }
+                ul.comments {
+                    @for q in quotes.iter().take(LATEST_COMMENTS) {
+                        li {
+                            p.comment { "«" (q.text) "»" }
+                            p.meta {
+                                @if let Some(who) = &q.participant { (who) " · " }
+                                a href={ "/diagnosis/studies/" (q.study_id) } { (q.study) } " · " (q.conducted_on)
+                            }
                         }
                     }
                 }

@@ -116,7 +116,7 @@ pub struct Words {
     staff: &'static str,
     coverage: &'static str,
     staff_expectation: &'static str,
-    not_whole: &'static str,
+    pub not_whole: &'static str,
     no_such: &'static str,
 }
 
@@ -626,6 +626,7 @@ async fn overview_page(
     let csrf = &signed.session.csrf;
     let manage = signed.may(Action::ManageStrategy);
     let body = html! {
+        (super::research::section_nav(lang, "/diagnosis"))
         h1 { (w.title) }
         p.hint { (w.hint) }
         @if let Some((_, message)) = &problem { p.error role="alert" { (message) } }
@@ -644,7 +645,7 @@ async fn overview_page(
             h2 { (w.readiness) }
             p.hint { (w.readiness_hint) }
             @match &o.latest {
-                Some(report) => (readiness(lang, report, o.earlier.as_ref())),
+                Some(report) => (readiness(lang, report, o.earlier.as_ref(), true)),
                 None => p { (w.no_assessment) },
             }
             @if !o.history.is_empty() {
@@ -672,7 +673,7 @@ async fn overview_page(
             @if manage {
                 details {
                     summary { (w.new_assessment) }
-                    form.stack method="post" action="/diagnosis/assessments" {
+                    form.fields method="post" action="/diagnosis/assessments" {
                         input type="hidden" name="csrf" value=(csrf);
                         label for="a-title" { (w.assessment_title) }
                         input #a-title type="text" name="title" required maxlength="200";
@@ -700,7 +701,13 @@ async fn overview_page(
     )
 }
 
-fn readiness(lang: Lang, report: &AssessmentReport, earlier: Option<&AssessmentReport>) -> Markup {
+/// The scores of an assessment; `earlier` drawn beside them; `linked`: with a link to its page.
+fn readiness(
+    lang: Lang,
+    report: &AssessmentReport,
+    earlier: Option<&AssessmentReport>,
+    linked: bool,
+) -> Markup {
     let (code, w) = (lang.code(), words(lang));
     let r = &report.readiness;
     let labels: Vec<&str> = ReadinessBlock::ALL
@@ -736,7 +743,7 @@ fn readiness(lang: Lang, report: &AssessmentReport, earlier: Option<&AssessmentR
     }
     html! {
         p { strong { (w.overall) ": " (number(r.overall, 0)) } " · " (w.respondents) ": " (r.respondents)
-            " · " a href={ "/diagnosis/assessments/" (report.assessment.id) } { (w.open) } }
+            @if linked { " · " a href={ "/diagnosis/assessments/" (report.assessment.id) } { (w.open) } } }
         (super::charts::radar(w.readiness, &labels, &series))
         (parts_table(lang, w.blocks, &r.blocks))
         (parts_table(lang, w.support, &r.support))
@@ -785,9 +792,9 @@ fn maturity(
             strong { (w.level_reached) ": " (m.level) " / 5" }
             @if let Some(level) = self_level { " · " (w.self_assessed) ": " (level) " / 5" }
         }
-        ol.ladder reversed {
+        div.ladder {
             @for l in m.levels.iter().rev() {
-                li.level.reached[l.number <= m.level] data-level=(l.number) {
+                section.level.reached[l.number <= m.level] data-level=(l.number) {
                     h3 { (l.number) ". " (l.level.name().get(code)) " — " small.meta { (l.level.meaning().get(code)) } }
                     @if let Some(s) = &m.self_assessment {
                         @if let Some(p) = s.levels.iter().find(|p| p.part == Part::Maturity(l.level)) {
@@ -801,7 +808,7 @@ fn maturity(
                                 @let name = CRITERIA.iter().find(|x| x.key == c.key).map_or(c.key, |x| x.name.get(code));
                                 tr data-criterion=(c.key) {
                                     td { (name) }
-                                    td.num { (c.figure.map_or_else(|| w.no_figure.to_owned(), |f| format!("{f:.1}"))) small.meta { " n " (c.n) } }
+                                    td.num { (c.figure.map_or_else(|| w.no_figure.to_owned(), |f| if f.fract() == 0.0 { format!("{f:.0}") } else { format!("{f:.1}") })) small.meta { " n " (c.n) } }
                                     td.num { (match c.direction { Direction::AtLeast => w.at_least, Direction::AtMost => w.at_most }) " " (c.threshold) }
                                     td { @match c.holds { Some(true) => span.good { (w.yes) }, Some(false) => span.bad { (w.no) }, None => span.meta { (w.no_figure) } } }
                                 }
@@ -814,7 +821,7 @@ fn maturity(
         @if manage {
             details {
                 summary { (w.thresholds) }
-                form.stack method="post" action="/diagnosis/thresholds" {
+                form.fields method="post" action="/diagnosis/thresholds" {
                     input type="hidden" name="csrf" value=(csrf);
                     @for c in &CRITERIA {
                         label for={ "t-" (c.key) } { (c.level.name().get(code)) ": " (c.name.get(code)) }
@@ -1015,7 +1022,7 @@ fn standards(lang: Lang, g: &Gaps, naming: &Naming, manage: bool, csrf: &str) ->
         @if manage {
             details {
                 summary { (w.new_standard) }
-                form.stack method="post" action="/diagnosis/standards" {
+                form.fields method="post" action="/diagnosis/standards" {
                     input type="hidden" name="csrf" value=(csrf);
                     label for="s-name" { (w.name) }
                     input #s-name type="text" name="name" required maxlength="200";
@@ -1053,7 +1060,7 @@ fn standards(lang: Lang, g: &Gaps, naming: &Naming, manage: bool, csrf: &str) ->
         @if manage {
             details {
                 summary { (w.new_promise) }
-                form.stack method="post" action="/diagnosis/promises" {
+                form.fields method="post" action="/diagnosis/promises" {
                     input type="hidden" name="csrf" value=(csrf);
                     label for="p-text" { (w.promise_text) }
                     textarea #p-text name="text" rows="2" required {}
@@ -1329,13 +1336,14 @@ async fn assessment_page(
         ),
     ];
     let body = html! {
+        (super::research::section_nav(lang, ""))
         p { a href="/diagnosis" { "← " (w.title) } }
         h1 { (title) }
         p.meta { (w.conducted_on) ": " (report.assessment.definition.conducted_on) " · " (w.respondents) ": " (report.assessment.respondents) }
         @if let Some(note) = &report.assessment.definition.note { p { (note) } }
         @if let Some((_, message)) = &problem { p.error role="alert" { (message) } }
         @if report.assessment.respondents > 0 {
-            (readiness(lang, &report, None))
+            (readiness(lang, &report, None, false))
             h3 { (w.self_assessed) ": " (report.readiness.self_assessed_level) " / 5" }
             (parts_table(lang, w.maturity, &report.readiness.maturity))
             h3 { (w.respondents) }
@@ -1343,7 +1351,7 @@ async fn assessment_page(
         }
         h2 #answer { (w.answer_title) }
         p.hint { (w.answer_hint) }
-        form.stack method="post" action={ "/diagnosis/assessments/" (id) "/answers" } {
+        form.fields method="post" action={ "/diagnosis/assessments/" (id) "/answers" } {
             input type="hidden" name="csrf" value=(signed.session.csrf);
             label for="respondent" { (w.respondent) }
             input #respondent type="text" name="respondent" required maxlength="200" value=(me);
@@ -1358,9 +1366,9 @@ async fn assessment_page(
                             p { (item.part.name().get(code)) ": " (item.text.get(code)) }
                             div.scale role="radiogroup" {
                                 @for v in 1..=5u8 {
-                                    label { input type="radio" name=(item.key) value=(v) checked[given == Some(v)]; " " (w.agreement[usize::from(v - 1)]) }
+                                    label { input type="radio" name=(item.key) value=(v) checked[given == Some(v)]; span { (w.agreement[usize::from(v - 1)]) } }
                                 }
-                                label { input type="radio" name=(item.key) value="" checked[given.is_none()]; " " (w.dont_know) }
+                                label { input type="radio" name=(item.key) value="" checked[given.is_none()]; span { (w.dont_know) } }
                             }
                         }
                     }

@@ -20,6 +20,7 @@ mod i18n;
 mod insights;
 mod journey;
 mod naming;
+mod research;
 mod retention;
 mod rules;
 mod settings;
@@ -401,7 +402,7 @@ h3{font-size:1rem;margin:1rem 0 .25rem}
 ul.list{padding-left:1.1rem}
 ul.list li{margin-bottom:.6rem;overflow-wrap:anywhere}
 .fields label{display:block;font-weight:600;margin:.8rem 0 .25rem}
-.fields input[type=email],.fields input[type=password],.fields input[type=text],.fields input[type=tel],.fields input[type=number],select{width:100%;font:inherit;padding:.5rem .6rem;border:2px solid #8a96a3;border-radius:8px;background:#fff}
+.fields input[type=email],.fields input[type=password],.fields input[type=text],.fields input[type=tel],.fields input[type=number],.fields input[type=date],.fields textarea,select{width:100%;font:inherit;padding:.5rem .6rem;border:2px solid #8a96a3;border-radius:8px;background:#fff}
 .fields input:focus,select:focus{outline:3px solid #f0a000}
 .fields fieldset{margin-top:1rem}
 .fields .buttons{margin-top:1.25rem}
@@ -418,6 +419,13 @@ form.filters input,form.filters select{font:inherit;padding:.4rem .5rem;border:2
 .card-metric .value{font-size:2rem;font-weight:700;margin:.2rem 0}
 .thin{color:#8a96a3}
 .meta{font-size:.85rem;color:#4a5360;margin:.2rem 0}
+.meta.bad,span.bad{color:#c0392b}span.good{color:#2e7d32;font-weight:600}
+.ladder .level{border-left:4px solid #dde3ea;padding-left:.75rem;margin:.75rem 0}.ladder .level.reached{border-left-color:#2e7d32}
+.question{margin:.6rem 0}.question p{margin:.2rem 0}
+nav.tabs{display:flex;gap:1rem;margin:.25rem 0 .75rem;font-size:.95rem}nav.tabs a[aria-current]{font-weight:700;text-decoration:none}
+.canvas{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.75rem}.canvas .cell{border:1px solid #dde3ea;border-radius:8px;padding:.5rem .75rem}.canvas h2{font-size:1rem;margin:.2rem 0}
+pre.attachment{white-space:pre-wrap;font-size:.85rem}
+@media print{nav.bar,nav.tabs,.no-print{display:none}}
 .change{font-size:.85rem;margin:.3rem 0 0}
 .change.up{color:#1d6b2a}.change.down{color:#a1261a}.change.flat{color:#4a5360}
 .journey{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(12rem,1fr);gap:.75rem;overflow-x:auto;padding-bottom:.5rem}

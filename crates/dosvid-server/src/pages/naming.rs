@@ -12,6 +12,7 @@ use dosvid_domain::OrgId;
 use dosvid_store::{Filter, Store, StoreError, all_pages};
 
 use super::Lang;
+use crate::words::WORDS;
 
 #[derive(Default)]
 pub(crate) struct Naming {
@@ -22,73 +23,6 @@ pub(crate) struct Naming {
     /// (`touchpoint` or `channel`, id) → key.
     ids: HashMap<(&'static str, i64), String>,
 }
-
-/// The product's own words by (kind, key): uk, en, ru.
-const WORDS: &[(&str, &str, [&str; 3])] = &[
-    ("source", "survey", ["опитування", "survey", "опрос"]),
-    ("source", "review", ["відгук", "review", "отзыв"]),
-    ("source", "complaint", ["скарга", "complaint", "жалоба"]),
-    ("source", "social", ["соцмережі", "social media", "соцсети"]),
-    ("source", "other", ["інше", "other", "другое"]),
-    ("emotion", "anger", ["гнів", "anger", "гнев"]),
-    (
-        "emotion",
-        "frustration",
-        ["роздратування", "frustration", "раздражение"],
-    ),
-    ("emotion", "anxiety", ["тривога", "anxiety", "тревога"]),
-    (
-        "emotion",
-        "confusion",
-        ["розгубленість", "confusion", "растерянность"],
-    ),
-    ("emotion", "joy", ["радість", "joy", "радость"]),
-    (
-        "emotion",
-        "gratitude",
-        ["вдячність", "gratitude", "благодарность"],
-    ),
-    (
-        "emotion",
-        "surprise",
-        ["здивування", "surprise", "удивление"],
-    ),
-    ("language", "uk", ["українська", "Ukrainian", "украинский"]),
-    ("language", "ru", ["російська", "Russian", "русский"]),
-    ("language", "en", ["англійська", "English", "английский"]),
-    (
-        "language",
-        "und",
-        ["не визначено", "undetermined", "не определён"],
-    ),
-    ("identity", "email", ["e-mail", "e-mail", "e-mail"]),
-    ("identity", "phone", ["телефон", "phone", "телефон"]),
-    (
-        "identity",
-        "external",
-        ["в іншій системі", "external", "в другой системе"],
-    ),
-    ("identity", "social", ["соцмережа", "social", "соцсеть"]),
-    (
-        "transaction_kind",
-        "purchase",
-        ["купівля", "purchase", "покупка"],
-    ),
-    (
-        "transaction_kind",
-        "recurring",
-        [
-            "регулярний платіж",
-            "recurring payment",
-            "регулярный платёж",
-        ],
-    ),
-    (
-        "transaction_kind",
-        "refund",
-        ["повернення коштів", "refund", "возврат средств"],
-    ),
-];
 
 fn word(lang: Lang, names: &[&'static str; 3]) -> &'static str {
     match lang {

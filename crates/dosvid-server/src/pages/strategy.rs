@@ -1618,14 +1618,21 @@ async fn cycle_page(
     let lang = signed.lang();
     let w = words(lang);
     let org = signed.user().org_id;
+    let whole = signed.principal.is_whole();
     let read = state
         .with_index(&signed.principal, move |s, index| {
             let cycle = s.get_cycle(org, id)?;
             let view = strategy::cycle_view(s, index, org, cycle, Utc::now())?;
-            Ok((view, Names::read(s, org, lang)?))
+            // The research repository's quotes are evidence for assessing needs (stage 3).
+            let quotes = if whole {
+                crate::research::quotes(s, org, None)?
+            } else {
+                Vec::new()
+            };
+            Ok((view, Names::read(s, org, lang)?, quotes))
         })
         .await;
-    let Ok((view, names)) = read else {
+    let Ok((view, names, quotes)) = read else {
         let body = html! { h1 { (w.cycle) } p.error role="alert" { (w.not_found) } };
         return html_response(
             StatusCode::NOT_FOUND,
@@ -1633,7 +1640,14 @@ async fn cycle_page(
         );
     };
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.0);
-    let body = render_cycle(signed, w, &names, &view, error.map(|e| e.1).as_deref());
+    let body = render_cycle(
+        signed,
+        w,
+        &names,
+        &view,
+        &quotes,
+        error.map(|e| e.1).as_deref(),
+    );
     html_response(
         status,
         app_page(signed, "/strategy", &view.cycle.definition.name, body),
@@ -1645,6 +1659,7 @@ fn render_cycle(
     w: &Words,
     names: &Names,
     view: &CycleView,
+    quotes: &[crate::research::Quote],
     error: Option<&str>,
 ) -> Markup {
     let cycle = &view.cycle;
@@ -1683,6 +1698,18 @@ fn render_cycle(
                 }
                 @if let Some(notes) = &stage.notes { p { (notes) } }
                 (stage_content(w, view, stage.key, currency))
+                @if stage.key == StageKey::Needs && !quotes.is_empty() {
+                    details {
+                        summary { (super::research::words(signed.lang()).research_quotes) " (" (quotes.len()) ")" }
+                        ul.comments { @for q in quotes.iter().take(8) {
+                            li { p.comment { "«" (q.text) "»" } p.meta {
+                                @if let Some(who) = &q.participant { (who) " · " }
+                                a href={ "/diagnosis/studies/" (q.study_id) } { (q.study) }
+                            } }
+                        } }
+                        p.meta { a href="/diagnosis" { (super::diagnosis::words(signed.lang()).title) " →" } }
+                    }
+                }
                 @if !stage.artefacts.is_empty() {
                     details open[stage.artefacts.len() <= 8] {
                         summary { (w.artefacts) " (" (stage.artefacts.len()) ")" }

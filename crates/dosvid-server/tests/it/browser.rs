@@ -465,3 +465,51 @@ fn a_cx_manager_follows_the_strategy_from_the_cycle_to_an_initiative_s_return_in
         assert!(english.contains("significant"), "{english}");
     });
 }
+
+#[test]
+fn a_cx_manager_reads_the_company_s_diagnosis_and_answers_its_readiness_questionnaire() {
+    if !browsers_installed() {
+        return;
+    }
+    run(Some(TestApp::sqlite()), |app| async move {
+        crate::diagnosis::readiness(app.clone()).await;
+        crate::diagnosis::standards(app.clone()).await;
+        let id = app.get("/api/v1/assessments").await.body[0]["id"]
+            .as_i64()
+            .unwrap();
+        let manager = crate::helpers::agent(&app, dosvid_domain::user::Role::CxManager).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let router = app.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let base = format!("http://{address}");
+        tokio::task::spawn_blocking(move || {
+            let browser = Browser::start();
+            browser.resize(1366, 3200);
+            browser.open(&format!("{base}/login?next=/diagnosis"));
+            browser.type_text("#email", &manager);
+            browser.type_text("#password", crate::helpers::PASSWORD);
+            browser.click("button.primary");
+            browser.text_with("Готовність до управління досвідом");
+            browser.text_with("Розрив 3: виконання");
+            browser.screenshot("diagnosis");
+            browser.click(&format!(r#"a[href="/diagnosis/assessments/{id}"]"#));
+            browser.text_with("Ваші відповіді");
+            browser.click(r#"input[name="motivation.kpi"][value="5"]"#);
+            browser.click(r#"input[name="organisation.loop"][value="4"]"#);
+            browser.click("form.fields button.primary");
+            let text = browser.text_with("Організація");
+            assert!(text.contains("Відповіли: 4"), "{text}");
+            browser.screenshot("assessment");
+            browser.click(r#"#language option[value="en"]"#);
+            browser.click(r#"form[action="/me/language"] button"#);
+            browser.text_with("Readiness for CXM");
+            browser.text_with("Interaction maturity");
+            browser.screenshot("diagnosis-en");
+        })
+        .await
+        .unwrap();
+        let api = app.get(&format!("/api/v1/assessments/{id}")).await;
+        assert_eq!(api.body["respondents"], 4, "{}", api.body);
+    });
+}

@@ -11,7 +11,7 @@ api_test!(
     three_people_s_readiness_answers_give_block_scores_equal_to_a_hand_calculation,
     readiness
 );
-async fn readiness(app: TestApp) {
+pub(crate) async fn readiness(app: TestApp) {
     let created = app
         .post(
             "/api/v1/assessments",
@@ -143,7 +143,7 @@ api_test!(
     a_queue_standard_s_gap_3_is_the_share_of_calls_missing_it_by_hand_count,
     standards
 );
-async fn standards(app: TestApp) {
+pub(crate) async fn standards(app: TestApp) {
     // 40 calls waiting 30, 60, … seconds in the queue in November; 12 more elsewhere.
     let mut records: Vec<Value> = (0..40)
         .map(|i| {
