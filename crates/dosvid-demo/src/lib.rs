@@ -978,7 +978,7 @@ pub const SURVEY_JSON: &str = include_str!("survey.json");
 /// through). `dosvid demo` loads it through the same functions as the API.
 pub const STRATEGY_JSON: &str = include_str!("strategy.json");
 
-/// The demo's diagnosis (planted effects 9–12, README): a SERVQUAL survey with the means its
+/// The demo's diagnosis (planted effects in the README): a SERVQUAL survey with the means its
 /// customers' answers are drawn around, two readiness assessments answered by Kvant's managers
 /// (the second also rating customers' expectations), its service standards and the promises
 /// its communications made. `dosvid demo` loads it through the same functions as the API.

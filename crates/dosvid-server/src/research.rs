@@ -350,6 +350,22 @@ pub fn prefill(
         filters: filters.clone(),
         min_sample: None,
     })?;
+    // A theme with the NPS of those who mention it against those who do not.
+    let vs = match language {
+        "uk" => "проти",
+        "ru" => "против",
+        _ => "vs",
+    };
+    let named = |t: &&dosvid_analytics::ThemeRow| {
+        let nps =
+            |e: &dosvid_metrics::Estimate| e.value.map_or("—".to_owned(), |v| format!("{v:+.0}"));
+        format!(
+            "{} (NPS {} {vs} {})",
+            theme_name(&t.theme),
+            nps(&t.nps),
+            nps(&t.nps_without)
+        )
+    };
     let mut themes: Vec<_> = report.themes.iter().filter(|t| t.n >= 10).collect();
     themes.sort_by(|a, b| {
         let impact = |t: &&dosvid_analytics::ThemeRow| t.impact.map_or(0.0, |c| c.difference);
@@ -362,13 +378,7 @@ pub fn prefill(
                 .is_some_and(|c| c.difference < 0.0 && c.significant)
         })
         .take(PREFILLED)
-        .map(|t| {
-            format!(
-                "{} (NPS {:+.0})",
-                theme_name(&t.theme),
-                t.impact.map_or(0.0, |c| c.difference)
-            )
-        })
+        .map(|t| named(t))
         .collect();
     let gains: Vec<String> = themes
         .iter()
@@ -378,13 +388,7 @@ pub fn prefill(
                 .is_some_and(|c| c.difference > 0.0 && c.significant)
         })
         .take(PREFILLED)
-        .map(|t| {
-            format!(
-                "{} (NPS {:+.0})",
-                theme_name(&t.theme),
-                t.impact.map_or(0.0, |c| c.difference)
-            )
-        })
+        .map(|t| named(t))
         .collect();
     let mut says = Vec::new();
     for label in [dosvid_text::Label::Negative, dosvid_text::Label::Positive] {

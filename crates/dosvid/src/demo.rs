@@ -457,7 +457,8 @@ fn demo_strategy(store: &dyn Store) -> anyhow::Result<()> {
 }
 
 /// The demo's diagnosis, once: the SERVQUAL survey with its customers' answers over the last
-/// three months, two readiness assessments, the standards and the promises.
+/// three months, two readiness assessments, the standards and the promises, three studies and
+/// an empathy map of the premium segment prefilled from its data.
 fn demo_diagnosis(store: &dyn Store) -> anyhow::Result<()> {
     use dosvid_domain::diagnosis::{
         AssessmentAnswer, AssessmentDefinition, PromiseDefinition, StandardDefinition,
@@ -542,6 +543,24 @@ fn demo_diagnosis(store: &dyn Store) -> anyhow::Result<()> {
     for promise in plan["promises"].as_array().into_iter().flatten() {
         let promise: PromiseDefinition = from_value(promise.clone())?;
         diagnosis::save(store, org, None, promise, now)?;
+    }
+    for study in plan["studies"].as_array().into_iter().flatten() {
+        dosvid_server::research::save_study(store, org, None, from_value(study.clone())?, now)?;
+    }
+    let analytics = dosvid_server::analytics::Analytics::default();
+    let index = analytics.index(store, org)?;
+    let index = dosvid_server::analytics::read_index(&index);
+    for template in plan["templates"].as_array().into_iter().flatten() {
+        let template = from_value(template.clone())?;
+        dosvid_server::research::save_template(
+            store,
+            &index,
+            org,
+            None,
+            template,
+            Some("uk"),
+            now,
+        )?;
     }
     Ok(())
 }

@@ -59,6 +59,7 @@ pub struct Words {
     save: &'static str,
     markdown: &'static str,
     print: &'static str,
+    edit: &'static str,
     no_such_study: &'static str,
     no_such_template: &'static str,
 }
@@ -97,7 +98,8 @@ static UK: Words = Words {
     prefill: "Заповнити з даних",
     save: "Зберегти",
     markdown: "Markdown",
-    print: "Друкувати",
+    print: "Сторінка друкується без меню: надрукуйте її або збережіть у PDF засобами браузера.",
+    edit: "Редагувати",
     no_such_study: "Такого дослідження немає.",
     no_such_template: "Такого шаблону немає.",
 };
@@ -136,7 +138,8 @@ static EN: Words = Words {
     prefill: "Fill from the data",
     save: "Save",
     markdown: "Markdown",
-    print: "Print",
+    print: "The page prints without the menus: print it or save it as PDF from the browser.",
+    edit: "Edit",
     no_such_study: "There is no such study.",
     no_such_template: "There is no such template.",
 };
@@ -175,7 +178,8 @@ static RU: Words = Words {
     prefill: "Заполнить из данных",
     save: "Сохранить",
     markdown: "Markdown",
-    print: "Печатать",
+    print: "Страница печатается без меню: распечатайте её или сохраните в PDF средствами браузера.",
+    edit: "Редактировать",
     no_such_study: "Такого исследования нет.",
     no_such_template: "Такого шаблона нет.",
 };
@@ -684,8 +688,8 @@ async fn template_page(
         p.no-print { a href="/diagnosis/templates" { "← " (w.templates) } }
         h1 { (doc.title) }
         p.meta { (doc.kind.name().get(code)) " · " (segment_name(doc, &naming, w)) " · "
-            a.no-print href={ "/diagnosis/templates/" (t.id) "/markdown" } { (w.markdown) } " · "
-            a.no-print href="javascript:print()" { (w.print) } }
+            a.no-print href={ "/diagnosis/templates/" (t.id) "/markdown" } { (w.markdown) } }
+        p.hint.no-print { (w.print) }
         @if let Some((_, message)) = &problem { p.error role="alert" { (message) } }
         div.canvas {
             @for (key, name) in doc.kind.sections() {
@@ -697,7 +701,7 @@ async fn template_page(
         }
         @if manage {
             details.no-print open[problem.is_some()] {
-                summary { (w.save) }
+                summary { (w.edit) }
                 form.fields method="post" action={ "/diagnosis/templates/" (t.id) } {
                     input type="hidden" name="csrf" value=(signed.session.csrf);
                     label for="t-title" { (w.title) }

@@ -506,6 +506,23 @@ fn a_cx_manager_reads_the_company_s_diagnosis_and_answers_its_readiness_question
             browser.text_with("Readiness for CXM");
             browser.text_with("Interaction maturity");
             browser.screenshot("diagnosis-en");
+            // The repository and the templates, from the section's tabs.
+            browser.click(r#"nav.tabs a[href="/diagnosis/studies"]"#);
+            browser.text_with("Customer studies");
+            browser.click("details summary");
+            browser.type_text("#s-title", "Calls observed");
+            browser.type_text("#s-quotes", "I waited forty minutes");
+            browser.type_text("#s-whys", "Customers wait\nToo few agents");
+            browser.click(r#"form[method="post"][action="/diagnosis/studies"] button.primary"#);
+            browser.text_with("I waited forty minutes");
+            browser.screenshot("study");
+            browser.click(r#"nav.tabs a[href="/diagnosis/templates"]"#);
+            browser.click("details summary");
+            browser.type_text("#t-title", "Everyone");
+            browser.click(r#"form[action="/diagnosis/templates"] button.primary"#);
+            browser.text_with("Says");
+            browser.text_with("I waited forty minutes");
+            browser.screenshot("template");
         })
         .await
         .unwrap();

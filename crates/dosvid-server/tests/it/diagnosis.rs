@@ -497,3 +497,252 @@ async fn diagnosis_pages(app: TestApp) {
         1
     );
 }
+
+api_test!(
+    studies_are_found_by_words_touchpoint_and_theme_and_their_quotes_stand_beside_the_numbers,
+    studies
+);
+async fn studies(app: TestApp) {
+    let customer = app
+        .post(
+            "/api/v1/customers",
+            &json!({"external_id": "c1", "name": "Марія"}),
+        )
+        .await;
+    let customer = customer.body["id"].as_i64().unwrap();
+    let study = json!({
+        "title": "Інтерв'ю з клієнтами, що пішли", "method": "in_depth_interview", "conducted_on": "2026-10-01",
+        "participants": [{"name": "Марія", "customer_id": customer}, {"name": "Клієнт 2"}],
+        "notes": [
+            {"text": "Я чекала на лінії сорок хвилин, і ніхто не відповів", "quote": true, "participant": 0,
+             "touchpoint": "contact-centre.queue"},
+            {"text": "Most leavers name the queue first", "touchpoint": "contact-centre"}
+        ],
+        "attachments": [{"name": "transcript.txt", "text": "Interviewer: why did you leave? — the bill was unclear"}],
+        "whys": ["Customers leave", "They wait too long", "Too few agents at peak", "Shifts planned on averages"],
+        "root_cause": "queue_capacity"
+    });
+    let created = app.post("/api/v1/studies", &study).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    // The quote's themes were read from its text; its touchpoint is stored by id.
+    let note = &created.body["notes"][0];
+    assert!(!note["themes"].as_array().unwrap().is_empty(), "{note}");
+    assert!(note["touchpoint_id"].as_i64().is_some() && note.get("touchpoint").is_none());
+    assert_eq!(created.body["root_cause_cases"], 0);
+
+    let case = app
+        .post(
+            "/api/v1/cases",
+            &json!({"title": "Waited", "touchpoint": "contact-centre.queue"}),
+        )
+        .await;
+    let case_id = case.body["id"].as_i64().unwrap();
+    app.patch(
+        &format!("/api/v1/cases/{case_id}"),
+        &json!({"status": "resolved", "resolution": "callback_made", "root_cause": "queue_capacity"}),
+    )
+    .await;
+    let got = app.get(&format!("/api/v1/studies/{id}")).await;
+    assert_eq!(got.body["root_cause_cases"], 1, "{}", got.body);
+
+    let theme = note["themes"][0].as_str().unwrap().to_owned();
+    for (query, found) in [
+        ("q=unclear".to_owned(), 1),
+        ("q=nothing-like-this".to_owned(), 0),
+        ("touchpoint=contact-centre".to_owned(), 1),
+        ("touchpoint=e-shop".to_owned(), 0),
+        (format!("theme={theme}"), 1),
+        ("method=observation".to_owned(), 0),
+        ("method=in_depth_interview&q=bill".to_owned(), 1),
+    ] {
+        let list = app.get(&format!("/api/v1/studies?{query}")).await;
+        assert_eq!(list.status, StatusCode::OK, "{query}: {}", list.body);
+        assert_eq!(list.body.as_array().unwrap().len(), found, "{query}");
+    }
+    for (query, field) in [
+        ("method=guessing", "method"),
+        ("touchpoint=nowhere", "touchpoint"),
+    ] {
+        let refused = app.get(&format!("/api/v1/studies?{query}")).await;
+        assert_eq!(refused.error_field(), field, "{}", refused.body);
+    }
+    for (change, field) in [
+        (
+            json!({"participants": [{"name": "X", "customer_id": 999_999}]}),
+            "participants[0].customer_id",
+        ),
+        (
+            json!({"notes": [{"text": "x", "touchpoint": "nowhere"}]}),
+            "notes[0].touchpoint",
+        ),
+        (
+            json!({"notes": [{"text": "x", "themes": ["no.such"]}]}),
+            "notes[0].themes[0]",
+        ),
+        (
+            json!({"notes": [{"text": "x", "participant": 5}]}),
+            "notes[0].participant",
+        ),
+        (json!({"method": "telepathy"}), "method"),
+    ] {
+        let mut body = study.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let refused = app.post("/api/v1/studies", &body).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.error_field(), field, "{}", refused.body);
+    }
+    assert_eq!(
+        app.get("/api/v1/studies")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The quote stands on the queue's page and its parent's, not elsewhere.
+    let manager = crate::helpers::agent(&app, dosvid_domain::user::Role::CxManager).await;
+    let cookie = crate::helpers::sign_in(&app, &manager).await;
+    let signed = [("cookie", cookie.as_str())];
+    let touchpoints = app.all("/api/v1/touchpoints").await;
+    let id_of = |key: &str| touchpoints.iter().find(|t| t["key"] == key).unwrap()["id"].clone();
+    for (key, shown) in [
+        ("contact-centre.queue", true),
+        ("contact-centre", true),
+        ("e-shop", false),
+    ] {
+        let page = app
+            .page("GET", &format!("/touchpoints/{}", id_of(key)), &[], &signed)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(page.html.contains("сорок хвилин"), shown, "{key}");
+    }
+    let page = app
+        .page("GET", &format!("/diagnosis/studies/{id}"), &[], &signed)
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let text = crate::strategy::visible(&page.html);
+    assert!(
+        text.contains("Too few agents at peak") && text.contains("1 кейсів"),
+        "{text}"
+    );
+    let page = app
+        .page("GET", "/diagnosis/studies?q=bill", &[], &signed)
+        .await;
+    assert!(page.html.contains(&format!("/diagnosis/studies/{id}")));
+}
+
+api_test!(
+    an_empathy_map_of_a_segment_is_prefilled_from_its_comments_and_exported_as_markdown,
+    templates
+);
+async fn templates(app: TestApp) {
+    for i in 0..200 {
+        let segment = if i % 2 == 0 { "premium" } else { "mass" };
+        let created = app
+            .post(
+                "/api/v1/customers",
+                &json!({"external_id": format!("t{i}"), "segment": segment}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    let now = chrono::Utc::now();
+    let records: Vec<Value> = (0..600)
+        .map(|i| {
+            let at = now - chrono::Duration::days(1 + i % 40);
+            let (comment, nps) = if i % 3 == 0 {
+                ("Дуже довго чекав на лінії, черга жахлива", 2)
+            } else {
+                ("Дякую, консультант усе пояснив і допоміг", 10)
+            };
+            json!({"external_id": format!("r{i}"), "customer_external_id": format!("t{}", i % 200),
+                   "nps": nps, "comment": comment, "occurred_at": at.to_rfc3339()})
+        })
+        .collect();
+    let loaded = app
+        .post("/api/v1/feedback:batch", &json!({ "records": records }))
+        .await;
+    assert_eq!(loaded.body["rejected"], json!([]), "{}", loaded.body);
+    let made = app
+        .post(
+            "/api/v1/templates?prefill=uk",
+            &json!({"kind": "empathy_map", "title": "Преміум-клієнти", "segment": {"segment": "premium"},
+                    "sections": {"thinks": ["Чи варто платити більше?"]}}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let sections = &made.body["sections"];
+    // What was written stays; what the data speaks to is filled.
+    assert_eq!(sections["thinks"], json!(["Чи варто платити більше?"]));
+    let says = sections["says"].as_array().unwrap();
+    assert!(
+        says.iter().any(|s| s.as_str().unwrap().contains("черга")),
+        "{sections}"
+    );
+    assert!(
+        !sections["pains"].as_array().unwrap().is_empty(),
+        "{sections}"
+    );
+    let id = made.body["id"].as_i64().unwrap();
+    let md = app
+        .get(&format!("/api/v1/templates/{id}/markdown?language=en"))
+        .await;
+    assert_eq!(md.status, StatusCode::OK);
+    let text = String::from_utf8(md.raw).unwrap();
+    assert!(text.starts_with("# Преміум-клієнти"), "{text}");
+    assert!(
+        text.contains("## Says") && text.contains("## Thinks\n\n- Чи варто платити більше?"),
+        "{text}"
+    );
+
+    for (url, body, field) in [
+        (
+            "/api/v1/templates",
+            json!({"kind": "empathy_map", "title": "x", "sections": {"jobs": []}}),
+            "sections.jobs",
+        ),
+        (
+            "/api/v1/templates?prefill=uk",
+            json!({"kind": "empathy_map", "title": "x", "segment": {"planet": "mars"}}),
+            "segment.planet",
+        ),
+        (
+            "/api/v1/templates?prefill=de",
+            json!({"kind": "empathy_map", "title": "x"}),
+            "prefill",
+        ),
+        (
+            "/api/v1/templates",
+            json!({"kind": "mind_map", "title": "x"}),
+            "kind",
+        ),
+    ] {
+        let refused = app.post(url, &body).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.error_field(), field, "{}", refused.body);
+    }
+    assert_eq!(
+        app.get("/api/v1/templates")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -10,7 +10,7 @@ use crate::{Server, api_key, dosvid};
 const PASSWORD: &str = "читач-демо-2026";
 
 /// The pages checked, after the touchpoint and customer pages found on the way.
-const PAGES: [&str; 12] = [
+const PAGES: [&str; 15] = [
     "/",
     "/journey",
     "/feedback",
@@ -23,6 +23,9 @@ const PAGES: [&str; 12] = [
     "/customers/1",
     "/settings/rules",
     "/surveys/1",
+    "/diagnosis",
+    "/diagnosis/studies",
+    "/diagnosis/templates",
 ];
 
 struct Client {
