@@ -925,6 +925,7 @@ pub struct StandardDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub names: Option<Names>,
     /// What delivery is measured by and held against.
+    #[serde(deserialize_with = "error::object")]
     pub measure: ServiceTarget,
     /// The expectation it answers (a SERVQUAL dimension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -956,6 +957,7 @@ pub struct PromiseDefinition {
     pub channel: Option<String>,
     pub made_on: NaiveDate,
     /// What delivery is measured by and held against.
+    #[serde(deserialize_with = "error::object")]
     pub measure: ServiceTarget,
 }
 
@@ -1280,11 +1282,11 @@ pub struct StudyDefinition {
     pub conducted_on: NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "error::objects")]
     pub participants: Vec<Participant>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "error::objects")]
     pub notes: Vec<StudyNote>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "error::objects")]
     pub attachments: Vec<Attachment>,
     /// A five-whys chain: the symptom first, each next answer one "why?" deeper.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

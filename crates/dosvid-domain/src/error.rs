@@ -231,6 +231,43 @@ fn nul_path(value: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// A value read only from a JSON object. Serde reads a struct from an array of its fields in
+/// order as well; the API describes objects, and `[null, null]` where an object belongs is a
+/// mistake to refuse, not to read.
+pub struct Object<T>(pub T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+            .map(Object)
+    }
+}
+
+/// For `deserialize_with`: a struct field read only from an object.
+pub fn object<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
+    <Object<T> as serde::Deserialize>::deserialize(d).map(|o| o.0)
+}
+
+/// For `deserialize_with`: a list of structs, each read only from an object.
+pub fn objects<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    <Vec<Object<T>> as serde::Deserialize>::deserialize(d)
+        .map(|v| v.into_iter().map(|o| o.0).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::error::{self, FieldError};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "error::Object<NamesFields>")]
 pub struct Names {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 200)]
@@ -20,6 +20,28 @@ pub struct Names {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 200)]
     pub ru: Option<String>,
+}
+
+/// What [`Names`] is read from: an object (never an array) of the three names.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NamesFields {
+    #[serde(default)]
+    uk: Option<String>,
+    #[serde(default)]
+    en: Option<String>,
+    #[serde(default)]
+    ru: Option<String>,
+}
+
+impl From<error::Object<NamesFields>> for Names {
+    fn from(error::Object(f): error::Object<NamesFields>) -> Names {
+        Names {
+            uk: f.uk,
+            en: f.en,
+            ru: f.ru,
+        }
+    }
 }
 
 impl Names {
@@ -104,6 +126,15 @@ impl Term {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Serde reads a struct from an array of its fields too; names come only as an object.
+    #[test]
+    fn names_are_read_from_an_object_only() {
+        assert!(serde_json::from_str::<Names>("[null, null]").is_err());
+        assert!(serde_json::from_str::<Names>(r#"{"uk": "Черга", "xx": "?"}"#).is_err());
+        let names: Names = serde_json::from_str(r#"{"uk": "Черга"}"#).unwrap();
+        assert_eq!(names.get("uk"), Some("Черга"));
+    }
 
     #[test]
     fn a_name_falls_back_and_bad_input_names_its_field() {

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::servqual::{self, ServqualReport};
-use crate::strategy::{date_to_day, day_to_date, measure};
+use crate::strategy::{date_to_day, measure};
 
 fn body<T: Serialize>(value: &T) -> Result<serde_json::Value, StoreError> {
     serde_json::to_value(value).map_err(StoreError::backend)
@@ -233,10 +233,11 @@ pub fn answer(
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PeriodParams {
-    /// First day (YYYY-MM-DD); default 90 days before `to`.
+    /// First day (YYYY-MM-DD); default: the three whole months up to the latest month with
+    /// enough answers, or 90 days before `to`.
     #[param(format = Date)]
     pub from: Option<String>,
-    /// The day after the last (YYYY-MM-DD); default the day after the latest record.
+    /// The day after the last (YYYY-MM-DD); default: as `from`, or 90 days after it.
     #[param(format = Date)]
     pub to: Option<String>,
 }
@@ -251,20 +252,27 @@ fn date(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, FieldError>
 }
 
 impl PeriodParams {
-    /// The period asked for, or the 90 days up to the data's end (its latest day included,
-    /// today at the latest).
+    /// The period asked for; without one, the pages' default (the three whole months up to the
+    /// latest month with enough answers); a bound given alone extends 90 days to the other.
     pub fn period(
         &self,
         index: &Index,
         now: DateTime<Utc>,
     ) -> Result<(NaiveDate, NaiveDate), FieldError> {
-        let today = crate::strategy::today(index, now);
-        let last = index
-            .latest()
-            .map_or(today, |s| today.min(day_to_date(index.zone().day(s))));
-        let end = last + chrono::Days::new(1);
-        let to = date("to", self.to.as_deref())?.unwrap_or(end);
-        let from = date("from", self.from.as_deref())?.unwrap_or(to - chrono::Days::new(90));
+        let span = chrono::Days::new(90);
+        let (from, to) = (
+            date("from", self.from.as_deref())?,
+            date("to", self.to.as_deref())?,
+        );
+        let (from, to) = match (from, to) {
+            (Some(from), Some(to)) => (from, to),
+            (Some(from), None) => (from, from + span),
+            (None, Some(to)) => (to - span, to),
+            (None, None) => crate::period::default_period(index)?.unwrap_or_else(|| {
+                let today = crate::strategy::today(index, now);
+                (today - span, today + chrono::Days::new(1))
+            }),
+        };
         if from >= to {
             return Err(FieldError::new("from", "must be before to"));
         }
@@ -655,7 +663,7 @@ fn subtree(all: &[Touchpoint], root: i64) -> HashSet<i64> {
 
 /// How often the service met a target in a period.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Delivery {
+pub struct ServiceDelivery {
     /// Events judged: interactions with a duration, cases resolved or past the target, answers
     /// with the score.
     pub n: u64,
@@ -673,7 +681,7 @@ pub fn delivery(
     target: &ServiceTarget,
     (from, to): (NaiveDate, NaiveDate),
     now: DateTime<Utc>,
-) -> Result<Delivery, StoreError> {
+) -> Result<ServiceDelivery, StoreError> {
     let filter = Filter {
         from: Some(instant(index, from)),
         to: Some(instant(index, to)),
@@ -733,7 +741,7 @@ pub fn delivery(
         .filter(|v| metric.meets(**v, target.target))
         .count() as u64;
     let n = values.len() as u64;
-    Ok(Delivery {
+    Ok(ServiceDelivery {
         n,
         met,
         compliance: dosvid_metrics::percent(met, n, dosvid_metrics::DEFAULT_MIN_SAMPLE),
@@ -866,14 +874,14 @@ pub struct DimensionCoverage {
 pub struct StandardDelivery {
     #[serde(flatten)]
     pub standard: Standard,
-    pub delivery: Delivery,
+    pub delivery: ServiceDelivery,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PromiseDelivery {
     #[serde(flatten)]
     pub promise: Promise,
-    pub delivery: Delivery,
+    pub delivery: ServiceDelivery,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -897,10 +905,10 @@ pub struct Gaps {
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GapsParams {
-    /// First day (YYYY-MM-DD); default 90 days before `to`.
+    /// First day (YYYY-MM-DD); default as `/maturity`'s.
     #[param(format = Date)]
     pub from: Option<String>,
-    /// The day after the last (YYYY-MM-DD); default the day after the latest record.
+    /// The day after the last (YYYY-MM-DD); default as `/maturity`'s.
     #[param(format = Date)]
     pub to: Option<String>,
     /// The SERVQUAL survey of gaps 1 and 5; default the latest assessment's.
@@ -997,6 +1005,10 @@ fn gap_one(
     (difference(&all_customers, &all_staff), list)
 }
 
+/// Customers' answers under a standard, all answers, and the touchpoints no standard governs
+/// with their answers.
+type Coverage = (u64, u64, Vec<(String, u64)>);
+
 /// The five gaps of the period.
 pub fn gaps(
     store: &dyn Store,
@@ -1085,42 +1097,41 @@ pub fn gaps(
                 .collect(),
         )
     };
-    let uncovered =
-        |p: (NaiveDate, NaiveDate)| -> Result<(u64, u64, Vec<(String, u64)>), StoreError> {
-            let rows = index
-                .query(&QueryRequest {
-                    measures: vec![Measure::N],
-                    filters: dosvid_analytics::Filters {
-                        from: Some(p.0.to_string()),
-                        to: Some(p.1.to_string()),
-                        ..Default::default()
-                    },
-                    group_by: vec!["touchpoint".into()],
+    let uncovered = |p: (NaiveDate, NaiveDate)| -> Result<Coverage, StoreError> {
+        let rows = index
+            .query(&QueryRequest {
+                measures: vec![Measure::N],
+                filters: dosvid_analytics::Filters {
+                    from: Some(p.0.to_string()),
+                    to: Some(p.1.to_string()),
                     ..Default::default()
-                })?
-                .rows;
-            let mut total = 0;
-            let mut governed = 0;
-            let mut open = Vec::new();
-            for r in rows {
-                let key = r.group.get("touchpoint").cloned().flatten();
-                let id = key
-                    .as_ref()
-                    .and_then(|k| touchpoints.iter().find(|t| &t.key == k))
-                    .map(|t| t.id);
-                total += r.n;
-                let is_covered = covered
-                    .as_ref()
-                    .is_none_or(|set| id.is_some_and(|id| set.contains(&id)));
-                if is_covered {
-                    governed += r.n;
-                } else if let Some(key) = key {
-                    open.push((key, r.n));
-                }
+                },
+                group_by: vec!["touchpoint".into()],
+                ..Default::default()
+            })?
+            .rows;
+        let mut total = 0;
+        let mut governed = 0;
+        let mut open = Vec::new();
+        for r in rows {
+            let key = r.group.get("touchpoint").cloned().flatten();
+            let id = key
+                .as_ref()
+                .and_then(|k| touchpoints.iter().find(|t| &t.key == k))
+                .map(|t| t.id);
+            total += r.n;
+            let is_covered = covered
+                .as_ref()
+                .is_none_or(|set| id.is_some_and(|id| set.contains(&id)));
+            if is_covered {
+                governed += r.n;
+            } else if let Some(key) = key {
+                open.push((key, r.n));
             }
-            open.sort_by(|a, b| b.1.cmp(&a.1));
-            Ok((governed, total, open))
-        };
+        }
+        open.sort_by_key(|o| std::cmp::Reverse(o.1));
+        Ok((governed, total, open))
+    };
     let (governed, total, open) = uncovered(period)?;
     let (before_governed, before_total, _) = uncovered(previous(period))?;
     let widest2 = open
@@ -1176,7 +1187,7 @@ pub fn gaps(
             delivery: d,
         });
     }
-    let widest = |kind: &'static str, rows: Vec<(i64, Option<i64>, &Delivery)>| {
+    let widest = |kind: &'static str, rows: Vec<(i64, Option<i64>, &ServiceDelivery)>| {
         let mut list: Vec<Widest> = rows
             .into_iter()
             .filter(|(_, _, d)| d.n > 0)
@@ -1219,7 +1230,7 @@ pub fn gaps(
         let d = if current.0 < current.1 {
             held(&definition.measure, current)?
         } else {
-            Delivery {
+            ServiceDelivery {
                 n: 0,
                 met: 0,
                 compliance: dosvid_metrics::percent(0, 0, dosvid_metrics::DEFAULT_MIN_SAMPLE),

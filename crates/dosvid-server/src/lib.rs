@@ -17,6 +17,7 @@ mod error;
 mod extract;
 mod network;
 mod pages;
+mod period;
 mod privacy;
 mod questions;
 pub mod reading;

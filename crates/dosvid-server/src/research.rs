@@ -193,6 +193,9 @@ pub fn search_studies(
         })
         .transpose()?;
     let needle = given(&search.q).map(|q| q.to_lowercase());
+    if needle.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(FieldError::new("q", "must be at most 200 characters").into());
+    }
     let within = given(&search.touchpoint)
         .map(|t| subtree(store, org, &t))
         .transpose()?;
@@ -262,7 +265,7 @@ pub fn quotes(
             });
         }
     }
-    out.sort_by(|a, b| b.conducted_on.cmp(&a.conducted_on));
+    out.sort_by_key(|q| std::cmp::Reverse(q.conducted_on));
     Ok(out)
 }
 
@@ -378,7 +381,7 @@ pub fn prefill(
                 .is_some_and(|c| c.difference < 0.0 && c.significant)
         })
         .take(PREFILLED)
-        .map(|t| named(t))
+        .map(&named)
         .collect();
     let gains: Vec<String> = themes
         .iter()
@@ -388,7 +391,7 @@ pub fn prefill(
                 .is_some_and(|c| c.difference > 0.0 && c.significant)
         })
         .take(PREFILLED)
-        .map(|t| named(t))
+        .map(&named)
         .collect();
     let mut says = Vec::new();
     for label in [dosvid_text::Label::Negative, dosvid_text::Label::Positive] {
@@ -418,7 +421,7 @@ pub fn prefill(
             feels.push((n, emotion));
         }
     }
-    feels.sort_by(|a, b| b.0.cmp(&a.0));
+    feels.sort_by_key(|f| std::cmp::Reverse(f.0));
     let feels: Vec<String> = feels
         .iter()
         .take(PREFILLED)

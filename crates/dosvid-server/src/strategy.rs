@@ -71,7 +71,7 @@ fn measured_until(index: &Index, now: DateTime<Utc>) -> NaiveDate {
     })
 }
 
-pub(crate) fn day_to_date(day: i32) -> NaiveDate {
+fn day_to_date(day: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(day + 719_163).unwrap_or_default()
 }
 

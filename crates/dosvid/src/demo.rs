@@ -37,7 +37,6 @@ pub fn run(
     let survey = demo_survey(store.as_ref()).context("creating the demo survey")?;
     demo_rules(store.as_ref()).context("creating the demo's alert rules")?;
     demo_strategy(store.as_ref()).context("creating the demo's strategy cycle")?;
-    demo_diagnosis(store.as_ref()).context("creating the demo's diagnosis")?;
     demo_consents(store.as_ref()).context("recording the demo's consents")?;
     for (kind, key, [uk, en, ru]) in dosvid_demo::VOCABULARY {
         let names = dosvid_domain::Names::new(uk, en, ru);
@@ -60,6 +59,7 @@ pub fn run(
         );
     }
     demo_loop(&store).context("running the demo's rules over its last month")?;
+    demo_diagnosis(store.as_ref()).context("creating the demo's diagnosis")?;
     if no_serve {
         return Ok(());
     }
@@ -544,6 +544,7 @@ fn demo_diagnosis(store: &dyn Store) -> anyhow::Result<()> {
         let promise: PromiseDefinition = from_value(promise.clone())?;
         diagnosis::save(store, org, None, promise, now)?;
     }
+    demo_case_history(store, &plan["case_history"])?;
     for study in plan["studies"].as_array().into_iter().flatten() {
         dosvid_server::research::save_study(store, org, None, from_value(study.clone())?, now)?;
     }
@@ -560,6 +561,95 @@ fn demo_diagnosis(store: &dyn Store) -> anyhow::Result<()> {
             template,
             Some("uk"),
             now,
+        )?;
+    }
+    Ok(())
+}
+
+/// The contact centre's cases of the three months before Dosvid came (its maturity evidence):
+/// one for each of the first `count` negative comments at the contact centre from `from`,
+/// resolved after a log-normal time of mean `mean_hours`, at the first contact in `fcr` of
+/// them, with a personal owner in `owned` of them and none followed up.
+fn demo_case_history(store: &dyn Store, plan: &serde_json::Value) -> anyhow::Result<()> {
+    use dosvid_domain::case::{CaseEventKind, CasePatch, CaseStatus, NewCase, Priority};
+    let org = store.default_org()?;
+    let number = |key: &str| {
+        plan[key]
+            .as_f64()
+            .with_context(|| format!("case_history.{key}"))
+    };
+    let from: chrono::NaiveDate = serde_json::from_value(plan["from"].clone())?;
+    let (count, mean_hours, fcr, owned) = (
+        number("count")?,
+        number("mean_hours")?,
+        number("fcr")?,
+        number("owned")?,
+    );
+    let analytics = dosvid_server::analytics::Analytics::default();
+    let index = analytics.index(store, org)?;
+    let ids = {
+        let index = dosvid_server::analytics::read_index(&index);
+        let filters = dosvid_analytics::Filters {
+            from: Some(from.to_string()),
+            to: Some((from + chrono::Days::new(92)).to_string()),
+            touchpoint: dosvid_analytics::OneOrMany::One(dosvid_analytics::Named::Key(
+                "contact-centre".into(),
+            )),
+            sentiment: dosvid_analytics::OneOrMany::One(dosvid_text::Label::Negative),
+            ..Default::default()
+        };
+        index.feedback_records(&filters, 0, count as usize)?.ids
+    };
+    let mut rng = dosvid_demo::rng::Rng::new(23);
+    for record in store.feedback_by_ids(org, &ids)? {
+        let opened = record.occurred_at + chrono::Duration::hours(1);
+        let owner = rng
+            .chance(owned)
+            .then(|| format!("agent-{:03}", rng.range(1, 120)));
+        let case = store.create_case(
+            org,
+            NewCase {
+                title: "Скарга на обслуговування в контакт-центрі".into(),
+                priority: Priority::Normal,
+                owner,
+                customer_id: record.customer_id,
+                touchpoint: Some("contact-centre".into()),
+                feedback_id: Some(record.id),
+                ..Default::default()
+            },
+            Some("contact-centre"),
+            opened,
+        )?;
+        // Log-normal with σ = 0.8: the median is the mean / e^(σ²/2).
+        let normal = (rng.unit() + rng.unit() + rng.unit() + rng.unit() - 2.0) * 3f64.sqrt();
+        let hours = mean_hours / (0.32f64).exp() * (0.8 * normal).exp();
+        let contacts = if rng.chance(fcr) { 1 } else { 2 };
+        for i in 0..contacts {
+            let at = opened
+                + chrono::Duration::minutes(
+                    (hours * 60.0 * (i + 1) as f64 / contacts as f64) as i64 - 1,
+                );
+            store.add_case_event(
+                org,
+                case.id,
+                CaseEventKind::Contact,
+                Some("contact-centre"),
+                "Дзвінок клієнту",
+                at,
+            )?;
+        }
+        let resolved = CasePatch {
+            status: Some(CaseStatus::Resolved),
+            root_cause: Some("queue_capacity".into()),
+            resolution: Some("callback_made".into()),
+            ..Default::default()
+        };
+        store.update_case(
+            org,
+            case.id,
+            resolved,
+            Some("contact-centre"),
+            opened + chrono::Duration::minutes((hours * 60.0) as i64),
         )?;
     }
     Ok(())

@@ -424,7 +424,7 @@ pub struct TemplateParams {
 }
 
 fn language(field: &str, raw: Option<&str>) -> Result<Option<&'static str>, FieldError> {
-    match raw.filter(|r| !r.is_empty()) {
+    match raw {
         None => Ok(None),
         Some(raw) => ["uk", "en", "ru"]
             .into_iter()

@@ -447,67 +447,6 @@ pub fn versus(
     }
 }
 
-pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;margin-bottom:.25rem}\
-     .chart svg{width:100%;height:auto;max-height:320px;display:block}\
-     .chart .grid{stroke:#dde3ea;stroke-width:1}\
-     .chart .axis{font-size:11px;fill:#4a5360}\
-     .chart .band{fill:#0b57a4;opacity:.15}\
-     .chart .line{fill:none;stroke:#0b57a4;stroke-width:2.5}\
-     .chart .dot{fill:#0b57a4}.chart .dot.thin{fill:#fff;stroke:#0b57a4;stroke-width:1.5}\
-     .chart .bar{fill:#8a96a3}.chart .bar.bad{fill:#c0392b}.chart .bar.mid{fill:#d68910}.chart .bar.good{fill:#2e7d32}\
-     .chart .bar.thin{opacity:.35}.chart .whisker{stroke:#1b1f24;stroke-width:1.5}\
-     .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.85rem;margin:.3rem 0}\
-     .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px;background:#8a96a3}\
-     .swatch.bad{background:#c0392b}.swatch.mid{background:#d68910}.swatch.good{background:#2e7d32}\
-     .chart .cell{fill:#eef1f5}.chart .cell.bad{fill:#e6a39b}.chart .cell.mid{fill:#f3cf8e}.chart .cell.good{fill:#9fd0a3}\
-     .chart .cell-value{font-size:10px;fill:#1b1f24}\
-     .chart .line.other{stroke:#8a96a3;stroke-dasharray:6 4}.swatch.treated{background:#0b57a4}\
-     .chart .marker{stroke:#d68910;stroke-width:2}\
-     .chart.radar svg{max-height:400px}.chart polygon.grid{fill:none}.chart .series{fill:#0b57a4;fill-opacity:.18;stroke:#0b57a4;stroke-width:2}\
-     .chart .series.other{fill:#8a96a3;fill-opacity:.08;stroke:#8a96a3;stroke-dasharray:6 4}.swatch.other{background:#8a96a3}\
-     .chart .box{fill:#eef1f5;stroke:#8a96a3}.chart .box-label{font-size:12px;fill:#1b1f24}\
-     .chart .gap{stroke:#c0392b;stroke-width:2;fill:none;stroke-dasharray:5 3}.chart .flow{stroke:#4a5360;stroke-width:1.5;fill:none}\
-     .chart .gap-label{font-size:12px;fill:#c0392b;font-weight:600}.chart .divider{stroke:#4a5360;stroke-width:1;stroke-dasharray:2 3}";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn axis_ticks_are_round_numbers() {
-        assert_eq!(ticks(-100.0, 100.0), vec![-100.0, -50.0, 0.0, 50.0, 100.0]);
-        assert_eq!(ticks(1.0, 5.0), vec![1.0, 2.0, 3.0, 4.0, 5.0]);
-    }
-
-    #[test]
-    fn a_gap_in_the_data_breaks_the_line() {
-        let point = |label: &str, value: Option<f64>| Point {
-            label: label.into(),
-            value,
-            low: value.map(|v| v - 5.0),
-            high: value.map(|v| v + 5.0),
-            thin: false,
-        };
-        let svg = line(
-            "NPS",
-            &[
-                point("Jan", Some(10.0)),
-                point("Feb", None),
-                point("Mar", Some(20.0)),
-            ],
-            (-100.0, 100.0),
-            false,
-            "",
-        )
-        .into_string();
-        let line = svg.split(r#"class="line" d=""#).nth(1).unwrap();
-        let d = line.split('"').next().unwrap();
-        assert_eq!(d.matches('M').count(), 2, "{d}");
-        assert!(svg.contains("<title>NPS</title>"));
-        assert!(svg.contains("Feb: —"));
-    }
-}
-
 /// A radar of scores on 0–100, one axis per label clockwise from the top; each series (name,
 /// values, CSS class) a closed polygon, a missing value drawn at the centre.
 pub fn radar(
@@ -570,5 +509,66 @@ pub fn radar(
                 }
             }
         }
+    }
+}
+
+pub const STYLE: &str = ".chart{margin:1rem 0}.chart figcaption{font-weight:600;margin-bottom:.25rem}\
+     .chart svg{width:100%;height:auto;max-height:320px;display:block}\
+     .chart .grid{stroke:#dde3ea;stroke-width:1}\
+     .chart .axis{font-size:11px;fill:#4a5360}\
+     .chart .band{fill:#0b57a4;opacity:.15}\
+     .chart .line{fill:none;stroke:#0b57a4;stroke-width:2.5}\
+     .chart .dot{fill:#0b57a4}.chart .dot.thin{fill:#fff;stroke:#0b57a4;stroke-width:1.5}\
+     .chart .bar{fill:#8a96a3}.chart .bar.bad{fill:#c0392b}.chart .bar.mid{fill:#d68910}.chart .bar.good{fill:#2e7d32}\
+     .chart .bar.thin{opacity:.35}.chart .whisker{stroke:#1b1f24;stroke-width:1.5}\
+     .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;font-size:.85rem;margin:.3rem 0}\
+     .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px;background:#8a96a3}\
+     .swatch.bad{background:#c0392b}.swatch.mid{background:#d68910}.swatch.good{background:#2e7d32}\
+     .chart .cell{fill:#eef1f5}.chart .cell.bad{fill:#e6a39b}.chart .cell.mid{fill:#f3cf8e}.chart .cell.good{fill:#9fd0a3}\
+     .chart .cell-value{font-size:10px;fill:#1b1f24}\
+     .chart .line.other{stroke:#8a96a3;stroke-dasharray:6 4}.swatch.treated{background:#0b57a4}\
+     .chart .marker{stroke:#d68910;stroke-width:2}\
+     .chart.radar svg{max-height:400px}.chart polygon.grid{fill:none}.chart .series{fill:#0b57a4;fill-opacity:.18;stroke:#0b57a4;stroke-width:2}\
+     .chart .series.other{fill:#8a96a3;fill-opacity:.08;stroke:#8a96a3;stroke-dasharray:6 4}.swatch.other{background:#8a96a3}\
+     .chart .box{fill:#eef1f5;stroke:#8a96a3}.chart .box-label{font-size:12px;fill:#1b1f24}\
+     .chart .gap{stroke:#c0392b;stroke-width:2;fill:none;stroke-dasharray:5 3}.chart .flow{stroke:#4a5360;stroke-width:1.5;fill:none}\
+     .chart .gap-label{font-size:12px;fill:#c0392b;font-weight:600}.chart .divider{stroke:#4a5360;stroke-width:1;stroke-dasharray:2 3}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_ticks_are_round_numbers() {
+        assert_eq!(ticks(-100.0, 100.0), vec![-100.0, -50.0, 0.0, 50.0, 100.0]);
+        assert_eq!(ticks(1.0, 5.0), vec![1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn a_gap_in_the_data_breaks_the_line() {
+        let point = |label: &str, value: Option<f64>| Point {
+            label: label.into(),
+            value,
+            low: value.map(|v| v - 5.0),
+            high: value.map(|v| v + 5.0),
+            thin: false,
+        };
+        let svg = line(
+            "NPS",
+            &[
+                point("Jan", Some(10.0)),
+                point("Feb", None),
+                point("Mar", Some(20.0)),
+            ],
+            (-100.0, 100.0),
+            false,
+            "",
+        )
+        .into_string();
+        let line = svg.split(r#"class="line" d=""#).nth(1).unwrap();
+        let d = line.split('"').next().unwrap();
+        assert_eq!(d.matches('M').count(), 2, "{d}");
+        assert!(svg.contains("<title>NPS</title>"));
+        assert!(svg.contains("Feb: —"));
     }
 }

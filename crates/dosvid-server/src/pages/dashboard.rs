@@ -19,6 +19,7 @@ use super::charts::{self, Point};
 use super::naming::Naming;
 use super::{SliceForm, html_response};
 use crate::AppState;
+use crate::period::{month_start, parse_month, shift};
 use crate::questions::SliceParams;
 
 /// The query string of a slice, to show the same question in the API.
@@ -47,58 +48,20 @@ fn query_string(slice: &SliceParams) -> String {
     q.finish()
 }
 
-/// `(year, month)` shifted by `months`.
-fn shift((y, m): (i32, u32), months: i32) -> (i32, u32) {
-    let total = y * 12 + m as i32 - 1 + months;
-    (total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
-}
-
-fn month_start((y, m): (i32, u32)) -> String {
-    format!("{y:04}-{m:02}-01")
-}
-
-fn parse_month(label: &str) -> Option<(i32, u32)> {
-    let (y, m) = label.get(..7)?.split_once('-')?;
-    Some((y.parse().ok()?, m.parse().ok()?))
-}
-
 /// How far back a trend goes.
 const TREND_MONTHS: i32 = 24;
-
-/// When the page names no period: the three months up to the latest month with enough answers
-/// to judge (a month holding a handful of fresh answers would make an empty dashboard).
-fn default_period(months: &QueryResult) -> Option<(String, String)> {
-    let month_of = |r: &dosvid_analytics::ResultRow| {
-        r.group
-            .get("month")
-            .cloned()
-            .flatten()
-            .and_then(|l| parse_month(&l))
-    };
-    let enough = months.rows.iter().filter(|r| r.n >= months.min_sample);
-    let last = enough
-        .filter_map(month_of)
-        .max()
-        .or_else(|| months.rows.iter().filter_map(month_of).max())?;
-    let end = shift(last, 1);
-    Some((month_start(shift(end, -3)), month_start(end)))
-}
 
 /// Without a period, a page shows the default one (and its filters say which).
 fn fill_default_period(
     index: &dosvid_analytics::Index,
     slice: &mut SliceParams,
 ) -> Result<(), dosvid_domain::FieldError> {
-    if slice.from.is_none() && slice.to.is_none() {
-        let months = index.query(&QueryRequest {
-            group_by: vec!["month".into()],
-            measures: vec![dosvid_analytics::Measure::N],
-            ..Default::default()
-        })?;
-        if let Some((from, to)) = default_period(&months) {
-            slice.from = Some(from);
-            slice.to = Some(to);
-        }
+    if slice.from.is_none()
+        && slice.to.is_none()
+        && let Some((from, to)) = crate::period::default_period(index)?
+    {
+        slice.from = Some(from.to_string());
+        slice.to = Some(to.to_string());
     }
     Ok(())
 }
@@ -950,14 +913,6 @@ fn nps_text(metric: Option<&Metric>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_default_period_is_the_last_three_whole_months_with_data() {
-        assert_eq!(shift((2026, 1), -3), (2025, 10));
-        assert_eq!(shift((2026, 10), 1), (2026, 11));
-        assert_eq!(parse_month("2026-10"), Some((2026, 10)));
-        assert_eq!(month_start(shift(shift((2026, 10), 1), -3)), "2026-08-01");
-    }
 
     /// A figure that rounds to nothing has no sign, and "−0" is never written.
     #[test]

@@ -518,12 +518,11 @@ struct Overview {
     questions: BTreeMap<String, String>,
 }
 
+/// The surveys with SERVQUAL items (id, title), and every such item's text by its id.
+type SurveyTexts = (Vec<(i64, String)>, BTreeMap<String, String>);
+
 /// The surveys with SERVQUAL items (id, title), and every such item's text in `lang`.
-fn servqual_surveys(
-    store: &dyn Store,
-    org: OrgId,
-    lang: Lang,
-) -> Result<(Vec<(i64, String)>, BTreeMap<String, String>), StoreError> {
+fn servqual_surveys(store: &dyn Store, org: OrgId, lang: Lang) -> Result<SurveyTexts, StoreError> {
     let code = lang.code();
     let mut surveys = Vec::new();
     let mut questions = BTreeMap::new();
@@ -974,7 +973,7 @@ fn target_text(w: &Words, naming: &Naming, t: &ServiceTarget) -> String {
 
 fn standards(lang: Lang, g: &Gaps, naming: &Naming, manage: bool, csrf: &str) -> Markup {
     let (ui, w) = (lang.ui(), words(lang));
-    let compliance = |d: &diagnosis::Delivery| {
+    let compliance = |d: &diagnosis::ServiceDelivery| {
         format!(
             "{} ({} {} {})",
             number(d.compliance.value, 0) + "%",

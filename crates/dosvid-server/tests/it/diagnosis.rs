@@ -52,8 +52,12 @@ pub(crate) async fn readiness(app: TestApp) {
     let r = &report.body["readiness"];
     // By hand: a person's block score is the mean of (answer − 1) / 4 × 100.
     let person = |xs: [i32; 3]| xs.iter().map(|x| f64::from(x - 1) * 25.0).sum::<f64>() / 3.0;
-    let hand = |pick: fn(&([i32; 3], [i32; 3])) -> [i32; 3]| {
-        let scores: Vec<f64> = answers.iter().map(|a| person(pick(&(a.1, a.2)))).collect();
+    // Strategy (0) or motivation (1): each person's three answers.
+    let hand = |block: usize| {
+        let scores: Vec<f64> = answers
+            .iter()
+            .map(|a| person(if block == 0 { a.1 } else { a.2 }))
+            .collect();
         let mean = scores.iter().sum::<f64>() / 3.0;
         let sd = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
         (mean, sd)
@@ -67,7 +71,7 @@ pub(crate) async fn readiness(app: TestApp) {
             .unwrap()
             .clone()
     };
-    for (key, (mean, sd)) in [("strategy", hand(|a| a.0)), ("motivation", hand(|a| a.1))] {
+    for (key, (mean, sd)) in [("strategy", hand(0)), ("motivation", hand(1))] {
         let b = block(key);
         assert!(
             (b["score"].as_f64().unwrap() - mean).abs() < 1e-9,
