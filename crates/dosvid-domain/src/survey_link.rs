@@ -28,6 +28,8 @@ pub enum LinkToken {
     Invitation { org: OrgId, invitation: i64 },
     /// An anonymous response in progress.
     Response { org: OrgId, response: i64 },
+    /// An invitation to answer a readiness assessment, for anyone who holds it.
+    Assessment { org: OrgId, assessment: i64 },
 }
 
 /// Why a token was refused.
@@ -168,6 +170,13 @@ impl Signer {
         format!("{body}.{tag}")
     }
 
+    /// `a{org}.{assessment}.{expires}.{tag}`.
+    pub fn assessment_token(&self, org: OrgId, assessment: i64, expires: DateTime<Utc>) -> String {
+        let body = format!("a{org}.{assessment}.{}", expires.timestamp());
+        let tag = self.tag(&body);
+        format!("{body}.{tag}")
+    }
+
     /// Verifies a link token read by [`peek_org`].
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<LinkToken, TokenError> {
         let (body, tag) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
@@ -180,6 +189,10 @@ impl Signer {
             'p' => LinkToken::Invitation {
                 org: parsed.1,
                 invitation: parsed.2,
+            },
+            'a' => LinkToken::Assessment {
+                org: parsed.1,
+                assessment: parsed.2,
             },
             _ => LinkToken::Response {
                 org: parsed.1,
@@ -219,7 +232,10 @@ impl Signer {
 
 /// `(kind, org, id, expires)` of a token body.
 fn parse(body: &str) -> Option<(char, OrgId, i64, i64)> {
-    let kind = body.chars().next().filter(|k| matches!(k, 'p' | 'r'))?;
+    let kind = body
+        .chars()
+        .next()
+        .filter(|k| matches!(k, 'p' | 'r' | 'a'))?;
     let mut parts = body[1..].split('.');
     let org = parts.next()?.parse().ok()?;
     let id = parts.next()?.parse().ok()?;
@@ -306,6 +322,20 @@ mod tests {
         let other = Signer::new(b"another organisation");
         assert_eq!(other.verify(&token, at(10)), Err(TokenError::BadSignature));
         assert_eq!(signer.verify("p1.2", at(10)), Err(TokenError::Malformed));
+        // An assessment's link says so, and cannot be turned into a survey invitation.
+        let assessment = signer.assessment_token(1, 42, at(20));
+        assert_eq!(
+            signer.verify(&assessment, at(10)),
+            Ok(LinkToken::Assessment {
+                org: 1,
+                assessment: 42
+            })
+        );
+        let retyped = format!("p{}", &assessment[1..]);
+        assert_eq!(
+            signer.verify(&retyped, at(10)),
+            Err(TokenError::BadSignature)
+        );
     }
 
     #[test]

@@ -377,11 +377,12 @@ pub const OPEN_TO_UNITS: [&str; 56] = [
 /// across customers, survey responses and invitations, alerts and rule replays, webhook
 /// webhooks (their payloads are the organisation's events), the company's diagnosis (its
 /// readiness, maturity and gaps are the whole company's), the sentiment model (fitted to all its answers), the audit log, the units themselves — refused to a restricted principal.
-pub const REFUSED_TO_UNITS: [&str; 37] = [
+pub const REFUSED_TO_UNITS: [&str; 38] = [
     "/api/v1/assessment-questionnaire",
     "/api/v1/assessments",
     "/api/v1/assessments/{id}",
     "/api/v1/assessments/{id}/answers",
+    "/api/v1/assessments/{id}/invitations",
     "/api/v1/gaps",
     "/api/v1/maturity",
     "/api/v1/maturity/thresholds",

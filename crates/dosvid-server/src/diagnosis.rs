@@ -229,6 +229,24 @@ pub fn answer(
     })
 }
 
+/// A link anyone holding it may answer the assessment through (`/a/{token}`), signed with the
+/// organisation's survey-link secret like a survey invitation, valid for `days`.
+pub fn invitation_token(
+    store: &dyn Store,
+    org: OrgId,
+    id: i64,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>), StoreError> {
+    store.get_document(org, DocumentKind::Assessment, id)?;
+    let expires = now + chrono::Duration::days(i64::from(days));
+    let token = store
+        .survey_secrets(org)?
+        .signer()
+        .assessment_token(org, id, expires);
+    Ok((token, expires))
+}
+
 /// The period of a diagnosis: local days of the organisation, `to` exclusive.
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -12,8 +12,8 @@ use dosvid_domain::diagnosis::{
     AssessmentAnswer, AssessmentDefinition, DocumentKind, ITEMS, Item, MaturityThresholds,
     PromiseDefinition, StandardDefinition, StudyDefinition, TemplateDocument,
 };
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{Id, query_params};
 use crate::diagnosis::{
@@ -123,6 +123,53 @@ pub async fn answer_assessment(
         .run(move |s| diagnosis::answer(s, auth.org, id, answer, Utc::now()))
         .await?;
     Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// How long an assessment's link is valid.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationRequest {
+    /// Days (default 30).
+    #[schema(minimum = 1, maximum = 365)]
+    pub days: Option<u32>,
+}
+
+/// A link to the assessment, signed like a survey invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentInvitation {
+    /// The page anyone holding the link answers on, without an account.
+    pub url: String,
+    pub token: String,
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
+/// A link the company's people answer the assessment through without an account (each gives
+/// their name); it expires after `days`.
+#[utoipa::path(post, path = "/api/v1/assessments/{id}/invitations", tag = "diagnosis", params(("id" = i64, Path)),
+    request_body = InvitationRequest,
+    responses((status = 201, body = AssessmentInvitation), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn invite_to_assessment(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Auth>,
+    headers: axum::http::HeaderMap,
+    Id(id): Id,
+    ApiJson(request): ApiJson<InvitationRequest>,
+) -> Result<(StatusCode, Json<AssessmentInvitation>), ApiError> {
+    let days = request.days.unwrap_or(30);
+    if !(1..=365).contains(&days) {
+        return Err(FieldError::new("days", "must be from 1 to 365").into());
+    }
+    let (token, expires_at) = state
+        .run(move |s| diagnosis::invitation_token(s, auth.org, id, days, Utc::now()))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AssessmentInvitation {
+            url: format!("{}/a/{token}", state.base_url(&headers)),
+            token,
+            expires_at,
+        }),
+    ))
 }
 
 /// Interaction maturity: each level's evidence from the company's data (its figures and

@@ -164,6 +164,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
             diagnosis::delete_assessment
         ))
         .routes(routes!(diagnosis::answer_assessment))
+        .routes(routes!(diagnosis::invite_to_assessment))
         .routes(routes!(diagnosis::maturity))
         .routes(routes!(
             diagnosis::get_thresholds,

@@ -117,6 +117,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             axum::routing::post(super::diagnosis::answer),
         )
         .route(
+            "/diagnosis/assessments/{id}/link",
+            axum::routing::post(super::diagnosis::make_link),
+        )
+        .route(
             "/diagnosis/thresholds",
             axum::routing::post(super::diagnosis::set_thresholds),
         )

@@ -118,6 +118,11 @@ pub struct Words {
     staff_expectation: &'static str,
     pub not_whole: &'static str,
     no_such: &'static str,
+    link: &'static str,
+    link_hint: &'static str,
+    make_link: &'static str,
+    link_invalid: &'static str,
+    thanks: &'static str,
 }
 
 static UK: Words = Words {
@@ -233,6 +238,11 @@ static UK: Words = Words {
     staff_expectation: "Очікування за оцінкою компанії",
     not_whole: "Діагностика охоплює всю компанію; вона доступна користувачам без обмеження підрозділом.",
     no_such: "Такого оцінювання немає.",
+    link: "Посилання для колег",
+    link_hint: "Колеги без облікового запису відповідають за посиланням, назвавши себе; воно діє 30 днів.",
+    make_link: "Створити посилання",
+    link_invalid: "Посилання недійсне або його строк минув.",
+    thanks: "Дякуємо! Ваші відповіді збережено.",
 };
 
 static EN: Words = Words {
@@ -348,6 +358,11 @@ static EN: Words = Words {
     staff_expectation: "Expectation as the company rates it",
     not_whole: "The diagnosis covers the whole company; it is open to users not limited to a unit.",
     no_such: "There is no such assessment.",
+    link: "A link for colleagues",
+    link_hint: "Colleagues without an account answer through the link, giving their name; it is valid for 30 days.",
+    make_link: "Make a link",
+    link_invalid: "The link is not valid or has expired.",
+    thanks: "Thank you! Your answers are saved.",
 };
 
 static RU: Words = Words {
@@ -463,6 +478,11 @@ static RU: Words = Words {
     staff_expectation: "Ожидание по оценке компании",
     not_whole: "Диагностика охватывает всю компанию; она доступна пользователям без ограничения подразделением.",
     no_such: "Такой оценки нет.",
+    link: "Ссылка для коллег",
+    link_hint: "Коллеги без учётной записи отвечают по ссылке, назвав себя; она действует 30 дней.",
+    make_link: "Создать ссылку",
+    link_invalid: "Ссылка недействительна или её срок истёк.",
+    thanks: "Спасибо! Ваши ответы сохранены.",
 };
 
 pub fn words(lang: Lang) -> &'static Words {
@@ -471,6 +491,29 @@ pub fn words(lang: Lang) -> &'static Words {
         Lang::En => &EN,
         Lang::Ru => &RU,
     }
+}
+
+/// What a person limited to a unit meets in the Diagnosis section (it is the whole company's),
+/// with the problem of what they tried, when they tried something.
+pub(super) fn not_whole(
+    signed: &SignedIn,
+    title: &str,
+    problem: Option<&(StatusCode, String)>,
+) -> Response {
+    let w = words(signed.lang());
+    html_response(
+        problem.map_or(StatusCode::FORBIDDEN, |p| p.0),
+        app_page(
+            signed,
+            "/diagnosis",
+            title,
+            html! {
+                h1 { (title) }
+                @if let Some((_, message)) = problem.filter(|p| !p.1.is_empty()) { p.error role="alert" { (message) } }
+                p { (w.not_whole) }
+            },
+        ),
+    )
 }
 
 fn metric_name(w: &Words, metric: ServiceMetric) -> &'static str {
@@ -567,15 +610,7 @@ async fn overview_page(
     let lang = signed.lang();
     let (ui, w) = (lang.ui(), words(lang));
     if !signed.principal.is_whole() {
-        return html_response(
-            StatusCode::FORBIDDEN,
-            app_page(
-                signed,
-                "/diagnosis",
-                w.title,
-                html! { h1 { (w.title) } p { (w.not_whole) } },
-            ),
-        );
+        return not_whole(signed, w.title, problem.as_ref());
     }
     let org = signed.user().org_id;
     let period = PeriodParams {
@@ -1239,7 +1274,7 @@ pub async fn assessment(
     Extension(signed): Extension<SignedIn>,
     Path(id): Path<i64>,
 ) -> Response {
-    assessment_page(&state, &signed, id, None).await
+    assessment_page(&state, &signed, id, None, None).await
 }
 
 async fn assessment_page(
@@ -1247,36 +1282,19 @@ async fn assessment_page(
     signed: &SignedIn,
     id: i64,
     problem: Option<(StatusCode, String)>,
+    link: Option<String>,
 ) -> Response {
     let lang = signed.lang();
-    let (code, w) = (lang.code(), words(lang));
+    let w = words(lang);
     if !signed.principal.is_whole() {
-        return html_response(
-            StatusCode::FORBIDDEN,
-            app_page(
-                signed,
-                "/diagnosis",
-                w.title,
-                html! { h1 { (w.title) } p { (w.not_whole) } },
-            ),
-        );
+        return not_whole(signed, w.title, problem.as_ref());
     }
     let org = signed.user().org_id;
     let read = state
         .run(move |s| {
             let report = diagnosis::assessment_report(s, org, id)?;
             let (_, questions) = servqual_surveys(s, org, lang)?;
-            let items: Vec<(String, ServqualDimension)> =
-                match report.assessment.definition.servqual_survey_id {
-                    Some(survey) => s
-                        .get_survey(org, survey)?
-                        .definition
-                        .questions
-                        .iter()
-                        .filter_map(|q| q.dimension.map(|d| (q.id.clone(), d)))
-                        .collect(),
-                    None => Vec::new(),
-                };
+            let items = expectation_items(s, org, &report.assessment.definition)?;
             Ok((report, questions, items))
         })
         .await;
@@ -1311,6 +1329,73 @@ async fn assessment_page(
         .iter()
         .find(|a| a.answer.respondent.to_lowercase() == me.to_lowercase());
     let title = report.assessment.definition.title.clone();
+    let body = html! {
+        (super::research::section_nav(lang, ""))
+        p { a href="/diagnosis" { "← " (w.title) } }
+        h1 { (title) }
+        p.meta { (w.conducted_on) ": " (report.assessment.definition.conducted_on) " · " (w.respondents) ": " (report.assessment.respondents) }
+        @if let Some(note) = &report.assessment.definition.note { p { (note) } }
+        @if let Some((_, message)) = &problem { p.error role="alert" { (message) } }
+        @if report.assessment.respondents > 0 {
+            (readiness(lang, &report, None, false))
+            h3 { (w.self_assessed) ": " (report.readiness.self_assessed_level) " / 5" }
+            (parts_table(lang, w.maturity, &report.readiness.maturity))
+            h3 { (w.respondents) }
+            ul { @for a in &report.answers { li { (a.answer.respondent) @if let Some(role) = &a.answer.role { " — " (role) } " " small.meta { (a.answered_at.format("%Y-%m-%d")) } } } }
+        }
+        @if signed.may(Action::ManageStrategy) {
+            h2 #link { (w.link) }
+            p.hint { (w.link_hint) }
+            @match &link {
+                Some(url) => p { input.link type="text" readonly value=(url) aria-label=(w.link); },
+                None => form.inline method="post" action={ "/diagnosis/assessments/" (id) "/link" } {
+                    input type="hidden" name="csrf" value=(signed.session.csrf);
+                    button.secondary type="submit" { (w.make_link) }
+                },
+            }
+        }
+        h2 #answer { (w.answer_title) }
+        p.hint { (w.answer_hint) }
+        form.fields method="post" action={ "/diagnosis/assessments/" (id) "/answers" } {
+            input type="hidden" name="csrf" value=(signed.session.csrf);
+            (questionnaire(lang, &me, mine.map(|m| &m.answer), &items, &questions))
+            button.primary type="submit" { (w.save_answers) }
+        }
+    };
+    html_response(
+        problem.as_ref().map_or(StatusCode::OK, |p| p.0),
+        app_page(signed, "/diagnosis", &title, body),
+    )
+}
+
+/// The SERVQUAL items (id, dimension) an assessment's people rate customers' expectations on.
+fn expectation_items(
+    store: &dyn Store,
+    org: OrgId,
+    definition: &AssessmentDefinition,
+) -> Result<Vec<(String, ServqualDimension)>, StoreError> {
+    Ok(match definition.servqual_survey_id {
+        Some(survey) => store
+            .get_survey(org, survey)?
+            .definition
+            .questions
+            .iter()
+            .filter_map(|q| q.dimension.map(|d| (q.id.clone(), d)))
+            .collect(),
+        None => Vec::new(),
+    })
+}
+
+/// The questionnaire's fields: who answers, the statements as agreement buttons, and the
+/// expectation items; `mine` holds the answers given before.
+fn questionnaire(
+    lang: Lang,
+    me: &str,
+    mine: Option<&AssessmentAnswer>,
+    items: &[(String, ServqualDimension)],
+    questions: &BTreeMap<String, String>,
+) -> Markup {
+    let (code, w) = (lang.code(), words(lang));
     let sections: [(&str, Vec<&dosvid_domain::diagnosis::Item>); 3] = [
         (
             w.blocks,
@@ -1334,33 +1419,16 @@ async fn assessment_page(
                 .collect(),
         ),
     ];
-    let body = html! {
-        (super::research::section_nav(lang, ""))
-        p { a href="/diagnosis" { "← " (w.title) } }
-        h1 { (title) }
-        p.meta { (w.conducted_on) ": " (report.assessment.definition.conducted_on) " · " (w.respondents) ": " (report.assessment.respondents) }
-        @if let Some(note) = &report.assessment.definition.note { p { (note) } }
-        @if let Some((_, message)) = &problem { p.error role="alert" { (message) } }
-        @if report.assessment.respondents > 0 {
-            (readiness(lang, &report, None, false))
-            h3 { (w.self_assessed) ": " (report.readiness.self_assessed_level) " / 5" }
-            (parts_table(lang, w.maturity, &report.readiness.maturity))
-            h3 { (w.respondents) }
-            ul { @for a in &report.answers { li { (a.answer.respondent) @if let Some(role) = &a.answer.role { " — " (role) } " " small.meta { (a.answered_at.format("%Y-%m-%d")) } } } }
-        }
-        h2 #answer { (w.answer_title) }
-        p.hint { (w.answer_hint) }
-        form.fields method="post" action={ "/diagnosis/assessments/" (id) "/answers" } {
-            input type="hidden" name="csrf" value=(signed.session.csrf);
+    html! {
             label for="respondent" { (w.respondent) }
             input #respondent type="text" name="respondent" required maxlength="200" value=(me);
             label for="role" { (w.role) }
-            input #role type="text" name="role" maxlength="200" value=[mine.and_then(|m| m.answer.role.clone())];
+            input #role type="text" name="role" maxlength="200" value=[mine.and_then(|m| m.role.clone())];
             @for (heading, list) in &sections {
                 fieldset {
                     legend { (heading) }
                     @for item in list {
-                        @let given = mine.and_then(|m| m.answer.answers.get(item.key)).copied();
+                        @let given = mine.and_then(|m| m.answers.get(item.key)).copied();
                         div.question {
                             p { (item.part.name().get(code)) ": " (item.text.get(code)) }
                             div.scale role="radiogroup" {
@@ -1377,8 +1445,8 @@ async fn assessment_page(
                 fieldset {
                     legend { (w.expectations_title) }
                     p.hint { (w.expectations_hint) }
-                    @for (question, dimension) in &items {
-                        @let given = mine.and_then(|m| m.answer.expectations.get(question)).copied();
+                    @for (question, dimension) in items {
+                        @let given = mine.and_then(|m| m.expectations.get(question)).copied();
                         div.question {
                             label for={ "e-" (question) } { (dimension_name(lang.ui(), *dimension)) ": " (questions.get(question).map_or("", String::as_str)) }
                             select id={ "e-" (question) } name={ "expectation." (question) } {
@@ -1389,30 +1457,12 @@ async fn assessment_page(
                     }
                 }
             }
-            button.primary type="submit" { (w.save_answers) }
-        }
-    };
-    html_response(
-        problem.as_ref().map_or(StatusCode::OK, |p| p.0),
-        app_page(signed, "/diagnosis", &title, body),
-    )
+    }
 }
 
-/// Anyone signed in with sight of the whole company may answer: the assessment asks the
-/// company's people.
-pub async fn answer(
-    State(state): State<AppState>,
-    Extension(signed): Extension<SignedIn>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let form = Form::parse(&body);
-    if !csrf_ok(&form, &headers, &signed) {
-        let expired = signed.lang().ui().form_expired.to_owned();
-        return assessment_page(&state, &signed, id, Some((StatusCode::FORBIDDEN, expired))).await;
-    }
-    let answer = AssessmentAnswer {
+/// One person's answers from the questionnaire's fields.
+fn answer_of(form: &Form) -> AssessmentAnswer {
+    AssessmentAnswer {
         respondent: form.text("respondent").unwrap_or_default(),
         role: form.text("role"),
         answers: ITEMS
@@ -1429,13 +1479,220 @@ pub async fn answer(
                 Some((k.strip_prefix("expectation.")?.to_owned(), v.parse().ok()?))
             })
             .collect(),
-    };
+    }
+}
+
+/// Anyone signed in with sight of the whole company may answer: the assessment asks the
+/// company's people.
+pub async fn answer(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if !csrf_ok(&form, &headers, &signed) {
+        let expired = signed.lang().ui().form_expired.to_owned();
+        return assessment_page(
+            &state,
+            &signed,
+            id,
+            Some((StatusCode::FORBIDDEN, expired)),
+            None,
+        )
+        .await;
+    }
+    let answer = answer_of(&form);
     let org = signed.user().org_id;
     match state
         .run(move |s| diagnosis::answer(s, org, id, answer, Utc::now()))
         .await
     {
         Ok(_) => redirect(&format!("/diagnosis/assessments/{id}")),
-        Err(e) => assessment_page(&state, &signed, id, Some((e.status, e.page_message()))).await,
+        Err(e) => {
+            assessment_page(
+                &state,
+                &signed,
+                id,
+                Some((e.status, e.page_message())),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// A link for colleagues without an account, shown on the assessment's page.
+pub async fn make_link(
+    State(state): State<AppState>,
+    Extension(signed): Extension<SignedIn>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = Form::parse(&body);
+    if let Some(message) = refusal(&signed, &headers, &form, Action::ManageStrategy) {
+        let problem = Some((StatusCode::FORBIDDEN, message.to_owned()));
+        return overview_page(&state, &signed, &DiagnosisParams::default(), problem).await;
+    }
+    let org = signed.user().org_id;
+    let base = state.base_url(&headers);
+    match state
+        .run(move |s| diagnosis::invitation_token(s, org, id, 30, Utc::now()))
+        .await
+    {
+        Ok((token, _)) => {
+            assessment_page(&state, &signed, id, None, Some(format!("{base}/a/{token}"))).await
+        }
+        Err(e) => {
+            assessment_page(
+                &state,
+                &signed,
+                id,
+                Some((e.status, e.page_message())),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkParams {
+    lang: Option<String>,
+}
+
+/// What an assessment's link stands for, once verified.
+struct Linked {
+    org: OrgId,
+    id: i64,
+    definition: AssessmentDefinition,
+    items: Vec<(String, ServqualDimension)>,
+    questions: BTreeMap<String, String>,
+    signer: dosvid_domain::survey_link::Signer,
+}
+
+fn linked(store: &dyn Store, token: &str, lang: Lang) -> Result<Option<Linked>, StoreError> {
+    use dosvid_domain::survey_link::{LinkToken, peek_org};
+    let Some(org) = peek_org(token) else {
+        return Ok(None);
+    };
+    let signer = store.survey_secrets(org)?.signer();
+    let Ok(LinkToken::Assessment { assessment, .. }) = signer.verify(token, Utc::now()) else {
+        return Ok(None);
+    };
+    let document = match store.get_document(
+        org,
+        dosvid_domain::diagnosis::DocumentKind::Assessment,
+        assessment,
+    ) {
+        Ok(d) => d,
+        Err(StoreError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let definition: AssessmentDefinition = serde_json::from_value(document.body)
+        .map_err(|e| StoreError::backend(format!("stored assessment: {e}")))?;
+    Ok(Some(Linked {
+        org,
+        id: assessment,
+        items: expectation_items(store, org, &definition)?,
+        questions: servqual_surveys(store, org, lang)?.1,
+        definition,
+        signer,
+    }))
+}
+
+fn link_lang(params: &LinkParams, headers: &HeaderMap) -> Lang {
+    params
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| Lang::from_accept(headers))
+}
+
+/// The questionnaire for someone holding an assessment's link: no account, a name given.
+fn link_page(
+    lang: Lang,
+    token: &str,
+    l: &Linked,
+    given: Option<&AssessmentAnswer>,
+    problem: Option<(StatusCode, String)>,
+) -> Response {
+    let w = words(lang);
+    let now = Utc::now();
+    let body = html! {
+        h1 { (l.definition.title) }
+        p.hint { (w.answer_hint) }
+        @if let Some((_, message)) = &problem { p.error role="alert" { (message) } }
+        form.fields method="post" action={ "/a/" (token) "?lang=" (lang.code()) } {
+            input type="hidden" name="ft" value=(l.signer.form_token(token, "assessment", now));
+            (questionnaire(lang, given.map_or("", |g| g.respondent.as_str()), given, &l.items, &l.questions))
+            button.primary type="submit" { (w.save_answers) }
+        }
+    };
+    html_response(
+        problem.as_ref().map_or(StatusCode::OK, |p| p.0),
+        super::page(lang, &l.definition.title, body),
+    )
+}
+
+pub async fn link_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(params): Query<LinkParams>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = link_lang(&params, &headers);
+    let w = words(lang);
+    let shown = token.clone();
+    match state.run(move |s| linked(s, &shown, lang)).await {
+        Ok(Some(l)) => link_page(lang, &token, &l, None, None),
+        Ok(None) => super::message_page(StatusCode::FORBIDDEN, lang, w.title, w.link_invalid),
+        Err(e) => super::message_page(e.status, lang, w.title, &e.page_message()),
+    }
+}
+
+pub async fn link_post(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(params): Query<LinkParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let lang = link_lang(&params, &headers);
+    let w = words(lang);
+    let form = Form::parse(&body);
+    let answer = answer_of(&form);
+    let shown = token.clone();
+    let l = match state.run(move |s| linked(s, &shown, lang)).await {
+        Ok(Some(l)) => l,
+        Ok(None) => {
+            return super::message_page(StatusCode::FORBIDDEN, lang, w.title, w.link_invalid);
+        }
+        Err(e) => return super::message_page(e.status, lang, w.title, &e.page_message()),
+    };
+    let fresh = form.one("ft").is_some_and(|ft| {
+        l.signer
+            .verify_form(ft, &token, "assessment", Utc::now())
+            .is_ok()
+    });
+    if !fresh {
+        let problem = Some((StatusCode::FORBIDDEN, lang.ui().form_expired.to_owned()));
+        return link_page(lang, &token, &l, Some(&answer), problem);
+    }
+    let (org, id, kept) = (l.org, l.id, answer.clone());
+    match state
+        .run(move |s| diagnosis::answer(s, org, id, kept, Utc::now()))
+        .await
+    {
+        Ok(_) => super::message_page(StatusCode::OK, lang, &l.definition.title, w.thanks),
+        Err(e) => link_page(
+            lang,
+            &token,
+            &l,
+            Some(&answer),
+            Some((e.status, e.page_message())),
+        ),
     }
 }

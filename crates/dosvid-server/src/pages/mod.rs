@@ -61,6 +61,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/r/{token}", get(survey::resume).post(survey::resume_post))
         .route("/p/{token}", get(survey::resume).post(survey::resume_post))
+        .route(
+            "/a/{token}",
+            get(diagnosis::link_form).post(diagnosis::link_post),
+        )
         .route("/login", get(app::login_form).post(app::login_post))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -422,6 +426,7 @@ form.filters input,form.filters select{font:inherit;padding:.4rem .5rem;border:2
 .meta.bad,span.bad{color:#c0392b}span.good{color:#2e7d32;font-weight:600}
 .ladder .level{border-left:4px solid #dde3ea;padding-left:.75rem;margin:.75rem 0}.ladder .level.reached{border-left-color:#2e7d32}
 .question{margin:.6rem 0}.question p{margin:.2rem 0}
+input.link{width:100%;font:inherit;padding:.4rem}
 nav.tabs{display:flex;gap:1rem;margin:.25rem 0 .75rem;font-size:.95rem}nav.tabs a[aria-current]{font-weight:700;text-decoration:none}
 .canvas{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.75rem}.canvas .cell{border:1px solid #dde3ea;border-radius:8px;padding:.5rem .75rem}.canvas h2{font-size:1rem;margin:.2rem 0}
 pre.attachment{white-space:pre-wrap;font-size:.85rem}

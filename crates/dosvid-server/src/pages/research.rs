@@ -209,19 +209,12 @@ pub(super) fn section_nav(lang: Lang, here: &str) -> Markup {
     }
 }
 
-fn refused(signed: &SignedIn, title: &str) -> Option<Response> {
-    (!signed.principal.is_whole()).then(|| {
-        let lang = signed.lang();
-        html_response(
-            StatusCode::FORBIDDEN,
-            app_page(
-                signed,
-                "/diagnosis",
-                title,
-                html! { h1 { (title) } p { (super::diagnosis::words(lang).not_whole) } },
-            ),
-        )
-    })
+fn refused(
+    signed: &SignedIn,
+    title: &str,
+    problem: Option<&(StatusCode, String)>,
+) -> Option<Response> {
+    (!signed.principal.is_whole()).then(|| super::diagnosis::not_whole(signed, title, problem))
 }
 
 fn lines(form: &Form, field: &str) -> Vec<String> {
@@ -250,7 +243,7 @@ async fn studies_page(
 ) -> Response {
     let lang = signed.lang();
     let (code, w, ui) = (lang.code(), words(lang), lang.ui());
-    if let Some(r) = refused(signed, w.studies) {
+    if let Some(r) = refused(signed, w.studies, problem.as_ref()) {
         return r;
     }
     let org = signed.user().org_id;
@@ -423,7 +416,7 @@ pub async fn study(
 ) -> Response {
     let lang = signed.lang();
     let (code, w) = (lang.code(), words(lang));
-    if let Some(r) = refused(&signed, w.studies) {
+    if let Some(r) = refused(&signed, w.studies, None) {
         return r;
     }
     let org = signed.user().org_id;
@@ -513,7 +506,7 @@ async fn templates_page(
 ) -> Response {
     let lang = signed.lang();
     let (code, w) = (lang.code(), words(lang));
-    if let Some(r) = refused(signed, w.templates) {
+    if let Some(r) = refused(signed, w.templates, problem.as_ref()) {
         return r;
     }
     let org = signed.user().org_id;
@@ -665,7 +658,7 @@ async fn template_page(
 ) -> Response {
     let lang = signed.lang();
     let (code, w) = (lang.code(), words(lang));
-    if let Some(r) = refused(signed, w.templates) {
+    if let Some(r) = refused(signed, w.templates, problem.as_ref()) {
         return r;
     }
     let org = signed.user().org_id;
@@ -730,7 +723,7 @@ pub async fn update_template(
 ) -> Response {
     let form = Form::parse(&body);
     if let Some(problem) = template_refusal(&signed, &headers, &form) {
-        return template_page(&state, &signed, id, Some(problem)).await;
+        return templates_page(&state, &signed, Some(problem)).await;
     }
     let org = signed.user().org_id;
     let saved = state
@@ -757,7 +750,7 @@ pub async fn template_markdown(
     Path(id): Path<i64>,
 ) -> Response {
     let lang = signed.lang();
-    if let Some(r) = refused(&signed, words(lang).templates) {
+    if let Some(r) = refused(&signed, words(lang).templates, None) {
         return r;
     }
     let org = signed.user().org_id;

@@ -276,7 +276,8 @@ fn context(
                     let survey = store.get_survey(org, response.survey_id)?;
                     (response, survey, format!("/r/{token}"))
                 }
-                Err(_) => return refuse(StatusCode::FORBIDDEN),
+                // An assessment's link is answered on its own page.
+                Ok(LinkToken::Assessment { .. }) | Err(_) => return refuse(StatusCode::FORBIDDEN),
             };
             let definition = if response.version == survey.version {
                 survey.definition.clone()

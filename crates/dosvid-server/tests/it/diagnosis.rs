@@ -439,6 +439,71 @@ async fn diagnosis_pages(app: TestApp) {
         .clone();
     assert_eq!(team["score"], 75.0, "{team}");
 
+    // A colleague without an account answers through the assessment's link.
+    let invited = app
+        .post(
+            &format!("/api/v1/assessments/{id}/invitations"),
+            &json!({"days": 7}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+    let token = invited.body["token"].as_str().unwrap().to_owned();
+    assert!(
+        invited.body["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/a/{token}"))
+    );
+    let form = app
+        .page("GET", &format!("/a/{token}?lang=en"), &[], &[])
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.html);
+    assert!(
+        form.html.contains("Leadership has a written vision"),
+        "{}",
+        form.html
+    );
+    let ft = form.hidden("ft");
+    let posted = app
+        .page(
+            "POST",
+            &format!("/a/{token}?lang=en"),
+            &[
+                ("ft", &ft),
+                ("respondent", "Sofia"),
+                ("motivation.kpi", "3"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::OK, "{}", posted.html);
+    assert!(posted.html.contains("Your answers are saved"));
+    let api = app.get(&format!("/api/v1/assessments/{id}")).await;
+    assert_eq!(api.body["respondents"], 5);
+    let forged = token.replacen(&format!(".{id}."), &format!(".{}.", id + 1), 1);
+    let refused = app.page("GET", &format!("/a/{forged}"), &[], &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let stale = app
+        .page(
+            "POST",
+            &format!("/a/{token}"),
+            &[("respondent", "Eve"), ("strategy.vision", "1")],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::FORBIDDEN,
+        "a post without the form's token"
+    );
+    // The link opens no survey.
+    let survey = app.page("GET", &format!("/p/{token}"), &[], &[]).await;
+    assert_eq!(survey.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("/api/v1/assessments/{id}")).await.body["respondents"],
+        5
+    );
+
     // A standard from the form, stored as the API stores one; an agent may not add one.
     let created = app
         .page(

@@ -1044,6 +1044,15 @@ const FORM_ACTIONS: &[(&str, Action)] = &[
     ("/settings/keys/revoke", Action::Administer),
     ("/settings/survey-secret", Action::Administer),
     ("/complaints/new", Action::RecordFeedback),
+    ("/diagnosis/assessments", Action::ManageStrategy),
+    ("/diagnosis/assessments/1/link", Action::ManageStrategy),
+    ("/diagnosis/thresholds", Action::ManageStrategy),
+    ("/diagnosis/standards", Action::ManageStrategy),
+    ("/diagnosis/promises", Action::ManageStrategy),
+    ("/diagnosis/standards/1/delete", Action::ManageStrategy),
+    ("/diagnosis/studies", Action::ManageStrategy),
+    ("/diagnosis/templates", Action::ManageStrategy),
+    ("/diagnosis/templates/1", Action::ManageStrategy),
 ];
 
 api_test!(
