@@ -819,7 +819,7 @@ pub async fn touchpoint(
                             @if let Some(s) = f.sentiment {
                                 " · " (ui.sentiment) ": " (ui.sentiment_of(s))
                             }
-                            @if !f.themes.is_empty() { " · " (ui.themes) ": " (f.themes.join(", ")) }
+                            @if !f.themes.is_empty() { " · " (ui.themes) ": " (choices.naming.list("theme", &f.themes)) }
                         }
                     }
                 }

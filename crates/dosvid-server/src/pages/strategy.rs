@@ -582,10 +582,10 @@ impl Words {
     }
 }
 
-/// The names a page shows for touchpoint and theme keys, and for the factors of a problem.
+/// The names a page shows for the factors of a problem and the filters of a scope, in the
+/// reader's language (the pages' [`Naming`](super::naming::Naming)).
 struct Names {
-    touchpoints: std::collections::HashMap<String, String>,
-    themes: std::collections::HashMap<String, String>,
+    naming: super::naming::Naming,
 }
 
 impl Names {
@@ -594,50 +594,27 @@ impl Names {
         org: i64,
         lang: Lang,
     ) -> Result<Names, dosvid_store::StoreError> {
-        let touchpoints = dosvid_store::all_pages(|p| {
-            s.list_touchpoints(org, &dosvid_store::Filter::default(), p)
-        })?
-        .into_iter()
-        .map(|t| (t.key, t.names.or(lang.code(), &t.name).to_owned()))
-        .collect();
-        let themes = s
-            .taxonomy(org)?
-            .themes
-            .into_iter()
-            .map(|t| {
-                let name = t
-                    .names
-                    .get(lang.code())
-                    .or_else(|| t.names.values().next())
-                    .cloned()
-                    .unwrap_or_else(|| t.key.clone());
-                (t.key, name)
-            })
-            .collect();
         Ok(Names {
-            touchpoints,
-            themes,
+            naming: super::naming::Naming::read(s, org, lang)?,
         })
     }
 
     fn touchpoint<'a>(&'a self, key: &'a str) -> &'a str {
-        self.touchpoints.get(key).map_or(key, String::as_str)
+        self.naming.of("touchpoint", key)
     }
 
     /// A factor's value (`touchpoint` + key, `theme` + key, `region` + value…) with the factor's name.
     fn value(&self, ui: &Ui, factor: &str, value: &str) -> String {
-        let (factor_name, value) = match factor {
-            "theme" => (
-                ui.factor_theme,
-                self.themes.get(value).map_or(value, String::as_str),
-            ),
-            "touchpoint" => (ui.factor_touchpoint, self.touchpoint(value)),
-            "segment" => (ui.factor_segment, value),
-            "region" => (ui.factor_region, value),
-            "channel" => (ui.channel, value),
-            "plan" => (ui.plan, value),
-            other => (other, value),
+        let factor_name = match factor {
+            "theme" => ui.factor_theme,
+            "touchpoint" => ui.factor_touchpoint,
+            "segment" => ui.factor_segment,
+            "region" => ui.factor_region,
+            "channel" => ui.channel,
+            "plan" => ui.plan,
+            other => other,
         };
+        let value = self.naming.of(factor, value);
         format!("{value} ({factor_name})")
     }
 
@@ -935,7 +912,8 @@ struct Overview {
     goals: Vec<GoalProgress>,
     initiatives: Vec<Initiative>,
     touchpoints: Vec<(String, String)>,
-    regions: Vec<String>,
+    /// Each region's value and name.
+    regions: Vec<(String, String)>,
 }
 
 async fn read_overview(
@@ -970,7 +948,15 @@ async fn read_overview(
             .into_iter()
             .map(|t| (t.key, t.names.or(lang.code(), &t.name).to_owned()))
             .collect();
-            let regions = index.attribute_values("region");
+            let naming = super::naming::Naming::read(s, org, lang)?;
+            let regions = index
+                .attribute_values("region")
+                .into_iter()
+                .map(|r| {
+                    let name = naming.of("region", &r).to_owned();
+                    (r, name)
+                })
+                .collect();
             Ok(Overview {
                 cycles,
                 view,
@@ -1140,7 +1126,7 @@ fn scope_fields(w: &Words, o: &Overview, prefix: &str) -> Markup {
         div { label for=(format!("{prefix}-region")) { (w.region) }
             select id=(format!("{prefix}-region")) name="region" {
                 option value="" { (w.none) }
-                @for region in &o.regions { option value=(region) { (region) } }
+                @for (region, name) in &o.regions { option value=(region) { (name) } }
             }
         }
     }
@@ -1718,7 +1704,10 @@ fn render_cycle(
                                 span.meta { (w.artefact_kind(&a.kind)) ": " }
                                 @let title = artefact_title(ui, names, a);
                                 @match &a.link { Some(link) => a href=(link) { (title) }, None => (title) }
-                                @if let Some(detail) = &a.detail { div.meta { (detail) } }
+                                @if let Some(detail) = &a.detail {
+                                    // A touchpoint's detail is its owner department's key.
+                                    div.meta { @if touchpoint_id(a).is_some() { (names.naming.team(detail)) } @else { (detail) } }
+                                }
                                 @if !a.figures.is_empty() {
                                     div.meta { @for (name, value) in &a.figures {
                                         @let label = match name.as_str() { "impact" => ui.impact, "prevalence" => ui.share, "customers" => ui.customers, other => other };
@@ -1768,8 +1757,25 @@ fn render_cycle(
     }
 }
 
-/// A priority's or driver's artefact is titled `factor:value`: shown by the value's name.
+/// A touchpoint's or moment of truth's artefact names the touchpoint by its link.
+fn touchpoint_id(a: &dosvid_domain::strategy::Artefact) -> Option<i64> {
+    matches!(a.kind.as_str(), "touchpoint" | "moment_of_truth")
+        .then(|| {
+            a.link
+                .as_deref()?
+                .strip_prefix("/touchpoints/")?
+                .parse()
+                .ok()
+        })
+        .flatten()
+}
+
+/// A priority's or driver's artefact is titled `factor:value`: shown by the value's name; a
+/// touchpoint's by its name in the reader's language (the title keeps the name it had).
 fn artefact_title(ui: &Ui, names: &Names, a: &dosvid_domain::strategy::Artefact) -> String {
+    if let Some(name) = touchpoint_id(a).and_then(|id| names.naming.of_id("touchpoint", id)) {
+        return name.to_owned();
+    }
     match (a.kind.as_str(), a.title.split_once(':')) {
         ("priority" | "driver", Some((factor, value))) => names.value(ui, factor, value),
         _ => a.title.clone(),

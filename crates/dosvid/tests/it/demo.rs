@@ -10,7 +10,7 @@ use crate::{Server, api_key, dosvid};
 const PASSWORD: &str = "читач-демо-2026";
 
 /// The pages checked, after the touchpoint and customer pages found on the way.
-const PAGES: [&str; 15] = [
+const PAGES: [&str; 17] = [
     "/",
     "/journey",
     "/feedback",
@@ -23,6 +23,8 @@ const PAGES: [&str; 15] = [
     "/customers/1",
     "/settings/rules",
     "/surveys/1",
+    "/strategy",
+    "/strategy/cycles/1",
     "/diagnosis",
     "/diagnosis/studies",
     "/diagnosis/templates",
