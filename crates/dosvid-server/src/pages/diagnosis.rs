@@ -516,6 +516,34 @@ pub(super) fn not_whole(
     )
 }
 
+/// A Diagnosis page that only says what went wrong.
+pub(super) fn section_message(
+    signed: &SignedIn,
+    title: &str,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    html_response(
+        status,
+        app_page(
+            signed,
+            "/diagnosis",
+            title,
+            html! { h1 { (title) } p.error role="alert" { (message) } },
+        ),
+    )
+}
+
+/// A form with one button that deletes what `action` names.
+fn delete_form(action: &str, csrf: &str, label: &str) -> Markup {
+    html! {
+        form.inline method="post" action=(action) {
+            input type="hidden" name="csrf" value=(csrf);
+            button.secondary.small type="submit" { (label) }
+        }
+    }
+}
+
 fn metric_name(w: &Words, metric: ServiceMetric) -> &'static str {
     w.metrics[ServiceMetric::ALL
         .iter()
@@ -646,15 +674,7 @@ async fn overview_page(
     let o = match read {
         Ok(o) => o,
         Err(e) => {
-            return html_response(
-                e.status,
-                app_page(
-                    signed,
-                    "/diagnosis",
-                    w.title,
-                    html! { h1 { (w.title) } p.error { (e.page_message()) } },
-                ),
-            );
+            return section_message(signed, w.title, e.status, &e.page_message());
         }
     };
     let csrf = &signed.session.csrf;
@@ -1045,10 +1065,7 @@ fn standards(lang: Lang, g: &Gaps, naming: &Naming, manage: bool, csrf: &str) ->
                         td { (target_text(w, naming, &d.measure)) }
                         td { (d.dimension.map_or("—", |x| dimension_name(ui, x))) }
                         td.num.thin[s.delivery.compliance.low_sample] { (compliance(&s.delivery)) }
-                        @if manage { td { form.inline method="post" action={ "/diagnosis/standards/" (s.standard.id) "/delete" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            button.secondary.small type="submit" { (w.delete) }
-                        } } }
+                        @if manage { td { (delete_form(&format!("/diagnosis/standards/{}/delete", s.standard.id), csrf, w.delete)) } }
                     }
                 }
             }
@@ -1083,10 +1100,7 @@ fn standards(lang: Lang, g: &Gaps, naming: &Naming, manage: bool, csrf: &str) ->
                         td { (d.made_on) }
                         td { (target_text(w, naming, &d.measure)) }
                         td.num.thin[p.delivery.compliance.low_sample] { (compliance(&p.delivery)) }
-                        @if manage { td { form.inline method="post" action={ "/diagnosis/promises/" (p.promise.id) "/delete" } {
-                            input type="hidden" name="csrf" value=(csrf);
-                            button.secondary.small type="submit" { (w.delete) }
-                        } } }
+                        @if manage { td { (delete_form(&format!("/diagnosis/promises/{}/delete", p.promise.id), csrf, w.delete)) } }
                     }
                 }
             }
@@ -1301,26 +1315,10 @@ async fn assessment_page(
     let (report, questions, items) = match read {
         Ok(r) => r,
         Err(e) if e.status == StatusCode::NOT_FOUND => {
-            return html_response(
-                StatusCode::NOT_FOUND,
-                app_page(
-                    signed,
-                    "/diagnosis",
-                    w.title,
-                    html! { h1 { (w.title) } p { (w.no_such) } },
-                ),
-            );
+            return section_message(signed, w.title, StatusCode::NOT_FOUND, w.no_such);
         }
         Err(e) => {
-            return html_response(
-                e.status,
-                app_page(
-                    signed,
-                    "/diagnosis",
-                    w.title,
-                    html! { h1 { (w.title) } p.error { (e.page_message()) } },
-                ),
-            );
+            return section_message(signed, w.title, e.status, &e.page_message());
         }
     };
     let me = signed.user().name.clone();

@@ -18,6 +18,7 @@ use dosvid_store::{Store, StoreError};
 use maud::{Markup, html};
 
 use super::app::{SignedIn, app_page, redirect, refusal};
+use super::diagnosis::section_message;
 use super::i18n::Lang;
 use super::naming::Naming;
 use super::{Form, given_day, html_response};
@@ -423,15 +424,7 @@ pub async fn study(
     let naming = Naming::load(&state, org, lang).await;
     let found: Result<Study, _> = state.run(move |s| research::get_study(s, org, id)).await;
     let Ok(s) = found else {
-        return html_response(
-            StatusCode::NOT_FOUND,
-            app_page(
-                &signed,
-                "/diagnosis",
-                w.studies,
-                html! { (section_nav(lang, "")) h1 { (w.studies) } p { (w.no_such_study) } },
-            ),
-        );
+        return section_message(&signed, w.studies, StatusCode::NOT_FOUND, w.no_such_study);
     };
     let d = &s.definition;
     let note = |n: &StudyNote| {
@@ -524,15 +517,7 @@ async fn templates_page(
     let (list, segments) = match read {
         Ok(r) => r,
         Err(e) => {
-            return html_response(
-                e.status,
-                app_page(
-                    signed,
-                    "/diagnosis",
-                    w.templates,
-                    html! { h1 { (w.templates) } p.error { (e.page_message()) } },
-                ),
-            );
+            return section_message(signed, w.templates, e.status, &e.page_message());
         }
     };
     let csrf = &signed.session.csrf;
@@ -664,14 +649,11 @@ async fn template_page(
     let org = signed.user().org_id;
     let naming = Naming::load(state, org, lang).await;
     let Ok(t) = state.run(move |s| load(s, org, id)).await else {
-        return html_response(
+        return section_message(
+            signed,
+            w.templates,
             StatusCode::NOT_FOUND,
-            app_page(
-                signed,
-                "/diagnosis",
-                w.templates,
-                html! { (section_nav(lang, "")) h1 { (w.templates) } p { (w.no_such_template) } },
-            ),
+            w.no_such_template,
         );
     };
     let doc = &t.document;
