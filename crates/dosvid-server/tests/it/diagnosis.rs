@@ -370,6 +370,55 @@ async fn diagnosis_pages(app: TestApp) {
         "proactive_cases",
         "contact-centre.queue",
     ];
+    let study = app
+        .post(
+            "/api/v1/studies",
+            &json!({"title": "Field notes", "method": "observation", "conducted_on": "2026-10-01",
+                    "notes": [{"text": "Long queue at noon", "quote": true, "touchpoint": "contact-centre.queue"}]}),
+        )
+        .await;
+    let template = app
+        .post(
+            "/api/v1/templates",
+            &json!({"kind": "value_proposition", "title": "Everyone", "sections": {"jobs": ["Top up"]}}),
+        )
+        .await;
+    let study_page = format!("/diagnosis/studies/{}", study.body["id"]);
+    let template_page = format!("/diagnosis/templates/{}", template.body["id"]);
+    // Each page with a word of its own in the reader's language.
+    let pages = |lang: &str| -> Vec<(String, &'static str)> {
+        let pick = |uk: &'static str, en: &'static str, ru: &'static str| match lang {
+            "uk" => uk,
+            "en" => en,
+            _ => ru,
+        };
+        vec![
+            (
+                "/diagnosis/studies".to_owned(),
+                pick(
+                    "Дослідження клієнтів",
+                    "Customer studies",
+                    "Исследования клиентов",
+                ),
+            ),
+            (
+                study_page.clone(),
+                pick("Спостереження", "Observation", "Наблюдение"),
+            ),
+            (
+                "/diagnosis/templates".to_owned(),
+                pick(
+                    "Аналітичні шаблони",
+                    "Analytical templates",
+                    "Аналитические шаблоны",
+                ),
+            ),
+            (
+                template_page.clone(),
+                pick("Знеболювальні", "Pain relievers", "Обезболивающие"),
+            ),
+        ]
+    };
     for (lang, title, readiness) in [
         ("uk", "Діагностика", "Готовність до управління досвідом"),
         ("en", "Diagnosis", "Readiness for CXM"),
@@ -393,6 +442,21 @@ async fn diagnosis_pages(app: TestApp) {
             assert!(text.contains(title), "{lang} {path}: {text}");
             assert!(text.contains(readiness), "{lang} {path}: {text}");
             for key in raw_keys {
+                assert!(!text.contains(key), "{lang} {path} shows {key}: {text}");
+            }
+        }
+        for (path, word) in pages(lang) {
+            let page = app.page("GET", &path, &[], &signed).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.html);
+            let text = crate::strategy::visible(&page.html);
+            assert!(text.contains(word), "{lang} {path}: {text}");
+            for key in [
+                "in_depth_interview",
+                "five_whys",
+                "value_proposition",
+                "pain_relievers",
+                "contact-centre.queue",
+            ] {
                 assert!(!text.contains(key), "{lang} {path} shows {key}: {text}");
             }
         }
