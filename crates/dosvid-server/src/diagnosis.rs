@@ -823,6 +823,11 @@ fn gap(number: u8, unit: GapUnit, e: &Estimate, previous: Option<f64>, widest: V
     }
 }
 
+/// No figure: nothing to measure it on.
+fn nothing() -> Estimate {
+    difference(&Moments::default(), &Moments::default())
+}
+
 /// A share of misses from counts: 100 − compliance, its interval mirrored.
 fn shortfall(met: u64, n: u64) -> Estimate {
     let e = dosvid_metrics::percent(met, n, dosvid_metrics::DEFAULT_MIN_SAMPLE);
@@ -1051,13 +1056,7 @@ pub fn gaps(
 
     // Gap 1: the same expectation items, customers against the company's people.
     let mut expectations = Vec::new();
-    let mut gap1 = gap(
-        1,
-        GapUnit::Points,
-        &difference(&Moments::default(), &Moments::default()),
-        None,
-        vec![],
-    );
+    let mut gap1 = gap(1, GapUnit::Points, &nothing(), None, vec![]);
     let mut items = BTreeMap::new();
     if let Some(survey) = survey {
         items = servqual_items(store, org, survey, "survey_id")?;
@@ -1341,13 +1340,7 @@ pub fn gaps(
             widest.sort_by(|a, b| a.figure.unwrap_or(0.0).total_cmp(&b.figure.unwrap_or(0.0)));
             gap(5, GapUnit::Points, &e, before, widest)
         }
-        None => gap(
-            5,
-            GapUnit::Points,
-            &difference(&Moments::default(), &Moments::default()),
-            None,
-            vec![],
-        ),
+        None => gap(5, GapUnit::Points, &nothing(), None, vec![]),
     };
     Ok(Gaps {
         from: period.0,

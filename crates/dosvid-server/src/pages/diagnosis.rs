@@ -535,7 +535,7 @@ pub(super) fn section_message(
 }
 
 /// A form with one button that deletes what `action` names.
-fn delete_form(action: &str, csrf: &str, label: &str) -> Markup {
+pub(super) fn delete_form(action: &str, csrf: &str, label: &str) -> Markup {
     html! {
         form.inline method="post" action=(action) {
             input type="hidden" name="csrf" value=(csrf);
@@ -1268,14 +1268,18 @@ pub async fn delete_document(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    use dosvid_domain::diagnosis::DocumentKind;
     change(state, signed, headers, body, move |s, org, _| {
-        let kind = match kind.as_str() {
-            "standards" => dosvid_domain::diagnosis::DocumentKind::Standard,
-            "promises" => dosvid_domain::diagnosis::DocumentKind::Promise,
+        let (kind, then) = match kind.as_str() {
+            "standards" => (DocumentKind::Standard, "/diagnosis#standards"),
+            "promises" => (DocumentKind::Promise, "/diagnosis#standards"),
+            "assessments" => (DocumentKind::Assessment, "/diagnosis#readiness"),
+            "studies" => (DocumentKind::Study, "/diagnosis/studies"),
+            "templates" => (DocumentKind::Template, "/diagnosis/templates"),
             _ => return Err(StoreError::not_found("document", id)),
         };
         s.delete_document(org, kind, id)?;
-        Ok("/diagnosis#standards".to_owned())
+        Ok(then.to_owned())
     })
     .await
 }
@@ -1342,6 +1346,7 @@ async fn assessment_page(
             ul { @for a in &report.answers { li { (a.answer.respondent) @if let Some(role) = &a.answer.role { " — " (role) } " " small.meta { (a.answered_at.format("%Y-%m-%d")) } } } }
         }
         @if signed.may(Action::ManageStrategy) {
+            (delete_form(&format!("/diagnosis/assessments/{id}/delete"), &signed.session.csrf, w.delete))
             h2 #link { (w.link) }
             p.hint { (w.link_hint) }
             @match &link {

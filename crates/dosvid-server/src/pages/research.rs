@@ -61,6 +61,7 @@ pub struct Words {
     markdown: &'static str,
     print: &'static str,
     edit: &'static str,
+    delete: &'static str,
     no_such_study: &'static str,
     no_such_template: &'static str,
 }
@@ -101,6 +102,7 @@ static UK: Words = Words {
     markdown: "Markdown",
     print: "Сторінка друкується без меню: надрукуйте її або збережіть у PDF засобами браузера.",
     edit: "Редагувати",
+    delete: "Видалити",
     no_such_study: "Такого дослідження немає.",
     no_such_template: "Такого шаблону немає.",
 };
@@ -141,6 +143,7 @@ static EN: Words = Words {
     markdown: "Markdown",
     print: "The page prints without the menus: print it or save it as PDF from the browser.",
     edit: "Edit",
+    delete: "Delete",
     no_such_study: "There is no such study.",
     no_such_template: "There is no such template.",
 };
@@ -181,6 +184,7 @@ static RU: Words = Words {
     markdown: "Markdown",
     print: "Страница печатается без меню: распечатайте её или сохраните в PDF средствами браузера.",
     edit: "Редактировать",
+    delete: "Удалить",
     no_such_study: "Такого исследования нет.",
     no_such_template: "Такого шаблона нет.",
 };
@@ -443,6 +447,9 @@ pub async fn study(
         (section_nav(lang, ""))
         p { a href="/diagnosis/studies" { "← " (w.studies) } }
         h1 { (d.title) }
+        @if signed.may(Action::ManageStrategy) {
+            (super::diagnosis::delete_form(&format!("/diagnosis/studies/{}/delete", s.id), &signed.session.csrf, w.delete))
+        }
         p.meta { (d.method.name().get(code)) " · " (d.conducted_on) }
         @if let Some(summary) = &d.summary { p { (summary) } }
         @if !d.participants.is_empty() {
@@ -675,6 +682,7 @@ async fn template_page(
             }
         }
         @if manage {
+            p.no-print { (super::diagnosis::delete_form(&format!("/diagnosis/templates/{}/delete", t.id), &signed.session.csrf, w.delete)) }
             details.no-print open[problem.is_some()] {
                 summary { (w.edit) }
                 form.fields method="post" action={ "/diagnosis/templates/" (t.id) } {

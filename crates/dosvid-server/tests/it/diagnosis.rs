@@ -772,6 +772,18 @@ async fn studies(app: TestApp) {
         .page("GET", "/diagnosis/studies?q=bill", &[], &signed)
         .await;
     assert!(page.html.contains(&format!("/diagnosis/studies/{id}")));
+    // A manager deletes it from its page.
+    let deleted = app
+        .page(
+            "POST",
+            &format!("/diagnosis/studies/{id}/delete"),
+            &[("csrf", &page.hidden("csrf"))],
+            &signed,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.html);
+    let gone = app.get(&format!("/api/v1/studies/{id}")).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
 
 api_test!(

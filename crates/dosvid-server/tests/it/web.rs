@@ -1053,6 +1053,9 @@ const FORM_ACTIONS: &[(&str, Action)] = &[
     ("/diagnosis/studies", Action::ManageStrategy),
     ("/diagnosis/templates", Action::ManageStrategy),
     ("/diagnosis/templates/1", Action::ManageStrategy),
+    ("/diagnosis/studies/1/delete", Action::ManageStrategy),
+    ("/diagnosis/templates/1/delete", Action::ManageStrategy),
+    ("/diagnosis/assessments/1/delete", Action::ManageStrategy),
 ];
 
 api_test!(
