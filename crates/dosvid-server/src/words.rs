@@ -1,5 +1,5 @@
 //! The product's own words for the keys it shows — feedback sources, emotions, languages,
-//! identity and transaction kinds — in uk, en and ru: read by the pages' naming and by what the
+//! identity and transaction kinds, webhook events — in uk, en and ru: read by the pages' naming and by what the
 //! server writes for people (a template's prefilled entries).
 
 /// The product's own words by (kind, key): uk, en, ru.
@@ -66,6 +66,26 @@ pub const WORDS: &[(&str, &str, [&str; 3])] = &[
         "transaction_kind",
         "refund",
         ["повернення коштів", "refund", "возврат средств"],
+    ),
+    (
+        "webhook_event",
+        "feedback.created",
+        ["новий відгук", "new feedback", "новый отзыв"],
+    ),
+    (
+        "webhook_event",
+        "alert.fired",
+        ["спрацювало правило", "alert fired", "сработало правило"],
+    ),
+    (
+        "webhook_event",
+        "case.created",
+        ["новий кейс", "case opened", "новый кейс"],
+    ),
+    (
+        "webhook_event",
+        "case.updated",
+        ["зміна кейсу", "case changed", "изменение кейса"],
     ),
 ];
 

@@ -15,7 +15,7 @@ use dosvid_store::PageRequest;
 use maud::html;
 
 use super::app::{SignedIn, app_page, run_change};
-use super::{Form, html_response};
+use super::{Form, Lang, html_response};
 use crate::{ApiError, AppState};
 
 /// Deliveries shown per endpoint.
@@ -32,7 +32,8 @@ async fn render(
     secret: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let ui = signed.lang().ui();
+    let lang = signed.lang();
+    let ui = lang.ui();
     let org = signed.session.user.org_id;
     let listed = state
         .run(move |s| {
@@ -65,7 +66,7 @@ async fn render(
                     @if hook.input.enabled { (ui.enabled) } @else { span.thin { (ui.paused) } }
                     @if let Some(reason) = &hook.disabled_reason { " — " span.error { (reason) } }
                     " · "
-                    (hook.input.events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "))
+                    (hook.input.events.iter().map(|e| event_name(lang, *e)).collect::<Vec<_>>().join(", "))
                     @if let Some(d) = &hook.input.description { " · " (d) }
                     @if let Some(since) = hook.failing_since {
                         br; span.error { (ui.failing_since) " " (time(since)) " (" (hook.consecutive_failures) ")" }
@@ -90,7 +91,7 @@ async fn render(
                             @for d in deliveries {
                                 tr data-delivery=(d.id) {
                                     td { (time(d.created_at)) }
-                                    td { (d.event_type.as_str()) }
+                                    td { (event_name(lang, d.event_type)) }
                                     td { (ui.delivery_statuses[DeliveryStatus::ALL.iter().position(|s| *s == d.status).unwrap_or(0)]) }
                                     td.num { (d.attempts) }
                                     td { (d.next_attempt_at.filter(|_| d.status == DeliveryStatus::Pending).map(time).unwrap_or_default()) }
@@ -115,10 +116,10 @@ async fn render(
             label for="url" { "URL" }
             input #url type="url" name="url" required placeholder="https://crm.example.com/hooks/dosvid";
             fieldset {
-                legend { "events" }
+                legend { (ui.event) }
                 div.choices {
                     @for e in EventType::ALL {
-                        label { input type="checkbox" name="events" value=(e.as_str()) checked; span { (e.as_str()) } }
+                        label { input type="checkbox" name="events" value=(e.as_str()) checked; span { (event_name(lang, e)) } }
                     }
                 }
             }
@@ -248,4 +249,9 @@ pub async fn retry(
         Ok(None)
     })
     .await
+}
+
+/// An event's name in the reader's language.
+fn event_name(lang: Lang, event: EventType) -> &'static str {
+    crate::words::word("webhook_event", event.as_str(), lang.code()).unwrap_or(event.as_str())
 }

@@ -981,6 +981,11 @@ async fn webhook_settings(app: TestApp) {
     assert_eq!(added.status, StatusCode::OK, "{}", added.html);
     assert!(added.secret().starts_with("whsec_"));
     assert!(added.html.contains("https://crm.example.com/hooks/dosvid"));
+    // Its events are named in the reader's language (the hint names their keys for the
+    // integrator).
+    let shown = app.page("GET", "/settings/webhooks", &[], &signed).await;
+    let text = crate::strategy::visible(&shown.html);
+    assert!(text.contains("новий кейс, спрацювало правило"), "{text}");
     let hooks = app.get("/api/v1/webhooks").await;
     assert_eq!(
         hooks.body[0]["events"],
