@@ -24,11 +24,11 @@ use utoipa::{IntoParams, ToSchema};
 use crate::servqual::{self, ServqualReport};
 use crate::strategy::{date_to_day, measure};
 
-fn body<T: Serialize>(value: &T) -> Result<serde_json::Value, StoreError> {
+pub(crate) fn body<T: Serialize>(value: &T) -> Result<serde_json::Value, StoreError> {
     serde_json::to_value(value).map_err(StoreError::backend)
 }
 
-fn read<T: DeserializeOwned>(document: &Document) -> Result<T, StoreError> {
+pub(crate) fn read<T: DeserializeOwned>(document: &Document) -> Result<T, StoreError> {
     serde_json::from_value(document.body.clone())
         .map_err(|e| StoreError::backend(format!("stored document {}: {e}", document.id)))
 }
@@ -664,7 +664,7 @@ pub fn promise((d, definition): (Document, PromiseDefinition)) -> Promise {
 }
 
 /// The touchpoint with everything below it.
-fn subtree(all: &[Touchpoint], root: i64) -> HashSet<i64> {
+pub(crate) fn subtree(all: &[Touchpoint], root: i64) -> HashSet<i64> {
     let mut set = HashSet::from([root]);
     loop {
         let before = set.len();

@@ -5,24 +5,17 @@
 //! and templates (empathy map, value proposition canvas…) prefilled from the data. The JSON
 //! API and the pages both call these functions.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use dosvid_analytics::{Filters, Index, ThemeReportRequest};
 use dosvid_domain::diagnosis::{DocumentKind, StudyDefinition, TemplateDocument, TemplateKind};
 use dosvid_domain::{FieldError, OrgId};
 use dosvid_store::{CaseFilter, Document, Filter, Store, StoreError, all_pages};
+
+use crate::diagnosis::{body, read, subtree};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-fn read<T: serde::de::DeserializeOwned>(d: &Document) -> Result<T, StoreError> {
-    serde_json::from_value(d.body.clone())
-        .map_err(|e| StoreError::backend(format!("stored document {}: {e}", d.id)))
-}
-
-fn body<T: Serialize>(value: &T) -> Result<serde_json::Value, StoreError> {
-    serde_json::to_value(value).map_err(StoreError::backend)
-}
 
 /// A stored study.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -37,24 +30,38 @@ pub struct Study {
     pub updated_at: DateTime<Utc>,
 }
 
-fn study(store: &dyn Store, org: OrgId, d: &Document) -> Result<Study, StoreError> {
-    let definition: StudyDefinition = read(d)?;
-    let root_cause_cases = match &definition.root_cause {
-        Some(code) => Some(
-            all_pages(|p| store.list_cases(org, &CaseFilter::default(), p))?
-                .iter()
-                .filter(|c| c.root_cause.as_deref() == Some(code.as_str()))
-                .count() as u64,
-        ),
-        None => None,
-    };
-    Ok(Study {
+/// How many cases were closed with each root cause, read once for every study shown.
+fn root_cause_counts(store: &dyn Store, org: OrgId) -> Result<HashMap<String, u64>, StoreError> {
+    let mut counts = HashMap::new();
+    for case in all_pages(|p| store.list_cases(org, &CaseFilter::default(), p))? {
+        if let Some(code) = case.root_cause {
+            *counts.entry(code).or_default() += 1;
+        }
+    }
+    Ok(counts)
+}
+
+fn study(d: &Document, definition: StudyDefinition, counts: &HashMap<String, u64>) -> Study {
+    Study {
         id: d.id,
+        root_cause_cases: definition
+            .root_cause
+            .as_ref()
+            .map(|code| counts.get(code).copied().unwrap_or(0)),
         definition,
-        root_cause_cases,
         created_at: d.created_at,
         updated_at: d.updated_at,
-    })
+    }
+}
+
+/// A study as shown, with the count of cases closed with its root cause.
+fn shown(store: &dyn Store, org: OrgId, d: &Document) -> Result<Study, StoreError> {
+    let definition: StudyDefinition = read(d)?;
+    let counts = match definition.root_cause {
+        Some(_) => root_cause_counts(store, org)?,
+        None => HashMap::new(),
+    };
+    Ok(study(d, definition, &counts))
 }
 
 /// Checks a study against the organisation: touchpoints by key resolved to ids, participants'
@@ -124,11 +131,11 @@ pub fn save_study(
         Some(id) => store.update_document(org, DocumentKind::Study, id, &json, now)?,
         None => store.create_document(org, DocumentKind::Study, None, &json, now)?,
     };
-    study(store, org, &d)
+    shown(store, org, &d)
 }
 
 pub fn get_study(store: &dyn Store, org: OrgId, id: i64) -> Result<Study, StoreError> {
-    study(
+    shown(
         store,
         org,
         &store.get_document(org, DocumentKind::Study, id)?,
@@ -151,25 +158,15 @@ pub struct StudySearch {
     pub theme: Option<String>,
 }
 
-/// The touchpoint with everything below it.
-fn subtree(store: &dyn Store, org: OrgId, key: &str) -> Result<HashSet<i64>, StoreError> {
+/// The touchpoint of `key` with everything below it; an unknown key names the `touchpoint`
+/// field.
+fn subtree_of(store: &dyn Store, org: OrgId, key: &str) -> Result<HashSet<i64>, StoreError> {
     let all = all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))?;
     let root = all
         .iter()
         .find(|t| t.key == key)
         .ok_or_else(|| FieldError::new("touchpoint", "no such touchpoint"))?;
-    let mut set = HashSet::from([root.id]);
-    loop {
-        let before = set.len();
-        for t in &all {
-            if t.parent_id.is_some_and(|p| set.contains(&p)) {
-                set.insert(t.id);
-            }
-        }
-        if set.len() == before {
-            return Ok(set);
-        }
-    }
+    Ok(subtree(&all, root.id))
 }
 
 /// The studies `search` finds, newest first by the day they were conducted.
@@ -197,10 +194,10 @@ pub fn search_studies(
         return Err(FieldError::new("q", "must be at most 200 characters").into());
     }
     let within = given(&search.touchpoint)
-        .map(|t| subtree(store, org, &t))
+        .map(|t| subtree_of(store, org, &t))
         .transpose()?;
     let theme = given(&search.theme);
-    let mut found = Vec::new();
+    let mut kept = Vec::new();
     for d in store.list_documents(org, DocumentKind::Study, None)? {
         let s: StudyDefinition = read(&d)?;
         let keep = method.is_none_or(|m| s.method == m)
@@ -214,9 +211,18 @@ pub fn search_studies(
                 .as_ref()
                 .is_none_or(|t| s.notes.iter().any(|n| n.themes.contains(t)));
         if keep {
-            found.push(study(store, org, &d)?);
+            kept.push((d, s));
         }
     }
+    let counts = if kept.iter().any(|(_, s)| s.root_cause.is_some()) {
+        root_cause_counts(store, org)?
+    } else {
+        HashMap::new()
+    };
+    let mut found: Vec<Study> = kept
+        .into_iter()
+        .map(|(d, s)| study(&d, s, &counts))
+        .collect();
     found.sort_by(|a, b| {
         b.definition
             .conducted_on
@@ -272,14 +278,10 @@ pub fn quotes(
 /// The quotes at a touchpoint and everything below it.
 pub fn quotes_at(store: &dyn Store, org: OrgId, touchpoint: i64) -> Result<Vec<Quote>, StoreError> {
     let all = all_pages(|p| store.list_touchpoints(org, &Filter::default(), p))?;
-    let key = all
-        .iter()
-        .find(|t| t.id == touchpoint)
-        .map(|t| t.key.clone());
-    match key {
-        Some(key) => quotes(store, org, Some(&subtree(store, org, &key)?)),
-        None => Ok(Vec::new()),
+    if !all.iter().any(|t| t.id == touchpoint) {
+        return Ok(Vec::new());
     }
+    quotes(store, org, Some(&subtree(&all, touchpoint)))
 }
 
 // ---------------------------------------------------------------------------------------------
